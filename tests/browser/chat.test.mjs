@@ -1,0 +1,261 @@
+// Browser test: the family web app in Debian chromium against a real samvaer (demo family, live chat).
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
+import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
+import { createRunner, expect } from './lib/harness.mjs';
+import { serveStatic, installMock, createWorld } from './lib/mock-server.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MOCK = process.env.SAMVAER_MOCK === '1'; // development only: mocked protocol, no server
+const PASSWORD = 'samvaer-demo';
+const WATCHDOG_MS = 55000;
+
+if (!MOCK) runInLoopbackNamespace(fileURLToPath(import.meta.url));
+
+const tmp = makeTempDir('samvaer-browser-');
+const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
+const runner = createRunner({ shotDir });
+const state = { server: null, browser: null, statik: null };
+
+async function cleanup() {
+  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
+  state.browser = null;
+  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
+  if (state.server) {
+    const info = await state.server.stop();
+    if (process.env.SAMVAER_VERBOSE) console.log(`server exit: ${JSON.stringify(info)}`);
+  }
+  state.server = null;
+  if (state.statik) await state.statik.close();
+  state.statik = null;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => { await cleanup(); process.exit(1); });
+}
+const watchdog = setTimeout(async () => {
+  runner.fail('watchdog', new Error(`the whole test took longer than ${WATCHDOG_MS} ms`));
+  await runner.screenshotAll('watchdog');
+  await cleanup();
+  process.exit(runner.summary());
+}, WATCHDOG_MS);
+
+// ---- helpers over the app's data-testid attributes ----
+
+const contact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
+const bubble = (page, text) => page.locator('[data-testid="bubble"][data-seq]', { hasText: text });
+
+async function newPage(name, baseUrl, world) {
+  const context = await state.browser.newContext({ viewport: { width: 420, height: 760 } });
+  context.setDefaultTimeout(5000);
+  if (world) await installMock(context, world);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
+  runner.addPage(name, page);
+  await page.goto(`${baseUrl}/`);
+  return page;
+}
+
+async function login(page, username, password = PASSWORD) {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
+async function loggedIn(page) {
+  await page.getByTestId('me-name').waitFor({ state: 'visible' });
+  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
+}
+
+async function send(page, text) {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-send').click();
+}
+
+async function shot(page, name) {
+  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
+}
+
+/** Send n messages from a page over its own extra socket (resuming the page's session). */
+function bulkSend(page, agreementId, n) {
+  return page.evaluate(async ({ aid, count }) => {
+    const token = sessionStorage.getItem('samvaer.token');
+    const ws = new WebSocket(`ws://${location.host}/ws`, 'samvaer.v1');
+    const answers = new Map();
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(ev.data);
+      if (m.id !== undefined && answers.has(m.id)) answers.get(m.id)(m);
+    };
+    const call = (id, body) => new Promise((resolve) => { answers.set(id, resolve); ws.send(JSON.stringify({ id, ...body })); });
+    await new Promise((resolve) => { ws.onopen = resolve; });
+    const auth = await call(1, { type: 'auth.resume', token });
+    if (!auth.ok) throw new Error(`resume: ${JSON.stringify(auth)}`);
+    const sends = [];
+    for (let i = 1; i <= count; i++) {
+      sends.push(call(100 + i, { type: 'msg.send', agreement_id: aid, text: `bulk ${i}`, client_key: `bulk-${i}` }));
+    }
+    const results = await Promise.all(sends);
+    ws.close();
+    const bad = results.filter((r) => !r.ok);
+    if (bad.length) throw new Error(`bulk send refused: ${JSON.stringify(bad[0])}`);
+    return results.length;
+  }, { aid: agreementId, count: n });
+}
+
+// ---- the scenario ----
+
+async function scenario(baseUrl, world) {
+  const stamp = String(Date.now() % 100000);
+  const hello = `Hi Dad! ${stamp}`;
+  const reply = `Hello sweetheart ${stamp}`;
+  let aidAndrei = null;
+
+  const mia = await newPage('mia', baseUrl, world);
+  const andrei = await newPage('andrei', baseUrl, world);
+  await shot(mia, '01-login');
+
+  await runner.check('a wrong password shows the server message', async () => {
+    await login(mia, 'mia', 'not-the-password');
+    const err = mia.getByTestId('login-error');
+    await err.waitFor({ state: 'visible' });
+    expect((await err.getAttribute('data-code')) === 'bad_credentials', `code: ${await err.getAttribute('data-code')}`);
+    expect((await err.textContent()).trim().length > 0, 'error message is empty');
+    await shot(mia, '02-login-error');
+  });
+
+  await runner.check('mia logs in and sees who she can write to', async () => {
+    await login(mia, 'mia');
+    await loggedIn(mia);
+    await contact(mia, 'andrei').waitFor();
+    expect((await contact(mia, 'andrei').getAttribute('data-can-write')) === 'yes', 'andrei should be writable');
+    expect((await contact(mia, 'radu').getAttribute('data-can-write')) === 'no', 'radu should not be writable');
+    const why = await contact(mia, 'radu').getByTestId('contact-status').textContent();
+    expect(why.trim().length > 0, 'radu has no reason text');
+    aidAndrei = Number(await contact(mia, 'andrei').getAttribute('data-agreement-id'));
+    expect(aidAndrei > 0, 'no agreement id on the andrei contact');
+    await shot(mia, '03-contacts');
+  });
+
+  await runner.check('andrei logs in and sees mia', async () => {
+    await login(andrei, 'andrei');
+    await loggedIn(andrei);
+    await contact(andrei, 'mia').waitFor();
+  });
+
+  await runner.check('mia writes and andrei sees it live', async () => {
+    await contact(mia, 'andrei').click();
+    await send(mia, hello);
+    await bubble(mia, hello).waitFor();
+    await andrei.locator(`[data-testid="contact-${aidAndrei}"] [data-testid="unread-badge"]`).waitFor();
+    await shot(andrei, '04-unread');
+    await contact(andrei, 'mia').click();
+    await bubble(andrei, hello).waitFor();
+    expect((await bubble(andrei, hello).getAttribute('data-mine')) === 'no', 'bubble should be theirs');
+  });
+
+  await runner.check('andrei replies and mia sees it live', async () => {
+    await send(andrei, reply);
+    await bubble(andrei, reply).waitFor();
+    await bubble(mia, reply).waitFor();
+  });
+
+  await runner.check('receipts show read on both sides', async () => {
+    await bubble(mia, hello).locator('[data-testid="receipt"][data-state="read"]').waitFor();
+    await bubble(andrei, reply).locator('[data-testid="receipt"][data-state="read"]').waitFor();
+    await shot(mia, '05-chat-mia');
+    await shot(andrei, '06-chat-andrei');
+  });
+
+  await runner.check('radu is suspended: mia sees why and cannot send', async () => {
+    await mia.getByTestId('chat-back').click();
+    await contact(mia, 'radu').click();
+    const reason = mia.getByTestId('chat-reason');
+    await reason.waitFor({ state: 'visible' });
+    expect((await reason.textContent()).trim().length > 0, 'reason text is empty');
+    expect((await reason.getAttribute('data-reason')) === 'agreement_suspended',
+      `reason code: ${await reason.getAttribute('data-reason')}`);
+    expect(await mia.getByTestId('chat-send').isDisabled(), 'send button is enabled');
+    expect(await mia.getByTestId('chat-input').isDisabled(), 'input is enabled');
+    await shot(mia, '07-radu');
+  });
+
+  await runner.check('reload resumes the session, history pages back on scroll', async () => {
+    await bulkSend(andrei, aidAndrei, 55);
+    await mia.evaluate((aid) => { location.hash = `#/chat/${aid}`; }, aidAndrei);
+    await bubble(mia, 'bulk 55').waitFor();
+    await mia.reload();
+    await bubble(mia, 'bulk 55').waitFor();
+    expect(!(await mia.getByTestId('login-username').isVisible()), 'login screen shown after reload');
+    expect((await bubble(mia, hello).count()) === 0, 'first page should hold only the newest 50');
+    await mia.getByTestId('chat-log').evaluate((log) => { log.scrollTop = 0; });
+    await bubble(mia, hello).waitFor();
+    await bubble(mia, reply).waitFor();
+    await shot(mia, '08-reloaded');
+  });
+
+  await runner.check('ioana has nobody to write to and her send is refused', async () => {
+    const ioana = await newPage('ioana', baseUrl, world);
+    await login(ioana, 'ioana');
+    await loggedIn(ioana);
+    await ioana.getByTestId('contacts-empty').waitFor({ state: 'visible' });
+    expect((await ioana.locator('[data-testid^="contact-"][data-name]').count()) === 0, 'ioana has contacts');
+    await shot(ioana, '09-ioana-empty');
+    await ioana.evaluate((aid) => { location.hash = `#/chat/${aid}`; }, aidAndrei);
+    await send(ioana, `sneaky ${stamp}`);
+    const err = ioana.getByTestId('send-error');
+    await err.waitFor({ state: 'visible' });
+    expect((await err.getAttribute('data-code')) === 'no_agreement', `code: ${await err.getAttribute('data-code')}`);
+    expect((await err.textContent()).trim().length > 0, 'refusal message is empty');
+    await ioana.locator('[data-testid="bubble"][data-pending="failed"]').waitFor();
+    await shot(ioana, '10-ioana-refused');
+    await mia.waitForTimeout(300);
+    expect((await mia.getByText(`sneaky ${stamp}`).count()) === 0, 'mia received ioana\'s message');
+  });
+}
+
+async function main() {
+  let baseUrl;
+  let world = null;
+  if (MOCK) {
+    world = createWorld();
+    state.statik = await serveStatic(path.resolve(HERE, '../../web'), 0);
+    baseUrl = state.statik.url;
+  } else {
+    const bin = process.env.SAMVAER_BIN;
+    const admin = process.env.SAMVAER_ADMIN;
+    const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
+    if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
+    const data = seedDemo(admin, tmp);
+    const port = await freePort();
+    state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log') });
+    baseUrl = state.server.url;
+    console.log(`server: ${baseUrl} (data ${data}, log ${path.join(tmp, 'server.log')})`);
+  }
+  state.browser = await launchBrowser();
+  await scenario(baseUrl, world);
+  if (state.server) {
+    const server = state.server;
+    await runner.check('server shuts down cleanly on SIGTERM', async () => {
+      const info = await server.stop();
+      state.server = null;
+      const log = server.log();
+      expect(info.code === 0, `exit ${JSON.stringify(info)}`);
+      expect(!/AddressSanitizer|runtime error/.test(log), 'sanitizer report in the server log');
+    });
+  }
+}
+
+let code = 1;
+try {
+  await main();
+} catch (err) {
+  runner.fail('setup', err);
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+  code = runner.summary();
+  if (code !== 0) console.log(`artifacts: ${tmp}`);
+}
+process.exit(code);

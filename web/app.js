@@ -1,0 +1,241 @@
+// Family web app entry: wires the connection, the store and the views; routes #/ and #/chat/ID.
+
+import { Conn } from './js/conn.js';
+import {
+  createStore, conv, setContacts, upsertContact, addMessage, addHistory, applyReceipt, lastPeerSeq, isMine,
+} from './js/store.js';
+import { initLogin, showLoginError, focusLogin } from './js/ui-login.js';
+import { renderContacts } from './js/ui-contacts.js';
+import { initChat, renderChat } from './js/ui-chat.js';
+import { avatar, newClientKey } from './js/util.js';
+
+const $ = (sel) => document.querySelector(sel);
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const conn = new Conn(wsUrl);
+let store = createStore();
+const receiptQueue = new Map(); // agreement_id -> {delivered, read} seqs waiting to be sent
+let receiptTimer = null;
+
+// ---- views and routing ----
+
+function show(view) {
+  for (const name of ['login', 'contacts', 'chat', 'wait']) $(`#view-${name}`).hidden = name !== view;
+  document.body.dataset.view = view;
+  $('#me').hidden = view === 'login' || view === 'wait' || !store.me;
+  document.title = view === 'chat' ? 'Chat – Samvaer' : 'Samvaer';
+}
+
+function currentChatId() {
+  const m = /^#\/chat\/(\d+)$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
+}
+
+function route() {
+  if (!conn.authed && !store.me) return;
+  const aid = currentChatId();
+  if (aid !== null) openChat(aid);
+  else showContacts();
+}
+
+function showContacts() {
+  store.openId = null;
+  show('contacts');
+  renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
+}
+
+function rerender(mode = 'keep') {
+  if (store.openId !== null) renderChat(store, store.openId, mode);
+  else if (store.me) renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
+}
+
+function setStatus(text) {
+  const box = $('#status');
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+// ---- data ----
+
+async function loadContacts() {
+  try {
+    const result = await conn.request('contacts.list');
+    setContacts(store, result.contacts);
+    rerender();
+    if (store.openId !== null) markRead(store.openId);
+  } catch (err) {
+    setStatus(err.message);
+  }
+}
+
+async function loadHistory(aid, older) {
+  const c = conv(store, aid);
+  if (c.loading || (older && !c.more)) return;
+  const params = { agreement_id: aid, limit: 50 };
+  if (older) params.before = Math.min(...c.msgs.keys());
+  c.loading = true;
+  c.historyError = null;
+  try {
+    const result = await conn.request('msg.history', params);
+    addHistory(store, aid, result.messages, result.more, older);
+  } catch (err) {
+    c.historyError = err;
+  } finally {
+    c.loading = false;
+  }
+  if (store.openId === aid) {
+    renderChat(store, aid, older ? 'older' : 'bottom');
+    markRead(aid);
+  }
+}
+
+function openChat(aid) {
+  store.openId = aid;
+  const c = conv(store, aid);
+  c.notice = null;
+  show('chat');
+  renderChat(store, aid, 'bottom');
+  loadHistory(aid, false);
+  markRead(aid);
+  $('#chat-input').focus();
+}
+
+async function sendText(aid, text, key = newClientKey()) {
+  const c = conv(store, aid);
+  let p = c.pending.find((x) => x.key === key);
+  if (!p) c.pending.push(p = { key, text, state: 'sending', error: null });
+  p.state = 'sending';
+  p.error = null;
+  c.notice = null;
+  if (store.openId === aid) renderChat(store, aid, 'bottom');
+  try {
+    const r = await conn.request('msg.send', { agreement_id: aid, text, client_key: key });
+    c.pending = c.pending.filter((x) => x !== p);
+    addMessage(store, { agreement_id: aid, seq: r.seq, from: store.me.id, text, sent_at: r.sent_at });
+  } catch (err) {
+    p.state = 'failed';
+    p.error = err;
+    c.notice = err;
+    const contact = store.contacts.get(aid);
+    if (contact && err.decision) contact.text = { ...err.decision, message: err.message };
+  }
+  if (store.openId === aid) renderChat(store, aid, 'keep');
+}
+
+// ---- receipts ----
+
+function queueReceipt(aid, kind, seq) {
+  const q = receiptQueue.get(aid) || { delivered: 0, read: 0 };
+  q[kind] = Math.max(q[kind], seq);
+  receiptQueue.set(aid, q);
+  clearTimeout(receiptTimer);
+  receiptTimer = setTimeout(flushReceipts, 50);
+}
+
+function flushReceipts() {
+  for (const [aid, q] of receiptQueue) {
+    // read implies delivered, so one receipt is enough when read covers it
+    if (q.read > 0) conn.request('msg.receipt', { agreement_id: aid, kind: 'read', seq: q.read }).catch(() => {});
+    if (q.delivered > q.read) {
+      conn.request('msg.receipt', { agreement_id: aid, kind: 'delivered', seq: q.delivered }).catch(() => {});
+    }
+  }
+  receiptQueue.clear();
+}
+
+/** The chat is open and visible: everything from the peer in it is read. */
+function markRead(aid) {
+  const contact = store.contacts.get(aid);
+  if (!contact || store.openId !== aid || document.visibilityState !== 'visible') return;
+  const seq = lastPeerSeq(store, aid);
+  if (seq > contact.read_seq) {
+    contact.read_seq = seq;
+    queueReceipt(aid, 'read', seq);
+  }
+  contact.unread = 0;
+}
+
+// ---- connection events ----
+
+function onServerEvent({ event, data }) {
+  if (event === 'message') {
+    const isNew = addMessage(store, data);
+    if (!isMine(store, data)) {
+      queueReceipt(data.agreement_id, 'delivered', data.seq);
+      markRead(data.agreement_id);
+    }
+    if (isNew) rerender();
+  } else if (event === 'receipt') {
+    applyReceipt(store, data);
+    rerender();
+  } else if (event === 'contact') {
+    upsertContact(store, data);
+    rerender();
+  }
+}
+
+function onReady({ account, resumed }) {
+  const first = !store.me;
+  store.me = account;
+  $('#me-avatar').replaceChildren(avatar(account, 'small'));
+  $('#me-name').textContent = account.display_name || account.username;
+  setStatus('');
+  loadContacts();
+  if (first) {
+    route();
+  } else if (resumed && store.openId !== null) {
+    loadHistory(store.openId, false); // fill anything missed while away
+  }
+}
+
+function onLoggedOut({ message }) {
+  store = createStore();
+  show('login');
+  showLoginError(message ? `${message} Please log in again.` : '');
+  focusLogin();
+}
+
+function onState({ state }) {
+  const words = {
+    connecting: store.me ? 'Connecting…' : '',
+    reconnecting: 'No connection. Trying again…',
+    online: '', open: '', offline: '',
+  };
+  setStatus(words[state] ?? '');
+  document.body.dataset.conn = state;
+}
+
+// ---- boot ----
+
+function boot() {
+  conn.addEventListener('ready', (e) => onReady(e.detail));
+  conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
+  conn.addEventListener('state', (e) => onState(e.detail));
+  conn.addEventListener('event', (e) => onServerEvent(e.detail));
+  initLogin((username, password) => conn.login(username, password));
+  initChat({
+    onBack: () => { location.hash = '#/'; },
+    onSend: (text) => store.openId !== null && sendText(store.openId, text),
+    onOlder: () => store.openId !== null && loadHistory(store.openId, true),
+    onRetry: (key) => {
+      const p = conv(store, store.openId).pending.find((x) => x.key === key);
+      if (p) sendText(store.openId, p.text, key);
+    },
+  });
+  $('#logout').addEventListener('click', async () => {
+    await conn.logout();
+    onLoggedOut({});
+    location.hash = '#/';
+  });
+  window.addEventListener('hashchange', route);
+  document.addEventListener('visibilitychange', () => store.openId !== null && markRead(store.openId));
+  if (conn.token) {
+    show('wait');
+    conn.start();
+  } else {
+    show('login');
+    focusLogin();
+  }
+  document.body.dataset.ready = 'yes';
+}
+
+boot();

@@ -1,0 +1,220 @@
+// WebSocket client for samvaer.v1: request ids, one promise per request, reconnect + auth.resume.
+
+const TOKEN_KEY = 'samvaer.token';
+const PING_EVERY_MS = 20000;
+const PING_TIMEOUT_MS = 10000;
+const AUTH_TYPES = new Set(['auth.login', 'auth.resume']);
+
+/** A refusal from the server (or from the connection), carrying the protocol error fields. */
+export class ProtoError extends Error {
+  constructor(err) {
+    super((err && err.message) || (err && err.code) || 'Something went wrong.');
+    this.code = (err && err.code) || 'internal';
+    this.decision = (err && err.decision) || null;
+    this.retryAfter = err && Number.isFinite(err.retry_after_s) ? err.retry_after_s : null;
+  }
+}
+
+/**
+ * Conn keeps one authenticated socket alive.
+ * Events (EventTarget): 'state' {state}, 'ready' {account, resumed}, 'loggedout' {message},
+ * 'event' {event, data}.
+ * Requests made while offline wait; requests in flight when the socket drops are sent again
+ * after resume with the same parameters (msg.send keeps its client_key, so no duplicates).
+ */
+export class Conn extends EventTarget {
+  constructor(url) {
+    super();
+    this.url = url;
+    this.ws = null;            // current WebSocket or null
+    this.nextId = 1;           // request id counter
+    this.pending = new Map();  // id -> {frame, resolve, reject, sentOn}
+    this.authed = false;       // socket authenticated
+    this.account = null;       // account from login/resume
+    this.retryMs = 500;        // reconnect backoff
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.openWaiters = [];     // resolvers waiting for an open socket
+    this.state = 'offline';
+  }
+
+  get token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('state', { detail: { state } }));
+  }
+
+  /** Connect now if we hold a token (resume), else wait for login(). */
+  start() { if (this.token) this.open(); }
+
+  open() {
+    if (this.ws) return;
+    clearTimeout(this.retryTimer);
+    this.setState('connecting');
+    let ws;
+    try {
+      ws = new WebSocket(this.url, 'samvaer.v1');
+    } catch (e) {
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => this.onOpen(ws);
+    ws.onmessage = (ev) => this.onFrame(ev.data);
+    ws.onclose = (ev) => this.onClose(ws, ev.code, ev.reason);
+  }
+
+  onOpen(ws) {
+    if (ws !== this.ws) return;
+    this.retryMs = 500;
+    for (const resolve of this.openWaiters.splice(0)) resolve();
+    if (this.token) this.resume();
+    else this.setState('open');
+  }
+
+  async resume() {
+    try {
+      const result = await this.request('auth.resume', { token: this.token });
+      this.becomeReady(result.account, true);
+    } catch (err) {
+      if (err.code === 'token_invalid' || err.code === 'account_disabled') {
+        this.forget();
+        this.dispatchEvent(new CustomEvent('loggedout', { detail: { message: err.message, code: err.code } }));
+        if (this.ws) this.ws.close(1000);
+      } else if (err.code === 'rate_limited') {
+        this.retryMs = Math.max(this.retryMs, (err.retryAfter || 5) * 1000);
+        if (this.ws) this.ws.close(1000);
+      }
+    }
+  }
+
+  /** Log in with a name and password; resolves with the account, rejects with ProtoError. */
+  async login(username, password) {
+    await this.waitOpen();
+    const result = await this.request('auth.login', { username, password });
+    sessionStorage.setItem(TOKEN_KEY, result.token);
+    this.becomeReady(result.account, false);
+    return result.account;
+  }
+
+  async logout() {
+    const ws = this.ws;
+    try { if (this.authed) await this.request('auth.logout', {}); } catch (e) { /* going anyway */ }
+    this.forget();
+    this.failAll('Logged out.');
+    if (ws && ws === this.ws) ws.close(1000);
+  }
+
+  forget() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    this.authed = false;
+    this.account = null;
+  }
+
+  becomeReady(account, resumed) {
+    this.authed = true;
+    this.account = account;
+    this.setState('online');
+    this.startPing();
+    this.dispatchEvent(new CustomEvent('ready', { detail: { account, resumed } }));
+    this.flush();
+  }
+
+  waitOpen() {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) return Promise.resolve();
+    const p = new Promise((resolve, reject) => {
+      this.openWaiters.push(resolve);
+      setTimeout(() => reject(new ProtoError({ code: 'offline', message: 'Cannot reach the server. Try again.' })), 8000);
+    });
+    this.open();
+    return p;
+  }
+
+  /** Send a request; resolves with `result`, rejects with ProtoError. */
+  request(type, params = {}) {
+    const id = this.nextId++;
+    const frame = JSON.stringify({ ...params, id, type });
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { frame, resolve, reject, sentOn: null, auth: AUTH_TYPES.has(type) });
+      if (this.authed || AUTH_TYPES.has(type)) this.sendPending(id);
+      else if (!this.ws && this.token) this.open();
+    });
+  }
+
+  sendPending(id) {
+    const entry = this.pending.get(id);
+    const ws = this.ws;
+    if (!entry || !ws || ws.readyState !== WebSocket.OPEN || entry.sentOn === ws) return;
+    entry.sentOn = ws;
+    ws.send(entry.frame);
+  }
+
+  /** After (re)authentication, send everything that has no answer yet, oldest first. */
+  flush() {
+    for (const id of this.pending.keys()) this.sendPending(id);
+  }
+
+  onFrame(data) {
+    let msg;
+    try { msg = JSON.parse(data); } catch (e) { return; }
+    if (!msg || typeof msg !== 'object') return;
+    if (typeof msg.event === 'string') {
+      this.dispatchEvent(new CustomEvent('event', { detail: { event: msg.event, data: msg.data || {} } }));
+      return;
+    }
+    const entry = this.pending.get(msg.id);
+    if (!entry) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) entry.resolve(msg.result || {});
+    else entry.reject(new ProtoError(msg.error));
+  }
+
+  onClose(ws, code, reason) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.authed = false;
+    this.stopPing();
+    for (const [id, entry] of this.pending) {
+      if (!entry.auth) continue;
+      this.pending.delete(id);
+      entry.reject(new ProtoError({ code: 'offline', message: 'The connection was lost. Try again.' }));
+    }
+    if (this.token && code !== 1000) {
+      this.setState('reconnecting');
+      this.scheduleReconnect();
+    } else {
+      this.setState('offline');
+    }
+  }
+
+  scheduleReconnect() {
+    clearTimeout(this.retryTimer);
+    const wait = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, 10000);
+    this.retryTimer = setTimeout(() => this.open(), wait);
+  }
+
+  failAll(message) {
+    for (const entry of this.pending.values()) entry.reject(new ProtoError({ code: 'offline', message }));
+    this.pending.clear();
+  }
+
+  /** A ping that gets no answer means a dead link: drop it and reconnect. */
+  startPing() {
+    this.stopPing();
+    this.pingTimer = setInterval(() => {
+      const ws = this.ws;
+      const timer = setTimeout(() => {
+        if (ws !== this.ws) return;
+        ws.onclose = null;
+        ws.close();
+        this.onClose(ws, 4000, 'ping_timeout');
+      }, PING_TIMEOUT_MS);
+      this.request('ping').then(() => clearTimeout(timer), () => clearTimeout(timer));
+    }, PING_EVERY_MS);
+  }
+
+  stopPing() { clearInterval(this.pingTimer); this.pingTimer = null; }
+}

@@ -1,0 +1,149 @@
+// Chat view: bubbles (mine right, theirs left), ✓/✓✓ receipts, older history on scroll, send box.
+
+import { el, avatar, formatTime, formatNextAt, icon } from './util.js';
+import { conv, isMine, receiptOf, sortedMessages, canWrite } from './store.js';
+
+const $ = (sel) => document.querySelector(sel);
+const RETRYABLE = new Set(['store_unavailable', 'internal', 'offline']);
+
+/**
+ * Wire the chat controls once. handlers: onBack(), onSend(text), onOlder(), onRetry(key).
+ */
+export function initChat(handlers) {
+  $('#chat-back').addEventListener('click', handlers.onBack);
+  $('#chat-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const input = $('#chat-input');
+    const text = input.value;
+    if (!text.trim() || $('#chat-send').disabled) return;
+    input.value = '';
+    handlers.onSend(text);
+    input.focus();
+  });
+  $('#chat-input').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey) {
+      ev.preventDefault();
+      $('#chat-form').requestSubmit();
+    }
+  });
+  $('#chat-log').addEventListener('scroll', () => {
+    if ($('#chat-log').scrollTop < 60) handlers.onOlder();
+  });
+  $('#chat-log').addEventListener('click', (ev) => {
+    const retry = ev.target.closest('[data-retry]');
+    if (retry) handlers.onRetry(retry.dataset.retry);
+    if (ev.target.closest('[data-testid="load-older"]')) handlers.onOlder();
+  });
+}
+
+/** Render the open chat. mode: 'bottom' (scroll down), 'older' (keep place after prepend), 'keep'. */
+export function renderChat(store, aid, mode = 'keep') {
+  const contact = store.contacts.get(aid) || null;
+  renderHeader(contact, aid);
+  renderLog(store, aid, contact, mode);
+  renderSendBox(store, aid, contact);
+}
+
+function renderHeader(contact, aid) {
+  const peer = contact ? contact.peer : { id: 0, display_name: 'Chat', initials: '?' };
+  const rel = contact && contact.relationship && contact.relationship !== peer.display_name
+    ? el('span', { class: 'chat-rel' }, contact.relationship) : null;
+  $('#chat-peer').replaceChildren(
+    avatar(peer, 'small'),
+    el('span', { class: 'chat-title' },
+      el('span', { class: 'chat-name', 'data-testid': 'chat-name', id: 'chat-name' }, peer.display_name), rel));
+  $('#view-chat').dataset.agreementId = String(aid);
+}
+
+function renderLog(store, aid, contact, mode) {
+  const log = $('#chat-log');
+  const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight;
+  const c = conv(store, aid);
+  const items = [topLine(c, contact)];
+  for (const m of sortedMessages(store, aid)) items.push(bubble(store, contact, m));
+  for (const p of c.pending) items.push(pendingBubble(p));
+  log.replaceChildren(...items.filter(Boolean));
+  if (mode === 'older') log.scrollTop = log.scrollHeight - log.clientHeight - fromBottom;
+  else if (mode === 'bottom' || fromBottom < 80) log.scrollTop = log.scrollHeight;
+}
+
+function topLine(c, contact) {
+  if (c.historyError) {
+    return el('li', { class: 'log-note error', 'data-testid': 'history-error', 'data-code': c.historyError.code },
+      c.historyError.message);
+  }
+  if (c.loading) return el('li', { class: 'log-note', 'data-testid': 'history-loading' }, 'Loading…');
+  if (c.more) {
+    return el('li', { class: 'log-note' },
+      el('button', { type: 'button', class: 'link-button', 'data-testid': 'load-older' }, 'Show older messages'));
+  }
+  if (c.msgs.size === 0 && c.pending.length === 0) {
+    return el('li', { class: 'log-note', 'data-testid': 'chat-empty' },
+      canWrite(contact) ? 'No messages yet. Say hello!' : 'No messages yet.');
+  }
+  return el('li', { class: 'log-note', 'data-testid': 'history-start' }, 'This is the start of your chat.');
+}
+
+function bubble(store, contact, m) {
+  const mine = isMine(store, m);
+  const state = mine ? receiptOf(contact, m.seq) : null;
+  return el('li', {
+    class: `bubble ${mine ? 'mine' : 'theirs'}`,
+    'data-testid': 'bubble', 'data-seq': m.seq, 'data-mine': mine ? 'yes' : 'no',
+  },
+  el('span', { class: 'bubble-text' }, m.text),
+  el('span', { class: 'bubble-meta' },
+    el('time', { datetime: new Date(m.sent_at).toISOString() }, formatTime(m.sent_at)),
+    mine ? receiptMark(state) : null));
+}
+
+function receiptMark(state) {
+  const marks = { read: '✓✓', delivered: '✓', sent: '' };
+  const words = { read: 'Read', delivered: 'Delivered', sent: 'Sent' };
+  return el('span', {
+    class: `receipt receipt-${state}`, 'data-testid': 'receipt', 'data-state': state,
+    'aria-label': words[state], title: words[state],
+  }, marks[state]);
+}
+
+function pendingBubble(p) {
+  const failed = p.state === 'failed';
+  const retry = failed && p.error && RETRYABLE.has(p.error.code)
+    ? el('button', { type: 'button', class: 'link-button', 'data-retry': p.key, 'data-testid': 'retry-send' }, 'Try again')
+    : null;
+  return el('li', {
+    class: `bubble mine ${failed ? 'failed' : 'sending'}`,
+    'data-testid': 'bubble', 'data-pending': p.state, 'data-key': p.key, 'data-mine': 'yes',
+  },
+  el('span', { class: 'bubble-text' }, p.text),
+  el('span', { class: 'bubble-meta' }, failed ? 'Not sent' : 'Sending…', retry));
+}
+
+function renderSendBox(store, aid, contact) {
+  const c = conv(store, aid);
+  const ok = canWrite(contact);
+  const input = $('#chat-input');
+  const send = $('#chat-send');
+  input.disabled = !ok;
+  send.disabled = !ok;
+  input.placeholder = ok ? 'Write here' : 'You cannot write now';
+  const reason = $('#chat-reason');
+  if (ok) {
+    reason.hidden = true;
+    reason.replaceChildren();
+  } else {
+    const text = contact.text || {};
+    const next = formatNextAt(text.next_at);
+    reason.hidden = false;
+    reason.dataset.reason = text.reason || '';
+    reason.replaceChildren(icon('lock'),
+      el('span', {}, text.message || 'You cannot write now.', next ? ` ${next}` : ''));
+  }
+  // A refused send is shown here, unless the reason line above already says the same thing.
+  const notice = $('#chat-notice');
+  const sameAsReason = !ok && c.notice && c.notice.code === (contact.text && contact.text.reason);
+  const show = !!c.notice && !sameAsReason;
+  notice.hidden = !show;
+  notice.dataset.code = show ? c.notice.code : '';
+  notice.textContent = show ? c.notice.message : '';
+}

@@ -1,0 +1,99 @@
+// Small DOM and formatting helpers shared by the family web app views.
+
+/** Build an element: el('div', {class: 'x', 'data-testid': 'y', onclick: fn}, child, 'text'). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
+    else if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** Inline SVG icon from a path list (no external resources). */
+export function icon(name) {
+  const paths = {
+    send: 'M3 20.5v-7l9-1.5-9-1.5v-7L22 12z',
+    back: 'M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z',
+    lock: 'M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5zm-3 8V7a3 3 0 0 1 6 0v3z',
+    chat: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z',
+  };
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', paths[name] || '');
+  svg.append(path);
+  return svg;
+}
+
+// Colours chosen so white initials stay readable (contrast >= 4.5:1).
+const PALETTE = ['#b9381f', '#1f6fb2', '#2e7d32', '#7b3fa0', '#a8560b', '#00796b', '#c2185b', '#455a64'];
+
+/** A stable colour for an account id, for avatars without a photo. */
+export function colourFor(id) {
+  const n = Math.abs(Number(id) || 0);
+  return PALETTE[(n * 7 + 3) % PALETTE.length];
+}
+
+/** Initials: use the server's if given, else derive from the display name. */
+export function initialsOf(person) {
+  if (person && person.initials) return person.initials;
+  const words = String((person && person.display_name) || '?').trim().split(/\s+/);
+  return words.slice(0, 2).map((w) => w[0] || '').join('').toUpperCase() || '?';
+}
+
+/** A round picture: photo if present, else initials on a colour. */
+export function avatar(person, size = 'big') {
+  const name = (person && person.display_name) || '';
+  if (person && person.photo_url) {
+    return el('img', { class: `avatar avatar-${size}`, src: person.photo_url, alt: '' });
+  }
+  return el('span', {
+    class: `avatar avatar-${size}`, 'aria-hidden': 'true', title: name,
+    style: `background:${colourFor(person && person.id)}`,
+  }, initialsOf(person));
+}
+
+/** "14:05" for today, "Tue 14:05" this week, else a short date. */
+export function formatTime(ms) {
+  const d = new Date(ms);
+  const now = new Date();
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (d.toDateString() === now.toDateString()) return time;
+  const days = Math.abs(now - d) / 86400000;
+  if (days < 6) return `${d.toLocaleDateString([], { weekday: 'short' })} ${time}`;
+  return `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${time}`;
+}
+
+/** Plain words for when something becomes possible again. */
+export function formatNextAt(ms) {
+  if (ms === null || ms === undefined) return '';
+  const d = new Date(ms);
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const now = new Date();
+  if (d.toDateString() === now.toDateString()) return `Again today at ${time}.`;
+  const tomorrow = new Date(now.getTime() + 86400000);
+  if (d.toDateString() === tomorrow.toDateString()) return `Again tomorrow at ${time}.`;
+  const day = d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long' });
+  return `Again on ${day} at ${time}.`;
+}
+
+/** A random client_key; crypto.randomUUID needs a secure context, so fall back. */
+export function newClientKey() {
+  if (globalThis.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
