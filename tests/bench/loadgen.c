@@ -82,6 +82,7 @@ static struct {
 	int *dirty;            /* connections with unflushed output */
 	int ndirty;            /* entries in dirty */
 	int started;           /* connections started */
+	int failed;            /* connections that never became ready */
 	int pending;           /* connections started but not ready or dead */
 	int ready;             /* connections ready */
 	int dead;              /* connections failed or closed */
@@ -247,6 +248,7 @@ static void lg_close(int i, const char *why)
 		G.st.closes++;
 	} else {
 		G.pending--;
+		G.failed++;
 	}
 	if (why && ++printed <= LG_MAX_ERRPRINT)
 		fprintf(stderr, "loadgen: conn %d closed (%s)\n", i, why);
@@ -743,12 +745,12 @@ static void lg_report_traffic(double connect_s, double cpu0, double cpu1, long r
 	qsort(G.st.lat, G.st.lat_n, sizeof(uint32_t), lg_cmp_u32);
 	printf("RESULT mode=%s kind=%s conns=%d ready=%d window=%d target_rate=%.0f duration_s=%.1f connect_s=%.2f "
 	       "sent=%llu acks=%llu msgs=%llu rate=%.0f p50_us=%u p90_us=%u p99_us=%u max_us=%u samples=%zu "
-	       "errors=%llu closes=%llu skipped=%llu server_cpu_s=%.2f cpu_s_per_1k=%.4f server_rss_kb=%ld\n",
+	       "errors=%llu failed=%d closes=%llu skipped=%llu server_cpu_s=%.2f cpu_s_per_1k=%.4f server_rss_kb=%ld\n",
 	       G.o.mode == LG_ECHO ? "echo" : "samvaer", G.o.rate > 0 ? "paced" : "saturated", G.o.conns, G.ready,
 	       G.o.window, G.o.rate, secs, connect_s, (unsigned long long)G.st.sent, (unsigned long long)G.st.acks,
 	       (unsigned long long)G.st.delivered, (double)G.st.delivered / secs, lg_pct(0.50), lg_pct(0.90),
-	       lg_pct(0.99), lg_pct(1.0), G.st.lat_n, (unsigned long long)G.st.errors, (unsigned long long)G.st.closes,
-	       (unsigned long long)G.st.skipped, cpu0 >= 0 ? cpu : -1.0,
+	       lg_pct(0.99), lg_pct(1.0), G.st.lat_n, (unsigned long long)G.st.errors, G.failed,
+	       (unsigned long long)G.st.closes, (unsigned long long)G.st.skipped, cpu0 >= 0 ? cpu : -1.0,
 	       cpu0 >= 0 && G.st.delivered ? cpu * 1000.0 / (double)G.st.delivered : -1.0, rss);
 }
 
@@ -768,9 +770,9 @@ static void lg_run_idle(double connect_s, long rss0)
 	while (lg_now() < t_end)
 		lg_poll(50000000ull);
 	printf("RESULT mode=idle conns=%d ready=%d connect_s=%.2f rss_before_kb=%ld rss_after_kb=%ld per_conn_kb=%.2f "
-	       "errors=%llu closes=%llu still_up=%d\n",
+	       "errors=%llu failed=%d closes=%llu still_up=%d\n",
 	       G.o.conns, up, connect_s, rss0, rss1, up > 0 && rss0 >= 0 ? (double)(rss1 - rss0) / up : -1.0,
-	       (unsigned long long)G.st.errors, (unsigned long long)G.st.closes, G.ready);
+	       (unsigned long long)G.st.errors, G.failed, (unsigned long long)G.st.closes, G.ready);
 }
 
 /* ---- setup ---- */
@@ -894,9 +896,8 @@ int main(int argc, char **argv)
 		lg_run_idle(connect_s, rss0);
 		return G.ready == G.o.conns ? 0 : 1;
 	}
-	if (!G.ready)
-		return 1;
-	lg_run_traffic();
+	if (G.ready)
+		lg_run_traffic();
 	lg_report_traffic(connect_s, G.cpu0, G.cpu1, G.o.server_pid ? lg_proc_rss_kb(G.o.server_pid) : -1);
-	return 0;
+	return G.ready ? 0 : 1;
 }

@@ -1,0 +1,225 @@
+#!/bin/bash
+# bench.sh: the messaging benchmark behind `make bench`: bare lws echo ceiling, then samvaer saturated, paced and idle, against the targets.
+# Usage: scripts/bench.sh BUILD_DIR   (make has built samvaer, samvaer-admin, bench-loadgen and bench-echo there)
+# Knobs (environment): BENCH_CONNS=1000 BENCH_IDLE_CONNS=10000 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_RATE=5000
+#   BENCH_WINDOW=4 BENCH_PERF=0 (1: perf-record the server during the saturated phase, report in BUILD/bench-perf.txt)
+# Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
+set -u
+
+BUILD=${1:-}
+if [ -z "$BUILD" ] || [ ! -d "$BUILD" ]; then
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 2
+fi
+BUILD=$(cd "$BUILD" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SAMVAER=$BUILD/samvaer
+ADMIN=$BUILD/samvaer-admin
+LOADGEN=$BUILD/bench-loadgen
+ECHO=$BUILD/bench-echo
+CONNS=${BENCH_CONNS:-1000}
+IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+RATE=${BENCH_RATE:-5000}
+WINDOW=${BENCH_WINDOW:-4}
+PERF=${BENCH_PERF:-0}
+
+for f in "$SAMVAER" "$ADMIN" "$LOADGEN" "$ECHO"; do
+	[ -x "$f" ] || { echo "bench: missing $f (build it first: make bench)" >&2; exit 1; }
+done
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+# Two cores: the server on CPU 0, the load generator on CPU 1, so they do not steal from each other.
+SRV_PIN="" LG_PIN=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	SRV_PIN="taskset -c 0" LG_PIN="taskset -c 1"
+fi
+
+TMP=$(mktemp -d /tmp/samvaer-bench.XXXXXX)
+SERVER_PID=""
+cleanup() {
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_ready LOG PID: waits up to 30 s for a "listening on" line from a server that stays alive.
+wait_ready() {
+	local i
+	for i in $(seq 300); do
+		grep -q "listening on" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_server: SIGTERM, then SIGKILL after 10 s.
+stop_server() {
+	local i
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=""
+}
+
+# start_samvaer NAME: a fresh copy of the seeded data dir, a fresh port; sets SERVER_PID and PORT.
+start_samvaer() {
+	PORT=$(free_port)
+	cp -a "$TMP/seed" "$TMP/data-$1"
+	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$1" --web "$ROOT/web" \
+		--log-level warn 2>"$TMP/server-$1.log" &
+	SERVER_PID=$!
+	if ! wait_ready "$TMP/server-$1.log" "$SERVER_PID"; then
+		echo "bench: samvaer did not start for phase $1:" >&2
+		tail -5 "$TMP/server-$1.log" >&2
+		stop_server
+		return 1
+	fi
+}
+
+# run_loadgen NAME ARGS...: runs the load generator, keeps its RESULT line in $TMP/NAME.result.
+run_loadgen() {
+	local name=$1 perf_pid=""
+	shift
+	echo "bench: $name: bench-loadgen $*" >&2
+	if [ "$PERF" = 1 ] && [ "$name" = samvaer-saturated ] && command -v perf >/dev/null; then
+		perf record -g -o "$TMP/perf.data" -p "$SERVER_PID" -- sleep "$((WARMUP + DURATION))" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
+	$LG_PIN "$LOADGEN" "$@" --server-pid "$SERVER_PID" 2>"$TMP/$name.err" | tee "$TMP/$name.out" >/dev/null
+	sed 's/^/    /' "$TMP/$name.err" >&2
+	grep '^RESULT ' "$TMP/$name.out" | tail -1 >"$TMP/$name.result"
+	if [ -n "$perf_pid" ]; then
+		wait "$perf_pid"
+		perf report -i "$TMP/perf.data" --stdio --no-children 2>/dev/null | grep -v '^$' | head -80 >"$BUILD/bench-perf.txt"
+		echo "bench: server profile in $BUILD/bench-perf.txt" >&2
+	fi
+	[ -s "$TMP/$name.result" ]
+}
+
+# val NAME KEY: a field of a phase's RESULT line ("" if the phase did not run).
+val() {
+	[ -s "$TMP/$1.result" ] || return 0
+	tr ' ' '\n' <"$TMP/$1.result" | sed -n "s/^$2=//p"
+}
+
+# ---- phase 0: seed accounts, agreements and sessions ----
+NEED=$(( IDLE_CONNS > CONNS ? IDLE_CONNS : CONNS ))
+SEED_OK=0
+t0=$(date +%s.%N)
+if "$ADMIN" --data "$TMP/seed" bench-seed "$NEED" --tokens "$TMP/tokens.txt" >"$TMP/seed.log" 2>&1 &&
+	[ "$(wc -l <"$TMP/tokens.txt")" -ge "$NEED" ]; then
+	SEED_OK=1
+	echo "bench: seeded $NEED accounts in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s" >&2
+else
+	echo "bench: samvaer-admin bench-seed failed; samvaer phases skipped:" >&2
+	tail -5 "$TMP/seed.log" >&2
+fi
+
+# ---- phase 1: the bare lws echo ceiling ----
+PORT=$(free_port)
+$SRV_PIN "$ECHO" "$PORT" 2>"$TMP/echo.log" &
+SERVER_PID=$!
+if wait_ready "$TMP/echo.log" "$SERVER_PID"; then
+	run_loadgen echo --mode echo --port "$PORT" --conns "$CONNS" --window "$WINDOW" \
+		--duration "$DURATION" --warmup "$WARMUP"
+fi
+stop_server
+
+# ---- phases 2-4: samvaer saturated, paced, idle ----
+if [ "$SEED_OK" = 1 ]; then
+	if start_samvaer saturated; then
+		run_loadgen samvaer-saturated --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
+			--conns "$CONNS" --window "$WINDOW" --duration "$DURATION" --warmup "$WARMUP"
+		stop_server
+	fi
+	if start_samvaer paced; then
+		run_loadgen samvaer-paced --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
+			--conns "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+		stop_server
+	fi
+	if start_samvaer idle; then
+		run_loadgen samvaer-idle --mode samvaer --idle --hold 2 --port "$PORT" --tokens "$TMP/tokens.txt" \
+			--conns "$IDLE_CONNS" --connect-timeout 90
+		stop_server
+	fi
+fi
+
+# ---- the table ----
+# row LABEL MEASURED TARGET VERDICT
+row() { printf '%-46s %-20s %-16s %s\n' "$1" "$2" "$3" "$4"; }
+# check VALUE OP LIMIT: PASS or FAIL; an empty or negative VALUE means the figure was not measured.
+check() {
+	if [ -z "$1" ] || awk -v v="$1" 'BEGIN { exit !(v < 0) }'; then
+		echo "FAIL (not measured)"
+	elif awk -v v="$1" -v l="$3" "BEGIN { exit !(v $2 l) }"; then
+		echo PASS
+	else
+		echo FAIL
+	fi
+}
+ms() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.2f ms", v / 1000 }' || printf 'n/a'; }
+num() { local v; v=$(val "$1" "$2"); echo "${v:-0}"; }
+
+ECHO_RATE=$(val echo rate)
+SAT_RATE=$(val samvaer-saturated rate)
+RATIO=""
+if [ -n "$ECHO_RATE" ] && [ -n "$SAT_RATE" ] && [ "$ECHO_RATE" != 0 ]; then
+	RATIO=$(awk -v a="$SAT_RATE" -v b="$ECHO_RATE" 'BEGIN { printf "%.1f", 100 * a / b }')
+fi
+PACED_P99=$(val samvaer-paced p99_us)
+PACED_RATE=$(val samvaer-paced rate)
+IDLE_KB=$(val samvaer-idle per_conn_kb)
+IDLE_UP=$(val samvaer-idle ready)
+ERRORS=""
+if [ "$SEED_OK" = 1 ]; then
+	ERRORS=0
+	for p in samvaer-saturated samvaer-paced samvaer-idle; do
+		ERRORS=$((ERRORS + $(num $p errors) + $(num $p closes) + $(num $p failed)))
+	done
+fi
+
+{
+echo
+echo "Samvaer messaging bench: $CONNS connections in pairs, ${DURATION} s per phase after ${WARMUP} s warm-up" \
+	"(server ${SRV_PIN:-unpinned}, loadgen ${LG_PIN:-unpinned})"
+row "figure" "measured" "target" "result"
+row "echo ceiling (bare lws+libev), round trips/s" "${ECHO_RATE:-n/a}" "-" "-"
+row "echo p50 / p99 round trip" "$(ms "$(val echo p50_us)") / $(ms "$(val echo p99_us)")" "-" "-"
+row "echo server CPU s per 1,000 round trips" "$(val echo cpu_s_per_1k)" "-" "-"
+row "samvaer saturated, messages delivered/s" "${SAT_RATE:-n/a}" "-" "-"
+row "samvaer saturated / echo ceiling" "${RATIO:-n/a}%" ">= 50%" "$(check "$RATIO" '>=' 50)"
+row "samvaer saturated p50 / p99 send->deliver" \
+	"$(ms "$(val samvaer-saturated p50_us)") / $(ms "$(val samvaer-saturated p99_us)")" "-" "-"
+row "samvaer saturated CPU s per 1,000 msgs" "$(val samvaer-saturated cpu_s_per_1k)" "-" "-"
+row "samvaer paced ${RATE}/s, delivered/s" "${PACED_RATE:-n/a}" ">= 95% of $RATE" \
+	"$(check "$PACED_RATE" '>=' "$(awk -v r="$RATE" 'BEGIN { print 0.95 * r }')")"
+row "samvaer paced p50 / p99 send->deliver" "$(ms "$(val samvaer-paced p50_us)") / $(ms "$PACED_P99")" \
+	"p99 <= 5 ms" "$(check "$PACED_P99" '<=' 5000)"
+row "samvaer paced CPU s per 1,000 msgs" "$(val samvaer-paced cpu_s_per_1k)" "-" "-"
+row "idle authenticated connections held" "${IDLE_UP:-n/a} of $IDLE_CONNS" "all" \
+	"$(check "${IDLE_UP:-}" '>=' "$IDLE_CONNS")"
+row "server memory per idle connection" "${IDLE_KB:-n/a} KB" "<= 16 KB" "$(check "$IDLE_KB" '<=' 16)"
+row "error responses + failed/dropped connections" "${ERRORS:-n/a}" "0" "$(check "$ERRORS" '<=' 0)"
+} | tee "$TMP/table.txt"
+FAILS=$(grep -c 'FAIL' "$TMP/table.txt")
+echo
+echo "raw results:"
+cat "$TMP"/*.result 2>/dev/null | sed 's/^/  /'
+if [ "$FAILS" -gt 0 ]; then
+	echo "bench: $FAILS target(s) missed"
+	exit 1
+fi
+echo "bench: all targets met"
