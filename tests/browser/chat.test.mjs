@@ -106,17 +106,26 @@ function bulkSend(page, agreementId, n) {
 
 // ---- the scenario ----
 
-async function scenario(baseUrl, world) {
+async function scenario(baseUrl, world, serverCtl) {
   const stamp = String(Date.now() % 100000);
   const hello = `Hi Dad! ${stamp}`;
   const reply = `Hello sweetheart ${stamp}`;
   let aidAndrei = null;
+  let stopped = false;
+  // Later steps build on earlier ones, so stop at the first failure instead of timing out on each.
+  const step = async (name, fn) => {
+    if (stopped) return;
+    if (!(await runner.check(name, fn))) {
+      stopped = true;
+      console.log('  (stopping the scenario after the first failure)');
+    }
+  };
 
   const mia = await newPage('mia', baseUrl, world);
   const andrei = await newPage('andrei', baseUrl, world);
   await shot(mia, '01-login');
 
-  await runner.check('a wrong password shows the server message', async () => {
+  await step('a wrong password shows the server message', async () => {
     await login(mia, 'mia', 'not-the-password');
     const err = mia.getByTestId('login-error');
     await err.waitFor({ state: 'visible' });
@@ -125,7 +134,7 @@ async function scenario(baseUrl, world) {
     await shot(mia, '02-login-error');
   });
 
-  await runner.check('mia logs in and sees who she can write to', async () => {
+  await step('mia logs in and sees who she can write to', async () => {
     await login(mia, 'mia');
     await loggedIn(mia);
     await contact(mia, 'andrei').waitFor();
@@ -138,13 +147,13 @@ async function scenario(baseUrl, world) {
     await shot(mia, '03-contacts');
   });
 
-  await runner.check('andrei logs in and sees mia', async () => {
+  await step('andrei logs in and sees mia', async () => {
     await login(andrei, 'andrei');
     await loggedIn(andrei);
     await contact(andrei, 'mia').waitFor();
   });
 
-  await runner.check('mia writes and andrei sees it live', async () => {
+  await step('mia writes and andrei sees it live', async () => {
     await contact(mia, 'andrei').click();
     await send(mia, hello);
     await bubble(mia, hello).waitFor();
@@ -155,20 +164,20 @@ async function scenario(baseUrl, world) {
     expect((await bubble(andrei, hello).getAttribute('data-mine')) === 'no', 'bubble should be theirs');
   });
 
-  await runner.check('andrei replies and mia sees it live', async () => {
+  await step('andrei replies and mia sees it live', async () => {
     await send(andrei, reply);
     await bubble(andrei, reply).waitFor();
     await bubble(mia, reply).waitFor();
   });
 
-  await runner.check('receipts show read on both sides', async () => {
+  await step('receipts show read on both sides', async () => {
     await bubble(mia, hello).locator('[data-testid="receipt"][data-state="read"]').waitFor();
     await bubble(andrei, reply).locator('[data-testid="receipt"][data-state="read"]').waitFor();
     await shot(mia, '05-chat-mia');
     await shot(andrei, '06-chat-andrei');
   });
 
-  await runner.check('radu is suspended: mia sees why and cannot send', async () => {
+  await step('radu is suspended: mia sees why and cannot send', async () => {
     await mia.getByTestId('chat-back').click();
     await contact(mia, 'radu').click();
     const reason = mia.getByTestId('chat-reason');
@@ -181,7 +190,7 @@ async function scenario(baseUrl, world) {
     await shot(mia, '07-radu');
   });
 
-  await runner.check('reload resumes the session, history pages back on scroll', async () => {
+  await step('reload resumes the session, history pages back on scroll', async () => {
     await bulkSend(andrei, aidAndrei, 55);
     await mia.evaluate((aid) => { location.hash = `#/chat/${aid}`; }, aidAndrei);
     await bubble(mia, 'bulk 55').waitFor();
@@ -195,13 +204,46 @@ async function scenario(baseUrl, world) {
     await shot(mia, '08-reloaded');
   });
 
-  await runner.check('ioana has nobody to write to and her send is refused', async () => {
+  if (world) {
+    await step('(mock) a send with no answer is retried with the same key after reconnect', async () => {
+      const lost = `Answer lost ${stamp}`;
+      world.stall = true;
+      await send(mia, lost);
+      await mia.locator('[data-testid="bubble"][data-pending="sending"]', { hasText: lost }).waitFor();
+      world.stall = false;
+      world.dropAll();
+      await bubble(mia, lost).waitFor({ timeout: 8000 });
+      await bubble(andrei, lost).waitFor();
+      const stored = [...world.messages.values()].flat().filter((m) => m.text === lost).length;
+      expect(stored === 1, `stored ${stored} times`);
+      expect((await bubble(andrei, lost).count()) === 1, 'andrei shows it more than once');
+    });
+  }
+
+  if (serverCtl) {
+    await step('after a server restart the app resumes and an offline send arrives once', async () => {
+      const offline = `Sent while offline ${stamp}`;
+      await serverCtl.stop();
+      await mia.getByTestId('conn-status').waitFor({ state: 'visible' });
+      await send(mia, offline);
+      await mia.locator('[data-testid="bubble"][data-pending="sending"]', { hasText: offline }).waitFor();
+      await shot(mia, '09-offline');
+      await serverCtl.start();
+      await bubble(mia, offline).waitFor({ timeout: 15000 });
+      await bubble(andrei, offline).waitFor({ timeout: 5000 });
+      await mia.getByTestId('conn-status').waitFor({ state: 'hidden' });
+      expect((await bubble(andrei, offline).count()) === 1, 'andrei got the message more than once');
+      expect((await mia.getByText(offline).count()) === 1, 'mia shows the message more than once');
+    });
+  }
+
+  await step('ioana has nobody to write to and her send is refused', async () => {
     const ioana = await newPage('ioana', baseUrl, world);
     await login(ioana, 'ioana');
     await loggedIn(ioana);
     await ioana.getByTestId('contacts-empty').waitFor({ state: 'visible' });
     expect((await ioana.locator('[data-testid^="contact-"][data-name]').count()) === 0, 'ioana has contacts');
-    await shot(ioana, '09-ioana-empty');
+    await shot(ioana, '10-ioana-empty');
     await ioana.evaluate((aid) => { location.hash = `#/chat/${aid}`; }, aidAndrei);
     await send(ioana, `sneaky ${stamp}`);
     const err = ioana.getByTestId('send-error');
@@ -209,7 +251,7 @@ async function scenario(baseUrl, world) {
     expect((await err.getAttribute('data-code')) === 'no_agreement', `code: ${await err.getAttribute('data-code')}`);
     expect((await err.textContent()).trim().length > 0, 'refusal message is empty');
     await ioana.locator('[data-testid="bubble"][data-pending="failed"]').waitFor();
-    await shot(ioana, '10-ioana-refused');
+    await shot(ioana, '11-ioana-refused');
     await mia.waitForTimeout(300);
     expect((await mia.getByText(`sneaky ${stamp}`).count()) === 0, 'mia received ioana\'s message');
   });
@@ -218,6 +260,7 @@ async function scenario(baseUrl, world) {
 async function main() {
   let baseUrl;
   let world = null;
+  let serverCtl = null;
   if (MOCK) {
     world = createWorld();
     state.statik = await serveStatic(path.resolve(HERE, '../../web'), 0);
@@ -229,12 +272,21 @@ async function main() {
     if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
     const data = seedDemo(admin, tmp);
     const port = await freePort();
-    state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log') });
+    let starts = 0;
+    const start = async () => {
+      starts += 1;
+      state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, `server-${starts}.log`) });
+    };
+    serverCtl = {
+      start,
+      stop: async () => { const s = state.server; state.server = null; return s.stop(); },
+    };
+    await start();
     baseUrl = state.server.url;
-    console.log(`server: ${baseUrl} (data ${data}, log ${path.join(tmp, 'server.log')})`);
+    console.log(`server: ${baseUrl} (data ${data}, logs in ${tmp})`);
   }
   state.browser = await launchBrowser();
-  await scenario(baseUrl, world);
+  await scenario(baseUrl, world, serverCtl);
   if (state.server) {
     const server = state.server;
     await runner.check('server shuts down cleanly on SIGTERM', async () => {

@@ -107,8 +107,11 @@ function handle(w, s, req) {
       }
       const list = w.messages.get(ag.id) || [];
       w.messages.set(ag.id, list);
+      const dup = list.find((m) => m.from === me && m.key === req.client_key);
+      if (dup) return { ok: true, result: { agreement_id: ag.id, seq: dup.seq, sent_at: dup.sent_at, duplicate: true } };
       const m = { agreement_id: ag.id, seq: list.length + 1, from: me, text: req.text, sent_at: Date.now() };
       list.push(m);
+      Object.defineProperty(m, 'key', { value: req.client_key, enumerable: false });
       for (const o of w.sessions) {
         const oid = o.account && o.account.id;
         if (o !== s && (oid === ag.child || oid === ag.contact)) o.ws.send(JSON.stringify({ event: 'message', data: m }));
@@ -140,6 +143,7 @@ export async function installMock(context, world) {
     ws.onMessage((raw) => {
       const req = JSON.parse(String(raw));
       const res = handle(world, s, req);
+      if (world.stall && req.type === 'msg.send') return; // stored, but the answer is "lost"
       const delay = req.type === 'msg.send' ? 30 : 5;
       setTimeout(() => ws.send(JSON.stringify({ id: req.id, ...res })), delay);
     });
@@ -147,4 +151,10 @@ export async function installMock(context, world) {
   });
 }
 
-export function createWorld() { return demoWorld(); }
+/** A world of demo accounts; world.stall drops msg.send answers, world.dropAll() closes every socket. */
+export function createWorld() {
+  const w = demoWorld();
+  w.stall = false;
+  w.dropAll = () => { for (const s of [...w.sessions]) s.ws.close({ code: 1001, reason: 'going away' }); };
+  return w;
+}
