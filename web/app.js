@@ -196,7 +196,7 @@ function onLoggedOut({ message }) {
 
 function onState({ state }) {
   const words = {
-    connecting: store.me ? 'Connecting…' : '',
+    connecting: conn.token ? 'Connecting…' : '',
     reconnecting: 'No connection. Trying again…',
     online: '', open: '', offline: '',
   };

@@ -59,12 +59,53 @@ function renderLog(store, aid, contact, mode) {
   const log = $('#chat-log');
   const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight;
   const c = conv(store, aid);
-  const items = [topLine(c, contact)];
-  for (const m of sortedMessages(store, aid)) items.push(bubble(store, contact, m));
-  for (const p of c.pending) items.push(pendingBubble(p));
-  log.replaceChildren(...items.filter(Boolean));
+  const items = [{ key: `t:${aid}`, sig: topSig(c, contact), build: () => topLine(c, contact) }];
+  for (const m of sortedMessages(store, aid)) {
+    const state = isMine(store, m) ? receiptOf(contact, m.seq) : '';
+    items.push({ key: `m:${aid}:${m.seq}`, sig: state, build: () => bubble(store, contact, m) });
+  }
+  for (const p of c.pending) {
+    items.push({ key: `p:${p.key}`, sig: `${p.state}:${p.error ? p.error.code : ''}`, build: () => pendingBubble(p) });
+  }
+  patchList(log, items);
   if (mode === 'older') log.scrollTop = log.scrollHeight - log.clientHeight - fromBottom;
   else if (mode === 'bottom' || fromBottom < 80) log.scrollTop = log.scrollHeight;
+}
+
+/**
+ * Update the list with as few DOM changes as possible: a node is rebuilt only when its
+ * signature changed, and appending a message only appends (so screen readers announce just it).
+ */
+function patchList(parent, items) {
+  const existing = new Map([...parent.children].map((n) => [n.dataset.k, n]));
+  const nodes = items.map((it) => {
+    const old = existing.get(it.key);
+    if (old && old.dataset.sig === it.sig) return old;
+    const node = it.build();
+    node.dataset.k = it.key;
+    node.dataset.sig = it.sig;
+    return node;
+  });
+  const keep = new Set(nodes);
+  for (const n of [...parent.children]) if (!keep.has(n)) n.remove();
+  let cursor = parent.firstElementChild;
+  for (const node of nodes) {
+    if (node === cursor) {
+      cursor = cursor.nextElementSibling;
+    } else {
+      parent.insertBefore(node, cursor);
+    }
+  }
+  while (cursor) {
+    const next = cursor.nextElementSibling;
+    cursor.remove();
+    cursor = next;
+  }
+}
+
+function topSig(c, contact) {
+  return [c.historyError ? c.historyError.code : '', c.loading, c.more, c.msgs.size === 0 && c.pending.length === 0,
+    canWrite(contact)].join('|');
 }
 
 function topLine(c, contact) {
