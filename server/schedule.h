@@ -21,7 +21,7 @@
  * A schedule caches its open intervals in UTC for a few weeks around the last query, so queries cost a
  * binary search; the cache is refilled (with ICU) when a query falls outside it. Queries therefore
  * mutate the cache: one schedule must not be used by two threads at once (give each thread its own,
- * or lock around it). Building and freeing are the only allocations.
+ * or lock around it). Only building and refills allocate; a hot query allocates nothing.
  */
 
 /* X(enum suffix, stable code, message) */
@@ -77,8 +77,9 @@ struct schedule_interval {
 
 typedef struct schedule schedule; /* opaque; owned by the caller */
 
-/* Validates spec and builds a schedule (copies everything). On error returns the code, leaves *out NULL
- * and, if bad_index is given, sets it to the index of the offending window or date (-1 if none). */
+/* Validates spec and builds a schedule (copies everything; the arrays must hold n items). On error
+ * returns the code, leaves *out NULL and, if bad_index is given, sets it to the index of the offending
+ * item within its own list (weekly, dated or blackouts; -1 for zone and count errors). */
 enum schedule_error schedule_new(schedule **out, const struct schedule_spec *spec, int *bad_index);
 void schedule_free(schedule *s);
 

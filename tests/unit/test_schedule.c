@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define OPEN 1
 #define SHUT 0
@@ -345,6 +346,18 @@ static void parse_windows(struct built *b, const char *zone, const char *windows
 
 static struct built B;
 
+/* UTC text of an instant for failure messages ("-" for -1). */
+static const char *fmt_utc(int64_t ms, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms == -1 || !gmtime_r(&secs, &tm))
+		snprintf(buf, len, "%lld", (long long)ms);
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%MZ", &tm);
+	return buf;
+}
+
 static void run_qcase(const struct qcase *c)
 {
 	schedule *s;
@@ -361,10 +374,11 @@ static void run_qcase(const struct qcase *c)
 		ok = closes == parse_instant(c->closes);
 	if (ok && c->next)
 		ok = schedule_next_open(s, now) == parse_instant(c->next);
+	char b1[40], b2[40];
 	if (!ok)
-		printf("FAIL %s: open %d (want %d) closes %lld (want %s) next %lld (want %s)\n", c->name, r,
-		       c->expect, (long long)closes, c->closes ? c->closes : "?",
-		       (long long)schedule_next_open(s, now), c->next ? c->next : "?");
+		printf("FAIL %s: open %d (want %d) closes %s (want %s) next %s (want %s)\n", c->name, r, c->expect,
+		       fmt_utc(closes, b1, sizeof(b1)), c->closes ? c->closes : "?",
+		       fmt_utc(schedule_next_open(s, now), b2, sizeof(b2)), c->next ? c->next : "?");
 	failed += !ok;
 	passed += ok;
 	schedule_free(s);
@@ -443,6 +457,12 @@ static void run_api_checks(void)
 	check(schedule_new(&s, &spec, &bad) == SCHEDULE_ERR_OK && bad == -1, "api: valid after fix", "code", bad, -1);
 	check(schedule_is_open(s, parse_instant("2026-11-23 10:30+01"), NULL) == 1, "api: NULL closes_at", "open",
 	      0, 1);
+	check(schedule_is_open(s, INT64_MAX, NULL) == -SCHEDULE_ERR_RANGE, "api: is_open at INT64_MAX", "code", 0, 0);
+	check(schedule_next_open(s, INT64_MIN) == -1, "api: next_open at INT64_MIN", "next", 0, -1);
+	check(schedule_list_open(s, INT64_MIN, INT64_MAX, NULL, 0) == -SCHEDULE_ERR_RANGE, "api: list of everything",
+	      "code", 0, 0);
+	long cnt = schedule_list_open(s, 0, 7 * 86400000LL, NULL, 0);
+	check(cnt == 2, "api: list with cap 0 still counts (Mon 10-11, Tue 10-10)", "count", cnt, 2);
 	schedule_free(s);
 	schedule_free(NULL);
 	check(strcmp(schedule_error_code(SCHEDULE_ERR_ZONE), "unknown_zone") == 0, "api: stable code", "strcmp", 0, 0);
