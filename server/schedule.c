@@ -400,7 +400,7 @@ long schedule_list_open(schedule *s, int64_t from_ms, int64_t to_ms, struct sche
 
 /* ---- building ---- */
 
-static int weekly_cmp(const void *pa, const void *pb)
+static int window_day_cmp(const void *pa, const void *pb)
 {
 	const struct window *a = pa, *b = pb;
 	return (a->day > b->day) - (a->day < b->day);
@@ -452,7 +452,7 @@ static enum schedule_error copy_weekly(schedule *s, const struct schedule_spec *
 		s->weekly[i] = (struct window){w->weekday, w->start_min, w->end_min};
 	}
 	s->n_weekly = spec->n_weekly;
-	qsort(s->weekly, s->n_weekly, sizeof(*s->weekly), weekly_cmp);
+	qsort(s->weekly, s->n_weekly, sizeof(*s->weekly), window_day_cmp);
 	size_t k = 0;
 	for (int wd = 1; wd <= 8; wd++) {
 		while (k < s->n_weekly && s->weekly[k].day < wd)
@@ -480,7 +480,7 @@ static enum schedule_error copy_dates(schedule *s, const struct schedule_spec *s
 		s->dated[i].end_min = w->end_min;
 	}
 	s->n_dated = spec->n_dated;
-	qsort(s->dated, s->n_dated, sizeof(*s->dated), weekly_cmp);
+	qsort(s->dated, s->n_dated, sizeof(*s->dated), window_day_cmp);
 	for (size_t i = 0; i < spec->n_blackouts; i++) {
 		*bad = (int)i;
 		if (!date_to_day(spec->blackouts[i], &s->blackouts[i]))
