@@ -1,8 +1,6 @@
 /* loadgen.c: single-threaded epoll WebSocket load generator for the messaging bench (echo, samvaer and idle modes). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -27,6 +25,7 @@ struct lg_opts {
 	const char *host;      /* server address (IPv4 literal) */
 	int port;              /* server port */
 	const char *path;      /* WebSocket path */
+	const char *mode_name; /* --mode as given */
 	enum lg_mode mode;     /* echo or samvaer */
 	int conns;             /* connections */
 	int window;            /* frames in flight per connection (saturated), or cap (paced) */
@@ -90,6 +89,7 @@ static struct {
 	uint64_t t_from;       /* measured window start (ns) */
 	double cpu0;           /* server CPU seconds at the window start (-1 = unknown) */
 	double cpu1;           /* server CPU seconds at the window end */
+	long rss;              /* server VmRSS (KB) at the last sample */
 	struct lg_stats st;    /* counters */
 	unsigned run_id;       /* makes client_keys unique across runs */
 	uint32_t rng;          /* xorshift state for masks */
@@ -138,42 +138,31 @@ static void lg_reserve(unsigned char **buf, size_t *cap, size_t need)
 
 /* ---- server sampling (/proc) ---- */
 
-static double lg_proc_cpu_s(int pid)
+/* CPU seconds (utime+stime of all threads, from /proc/PID/stat) and VmRSS of a process; -1 when unknown. */
+static void lg_proc_sample(int pid, double *cpu_s, long *rss_kb)
 {
-	char path[64], buf[1024];
-	unsigned long ut = 0, st = 0;
+	char path[64], buf[2048], *p;
+	unsigned long ut, st;
 	FILE *f;
-	char *p;
 	size_t n;
 
+	*cpu_s = -1;
+	*rss_kb = -1;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
+	if (pid <= 0 || !(f = fopen(path, "r")))
+		return;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static long lg_proc_rss_kb(int pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
+	p = strrchr(buf, ')'); /* fields after the command name: state ppid ... utime(14) stime(15) */
+	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+		*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
+	if (!(f = fopen(path, "r")))
+		return;
+	while (fgets(buf, sizeof(buf), f) && sscanf(buf, "VmRSS: %ld", rss_kb) != 1)
+		;
 	fclose(f);
-	return kb;
 }
 
 /* ---- output: frames and flushing ---- */
@@ -226,16 +215,6 @@ static void lg_send_frame(int i, int opcode, const void *payload, size_t len)
 	lg_mark_dirty(i);
 }
 
-static void lg_set_events(int i, int want_out)
-{
-	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.u32 = (uint32_t)i };
-
-	if (G.c[i].want_out == want_out)
-		return;
-	G.c[i].want_out = want_out;
-	epoll_ctl(G.epfd, EPOLL_CTL_MOD, G.c[i].fd, &ev);
-}
-
 static void lg_close(int i, const char *why)
 {
 	struct lg_conn *c = &G.c[i];
@@ -286,7 +265,12 @@ static void lg_flush(int i)
 	}
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
-	lg_set_events(i, c->out_len > 0);
+	if (c->want_out != (c->out_len > 0)) { /* EPOLLOUT only while output is pending */
+		struct epoll_event ev = { .events = EPOLLIN | (c->out_len ? EPOLLOUT : 0), .data.u32 = (uint32_t)i };
+
+		c->want_out = c->out_len > 0;
+		epoll_ctl(G.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	}
 }
 
 static void lg_flush_all(void)
@@ -465,7 +449,7 @@ static int lg_on_frame(int i, int fin, int op, const unsigned char *p, size_t le
 	}
 	if (op == 10)
 		return 0;
-	if (op != 0 || c->msg_len || !fin) { /* fragmented message: reassemble */
+	if (op == 0 || !fin) { /* fragmented message: reassemble */
 		lg_reserve(&c->msg, &c->msg_cap, c->msg_len + len + 1);
 		memcpy(c->msg + c->msg_len, p, len);
 		c->msg_len += len;
@@ -564,17 +548,6 @@ static void lg_on_readable(int i, uint64_t now)
 		return;
 	if (n <= 0) {
 		lg_close(i, n == 0 ? "eof" : "read error");
-		return;
-	}
-	if (!c->in_len) { /* parse straight from the shared buffer, keep only the remainder */
-		used = lg_parse(i, G.rbuf, (size_t)n, now);
-		if (used < 0)
-			return;
-		if (used < n) {
-			lg_reserve(&c->in, &c->in_cap, (size_t)(n - used));
-			memcpy(c->in, G.rbuf + used, (size_t)(n - used));
-			c->in_len = (size_t)(n - used);
-		}
 		return;
 	}
 	lg_reserve(&c->in, &c->in_cap, c->in_len + (size_t)n);
@@ -700,7 +673,7 @@ static void lg_run_traffic(void)
 		if (!G.measuring && now >= t_measure) {
 			G.measuring = 1;
 			G.t_from = now;
-			G.cpu0 = G.o.server_pid ? lg_proc_cpu_s(G.o.server_pid) : -1;
+			lg_proc_sample(G.o.server_pid, &G.cpu0, &G.rss);
 		}
 		if (gap > 0) {
 			for (; t0 + (uint64_t)(k * gap) <= now; k++) {
@@ -718,7 +691,7 @@ static void lg_run_traffic(void)
 		lg_poll(wait);
 	}
 	G.measuring = 0;
-	G.cpu1 = G.o.server_pid ? lg_proc_cpu_s(G.o.server_pid) : -1;
+	lg_proc_sample(G.o.server_pid, &G.cpu1, &G.rss);
 }
 
 static int lg_cmp_u32(const void *a, const void *b)
@@ -738,9 +711,9 @@ static uint32_t lg_pct(double p)
 	return G.st.lat[idx];
 }
 
-static void lg_report_traffic(double connect_s, double cpu0, double cpu1, long rss)
+static void lg_report_traffic(double connect_s)
 {
-	double secs = G.o.duration, cpu = cpu1 - cpu0;
+	double secs = G.o.duration, cpu = G.cpu1 - G.cpu0;
 
 	qsort(G.st.lat, G.st.lat_n, sizeof(uint32_t), lg_cmp_u32);
 	printf("RESULT mode=%s kind=%s conns=%d ready=%d window=%d target_rate=%.0f duration_s=%.1f connect_s=%.2f "
@@ -750,8 +723,8 @@ static void lg_report_traffic(double connect_s, double cpu0, double cpu1, long r
 	       G.o.window, G.o.rate, secs, connect_s, (unsigned long long)G.st.sent, (unsigned long long)G.st.acks,
 	       (unsigned long long)G.st.delivered, (double)G.st.delivered / secs, lg_pct(0.50), lg_pct(0.90),
 	       lg_pct(0.99), lg_pct(1.0), G.st.lat_n, (unsigned long long)G.st.errors, G.failed,
-	       (unsigned long long)G.st.closes, (unsigned long long)G.st.skipped, cpu0 >= 0 ? cpu : -1.0,
-	       cpu0 >= 0 && G.st.delivered ? cpu * 1000.0 / (double)G.st.delivered : -1.0, rss);
+	       (unsigned long long)G.st.closes, (unsigned long long)G.st.skipped, G.cpu0 >= 0 ? cpu : -1.0,
+	       G.cpu0 >= 0 && G.st.delivered ? cpu * 1000.0 / (double)G.st.delivered : -1.0, G.rss);
 }
 
 /* Idle mode: all connections are up; let the server settle, sample its RSS, then hold. */
@@ -763,7 +736,7 @@ static void lg_run_idle(double connect_s, long rss0)
 
 	while (lg_now() < t_settle)
 		lg_poll(50000000ull);
-	rss1 = G.o.server_pid ? lg_proc_rss_kb(G.o.server_pid) : -1;
+	lg_proc_sample(G.o.server_pid, &G.cpu1, &rss1);
 	up = G.ready;
 	fprintf(stderr, "loadgen: %d connections ready, holding %.0f s\n", up, G.o.hold);
 	t_end = lg_now() + (uint64_t)(G.o.hold * 1e9);
@@ -824,45 +797,43 @@ static void lg_usage(void)
 	exit(2);
 }
 
+/* Options: "--name value" (or a bare flag), each written straight into G.o. */
+static const struct { const char *name; char type; void *dst; } lg_options[] = {
+	{ "host", 's', &G.o.host }, { "port", 'i', &G.o.port }, { "path", 's', &G.o.path },
+	{ "mode", 's', &G.o.mode_name }, { "conns", 'i', &G.o.conns }, { "window", 'i', &G.o.window },
+	{ "rate", 'd', &G.o.rate }, { "duration", 'd', &G.o.duration }, { "warmup", 'd', &G.o.warmup },
+	{ "tokens", 's', &G.o.tokens }, { "idle", 'f', &G.o.idle }, { "hold", 'd', &G.o.hold },
+	{ "text-len", 'i', &G.o.text_len }, { "server-pid", 'i', &G.o.server_pid },
+	{ "max-pending", 'i', &G.o.max_pending }, { "connect-timeout", 'd', &G.o.connect_timeout },
+};
+
 static void lg_parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "host", 1, 0, 'h' }, { "port", 1, 0, 'p' }, { "path", 1, 0, 'P' }, { "mode", 1, 0, 'm' },
-		{ "conns", 1, 0, 'c' }, { "window", 1, 0, 'w' }, { "rate", 1, 0, 'r' }, { "duration", 1, 0, 'd' },
-		{ "warmup", 1, 0, 'W' }, { "tokens", 1, 0, 't' }, { "idle", 0, 0, 'i' }, { "hold", 1, 0, 'H' },
-		{ "text-len", 1, 0, 'l' }, { "server-pid", 1, 0, 's' }, { "max-pending", 1, 0, 'M' },
-		{ "connect-timeout", 1, 0, 'T' }, { 0, 0, 0, 0 }
-	};
-	struct lg_opts o = { "127.0.0.1", 0, "/ws", LG_ECHO, 1000, 4, 0, 10, 2, NULL, 0, 5, 64, 0, 256, 60 };
-	int ch;
+	struct lg_opts o = { "127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0, 0, 10, 2, NULL, 0, 5, 64, 0, 256, 60 };
+	size_t k;
+	int a;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h': o.host = optarg; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 'P': o.path = optarg; break;
-		case 'm': o.mode = !strcmp(optarg, "samvaer") ? LG_SAMVAER : !strcmp(optarg, "echo") ? LG_ECHO : -1; break;
-		case 'c': o.conns = atoi(optarg); break;
-		case 'w': o.window = atoi(optarg); break;
-		case 'r': o.rate = atof(optarg); break;
-		case 'd': o.duration = atof(optarg); break;
-		case 'W': o.warmup = atof(optarg); break;
-		case 't': o.tokens = optarg; break;
-		case 'i': o.idle = 1; break;
-		case 'H': o.hold = atof(optarg); break;
-		case 'l': o.text_len = atoi(optarg); break;
-		case 's': o.server_pid = atoi(optarg); break;
-		case 'M': o.max_pending = atoi(optarg); break;
-		case 'T': o.connect_timeout = atof(optarg); break;
-		default: lg_usage();
+	G.o = o;
+	for (a = 1; a < argc; a++) {
+		for (k = 0; k < sizeof(lg_options) / sizeof(lg_options[0]); k++)
+			if (!strncmp(argv[a], "--", 2) && !strcmp(argv[a] + 2, lg_options[k].name))
+				break;
+		if (k == sizeof(lg_options) / sizeof(lg_options[0]) || (lg_options[k].type != 'f' && a + 1 >= argc))
+			lg_usage();
+		switch (lg_options[k].type) {
+		case 'f': *(int *)lg_options[k].dst = 1; break;
+		case 'i': *(int *)lg_options[k].dst = atoi(argv[++a]); break;
+		case 'd': *(double *)lg_options[k].dst = atof(argv[++a]); break;
+		default: *(const char **)lg_options[k].dst = argv[++a]; break;
 		}
 	}
-	if (o.port <= 0 || o.port > 65535 || (int)o.mode < 0 || o.conns <= 0 || o.window <= 0 || o.duration <= 0 ||
-	    o.max_pending <= 0 || o.text_len < 0 || o.text_len > 2000 || (o.mode == LG_SAMVAER && !o.tokens))
+	G.o.mode = !strcmp(G.o.mode_name, "samvaer") ? LG_SAMVAER : LG_ECHO;
+	if (!G.o.window)
+		G.o.window = G.o.rate > 0 ? 64 : 4; /* paced: the window only caps a stalled connection */
+	if (G.o.port <= 0 || G.o.port > 65535 || (strcmp(G.o.mode_name, "echo") && G.o.mode != LG_SAMVAER) ||
+	    G.o.conns <= 0 || G.o.window <= 0 || G.o.duration <= 0 || G.o.max_pending <= 0 || G.o.text_len < 0 ||
+	    G.o.text_len > 2000 || (G.o.mode == LG_SAMVAER && !G.o.tokens))
 		lg_usage();
-	if (o.rate > 0 && o.window == 4)
-		o.window = 64; /* paced: the window only caps a stalled connection */
-	G.o = o;
 }
 
 int main(int argc, char **argv)
@@ -888,8 +859,7 @@ int main(int argc, char **argv)
 	}
 	if (G.o.tokens && lg_load_tokens(G.o.tokens))
 		return 1;
-	if (G.o.server_pid)
-		rss0 = lg_proc_rss_kb(G.o.server_pid);
+	lg_proc_sample(G.o.server_pid, &G.cpu0, &rss0);
 	connect_s = lg_connect_all();
 	fprintf(stderr, "loadgen: %d/%d connections ready in %.2f s (%d failed)\n", G.ready, G.o.conns, connect_s, G.dead);
 	if (G.o.idle) {
@@ -898,6 +868,6 @@ int main(int argc, char **argv)
 	}
 	if (G.ready)
 		lg_run_traffic();
-	lg_report_traffic(connect_s, G.cpu0, G.cpu1, G.o.server_pid ? lg_proc_rss_kb(G.o.server_pid) : -1);
+	lg_report_traffic(connect_s);
 	return G.ready ? 0 : 1;
 }
