@@ -1,0 +1,189 @@
+# test_shutdown.py: SIGTERM under load closes every socket with 1001, exits 0 and loses nothing acknowledged (PROTOCOL.md §1, §4).
+import asyncio
+import time
+
+from harness import (Case, Server, TestFailure, check, check_eq, expect_ok, main, short)
+
+PAIRS = 3
+IN_FLIGHT = 8          # pipelined sends per client
+LOAD_S = 0.8           # sending time before SIGTERM
+MAX_PER_CLIENT = 2000  # bounds the history read back after the restart
+
+
+async def sender(client, aid, tag, log):
+    """Sends until the connection goes; log[key] = (text, seq or None)."""
+    n = 0
+    pending = set()
+    while True:
+        while len(pending) < IN_FLIGHT and not client.closed.done() and n < MAX_PER_CLIENT:
+            n += 1
+            key = "%s-%d" % (tag, n)
+            text = "msg %s" % key
+            log[key] = (text, None)
+
+            async def one(key=key, text=text):
+                try:
+                    r = await client.send_text(aid, text, client_key=key, timeout=15)
+                except (ConnectionError, TestFailure):
+                    return
+                except Exception:
+                    return
+                if r.get("ok"):
+                    log[key] = (text, r["result"]["seq"])
+            pending.add(asyncio.ensure_future(one()))
+        if not pending:
+            return
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if client.closed.done():
+            await asyncio.gather(*pending, return_exceptions=True)
+            return
+
+
+async def full_history(client, aid):
+    msgs, before = [], None
+    while True:
+        params = {"agreement_id": aid, "limit": 100}
+        if before is not None:
+            params["before"] = before
+        h = expect_ok(await client.request("msg.history", **params), "history after restart")
+        msgs = h["messages"] + msgs
+        if not h.get("more") or not h["messages"]:
+            return msgs
+        before = h["messages"][0]["seq"]
+
+
+def check_history(msgs, logs, what):
+    seqs = [m["seq"] for m in msgs]
+    check_eq(seqs, list(range(1, len(msgs) + 1)), "%s: seqs after restart (no gaps, no duplicates)" % what)
+    texts = [m["text"] for m in msgs]
+    dup = sorted({t for t in texts if texts.count(t) > 1})
+    check(not dup, "%s: messages stored more than once: %s" % (what, dup[:5]))
+    by_text = {m["text"]: m["seq"] for m in msgs}
+    lost = []
+    for log in logs:
+        for key, (text, seq) in log.items():
+            if seq is not None and by_text.get(text) != seq:
+                lost.append((key, seq, by_text.get(text)))
+    check(not lost, "%s: acknowledged messages lost or moved after restart (key, acked seq, stored seq): %s"
+          % (what, lost[:5]))
+
+
+async def shutdown_under_load(_):
+    srv = Server()
+    srv2 = None
+    try:
+        srv.start()
+        pairs = [srv.add_pair() for _ in range(PAIRS)]
+        clients, tasks, logs = [], [], []
+        for i, p in enumerate(pairs):
+            for role in ("child", "contact"):
+                c = await srv.login(p[role])
+                log = {}
+                clients.append(c)
+                logs.append((p["agreement_id"], log))
+                tasks.append(asyncio.ensure_future(sender(c, p["agreement_id"], "%s%d" % (role, i), log)))
+        idle = await srv.connect()               # an unauthenticated socket is closed with 1001 too
+        await asyncio.sleep(LOAD_S)
+        acked_before = sum(1 for _, log in logs for t, s in log.values() if s is not None)
+        check(acked_before > 0, "no message acknowledged in %.1fs of load" % LOAD_S)
+        t0 = time.monotonic()
+        srv.signal()
+        codes = []
+        for c in clients + [idle]:
+            code, reason = await c.wait_closed(10)
+            codes.append(code)
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
+        code = await asyncio.get_running_loop().run_in_executor(None, srv.wait_exit, 10)
+        dt = time.monotonic() - t0
+        check_eq(codes, [1001] * len(codes), "close codes seen by every client after SIGTERM (§1)")
+        check_eq(code, 0, "exit status after SIGTERM (None = had to be killed after 10 s)")
+        srv.proc = None
+        acked = sum(1 for _, log in logs for t, s in log.values() if s is not None)
+        sent = sum(len(log) for _, log in logs)
+
+        srv2 = Server(data_dir=srv.data_dir)
+        srv2.start(seed=False)
+        for i, p in enumerate(pairs):
+            aid = p["agreement_id"]
+            mine = logs[2 * i:2 * i + 2]
+            owners = [await srv2.login(p["child"]), await srv2.login(p["contact"])]
+            check_history(await full_history(owners[0], aid), [log for _, log in mine], "agreement %d" % aid)
+            # each sender retries its unacknowledged sends and its last acknowledged ones with the same
+            # client_key: nothing is stored twice (§4 msg.send)
+            for owner, (_, log) in zip(owners, mine):
+                acked_keys = [k for k, (t, s) in log.items() if s is not None]
+                for key, (text, seq) in sorted(log.items()):
+                    if seq is not None and key not in acked_keys[-5:]:
+                        continue
+                    r = expect_ok(await owner.send_text(aid, text, client_key=key), "retry %s" % key)
+                    if seq is not None:
+                        check_eq((r["seq"], r["duplicate"]), (seq, True), "retry of acknowledged %s" % key)
+            msgs = await full_history(owners[0], aid)
+            check_eq(sorted(m["text"] for m in msgs), sorted(t for _, log in mine for t, _ in log.values()),
+                     "agreement %d: every message exactly once after retries" % aid)
+            check_eq([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)), "seqs after retries")
+            for o in owners:
+                await o.close()
+        err = srv2.stop()
+        check(err is None, "restarted server: %s" % err)
+        print("  (shutdown: %d sent, %d acknowledged before SIGTERM, exit after %.2fs)" % (sent, acked, dt))
+    except TestFailure as e:
+        raise TestFailure("%s\n  --- first server log ---\n%s\n  --- restarted server log ---\n%s"
+                          % (e, srv.log_tail(20), srv2.log_tail(20) if srv2 else ""))
+    finally:
+        if srv2:
+            srv2.cleanup()
+        srv.cleanup()
+
+
+async def retry_unacked_per_sender(_):
+    """Unacknowledged sends retried by their own sender after a restart are stored at most once."""
+    srv = Server()
+    srv2 = None
+    try:
+        srv.start()
+        p = srv.add_pair()
+        aid = p["agreement_id"]
+        c = await srv.login(p["child"])
+        log = {}
+        task = asyncio.ensure_future(sender(c, aid, "solo", log))
+        await asyncio.sleep(0.5)
+        srv.signal()
+        code, _ = await c.wait_closed(10)
+        await asyncio.wait_for(task, 10)
+        check_eq(code, 1001, "close code after SIGTERM")
+        rc = await asyncio.get_running_loop().run_in_executor(None, srv.wait_exit, 10)
+        check_eq(rc, 0, "exit status after SIGTERM")
+        srv.proc = None
+        srv2 = Server(data_dir=srv.data_dir)
+        srv2.start(seed=False)
+        c = await srv2.login(p["child"])
+        check_history(await full_history(c, aid), [log], "before retries")
+        for key, (text, seq) in sorted(log.items()):
+            if seq is not None and key not in [k for k, (t, s) in log.items() if s is not None][-5:]:
+                continue
+            r = expect_ok(await c.send_text(aid, text, client_key=key), "retry %s" % key)
+            if seq is not None:
+                check_eq((r["seq"], r["duplicate"]), (seq, True), "retry of acknowledged %s" % key)
+        msgs = await full_history(c, aid)
+        texts = sorted(m["text"] for m in msgs)
+        check_eq(texts, sorted(t for t, _ in log.values()), "every message exactly once after retries")
+        check_eq([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)), "seqs after retries")
+        err = srv2.stop()
+        check(err is None, "restarted server: %s" % err)
+    except TestFailure as e:
+        raise TestFailure("%s\n  --- first server log ---\n%s\n  --- restarted server log ---\n%s"
+                          % (e, srv.log_tail(20), srv2.log_tail(20) if srv2 else ""))
+    finally:
+        if srv2:
+            srv2.cleanup()
+        srv.cleanup()
+
+
+CASES = [
+    Case("sigterm_under_load_1001_exit0_nothing_lost", shutdown_under_load, own_servers=True, timeout=50),
+    Case("retry_after_restart_exactly_once", retry_unacked_per_sender, own_servers=True, timeout=40),
+]
+
+if __name__ == "__main__":
+    main(CASES)
