@@ -22,6 +22,7 @@
 
 #define DTLS_RECORD_HEADER 13          /* RFC 6347 §4.1: type(1) version(2) epoch(2) seq(6) length(2) */
 #define DTLS_RECV_MAX 18432            /* larger datagrams cannot be one DTLS record: dropped */
+#define DTLS_TIMEOUT_MIN_MS 20u
 #define DTLS_TIMEOUT_MAX_US 60000000u  /* RFC 6347 §4.2.4.1: cap the doubling at 60 s */
 #define SRTP_EXPORTER_LABEL "EXTRACTOR-dtls_srtp" /* RFC 5764 §4.2 */
 /* AEAD suites only (what browsers negotiate); record_plausible() relies on their fixed overheads. */
@@ -35,6 +36,7 @@ struct dtls_ctx {
     BIO_METHOD *sink;                 /* method of the outgoing-datagram BIO */
     dtls_role_t role;                 /* client (active) or server (passive) */
     unsigned initial_timeout_us;      /* first retransmission timeout */
+    unsigned max_retransmits;         /* per flight; the handshake fails on the next timeout */
 };
 
 struct dtls_transport {
@@ -48,6 +50,7 @@ struct dtls_transport {
     dtls_state_t state;               /* explicit state, see dtls.h */
     int handshake_done;               /* SSL handshake finished (fingerprint may still be pending) */
     int have_fp;                      /* remote_fp is set */
+    unsigned retransmits;             /* retransmissions of the current flight */
     dtls_fingerprint_t remote_fp;     /* from the remote SDP */
     dtls_srtp_keys_t keys;            /* valid in CONNECTED; wiped on free */
     char err[192];                    /* last error, "dtls: ..." */
@@ -149,6 +152,7 @@ dtls_ctx_t *dtls_ctx_new(const dtls_cert_t *cert, dtls_role_t role, const char *
     ERR_clear_error();
     ctx->role = role;
     ctx->initial_timeout_us = 1000000;
+    ctx->max_retransmits = DTLS_MAX_RETRANSMITS_DEFAULT;
     ctx->sink = sink_method_new();
     ctx->ssl_ctx = SSL_CTX_new(DTLS_method());
     if (ctx->sink == NULL || ctx->ssl_ctx == NULL)
@@ -168,8 +172,17 @@ err:
 
 void dtls_ctx_set_initial_timeout_ms(dtls_ctx_t *ctx, unsigned ms)
 {
-    if (ctx != NULL && ms > 0)
-        ctx->initial_timeout_us = ms >= DTLS_TIMEOUT_MAX_US / 1000 ? DTLS_TIMEOUT_MAX_US : ms * 1000;
+    if (ctx == NULL)
+        return;
+    if (ms < DTLS_TIMEOUT_MIN_MS)     /* OpenSSL reports < 15 ms left as already expired */
+        ms = DTLS_TIMEOUT_MIN_MS;
+    ctx->initial_timeout_us = ms >= DTLS_TIMEOUT_MAX_US / 1000 ? DTLS_TIMEOUT_MAX_US : ms * 1000;
+}
+
+void dtls_ctx_set_max_retransmits(dtls_ctx_t *ctx, unsigned n)
+{
+    if (ctx != NULL)
+        ctx->max_retransmits = n;
 }
 
 void dtls_ctx_free(dtls_ctx_t *ctx)
@@ -356,7 +369,10 @@ int dtls_set_remote_fingerprint(dtls_transport_t *t, const char *sdp_value)
 
 static int step_handshake(dtls_transport_t *t)
 {
+    OSSL_HANDSHAKE_STATE before = SSL_get_state(t->ssl);
     int r = SSL_do_handshake(t->ssl);
+    if (SSL_get_state(t->ssl) != before)
+        t->retransmits = 0;           /* the peer's flight got through: a fresh budget per flight */
     if (r == 1) {
         t->handshake_done = 1;
         return t->have_fp ? finish_connect(t) : DTLS_OK;
@@ -390,6 +406,31 @@ static int step_read(dtls_transport_t *t)
     }
 }
 
+/* Nothing from the peer processed yet: server before its ClientHello, client before the ServerHello. */
+static int awaiting_first_flight(const dtls_transport_t *t)
+{
+    OSSL_HANDSHAKE_STATE st = SSL_get_state(t->ssl);
+    return t->ctx->role == DTLS_ROLE_SERVER ? st == TLS_ST_BEFORE : st == TLS_ST_CW_CLNT_HELLO;
+}
+
+/* The first flight must start with the expected handshake message (RFC 6347 §4.2.2) or be an
+ * alert. A spoofed epoch-0 record with a high sequence number would otherwise move OpenSSL's
+ * replay window past the real flight and wedge the handshake. */
+static int first_flight_plausible(const dtls_transport_t *t, const uint8_t *buf, size_t len)
+{
+    unsigned epoch = (unsigned)buf[3] << 8 | buf[4];
+    if (epoch != 0)
+        return 0;
+    if (buf[0] == 21)                 /* alert */
+        return 1;
+    if (buf[0] != 22 || len <= DTLS_RECORD_HEADER)
+        return 0;
+    uint8_t msg = buf[DTLS_RECORD_HEADER];
+    if (t->ctx->role == DTLS_ROLE_SERVER)
+        return msg == 1;              /* client_hello */
+    return msg == 2 || msg == 3;      /* server_hello, hello_verify_request */
+}
+
 /*
  * RFC 6347 §4.1 record header, records back to back in one datagram:
  *   0: type(1) | 1: version(2) | 3: epoch(2) | 5: sequence_number(6) | 11: length(2) | 13: fragment
@@ -401,6 +442,8 @@ static int records_plausible(const dtls_transport_t *t, const uint8_t *buf, size
     const SSL_CIPHER *c = SSL_get_current_cipher(t->ssl);
     size_t min_ct = (c != NULL && SSL_CIPHER_get_cipher_nid(c) == NID_chacha20_poly1305) ? CHACHA_MIN_CIPHERTEXT
                                                                                          : GCM_MIN_CIPHERTEXT;
+    if (awaiting_first_flight(t) && !first_flight_plausible(t, buf, len))
+        return 0;
     for (size_t off = 0; off + DTLS_RECORD_HEADER <= len;) {
         unsigned epoch = (unsigned)buf[off + 3] << 8 | buf[off + 4];
         size_t rlen = (size_t)buf[off + 11] << 8 | buf[off + 12];
@@ -453,8 +496,14 @@ int dtls_handle_timeout(dtls_transport_t *t)
     if (t->state != DTLS_STATE_CONNECTING && t->state != DTLS_STATE_CONNECTED)
         return DTLS_ERR_STATE;
     ERR_clear_error();
+    struct timeval tv;
+    if (DTLSv1_get_timeout(t->ssl, &tv) != 1 || tv.tv_sec > 0 || tv.tv_usec > 0)
+        return DTLS_OK;               /* no timer, or not expired yet */
+    if (t->retransmits >= t->ctx->max_retransmits)
+        return fail(t, DTLS_ERR_SSL, "handshake timed out");
     if (DTLSv1_handle_timeout(t->ssl) < 0)
         return fail(t, DTLS_ERR_SSL, "handshake timed out");
+    t->retransmits++;
     return DTLS_OK;
 }
 

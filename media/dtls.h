@@ -30,6 +30,7 @@
 #define DTLS_SRTP_SALT_MAX 14         /* AES-CM master salt (GCM uses 12) */
 #define DTLS_SRTP_MASTER_MAX (DTLS_SRTP_KEY_MAX + DTLS_SRTP_SALT_MAX)
 #define DTLS_SRTP_MATERIAL_MAX (2 * DTLS_SRTP_MASTER_MAX)
+#define DTLS_MAX_RETRANSMITS_DEFAULT 5
 #define DTLS_SRTP_PROFILES_DEFAULT "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80" /* GCM preferred */
 
 typedef enum dtls_role {
@@ -114,8 +115,11 @@ int dtls_fingerprint_parse(dtls_fingerprint_t *out, const char *sdp_value);
 /* profiles: OpenSSL use_srtp list, NULL = DTLS_SRTP_PROFILES_DEFAULT. The cert must outlive the ctx. */
 dtls_ctx_t *dtls_ctx_new(const dtls_cert_t *cert, dtls_role_t role, const char *profiles,
                          char *err, size_t errlen);
-/* First retransmission timeout (default 1000 ms, RFC 6347 §4.2.4.1); doubles up to 60 s. */
+/* First retransmission timeout (default 1000 ms, RFC 6347 §4.2.4.1, min 20 ms); doubles up to 60 s. */
 void dtls_ctx_set_initial_timeout_ms(dtls_ctx_t *ctx, unsigned ms);
+/* Retransmissions of one flight before the handshake fails (default DTLS_MAX_RETRANSMITS_DEFAULT:
+ * with the 1 s initial timeout, FAILED 63 s after the last progress). */
+void dtls_ctx_set_max_retransmits(dtls_ctx_t *ctx, unsigned n);
 void dtls_ctx_free(dtls_ctx_t *ctx);   /* after all its transports are freed */
 
 /* remote_fingerprint: SDP value, or NULL to set it later with dtls_set_remote_fingerprint. */

@@ -89,8 +89,8 @@ static int pair_init(pair_t *p, const char *cprof, const char *sprof, const char
         fprintf(stderr, "ctx: %s\n", err);
         return -1;
     }
-    dtls_ctx_set_initial_timeout_ms(p->cctx, 10);
-    dtls_ctx_set_initial_timeout_ms(p->sctx, 10);
+    dtls_ctx_set_initial_timeout_ms(p->cctx, 30);
+    dtls_ctx_set_initial_timeout_ms(p->sctx, 30);
     dtls_callbacks_t ccb = {on_send, on_state, &p->cq}, scb = {on_send, on_state, &p->sq};
     p->client = dtls_transport_new(p->cctx, cfp, &ccb);
     p->server = dtls_transport_new(p->sctx, sfp, &scb);
@@ -169,8 +169,11 @@ static void check_keys(const char *name, pair_t *p, dtls_srtp_profile_t profile)
 {
     dtls_srtp_keys_t ck, sk;
     size_t salt = profile == DTLS_SRTP_AES128_CM_SHA1_80 ? 14 : 12;
-    CHECK(dtls_srtp_keys_get(p->client, &ck) == DTLS_OK, "%s: client keys (%s)", name, dtls_error(p->client));
-    CHECK(dtls_srtp_keys_get(p->server, &sk) == DTLS_OK, "%s: server keys (%s)", name, dtls_error(p->server));
+    int cok = dtls_srtp_keys_get(p->client, &ck) == DTLS_OK, sok = dtls_srtp_keys_get(p->server, &sk) == DTLS_OK;
+    CHECK(cok && sok, "%s: keys: client %s (%s), server %s (%s)", name, dtls_state_name(dtls_state(p->client)),
+          dtls_error(p->client), dtls_state_name(dtls_state(p->server)), dtls_error(p->server));
+    if (!cok || !sok)
+        return;
     CHECK(ck.profile == profile && sk.profile == profile, "%s: profile %#x/%#x", name, ck.profile, sk.profile);
     CHECK(ck.key_len == 16 && ck.salt_len == salt && ck.master_len == 16 + salt, "%s: lengths", name);
     CHECK(ck.material_len == 2 * (16 + salt) && sk.material_len == ck.material_len, "%s: material len", name);
@@ -345,7 +348,7 @@ static int drop_range(int from_client, size_t index)
 
 static int drop_all_but_few(int from_client, size_t index)
 {
-    return index < 6;                 /* both directions lose their first 6 datagrams */
+    return index < 4;                 /* both directions lose their first 4 datagrams */
 }
 
 static void test_loss(void)
@@ -475,18 +478,76 @@ static void test_garbage(void)
     }
     CHECK(dtls_srtp_keys_get(p.server, &after) == DTLS_OK && memcmp(&before, &after, sizeof before) == 0,
           "garbage: keys changed");
-    /* the server answered no garbage with an alert the client would take as fatal */
-    p.sq.n = 0;
-    /* close_notify still works after the garbage */
-    CHECK(dtls_close(p.client) == DTLS_OK && dtls_state(p.client) == DTLS_STATE_CLOSED, "close client");
-    CHECK(p.cq.n >= 1, "no close_notify sent");
-    size_t cidx = 0;
-    deliver(&p.cq, p.server, 1, NULL, &cidx);
-    CHECK(dtls_state(p.server) == DTLS_STATE_CLOSED, "server after close_notify: %s (%s)",
-          dtls_state_name(dtls_state(p.server)), dtls_error(p.server));
-    uint8_t late[] = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 200, 0, 0};
-    CHECK(dtls_feed(p.server, late, sizeof late) == DTLS_ERR_STATE, "closed transport accepted input");
+    CHECK(p.sq.n == 0 && p.cq.n == 0, "garbage was answered (%zu/%zu datagrams), e.g. with an alert", p.sq.n, p.cq.n);
     pair_free(&p);
+}
+
+/* close_notify either way: the closer is CLOSED at once, the other side when it arrives. */
+static void test_close(void)
+{
+    static const struct {
+        const char *name;
+        int client_closes;
+    } cases[] = {{"client closes", 1}, {"server closes", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pair_t p;
+        if (pair_init(&p, NULL, NULL, dtls_cert_fingerprint(cert_b), dtls_cert_fingerprint(cert_a)) != 0) {
+            CHECK(0, "%s: init", cases[i].name);
+            pair_free(&p);
+            continue;
+        }
+        pair_run(&p, NULL);
+        dtls_transport_t *closer = cases[i].client_closes ? p.client : p.server;
+        dtls_transport_t *other = cases[i].client_closes ? p.server : p.client;
+        queue_t *q = cases[i].client_closes ? &p.cq : &p.sq;
+        size_t idx = 0;
+        CHECK(dtls_close(closer) == DTLS_OK && dtls_state(closer) == DTLS_STATE_CLOSED, "%s: closer", cases[i].name);
+        CHECK(q->n == 1, "%s: %zu datagrams for close_notify", cases[i].name, q->n);
+        deliver(q, other, cases[i].client_closes, NULL, &idx);
+        CHECK(dtls_state(other) == DTLS_STATE_CLOSED, "%s: other side %s (%s)", cases[i].name,
+              dtls_state_name(dtls_state(other)), dtls_error(other));
+        dtls_srtp_keys_t k;
+        CHECK(dtls_srtp_keys_get(other, &k) == DTLS_ERR_STATE, "%s: keys after close", cases[i].name);
+        uint8_t late[] = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 200, 0, 0};
+        CHECK(dtls_feed(other, late, sizeof late) == DTLS_ERR_STATE, "%s: closed accepted input", cases[i].name);
+        CHECK(dtls_close(closer) == DTLS_ERR_STATE, "%s: double close", cases[i].name);
+        pair_free(&p);
+    }
+}
+
+/* A client with no server retransmits its ClientHello max_retransmits times, then FAILS. */
+static void test_timeout(void)
+{
+    static const struct {
+        unsigned max;
+    } cases[] = {{0}, {1}, {3}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pair_t p;
+        if (pair_init(&p, NULL, NULL, dtls_cert_fingerprint(cert_b), dtls_cert_fingerprint(cert_a)) != 0) {
+            CHECK(0, "timeout: init");
+            pair_free(&p);
+            continue;
+        }
+        dtls_ctx_set_max_retransmits(p.cctx, cases[i].max);
+        int64_t t0 = now_ms();
+        CHECK(dtls_next_timeout_ms(p.client, t0) == -1, "timer before start");
+        dtls_start(p.server);
+        CHECK(dtls_next_timeout_ms(p.server, t0) == -1, "server timer before ClientHello");
+        dtls_start(p.client);
+        int64_t next = dtls_next_timeout_ms(p.client, t0);
+        CHECK(next >= t0 + 15 && next <= t0 + 31, "first timeout at +%lld ms", (long long)(next - t0));
+        CHECK(dtls_handle_timeout(p.client) == DTLS_OK && p.cq.sent_total == 1, "early handle_timeout acted");
+        while (dtls_state(p.client) == DTLS_STATE_CONNECTING && now_ms() - t0 < 2000) {
+            int64_t now = now_ms();
+            sleep_ms(dtls_next_timeout_ms(p.client, now) - now);
+            dtls_handle_timeout(p.client);
+        }
+        CHECK(dtls_state(p.client) == DTLS_STATE_FAILED && strstr(dtls_error(p.client), "timed out"),
+              "max %u: %s (%s)", cases[i].max, dtls_state_name(dtls_state(p.client)), dtls_error(p.client));
+        CHECK(p.cq.sent_total == 1 + cases[i].max, "max %u: %zu ClientHellos", cases[i].max, p.cq.sent_total);
+        CHECK(dtls_next_timeout_ms(p.client, now_ms()) == -1, "timer after failure");
+        pair_free(&p);
+    }
 }
 
 /* Garbage during the handshake must not crash; the handshake may fail but must settle. */
@@ -555,6 +616,8 @@ int main(int argc, char **argv)
         test_fingerprint_late();
         test_loss();
         test_garbage();
+        test_close();
+        test_timeout();
         test_garbage_handshake();
     }
     dtls_cert_free(cert_a);
