@@ -309,6 +309,7 @@ class Client:
         self.close_reason = None
         self.closed = asyncio.get_running_loop().create_future()
         self.junk = []                   # frames that are neither response nor event
+        self.arrivals = []               # ids of responses in the order they arrived
         self._reader = asyncio.ensure_future(self._read_loop())
 
     @classmethod
@@ -352,6 +353,7 @@ class Client:
             return
         if isinstance(obj, dict) and "id" in obj and "ok" in obj:
             key = json.dumps(obj["id"])
+            self.arrivals.append(obj["id"])
             fut = self._waiters.get(key)
             if fut is not None and not fut.done():
                 del self._waiters[key]

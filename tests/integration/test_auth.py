@@ -4,6 +4,9 @@ import json
 import re
 import time
 
+import sys
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
 from harness import (Case, Server, RawWs, check, check_eq, expect_error, expect_ok, main, now_ms,
                      DEMO_PASSWORD, TEST_PASSWORD, TestFailure)
 

@@ -7,6 +7,9 @@ import os
 import tempfile
 import time
 
+import sys
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
 from harness import Case, Server, TestFailure, check, expect_error, expect_ok, main, now_ms
 
 

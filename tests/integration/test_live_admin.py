@@ -2,6 +2,9 @@
 import asyncio
 import time
 
+import sys
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
 from harness import (Case, check, check_eq, expect_error, expect_ok, main, short)
 
 LIMIT_S = 1.0   # §6: contact events arrive within one second of any change

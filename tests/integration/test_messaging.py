@@ -1,6 +1,9 @@
 # test_messaging.py: text messages, seq numbers, idempotency, store-and-forward, receipts, history (PROTOCOL.md §4, §6).
 import asyncio
 
+import sys
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
 from harness import (Case, check, check_eq, expect_error, expect_ok, main, now_ms, short, TestFailure)
 
 MSG_KEYS = {"agreement_id", "seq", "from", "text", "sent_at"}
@@ -123,6 +126,28 @@ async def store_and_forward(server):
     c = await server.connect()
     expect_ok(await c.request("auth.resume", token=child.token), "resume")
     check_eq((await c.next_event("message", 3))["seq"], 3, "message pushed after auth.resume")
+
+
+async def store_and_forward_cap(server):
+    # §4: at most 500 per conversation are pushed on login, oldest first; older ones through msg.history.
+    # Read as: the newest 500 undelivered, in ascending seq.
+    p = server.add_pair()
+    aid = p["agreement_id"]
+    contact = await server.login(p["contact"])
+    for start in range(0, 505, 50):
+        rs = await asyncio.gather(*[contact.send_text(aid, "s%d" % i, timeout=15)
+                                    for i in range(start, min(start + 50, 505))])
+        for r in rs:
+            expect_ok(r, "bulk send")
+    child = await server.login(p["child"])
+    seqs = []
+    try:
+        while True:
+            seqs.append((await child.next_event("message", 1.5))["seq"])
+    except TestFailure:
+        pass
+    check_eq(len(seqs), 500, "number of messages pushed on login with 505 undelivered (§4: at most 500)")
+    check_eq(seqs, list(range(6, 506)), "pushed seqs: the newest 500, oldest first")
 
 
 async def receipts(server):
@@ -262,6 +287,7 @@ CASES = [
     Case("seq_monotonic_no_gaps", seq_no_gaps),
     Case("idempotent_retry_and_conflict", idempotent_retry),
     Case("store_and_forward_oldest_first", store_and_forward),
+    Case("store_and_forward_at_most_500", store_and_forward_cap),
     Case("receipts_events_and_contacts_list", receipts),
     Case("history_paging", history_paging),
     Case("history_default_limit_50", default_limit_50),

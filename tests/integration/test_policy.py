@@ -2,6 +2,9 @@
 import asyncio
 import calendar
 
+import sys
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
 from harness import (Case, check, check_eq, expect_error, expect_ok, main, short, TestFailure)
 
 CHANNELS = ("text", "photo", "video_clip", "voice_note", "voice_call", "video_call")

@@ -5,6 +5,9 @@ import re
 
 import websockets
 
+import sys
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
 from harness import (Case, RawWs, check, check_eq, expect_error, expect_ok, main, short, still_serving,
                      SUBPROTOCOL, TestFailure)
 
@@ -216,7 +219,27 @@ async def healthz_metrics(server):
     await c2.close()
 
 
+async def response_order(server):
+    # §2: one response per request, in the order received (msg.send aside)
+    c = await server.login("andrei")
+    aid = (await c.ok("contacts.list"))["contacts"][0]["agreement_id"]
+    kinds = [("ping", {}), ("contacts.list", {}), ("msg.history", {"agreement_id": aid, "limit": 5}),
+             ("nope.nope", {}), ("msg.history", {}), ("msg.receipt", {"agreement_id": aid, "kind": "read", "seq": 1})]
+    ids = []
+    for i in range(30):
+        t, params = kinds[i % len(kinds)]
+        rid = "o%d" % i
+        ids.append(rid)
+        await c.send_raw(json.dumps(dict(params, id=rid, type=t)))
+    for rid in ids:
+        await c.response(rid, 5)
+    got = [x for x in c.arrivals if isinstance(x, str) and x.startswith("o")]
+    check_eq(got, ids, "response order for 30 pipelined non-send requests")
+    await c.close()
+
+
 CASES = [
+    Case("responses_in_request_order", response_order),
     Case("malformed_json_id_null", malformed_json),
     Case("non_object_json", non_object),
     Case("bad_request_members", bad_requests),

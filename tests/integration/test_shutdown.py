@@ -2,6 +2,9 @@
 import asyncio
 import time
 
+import sys
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
 from harness import (Case, Server, TestFailure, check, check_eq, expect_ok, main, short)
 
 PAIRS = 3
