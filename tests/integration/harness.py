@@ -492,6 +492,7 @@ class RawWs:
 
     def __init__(self, reader, writer):
         self.reader, self.writer = reader, writer
+        self.seen = []                   # (opcode, payload head) of non-close frames read by read_close
 
     @classmethod
     async def open(cls, port, subprotocol=SUBPROTOCOL, source=None):
@@ -547,6 +548,8 @@ class RawWs:
                     op, data = await self.read_frame()
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return "eof", None
+                if op != 0x8:
+                    self.seen.append((op, data[:120]))
                 if op == 0x8:
                     if len(data) >= 2:
                         return struct.unpack("!H", data[:2])[0], data[2:].decode("utf-8", "replace")

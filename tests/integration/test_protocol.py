@@ -154,18 +154,24 @@ async def too_big(server):
     await still_serving(server, what="after oversized messages")
 
 
-async def protocol_errors(server):
+async def unmasked_frame(server):
     raw = await RawWs.open(server.port)
     raw.send_frame(0x1, b'{"id":1,"type":"ping"}', mask=False)
     code, _ = await raw.read_close(3)
     raw.close()
-    check_eq(code, 1002, "close code after an unmasked client frame (§1, RFC 6455 5.1)")
+    check(code == 1002, "unmasked client frame: expected close 1002 (§1, RFC 6455 §5.1), got %r; frames the "
+          "server sent meanwhile: %r" % (code, raw.seen))
+    await still_serving(server, what="after an unmasked frame")
+
+
+async def reserved_opcode(server):
     raw = await RawWs.open(server.port)
     raw.send_frame(0x3, b"x")
     code, _ = await raw.read_close(3)
     raw.close()
-    check_eq(code, 1002, "close code after reserved opcode 0x3 (§1)")
-    await still_serving(server, what="after protocol errors")
+    check(code == 1002, "reserved opcode 0x3: expected close 1002 (§1, RFC 6455 §5.2), got %r; frames the "
+          "server sent meanwhile: %r" % (code, raw.seen))
+    await still_serving(server, what="after a reserved opcode")
 
 
 async def subprotocol_required(server):
@@ -247,7 +253,8 @@ CASES = [
     Case("binary_frame_close_1003", binary_frame),
     Case("invalid_utf8_close_1007", invalid_utf8),
     Case("oversized_close_1009", too_big),
-    Case("protocol_error_close_1002", protocol_errors),
+    Case("unmasked_frame_close_1002", unmasked_frame),
+    Case("reserved_opcode_close_1002", reserved_opcode),
     Case("subprotocol_required", subprotocol_required),
     Case("healthz_and_metrics", healthz_metrics),
 ]
