@@ -147,7 +147,7 @@ int rtcp_fir_parse(const struct rtcp_packet *p, struct rtcp_fb *fb, struct rtcp_
 int rtcp_fir_build(uint8_t *out, size_t cap, const struct rtcp_fb *fb, const struct rtcp_fir_entry *e,
                    size_t n)
 {
-    if (n == 0 || n > 0x3fff)
+    if (n == 0)
         return RTCP_ERR_ARG;
     if (FB_HDR + 8 * n > cap)
         return RTCP_ERR_NOSPACE;
