@@ -66,7 +66,7 @@ static int copy(char *dst, size_t cap, struct span v)
     if (v.n >= cap)
         return SDP_ERR_LIMIT;
     memcpy(dst, v.p, v.n);
-    dst[v.n] = 0;
+    memset(dst + v.n, 0, cap - v.n); /* no stale bytes from an earlier, longer value: structs compare with memcmp */
     return SDP_OK;
 }
 
@@ -294,6 +294,7 @@ static int a_fingerprint(struct ctx *c, struct span v)
         return SDP_ERR_ATTR;
     if ((hex.n + 1) / 3 > SDP_HASH_MAX)
         return SDP_ERR_LIMIT;
+    memset(f->hash, 0, sizeof f->hash);
     for (size_t i = 0; i < hex.n; i += 3) {
         int hi = hexval(hex.p[i]), lo = hexval(hex.p[i + 1]);
         if (hi < 0 || lo < 0 || (i + 2 < hex.n && hex.p[i + 2] != ':'))

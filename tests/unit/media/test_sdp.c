@@ -320,6 +320,11 @@ static const struct garbage_case garbage[] = {
     {"extmap id 0", "v=0\r\no=- 1 2 IN IP4 1.2.3.4\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\na=extmap:0 urn:x\r\n", SDP_ERR_ATTR},
     {"ssrc huge", "v=0\r\no=- 1 2 IN IP4 1.2.3.4\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\na=ssrc:4294967296 cname:x\r\n",
      SDP_ERR_ATTR},
+    /* regressions found by fuzz_sdp: a shorter repeated value must not leave stale bytes behind */
+    {"repeated msid shorter", "v=0\r\no=- 1 2 IN IP4 1.2.3.4\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\n"
+                              "a=msid:a-rather-long-stream-id t\r\na=msid:s\r\n", SDP_OK},
+    {"repeated fingerprint shorter", "v=0\r\no=- 1 2 IN IP4 1.2.3.4\r\ns=-\r\na=fingerprint:sha-256 01:02:03:04\r\n"
+                                     "a=fingerprint:sha-1 05\r\n", SDP_OK},
     {"mid too long", "v=0\r\no=- 1 2 IN IP4 1.2.3.4\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\na=mid:"
                      "0123456789012345678901234567890123456789012345678901234567890123456789\r\n", SDP_ERR_LIMIT},
 };
