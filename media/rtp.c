@@ -141,7 +141,12 @@ static int padding_parse(struct rtp_header *h, const uint8_t *buf, size_t len)
 
 int rtp_header_parse(struct rtp_header *h, const uint8_t *buf, size_t len)
 {
-    memset(h, 0, sizeof(*h));
+    /* The element array is only valid up to ext_count: skip zeroing it (per-packet cost). */
+    memset(h, 0, offsetof(struct rtp_header, ext));
+    h->ext_tail = NULL;
+    h->ext_tail_len = 0;
+    h->payload = h->pad = NULL;
+    h->header_len = h->payload_len = h->padding_len = 0;
     if (len < RTP_HEADER_MIN) /* RFC 3550 §5.1: 12-octet fixed header */
         return RTP_ERR_TRUNCATED;
     h->version = buf[0] >> 6;

@@ -169,7 +169,7 @@ static void test_sdes_bye(void)
 static void test_feedback(void)
 {
     uint8_t b[256], out[256];
-    size_t n, k;
+    size_t n = 0, k = 0;
     struct rtcp_packet p;
     struct rtcp_fb fb;
     uint16_t seqs[64];
