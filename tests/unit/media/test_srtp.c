@@ -221,6 +221,25 @@ static void test_round_trip(enum srtp_session_profile prof, const char *name, si
         CHECK(rc == SRTP_SESSION_OK && len == n && memcmp(b, orig, n) == 0, "%s: unprotect seq %u rc %d", name,
               seq, rc);
     }
+    /* Protect writes nothing past the documented overhead (libsrtp says it may use SRTP_MAX_TRAILER_LEN). */
+    uint8_t big[1400];
+    memset(big, 0xee, sizeof(big));
+    size_t bn = rtp_packet(big, 20, 1000), blen = bn;
+    CHECK(srtp_session_protect_rtp(&out, big, &blen, bn + SRTP_SESSION_RTP_OVERHEAD) == SRTP_SESSION_OK,
+          "%s: protect with exact room", name);
+    bool clean = true;
+    for (size_t i = bn + SRTP_SESSION_RTP_OVERHEAD; i < sizeof(big); i++)
+        clean = clean && big[i] == 0xee;
+    CHECK(clean && blen <= bn + SRTP_SESSION_RTP_OVERHEAD, "%s: RTP canary intact", name);
+    blen = 8;
+    memset(big, 0xee, sizeof(big));
+    memcpy(big, "\x80\xc9\x00\x01\x11\x22\x33\x44", 8);
+    CHECK(srtp_session_protect_rtcp(&out, big, &blen, 8 + SRTP_SESSION_RTCP_OVERHEAD) == SRTP_SESSION_OK,
+          "%s: protect RTCP with exact room", name);
+    clean = true;
+    for (size_t i = 8 + SRTP_SESSION_RTCP_OVERHEAD; i < 64; i++)
+        clean = clean && big[i] == 0xee;
+    CHECK(clean && blen <= 8 + SRTP_SESSION_RTCP_OVERHEAD, "%s: RTCP canary intact", name);
     /* Tamper: flip one bit in payload, header, and tag. */
     static const size_t flip_at[] = {20, 3, 1012 + 2};
     for (size_t i = 0; i < 3; i++) {
