@@ -36,6 +36,7 @@ SAMVAER_WEB = os.environ.get("SAMVAER_WEB", os.path.join(ROOT, "web"))
 DEMO_PASSWORD = "samvaer-demo"
 SUBPROTOCOL = "samvaer.v1"
 TEST_PASSWORD = "integration-pw-1"
+SETTLE_S = 1.1                           # ADMIN-CLI: changes reach the running server within a second
 
 _addr_counter = itertools.count()
 
@@ -109,9 +110,22 @@ class Server:
         self.log_path = None
         self.exit_code = None
         self._usernames = itertools.count(1)
+        self._last_change = 0.0          # monotonic time of the last samvaer-admin change
 
     # -- admin CLI ---------------------------------------------------------------------------------
+    def _note_change(self, args):
+        if args and args[0] in ("account", "case", "agreement") and (len(args) < 2 or args[1] != "list"):
+            self._last_change = time.monotonic()
+
+    async def settle(self):
+        """ADMIN-CLI: 'the running server notices every change within a second'. Clients connect only
+        once that second has passed since the last samvaer-admin change, so they see a settled state."""
+        left = self._last_change + SETTLE_S - time.monotonic()
+        if left > 0:
+            await asyncio.sleep(left)
+
     def admin(self, *args, stdin=None, ok=True):
+        self._note_change(args)
         cmd = [SAMVAER_ADMIN, "--data", self.data_dir] + [str(a) for a in args]
         r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=30)
         if ok and r.returncode != 0:
@@ -121,6 +135,7 @@ class Server:
 
     async def admin_async(self, *args, ok=True):
         """Runs samvaer-admin without blocking the event loop (clients keep reading meanwhile)."""
+        self._note_change(args)
         cmd = [SAMVAER_ADMIN, "--data", self.data_dir] + [str(a) for a in args]
         p = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = await asyncio.wait_for(p.communicate(), 30)
@@ -314,6 +329,7 @@ class Client:
 
     @classmethod
     async def open(cls, server, subprotocols=(SUBPROTOCOL,), source=None, **kw):
+        await server.settle()
         source = source or next_source_addr()
         ws = await websockets.connect(server.ws_url, subprotocols=list(subprotocols) if subprotocols else None,
                                       compression=None, ping_interval=None, max_size=4 * 1024 * 1024,

@@ -190,6 +190,8 @@ async def subprotocol_required(server):
 
 
 async def healthz_metrics(server):
+    status, headers, body = server.http_get_full("/")
+    check_eq(status, 200, "GET / (§8: the family web app)")
     status, headers, body = server.http_get_full("/healthz")
     check_eq(status, 200, "/healthz status")
     check_eq(body.strip(), "ok", "/healthz body")
