@@ -2,6 +2,7 @@
 
 import { el, avatar, formatTime, formatNextAt, icon } from './util.js';
 import { conv, isMine, receiptOf, sortedMessages, canWrite } from './store.js';
+import { relationshipOf } from './ui-contacts.js';
 
 const $ = (sel) => document.querySelector(sel);
 const RETRYABLE = new Set(['store_unavailable', 'internal', 'offline']);
@@ -46,8 +47,8 @@ export function renderChat(store, aid, mode = 'keep') {
 
 function renderHeader(contact, aid) {
   const peer = contact ? contact.peer : { id: 0, display_name: 'Chat', initials: '?' };
-  const rel = contact && contact.relationship && contact.relationship !== peer.display_name
-    ? el('span', { class: 'chat-rel' }, contact.relationship) : null;
+  const relText = relationshipOf(contact);
+  const rel = relText ? el('span', { class: 'chat-rel' }, relText) : null;
   $('#chat-peer').replaceChildren(
     avatar(peer, 'small'),
     el('span', { class: 'chat-title' },

@@ -24,7 +24,8 @@ function byReachable(a, b) {
 function contactItem(c, onOpen) {
   const ok = canWrite(c);
   const name = c.peer.display_name || '?';
-  const label = c.relationship && c.relationship !== name ? `${name}, ${c.relationship}` : name;
+  const rel = relationshipOf(c);
+  const label = rel ? `${name}, ${rel}` : name;
   const statusText = (c.text && c.text.message) || (ok ? 'You can write now.' : 'You cannot write now.');
   const next = ok ? '' : formatNextAt(c.text && c.text.next_at);
   const badge = c.unread > 0
@@ -43,10 +44,16 @@ function contactItem(c, onOpen) {
   el('span', { class: 'avatar-wrap' }, avatar(c.peer, 'big'), badge),
   el('span', { class: 'contact-text' },
     el('span', { class: 'contact-name' }, name),
-    c.relationship && c.relationship !== name ? el('span', { class: 'contact-rel' }, c.relationship) : null,
+    rel ? el('span', { class: 'contact-rel' }, rel) : null,
     el('span', { class: 'contact-status', 'data-testid': 'contact-status' },
       ok ? el('span', { class: 'dot dot-ok', 'aria-hidden': 'true' }) : icon('lock'),
       el('span', { class: 'status-words' }, statusText,
         next ? el('span', { class: 'next-at' }, ` ${next}`) : null))));
   return el('li', {}, button);
+}
+
+/** The relationship label names the contact ("Dad"), so it is shown only when the peer is not the child. */
+export function relationshipOf(c) {
+  if (!c || !c.relationship || !c.peer || c.peer.role === 'child') return '';
+  return c.relationship !== c.peer.display_name ? c.relationship : '';
 }
