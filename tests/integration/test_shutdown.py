@@ -129,7 +129,7 @@ async def shutdown_under_load(_):
                 await o.close()
         err = srv2.stop()
         check(err is None, "restarted server: %s" % err)
-        print("  (shutdown: %d sent, %d acknowledged before SIGTERM, exit after %.2fs)" % (sent, acked, dt))
+        print("  (shutdown: %d sent, %d acknowledged, exit %.2fs)" % (sent, acked, dt))
     except TestFailure as e:
         raise TestFailure("%s\n  --- first server log ---\n%s\n  --- restarted server log ---\n%s"
                           % (e, srv.log_tail(20), srv2.log_tail(20) if srv2 else ""))
