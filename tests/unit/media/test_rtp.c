@@ -210,6 +210,30 @@ static void test_build(void)
     CHECK(rtp_header_serialize(&h, out, sizeof(out)) == RTP_ERR_EXT, "build: one-byte len 17 rejected");
 }
 
+/* More than 255 padding bytes before an element cannot be kept in pad_before: the rest of the extension
+ * becomes the opaque tail and still re-serializes exactly (found by coverage review of the fuzz corpus). */
+static void test_long_padding(void)
+{
+    static const uint16_t profiles[] = {RTP_EXT_PROFILE_ONE_BYTE, RTP_EXT_PROFILE_TWO_BYTE};
+    for (size_t k = 0; k < 2; k++) {
+        uint8_t b[400], out[400];
+        size_t n = unhex("90 60 0001 00000002 00000003", b);
+        b[n++] = (uint8_t)(profiles[k] >> 8), b[n++] = (uint8_t)profiles[k];
+        b[n++] = 0, b[n++] = 65; /* 65 words = 260 bytes */
+        memset(b + n, 0, 256);
+        n += 256;
+        size_t m = unhex(k ? "01 01 aa 00" : "10 aa 00 00", b + n);
+        n += m;
+        b[n++] = 0x42; /* payload */
+        struct rtp_header h;
+        CHECK(rtp_header_parse(&h, b, n) == RTP_OK, "long padding %zu: parse", k);
+        CHECK(h.ext_count == 0 && h.ext_tail_len == 260 && !rtp_header_ext_find(&h, 1, NULL) &&
+                  h.payload_len == 1, "long padding %zu: opaque tail %zu", k, h.ext_tail_len);
+        int w = rtp_header_serialize(&h, out, sizeof(out));
+        CHECK(w == (int)n && memcmp(out, b, n) == 0, "long padding %zu: same bytes", k);
+    }
+}
+
 static void test_seq(void)
 {
     static const struct { uint16_t a, b; int16_t diff; } d[] = {
@@ -264,6 +288,7 @@ int main(void)
     test_parse_malformed();
     test_rewrite();
     test_build();
+    test_long_padding();
     test_seq();
     printf("test_rtp: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
