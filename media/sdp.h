@@ -50,7 +50,8 @@
     X(SDP_ERR_SETUP, -15, "sdp: offer a=setup must be actpass or active")                          \
     X(SDP_ERR_NO_BUNDLE, -16, "sdp: offer without a=group:BUNDLE (BUNDLE is required)")            \
     X(SDP_ERR_NO_MEDIA, -17, "sdp: no acceptable m-section (need Opus audio or VP8/H.264 video)")  \
-    X(SDP_ERR_CONNECTION, -18, "sdp: malformed c= line")
+    X(SDP_ERR_CONNECTION, -18, "sdp: malformed c= line")                                          \
+    X(SDP_ERR_MISMATCH, -19, "sdp: answer does not match our offer (m-sections, mids, directions or payload types)")
 
 enum sdp_err {
 #define SDP_X_ENUM(name, val, msg) name = val,
@@ -183,7 +184,7 @@ int sdp_media_extmap_id(const struct sdp_media *m, const char *uri);
 /* Value of key in a fmtp string ("a=1;b=2"): copies into out, returns true if found and it fit. */
 bool sdp_fmtp_get(const char *fmtp, const char *key, char *out, size_t out_len);
 
-/* ---- the server's answer (sdp_answer.c) ---- */
+/* ---- the server's side of negotiation (sdp_answer.c): answers to browser offers, offers for SFU downstream ---- */
 
 struct sdp_send_track {        /* what the server sends on one m-section */
     uint32_t ssrc;             /* 0: nothing to announce */
@@ -208,5 +209,30 @@ struct sdp_answer_params {
  * SDP_ERR_NO_* code with *err set; rejected m-sections get port 0 and no error. */
 int sdp_answer_build(struct sdp_session *ans, const struct sdp_session *offer, const struct sdp_answer_params *p,
                      const char **err);
+
+/* Extension ids the server uses in its own offers. */
+#define SDP_OFFER_EXTID_MID 1
+#define SDP_OFFER_EXTID_ABS_SEND_TIME 2 /* video */
+#define SDP_OFFER_EXTID_AUDIO_LEVEL 3   /* audio */
+
+struct sdp_offer_section {
+    enum sdp_kind kind;          /* SDP_KIND_AUDIO or SDP_KIND_VIDEO */
+    const char *mid;             /* unique token, e.g. "0" */
+    enum sdp_dir dir;            /* SENDONLY for SFU downstream; NONE is written as sendrecv */
+    uint8_t pt;                  /* Opus, VP8 or H.264 payload type (96..127) */
+    uint8_t rtx_pt;              /* video RTX payload type, 0: none */
+    bool h264;                   /* video: H.264 constrained baseline, packetization-mode=1, instead of VP8 */
+    struct sdp_send_track send;  /* what we send here; ssrc 0: nothing announced */
+};
+
+/* Build the server's offer (ICE-lite, BUNDLE of all sections, rtcp-mux, a=setup:actpass, one host candidate).
+ * Local transport comes from p (ICE, DTLS, candidate, session id; p->send and p->video_pref are unused).
+ * session_version: decimal, bump it on each re-offer (RFC 8866 §5.2); NULL: "1". */
+int sdp_offer_build(struct sdp_session *offer, const struct sdp_answer_params *p, const char *session_version,
+                    const struct sdp_offer_section *sections, size_t n_sections, const char **err);
+/* Check a peer's answer against the offer we sent (RFC 3264 §6/§7, RFC 8829 §5.10): same m-sections and mids,
+ * compatible directions, only offered payload types, BUNDLE, rtcp-mux, ICE credentials, a fingerprint and
+ * a=setup:active (the server is the DTLS server). Rejected sections (port 0) are fine. */
+int sdp_answer_check(const struct sdp_session *offer, const struct sdp_session *answer, const char **err);
 
 #endif

@@ -1,4 +1,4 @@
-/* sdp_answer.c: the ICE-lite server's SDP answer to a browser offer (JSEP RFC 8829 §5.3, BUNDLE + rtcp-mux only). */
+/* sdp_answer.c: the ICE-lite server's side of SDP negotiation: answers to browser offers, its own offers (JSEP RFC 8829). */
 #include "media/sdp.h"
 
 #include <stdio.h>
@@ -246,21 +246,29 @@ static int check_params(const struct sdp_answer_params *p)
     return SDP_OK;
 }
 
+static bool decimal(const char *s) { return s[0] && strspn(s, "0123456789") == strlen(s); }
+
+/* o=, s=, a=ice-lite and an empty BUNDLE group. */
+static int init_session(struct sdp_session *s, const struct sdp_answer_params *p, const char *version)
+{
+    memset(s, 0, sizeof *s);
+    strcpy(s->origin_user, "-");
+    if (!setstr(s->origin_sess_id, sizeof s->origin_sess_id, p->session_id ? p->session_id : "1") ||
+        !setstr(s->origin_sess_version, sizeof s->origin_sess_version, version) || !decimal(s->origin_sess_id) ||
+        !decimal(s->origin_sess_version))
+        return SDP_ERR_ARG;
+    strcpy(s->origin_addr, "127.0.0.1");
+    strcpy(s->name, "-");
+    s->ice_lite = true; /* RFC 8445 §2.5 */
+    s->has_bundle = true;
+    return SDP_OK;
+}
+
 static int build(struct sdp_session *ans, const struct sdp_session *o, const struct sdp_answer_params *p)
 {
     int rc = check_params(p);
-    if (rc || (rc = check_offer(o)))
+    if (rc || (rc = check_offer(o)) || (rc = init_session(ans, p, "2")))
         return rc;
-    memset(ans, 0, sizeof *ans);
-    strcpy(ans->origin_user, "-");
-    if (!setstr(ans->origin_sess_id, sizeof ans->origin_sess_id, p->session_id ? p->session_id : "1") ||
-        strspn(ans->origin_sess_id, "0123456789") != strlen(ans->origin_sess_id) || !ans->origin_sess_id[0])
-        return SDP_ERR_ARG;
-    strcpy(ans->origin_sess_version, "2");
-    strcpy(ans->origin_addr, "127.0.0.1");
-    strcpy(ans->name, "-");
-    ans->ice_lite = true; /* RFC 8445 §2.5 */
-    ans->has_bundle = true;
     ans->n_media = o->n_media; /* RFC 3264 §6: same number and order of m-lines */
     for (unsigned i = 0; i < o->n_media; i++) {
         rc = answer_section(ans, &ans->media[i], o, &o->media[i], p, i);
@@ -274,6 +282,134 @@ int sdp_answer_build(struct sdp_session *ans, const struct sdp_session *offer, c
                      const char **err)
 {
     int rc = ans && offer ? build(ans, offer, p) : SDP_ERR_ARG;
+    if (err)
+        *err = sdp_strerror(rc);
+    return rc;
+}
+
+/* ---- the server's own offer (SFU downstream) ---- */
+
+static void offer_codecs(struct sdp_media *m, const struct sdp_offer_section *sec)
+{
+    struct sdp_codec *k = &m->codecs[m->n_codecs++];
+    k->pt = sec->pt;
+    k->has_rtpmap = true;
+    if (sec->kind == SDP_KIND_AUDIO) { /* RFC 7587 §7 */
+        strcpy(k->name, "opus"), k->clock = 48000, k->channels = 2;
+        strcpy(k->fmtp, "minptime=10;useinbandfec=1");
+        return;
+    }
+    k->clock = 90000, k->fb = SDP_FB_HANDLED;
+    strcpy(k->name, sec->h264 ? "H264" : "VP8");
+    if (sec->h264) /* RFC 6184 §8.1 */
+        strcpy(k->fmtp, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+    if (sec->rtx_pt) { /* RFC 4588 §8.6 */
+        struct sdp_codec *r = &m->codecs[m->n_codecs++];
+        r->pt = sec->rtx_pt, r->has_rtpmap = true, r->clock = 90000;
+        strcpy(r->name, "rtx");
+        snprintf(r->fmtp, sizeof r->fmtp, "apt=%u", sec->pt);
+    }
+}
+
+static void offer_extmaps(struct sdp_media *m)
+{
+    struct sdp_extmap *e = &m->extmaps[m->n_extmaps++];
+    e->id = SDP_OFFER_EXTID_MID;
+    strcpy(e->uri, SDP_EXT_MID);
+    e = &m->extmaps[m->n_extmaps++];
+    e->id = m->kind == SDP_KIND_AUDIO ? SDP_OFFER_EXTID_AUDIO_LEVEL : SDP_OFFER_EXTID_ABS_SEND_TIME;
+    strcpy(e->uri, m->kind == SDP_KIND_AUDIO ? SDP_EXT_AUDIO_LEVEL : SDP_EXT_ABS_SEND_TIME);
+}
+
+static int offer_section(struct sdp_session *o, const struct sdp_offer_section *sec, const struct sdp_answer_params *p)
+{
+    struct sdp_media *m = &o->media[o->n_media++];
+    bool video = sec->kind == SDP_KIND_VIDEO;
+    if ((!video && sec->kind != SDP_KIND_AUDIO) || !sec->mid || !sec->mid[0] || strpbrk(sec->mid, " \r\n") ||
+        sec->pt > 127 || sec->rtx_pt > 127 || (sec->rtx_pt && (sec->rtx_pt == sec->pt || !video)) ||
+        !setstr(m->mid, SDP_TOKEN_MAX, sec->mid) || sec->dir > SDP_DIR_INACTIVE)
+        return SDP_ERR_ARG;
+    for (unsigned i = 0; i < o->n_bundle; i++)
+        if (strcmp(o->bundle[i], sec->mid) == 0)
+            return SDP_ERR_ARG; /* mids are unique (RFC 8843 §7.2) */
+    m->kind = sec->kind;
+    strcpy(m->media, video ? "video" : "audio");
+    strcpy(m->proto, "UDP/TLS/RTP/SAVPF");
+    m->rtp = true;
+    set_transport(m, p);
+    m->tr.setup = SDP_SETUP_ACTPASS; /* RFC 5763 §5: the offerer says actpass */
+    m->dir = sec->dir ? sec->dir : SDP_DIR_SENDRECV;
+    m->rtcp_mux = true;
+    m->rtcp_rsize = video;
+    offer_codecs(m, sec);
+    offer_extmaps(m);
+    if (o->n_bundle == 0)
+        add_host_candidate(m, p);
+    memcpy(o->bundle[o->n_bundle++], m->mid, SDP_TOKEN_MAX);
+    bool sends = m->dir == SDP_DIR_SENDRECV || m->dir == SDP_DIR_SENDONLY;
+    return sends && sec->send.ssrc ? add_send_track(m, &sec->send) : SDP_OK;
+}
+
+int sdp_offer_build(struct sdp_session *offer, const struct sdp_answer_params *p, const char *session_version,
+                    const struct sdp_offer_section *sections, size_t n_sections, const char **err)
+{
+    int rc = offer && (sections || !n_sections) ? check_params(p) : SDP_ERR_ARG;
+    if (rc == SDP_OK && (n_sections == 0 || n_sections > SDP_MAX_MEDIA))
+        rc = SDP_ERR_ARG;
+    if (rc == SDP_OK)
+        rc = init_session(offer, p, session_version ? session_version : "1");
+    for (size_t i = 0; rc == SDP_OK && i < n_sections; i++)
+        rc = offer_section(offer, &sections[i], p);
+    if (err)
+        *err = sdp_strerror(rc);
+    return rc;
+}
+
+/* ---- checking the peer's answer to our offer ---- */
+
+static bool dir_ok(enum sdp_dir offered, enum sdp_dir answered)
+{
+    offered = offered ? offered : SDP_DIR_SENDRECV; /* RFC 3264 §6.1 table */
+    answered = answered ? answered : SDP_DIR_SENDRECV;
+    return answered == SDP_DIR_INACTIVE || offered == SDP_DIR_SENDRECV || answered == mirror(offered);
+}
+
+static int check_section(const struct sdp_session *o, const struct sdp_media *om, const struct sdp_session *a,
+                         const struct sdp_media *am)
+{
+    if (strcmp(om->mid, am->mid) != 0 || om->kind != am->kind || strcmp(om->proto, am->proto) != 0)
+        return SDP_ERR_MISMATCH; /* RFC 3264 §6: same order; RFC 8843 §7.3: same mid */
+    if (am->port == 0)
+        return SDP_OK; /* rejected */
+    if (!in_bundle(a, am->mid))
+        return SDP_ERR_NO_BUNDLE;
+    if (!am->rtcp_mux)
+        return SDP_ERR_NO_RTCP_MUX;
+    if (!sdp_media_ice_ufrag(a, am)[0] || !sdp_media_ice_pwd(a, am)[0])
+        return SDP_ERR_NO_ICE;
+    if (!sdp_media_fingerprint(a, am)->len)
+        return SDP_ERR_NO_FINGERPRINT;
+    if (sdp_media_setup(a, am) != SDP_SETUP_ACTIVE) /* RFC 5763 §5: answer to actpass is active or passive */
+        return SDP_ERR_SETUP;
+    if (!dir_ok(om->dir, am->dir) || am->n_codecs == 0 || !am->rtp)
+        return SDP_ERR_MISMATCH;
+    for (unsigned i = 0; i < am->n_codecs; i++) { /* RFC 3264 §6.1: answer payload types come from the offer */
+        const struct sdp_codec *ak = &am->codecs[i], *ok = sdp_media_codec(om, ak->pt);
+        if (!ok || (ak->has_rtpmap && strcasecmp(ak->name, ok->name) != 0))
+            return SDP_ERR_MISMATCH;
+    }
+    return SDP_OK;
+}
+
+int sdp_answer_check(const struct sdp_session *offer, const struct sdp_session *answer, const char **err)
+{
+    int rc = offer && answer ? SDP_OK : SDP_ERR_ARG;
+    if (rc == SDP_OK && answer->n_media != offer->n_media)
+        rc = SDP_ERR_MISMATCH;
+    if (rc == SDP_OK && !answer->has_bundle)
+        rc = SDP_ERR_NO_BUNDLE;
+    for (unsigned i = 0; rc == SDP_OK && i < answer->n_media; i++)
+        rc = check_section(offer, &offer->media[i], answer, &answer->media[i]);
     if (err)
         *err = sdp_strerror(rc);
     return rc;

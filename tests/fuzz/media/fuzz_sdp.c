@@ -40,5 +40,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (rc == SDP_OK)
         round_trip(&ans, &ans2);
+    /* the input as a peer's answer to a fixed offer of ours */
+    static struct sdp_session ours;
+    static bool have_ours;
+    static const struct sdp_offer_section sec[2] = {
+        {.kind = SDP_KIND_AUDIO, .mid = "0", .dir = SDP_DIR_SENDONLY, .pt = 111, .send = {.ssrc = 5}},
+        {.kind = SDP_KIND_VIDEO, .mid = "1", .pt = 96, .rtx_pt = 97, .send = {.ssrc = 6, .rtx_ssrc = 7}}};
+    if (!have_ours && sdp_offer_build(&ours, &p, "1", sec, 2, NULL) != SDP_OK)
+        abort();
+    have_ours = true;
+    rc = sdp_answer_check(&ours, &s1, &err);
+    if (!err || strncmp(err, "sdp: ", 5) != 0)
+        abort();
     return 0;
 }

@@ -393,6 +393,117 @@ static void test_params_and_helpers(void)
           "lookups miss");
 }
 
+/* ---- the server's own offer (SFU downstream) and the browser's answer to it ---- */
+
+static const struct sdp_offer_section down[3] = {
+    {.kind = SDP_KIND_AUDIO, .mid = "0", .dir = SDP_DIR_SENDONLY, .pt = 111,
+     .send = {.ssrc = 5001, .cname = "sfu", .stream_id = "alice", .track_id = "alice-a"}},
+    {.kind = SDP_KIND_VIDEO, .mid = "1", .dir = SDP_DIR_SENDONLY, .pt = 96, .rtx_pt = 97,
+     .send = {.ssrc = 6001, .rtx_ssrc = 6002, .cname = "sfu", .stream_id = "alice", .track_id = "alice-v"}},
+    {.kind = SDP_KIND_VIDEO, .mid = "2", .dir = SDP_DIR_SENDONLY, .pt = 102, .rtx_pt = 103, .h264 = true},
+};
+
+/* What Chromium answers to that offer (recvonly, setup:active, its own credentials). */
+static const char browser_answer[] =
+    "v=0\r\no=- 7165410388736373372 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n"
+    "a=extmap-allow-mixed\r\na=msid-semantic: WMS\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:bRwx\r\na=ice-pwd:0kWq9Xz1y2u3v4t5s6r7q8p9\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9\r\n"
+    "a=setup:active\r\na=mid:0\r\na=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+    "a=extmap:3 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=recvonly\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:bRwx\r\na=ice-pwd:0kWq9Xz1y2u3v4t5s6r7q8p9\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9\r\n"
+    "a=setup:active\r\na=mid:1\r\na=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+    "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\na=recvonly\r\na=rtcp-mux\r\n"
+    "a=rtcp-rsize\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 goog-remb\r\na=rtcp-fb:96 ccm fir\r\n"
+    "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 102 103\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:bRwx\r\na=ice-pwd:0kWq9Xz1y2u3v4t5s6r7q8p9\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9\r\n"
+    "a=setup:active\r\na=mid:2\r\na=recvonly\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
+    "a=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+    "a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n";
+
+struct answer_case {
+    const char *name, *del, *from, *to;
+    int rc;
+};
+
+static const struct answer_case answer_cases[] = {
+    {"browser answer", NULL, NULL, NULL, SDP_OK},
+    {"video rejected", NULL, "m=video 9 UDP/TLS/RTP/SAVPF 102", "m=video 0 UDP/TLS/RTP/SAVPF 102", SDP_OK},
+    {"inactive", NULL, "a=recvonly", "a=inactive", SDP_OK},
+    {"setup passive", NULL, "a=setup:active", "a=setup:passive", SDP_ERR_SETUP},
+    {"setup actpass", NULL, "a=setup:active", "a=setup:actpass", SDP_ERR_SETUP},
+    {"mid changed", NULL, "a=mid:1", "a=mid:x", SDP_ERR_MISMATCH},
+    {"payload type not offered", NULL, "96 97\r", "98 97\r", SDP_ERR_MISMATCH},
+    {"codec renamed", NULL, "a=rtpmap:96 VP8", "a=rtpmap:96 VP9", SDP_ERR_MISMATCH},
+    {"sendonly to sendonly", NULL, "a=recvonly", "a=sendonly", SDP_ERR_MISMATCH},
+    {"no rtcp-mux", "a=rtcp-mux", NULL, NULL, SDP_ERR_NO_RTCP_MUX},
+    {"no BUNDLE", "a=group", NULL, NULL, SDP_ERR_NO_BUNDLE},
+    {"not in BUNDLE", NULL, "BUNDLE 0 1 2", "BUNDLE 0 1", SDP_ERR_NO_BUNDLE},
+    {"no fingerprint", "a=fingerprint", NULL, NULL, SDP_ERR_NO_FINGERPRINT},
+    {"no ufrag", "a=ice-ufrag", NULL, NULL, SDP_ERR_NO_ICE},
+    {"section missing", NULL, NULL, NULL, 1 /* special: truncated before the last m-section */},
+    {"audio/video swapped", NULL, "m=audio 9", "m=video 9", SDP_ERR_MISMATCH},
+};
+
+static void test_server_offer(void)
+{
+    static struct sdp_session ours, theirs;
+    const char *err = NULL;
+    int rc = sdp_offer_build(&ours, &params, "3", down, 3, &err);
+    CHECK(rc == SDP_OK, "offer build: %s", err);
+    CHECK(ours.ice_lite && ours.n_media == 3 && ours.n_bundle == 3 && strcmp(ours.bundle[2], "2") == 0, "offer shape");
+    CHECK(strcmp(ours.origin_sess_version, "3") == 0, "session version");
+    for (unsigned i = 0; i < 3; i++) {
+        const struct sdp_media *m = &ours.media[i];
+        CHECK(m->tr.setup == SDP_SETUP_ACTPASS && m->dir == SDP_DIR_SENDONLY && m->rtcp_mux && m->port == 40000,
+              "offer section %u transport", i);
+        CHECK(m->n_candidates == (i == 0) && m->end_of_candidates == (i == 0), "candidate on first only (%u)", i);
+        CHECK(sdp_media_extmap_id(m, SDP_EXT_MID) == SDP_OFFER_EXTID_MID, "mid extmap %u", i);
+    }
+    CHECK(strcmp(ours.media[0].codecs[0].name, "opus") == 0 && ours.media[0].codecs[0].channels == 2, "opus");
+    CHECK(ours.media[1].n_codecs == 2 && ours.media[1].codecs[0].fb == SDP_FB_HANDLED &&
+              strcmp(ours.media[1].codecs[1].fmtp, "apt=96") == 0, "VP8 + rtx");
+    CHECK(strcmp(ours.media[2].codecs[0].name, "H264") == 0 && strstr(ours.media[2].codecs[0].fmtp, "42e01f"), "H264");
+    CHECK(ours.media[1].n_ssrcs == 2 && ours.media[1].n_ssrc_groups == 1 && ours.media[2].n_ssrcs == 0, "ssrcs");
+    CHECK(sdp_media_extmap_id(&ours.media[1], SDP_EXT_ABS_SEND_TIME) == SDP_OFFER_EXTID_ABS_SEND_TIME, "abs extmap");
+    check_round_trip("server offer", &ours);
+    /* our offer is itself acceptable to our own answerer (sendonly -> recvonly) */
+    CHECK(sdp_answer_build(&answer, &ours, &params, &err) == SDP_OK && answer.n_bundle == 3 &&
+              answer.media[0].dir == SDP_DIR_RECVONLY && answer.media[0].n_ssrcs == 0, "self answer: %s", err);
+
+    for (size_t i = 0; i < sizeof answer_cases / sizeof answer_cases[0]; i++) {
+        const struct answer_case *c = &answer_cases[i];
+        memcpy(text, browser_answer, sizeof browser_answer);
+        size_t n = edit(text, sizeof browser_answer - 1, c->del, c->from, c->to);
+        rc = sdp_session_parse(&theirs, text, n, &err);
+        if (c->rc == 1) { /* "section missing": drop the last m-section by truncating before it */
+            char *cut = strstr(text, "m=video 9 UDP/TLS/RTP/SAVPF 102");
+            rc = sdp_session_parse(&theirs, text, (size_t)(cut - text), &err);
+            CHECK(rc == SDP_OK && sdp_answer_check(&ours, &theirs, NULL) == SDP_ERR_MISMATCH, "%s", c->name);
+            continue;
+        }
+        CHECK(rc == SDP_OK, "%s: parse %s", c->name, err);
+        rc = sdp_answer_check(&ours, &theirs, &err);
+        CHECK(rc == c->rc, "%s: check %d (%s) want %d", c->name, rc, err, c->rc);
+    }
+
+    struct sdp_offer_section bad[2] = {down[0], down[0]};
+    CHECK(sdp_offer_build(&ours, &params, "1", bad, 2, NULL) == SDP_ERR_ARG, "duplicate mid");
+    bad[0].kind = SDP_KIND_APPLICATION;
+    CHECK(sdp_offer_build(&ours, &params, "1", bad, 1, NULL) == SDP_ERR_ARG, "application section");
+    bad[0] = down[0];
+    bad[0].rtx_pt = 97;
+    CHECK(sdp_offer_build(&ours, &params, "1", bad, 1, NULL) == SDP_ERR_ARG, "rtx on audio");
+    CHECK(sdp_offer_build(&ours, &params, "1", down, 0, NULL) == SDP_ERR_ARG, "no sections");
+    CHECK(sdp_offer_build(&ours, &params, "v2", down, 1, NULL) == SDP_ERR_ARG, "bad version");
+}
+
 int main(void)
 {
     test_chromium_av();
@@ -401,6 +512,7 @@ int main(void)
         run_offer_case(&offer_cases[i]);
     test_garbage_and_limits();
     test_params_and_helpers();
+    test_server_offer();
     printf("test_sdp: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }
