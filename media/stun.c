@@ -2,9 +2,11 @@
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA1_Init & co: stack contexts, no allocation on the STUN path */
 #include "media/stun.h"
 
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Field offsets of the header, built from one another. */
 #define OFF_TYPE 0
@@ -327,6 +329,37 @@ int stun_msg_verify_integrity(const struct stun_msg *m, const uint8_t *buf, size
     /* §14.5 with constant-time comparison: no timing oracle on the password */
     int ok = CRYPTO_memcmp(mac, buf + m->mi_offset + ATTR_HDR, STUN_MI_LEN) == 0;
     return ok ? STUN_OK : STUN_ERR_INTEGRITY;
+}
+
+bool stun_msg_username_is_for(const struct stun_msg *m, const char *local_ufrag)
+{
+    size_t n = local_ufrag ? strlen(local_ufrag) : 0;
+    if (!m || n == 0 || !m->username || m->username_len <= n || m->username[n] != ':')
+        return false;
+    return CRYPTO_memcmp(m->username, local_ufrag, n) == 0;
+}
+
+int stun_addr_from_sockaddr(struct stun_addr *out, const void *sa)
+{
+    const struct sockaddr *s = sa;
+    if (!out || !s)
+        return STUN_ERR_ARG;
+    memset(out, 0, sizeof *out);
+    if (s->sa_family == AF_INET) {
+        const struct sockaddr_in *in = sa;
+        out->family = STUN_AF_V4;
+        out->port = ntohs(in->sin_port);
+        memcpy(out->ip, &in->sin_addr, 4);
+        return STUN_OK;
+    }
+    if (s->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = sa;
+        out->family = STUN_AF_V6;
+        out->port = ntohs(in6->sin6_port);
+        memcpy(out->ip, &in6->sin6_addr, 16);
+        return STUN_OK;
+    }
+    return STUN_ERR_ARG;
 }
 
 /* ---- writer ---- */

@@ -123,6 +123,11 @@ int stun_msg_verify_fingerprint(const struct stun_msg *msg, const uint8_t *buf, 
 /* Check MESSAGE-INTEGRITY (RFC 8489 §14.5) with key (short-term: the ICE password, RFC 8445 §7.2.2). */
 int stun_msg_verify_integrity(const struct stun_msg *msg, const uint8_t *buf, size_t len, const uint8_t *key,
                               size_t key_len);
+/* RFC 8445 §7.3: a request to us carries USERNAME "<our ufrag>:<their ufrag>". True if it starts with
+ * local_ufrag followed by ':' (constant time over the ufrag). */
+bool stun_msg_username_is_for(const struct stun_msg *msg, const char *local_ufrag);
+/* Fill a stun_addr from a struct sockaddr_in / sockaddr_in6 (passed as void*). STUN_ERR_ARG if neither. */
+int stun_addr_from_sockaddr(struct stun_addr *out, const void *sockaddr);
 /* Class and method of a message type (RFC 8489 §5). */
 enum stun_class stun_type_class(uint16_t type);
 uint16_t stun_type_method(uint16_t type);

@@ -1,6 +1,8 @@
 /* test_stun.c: STUN codec tests: RFC 5769 vectors byte for byte, malformed-message table, builders, round trips. */
 #include "media/stun.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -383,6 +385,27 @@ static void test_builders(void)
         CHECK(stun_build_binding_request(buf, cap, &r) == STUN_ERR_NOSPACE, "req cap %zu", cap);
 }
 
+static void test_helpers(void)
+{
+    struct stun_msg m;
+    CHECK(stun_msg_parse(&m, rfc_request, sizeof rfc_request, NULL) == STUN_OK, "parse");
+    static const struct { const char *ufrag; bool want; } cases[] = {
+        {"evtj", true}, {"evt", false}, {"evtj:h6vY", false}, {"EVTJ", false}, {"", false}, {NULL, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(stun_msg_username_is_for(&m, cases[i].ufrag) == cases[i].want, "ufrag case %zu", i);
+    struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons(3478)};
+    in4.sin_addr.s_addr = htonl(0x7f000001);
+    struct stun_addr a;
+    CHECK(stun_addr_from_sockaddr(&a, &in4) == STUN_OK && a.family == STUN_AF_V4 && a.port == 3478 && a.ip[0] == 127 &&
+              a.ip[3] == 1, "sockaddr_in");
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(9), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    CHECK(stun_addr_from_sockaddr(&a, &in6) == STUN_OK && a.family == STUN_AF_V6 && a.port == 9 && a.ip[15] == 1,
+          "sockaddr_in6");
+    struct sockaddr un = {.sa_family = AF_UNIX};
+    CHECK(stun_addr_from_sockaddr(&a, &un) == STUN_ERR_ARG, "AF_UNIX");
+}
+
 static void test_crc(void)
 {
     CHECK(stun_crc32(0, (const uint8_t *)"123456789", 9) == 0xCBF43926u, "crc check value");
@@ -398,6 +421,7 @@ int main(void)
     test_bad_cases();
     test_builders();
     test_crc();
+    test_helpers();
     printf("test_stun: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }
