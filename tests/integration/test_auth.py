@@ -83,6 +83,20 @@ async def logout(server):
     await c2.close()
 
 
+async def logout_only_that_token(server):
+    # §4: logout deletes *the* session token; another session of the same account goes on
+    a = await server.login("andrei")
+    b = await server.login("andrei")
+    check(a.token != b.token, "two logins should give two tokens")
+    expect_ok(await a.request("auth.logout"), "logout of session a")
+    await a.wait_closed(3)
+    expect_ok(await b.request("contacts.list"), "session b after a logged out")
+    c = await server.connect()
+    expect_ok(await c.request("auth.resume", token=b.token), "resume with b's token after a logged out")
+    await c.close()
+    await b.close()
+
+
 async def before_auth(server):
     c = await server.connect()
     res = expect_ok(await c.request("ping"), "ping before auth (§4: allowed)")
@@ -224,6 +238,7 @@ CASES = [
     Case("resume_with_token", resume_with_token),
     Case("garbage_token_invalid", garbage_token),
     Case("logout_closes_1000_token_dead", logout),
+    Case("logout_only_that_token", logout_only_that_token),
     Case("requests_before_auth_unauthenticated", before_auth),
     Case("already_authenticated", already_authenticated),
     Case("rate_limit_5_failures_per_username", rate_limit_username),

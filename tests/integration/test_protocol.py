@@ -249,6 +249,31 @@ async def response_order(server):
     await c.close()
 
 
+async def slow_consumer(server):
+    # §1: a client that does not read its events is closed with 1008 'slow_consumer'. The spec gives no
+    # threshold; this pushes up to ~24 MB of events (far past loopback socket buffers) at a client that
+    # has stopped reading, then lets it read again and expects the close.
+    p = server.add_pair()
+    aid = p["agreement_id"]
+    reader = await server.login(p["child"])
+    writer = await server.login(p["contact"])
+    reader.ws.transport.pause_reading()
+    text = "x" * 2000
+    sent = 0
+    for batch in range(24):
+        rs = await asyncio.gather(*[writer.send_text(aid, text, timeout=20) for _ in range(500)])
+        for r in rs:
+            expect_ok(r, "bulk send to a slow reader")
+        sent += len(rs)
+    reader.ws.transport.resume_reading()
+    code, reason = await reader.wait_closed(10)
+    got = len(reader.events)
+    check((code, reason) == (1008, "slow_consumer"),
+          "a reader that stopped reading while %d events (~%d MB) were sent: close %r %r after it read %d "
+          "events (§1: 1008 slow_consumer)" % (sent, sent * 2 // 1000, code, reason, got))
+    expect_ok(await writer.request("ping"), "the writer is unaffected")
+
+
 CASES = [
     Case("responses_in_request_order", response_order),
     Case("malformed_json_id_null", malformed_json),
@@ -262,6 +287,7 @@ CASES = [
     Case("reserved_opcode_close_1002", reserved_opcode),
     Case("subprotocol_required", subprotocol_required),
     Case("healthz_and_metrics", healthz_metrics),
+    Case("slow_consumer_close_1008", slow_consumer, timeout=60),
 ]
 
 if __name__ == "__main__":
