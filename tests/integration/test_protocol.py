@@ -216,11 +216,14 @@ async def healthz_metrics(server):
 
     def samples(text, pat):
         return {k: float(v) for k, v in re.findall(r"^(\S*%s\S*) ([0-9.e+]+)$" % pat, text, re.M)}
+
     mb, ma = samples(before, "message"), samples(after, "message")
     check(any(ma.get(k, 0) >= v + 3 for k, v in mb.items()) or any(k not in mb and v >= 3 for k, v in ma.items()),
           "no metric with 'message' in its name grew by the 3 messages sent (§8: messages relayed):\n%s"
           % "\n".join("%s %s -> %s" % (k, mb.get(k), ma.get(k)) for k in sorted(set(mb) | set(ma))))
-    check(re.search(r"no_agreement", after) is not None, "§8 decisions by reason: no 'no_agreement' in /metrics")
+    nb, na = samples(before, "no_agreement"), samples(after, "no_agreement")
+    check(any(v >= nb.get(k, 0) + 1 for k, v in na.items()),
+          "§8 decisions by reason: no sample mentioning no_agreement grew after a refused send: %s -> %s" % (nb, na))
     conn = samples(after, "connection")
     check(conn, "§8: no connections metric in /metrics")
     await c1.close()
