@@ -1,0 +1,43 @@
+# Makefile: thin wrapper. `make run` serves a demo family; `make test` installs, builds and runs every test.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+DATA       ?= data
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps build build-asan run test test-unit test-asan bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSAMVAER_SANITIZE=ON -DSAMVAER_BROWSER_TESTS=OFF \
+		-DCMAKE_C_COMPILER=clang >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: build
+	@scripts/run.sh $(BUILD) $(DATA)
+
+# Every test: unit + integration + browser on the normal build, then unit + integration under ASan+UBSan,
+# then a short smoke run of every fuzz target over its corpus.
+test: build build-asan
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+	@scripts/fuzz.sh $(FUZZ_BUILD) smoke
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

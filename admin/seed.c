@@ -1,0 +1,139 @@
+/* seed.c: samvaer-admin demo (the demo family for `make run`) and bench-seed (accounts and tokens for load tests). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "server/auth.h"
+#include "server/clock.h"
+
+#define DEMO_PASSWORD "samvaer-demo"
+
+static const struct {
+	const char *username, *role, *name;
+} demo_people[] = {
+	{"mia", "child", "Mia"},
+	{"andrei", "contact", "Andrei Popescu"},
+	{"radu", "contact", "Radu Popescu"},
+	{"ioana", "contact", "Ioana Marin"},
+	{"elena", "carer", "Elena Popescu"},
+	{"ana", "caseworker", "Ana Ionescu"},
+	{"sofie", "supervisor", "Sofie Holm"},
+	{"olav", "operator", "Olav Berg"},
+};
+
+static int add_person(struct admin *a, const char *username, const char *role, const char *name, const char *hash,
+		      int64_t *id)
+{
+	struct account acc = {0};
+	snprintf(acc.username, sizeof(acc.username), "%s", username);
+	snprintf(acc.display_name, sizeof(acc.display_name), "%s", name);
+	snprintf(acc.role, sizeof(acc.role), "%s", role);
+	snprintf(acc.password_hash, sizeof(acc.password_hash), "%s", hash);
+	return store_account_add(a->store, &acc, id);
+}
+
+static int add_agreement(struct admin *a, int64_t case_id, int64_t child, int64_t contact, const char *rel,
+			 enum agreement_status st, const char *reason, int64_t *id)
+{
+	struct agreement ag = {0};
+	ag.case_id = case_id;
+	ag.child_id = child;
+	ag.contact_id = contact;
+	ag.status = st;
+	ag.channels[CH_TEXT] = MODE_ALLOWED;
+	snprintf(ag.relationship, sizeof(ag.relationship), "%s", rel);
+	snprintf(ag.status_reason, sizeof(ag.status_reason), "%s", reason);
+	return store_agreement_add(a->store, &ag, id);
+}
+
+static int seed_demo(struct admin *a)
+{
+	int64_t ids[8], case_id, ag;
+	for (size_t i = 0; i < 8; i++) {
+		char hash[AUTH_HASH_MAX];
+		if (auth_password_hash(DEMO_PASSWORD, hash) ||
+		    add_person(a, demo_people[i].username, demo_people[i].role, demo_people[i].name, hash, &ids[i]))
+			return STORE_ERR;
+	}
+	if (store_case_add(a->store, ids[0], "Europe/Bucharest", &case_id) ||
+	    store_case_link(a->store, case_id, ids[4], "carer") || store_case_link(a->store, case_id, ids[5], "caseworker") ||
+	    store_case_link(a->store, case_id, ids[6], "supervisor"))
+		return STORE_ERR;
+	if (add_agreement(a, case_id, ids[0], ids[1], "Dad", AG_ACTIVE, "", &ag) ||
+	    add_agreement(a, case_id, ids[0], ids[2], "Uncle Radu", AG_SUSPENDED,
+			  "Paused while the caseworker reviews contact", &ag))
+		return STORE_ERR;
+	return STORE_OK;
+}
+
+int admin_cmd_demo(struct admin *a, int argc, char **argv)
+{
+	int64_t n;
+	if (store_account_count(a->store, &n) != STORE_OK)
+		return admin_fail("%s", store_errmsg(a->store));
+	if (n == 0) {
+		if (store_begin(a->store) || seed_demo(a) || store_commit(a->store)) {
+			store_rollback(a->store);
+			return admin_fail("seeding the demo family failed: %s", store_errmsg(a->store));
+		}
+		printf("Seeded the demo family into %s.\n", a->data_dir);
+	} else {
+		printf("%s already has accounts; not seeding.\n", a->data_dir);
+	}
+	printf("Demo logins (password for all: %s):\n", DEMO_PASSWORD);
+	for (size_t i = 0; i < 8; i++)
+		printf("  %-8s %-11s %s\n", demo_people[i].username, demo_people[i].role, demo_people[i].name);
+	printf("mia <-> andrei: active, text allowed; mia <-> radu: suspended; ioana: no agreement.\n");
+	return ADMIN_OK;
+}
+
+/* One load-test pair: a child with a case and a contact, joined by an active agreement, each with a session. */
+static int seed_pair(struct admin *a, int i, const char *hash, int64_t expires, FILE *out)
+{
+	char user[64];
+	int64_t child, contact, case_id, ag;
+	snprintf(user, sizeof(user), "bench-c-%d", i);
+	if (add_person(a, user, "child", "Bench Child", hash, &child))
+		return STORE_ERR;
+	snprintf(user, sizeof(user), "bench-p-%d", i);
+	if (add_person(a, user, "contact", "Bench Parent", hash, &contact) ||
+	    store_case_add(a->store, child, "UTC", &case_id) ||
+	    add_agreement(a, case_id, child, contact, "Parent", AG_ACTIVE, "", &ag))
+		return STORE_ERR;
+	int64_t who[2] = {child, contact};
+	for (int k = 0; k < 2; k++) {
+		char token[AUTH_TOKEN_HEX + 1];
+		uint8_t th[32];
+		if (auth_token_new(token, th) || store_session_add(a->store, th, who[k], expires))
+			return STORE_ERR;
+		fprintf(out, "%s %lld\n", token, (long long)ag);
+	}
+	return STORE_OK;
+}
+
+int admin_cmd_bench_seed(struct admin *a, int argc, char **argv)
+{
+	int n = argc ? atoi(argv[0]) : 0;
+	const char *path = admin_opt(argc, argv, "--tokens");
+	if (n < 2 || n > 200000 || n % 2 || !path)
+		return admin_usage("bench-seed needs an even N (2-200000) and --tokens FILE");
+	FILE *out = fopen(path, "w");
+	if (!out)
+		return admin_fail("cannot write %s", path);
+	char hash[AUTH_HASH_MAX]; /* one hash for all: these accounts log in with tokens */
+	if (auth_password_hash("bench-password-not-secret", hash))
+		return admin_fail("hashing failed");
+	int64_t expires = clock_now_ms() + 24LL * 3600 * 1000;
+	int rc = store_begin(a->store);
+	for (int i = 0; rc == STORE_OK && i < n / 2; i++)
+		rc = seed_pair(a, i, hash, expires, out);
+	if (rc == STORE_OK)
+		rc = store_commit(a->store);
+	fclose(out);
+	if (rc != STORE_OK) {
+		store_rollback(a->store);
+		return admin_fail("bench-seed: %s", store_errmsg(a->store));
+	}
+	return ADMIN_OK;
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# deps.sh: install the Debian packages (and npm modules for browser tests) Samvaer needs; idempotent and fast when all are present.
+set -eu
+cd "$(dirname "$0")/.."
+
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev git
+libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev sqlite3
+libjansson-dev libargon2-dev libicu-dev libsrtp2-dev libopus-dev libogg-dev
+libvips-dev libavformat-dev
+python3 python3-websockets chromium nodejs npm iproute2 util-linux procps"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# Browser tests drive Debian's chromium through playwright-core (no browser download).
+if [ "${SAMVAER_SKIP_NPM:-0}" != 1 ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+	echo "deps: installing playwright-core for browser tests"
+	(cd tests/browser && npm install --no-audit --no-fund --silent)
+fi

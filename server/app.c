@@ -1,0 +1,150 @@
+/* app.c: wiring of the control thread — the per-turn group commit, change polling and periodic sweeps. */
+#include "server/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/clock.h"
+#include "server/log.h"
+#include "server/session.h"
+
+#define POLL_INTERVAL_S 0.25
+#define SWEEP_INTERVAL_S 1.0
+
+void app_after_commit(struct app *app, commit_fn fn, void *arg)
+{
+	struct commit_wait *w = malloc(sizeof(*w));
+	if (!w) {
+		fn(app, arg, 0);
+		return;
+	}
+	w->fn = fn;
+	w->arg = arg;
+	w->next = NULL;
+	*app->wait_tail = w;
+	app->wait_tail = &w->next;
+}
+
+void app_flush(struct app *app)
+{
+	int ok = 1;
+	if (store_in_txn(app->store)) {
+		uint64_t t0 = clock_mono_ns();
+		ok = store_commit(app->store) == STORE_OK;
+		if (ok)
+			metrics_commit_observe(&app->metrics, clock_mono_ns() - t0);
+		else {
+			app->metrics.commit_failures++;
+			log_error("%s", store_errmsg(app->store));
+		}
+	}
+	/* Waiters may queue new waiters (for the next turn): detach the list first. */
+	struct commit_wait *w = app->wait_head;
+	app->wait_head = NULL;
+	app->wait_tail = &app->wait_head;
+	while (w) {
+		struct commit_wait *next = w->next;
+		w->fn(app, w->arg, ok);
+		free(w);
+		w = next;
+	}
+}
+
+static void on_turn_end(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	app_flush(w->data);
+}
+
+static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	app_poll_changes(w->data);
+}
+
+static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct app *app = w->data;
+	int64_t now = clock_now_ms();
+	session_sweep(app, now);
+	ratelimit_sweep(&app->login_by_user, now);
+	ratelimit_sweep(&app->login_by_addr, now);
+}
+
+void app_poll_changes(struct app *app)
+{
+	if (store_in_txn(app->store))
+		return; /* our own writes are pending; look again next tick */
+	int64_t v = store_data_version(app->store);
+	if (v == app->data_version)
+		return;
+	app->data_version = v;
+	if (agreements_reload(&app->agreements, app->store, session_agreement_changed, app) != STORE_OK)
+		log_error("reloading agreements: %s", store_errmsg(app->store));
+	session_check_accounts(app);
+}
+
+static void start_timers(struct app *app)
+{
+	ev_prepare_init(&app->turn_end, on_turn_end);
+	app->turn_end.data = app;
+	ev_prepare_start(app->loop, &app->turn_end);
+	ev_unref(app->loop);
+	ev_timer_init(&app->poll_timer, on_poll, POLL_INTERVAL_S, POLL_INTERVAL_S);
+	app->poll_timer.data = app;
+	ev_timer_start(app->loop, &app->poll_timer);
+	ev_unref(app->loop);
+	ev_timer_init(&app->sweep_timer, on_sweep, SWEEP_INTERVAL_S, SWEEP_INTERVAL_S);
+	app->sweep_timer.data = app;
+	ev_timer_start(app->loop, &app->sweep_timer);
+	ev_unref(app->loop);
+	app->timers_started = 1;
+}
+
+int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, char *err, size_t errlen)
+{
+	memset(app, 0, sizeof(*app));
+	app->cfg = *cfg;
+	app->loop = loop;
+	app->wait_tail = &app->wait_head;
+	app->next_conn_id = 1;
+	agreements_init(&app->agreements);
+	router_init(&app->router);
+	ratelimit_init(&app->login_by_user, 5, 10 * 60 * 1000);
+	ratelimit_init(&app->login_by_addr, 30, 60 * 1000);
+	app->store = store_open(cfg->data_dir, cfg->sync_full, err, errlen);
+	if (!app->store)
+		return -1;
+	if (agreements_reload(&app->agreements, app->store, NULL, NULL) != STORE_OK) {
+		snprintf(err, errlen, "%s", store_errmsg(app->store));
+		return -1;
+	}
+	store_sessions_purge_expired(app->store, clock_now_ms());
+	app->data_version = store_data_version(app->store);
+	app->hasher = hasher_start(loop, 1, session_login_verified, app);
+	if (!app->hasher) {
+		snprintf(err, errlen, "cannot start the password hasher");
+		return -1;
+	}
+	start_timers(app);
+	return 0;
+}
+
+void app_free(struct app *app)
+{
+	if (app->timers_started) {
+		ev_ref(app->loop);
+		ev_prepare_stop(app->loop, &app->turn_end);
+		ev_ref(app->loop);
+		ev_timer_stop(app->loop, &app->poll_timer);
+		ev_ref(app->loop);
+		ev_timer_stop(app->loop, &app->sweep_timer);
+	}
+	hasher_stop(app->hasher);
+	if (app->store)
+		app_flush(app);
+	store_close(app->store);
+	agreements_free(&app->agreements);
+	router_free(&app->router);
+	ratelimit_free(&app->login_by_user);
+	ratelimit_free(&app->login_by_addr);
+}

@@ -1,0 +1,62 @@
+/* app.h: the control thread's state — store, caches, router, limits — and the group commit at each loop turn. */
+#ifndef SAMVAER_APP_H
+#define SAMVAER_APP_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/agreements.h"
+#include "server/config.h"
+#include "server/hasher.h"
+#include "server/metrics.h"
+#include "server/ratelimit.h"
+#include "server/router.h"
+#include "server/store.h"
+
+struct session;
+struct app;
+
+/* Runs after the turn's commit: ok = 1 when the writes are durable, 0 when they were rolled back. */
+typedef void (*commit_fn)(struct app *app, void *arg, int ok);
+
+struct commit_wait {
+	commit_fn fn;             /* what to do after the commit */
+	void *arg;                /* its argument (owned by fn) */
+	struct commit_wait *next; /* queue link */
+};
+
+struct app {
+	struct config cfg;              /* settings in force */
+	struct ev_loop *loop;           /* the control thread's loop */
+	struct store *store;            /* the one database connection */
+	struct metrics metrics;         /* counters for /metrics */
+	struct agreements agreements;   /* policy cache */
+	struct router router;           /* connected sessions */
+	struct ratelimit login_by_user; /* failed logins per username */
+	struct ratelimit login_by_addr; /* login/resume attempts per client address */
+	struct hasher *hasher;          /* password verification thread */
+	struct commit_wait *wait_head;  /* waiting for this turn's commit, in order */
+	struct commit_wait **wait_tail;
+	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */
+	struct session *unauth_tail;
+	int64_t data_version;           /* last seen PRAGMA data_version */
+	uint64_t next_conn_id;          /* connection ids, never reused */
+	int shutting_down;              /* refuse new connections */
+	int timers_started;             /* watchers below are running */
+	ev_prepare turn_end;            /* runs the group commit before the loop blocks */
+	ev_timer poll_timer;            /* notices changes made by samvaer-admin */
+	ev_timer sweep_timer;           /* auth timeouts and rate-limit windows */
+};
+
+/* Open the store, load the caches and start the timers and hasher. 0, or -1 with err. */
+int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, char *err, size_t errlen);
+void app_free(struct app *app);
+/* Queue fn to run once the current turn's writes are committed (or failed). */
+void app_after_commit(struct app *app, commit_fn fn, void *arg);
+/* Commit the open transaction now and run the waiters (also called at shutdown). */
+void app_flush(struct app *app);
+/* Check for changes made by other processes and push them to connected clients. */
+void app_poll_changes(struct app *app);
+
+#endif

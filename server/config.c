@@ -1,0 +1,176 @@
+/* config.c: parse the config file and flags into struct config; every setting has one name for both. */
+#include "server/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/log.h"
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+	c->port = 8080;
+	snprintf(c->data_dir, sizeof(c->data_dir), "data");
+	snprintf(c->web_dir, sizeof(c->web_dir), "web");
+	c->log_level = LOG_INFO;
+	c->session_ttl_s = 7 * 24 * 3600;
+	c->auth_timeout_s = 10;
+	c->sync_full = 1;
+}
+
+static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
+{
+	if (strlen(v) >= cap) {
+		snprintf(err, errlen, "config: value of %s is too long", key);
+		return -1;
+	}
+	snprintf(dst, cap, "%s", v);
+	return 0;
+}
+
+static int set_int(int64_t *dst, const char *v, int64_t lo, int64_t hi, char *err, int errlen, const char *key)
+{
+	char *end;
+	errno = 0;
+	long long x = strtoll(v, &end, 10);
+	if (errno || *end || end == v || x < lo || x > hi) {
+		snprintf(err, errlen, "config: %s must be an integer in %lld..%lld", key, (long long)lo, (long long)hi);
+		return -1;
+	}
+	*dst = x;
+	return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *v, char *err, int errlen)
+{
+	int64_t x;
+	if (!strcmp(key, "listen"))
+		return set_str(c->listen, sizeof(c->listen), v, err, errlen, key);
+	if (!strcmp(key, "data_dir") || !strcmp(key, "data"))
+		return set_str(c->data_dir, sizeof(c->data_dir), v, err, errlen, key);
+	if (!strcmp(key, "web_dir") || !strcmp(key, "web"))
+		return set_str(c->web_dir, sizeof(c->web_dir), v, err, errlen, key);
+	if (!strcmp(key, "tls_cert"))
+		return set_str(c->tls_cert, sizeof(c->tls_cert), v, err, errlen, key);
+	if (!strcmp(key, "tls_key"))
+		return set_str(c->tls_key, sizeof(c->tls_key), v, err, errlen, key);
+	if (!strcmp(key, "port")) {
+		if (set_int(&x, v, 0, 65535, err, errlen, key))
+			return -1;
+		c->port = (int)x;
+		return 0;
+	}
+	if (!strcmp(key, "log_level")) {
+		int lvl = log_level_parse(v);
+		if (lvl < 0) {
+			snprintf(err, errlen, "config: log_level must be debug, info, warn or error");
+			return -1;
+		}
+		c->log_level = lvl;
+		return 0;
+	}
+	if (!strcmp(key, "log_json")) {
+		if (set_int(&x, v, 0, 1, err, errlen, key))
+			return -1;
+		c->log_json = (int)x;
+		return 0;
+	}
+	if (!strcmp(key, "session_ttl_s"))
+		return set_int(&c->session_ttl_s, v, 60, 365LL * 24 * 3600, err, errlen, key);
+	if (!strcmp(key, "auth_timeout_s")) {
+		if (set_int(&x, v, 1, 300, err, errlen, key))
+			return -1;
+		c->auth_timeout_s = (int)x;
+		return 0;
+	}
+	if (!strcmp(key, "sync_full")) {
+		if (set_int(&x, v, 0, 1, err, errlen, key))
+			return -1;
+		c->sync_full = (int)x;
+		return 0;
+	}
+	snprintf(err, errlen, "config: unknown setting '%s'", key);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, int errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "config: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[1024];
+	int lineno = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "config: %s:%d: expected key = value", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = 0;
+		rc = config_set(c, trim(s), trim(eq + 1), err, errlen);
+	}
+	fclose(f);
+	return rc;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: samvaer [--config FILE] [--listen ADDR] [--port N] [--data DIR] [--web DIR]\n"
+		"               [--tls-cert PEM --tls-key PEM] [--log-level debug|info|warn|error] [--log-json]\n"
+		"Every flag --some-name sets the config-file key some_name.\n");
+}
+
+int config_from_args(struct config *c, int argc, char **argv, char *err, int errlen)
+{
+	for (int i = 1; i < argc; i++) /* --config first, so flags override the file */
+		if (!strcmp(argv[i], "--config") && i + 1 < argc && config_load_file(c, argv[i + 1], err, errlen))
+			return -1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage();
+			return 1;
+		}
+		if (!strcmp(a, "--log-json")) {
+			c->log_json = 1;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
+			snprintf(err, errlen, "config: bad argument '%s' (see --help)", a);
+			return -1;
+		}
+		const char *v = argv[++i];
+		if (!strcmp(a, "--config"))
+			continue;
+		char key[64];
+		snprintf(key, sizeof(key), "%s", a + 2);
+		for (char *p = key; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (config_set(c, key, v, err, errlen))
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* config.h: server settings from defaults, then an optional `key = value` file, then command-line flags. */
+#ifndef SAMVAER_CONFIG_H
+#define SAMVAER_CONFIG_H
+
+#include <stdint.h>
+
+struct config {
+	char listen[64];        /* address to bind, default 127.0.0.1 */
+	int port;               /* TCP port, default 8080 */
+	char data_dir[512];     /* SQLite file and blobs, default ./data */
+	char web_dir[512];      /* static files of the family web app, default ./web */
+	char tls_cert[512];     /* PEM certificate; TLS is on when set */
+	char tls_key[512];      /* PEM private key */
+	int log_level;          /* enum log_level */
+	int log_json;           /* 1: log as JSON lines */
+	int64_t session_ttl_s;  /* session token lifetime, default 7 days */
+	int auth_timeout_s;     /* close unauthenticated sockets after this, default 10 */
+	int sync_full;          /* 1: PRAGMA synchronous=FULL (default), 0: NORMAL */
+};
+
+void config_defaults(struct config *c);
+/* Read a config file; returns 0 or -1 with err filled. */
+int config_load_file(struct config *c, const char *path, char *err, int errlen);
+/* Apply argv flags (and --config FILE first). Returns 0, 1 if --help was printed, or -1 with err filled. */
+int config_from_args(struct config *c, int argc, char **argv, char *err, int errlen);
+/* Set one setting by name ("port", "data_dir"...); returns 0 or -1. */
+int config_set(struct config *c, const char *key, const char *value, char *err, int errlen);
+
+#endif

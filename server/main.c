@@ -1,0 +1,86 @@
+/* main.c: the samvaer server process — read settings, open the store, serve until SIGTERM/SIGINT, shut down cleanly. */
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "server/app.h"
+#include "server/clock.h"
+#include "server/log.h"
+#include "server/ws_server.h"
+
+#define DRAIN_LIMIT_S 3.0
+
+static struct ws_server *server;
+static int stopping;
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	if (stopping++)
+		return;
+	log_info("signal %d: shutting down", w->signum);
+	struct app *app = w->data;
+	app_flush(app); /* finish the pending commit: every acknowledged message is durable */
+	ws_server_drain(server);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Let the closes (1001) reach the clients: run the loop until no connection is left or the limit passes. */
+static void drain(struct ev_loop *loop, struct app *app)
+{
+	uint64_t deadline = clock_mono_ns() + (uint64_t)(DRAIN_LIMIT_S * 1e9);
+	while (ws_server_connections(server) > 0 && clock_mono_ns() < deadline)
+		ev_run(loop, EVRUN_ONCE);
+	app_flush(app);
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+	config_defaults(&cfg);
+	int rc = config_from_args(&cfg, argc, argv, err, sizeof(err));
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "samvaer: %s\n", err);
+		return rc < 0 ? 2 : 0;
+	}
+	log_setup((enum log_level)cfg.log_level, cfg.log_json);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	static struct app app;
+	if (app_init(&app, &cfg, loop, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		app_free(&app);
+		return 1;
+	}
+	server = ws_server_start(&app);
+	if (!server) {
+		app_free(&app);
+		return 1;
+	}
+	ev_signal sigterm, sigint;
+	ev_signal_init(&sigterm, on_signal, SIGTERM);
+	ev_signal_init(&sigint, on_signal, SIGINT);
+	sigterm.data = sigint.data = &app;
+	ev_signal_start(loop, &sigterm);
+	ev_signal_start(loop, &sigint);
+	fprintf(stderr, "samvaer: listening on http://%s:%d\n", cfg.listen, cfg.port);
+	log_info("data dir %s, web dir %s", cfg.data_dir, cfg.web_dir);
+	ev_run(loop, 0);
+	drain(loop, &app);
+	ws_server_destroy(server);
+	app_free(&app);
+	log_info("stopped");
+	return 0;
+}

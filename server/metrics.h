@@ -1,0 +1,30 @@
+/* metrics.h: process counters and the commit latency histogram, rendered as Prometheus text for /metrics. */
+#ifndef SAMVAER_METRICS_H
+#define SAMVAER_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRICS_LATENCY_BUCKETS 12
+
+struct metrics {
+	uint64_t connections_open;       /* WebSocket connections now */
+	uint64_t connections_total;      /* accepted since start */
+	uint64_t sessions_authenticated; /* authenticated connections now */
+	uint64_t messages_relayed;       /* text messages stored and fanned out */
+	uint64_t events_sent;            /* frames queued to clients */
+	uint64_t requests_total;         /* requests decoded */
+	uint64_t request_errors;         /* error responses */
+	uint64_t protocol_violations;    /* connections closed for binary/oversize/bad UTF-8 */
+	uint64_t logins_ok, logins_failed, logins_rate_limited;
+	uint64_t commits, commit_failures;
+	uint64_t commit_latency_buckets[METRICS_LATENCY_BUCKETS + 1]; /* last one is +Inf */
+	double commit_latency_sum_s;
+	uint64_t decisions[32]; /* per policy reason */
+};
+
+void metrics_commit_observe(struct metrics *m, uint64_t ns);
+/* Append the Prometheus exposition to buf (malloc'd, caller frees). */
+char *metrics_render(const struct metrics *m, size_t *len);
+
+#endif

@@ -1,0 +1,32 @@
+/* session.h: one client connection's protocol state — authentication, request dispatch, replies. */
+#ifndef SAMVAER_SESSION_H
+#define SAMVAER_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/agreement.h"
+#include "server/conn.h"
+
+struct app;
+struct session;
+struct hasher_job;
+
+/* A new connection (transport calls these; the session never outlives its conn). */
+struct session *session_open(struct app *app, struct conn *c);
+/* One complete text message from the client. */
+void session_receive(struct session *s, const char *buf, size_t len);
+/* The connection is gone: forget the session. */
+void session_close(struct session *s);
+
+/* Close unauthenticated connections older than the auth timeout. */
+void session_sweep(struct app *app, int64_t now_ms);
+/* Close every connection with code (shutdown). */
+void session_close_all(struct app *app, int code, const char *reason);
+/* Hooks for the app: an agreement's terms changed; accounts may have been disabled. */
+void session_agreement_changed(const struct agreement *old, const struct agreement *now, void *app);
+void session_check_accounts(struct app *app);
+/* The hasher finished verifying a password. */
+void session_login_verified(struct hasher_job *job, void *app);
+
+#endif

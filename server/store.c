@@ -1,0 +1,220 @@
+/* store.c: opening the database, migrations, the statement cache and the group-commit transaction. */
+#include "server/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+sqlite3_stmt *store__stmt(struct store *s, int slot, const char *sql)
+{
+	sqlite3_stmt *st = s->stmts[slot];
+	if (!st) {
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[slot], NULL) != SQLITE_OK) {
+			store__fail(s, "prepare");
+			return NULL;
+		}
+		return s->stmts[slot];
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+int store__fail(struct store *s, const char *what)
+{
+	snprintf(s->err, sizeof(s->err), "store: %s: %s", what, sqlite3_errmsg(s->db));
+	return STORE_ERR;
+}
+
+void store__copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+int store__step_write(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	if (!st)
+		return STORE_ERR;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return STORE_OK;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		snprintf(s->err, sizeof(s->err), "store: %s: %s", what, sqlite3_errmsg(s->db));
+		return STORE_DUPLICATE;
+	}
+	return store__fail(s, what);
+}
+
+const char *store_errmsg(struct store *s)
+{
+	return s->err;
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(s->err, sizeof(s->err), "store: %s", msg ? msg : "exec failed");
+		sqlite3_free(msg);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+int store_schema_latest(void)
+{
+	return store__migration_count;
+}
+
+int store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int store_migrate_to(struct store *s, int target)
+{
+	int v = store_schema_version(s);
+	if (v < 0 || target > store__migration_count)
+		return store__fail(s, "schema version");
+	if (v > store__migration_count) {
+		snprintf(s->err, sizeof(s->err), "store: database schema %d is newer than this build (%d)", v,
+			 store__migration_count);
+		return STORE_ERR;
+	}
+	for (; v < target; v++) {
+		char bump[64];
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", v + 1);
+		if (store_exec(s, "BEGIN IMMEDIATE") || store_exec(s, store__migrations[v]) || store_exec(s, bump) ||
+		    store_exec(s, "COMMIT")) {
+			char keep[256];
+			snprintf(keep, sizeof(keep), "%s (migration %d)", s->err, v + 1);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			snprintf(s->err, sizeof(s->err), "%s", keep);
+			return STORE_ERR;
+		}
+	}
+	return STORE_OK;
+}
+
+static struct store *open_db(const char *dir, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "store: cannot create %s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/samvaer.db", dir);
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "store: out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+		snprintf(err, errlen, "store: cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "?");
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	return s;
+}
+
+struct store *store_open_raw(const char *dir, char *err, size_t errlen)
+{
+	return open_db(dir, err, errlen);
+}
+
+struct store *store_open(const char *dir, int sync_full, char *err, size_t errlen)
+{
+	struct store *s = open_db(dir, err, errlen);
+	if (!s)
+		return NULL;
+	const char *pragmas = sync_full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+					: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count)) {
+		snprintf(err, errlen, "%s", s->err);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->in_txn)
+		store_rollback(s);
+	for (int i = 0; i < STORE_MAX_STMTS; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	if (st)
+		sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, what);
+}
+
+int store_begin(struct store *s)
+{
+	if (s->in_txn)
+		return STORE_OK;
+	if (step_done(s, store__stmt(s, SQL_BEGIN, "BEGIN IMMEDIATE"), "begin"))
+		return STORE_ERR;
+	s->in_txn = 1;
+	return STORE_OK;
+}
+
+int store_commit(struct store *s)
+{
+	if (!s->in_txn)
+		return STORE_OK;
+	int rc = step_done(s, store__stmt(s, SQL_COMMIT, "COMMIT"), "commit");
+	if (rc != STORE_OK) {
+		char keep[256];
+		snprintf(keep, sizeof(keep), "%s", s->err);
+		store_rollback(s);
+		snprintf(s->err, sizeof(s->err), "%s", keep);
+		return STORE_ERR;
+	}
+	s->in_txn = 0;
+	return STORE_OK;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		step_done(s, store__stmt(s, SQL_ROLLBACK, "ROLLBACK"), "rollback");
+	s->in_txn = 0;
+}
+
+int store_in_txn(struct store *s)
+{
+	return s->in_txn;
+}
+
+int64_t store_data_version(struct store *s)
+{
+	/* PRAGMA data_version changes only when *another* connection commits, which is what we poll for. */
+	sqlite3_stmt *st = store__stmt(s, SQL_DATA_VERSION, "PRAGMA data_version");
+	int64_t v = -1;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return v;
+}

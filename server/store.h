@@ -1,0 +1,108 @@
+/* store.h: the durable store — SQLite in WAL mode, versioned migrations, and group commit per loop turn. */
+#ifndef SAMVAER_STORE_H
+#define SAMVAER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/agreement.h"
+
+#define STORE_OK 0
+#define STORE_NOT_FOUND 1
+#define STORE_DUPLICATE 2
+#define STORE_ERR (-1)
+
+#define STORE_TOKEN_HASH_LEN 32
+
+struct store;
+
+struct account {
+	int64_t id;
+	char username[65];
+	char display_name[129];
+	char role[16];            /* child, contact, carer, caseworker, supervisor, operator */
+	char password_hash[160];  /* Argon2id encoded string */
+	int disabled;
+};
+
+struct message {
+	int64_t agreement_id;
+	int64_t seq;
+	int64_t sender_id;
+	int64_t sent_at;   /* ms */
+	const char *text;  /* valid during the callback only */
+	size_t text_len;
+};
+
+/* Open (creating if needed) DIR/samvaer.db and migrate it to the latest schema. NULL with err on failure. */
+struct store *store_open(const char *dir, int sync_full, char *err, size_t errlen);
+void store_close(struct store *s);
+const char *store_errmsg(struct store *s);
+/* Schema version of the open database, and the version this build migrates to. */
+int store_schema_version(struct store *s);
+int store_schema_latest(void);
+/* Migrate an open database up to `target` (used by tests to build every earlier version). */
+int store_migrate_to(struct store *s, int target);
+/* Open without migrating (tests): the raw database at whatever version it is. */
+struct store *store_open_raw(const char *dir, char *err, size_t errlen);
+/* Run SQL directly (tests and admin only). */
+int store_exec(struct store *s, const char *sql);
+
+/* Group commit: writes join one transaction per loop turn; commit makes them durable. */
+int store_begin(struct store *s);   /* BEGIN IMMEDIATE unless a transaction is open */
+int store_commit(struct store *s);  /* COMMIT if open; STORE_ERR leaves it rolled back */
+void store_rollback(struct store *s);
+int store_in_txn(struct store *s);
+/* Changes whenever another connection (e.g. samvaer-admin) commits. */
+int64_t store_data_version(struct store *s);
+
+/* Accounts */
+int store_account_by_name(struct store *s, const char *username, struct account *out);
+int store_account_by_id(struct store *s, int64_t id, struct account *out);
+int store_account_add(struct store *s, const struct account *a, int64_t *id);
+int store_account_set_disabled(struct store *s, const char *username, int disabled);
+int store_account_count(struct store *s, int64_t *n);
+typedef void (*store_account_cb)(const struct account *a, void *ctx);
+int store_accounts_list(struct store *s, store_account_cb cb, void *ctx);
+
+/* Sessions (token hashes only) */
+int store_session_add(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t account, int64_t expires_at);
+int store_session_get(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t *account, int64_t *expires_at);
+int store_session_del(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN]);
+int store_sessions_purge_expired(struct store *s, int64_t now_ms);
+
+/* Cases: a child's case and the adults linked to it */
+int store_case_add(struct store *s, int64_t child_id, const char *tz, int64_t *case_id);
+int store_case_of_child(struct store *s, int64_t child_id, int64_t *case_id);
+int store_case_link(struct store *s, int64_t case_id, int64_t account_id, const char *role);
+typedef void (*store_case_cb)(int64_t case_id, const char *child, const char *tz, const char *members, void *ctx);
+int store_cases_list(struct store *s, store_case_cb cb, void *ctx);
+
+/* Agreements */
+int store_agreement_add(struct store *s, const struct agreement *a, int64_t *id);
+int store_agreement_set_status(struct store *s, int64_t id, enum agreement_status st, const char *reason);
+int store_agreement_set_channel(struct store *s, int64_t id, enum channel ch, enum channel_mode mode);
+int store_agreement_get(struct store *s, int64_t id, struct agreement *out);
+typedef void (*store_agreement_cb)(const struct agreement *a, void *ctx);
+/* Every agreement, with last_seq filled in. */
+int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx);
+
+/* Messages */
+int store_message_add(struct store *s, const struct message *m, const char *client_key);
+/* Find a message by its idempotency key: STORE_OK fills seq/sent_at and calls cb for its text. */
+typedef void (*store_message_cb)(const struct message *m, void *ctx);
+int store_message_by_key(struct store *s, int64_t agreement, int64_t sender, const char *key, store_message_cb cb,
+			 void *ctx);
+/* Up to `limit` messages with seq < before (0 = newest), delivered oldest first; *more set if older exist. */
+int store_messages_page(struct store *s, int64_t agreement, int64_t before, int limit, int *more,
+			store_message_cb cb, void *ctx);
+/* Messages with seq > after not sent by `exclude_sender`, oldest first, at most limit. */
+int store_messages_after(struct store *s, int64_t agreement, int64_t after, int64_t exclude_sender, int limit,
+			 store_message_cb cb, void *ctx);
+int store_messages_unread(struct store *s, int64_t agreement, int64_t reader, int64_t read_seq, int64_t *count);
+
+/* Receipts: how far each party has received and read a conversation (markers only move forward). */
+int store_receipt_get(struct store *s, int64_t agreement, int64_t account, int64_t *delivered, int64_t *read);
+int store_receipt_advance(struct store *s, int64_t agreement, int64_t account, int64_t delivered, int64_t read);
+
+#endif

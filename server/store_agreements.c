@@ -1,0 +1,128 @@
+/* store_agreements.c: reading and changing contact agreements. */
+#include <stdio.h>
+#include <string.h>
+
+#include "server/clock.h"
+#include "server/store_internal.h"
+
+#define AGREEMENT_COLS                                                                                         \
+	"a.id, a.case_id, a.child_id, a.contact_id, a.relationship, a.status, a.status_reason, a.ch_text, "  \
+	"a.ch_photo, a.ch_video_clip, a.ch_voice_note, a.ch_voice_call, a.ch_video_call, a.valid_from, "       \
+	"a.valid_until"
+
+static void read_agreement(sqlite3_stmt *st, struct agreement *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->case_id = sqlite3_column_int64(st, 1);
+	a->child_id = sqlite3_column_int64(st, 2);
+	a->contact_id = sqlite3_column_int64(st, 3);
+	store__copy_text(st, 4, a->relationship, sizeof(a->relationship));
+	int status = agreement_status_parse((const char *)sqlite3_column_text(st, 5));
+	a->status = status < 0 ? AG_SUSPENDED : (enum agreement_status)status; /* unknown: fail closed */
+	store__copy_text(st, 6, a->status_reason, sizeof(a->status_reason));
+	for (int c = 0; c < CH__COUNT; c++) {
+		int m = channel_mode_parse((const char *)sqlite3_column_text(st, 7 + c));
+		a->channels[c] = m < 0 ? MODE_OFF : (uint8_t)m;
+	}
+	a->valid_from = sqlite3_column_int64(st, 13);
+	a->valid_until = sqlite3_column_int64(st, 14);
+}
+
+int store_agreement_add(struct store *s, const struct agreement *a, int64_t *id)
+{
+	sqlite3_stmt *st = store__stmt(
+		s, SQL_AGREEMENT_ADD,
+		"INSERT INTO agreements(case_id, child_id, contact_id, relationship, status, status_reason, ch_text,"
+		" ch_photo, ch_video_clip, ch_voice_note, ch_voice_call, ch_video_call, valid_from, valid_until,"
+		" created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (!st)
+		return STORE_ERR;
+	int64_t now = clock_now_ms();
+	sqlite3_bind_int64(st, 1, a->case_id);
+	sqlite3_bind_int64(st, 2, a->child_id);
+	sqlite3_bind_int64(st, 3, a->contact_id);
+	sqlite3_bind_text(st, 4, a->relationship, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, agreement_status_name(a->status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->status_reason, -1, SQLITE_TRANSIENT);
+	for (int c = 0; c < CH__COUNT; c++)
+		sqlite3_bind_text(st, 7 + c, channel_mode_name(a->channels[c]), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, a->valid_from);
+	sqlite3_bind_int64(st, 14, a->valid_until);
+	sqlite3_bind_int64(st, 15, now);
+	sqlite3_bind_int64(st, 16, now);
+	int rc = store__step_write(s, st, "add agreement");
+	if (rc == STORE_OK && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int store_agreement_set_status(struct store *s, int64_t id, enum agreement_status status, const char *reason)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_AGREEMENT_STATUS,
+				       "UPDATE agreements SET status=?, status_reason=?, updated_at=? WHERE id=?");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, agreement_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, reason ? reason : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, clock_now_ms());
+	sqlite3_bind_int64(st, 4, id);
+	int rc = store__step_write(s, st, "agreement status");
+	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+int store_agreement_set_channel(struct store *s, int64_t id, enum channel ch, enum channel_mode mode)
+{
+	/* Column names come from a fixed table, never from input. */
+	static const char *const sql[CH__COUNT] = {
+		"UPDATE agreements SET ch_text=?, updated_at=? WHERE id=?",
+		"UPDATE agreements SET ch_photo=?, updated_at=? WHERE id=?",
+		"UPDATE agreements SET ch_video_clip=?, updated_at=? WHERE id=?",
+		"UPDATE agreements SET ch_voice_note=?, updated_at=? WHERE id=?",
+		"UPDATE agreements SET ch_voice_call=?, updated_at=? WHERE id=?",
+		"UPDATE agreements SET ch_video_call=?, updated_at=? WHERE id=?",
+	};
+	if ((unsigned)ch >= CH__COUNT)
+		return STORE_ERR;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql[ch], -1, &st, NULL) != SQLITE_OK)
+		return store__fail(s, "agreement channel");
+	sqlite3_bind_text(st, 1, channel_mode_name(mode), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, clock_now_ms());
+	sqlite3_bind_int64(st, 3, id);
+	int rc = store__step_write(s, st, "agreement channel");
+	int changed = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
+}
+
+int store_agreement_get(struct store *s, int64_t id, struct agreement *out)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_AGREEMENT_GET, "SELECT " AGREEMENT_COLS " FROM agreements a WHERE a.id=?");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_agreement(st, out);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : store__fail(s, "agreement");
+}
+
+int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_AGREEMENTS_LOAD,
+				       "SELECT " AGREEMENT_COLS ", (SELECT IFNULL(MAX(m.seq), 0) FROM messages m"
+				       " WHERE m.agreement_id = a.id) FROM agreements a ORDER BY a.id");
+	if (!st)
+		return STORE_ERR;
+	int rc;
+	struct agreement a;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_agreement(st, &a);
+		a.last_seq = sqlite3_column_int64(st, 15);
+		cb(&a, ctx);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "load agreements");
+}

@@ -1,0 +1,370 @@
+/* ws_server.c: libwebsockets on libev — static files, /healthz, /metrics, and the samvaer.v1 WebSocket. */
+#include "server/ws_server.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/envelope.h"
+#include "server/app.h"
+#include "server/log.h"
+#include "server/session.h"
+
+#define RX_CHUNK 4096                 /* lws receive buffer per connection */
+#define QUEUE_MAX_FRAMES 4096         /* outbound frames before a client counts as too slow */
+#define QUEUE_MAX_BYTES (8u << 20)    /* outbound bytes before a client counts as too slow */
+
+_Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must cover LWS_PRE");
+
+struct ws_server {
+	struct app *app;
+	struct lws_context *ctx;
+	unsigned open; /* WebSocket connections */
+};
+
+/* Per WebSocket connection (lws allocates it zeroed as per-session data). */
+struct ws_conn {
+	struct conn base;          /* what sessions see; first member */
+	struct lws *wsi;           /* the lws connection */
+	struct ws_server *server;  /* back pointer */
+	struct session *session;   /* protocol state */
+	struct frame **queue;      /* ring of outbound frames */
+	uint32_t qhead, qcount, qcap;
+	size_t qbytes;             /* payload bytes queued */
+	char *rx;                  /* reassembly of a fragmented message */
+	size_t rxlen;
+	int close_code;            /* != 0: close after the queue drains */
+	char close_reason[64];
+};
+
+/* Per HTTP request of /healthz and /metrics. */
+struct http_req {
+	unsigned char *body; /* LWS_PRE headroom + payload */
+	size_t len;
+};
+
+static void queue_clear(struct ws_conn *c)
+{
+	while (c->qcount) {
+		frame_unref(c->queue[c->qhead]);
+		c->qhead = (c->qhead + 1) % c->qcap;
+		c->qcount--;
+	}
+	c->qbytes = 0;
+}
+
+static void conn_do_close(struct conn *base, int code, const char *reason)
+{
+	struct ws_conn *c = (struct ws_conn *)base;
+	if (c->close_code)
+		return;
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
+	if (code == 1008 && reason && !strcmp(reason, "slow_consumer"))
+		queue_clear(c);
+	lws_callback_on_writable(c->wsi);
+}
+
+static int queue_grow(struct ws_conn *c)
+{
+	uint32_t ncap = c->qcap ? c->qcap * 2 : 8;
+	struct frame **nq = malloc(ncap * sizeof(*nq));
+	if (!nq)
+		return -1;
+	for (uint32_t i = 0; i < c->qcount; i++)
+		nq[i] = c->queue[(c->qhead + i) % c->qcap];
+	free(c->queue);
+	c->queue = nq;
+	c->qhead = 0;
+	c->qcap = ncap;
+	return 0;
+}
+
+static void conn_do_send(struct conn *base, struct frame *f)
+{
+	struct ws_conn *c = (struct ws_conn *)base;
+	if (c->close_code)
+		return;
+	if (c->qcount >= QUEUE_MAX_FRAMES || c->qbytes + f->len > QUEUE_MAX_BYTES) {
+		log_ratelimited("closing %s: outbound queue full", c->base.peer);
+		conn_do_close(base, 1008, "slow_consumer");
+		return;
+	}
+	if (c->qcount == c->qcap && queue_grow(c) < 0) {
+		conn_do_close(base, 1011, "out of memory");
+		return;
+	}
+	frame_ref(f);
+	c->queue[(c->qhead + c->qcount) % c->qcap] = f;
+	c->qcount++;
+	c->qbytes += f->len;
+	if (c->qcount == 1)
+		lws_callback_on_writable(c->wsi);
+}
+
+static const struct conn_ops ws_conn_ops = {conn_do_send, conn_do_close};
+
+static void on_established(struct ws_server *w, struct lws *wsi, struct ws_conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->base.ops = &ws_conn_ops;
+	c->base.id = w->app->next_conn_id++;
+	lws_get_peer_simple(wsi, c->base.peer, sizeof(c->base.peer));
+	c->wsi = wsi;
+	c->server = w;
+	c->session = session_open(w->app, &c->base);
+	w->open++;
+	if (!c->session)
+		conn_do_close(&c->base, 1011, "out of memory");
+}
+
+static int violation(struct ws_conn *c, int code, const char *why)
+{
+	struct app *app = c->server->app;
+	app->metrics.protocol_violations++;
+	log_ratelimited("closing %s: %s", c->base.peer, why);
+	lws_close_reason(c->wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
+	return -1;
+}
+
+static int on_receive(struct ws_conn *c, const char *in, size_t len)
+{
+	if (c->close_code || !c->session)
+		return 0;
+	if (lws_frame_is_binary(c->wsi))
+		return violation(c, 1003, "binary frames are not accepted");
+	size_t remaining = lws_remaining_packet_payload(c->wsi);
+	int final = lws_is_final_fragment(c->wsi) && remaining == 0;
+	if (c->rxlen + len + remaining > PROTO_MAX_FRAME)
+		return violation(c, 1009, "message too big");
+	if (final && !c->rx) { /* common case: the whole message in one piece */
+		session_receive(c->session, in, len);
+		return 0;
+	}
+	char *nrx = realloc(c->rx, c->rxlen + len + 1);
+	if (!nrx)
+		return violation(c, 1011, "out of memory");
+	c->rx = nrx;
+	memcpy(c->rx + c->rxlen, in, len);
+	c->rxlen += len;
+	if (final) {
+		session_receive(c->session, c->rx, c->rxlen);
+		free(c->rx);
+		c->rx = NULL;
+		c->rxlen = 0;
+	}
+	return 0;
+}
+
+static int on_writeable(struct ws_conn *c)
+{
+	if (c->qcount) {
+		struct frame *f = c->queue[c->qhead];
+		c->qhead = (c->qhead + 1) % c->qcap;
+		c->qcount--;
+		c->qbytes -= f->len;
+		int n = lws_write(c->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT);
+		frame_unref(f);
+		if (n < 0)
+			return -1;
+		if (c->qcount || c->close_code)
+			lws_callback_on_writable(c->wsi);
+		return 0;
+	}
+	if (c->close_code) {
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
+				 strlen(c->close_reason));
+		return -1;
+	}
+	return 0;
+}
+
+static void on_closed(struct ws_server *w, struct ws_conn *c)
+{
+	if (!c->wsi)
+		return;
+	session_close(c->session);
+	c->session = NULL;
+	queue_clear(c);
+	free(c->queue);
+	free(c->rx);
+	c->wsi = NULL;
+	w->open--;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct ws_server *w = lws_context_user(lws_get_context(wsi));
+	struct ws_conn *c = user;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return w->app->shutting_down ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		on_established(w, wsi, c);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return on_receive(c, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return on_writeable(c);
+	case LWS_CALLBACK_CLOSED:
+		on_closed(w, c);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int http_reply(struct lws *wsi, struct http_req *req, int status, const char *type, char *body, size_t len)
+{
+	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
+	req->body = malloc(LWS_PRE + len + 1);
+	if (!req->body) {
+		free(body);
+		return -1;
+	}
+	memcpy(req->body + LWS_PRE, body, len);
+	req->len = len;
+	free(body);
+	if (lws_add_http_common_headers(wsi, (unsigned)status, type, len, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store",
+					8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int on_http(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *path)
+{
+	char uri[64] = "";
+	lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+	if (!strcmp(uri, "/metrics")) {
+		size_t len = 0;
+		char *text = metrics_render(&w->app->metrics, &len);
+		return text ? http_reply(wsi, req, 200, "text/plain; version=0.0.4", text, len) : -1;
+	}
+	if (!strcmp(uri, "/healthz")) {
+		int ok = store_data_version(w->app->store) >= 0 && !w->app->shutting_down;
+		return http_reply(wsi, req, ok ? 200 : 503, "text/plain", strdup(ok ? "ok\n" : "unavailable\n"),
+				  ok ? 3 : 12);
+	}
+	lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+	return -1;
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct ws_server *w = lws_context_user(lws_get_context(wsi));
+	struct http_req *req = user;
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		memset(req, 0, sizeof(*req));
+		return on_http(w, wsi, req, in);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (!req || !req->body)
+			return -1;
+		if (lws_write(wsi, req->body + LWS_PRE, req->len, LWS_WRITE_HTTP_FINAL) != (int)req->len)
+			return -1;
+		free(req->body);
+		req->body = NULL;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (req) {
+			free(req->body);
+			req->body = NULL;
+		}
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return -1; /* a WebSocket must ask for samvaer.v1 */
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+static const struct lws_protocols protocols[] = {
+	{"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
+	{"samvaer.v1", ws_callback, sizeof(struct ws_conn), RX_CHUNK, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static struct lws_http_mount mounts[3];
+
+static void setup_mounts(const char *web_dir)
+{
+	memset(mounts, 0, sizeof(mounts));
+	mounts[0].mountpoint = "/metrics";
+	mounts[0].mountpoint_len = 8;
+	mounts[0].origin = "http";
+	mounts[0].origin_protocol = LWSMPRO_CALLBACK;
+	mounts[0].mount_next = &mounts[1];
+	mounts[1].mountpoint = "/healthz";
+	mounts[1].mountpoint_len = 8;
+	mounts[1].origin = "http";
+	mounts[1].origin_protocol = LWSMPRO_CALLBACK;
+	mounts[1].mount_next = &mounts[2];
+	mounts[2].mountpoint = "/";
+	mounts[2].mountpoint_len = 1;
+	mounts[2].origin = web_dir;
+	mounts[2].def = "index.html";
+	mounts[2].origin_protocol = LWSMPRO_FILE;
+}
+
+static void lws_logger(int level, const char *line)
+{
+	log_ratelimited("lws: %.*s", (int)strcspn(line, "\n"), line);
+}
+
+struct ws_server *ws_server_start(struct app *app)
+{
+	static void *foreign_loops[1];
+	struct ws_server *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->app = app;
+	setup_mounts(app->cfg.web_dir);
+	lws_set_log_level(LLL_ERR | (app->cfg.log_level == LOG_DEBUG ? LLL_WARN | LLL_NOTICE : 0), lws_logger);
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.port = app->cfg.port;
+	info.iface = app->cfg.listen;
+	info.protocols = protocols;
+	info.mounts = mounts;
+	info.user = w;
+	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+		       LWS_SERVER_OPTION_DISABLE_IPV6;
+	foreign_loops[0] = app->loop;
+	info.foreign_loops = foreign_loops;
+	info.pt_serv_buf_size = 16384;
+	if (app->cfg.tls_cert[0]) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = app->cfg.tls_cert;
+		info.ssl_private_key_filepath = app->cfg.tls_key;
+	}
+	w->ctx = lws_create_context(&info);
+	if (!w->ctx) {
+		log_error("cannot listen on %s:%d", app->cfg.listen, app->cfg.port);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void ws_server_drain(struct ws_server *w)
+{
+	w->app->shutting_down = 1;
+	session_close_all(w->app, 1001, "server shutting down");
+}
+
+unsigned ws_server_connections(struct ws_server *w)
+{
+	return w->open;
+}
+
+void ws_server_destroy(struct ws_server *w)
+{
+	if (!w)
+		return;
+	lws_context_destroy(w->ctx);
+	free(w);
+}
