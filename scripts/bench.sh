@@ -3,6 +3,7 @@
 # Usage: scripts/bench.sh BUILD_DIR   (make has built samvaer, samvaer-admin, bench-loadgen and bench-echo there)
 # Knobs (environment): BENCH_CONNS=1000 BENCH_IDLE_CONNS=10000 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_RATE=5000
 #   BENCH_WINDOW=4 BENCH_PERF=0 (1: perf-record the server during the saturated phase, report in BUILD/bench-perf.txt)
+#   BENCH_KEEP= (1: keep the temporary directory with server logs and raw results)
 # Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
 set -u
 
