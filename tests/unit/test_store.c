@@ -1,0 +1,220 @@
+/* test_store.c: the SQLite store — upgrades from every earlier schema, accounts, agreements, messages, receipts,
+ * group commit and change detection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/store.h"
+#include "tests/unit/check.h"
+
+static char *temp_dir(void)
+{
+	char *d = strdup("/tmp/samvaer-store-XXXXXX");
+	return mkdtemp(d);
+}
+
+static void rm_dir(const char *d)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", d);
+}
+
+/* Rows that each schema version can hold; later versions must keep them. */
+static const char *const fixtures[] = {
+	/* v1 */
+	"INSERT INTO accounts(id,username,display_name,role,password_hash,created_at) VALUES"
+	" (1,'kid','Kid','child','h',1),(2,'mum','Mum','contact','h',1);"
+	"INSERT INTO cases(id,child_id,created_at) VALUES (1,1,1);"
+	"INSERT INTO agreements(id,case_id,child_id,contact_id,relationship,status,created_at,updated_at)"
+	" VALUES (1,1,1,2,'Mum','active',1,1);",
+	/* v2 */
+	"INSERT INTO messages(agreement_id,seq,sender_id,client_key,body,sent_at) VALUES (1,1,1,'k','hi',5);"
+	"INSERT INTO receipts(agreement_id,account_id,delivered_seq,read_seq) VALUES (1,2,1,0);",
+};
+
+static void test_upgrades(void)
+{
+	int latest = store_schema_latest();
+	CHECK(latest >= 2, "at least two schema versions");
+	CHECK((int)(sizeof(fixtures) / sizeof(fixtures[0])) == latest, "a fixture per version");
+	for (int from = 0; from < latest; from++) {
+		char *dir = temp_dir(), err[256];
+		struct store *raw = store_open_raw(dir, err, sizeof(err));
+		CHECK(raw && store_migrate_to(raw, from) == STORE_OK, "build older schema");
+		for (int v = 0; v < from; v++)
+			CHECK(store_exec(raw, fixtures[v]) == STORE_OK, "fixture rows");
+		CHECK(store_schema_version(raw) == from, "older version");
+		store_close(raw);
+		struct store *s = store_open(dir, 1, err, sizeof(err));
+		CHECK(s != NULL, "open migrates");
+		if (!s) {
+			fprintf(stderr, "  from v%d: %s\n", from, err);
+			rm_dir(dir);
+			free(dir);
+			continue;
+		}
+		CHECK(store_schema_version(s) == latest, "upgraded to latest");
+		for (int v = from; v < latest; v++) /* the newer tables take rows too */
+			CHECK(store_exec(s, fixtures[v]) == STORE_OK, "rows after upgrade");
+		struct account a;
+		CHECK(store_account_by_name(s, "kid", &a) == STORE_OK && a.id == 1, "accounts kept");
+		int64_t d, r;
+		CHECK(store_receipt_get(s, 1, 2, &d, &r) == STORE_OK && d == 1, "receipts kept");
+		store_close(s);
+		rm_dir(dir);
+		free(dir);
+	}
+}
+
+static void test_newer_schema_refused(void)
+{
+	char *dir = temp_dir(), err[256];
+	struct store *s = store_open(dir, 1, err, sizeof(err));
+	CHECK(s && store_exec(s, "PRAGMA user_version = 999") == STORE_OK, "pretend newer");
+	store_close(s);
+	CHECK(store_open(dir, 1, err, sizeof(err)) == NULL && strstr(err, "newer"), "newer schema refused");
+	rm_dir(dir);
+	free(dir);
+}
+
+struct collect {
+	int n;
+	int64_t seqs[16];
+	char last[64];
+};
+
+static void on_msg(const struct message *m, void *arg)
+{
+	struct collect *c = arg;
+	if (c->n < 16)
+		c->seqs[c->n] = m->seq;
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%.*s", (int)m->text_len, m->text);
+}
+
+static int64_t setup_pair(struct store *s)
+{
+	struct account kid = {0, "kid", "Kid", "child", "h", 0}, mum = {0, "mum", "Mum", "contact", "h", 0};
+	int64_t case_id, ag_id;
+	store_account_add(s, &kid, &kid.id);
+	store_account_add(s, &mum, &mum.id);
+	store_case_add(s, kid.id, "Europe/Rome", &case_id);
+	struct agreement ag = {0};
+	ag.case_id = case_id;
+	ag.child_id = kid.id;
+	ag.contact_id = mum.id;
+	ag.status = AG_ACTIVE;
+	ag.channels[CH_TEXT] = MODE_ALLOWED;
+	snprintf(ag.relationship, sizeof(ag.relationship), "Mum");
+	CHECK(store_agreement_add(s, &ag, &ag_id) == STORE_OK, "add agreement");
+	CHECK(store_agreement_add(s, &ag, NULL) == STORE_DUPLICATE, "one agreement per pair");
+	return ag_id;
+}
+
+static void test_messages(void)
+{
+	char *dir = temp_dir(), err[256];
+	struct store *s = store_open(dir, 1, err, sizeof(err));
+	int64_t ag = setup_pair(s);
+	CHECK(store_begin(s) == STORE_OK && store_in_txn(s), "begin");
+	for (int i = 1; i <= 7; i++) {
+		char key[16], text[16];
+		snprintf(key, sizeof(key), "k%d", i);
+		snprintf(text, sizeof(text), "m%d", i);
+		struct message m = {ag, i, i % 2 ? 1 : 2, 1000 + i, text, strlen(text)};
+		CHECK(store_message_add(s, &m, key) == STORE_OK, "add message");
+	}
+	struct message dup = {ag, 8, 1, 2000, "again", 5};
+	CHECK(store_message_add(s, &dup, "k1") == STORE_DUPLICATE, "same sender+key is a duplicate");
+	struct message other = {ag, 8, 2, 2000, "other", 5};
+	CHECK(store_message_add(s, &other, "k1") == STORE_OK, "same key from the other sender is fine");
+	struct message clash = {ag, 8, 1, 2000, "x", 1};
+	CHECK(store_message_add(s, &clash, "k99") == STORE_DUPLICATE, "seq is unique per conversation");
+	CHECK(store_commit(s) == STORE_OK && !store_in_txn(s), "commit");
+
+	struct collect c = {0};
+	CHECK(store_message_by_key(s, ag, 1, "k3", on_msg, &c) == STORE_OK && !strcmp(c.last, "m3"), "by key");
+	CHECK(store_message_by_key(s, ag, 2, "k3", on_msg, &c) == STORE_NOT_FOUND, "key is per sender");
+
+	int more;
+	memset(&c, 0, sizeof(c));
+	CHECK(store_messages_page(s, ag, 0, 3, &more, on_msg, &c) == STORE_OK, "newest page");
+	CHECK(c.n == 3 && c.seqs[0] == 6 && c.seqs[2] == 8 && more, "newest three, oldest first");
+	memset(&c, 0, sizeof(c));
+	store_messages_page(s, ag, 6, 3, &more, on_msg, &c);
+	CHECK(c.n == 3 && c.seqs[0] == 3 && c.seqs[2] == 5 && more, "page before 6");
+	memset(&c, 0, sizeof(c));
+	store_messages_page(s, ag, 3, 3, &more, on_msg, &c);
+	CHECK(c.n == 2 && c.seqs[0] == 1 && !more, "last page");
+	memset(&c, 0, sizeof(c));
+	store_messages_after(s, ag, 2, 1, 100, on_msg, &c);
+	CHECK(c.n == 3 && c.seqs[0] == 4 && c.seqs[2] == 8, "after 2 not from 1");
+	int64_t unread;
+	CHECK(store_messages_unread(s, ag, 2, 3, &unread) == STORE_OK && unread == 2, "unread for 2 after 3");
+
+	int64_t d, r;
+	CHECK(store_receipt_get(s, ag, 1, &d, &r) == STORE_OK && d == 0 && r == 0, "no receipt yet");
+	store_receipt_advance(s, ag, 1, 5, 3);
+	store_receipt_advance(s, ag, 1, 2, 4);
+	CHECK(store_receipt_get(s, ag, 1, &d, &r) == STORE_OK && d == 5 && r == 4, "markers only move forward");
+
+	/* A rolled-back turn leaves nothing behind. */
+	store_begin(s);
+	struct message lost = {ag, 9, 1, 3000, "lost", 4};
+	store_message_add(s, &lost, "k9");
+	store_rollback(s);
+	memset(&c, 0, sizeof(c));
+	CHECK(store_message_by_key(s, ag, 1, "k9", on_msg, &c) == STORE_NOT_FOUND, "rollback drops the write");
+	store_close(s);
+	rm_dir(dir);
+	free(dir);
+}
+
+static void on_agreement(const struct agreement *a, void *arg)
+{
+	*(struct agreement *)arg = *a;
+}
+
+static void test_agreements_and_changes(void)
+{
+	char *dir = temp_dir(), err[256];
+	struct store *s = store_open(dir, 1, err, sizeof(err));
+	struct store *admin = store_open(dir, 1, err, sizeof(err));
+	int64_t ag = setup_pair(s);
+	int64_t v0 = store_data_version(s);
+	CHECK(store_agreement_set_status(admin, ag, AG_SUSPENDED, "review") == STORE_OK, "suspend");
+	CHECK(store_data_version(s) != v0, "another connection's commit is noticed");
+	int64_t v1 = store_data_version(s);
+	store_agreement_set_channel(s, ag, CH_TEXT, MODE_OFF);
+	CHECK(store_data_version(s) == v1, "own commits are not");
+	struct agreement got = {0};
+	CHECK(store_agreements_load(s, on_agreement, &got) == STORE_OK, "load");
+	CHECK(got.status == AG_SUSPENDED && !strcmp(got.status_reason, "review"), "status and reason");
+	CHECK(got.channels[CH_TEXT] == MODE_OFF && got.channels[CH_PHOTO] == MODE_OFF, "channels");
+	CHECK(store_agreement_set_status(s, 999, AG_ACTIVE, "") == STORE_NOT_FOUND, "unknown agreement");
+	CHECK(store_exec(s, "UPDATE agreements SET status='bogus'") == STORE_ERR, "status is checked by SQL");
+
+	uint8_t h[STORE_TOKEN_HASH_LEN] = {1, 2, 3};
+	int64_t acc, exp;
+	CHECK(store_session_add(s, h, 1, 5000) == STORE_OK, "session add");
+	CHECK(store_session_get(s, h, &acc, &exp) == STORE_OK && acc == 1 && exp == 5000, "session get");
+	CHECK(store_account_set_disabled(admin, "kid", 1) == STORE_OK, "disable");
+	CHECK(store_session_get(s, h, &acc, &exp) == STORE_NOT_FOUND, "disabling ends sessions");
+	CHECK(store_account_set_disabled(admin, "nobody", 1) == STORE_NOT_FOUND, "disable unknown");
+	store_close(admin);
+	store_close(s);
+	rm_dir(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	test_upgrades();
+	test_newer_schema_refused();
+	test_messages();
+	test_agreements_and_changes();
+	return check_done("store");
+}
