@@ -1,6 +1,8 @@
 // Browser test: the family web app in Debian chromium against a real samvaer (demo family, live chat).
 
+import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
 import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
@@ -190,6 +192,18 @@ async function scenario(baseUrl, world, serverCtl) {
     await shot(mia, '07-radu');
   });
 
+  if (serverCtl) {
+    await step('a contact event re-renders live: resuming radu enables sending', async () => {
+      const aidRadu = Number(await mia.locator('#view-chat').getAttribute('data-agreement-id'));
+      expect(aidRadu > 0 && aidRadu !== aidAndrei, `radu's agreement id: ${aidRadu}`);
+      serverCtl.admin(['agreement', 'resume', String(aidRadu)]);
+      await mia.getByTestId('chat-reason').waitFor({ state: 'hidden', timeout: 4000 });
+      expect(!(await mia.getByTestId('chat-send').isDisabled()), 'send button still disabled');
+      await mia.getByTestId('chat-back').click();
+      expect((await contact(mia, 'radu').getAttribute('data-can-write')) === 'yes', 'radu card not updated');
+    });
+  }
+
   await step('reload resumes the session, history pages back on scroll', async () => {
     await bulkSend(andrei, aidAndrei, 55);
     await mia.evaluate((aid) => { location.hash = `#/chat/${aid}`; }, aidAndrei);
@@ -279,6 +293,11 @@ async function main() {
     };
     serverCtl = {
       start,
+      admin: (args) => {
+        const r = spawnSync(admin, ['--data', data, ...args], { encoding: 'utf8', timeout: 10000 });
+        if (r.status !== 0) throw new Error(`samvaer-admin ${args.join(' ')}: ${r.status} ${r.stderr}`);
+        return r.stdout;
+      },
       stop: async () => { const s = state.server; state.server = null; return s.stop(); },
     };
     await start();
@@ -309,5 +328,6 @@ try {
   await cleanup();
   code = runner.summary();
   if (code !== 0) console.log(`artifacts: ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(code);
