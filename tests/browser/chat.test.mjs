@@ -251,6 +251,22 @@ async function scenario(baseUrl, world, serverCtl) {
     });
   }
 
+  if (serverCtl) await step('too many wrong passwords: the rate-limit message says when to try again', async () => {
+    const guest = await newPage('guest', baseUrl, world);
+    const err = guest.getByTestId('login-error');
+    let code = '';
+    for (let i = 0; i < 8 && code !== 'rate_limited'; i++) {
+      await login(guest, 'elena', `wrong-${i}`);
+      await guest.locator('#login-error[data-code]:not([data-code=""])').waitFor();
+      code = await err.getAttribute('data-code');
+      expect(code === 'bad_credentials' || code === 'rate_limited', `code: ${code}`);
+    }
+    expect(code === 'rate_limited', 'never rate limited after 8 wrong passwords');
+    expect(/minute/i.test(await err.textContent()), `no wait time in: ${await err.textContent()}`);
+    await shot(guest, '12-rate-limited');
+    await guest.context().close();
+  });
+
   await step('ioana has nobody to write to and her send is refused', async () => {
     const ioana = await newPage('ioana', baseUrl, world);
     await login(ioana, 'ioana');

@@ -32,7 +32,7 @@ function describe(err) {
   let text = err.message || 'That did not work. Try again.';
   if (err.code === 'rate_limited' && err.retryAfter) {
     const mins = Math.ceil(err.retryAfter / 60);
-    text += mins > 1 ? ` Try again in ${mins} minutes.` : ' Try again in a minute.';
+    text += mins > 1 ? `\nTime to wait: about ${mins} minutes.` : '\nTime to wait: about a minute.';
   }
   return text;
 }
