@@ -76,6 +76,16 @@ async function send(page, text) {
   await page.getByTestId('chat-send').click();
 }
 
+/** Every visible button, input and textarea must be at least 56 x 56 CSS px (a child's finger). */
+async function expectBigTargets(page, where) {
+  const small = await page.evaluate(() => [...document.querySelectorAll('button, input, textarea, [role="button"]')]
+    .filter((n) => n.offsetParent !== null)
+    .map((n) => ({ n, r: n.getBoundingClientRect() }))
+    .filter(({ r }) => r.height < 56 || r.width < 56)
+    .map(({ n, r }) => `${n.id || n.dataset.testid || n.tagName} ${Math.round(r.width)}x${Math.round(r.height)}`));
+  expect(small.length === 0, `touch targets under 56px on ${where}: ${small.join(', ')}`);
+}
+
 async function shot(page, name) {
   if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
 }
@@ -126,6 +136,7 @@ async function scenario(baseUrl, world, serverCtl) {
   const mia = await newPage('mia', baseUrl, world);
   const andrei = await newPage('andrei', baseUrl, world);
   await shot(mia, '01-login');
+  await step('the login screen has big touch targets', () => expectBigTargets(mia, 'the login screen'));
 
   await step('a wrong password shows the server message', async () => {
     await login(mia, 'mia', 'not-the-password');
@@ -144,6 +155,7 @@ async function scenario(baseUrl, world, serverCtl) {
     expect((await contact(mia, 'radu').getAttribute('data-can-write')) === 'no', 'radu should not be writable');
     const why = await contact(mia, 'radu').getByTestId('contact-status').textContent();
     expect(why.trim().length > 0, 'radu has no reason text');
+    await expectBigTargets(mia, 'the contact list');
     aidAndrei = Number(await contact(mia, 'andrei').getAttribute('data-agreement-id'));
     expect(aidAndrei > 0, 'no agreement id on the andrei contact');
     await shot(mia, '03-contacts');
@@ -189,6 +201,7 @@ async function scenario(baseUrl, world, serverCtl) {
       `reason code: ${await reason.getAttribute('data-reason')}`);
     expect(await mia.getByTestId('chat-send').isDisabled(), 'send button is enabled');
     expect(await mia.getByTestId('chat-input').isDisabled(), 'input is enabled');
+    await expectBigTargets(mia, 'the chat');
     await shot(mia, '07-radu');
   });
 
@@ -281,6 +294,7 @@ async function scenario(baseUrl, world, serverCtl) {
     expect((await err.getAttribute('data-code')) === 'no_agreement', `code: ${await err.getAttribute('data-code')}`);
     expect((await err.textContent()).trim().length > 0, 'refusal message is empty');
     await ioana.locator('[data-testid="bubble"][data-pending="failed"]').waitFor();
+    await expectBigTargets(ioana, 'a refused chat');
     await shot(ioana, '11-ioana-refused');
     await mia.waitForTimeout(300);
     expect((await mia.getByText(`sneaky ${stamp}`).count()) === 0, 'mia received ioana\'s message');
