@@ -40,20 +40,40 @@ size_t proto_utf8_length(const char *str, size_t len)
 	return count;
 }
 
-static int is_space(unsigned char c)
+/* Decode the code point of a valid sequence of length n. */
+static uint32_t decode(const unsigned char *s, size_t n)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	if (n == 1)
+		return s[0];
+	uint32_t cp = s[0] & (0x7F >> n);
+	for (size_t k = 1; k < n; k++)
+		cp = (cp << 6) | (s[k] & 0x3F);
+	return cp;
 }
 
-enum proto_error proto_text_check(const char *s, size_t len)
+/* White space and invisible spacing a child could send by accident (Unicode White_Space plus zero-width marks). */
+static int is_blank(uint32_t cp)
 {
-	size_t cps = proto_utf8_length(s, len);
-	if (cps == (size_t)-1)
-		return PROTO_ERR_BAD_REQUEST;
-	size_t i = 0;
-	while (i < len && is_space((unsigned char)s[i]))
-		i++;
-	if (i == len)
+	return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+	       (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+	       cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
+}
+
+enum proto_error proto_text_check(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t cps = 0;
+	int blank = 1;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(s, i, len);
+		if (n == 0)
+			return PROTO_ERR_BAD_REQUEST;
+		if (blank && !is_blank(decode(s + i, n)))
+			blank = 0;
+		i += n;
+		cps++;
+	}
+	if (blank)
 		return PROTO_ERR_TEXT_EMPTY;
 	if (cps > PROTO_TEXT_MAX_CODEPOINTS)
 		return PROTO_ERR_TEXT_TOO_LONG;

@@ -284,8 +284,10 @@ void messaging_push_undelivered(struct session *s)
 		if (store_receipt_get(s->app->store, a->id, s->account_id, &delivered, &read) != STORE_OK ||
 		    delivered >= a->last_seq)
 			continue;
-		if (store_messages_after(s->app->store, a->id, delivered, s->account_id, UNDELIVERED_MAX, on_undelivered,
-					 s) != STORE_OK)
+		/* The newest UNDELIVERED_MAX, oldest first; anything older stays reachable through msg.history. */
+		int64_t after = a->last_seq - UNDELIVERED_MAX > delivered ? a->last_seq - UNDELIVERED_MAX : delivered;
+		if (store_messages_after(s->app->store, a->id, after, s->account_id, UNDELIVERED_MAX, on_undelivered, s) !=
+		    STORE_OK)
 			log_error("undelivered: %s", store_errmsg(s->app->store));
 	}
 }

@@ -34,6 +34,8 @@ struct ws_conn {
 	char *rx;                  /* reassembly of a fragmented message */
 	size_t rxlen;
 	int close_code;            /* != 0: close after the queue drains */
+	int discarding;            /* swallowing the rest of a refused message before closing */
+	size_t discarded;          /* bytes swallowed so far */
 	char close_reason[64];
 };
 
@@ -118,32 +120,60 @@ static void on_established(struct ws_server *w, struct lws *wsi, struct ws_conn 
 		conn_do_close(&c->base, 1011, "out of memory");
 }
 
+#define DISCARD_MAX (1u << 20) /* past this, a refused message is cut off without a clean close */
+
+/* Refuse the current message: read (and drop) the rest of it, then close with `code`. Closing while the client
+ * is still sending would make the kernel reset the connection, and the client would never see the code. */
 static int violation(struct ws_conn *c, int code, const char *why)
 {
 	struct app *app = c->server->app;
 	app->metrics.protocol_violations++;
 	log_ratelimited("closing %s: %s", c->base.peer, why);
-	lws_close_reason(c->wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
-	return -1;
+	free(c->rx);
+	c->rx = NULL;
+	c->rxlen = 0;
+	c->discarding = 1;
+	conn_do_close(&c->base, code, why);
+	return 0;
+}
+
+static int discard(struct ws_conn *c, size_t len)
+{
+	c->discarded += len;
+	if (c->discarded > DISCARD_MAX)
+		return -1;
+	if (lws_is_final_fragment(c->wsi) && lws_remaining_packet_payload(c->wsi) == 0) {
+		c->discarding = 0;
+		lws_callback_on_writable(c->wsi);
+	}
+	return 0;
 }
 
 static int on_receive(struct ws_conn *c, const char *in, size_t len)
 {
+	if (c->discarding)
+		return discard(c, len);
 	if (c->close_code || !c->session)
 		return 0;
-	if (lws_frame_is_binary(c->wsi))
-		return violation(c, 1003, "binary frames are not accepted");
+	if (lws_frame_is_binary(c->wsi)) {
+		violation(c, 1003, "binary frames are not accepted");
+		return discard(c, len);
+	}
 	size_t remaining = lws_remaining_packet_payload(c->wsi);
 	int final = lws_is_final_fragment(c->wsi) && remaining == 0;
-	if (c->rxlen + len + remaining > PROTO_MAX_FRAME)
-		return violation(c, 1009, "message too big");
+	if (c->rxlen + len + remaining > PROTO_MAX_FRAME) {
+		violation(c, 1009, "message too big");
+		return discard(c, len);
+	}
 	if (final && !c->rx) { /* common case: the whole message in one piece */
 		session_receive(c->session, in, len);
 		return 0;
 	}
 	char *nrx = realloc(c->rx, c->rxlen + len + 1);
-	if (!nrx)
-		return violation(c, 1011, "out of memory");
+	if (!nrx) {
+		violation(c, 1011, "out of memory");
+		return discard(c, len);
+	}
 	c->rx = nrx;
 	memcpy(c->rx + c->rxlen, in, len);
 	c->rxlen += len;
@@ -171,7 +201,7 @@ static int on_writeable(struct ws_conn *c)
 			lws_callback_on_writable(c->wsi);
 		return 0;
 	}
-	if (c->close_code) {
+	if (c->close_code && !c->discarding) {
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
 				 strlen(c->close_reason));
 		return -1;
