@@ -1,0 +1,362 @@
+/* peer.c: WebRTC client peer for tests and load generation: offer/answer, ICE-controlling, DTLS client, synthetic media. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "media/peer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "media/rtcp.h"
+#include "media/rtp.h"
+#include "media/sdp.h"
+#include "media/srtp.h"
+
+#define PEER_PT_OPUS 111
+#define PEER_PT_VP8 96
+#define PEER_PT_RTX 97
+
+struct peer_rx {                     /* receive side of one kind */
+    struct rtp_seq_state seq;
+    bool init;
+    uint16_t last_seq;
+};
+
+struct peer {
+    /* allocated by this */
+    int fd;
+    struct ice_addr local;
+    char ip[64];
+    dtls_cert_t *own_cert;
+    dtls_ctx_t *own_ctx;
+    struct transport *tr;
+    struct sdp_session *sdp;         /* scratch for offer/answer (large) */
+    /* passed by argument */
+    const dtls_cert_t *cert;
+    dtls_ctx_t *ctx;
+    bool send_a, send_v;
+    unsigned vpps, vsize;
+    /* others */
+    char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];
+    uint32_t ssrc[2], rtx_ssrc, rtcp_ssrc;
+    uint16_t seq[2];
+    uint32_t ts[2];
+    int64_t next_send[2], next_key_ms;
+    struct peer_rx rx[2];
+    uint8_t pt[2];
+    struct peer_stats st;
+};
+
+static uint32_t rand32(void)
+{
+    uint32_t v = 0;
+    while (!v)
+        RAND_bytes((uint8_t *)&v, sizeof v);
+    return v;
+}
+
+static void peer_send(void *user, const uint8_t *buf, size_t len, const struct ice_addr *to)
+{
+    struct peer *p = user;
+    if (sendto(p->fd, buf, len, MSG_DONTWAIT, &to->u.sa, to->len) < 0) { /* UDP: a lost send is a lost packet */
+    }
+}
+
+static int open_socket(struct peer *p, const char *ip)
+{
+    if (ice_addr_from_string(&p->local, ip, 0))
+        return -1;
+    p->fd = socket(p->local.u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (p->fd < 0 || bind(p->fd, &p->local.u.sa, p->local.len) < 0)
+        return -1;
+    int sz = 1 << 20;
+    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    socklen_t l = sizeof p->local.u;
+    return getsockname(p->fd, &p->local.u.sa, &l);
+}
+
+struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen)
+{
+    struct peer *p = calloc(1, sizeof *p);
+    if (!p || !cfg || !cfg->bind_ip || strlen(cfg->bind_ip) >= sizeof p->ip || !!cfg->dtls != !!cfg->cert)
+        goto err;
+    p->fd = -1;
+    strcpy(p->ip, cfg->bind_ip);
+    p->send_a = cfg->send_audio, p->send_v = cfg->send_video;
+    p->vpps = cfg->video_pps ? cfg->video_pps : 100;
+    p->vsize = cfg->video_size ? cfg->video_size : 1000;
+    if (p->vsize > 1100)
+        p->vsize = 1100;
+    p->ctx = cfg->dtls, p->cert = cfg->cert;
+    if (!p->ctx) {
+        if (dtls_cert_generate(&p->own_cert, err, errlen) ||
+            !(p->own_ctx = dtls_ctx_new(p->own_cert, DTLS_ROLE_CLIENT, NULL, err, errlen)))
+            goto err;
+        p->ctx = p->own_ctx, p->cert = p->own_cert;
+    }
+    if (!(p->sdp = malloc(sizeof *p->sdp)) || open_socket(p, cfg->bind_ip) || ice_credentials_generate(p->ufrag, p->pwd))
+        goto err;
+    p->ssrc[0] = rand32(), p->ssrc[1] = rand32(), p->rtx_ssrc = rand32(), p->rtcp_ssrc = rand32();
+    p->seq[0] = (uint16_t)rand32(), p->seq[1] = (uint16_t)rand32();
+    p->pt[0] = PEER_PT_OPUS, p->pt[1] = PEER_PT_VP8;
+    return p;
+err:
+    if (err && errlen && !err[0])
+        snprintf(err, errlen, "peer: setup failed: %s", strerror(errno));
+    peer_free(p);
+    return NULL;
+}
+
+void peer_free(struct peer *p)
+{
+    if (!p)
+        return;
+    transport_free(p->tr);
+    if (p->fd >= 0)
+        close(p->fd);
+    dtls_ctx_free(p->own_ctx);
+    dtls_cert_free(p->own_cert);
+    free(p->sdp);
+    free(p);
+}
+
+static uint16_t local_port(const struct peer *p)
+{
+    return ntohs(p->local.u.sa.sa_family == AF_INET ? p->local.u.v4.sin_port : p->local.u.v6.sin6_port);
+}
+
+int peer_offer(struct peer *p, char *buf, size_t cap)
+{
+    dtls_fingerprint_t fp;
+    if (dtls_fingerprint_parse(&fp, dtls_cert_fingerprint(p->cert)) || fp.len != 32)
+        return SDP_ERR_ARG;
+    struct sdp_answer_params ap = {.ice_ufrag = p->ufrag, .ice_pwd = p->pwd, .dtls_sha256 = fp.digest,
+                                   .cand_ip = p->ip, .cand_port = local_port(p)};
+    struct sdp_offer_section sec[2] = {
+        {.kind = SDP_KIND_AUDIO, .mid = "0", .dir = SDP_DIR_SENDRECV, .pt = PEER_PT_OPUS,
+         .send = {.ssrc = p->ssrc[0], .cname = "peer", .stream_id = "s", .track_id = "a"}},
+        {.kind = SDP_KIND_VIDEO, .mid = "1", .dir = SDP_DIR_SENDRECV, .pt = PEER_PT_VP8, .rtx_pt = PEER_PT_RTX,
+         .send = {.ssrc = p->ssrc[1], .rtx_ssrc = p->rtx_ssrc, .cname = "peer", .stream_id = "s", .track_id = "v"}}};
+    int rc = sdp_offer_build(p->sdp, &ap, NULL, sec, 2, NULL);
+    if (rc != SDP_OK)
+        return rc;
+    p->sdp->ice_lite = false; /* a full (controlling) agent */
+    return sdp_session_serialize(p->sdp, buf, cap);
+}
+
+/* Remote transport from the answer: ICE credentials, fingerprint, the first host candidate. */
+static int answer_transport(struct peer *p, char *ufrag, char *pwd, char *fp, size_t fp_cap, struct ice_addr *cand)
+{
+    const struct sdp_session *a = p->sdp;
+    for (unsigned i = 0; i < a->n_media; i++) {
+        const struct sdp_media *m = &a->media[i];
+        if (!m->port || !m->n_candidates)
+            continue;
+        snprintf(ufrag, ICE_CRED_MAX, "%s", sdp_media_ice_ufrag(a, m));
+        snprintf(pwd, ICE_CRED_MAX, "%s", sdp_media_ice_pwd(a, m));
+        const struct sdp_fingerprint *f = sdp_media_fingerprint(a, m);
+        size_t n = (size_t)snprintf(fp, fp_cap, "%s ", f->alg);
+        for (unsigned j = 0; j < f->len && n + 4 < fp_cap; j++)
+            n += (size_t)snprintf(fp + n, fp_cap - n, j ? ":%02X" : "%02X", f->hash[j]);
+        return ice_addr_from_string(cand, m->candidates[0].addr, m->candidates[0].port);
+    }
+    return -1;
+}
+
+int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **err)
+{
+    char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX], fp[DTLS_FINGERPRINT_MAX];
+    struct ice_addr cand;
+    if (p->tr)
+        return SDP_ERR_ARG;
+    int rc = sdp_session_parse(p->sdp, sdp, len, err);
+    if (rc != SDP_OK)
+        return rc;
+    if (answer_transport(p, ufrag, pwd, fp, sizeof fp, &cand)) {
+        if (err)
+            *err = "peer: answer has no usable host candidate";
+        return SDP_ERR_ATTR;
+    }
+    struct transport_params tp = {.dtls = p->ctx, .ice_role = ICE_ROLE_CONTROLLING, .local_ufrag = p->ufrag,
+                                  .local_pwd = p->pwd, .remote_ufrag = ufrag, .remote_pwd = pwd,
+                                  .remote_fingerprint = fp, .remote_cand = &cand, .send = peer_send, .user = p};
+    p->tr = transport_new(&tp);
+    if (!p->tr && err)
+        *err = "peer: transport setup failed";
+    return p->tr ? SDP_OK : SDP_ERR_ARG;
+}
+
+/* ---- receive ---- */
+
+static void count_rtp(struct peer *p, const uint8_t *buf, size_t len)
+{
+    if (len < RTP_HEADER_MIN)
+        return;
+    uint8_t pt = buf[1] & 0x7f;
+    int k = pt == p->pt[0] ? 0 : pt == p->pt[1] ? 1 : -1;
+    if (k < 0)
+        return;
+    struct peer_kind_stats *ks = k ? &p->st.video : &p->st.audio;
+    struct peer_rx *rx = &p->rx[k];
+    uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+    uint32_t ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
+    if (!rx->init || ssrc != ks->last_ssrc) {
+        if (rx->init)
+            ks->ssrc_changes++;
+        rtp_seq_init(&rx->seq, seq);
+        rx->seq.probation = 0;
+        rx->init = true;
+        rx->last_seq = seq;
+    }
+    rtp_seq_update(&rx->seq, seq);
+    if (rtp_seq_newer(seq, rx->last_seq))
+        rx->last_seq = seq;
+    ks->last_ssrc = ssrc;
+    ks->rx++;
+    int32_t lost = rtp_seq_cumulative_lost(&rx->seq);
+    ks->lost = lost > 0 ? (uint64_t)lost : 0;
+}
+
+static void count_rtcp(struct peer *p, const uint8_t *buf, size_t len)
+{
+    static __thread struct rtcp_remb remb;
+    struct rtcp_iter it;
+    struct rtcp_packet pk;
+    p->st.rx_rtcp++;
+    rtcp_iter_init(&it, buf, len);
+    while (rtcp_iter_next(&it, &pk) == 1) {
+        if (pk.pt == RTCP_PT_RR)
+            p->st.rx_rr++;
+        else if (pk.pt == RTCP_PT_RTPFB && pk.count == RTCP_FMT_NACK)
+            p->st.rx_nack++;
+        else if (pk.pt == RTCP_PT_PSFB && (pk.count == RTCP_FMT_PLI || pk.count == RTCP_FMT_FIR))
+            p->st.rx_pli++;
+        else if (pk.pt == RTCP_PT_PSFB && pk.count == RTCP_FMT_AFB && rtcp_remb_parse(&pk, &remb) == RTCP_OK) {
+            p->st.rx_remb++;
+            p->st.last_remb_bps = (uint32_t)remb.bitrate;
+        }
+    }
+}
+
+static void receive_all(struct peer *p, int64_t now)
+{
+    uint8_t buf[2048];
+    for (int i = 0; i < 256; i++) {
+        struct ice_addr from;
+        socklen_t fl = sizeof from.u;
+        ssize_t n = recvfrom(p->fd, buf, sizeof buf, MSG_DONTWAIT, &from.u.sa, &fl);
+        if (n <= 0)
+            return;
+        from.len = fl;
+        size_t len = (size_t)n;
+        int rc = p->tr ? transport_recv(p->tr, buf, &len, &from, now) : TRANSPORT_ERR_STATE;
+        if (rc == TRANSPORT_RX_RTP)
+            count_rtp(p, buf, len);
+        else if (rc == TRANSPORT_RX_RTCP)
+            count_rtcp(p, buf, len);
+        else if (rc < 0)
+            p->st.rx_bad++;
+    }
+}
+
+/* ---- send ---- */
+
+static void send_media(struct peer *p, int k, bool marker, size_t payload, bool key)
+{
+    uint8_t buf[1600];
+    memset(buf, 0, RTP_HEADER_MIN);
+    buf[0] = 0x80;
+    rtp_set_pt(buf, p->pt[k]);
+    rtp_set_marker(buf, marker);
+    rtp_set_seq(buf, p->seq[k]++);
+    rtp_set_ts(buf, p->ts[k]);
+    rtp_set_ssrc(buf, p->ssrc[k]);
+    uint8_t *pl = buf + RTP_HEADER_MIN;
+    memset(pl, 0x5a, payload);
+    if (k == 0)
+        pl[0] = 0x78;                      /* Opus TOC: SILK-only WB 20 ms, one frame */
+    else
+        pl[0] = 0x10, pl[1] = key ? 0x00 : 0x01; /* VP8 descriptor S bit; frame tag P bit (0 = key frame) */
+    size_t len = RTP_HEADER_MIN + payload;
+    const struct ice_addr *to = transport_remote(p->tr, NULL);
+    if (to && transport_protect_rtp(p->tr, buf, &len, sizeof buf) == 0) {
+        peer_send(p, buf, len, to);
+        (k ? &p->st.video : &p->st.audio)->tx++;
+    }
+}
+
+static void send_due(struct peer *p, int64_t now)
+{
+    if (p->send_a && now >= p->next_send[0]) {
+        p->next_send[0] = p->next_send[0] && now - p->next_send[0] < 100 ? p->next_send[0] + 20 : now + 20;
+        send_media(p, 0, false, 80, false);
+        p->ts[0] += 960;                   /* 20 ms at 48 kHz */
+    }
+    int64_t step = 1000 / (int64_t)p->vpps;
+    for (int i = 0; p->send_v && now >= p->next_send[1] && i < 8; i++) {
+        p->next_send[1] = p->next_send[1] && now - p->next_send[1] < 100 ? p->next_send[1] + (step ? step : 1)
+                                                                         : now + (step ? step : 1);
+        bool key = now >= p->next_key_ms, end = (p->seq[1] % 3) == 2;
+        if (key)
+            p->next_key_ms = now + 3000;
+        send_media(p, 1, end, p->vsize, key);
+        if (end)
+            p->ts[1] += 3000;              /* 30 fps at 90 kHz, three packets a frame */
+    }
+}
+
+void peer_poll(struct peer *p, int64_t now_ms)
+{
+    receive_all(p, now_ms);
+    if (!p->tr)
+        return;
+    transport_tick(p->tr, now_ms);
+    if (transport_state(p->tr) == TRANSPORT_CONNECTED)
+        send_due(p, now_ms);
+}
+
+void peer_set_sending(struct peer *p, bool audio, bool video) { p->send_a = audio, p->send_v = video; }
+
+static int send_rtcp(struct peer *p, uint8_t *buf, int n)
+{
+    size_t len = n > 0 ? (size_t)n : 0;
+    const struct ice_addr *to = p->tr ? transport_remote(p->tr, NULL) : NULL;
+    if (!len || !to || transport_protect_rtcp(p->tr, buf, &len, 1500))
+        return -1;
+    peer_send(p, buf, len, to);
+    return 0;
+}
+
+int peer_send_pli(struct peer *p)
+{
+    uint8_t buf[1500];
+    struct rtcp_fb fb = {.sender_ssrc = p->rtcp_ssrc, .media_ssrc = p->st.video.last_ssrc};
+    return send_rtcp(p, buf, rtcp_pli_build(buf, 1400, &fb));
+}
+
+int peer_send_nack(struct peer *p, uint16_t seq)
+{
+    uint8_t buf[1500];
+    struct rtcp_fb fb = {.sender_ssrc = p->rtcp_ssrc, .media_ssrc = p->st.video.last_ssrc};
+    return send_rtcp(p, buf, rtcp_nack_build(buf, 1400, &fb, &seq, 1));
+}
+
+uint16_t peer_last_video_seq(const struct peer *p) { return p->rx[1].last_seq; }
+void peer_stats_get(const struct peer *p, struct peer_stats *out) { *out = p->st; }
+
+void peer_stats_reset(struct peer *p)
+{
+    uint32_t a = p->st.audio.last_ssrc, v = p->st.video.last_ssrc;
+    memset(&p->st, 0, sizeof p->st);
+    p->st.audio.last_ssrc = a, p->st.video.last_ssrc = v;
+    p->rx[0].init = p->rx[1].init = false;
+}
+
+enum transport_state peer_state(const struct peer *p) { return p->tr ? transport_state(p->tr) : TRANSPORT_NEW; }
+int peer_fd(const struct peer *p) { return p->fd; }
+uint32_t peer_ssrc(const struct peer *p, bool video) { return p->ssrc[video ? 1 : 0]; }

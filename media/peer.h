@@ -1,0 +1,67 @@
+/* peer.h: the project's own WebRTC client peer (tests, load generator): offer, ICE-controlling, DTLS client, synthetic media. */
+#ifndef SAMVAER_MEDIA_PEER_H
+#define SAMVAER_MEDIA_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/dtls.h"
+#include "media/transport.h"
+
+/*
+ * Model
+ *   One peer = one non-blocking UDP socket + one transport in the ICE-controlling / DTLS-client role.
+ *   peer_offer() writes a BUNDLE offer (Opus audio, VP8 video with RTX, rtcp-mux, a=setup:actpass) announcing
+ *   the peer's SSRCs; peer_set_answer() takes the server's answer (ICE-lite host candidate, a=setup:passive).
+ *   peer_poll() does everything due: receive and count, ICE checks, DTLS timers, and sending synthetic media
+ *   (Opus-like 20 ms audio frames at 50 pps, VP8-like video packets at video_pps with a key frame every 3 s).
+ * Thread rules: a peer belongs to one thread; several peers may share one client dtls_ctx.
+ */
+
+struct peer_config {
+    const char *bind_ip;             /* local address, e.g. "127.0.0.1" (port chosen by the kernel) */
+    dtls_ctx_t *dtls;                /* client-role ctx to share (with the cert it was built from), or */
+    const dtls_cert_t *cert;         /* both NULL: the peer makes its own cert and ctx */
+    bool send_audio, send_video;
+    unsigned video_pps;              /* 0: 100 */
+    unsigned video_size;             /* payload bytes per video packet, 0: 1000 */
+};
+
+struct peer_kind_stats {
+    uint64_t tx, rx;                 /* RTP packets sent / received (incl. retransmissions) */
+    uint64_t lost;                   /* expected - received (RFC 3550 A.3), from the receive sequence state */
+    uint32_t last_ssrc;              /* SSRC of the last packet received */
+    uint32_t ssrc_changes;
+};
+
+struct peer_stats {
+    struct peer_kind_stats audio, video;
+    uint64_t rx_rtcp, rx_pli, rx_nack, rx_remb, rx_rr;
+    uint64_t rx_bad;                 /* datagrams the transport rejected */
+    uint32_t last_remb_bps;
+};
+
+struct peer;
+
+struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen);
+void peer_free(struct peer *p);
+/* Writes the offer (NUL-terminated). Returns its length or a negative sdp_err. */
+int peer_offer(struct peer *p, char *buf, size_t cap);
+/* Takes the server's answer; starts ICE checks to its first host candidate. 0 or a negative error. */
+int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **err);
+/* Receive everything pending, run timers, send media that is due. now_ms: monotonic milliseconds. */
+void peer_poll(struct peer *p, int64_t now_ms);
+void peer_set_sending(struct peer *p, bool audio, bool video);
+/* Feedback to the server about the video it receives (media SSRC = last received video SSRC). */
+int peer_send_pli(struct peer *p);
+int peer_send_nack(struct peer *p, uint16_t seq);
+/* Highest video sequence number received (for NACK tests). */
+uint16_t peer_last_video_seq(const struct peer *p);
+void peer_stats_get(const struct peer *p, struct peer_stats *out);
+void peer_stats_reset(struct peer *p);
+enum transport_state peer_state(const struct peer *p);
+int peer_fd(const struct peer *p);
+uint32_t peer_ssrc(const struct peer *p, bool video);
+
+#endif

@@ -1,0 +1,438 @@
+/* sfu.c: the per-call router: fan-out with SSRC/seq/ts rewriting, gates, PLI/FIR/NACK/REMB handling, receiver reports. */
+#include "media/sfu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "media/rtcp.h"
+#include "media/srtp.h"
+
+static const uint32_t clock_hz[SFU_KINDS] = {48000, 90000};
+
+/* ---- output batch ---- */
+
+struct sfu_txslot *sfu_txq_slot(struct sfu_txq *q)
+{
+    if (q->n == q->cap)
+        q->flush(q);
+    return &q->slots[q->n];
+}
+
+void sfu_txq_push(struct sfu_txq *q, const uint8_t *buf, size_t len, const struct ice_addr *to)
+{
+    if (len > SFU_PKT_MAX || !to)
+        return;
+    struct sfu_txslot *s = sfu_txq_slot(q);
+    memcpy(s->buf, buf, len);
+    s->len = (uint16_t)len;
+    s->to = *to;
+    q->n++;
+}
+
+static bool ready(const struct sfu_participant *r)
+{
+    return r->used && r->tr && transport_state(r->tr) == TRANSPORT_CONNECTED;
+}
+
+/* Protect the packet in the next slot (already written, n bytes) and commit it to r. */
+static bool commit_to(struct sfu_txq *q, struct sfu_participant *r, size_t n, bool rtcp)
+{
+    struct sfu_txslot *s = &q->slots[q->n];
+    int rc = rtcp ? transport_protect_rtcp(r->tr, s->buf, &n, SFU_PKT_MAX)
+                  : transport_protect_rtp(r->tr, s->buf, &n, SFU_PKT_MAX);
+    const struct ice_addr *to = transport_remote(r->tr, NULL);
+    if (rc || !to)
+        return false;
+    s->len = (uint16_t)n, s->to = *to;
+    q->n++;
+    return true;
+}
+
+/* ---- call and participants ---- */
+
+void sfu_call_init(struct sfu_call *c, uint64_t id)
+{
+    memset(c, 0, sizeof *c);
+    c->id = id;
+    c->used = true;
+}
+
+static uint32_t nonzero_random(void)
+{
+    uint32_t v = 0;
+    while (!v)
+        v = (uint32_t)random() ^ ((uint32_t)random() << 16);
+    return v;
+}
+
+struct sfu_participant *sfu_participant_find(struct sfu_call *c, uint64_t id)
+{
+    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
+        if (c->p[i].used && c->p[i].id == id)
+            return &c->p[i];
+    return NULL;
+}
+
+/* Does r receive from any used source other than skip? */
+static bool has_other_source(const struct sfu_call *c, int r, int skip)
+{
+    for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++)
+        if (j != r && j != skip && c->p[j].used)
+            return true;
+    return false;
+}
+
+/* Fresh consumer of source src for receiver r. Its first source uses the SSRC announced in r's answer. */
+static void consumer_init(struct sfu_call *c, int r, int src, int k)
+{
+    struct sfu_consumer *cs = &c->p[r].cons[src][k];
+    memset(cs, 0, sizeof *cs);
+    cs->gate = c->p[r].recv_on[k];
+    cs->ssrc = has_other_source(c, r, src) ? nonzero_random() : c->p[r].ssrc_out[k];
+}
+
+struct sfu_participant *sfu_participant_add(struct sfu_call *c, const struct sfu_participant_params *pp)
+{
+    if (sfu_participant_find(c, pp->id))
+        return NULL;
+    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
+        struct sfu_participant *p = &c->p[i];
+        if (p->used)
+            continue;
+        memset(p, 0, sizeof *p);
+        p->id = pp->id, p->call = c, p->can_send = pp->can_send, p->can_recv = pp->can_recv;
+        p->rtcp_ssrc = nonzero_random();
+        for (int k = 0; k < SFU_KINDS; k++) {
+            p->pt[k] = pp->pt[k];
+            p->prod[k].ssrc = pp->ssrc_in[k];
+            p->prod[k].gate = true;
+            p->recv_on[k] = true;
+            p->ssrc_out[k] = pp->ssrc_out[k] ? pp->ssrc_out[k] : nonzero_random();
+        }
+        if (pp->pt[SFU_VIDEO] && pp->can_send &&
+            !(p->prod[SFU_VIDEO].rtx = calloc(SFU_RTX_SLOTS, sizeof(struct sfu_rtx_slot))))
+            return NULL;
+        /* sources present before it: the first gets the announced SSRCs */
+        bool first = true;
+        for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++)
+            for (int k = 0; k < SFU_KINDS; k++) {
+                struct sfu_consumer *cs = &p->cons[s][k];
+                memset(cs, 0, sizeof *cs);
+                cs->gate = true;
+                cs->ssrc = s != i && c->p[s].used && first ? p->ssrc_out[k] : nonzero_random();
+                if (k == SFU_KINDS - 1 && s != i && c->p[s].used)
+                    first = false;
+            }
+        for (int r = 0; r < SFU_MAX_PARTICIPANTS; r++) /* it as a source for the others */
+            if (r != i && c->p[r].used)
+                for (int k = 0; k < SFU_KINDS; k++)
+                    consumer_init(c, r, i, k);
+        p->used = true;
+        return p;
+    }
+    return NULL;
+}
+
+void sfu_participant_remove(struct sfu_participant *p)
+{
+    if (!p || !p->used)
+        return;
+    for (int k = 0; k < SFU_KINDS; k++)
+        free(p->prod[k].rtx);
+    memset(p, 0, sizeof *p);
+}
+
+static void resync_source(struct sfu_call *c, int src, int kind)
+{
+    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
+        if (c->p[i].cons[src][kind].started)
+            c->p[i].cons[src][kind].resync = true;
+}
+
+void sfu_call_pause(struct sfu_call *c, bool paused) { c->paused = paused; }
+
+void sfu_participant_set_gate(struct sfu_participant *p, bool audio_on, bool video_on)
+{
+    p->prod[SFU_AUDIO].gate = audio_on;
+    p->prod[SFU_VIDEO].gate = video_on;
+}
+
+void sfu_participant_set_recv_gate(struct sfu_participant *p, bool audio_on, bool video_on)
+{
+    p->recv_on[SFU_AUDIO] = audio_on, p->recv_on[SFU_VIDEO] = video_on;
+    for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++) {
+        p->cons[s][SFU_AUDIO].gate = audio_on;
+        p->cons[s][SFU_VIDEO].gate = video_on;
+    }
+}
+
+/* ---- RTCP we originate ---- */
+
+static void send_pli(struct sfu_participant *src, struct sfu_producer *pr, int64_t now, struct sfu_txq *q)
+{
+    if (!pr->ssrc || !ready(src) || now - pr->last_pli_ms < SFU_PLI_MIN_INTERVAL_MS)
+        return;
+    pr->last_pli_ms = now;
+    struct rtcp_fb fb = {.sender_ssrc = src->rtcp_ssrc, .media_ssrc = pr->ssrc};
+    struct sfu_txslot *s = sfu_txq_slot(q);
+    int n = rtcp_pli_build(s->buf, SFU_PKT_MAX - SRTP_SESSION_RTCP_OVERHEAD, &fb);
+    if (n > 0)
+        commit_to(q, src, (size_t)n, true);
+}
+
+/* ---- RTP fan-out ---- */
+
+static void rewrite(struct sfu_consumer *c, uint8_t *pkt, uint16_t seq, uint32_t ts, int kind, int64_t now)
+{
+    if (!c->started) {
+        c->seq_off = (uint16_t)((c->ssrc >> 16) - seq);
+        c->ts_off = c->ssrc * 2654435761u - ts;
+        c->started = true;
+    } else if (c->resync) { /* close the gap a gate made: next seq, ts advanced by wall time */
+        uint32_t adv = (uint32_t)((now - c->last_out_ms) * (int64_t)clock_hz[kind] / 1000);
+        c->seq_off = (uint16_t)(c->last_out_seq + 1 - seq);
+        c->ts_off = c->last_out_ts + (adv ? adv : 1) - ts;
+    }
+    c->resync = false;
+    uint16_t oseq = (uint16_t)(seq + c->seq_off);
+    uint32_t ots = ts + c->ts_off;
+    rtp_set_ssrc(pkt, c->ssrc);
+    rtp_set_seq(pkt, oseq);
+    rtp_set_ts(pkt, ots);
+    if (rtp_seq_newer(oseq, c->last_out_seq) || c->last_out_ms == 0) {
+        c->last_out_seq = oseq, c->last_out_ts = ots, c->last_out_ms = now ? now : 1;
+    }
+}
+
+static int kind_of(const struct sfu_participant *p, uint8_t pt)
+{
+    if (p->pt[SFU_AUDIO] && pt == p->pt[SFU_AUDIO])
+        return SFU_AUDIO;
+    if (p->pt[SFU_VIDEO] && pt == p->pt[SFU_VIDEO])
+        return SFU_VIDEO;
+    return -1;
+}
+
+static void account(struct sfu_producer *pr, const uint8_t *buf, size_t len, uint16_t seq)
+{
+    if (!pr->seen) {
+        rtp_seq_init(&pr->seq, seq);
+        pr->seq.probation = 0;
+        pr->seen = true;
+    }
+    rtp_seq_update(&pr->seq, seq);
+    if (pr->rtx && len <= SFU_RTX_PKT_MAX) {
+        struct sfu_rtx_slot *s = &pr->rtx[seq & (SFU_RTX_SLOTS - 1)];
+        memcpy(s->buf, buf, len);
+        s->seq = seq, s->len = (uint16_t)len;
+    }
+}
+
+static bool fan_one(struct sfu_participant *r, int src, int kind, const uint8_t *buf, size_t len, int64_t now,
+                    struct sfu_txq *q)
+{
+    struct sfu_consumer *c = &r->cons[src][kind];
+    if (!c->gate) {
+        c->resync = c->started;
+        return false;
+    }
+    bool was_resync = c->resync;
+    struct sfu_txslot *s = sfu_txq_slot(q);
+    memcpy(s->buf, buf, len);
+    rewrite(c, s->buf, (uint16_t)(buf[2] << 8 | buf[3]), (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
+                                                            (uint32_t)buf[6] << 8 | buf[7], kind, now);
+    rtp_set_pt(s->buf, r->pt[kind]);
+    if (!commit_to(q, r, len, false))
+        return false;
+    r->st.tx_rtp++;
+    if (was_resync && kind == SFU_VIDEO) /* the receiver needs a key frame after a gap */
+        send_pli(&r->call->p[src], &r->call->p[src].prod[SFU_VIDEO], now, q);
+    return true;
+}
+
+int sfu_on_rtp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_t now_ms, struct sfu_txq *q)
+{
+    p->st.rx_rtp++;
+    int kind = len >= RTP_HEADER_MIN && (buf[0] >> 6) == 2 ? kind_of(p, buf[1] & 0x7f) : -1;
+    uint32_t ssrc = len >= RTP_HEADER_MIN ? (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 |
+                                                (uint32_t)buf[10] << 8 | buf[11]
+                                          : 0;
+    struct sfu_producer *pr = kind >= 0 ? &p->prod[kind] : NULL;
+    if (pr && !pr->ssrc)
+        pr->ssrc = ssrc; /* learned from the first packet */
+    if (!pr || pr->ssrc != ssrc || len > SFU_PKT_MAX - SRTP_SESSION_RTP_OVERHEAD) {
+        p->st.dropped++;
+        return 0;
+    }
+    account(pr, buf, len, (uint16_t)(buf[2] << 8 | buf[3]));
+    struct sfu_call *call = p->call;
+    int src = (int)(p - call->p), sent = 0;
+    if (call->paused || !pr->gate || !p->can_send) {
+        resync_source(call, src, kind);
+        p->st.dropped++;
+        return 0;
+    }
+    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
+        struct sfu_participant *r = &call->p[i];
+        if (i != src && r->can_recv && r->pt[kind] && ready(r))
+            sent += fan_one(r, src, kind, buf, len, now_ms, q);
+    }
+    p->st.relayed += (uint64_t)sent;
+    if (!sent)
+        p->st.dropped++;
+    else
+        p->first_media = true;
+    return sent;
+}
+
+/* ---- RTCP from a participant ---- */
+
+/* The consumer of r whose SSRC is ssrc: sets *src and *kind. */
+static struct sfu_consumer *consumer_by_ssrc(struct sfu_participant *r, uint32_t ssrc, int *src, int *kind)
+{
+    for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++)
+        for (int k = 0; k < SFU_KINDS; k++)
+            if (r->cons[s][k].ssrc == ssrc && r->cons[s][k].started && r->call->p[s].used) {
+                *src = s, *kind = k;
+                return &r->cons[s][k];
+            }
+    return NULL;
+}
+
+static void retransmit(struct sfu_participant *r, struct sfu_consumer *c, struct sfu_producer *pr, int kind,
+                       uint16_t out_seq, struct sfu_txq *q)
+{
+    uint16_t in_seq = (uint16_t)(out_seq - c->seq_off);
+    struct sfu_rtx_slot *slot = pr->rtx ? &pr->rtx[in_seq & (SFU_RTX_SLOTS - 1)] : NULL;
+    if (!slot || !slot->len || slot->seq != in_seq)
+        return;
+    struct sfu_txslot *s = sfu_txq_slot(q);
+    memcpy(s->buf, slot->buf, slot->len);
+    uint32_t ts = (uint32_t)s->buf[4] << 24 | (uint32_t)s->buf[5] << 16 | (uint32_t)s->buf[6] << 8 | s->buf[7];
+    rtp_set_ssrc(s->buf, c->ssrc);
+    rtp_set_seq(s->buf, out_seq);
+    rtp_set_ts(s->buf, ts + c->ts_off);
+    rtp_set_pt(s->buf, r->pt[kind]);
+    if (commit_to(q, r, slot->len, false))
+        r->st.nack_rtx++;
+}
+
+static void on_nack(struct sfu_participant *r, const struct rtcp_packet *pk, struct sfu_txq *q)
+{
+    struct rtcp_fb fb;
+    uint16_t seqs[64];
+    size_t n = 0;
+    int src, kind;
+    int rc = rtcp_nack_parse(pk, &fb, seqs, 64, &n);
+    if (rc != RTCP_OK && rc != RTCP_ERR_NOSPACE)
+        return;
+    struct sfu_consumer *c = consumer_by_ssrc(r, fb.media_ssrc, &src, &kind);
+    for (size_t i = 0; c && i < n; i++)
+        retransmit(r, c, &r->call->p[src].prod[kind], kind, seqs[i], q);
+}
+
+static void on_keyframe_request(struct sfu_participant *r, uint32_t media_ssrc, int64_t now, struct sfu_txq *q)
+{
+    int src, kind;
+    if (!consumer_by_ssrc(r, media_ssrc, &src, &kind) || kind != SFU_VIDEO)
+        return;
+    r->st.pli_fwd++;
+    send_pli(&r->call->p[src], &r->call->p[src].prod[SFU_VIDEO], now, q);
+}
+
+static void on_psfb(struct sfu_participant *r, const struct rtcp_packet *pk, int64_t now, struct sfu_txq *q)
+{
+    struct rtcp_fb fb;
+    if (pk->count == RTCP_FMT_PLI && rtcp_pli_parse(pk, &fb) == RTCP_OK) {
+        on_keyframe_request(r, fb.media_ssrc, now, q);
+    } else if (pk->count == RTCP_FMT_FIR) {
+        struct rtcp_fir_entry e[4];
+        size_t n = 0;
+        if (rtcp_fir_parse(pk, &fb, e, 4, &n) == RTCP_OK && n)
+            on_keyframe_request(r, e[0].ssrc, now, q);
+    } else if (pk->count == RTCP_FMT_AFB) {
+        static __thread struct rtcp_remb remb; /* ~1 KB: kept off the stack */
+        if (rtcp_remb_parse(pk, &remb) == RTCP_OK)
+            r->remb_bps = remb.bitrate > 0xffffffffu ? 0xffffffffu : (uint32_t)remb.bitrate;
+    }
+}
+
+static void on_sr(struct sfu_participant *p, const struct rtcp_packet *pk, int64_t now)
+{
+    if (pk->len < 20)
+        return;
+    const uint8_t *d = pk->data;
+    uint32_t ssrc = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
+    for (int k = 0; k < SFU_KINDS; k++)
+        if (p->prod[k].ssrc == ssrc) {
+            p->prod[k].lsr = (uint32_t)d[10] << 24 | (uint32_t)d[11] << 16 | (uint32_t)d[12] << 8 | d[13];
+            p->prod[k].sr_at_ms = now;
+        }
+}
+
+void sfu_on_rtcp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_t now_ms, struct sfu_txq *q)
+{
+    struct rtcp_iter it;
+    struct rtcp_packet pk;
+    p->st.rx_rtcp++;
+    rtcp_iter_init(&it, buf, len);
+    while (rtcp_iter_next(&it, &pk) == 1) {
+        if (pk.pt == RTCP_PT_SR)
+            on_sr(p, &pk, now_ms);
+        else if (pk.pt == RTCP_PT_RTPFB && pk.count == RTCP_FMT_NACK)
+            on_nack(p, &pk, q);
+        else if (pk.pt == RTCP_PT_PSFB)
+            on_psfb(p, &pk, now_ms, q);
+    }
+}
+
+/* ---- periodic RTCP to senders: RR for their streams + REMB ---- */
+
+static uint32_t remb_for(const struct sfu_call *c, int src)
+{
+    uint32_t bps = 0;
+    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
+        const struct sfu_participant *r = &c->p[i];
+        if (i != src && r->used && r->can_recv && r->remb_bps && (!bps || r->remb_bps < bps))
+            bps = r->remb_bps;
+    }
+    return bps ? bps : SFU_REMB_DEFAULT_BPS;
+}
+
+static void report_to(struct sfu_participant *p, int64_t now, struct sfu_txq *q)
+{
+    static __thread struct rtcp_rr rr;
+    static __thread struct rtcp_remb remb;
+    memset(&rr, 0, sizeof rr);
+    rr.ssrc = p->rtcp_ssrc;
+    for (int k = 0; k < SFU_KINDS; k++) {
+        struct sfu_producer *pr = &p->prod[k];
+        if (pr->seen)
+            rtcp_report_block_from_stats(&rr.blocks[rr.block_count++], pr->ssrc, &pr->seq, pr->lsr,
+                                         (uint64_t)(now - pr->sr_at_ms) * 1000);
+    }
+    if (!rr.block_count)
+        return;
+    struct sfu_txslot *s = sfu_txq_slot(q);
+    size_t cap = SFU_PKT_MAX - SRTP_SESSION_RTCP_OVERHEAD;
+    int n = rtcp_rr_build(s->buf, cap, &rr);
+    if (n <= 0)
+        return;
+    if (p->prod[SFU_VIDEO].seen) {
+        remb.sender_ssrc = p->rtcp_ssrc, remb.ssrc_count = 1, remb.ssrcs[0] = p->prod[SFU_VIDEO].ssrc;
+        remb.bitrate = remb_for(p->call, (int)(p - p->call->p));
+        int m = rtcp_remb_build(s->buf + n, cap - (size_t)n, &remb);
+        n += m > 0 ? m : 0;
+    }
+    commit_to(q, p, (size_t)n, true);
+}
+
+void sfu_call_tick(struct sfu_call *c, int64_t now_ms, struct sfu_txq *q)
+{
+    if (now_ms < c->next_rtcp_ms)
+        return;
+    c->next_rtcp_ms = now_ms + SFU_RTCP_INTERVAL_MS;
+    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
+        if (ready(&c->p[i]))
+            report_to(&c->p[i], now_ms, q);
+}

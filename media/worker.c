@@ -1,0 +1,345 @@
+/* worker.c: one media worker thread: UDP batch I/O, transport lookup by address, commands, timers. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "media/stun.h"
+#include "media/worker_internal.h"
+
+int64_t media__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- address table: open addressing, linear probing, backward-shift deletion ---- */
+
+static struct sfu_participant *addr_find(struct media_worker *w, const struct ice_addr *a)
+{
+    for (uint32_t i = ice_addr_hash(a) & (MEDIA_ADDR_TABLE - 1);; i = (i + 1) & (MEDIA_ADDR_TABLE - 1)) {
+        struct media_addr_entry *e = &w->tab[i];
+        if (!e->p || ice_addr_equal(&e->key, a))
+            return e->p;
+    }
+}
+
+static void addr_del(struct media_worker *w, const struct ice_addr *a)
+{
+    uint32_t mask = MEDIA_ADDR_TABLE - 1, i = ice_addr_hash(a) & mask;
+    while (w->tab[i].p && !ice_addr_equal(&w->tab[i].key, a))
+        i = (i + 1) & mask;
+    if (!w->tab[i].p)
+        return;
+    w->tab[i].p = NULL;
+    for (uint32_t j = (i + 1) & mask; w->tab[j].p; j = (j + 1) & mask) { /* shift back what probed past i */
+        uint32_t home = ice_addr_hash(&w->tab[j].key) & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            w->tab[i] = w->tab[j];
+            w->tab[j].p = NULL;
+            i = j;
+        }
+    }
+}
+
+static void addr_put(struct media_worker *w, const struct ice_addr *a, struct sfu_participant *p)
+{
+    uint32_t mask = MEDIA_ADDR_TABLE - 1, i = ice_addr_hash(a) & mask, n = 0;
+    while (w->tab[i].p && !ice_addr_equal(&w->tab[i].key, a) && ++n < MEDIA_ADDR_TABLE / 2)
+        i = (i + 1) & mask;
+    if (n >= MEDIA_ADDR_TABLE / 2)
+        return; /* table too full: the participant stays reachable through its ufrag */
+    w->tab[i].key = *a, w->tab[i].p = p;
+}
+
+/* Keep the table in step with the transport's selected address. */
+static void addr_sync(struct media_worker *w, struct sfu_participant *p)
+{
+    uint32_t gen;
+    const struct ice_addr *r = transport_remote(p->tr, &gen);
+    if (!r || gen == p->hashed_gen)
+        return;
+    if (p->hashed_gen && addr_find(w, &p->hashed) == p)
+        addr_del(w, &p->hashed);
+    addr_put(w, r, p);
+    p->hashed = *r, p->hashed_gen = gen;
+}
+
+static void addr_forget(struct media_worker *w, struct sfu_participant *p)
+{
+    if (p->hashed_gen && addr_find(w, &p->hashed) == p)
+        addr_del(w, &p->hashed);
+    p->hashed_gen = 0;
+}
+
+/* ---- events ---- */
+
+static void emit(struct sfu_participant *p, enum media_event_type type)
+{
+    struct media_worker *w = p->owner;
+    struct media_event ev = {.type = type, .call_id = p->call->id, .participant_id = p->id, .worker = w->idx};
+    if (type == MEDIA_EV_STATS) {
+        ev.stats = (struct media_stats){p->st.rx_rtp, p->st.rx_rtcp, p->st.relayed, p->st.dropped,
+                                        p->st.tx_rtp, p->st.nack_rtx, p->st.pli_fwd};
+    }
+    media__event_push(&ev);
+}
+
+static void on_transport_state(void *user, enum transport_state st)
+{
+    struct sfu_participant *p = user;
+    if (st == TRANSPORT_CONNECTED)
+        emit(p, MEDIA_EV_CONNECTED);
+    else if (st == TRANSPORT_DISCONNECTED)
+        emit(p, MEDIA_EV_DISCONNECTED);
+    else if (st == TRANSPORT_FAILED)
+        emit(p, MEDIA_EV_FAILED);
+}
+
+static void on_transport_send(void *user, const uint8_t *buf, size_t len, const struct ice_addr *to)
+{
+    struct sfu_participant *p = user;
+    struct media_worker *w = p->owner;
+    sfu_txq_push(&w->q, buf, len, to);
+}
+
+/* ---- batch send ---- */
+
+static void txq_flush(struct sfu_txq *q)
+{
+    struct media_worker *w = q->owner;
+    unsigned off = 0;
+    for (unsigned i = 0; i < q->n; i++) {
+        w->siov[i].iov_base = q->slots[i].buf, w->siov[i].iov_len = q->slots[i].len;
+        struct msghdr *h = &w->smsg[i].msg_hdr;
+        memset(h, 0, sizeof *h);
+        h->msg_name = &q->slots[i].to.u, h->msg_namelen = q->slots[i].to.len;
+        h->msg_iov = &w->siov[i], h->msg_iovlen = 1;
+    }
+    while (off < q->n) {
+        int r = sendmmsg(w->fd, w->smsg + off, q->n - off, MSG_DONTWAIT);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            w->tx_errors += q->n - off; /* full socket buffer or unreachable: drop, as UDP would */
+            break;
+        }
+        off += (unsigned)r;
+        w->tx_dgrams += (unsigned)r;
+    }
+    q->n = 0;
+}
+
+/* ---- calls ---- */
+
+static struct sfu_call *call_find(struct media_worker *w, uint64_t id, unsigned *idx)
+{
+    for (unsigned i = 0; i < w->n_calls; i++)
+        if (w->calls[i]->id == id) {
+            if (idx)
+                *idx = i;
+            return w->calls[i];
+        }
+    return NULL;
+}
+
+/* Unknown source address: a STUN check names the transport by our ufrag (RFC 8445 §7.3). */
+static struct sfu_participant *find_by_ufrag(struct media_worker *w, const uint8_t *buf, size_t len)
+{
+    struct stun_msg m;
+    if (stun_msg_parse(&m, buf, len, NULL) != STUN_OK || m.type != STUN_BINDING_REQUEST || !m.username)
+        return NULL;
+    for (unsigned i = 0; i < w->n_calls; i++)
+        for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
+            struct sfu_participant *p = &w->calls[i]->p[j];
+            if (p->used && p->tr && stun_msg_username_is_for(&m, transport_local_ufrag(p->tr)))
+                return p;
+        }
+    return NULL;
+}
+
+static void participant_drop(struct media_worker *w, struct sfu_participant *p)
+{
+    addr_forget(w, p);
+    if (p->tr) {
+        transport_close(p->tr); /* close_notify goes out with the next flush */
+        transport_free(p->tr);
+    }
+    sfu_participant_remove(p);
+}
+
+static void call_drop(struct media_worker *w, unsigned idx)
+{
+    struct sfu_call *c = w->calls[idx];
+    for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++)
+        if (c->p[j].used)
+            participant_drop(w, &c->p[j]);
+    free(c);
+    w->calls[idx] = w->calls[--w->n_calls];
+}
+
+static void cmd_part_add(struct media_worker *w, struct sfu_call *c, struct media_cmd *cmd)
+{
+    struct sfu_participant *p = sfu_participant_add(c, &cmd->pp);
+    if (!p)
+        return;
+    p->owner = w;
+    struct transport_params tp = {
+        .dtls = media__g.dtls, .ice_role = ICE_ROLE_LITE, .local_ufrag = cmd->ufrag, .local_pwd = cmd->pwd,
+        .remote_ufrag = cmd->rufrag, .remote_pwd = cmd->rpwd, .remote_fingerprint = cmd->fingerprint,
+        .consent_timeout_ms = media__g.cfg.consent_timeout_ms, .send = on_transport_send,
+        .on_state = on_transport_state, .user = p};
+    p->tr = transport_new(&tp);
+    if (!p->tr) {
+        emit(p, MEDIA_EV_FAILED);
+        sfu_participant_remove(p);
+    }
+}
+
+static void cmd_apply(struct media_worker *w, struct media_cmd *cmd)
+{
+    unsigned idx;
+    struct sfu_call *c = call_find(w, cmd->call_id, &idx);
+    struct sfu_participant *p = c ? sfu_participant_find(c, cmd->pid) : NULL;
+    switch (cmd->type) {
+    case CMD_CALL_CREATE:
+        if (c || (w->n_calls == w->cap_calls && !(w->calls = realloc(w->calls, (w->cap_calls = w->cap_calls * 2 + 16) * sizeof *w->calls))))
+            break;
+        if ((c = malloc(sizeof *c))) {
+            sfu_call_init(c, cmd->call_id);
+            w->calls[w->n_calls++] = c;
+        }
+        break;
+    case CMD_CALL_END: if (c) call_drop(w, idx); break;
+    case CMD_PART_ADD: if (c && !p) cmd_part_add(w, c, cmd); break;
+    case CMD_PART_REMOVE: if (p) participant_drop(w, p); break;
+    case CMD_GATE: if (p) sfu_participant_set_gate(p, cmd->a, cmd->b); break;
+    case CMD_RECV_GATE: if (p) sfu_participant_set_recv_gate(p, cmd->a, cmd->b); break;
+    case CMD_PAUSE: if (c) sfu_call_pause(c, cmd->a); break;
+    }
+}
+
+static void drain_commands(struct media_worker *w)
+{
+    uint64_t v;
+    if (read(w->cmd_efd, &v, sizeof v) < 0 && errno != EAGAIN)
+        return;
+    pthread_mutex_lock(&w->mu);
+    struct media_cmd *cmd = w->cmd_head;
+    w->cmd_head = w->cmd_tail = NULL;
+    pthread_mutex_unlock(&w->mu);
+    while (cmd) {
+        struct media_cmd *next = cmd->next;
+        cmd_apply(w, cmd);
+        free(cmd);
+        cmd = next;
+    }
+    txq_flush(&w->q);
+}
+
+/* ---- packet path ---- */
+
+static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const struct ice_addr *from, int64_t now)
+{
+    struct sfu_participant *p = addr_find(w, from);
+    bool stun = len && buf[0] <= 3;
+    if (!p && stun)
+        p = find_by_ufrag(w, buf, len);
+    if (!p) {
+        w->rx_unknown++;
+        return;
+    }
+    int rc = transport_recv(p->tr, buf, &len, from, now);
+    if (rc == TRANSPORT_RX_RTP)
+        sfu_on_rtp(p, buf, len, now, &w->q);
+    else if (rc == TRANSPORT_RX_RTCP)
+        sfu_on_rtcp(p, buf, len, now, &w->q);
+    else if (stun) {
+        if (rc == TRANSPORT_ERR_STUN) { /* a known address, but the check names another transport */
+            struct sfu_participant *q = find_by_ufrag(w, buf, len);
+            if (q && q != p && transport_recv(q->tr, buf, &len, from, now) >= 0)
+                p = q;
+        }
+        addr_sync(w, p);
+    }
+}
+
+static void receive_batches(struct media_worker *w)
+{
+    for (int round = 0; round < 16; round++) { /* bounded: timers and commands get their turn */
+        for (unsigned i = 0; i < MEDIA_BATCH; i++)
+            w->rmsg[i].msg_hdr.msg_namelen = sizeof w->raddr[i].u;
+        int n = recvmmsg(w->fd, w->rmsg, MEDIA_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            break;
+        int64_t now = media__now_ms();
+        for (int i = 0; i < n; i++) {
+            w->raddr[i].len = w->rmsg[i].msg_hdr.msg_namelen;
+            on_datagram(w, w->rbuf[i], w->rmsg[i].msg_len, &w->raddr[i], now);
+        }
+        w->rx_dgrams += (unsigned)n;
+        txq_flush(&w->q);
+        if (n < MEDIA_BATCH)
+            break;
+    }
+}
+
+/* ---- timers ---- */
+
+static void tick(struct media_worker *w, int64_t now)
+{
+    bool stats = now >= w->next_stats_ms;
+    if (stats)
+        w->next_stats_ms = now + media__g.cfg.stats_interval_ms;
+    for (unsigned i = 0; i < w->n_calls; i++) {
+        struct sfu_call *c = w->calls[i];
+        for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
+            struct sfu_participant *p = &c->p[j];
+            if (!p->used || !p->tr)
+                continue;
+            transport_tick(p->tr, now);
+            if (p->first_media && !p->first_media_reported) {
+                p->first_media_reported = true;
+                emit(p, MEDIA_EV_FIRST_MEDIA);
+            }
+            if (stats)
+                emit(p, MEDIA_EV_STATS);
+        }
+        sfu_call_tick(c, now, &w->q);
+    }
+    txq_flush(&w->q);
+}
+
+void *media__worker_main(void *arg)
+{
+    struct media_worker *w = arg;
+    struct epoll_event evs[4];
+    w->next_stats_ms = media__now_ms() + media__g.cfg.stats_interval_ms;
+    while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
+        int64_t now = media__now_ms();
+        int timeout = w->next_tick_ms > now ? (int)(w->next_tick_ms - now) : 0;
+        int n = epoll_wait(w->ep, evs, 4, timeout);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd == w->fd)
+                receive_batches(w);
+            else if (evs[i].data.fd == w->cmd_efd)
+                drain_commands(w);
+        }
+        now = media__now_ms();
+        if (now >= w->next_tick_ms) {
+            w->next_tick_ms = now + MEDIA_TICK_MS;
+            tick(w, now);
+        }
+    }
+    while (w->n_calls)
+        call_drop(w, w->n_calls - 1);
+    txq_flush(&w->q);
+    return NULL;
+}

@@ -1,0 +1,437 @@
+/* worker_api.c: the control thread's side of the media workers: start/stop, call map, SDP offer/answer, queues. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "media/sdp.h"
+#include "media/srtp.h"
+#include "media/worker_internal.h"
+
+struct media_global media__g;
+
+struct media_ev_node {
+    struct media_ev_node *next;
+    struct media_event ev;
+};
+
+/* Control-thread map: call id -> worker. */
+static struct call_pin {
+    uint64_t call_id;
+    unsigned worker;
+} *pins;
+static size_t n_pins, cap_pins;
+
+static const char *const err_msgs[] = {
+#define MEDIA_X_MSG(name, val, msg) msg,
+    MEDIA_ERRORS(MEDIA_X_MSG)
+#undef MEDIA_X_MSG
+};
+
+const char *media_strerror(int code)
+{
+    return code <= 0 && -code < (int)(sizeof err_msgs / sizeof err_msgs[0]) ? err_msgs[-code] : "media: unknown error";
+}
+
+const char *media_event_name(enum media_event_type t)
+{
+    static const char *const names[] = {"?", "connected", "first-media", "disconnected", "failed", "stats"};
+    return (unsigned)t < 6 ? names[t] : "?";
+}
+
+/* ---- events (worker -> control) ---- */
+
+void media__event_push(const struct media_event *ev)
+{
+    struct media_ev_node *n = malloc(sizeof *n);
+    if (!n)
+        return;
+    n->ev = *ev, n->next = NULL;
+    pthread_mutex_lock(&media__g.ev_mu);
+    if (media__g.ev_tail)
+        media__g.ev_tail->next = n;
+    else
+        media__g.ev_head = n;
+    media__g.ev_tail = n;
+    pthread_mutex_unlock(&media__g.ev_mu);
+    uint64_t one = 1;
+    if (write(media__g.ev_efd, &one, sizeof one) < 0) { /* counter saturated: the reader is awake anyway */
+    }
+}
+
+int media_events_fd(void) { return media__g.running ? media__g.ev_efd : -1; }
+
+size_t media_events_poll(struct media_event *out, size_t max)
+{
+    uint64_t v;
+    size_t n = 0;
+    if (!media__g.running)
+        return 0;
+    if (read(media__g.ev_efd, &v, sizeof v) < 0 && errno != EAGAIN) {
+    }
+    pthread_mutex_lock(&media__g.ev_mu);
+    while (n < max && media__g.ev_head) {
+        struct media_ev_node *e = media__g.ev_head;
+        media__g.ev_head = e->next;
+        out[n++] = e->ev;
+        free(e);
+    }
+    if (!media__g.ev_head)
+        media__g.ev_tail = NULL;
+    bool more = media__g.ev_head != NULL;
+    pthread_mutex_unlock(&media__g.ev_mu);
+    if (more) { /* keep the fd readable for the rest */
+        uint64_t one = 1;
+        if (write(media__g.ev_efd, &one, sizeof one) < 0) {
+        }
+    }
+    return n;
+}
+
+/* ---- sockets and threads ---- */
+
+int media__worker_open(struct media_worker *w, const char *bind_ip, uint16_t port)
+{
+    struct ice_addr a;
+    if (ice_addr_from_string(&a, bind_ip, port))
+        return MEDIA_ERR_ARG;
+    w->fd = socket(a.u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int sz = 4 << 20;
+    if (w->fd < 0 || bind(w->fd, &a.u.sa, a.len) < 0)
+        return MEDIA_ERR_SYS;
+    setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    setsockopt(w->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    socklen_t l = sizeof a.u;
+    if (getsockname(w->fd, &a.u.sa, &l) < 0)
+        return MEDIA_ERR_SYS;
+    w->port = ntohs(a.u.sa.sa_family == AF_INET ? a.u.v4.sin_port : a.u.v6.sin6_port);
+    w->cmd_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (w->cmd_efd < 0 || w->ep < 0)
+        return MEDIA_ERR_SYS;
+    struct epoll_event e1 = {.events = EPOLLIN, .data.fd = w->fd}, e2 = {.events = EPOLLIN, .data.fd = w->cmd_efd};
+    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->fd, &e1) < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, w->cmd_efd, &e2) < 0)
+        return MEDIA_ERR_SYS;
+    w->tab = calloc(MEDIA_ADDR_TABLE, sizeof *w->tab);
+    w->rbuf = malloc(MEDIA_BATCH * sizeof *w->rbuf);
+    w->slots = malloc(MEDIA_BATCH * sizeof *w->slots);
+    if (!w->tab || !w->rbuf || !w->slots)
+        return MEDIA_ERR_NOMEM;
+    for (unsigned i = 0; i < MEDIA_BATCH; i++) {
+        w->riov[i].iov_base = w->rbuf[i], w->riov[i].iov_len = SFU_PKT_MAX;
+        w->rmsg[i].msg_hdr = (struct msghdr){.msg_name = &w->raddr[i].u, .msg_iov = &w->riov[i], .msg_iovlen = 1};
+    }
+    w->q = (struct sfu_txq){.slots = w->slots, .cap = MEDIA_BATCH, .owner = w};
+    return pthread_mutex_init(&w->mu, NULL) ? MEDIA_ERR_SYS : MEDIA_OK;
+}
+
+void media__worker_close(struct media_worker *w)
+{
+    if (w->fd > 0)
+        close(w->fd);
+    if (w->cmd_efd > 0)
+        close(w->cmd_efd);
+    if (w->ep > 0)
+        close(w->ep);
+    for (struct media_cmd *c = w->cmd_head, *n; c; c = n)
+        n = c->next, free(c);
+    free(w->tab), free(w->rbuf), free(w->slots), free(w->calls);
+    pthread_mutex_destroy(&w->mu);
+}
+
+static int setup_dtls(char *err, size_t errlen)
+{
+    dtls_fingerprint_t fp;
+    if (srtp_session_lib_init() || dtls_cert_generate(&media__g.cert, err, errlen))
+        return MEDIA_ERR_SYS;
+    if (dtls_fingerprint_parse(&fp, dtls_cert_fingerprint(media__g.cert)) || fp.len != 32)
+        return MEDIA_ERR_SYS;
+    memcpy(media__g.fp_sha256, fp.digest, 32);
+    media__g.dtls = dtls_ctx_new(media__g.cert, DTLS_ROLE_SERVER, NULL, err, errlen);
+    return media__g.dtls ? MEDIA_OK : MEDIA_ERR_SYS;
+}
+
+static int start_workers(const struct media_config *cfg)
+{
+    for (unsigned i = 0; i < media__g.n; i++) {
+        struct media_worker *w = &media__g.w[i];
+        w->idx = i, w->fd = w->cmd_efd = w->ep = -1;
+        int rc = media__worker_open(w, media__g.bind_ip, cfg->port_base ? (uint16_t)(cfg->port_base + i) : 0);
+        if (rc)
+            return rc;
+    }
+    for (unsigned i = 0; i < media__g.n; i++) {
+        if (pthread_create(&media__g.w[i].th, NULL, media__worker_main, &media__g.w[i]))
+            return MEDIA_ERR_SYS;
+        media__g.w[i].started = true;
+    }
+    return MEDIA_OK;
+}
+
+int media_workers_start(const struct media_config *cfg, char *err, size_t errlen)
+{
+    if (media__g.running)
+        return MEDIA_ERR_STATE;
+    if (!cfg || !cfg->bind_ip || strlen(cfg->bind_ip) >= 64 || (cfg->announce_ip && strlen(cfg->announce_ip) >= 64))
+        return MEDIA_ERR_ARG;
+    memset(&media__g, 0, sizeof media__g);
+    media__g.cfg = *cfg;
+    if (!media__g.cfg.consent_timeout_ms)
+        media__g.cfg.consent_timeout_ms = ICE_CONSENT_TIMEOUT_MS;
+    if (!media__g.cfg.stats_interval_ms)
+        media__g.cfg.stats_interval_ms = 5000;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    media__g.n = cfg->n_workers ? cfg->n_workers : (unsigned)(cpus > 0 ? cpus : 1);
+    strcpy(media__g.bind_ip, cfg->bind_ip);
+    strcpy(media__g.announce_ip, cfg->announce_ip ? cfg->announce_ip : cfg->bind_ip);
+    media__g.w = calloc(media__g.n, sizeof *media__g.w);
+    media__g.ev_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    int rc = media__g.w && media__g.ev_efd >= 0 ? setup_dtls(err, errlen) : MEDIA_ERR_SYS;
+    pthread_mutex_init(&media__g.ev_mu, NULL);
+    media__g.running = true;
+    if (rc == MEDIA_OK)
+        rc = start_workers(cfg);
+    if (rc != MEDIA_OK) {
+        if (err && errlen && !err[0])
+            snprintf(err, errlen, "%s: %s", media_strerror(rc), strerror(errno));
+        media_workers_stop();
+    }
+    return rc;
+}
+
+void media_workers_stop(void)
+{
+    if (!media__g.running)
+        return;
+    for (unsigned i = 0; media__g.w && i < media__g.n; i++) {
+        struct media_worker *w = &media__g.w[i];
+        atomic_store_explicit(&w->stop, true, memory_order_release);
+        uint64_t one = 1;
+        if (w->started && write(w->cmd_efd, &one, sizeof one) >= 0)
+            pthread_join(w->th, NULL);
+        media__worker_close(w);
+    }
+    free(media__g.w);
+    for (struct media_ev_node *e = media__g.ev_head, *n; e; e = n)
+        n = e->next, free(e);
+    if (media__g.ev_efd >= 0)
+        close(media__g.ev_efd);
+    dtls_ctx_free(media__g.dtls);
+    dtls_cert_free(media__g.cert);
+    pthread_mutex_destroy(&media__g.ev_mu);
+    free(pins);
+    pins = NULL, n_pins = cap_pins = 0;
+    memset(&media__g, 0, sizeof media__g);
+}
+
+unsigned media_workers_count(void) { return media__g.running ? media__g.n : 0; }
+
+uint16_t media_worker_port(unsigned worker) { return media__g.running && worker < media__g.n ? media__g.w[worker].port : 0; }
+
+/* ---- commands (control -> worker) ---- */
+
+static struct call_pin *pin_find(uint64_t call_id, size_t *idx)
+{
+    for (size_t i = 0; i < n_pins; i++)
+        if (pins[i].call_id == call_id) {
+            if (idx)
+                *idx = i;
+            return &pins[i];
+        }
+    return NULL;
+}
+
+static void cmd_push(unsigned worker, struct media_cmd *cmd)
+{
+    struct media_worker *w = &media__g.w[worker];
+    cmd->next = NULL;
+    pthread_mutex_lock(&w->mu);
+    if (w->cmd_tail)
+        w->cmd_tail->next = cmd;
+    else
+        w->cmd_head = cmd;
+    w->cmd_tail = cmd;
+    pthread_mutex_unlock(&w->mu);
+    uint64_t one = 1;
+    if (write(w->cmd_efd, &one, sizeof one) < 0) { /* saturated counter: the worker is awake anyway */
+    }
+}
+
+/* Queue a simple command for an existing call. */
+static int simple_cmd(enum media_cmd_type type, uint64_t call_id, uint64_t pid, bool a, bool b)
+{
+    if (!media__g.running)
+        return MEDIA_ERR_STATE;
+    struct call_pin *pin = pin_find(call_id, NULL);
+    if (!pin)
+        return MEDIA_ERR_NO_CALL;
+    struct media_cmd *cmd = calloc(1, sizeof *cmd);
+    if (!cmd)
+        return MEDIA_ERR_NOMEM;
+    cmd->type = type, cmd->call_id = call_id, cmd->pid = pid, cmd->a = a, cmd->b = b;
+    cmd_push(pin->worker, cmd);
+    return MEDIA_OK;
+}
+
+int media_call_create(uint64_t call_id)
+{
+    if (!media__g.running)
+        return MEDIA_ERR_STATE;
+    if (pin_find(call_id, NULL))
+        return MEDIA_ERR_EXISTS;
+    if (n_pins == cap_pins) {
+        struct call_pin *np = realloc(pins, (cap_pins * 2 + 64) * sizeof *pins);
+        if (!np)
+            return MEDIA_ERR_NOMEM;
+        pins = np, cap_pins = cap_pins * 2 + 64;
+    }
+    unsigned best = 0;
+    for (unsigned i = 1; i < media__g.n; i++)
+        if (media__g.w[i].load < media__g.w[best].load)
+            best = i;
+    pins[n_pins++] = (struct call_pin){call_id, best};
+    media__g.w[best].load++;
+    int rc = simple_cmd(CMD_CALL_CREATE, call_id, 0, false, false);
+    return rc == MEDIA_OK ? (int)best : rc;
+}
+
+int media_call_end(uint64_t call_id)
+{
+    size_t idx;
+    int rc = simple_cmd(CMD_CALL_END, call_id, 0, false, false);
+    if (rc == MEDIA_OK && pin_find(call_id, &idx)) {
+        media__g.w[pins[idx].worker].load--;
+        pins[idx] = pins[--n_pins];
+    }
+    return rc;
+}
+
+int media_participant_remove(uint64_t call_id, uint64_t pid) { return simple_cmd(CMD_PART_REMOVE, call_id, pid, 0, 0); }
+int media_call_set_gate(uint64_t call_id, uint64_t pid, bool audio_on, bool video_on)
+{
+    return simple_cmd(CMD_GATE, call_id, pid, audio_on, video_on);
+}
+int media_call_set_recv_gate(uint64_t call_id, uint64_t pid, bool audio_on, bool video_on)
+{
+    return simple_cmd(CMD_RECV_GATE, call_id, pid, audio_on, video_on);
+}
+int media_call_pause(uint64_t call_id, bool on) { return simple_cmd(CMD_PAUSE, call_id, 0, on, false); }
+
+/* ---- offer -> answer ---- */
+
+static void fingerprint_string(const struct sdp_fingerprint *f, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "%s ", f->alg);
+    for (unsigned i = 0; i < f->len && n + 4 < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, i ? ":%02X" : "%02X", f->hash[i]);
+}
+
+/* The offerer's primary SSRC in m (first of an FID group, else the first a=ssrc), 0 if none. */
+static uint32_t offer_ssrc(const struct sdp_media *m)
+{
+    for (unsigned g = 0; g < m->n_ssrc_groups; g++)
+        if (m->ssrc_groups[g].count && strcmp(m->ssrc_groups[g].semantics, "FID") == 0)
+            return m->ssrc_groups[g].ssrcs[0];
+    for (unsigned g = 0; g < m->n_ssrc_groups; g++)
+        if (m->ssrc_groups[g].count && strcmp(m->ssrc_groups[g].semantics, "SIM") == 0)
+            return m->ssrc_groups[g].ssrcs[0];
+    return m->n_ssrcs ? m->ssrcs[0].ssrc : 0;
+}
+
+static uint32_t random_ssrc(void)
+{
+    uint32_t v = 0;
+    while (!v)
+        v = (uint32_t)random() ^ ((uint32_t)random() << 15);
+    return v;
+}
+
+/* Fill the command from the offer and the answer we built: payload types, SSRCs, remote ICE/DTLS. */
+static int fill_from_sdp(struct media_cmd *cmd, const struct sdp_session *o, const struct sdp_session *a)
+{
+    bool have_tr = false;
+    for (unsigned i = 0; i < a->n_media; i++) {
+        const struct sdp_media *am = &a->media[i], *om = &o->media[i];
+        int k = am->kind == SDP_KIND_AUDIO ? SFU_AUDIO : am->kind == SDP_KIND_VIDEO ? SFU_VIDEO : -1;
+        if (k < 0 || !am->port || !am->n_codecs)
+            continue;
+        if (!have_tr) {
+            have_tr = true;
+            snprintf(cmd->rufrag, sizeof cmd->rufrag, "%s", sdp_media_ice_ufrag(o, om));
+            snprintf(cmd->rpwd, sizeof cmd->rpwd, "%s", sdp_media_ice_pwd(o, om));
+            fingerprint_string(sdp_media_fingerprint(o, om), cmd->fingerprint, sizeof cmd->fingerprint);
+        }
+        if (cmd->pp.pt[k])
+            continue; /* one stream per kind: further sections are answered but not routed */
+        cmd->pp.pt[k] = am->codecs[0].pt;
+        if (om->dir == SDP_DIR_SENDRECV || om->dir == SDP_DIR_SENDONLY || om->dir == SDP_DIR_NONE)
+            cmd->pp.ssrc_in[k] = offer_ssrc(om);
+    }
+    return have_tr ? MEDIA_OK : MEDIA_ERR_SDP;
+}
+
+static int build_answer(struct media_cmd *cmd, const struct sdp_session *offer, struct sdp_session *ans,
+                        const char **sdp_err)
+{
+    struct sdp_send_track send[SDP_MAX_MEDIA];
+    bool used[SFU_KINDS] = {false, false};
+    memset(send, 0, sizeof send);
+    for (unsigned i = 0; i < offer->n_media; i++) {
+        int k = offer->media[i].kind == SDP_KIND_AUDIO ? SFU_AUDIO : offer->media[i].kind == SDP_KIND_VIDEO ? SFU_VIDEO : -1;
+        if (k < 0 || used[k])
+            continue;
+        used[k] = true;
+        send[i] = (struct sdp_send_track){.ssrc = cmd->pp.ssrc_out[k], .cname = "samvaer", .stream_id = "samvaer",
+                                          .track_id = k == SFU_AUDIO ? "audio0" : "video0"};
+    }
+    char sid[24];
+    snprintf(sid, sizeof sid, "%u", random_ssrc());
+    struct sdp_answer_params p = {.ice_ufrag = cmd->ufrag, .ice_pwd = cmd->pwd, .dtls_sha256 = media__g.fp_sha256,
+                                  .cand_ip = media__g.announce_ip, .session_id = sid,
+                                  .video_pref = SDP_PREFER_VP8, .send = send, .n_send = offer->n_media};
+    struct call_pin *pin = pin_find(cmd->call_id, NULL);
+    p.cand_port = media__g.w[pin->worker].port;
+    int rc = sdp_answer_build(ans, offer, &p, sdp_err);
+    return rc == SDP_OK ? fill_from_sdp(cmd, offer, ans) : MEDIA_ERR_SDP;
+}
+
+int media_participant_add(uint64_t call_id, uint64_t participant_id, const char *offer_sdp, size_t offer_len,
+                          unsigned role, char *answer, size_t answer_cap, const char **sdp_err)
+{
+    if (!media__g.running)
+        return MEDIA_ERR_STATE;
+    if (!offer_sdp || !answer || !answer_cap)
+        return MEDIA_ERR_ARG;
+    struct call_pin *pin = pin_find(call_id, NULL);
+    if (!pin)
+        return MEDIA_ERR_NO_CALL;
+    struct sdp_session *s = malloc(2 * sizeof *s);
+    struct media_cmd *cmd = calloc(1, sizeof *cmd);
+    int rc = s && cmd ? MEDIA_OK : MEDIA_ERR_NOMEM;
+    if (rc == MEDIA_OK && sdp_session_parse(&s[0], offer_sdp, offer_len, sdp_err) != SDP_OK)
+        rc = MEDIA_ERR_SDP;
+    if (rc == MEDIA_OK && ice_credentials_generate(cmd->ufrag, cmd->pwd))
+        rc = MEDIA_ERR_SYS;
+    if (rc == MEDIA_OK) {
+        cmd->type = CMD_PART_ADD, cmd->call_id = call_id, cmd->pid = participant_id;
+        cmd->pp = (struct sfu_participant_params){.id = participant_id, .can_send = (role & MEDIA_ROLE_SEND) != 0,
+                                                  .can_recv = (role & MEDIA_ROLE_RECV) != 0,
+                                                  .ssrc_out = {random_ssrc(), random_ssrc()}};
+        rc = build_answer(cmd, &s[0], &s[1], sdp_err);
+    }
+    if (rc == MEDIA_OK && sdp_session_serialize(&s[1], answer, answer_cap) < 0)
+        rc = MEDIA_ERR_NOSPACE;
+    free(s);
+    if (rc != MEDIA_OK) {
+        free(cmd);
+        return rc;
+    }
+    cmd_push(pin->worker, cmd);
+    return MEDIA_OK;
+}

@@ -1,0 +1,83 @@
+/* worker_internal.h: state shared by worker.c (the worker threads) and worker_api.c (the control thread's side); not public. */
+#ifndef SAMVAER_MEDIA_WORKER_INTERNAL_H
+#define SAMVAER_MEDIA_WORKER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "media/dtls.h"
+#include "media/ice.h"
+#include "media/sfu.h"
+#include "media/worker.h"
+
+#define MEDIA_BATCH 64               /* datagrams per recvmmsg / sendmmsg */
+#define MEDIA_TICK_MS 10             /* timer granularity: DTLS retransmits, consent, RTCP, stats */
+#define MEDIA_ADDR_TABLE 16384       /* address hash slots per worker (power of two) */
+
+enum media_cmd_type { CMD_CALL_CREATE, CMD_CALL_END, CMD_PART_ADD, CMD_PART_REMOVE, CMD_GATE, CMD_RECV_GATE, CMD_PAUSE };
+
+struct media_cmd {
+    struct media_cmd *next;
+    enum media_cmd_type type;
+    uint64_t call_id, pid;
+    bool a, b;                       /* gate audio/video, pause on */
+    struct sfu_participant_params pp;
+    char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX], rufrag[ICE_CRED_MAX], rpwd[ICE_CRED_MAX];
+    char fingerprint[DTLS_FINGERPRINT_MAX];
+};
+
+struct media_addr_entry {
+    struct ice_addr key;
+    struct sfu_participant *p;       /* NULL: empty */
+};
+
+struct media_worker {
+    /* passed by argument */
+    unsigned idx;
+    /* allocated by this */
+    int fd, ep, cmd_efd;
+    uint16_t port;
+    pthread_t th;
+    bool started;
+    pthread_mutex_t mu;              /* guards the command list only */
+    struct media_cmd *cmd_head, *cmd_tail;
+    struct sfu_call **calls;         /* worker-local; control thread never touches */
+    unsigned n_calls, cap_calls;
+    struct media_addr_entry *tab;    /* MEDIA_ADDR_TABLE slots */
+    struct mmsghdr rmsg[MEDIA_BATCH], smsg[MEDIA_BATCH];
+    struct iovec riov[MEDIA_BATCH], siov[MEDIA_BATCH];
+    struct ice_addr raddr[MEDIA_BATCH];
+    uint8_t (*rbuf)[SFU_PKT_MAX];
+    struct sfu_txslot *slots;
+    struct sfu_txq q;
+    int64_t next_tick_ms, next_stats_ms;
+    /* others */
+    atomic_bool stop;
+    unsigned load;                   /* calls pinned here (control thread's count) */
+    uint64_t rx_dgrams, tx_dgrams, tx_errors, rx_unknown;
+};
+
+struct media_global {
+    bool running;
+    struct media_config cfg;
+    char bind_ip[64], announce_ip[64];
+    dtls_cert_t *cert;
+    dtls_ctx_t *dtls;                /* server role, shared read-only by the workers */
+    uint8_t fp_sha256[32];
+    unsigned n;
+    struct media_worker *w;
+    int ev_efd;
+    pthread_mutex_t ev_mu;           /* guards the event list */
+    struct media_ev_node *ev_head, *ev_tail;
+};
+
+extern struct media_global media__g;
+
+void media__event_push(const struct media_event *ev);
+void *media__worker_main(void *arg);
+int media__worker_open(struct media_worker *w, const char *bind_ip, uint16_t port);
+void media__worker_close(struct media_worker *w);
+int64_t media__now_ms(void);
+
+#endif
