@@ -321,6 +321,7 @@ void *media__worker_main(void *arg)
 {
     struct media_worker *w = arg;
     struct epoll_event evs[4];
+    w->q.flush = txq_flush;
     w->next_stats_ms = media__now_ms() + media__g.cfg.stats_interval_ms;
     while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
         int64_t now = media__now_ms();
