@@ -21,6 +21,7 @@ struct transport {
     /* others */
     enum transport_state state;
     bool srtp_ready;
+    const char *profile_name;     /* negotiated SRTP profile (static string), "" before */
     uint32_t dtls_gen;            /* ice selected_gen when DTLS was started */
     char err[96];
 };
@@ -61,6 +62,7 @@ static int srtp_keying(struct transport *t)
         return -1;
     }
     t->srtp_ready = true;
+    t->profile_name = k.profile_name;
     return 0;
 }
 
@@ -246,3 +248,5 @@ const char *transport_error(const struct transport *t)
 }
 
 void *transport_user(const struct transport *t) { return t->user; }
+
+const char *transport_srtp_profile(const struct transport *t) { return t->profile_name ? t->profile_name : ""; }

@@ -82,5 +82,6 @@ const struct ice_addr *transport_remote(const struct transport *t, uint32_t *gen
 const char *transport_local_ufrag(const struct transport *t);
 const char *transport_error(const struct transport *t); /* DTLS error text or "" */
 void *transport_user(const struct transport *t);
+const char *transport_srtp_profile(const struct transport *t); /* e.g. "SRTP_AEAD_AES_128_GCM", "" before keying */
 
 #endif

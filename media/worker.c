@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -322,6 +323,9 @@ void *media__worker_main(void *arg)
     struct media_worker *w = arg;
     struct epoll_event evs[4];
     w->q.flush = txq_flush;
+    char name[16];
+    snprintf(name, sizeof name, "media-w%u", w->idx);
+    pthread_setname_np(pthread_self(), name); /* visible in top -H and perf */
     w->next_stats_ms = media__now_ms() + media__g.cfg.stats_interval_ms;
     while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
         int64_t now = media__now_ms();

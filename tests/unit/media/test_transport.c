@@ -139,6 +139,8 @@ static void test_connect_and_media(void)
           transport_error(c.cli));
     CHECK(transport_state(c.srv) == TRANSPORT_CONNECTED, "server %s (%s)", transport_state_name(transport_state(c.srv)),
           transport_error(c.srv));
+    CHECK(strcmp(transport_srtp_profile(c.srv), "SRTP_AEAD_AES_128_GCM") == 0, "GCM negotiated: %s",
+          transport_srtp_profile(c.srv));
     uint32_t gen = 0;
     const struct ice_addr *r = transport_remote(c.srv, &gen);
     CHECK(r && ice_addr_equal(r, &c.cli_addr) && gen == 1, "server selected the client's address");
