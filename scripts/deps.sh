@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev git
 libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev sqlite3
 libjansson-dev libargon2-dev libicu-dev libsrtp2-dev libopus-dev libogg-dev
 libvips-dev libavformat-dev
-python3 python3-websockets chromium nodejs npm iproute2 util-linux procps"
+python3 python3-websockets chromium nodejs iproute2 util-linux procps"
 
 missing=""
 for p in $PKGS; do
@@ -15,6 +15,8 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+# npm ships inside some nodejs builds (e.g. NodeSource); take Debian's npm only when there is none.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
 	SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

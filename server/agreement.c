@@ -1,5 +1,5 @@
 /* agreement.c: names of channels, channel modes and agreement states as they appear on the wire and in SQL. */
-#include "server/agreement.h"
+#include "server/agreement_enums.h"
 
 #include <string.h>
 

@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-enum channel { CH_TEXT, CH_PHOTO, CH_VIDEO_CLIP, CH_VOICE_NOTE, CH_VOICE_CALL, CH_VIDEO_CALL, CH__COUNT };
-enum channel_mode { MODE_OFF, MODE_ALLOWED, MODE_MODERATED, MODE__COUNT };
-enum agreement_status { AG_DRAFT, AG_PENDING, AG_ACTIVE, AG_SUSPENDED, AG_ENDED, AG__COUNT };
+#include "server/agreement_enums.h"
+#include "server/schedule.h"
+#include "server/terms.h"
 
 struct agreement {
 	int64_t id;                 /* agreements.id; also the conversation id */
@@ -19,15 +19,15 @@ struct agreement {
 	int64_t valid_until;        /* ms; 0 = no end date */
 	char relationship[64];      /* label the child sees, e.g. "Dad" */
 	char status_reason[160];    /* why suspended/ended (shown to adults only) */
-	int64_t last_seq;           /* highest message seq stored (runtime, owned by messaging) */
+	char zone[48];              /* the child's IANA time zone (from the case) */
+	struct terms terms;         /* windows, limits, supervision, privacy, goal (channels/validity mirrored) */
+	int64_t paused_until;       /* ms; 0 = not paused, INT64_MAX = until resumed */
+	int paused_by_child;        /* 1: the child paused, 0: a carer or caseworker did */
+	/* runtime state, not terms (never compared when diffing a reload) */
+	schedule *sched;            /* compiled windows, NULL = any time (owned by the agreement cache) */
+	int64_t next_boundary;      /* ms when a window or pause next opens/closes; 0 = none known */
+	int64_t last_seq;           /* highest message seq stored (owned by messaging) */
 };
-
-const char *channel_name(enum channel c);         /* "text", "voice_call", ... */
-int channel_parse(const char *s);                 /* -1 if unknown */
-const char *channel_mode_name(enum channel_mode m); /* "off", "allowed", "moderated" */
-int channel_mode_parse(const char *s);
-const char *agreement_status_name(enum agreement_status s); /* "draft", ... */
-int agreement_status_parse(const char *s);
 
 /* The other party of an agreement for account `self`, or 0 if self is not a party. */
 static inline int64_t agreement_peer(const struct agreement *a, int64_t self)

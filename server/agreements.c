@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/log.h"
+
 static const struct agreement_list empty_list;
 
 void agreements_init(struct agreements *c)
@@ -16,8 +18,10 @@ void agreements_free(struct agreements *c)
 {
 	size_t pos = 0;
 	void *v;
-	while (intmap_next(&c->by_id, &pos, NULL, &v))
+	while (intmap_next(&c->by_id, &pos, NULL, &v)) {
+		schedule_free(((struct agreement *)v)->sched);
 		free(v);
+	}
 	pos = 0;
 	while (intmap_next(&c->by_account, &pos, NULL, &v)) {
 		struct agreement_list *l = v;
@@ -64,7 +68,16 @@ static void on_row(const struct agreement *row, void *arg)
 		lc->failed = 1;
 		return;
 	}
-	*a = *row;
+	memcpy(a, row, sizeof(*a)); /* with its zeroed padding, so reloads can be compared byte by byte */
+	a->sched = NULL;
+	if (terms_has_windows(&a->terms)) {
+		char err[160];
+		a->sched = terms_schedule(&a->terms, a->zone, err, sizeof(err));
+		if (!a->sched) { /* windows we cannot evaluate: fail closed */
+			log_error("agreement %lld: %s; treating it as suspended", (long long)a->id, err);
+			a->status = AG_SUSPENDED;
+		}
+	}
 	if (list_add(&lc->fresh.by_account, a->child_id, a) || list_add(&lc->fresh.by_account, a->contact_id, a))
 		lc->failed = 1;
 }
@@ -72,8 +85,12 @@ static void on_row(const struct agreement *row, void *arg)
 /* Whether the terms a client sees differ (last_seq is runtime state, not terms). */
 static int terms_differ(const struct agreement *a, const struct agreement *b)
 {
-	struct agreement x = *a, y = *b;
+	struct agreement x, y;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
 	x.last_seq = y.last_seq = 0;
+	x.sched = y.sched = NULL;
+	x.next_boundary = y.next_boundary = 0;
 	return memcmp(&x, &y, sizeof(x)) != 0;
 }
 
@@ -91,6 +108,8 @@ int agreements_reload(struct agreements *c, struct store *s, agreements_changed_
 		struct agreement *now = v, *old = intmap_get(&c->by_id, (uint64_t)now->id);
 		if (old && old->last_seq > now->last_seq)
 			now->last_seq = old->last_seq;
+		if (old)
+			now->next_boundary = old->next_boundary;
 		if (changed && (!old || terms_differ(old, now)))
 			changed(old, now, ctx);
 	}

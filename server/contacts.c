@@ -38,9 +38,10 @@ json_t *contacts_entry(struct app *app, const struct agreement *a, int64_t self)
 		log_error("contacts: %s", store_errmsg(app->store));
 		return NULL;
 	}
-	struct policy_decision d = policy_decide(a, self, CH_TEXT, clock_now_ms());
+	struct policy_decision d = policy_decide(a, self, CH_TEXT, clock_now_ms(), NULL);
 	json_t *text = session_decision_json(&d);
-	json_object_set_new(text, "message", json_string(policy_reason_message(d.reason)));
+	json_object_set_new(text, "message", json_string(d.reason == REASON_ALLOWED ? "You can write now."
+										    : policy_reason_message(d.reason)));
 	json_t *o = json_object();
 	json_object_set_new(o, "agreement_id", json_integer(a->id));
 	json_object_set_new(o, "peer", peer_json(&peer));

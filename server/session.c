@@ -154,7 +154,7 @@ void session_reply_denied(struct session *s, json_t *id, const struct policy_dec
 
 struct policy_decision session_decide(struct app *app, const struct agreement *a, int64_t actor, enum channel ch)
 {
-	struct policy_decision d = policy_decide(a, actor, ch, clock_now_ms());
+	struct policy_decision d = policy_decide(a, actor, ch, clock_now_ms(), NULL);
 	if ((unsigned)d.reason < 32)
 		app->metrics.decisions[d.reason]++;
 	return d;

@@ -83,6 +83,14 @@ int store_agreement_add(struct store *s, const struct agreement *a, int64_t *id)
 int store_agreement_set_status(struct store *s, int64_t id, enum agreement_status st, const char *reason);
 int store_agreement_set_channel(struct store *s, int64_t id, enum channel ch, enum channel_mode mode);
 int store_agreement_get(struct store *s, int64_t id, struct agreement *out);
+/* Replace channels, validity dates and terms with a's (the caller validated them). */
+int store_agreement_set_terms(struct store *s, const struct agreement *a);
+
+/* Pauses: the child pausing contact with one person, or a carer's emergency pause (with an expiry). */
+int store_pause_add(struct store *s, int64_t agreement, int64_t by, const char *by_role, const char *reason,
+		    int64_t expires_at, int64_t *pause_id);
+/* End every open pause of the agreement (resume). STORE_NOT_FOUND if none was open. */
+int store_pause_end(struct store *s, int64_t agreement, int64_t by);
 typedef void (*store_agreement_cb)(const struct agreement *a, void *ctx);
 /* Every agreement, with last_seq filled in. */
 int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx);

@@ -1,5 +1,7 @@
 /* store_agreements.c: reading and changing contact agreements. */
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/clock.h"
@@ -8,7 +10,10 @@
 #define AGREEMENT_COLS                                                                                         \
 	"a.id, a.case_id, a.child_id, a.contact_id, a.relationship, a.status, a.status_reason, a.ch_text, "  \
 	"a.ch_photo, a.ch_video_clip, a.ch_voice_note, a.ch_voice_call, a.ch_video_call, a.valid_from, "       \
-	"a.valid_until"
+	"a.valid_until, a.terms, a.review_at, (SELECT c.time_zone FROM cases c WHERE c.id = a.case_id), "      \
+	"(SELECT MAX(CASE WHEN p.expires_at = 0 THEN 9223372036854775807 ELSE p.expires_at END) FROM pauses p"  \
+	" WHERE p.agreement_id = a.id AND p.ended_at = 0), "                                                   \
+	"(SELECT MAX(p.by_role = 'child') FROM pauses p WHERE p.agreement_id = a.id AND p.ended_at = 0)"
 
 static void read_agreement(sqlite3_stmt *st, struct agreement *a)
 {
@@ -27,6 +32,35 @@ static void read_agreement(sqlite3_stmt *st, struct agreement *a)
 	}
 	a->valid_from = sqlite3_column_int64(st, 13);
 	a->valid_until = sqlite3_column_int64(st, 14);
+	store__copy_text(st, 17, a->zone, sizeof(a->zone));
+	a->paused_until = sqlite3_column_int64(st, 18);
+	a->paused_by_child = sqlite3_column_int(st, 19);
+	json_error_t jerr;
+	json_t *j = json_loads((const char *)sqlite3_column_text(st, 15), 0, &jerr);
+	char err[160];
+	if (!j || terms_from_json(&a->terms, j, NULL, err, sizeof(err)) != 0) {
+		terms_defaults(&a->terms);
+		a->status = AG_SUSPENDED; /* unreadable terms: fail closed */
+		snprintf(a->status_reason, sizeof(a->status_reason), "stored terms are unreadable");
+	}
+	json_decref(j);
+	/* The columns are authoritative for channels and dates; keep the terms in step. */
+	memcpy(a->terms.channels, a->channels, sizeof(a->channels));
+	a->terms.valid_from = a->valid_from;
+	a->terms.valid_until = a->valid_until;
+	a->terms.review_at = sqlite3_column_int64(st, 16);
+}
+
+static char *terms_text(const struct agreement *a)
+{
+	struct terms t = a->terms;
+	memcpy(t.channels, a->channels, sizeof(t.channels));
+	t.valid_from = a->valid_from;
+	t.valid_until = a->valid_until;
+	json_t *j = terms_to_json(&t);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return s;
 }
 
 int store_agreement_add(struct store *s, const struct agreement *a, int64_t *id)
@@ -35,7 +69,7 @@ int store_agreement_add(struct store *s, const struct agreement *a, int64_t *id)
 		s, SQL_AGREEMENT_ADD,
 		"INSERT INTO agreements(case_id, child_id, contact_id, relationship, status, status_reason, ch_text,"
 		" ch_photo, ch_video_clip, ch_voice_note, ch_voice_call, ch_video_call, valid_from, valid_until,"
-		" created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+		" created_at, updated_at, terms, review_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	int64_t now = clock_now_ms();
@@ -51,6 +85,10 @@ int store_agreement_add(struct store *s, const struct agreement *a, int64_t *id)
 	sqlite3_bind_int64(st, 14, a->valid_until);
 	sqlite3_bind_int64(st, 15, now);
 	sqlite3_bind_int64(st, 16, now);
+	char *terms = terms_text(a);
+	sqlite3_bind_text(st, 17, terms ? terms : "{}", -1, SQLITE_TRANSIENT);
+	free(terms);
+	sqlite3_bind_int64(st, 18, a->terms.review_at);
 	int rc = store__step_write(s, st, "add agreement");
 	if (rc == STORE_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -96,6 +134,28 @@ int store_agreement_set_channel(struct store *s, int64_t id, enum channel ch, en
 	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
 }
 
+int store_agreement_set_terms(struct store *s, const struct agreement *a)
+{
+	sqlite3_stmt *st = store__stmt(
+		s, SQL_AGREEMENT_TERMS,
+		"UPDATE agreements SET ch_text=?, ch_photo=?, ch_video_clip=?, ch_voice_note=?, ch_voice_call=?,"
+		" ch_video_call=?, valid_from=?, valid_until=?, review_at=?, terms=?, updated_at=? WHERE id=?");
+	if (!st)
+		return STORE_ERR;
+	for (int c = 0; c < CH__COUNT; c++)
+		sqlite3_bind_text(st, 1 + c, channel_mode_name(a->channels[c]), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, a->valid_from);
+	sqlite3_bind_int64(st, 8, a->valid_until);
+	sqlite3_bind_int64(st, 9, a->terms.review_at);
+	char *terms = terms_text(a);
+	sqlite3_bind_text(st, 10, terms ? terms : "{}", -1, SQLITE_TRANSIENT);
+	free(terms);
+	sqlite3_bind_int64(st, 11, clock_now_ms());
+	sqlite3_bind_int64(st, 12, a->id);
+	int rc = store__step_write(s, st, "agreement terms");
+	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
+}
+
 int store_agreement_get(struct store *s, int64_t id, struct agreement *out)
 {
 	sqlite3_stmt *st = store__stmt(s, SQL_AGREEMENT_GET, "SELECT " AGREEMENT_COLS " FROM agreements a WHERE a.id=?");
@@ -120,9 +180,42 @@ int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx)
 	struct agreement a;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_agreement(st, &a);
-		a.last_seq = sqlite3_column_int64(st, 15);
+		a.last_seq = sqlite3_column_int64(st, 20);
 		cb(&a, ctx);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "load agreements");
+}
+
+int store_pause_add(struct store *s, int64_t agreement, int64_t by, const char *by_role, const char *reason,
+		    int64_t expires_at, int64_t *pause_id)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_PAUSE_ADD,
+				       "INSERT INTO pauses(agreement_id, by_account, by_role, reason, started_at, expires_at)"
+				       " VALUES (?,?,?,?,?,?)");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, agreement);
+	sqlite3_bind_int64(st, 2, by);
+	sqlite3_bind_text(st, 3, by_role, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, reason ? reason : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, clock_now_ms());
+	sqlite3_bind_int64(st, 6, expires_at);
+	int rc = store__step_write(s, st, "add pause");
+	if (rc == STORE_OK && pause_id)
+		*pause_id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int store_pause_end(struct store *s, int64_t agreement, int64_t by)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_PAUSE_END,
+				       "UPDATE pauses SET ended_at=?, ended_by=? WHERE agreement_id=? AND ended_at=0");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, clock_now_ms());
+	sqlite3_bind_int64(st, 2, by);
+	sqlite3_bind_int64(st, 3, agreement);
+	int rc = store__step_write(s, st, "end pause");
+	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
 }

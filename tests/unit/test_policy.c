@@ -71,7 +71,7 @@ int main(void)
 			a.channels[CH_TEXT] = (uint8_t)c->text_mode;
 		a.valid_from = c->from;
 		a.valid_until = c->until;
-		struct policy_decision d = policy_decide(c->null_agreement ? NULL : &a, c->actor, c->ch, NOW);
+		struct policy_decision d = policy_decide(c->null_agreement ? NULL : &a, c->actor, c->ch, NOW, NULL);
 		CHECK(d.reason == c->want, c->name);
 		CHECK(d.verdict == c->verdict, c->name);
 		CHECK(strcmp(d.rule, c->rule) == 0, c->name);

@@ -33,6 +33,14 @@ static const char *const fixtures[] = {
 	/* v2 */
 	"INSERT INTO messages(agreement_id,seq,sender_id,client_key,body,sent_at) VALUES (1,1,1,'k','hi',5);"
 	"INSERT INTO receipts(agreement_id,account_id,delivered_seq,read_seq) VALUES (1,2,1,0);",
+	/* v3 */
+	"UPDATE agreements SET terms='{\"goal\":{\"calls_per_week\":3}}', review_at=9 WHERE id=1;"
+	"INSERT INTO proposals(id,agreement_id,terms,proposed_by,proposed_role,status,created_at)"
+	" VALUES (1,1,'{}',2,'caseworker','pending',1);"
+	"INSERT INTO approvals(proposal_id,account_id,role,decision,at) VALUES (1,2,'caseworker','approve',1);"
+	"INSERT INTO pauses(agreement_id,by_account,by_role,reason,started_at) VALUES (1,1,'child','',1);"
+	"INSERT INTO notices(case_id,agreement_id,kind,detail,at) VALUES (1,1,'pause','{}',1);"
+	"INSERT INTO audit(seq,at,actor,kind,detail,prev_hash,hash) VALUES (1,1,1,'login','{}',x'00',x'01');",
 };
 
 static void test_upgrades(void)
@@ -196,6 +204,11 @@ static void test_agreements_and_changes(void)
 	CHECK(got.channels[CH_TEXT] == MODE_OFF && got.channels[CH_PHOTO] == MODE_OFF, "channels");
 	CHECK(store_agreement_set_status(s, 999, AG_ACTIVE, "") == STORE_NOT_FOUND, "unknown agreement");
 	CHECK(store_exec(s, "UPDATE agreements SET status='bogus'") == STORE_ERR, "status is checked by SQL");
+	CHECK(store_exec(s, "INSERT INTO audit(at,kind,detail,prev_hash,hash) VALUES (1,'x','{}',x'00',x'01')") ==
+		      STORE_OK,
+	      "audit append");
+	CHECK(store_exec(s, "UPDATE audit SET kind='y'") == STORE_ERR, "audit rows cannot be updated");
+	CHECK(store_exec(s, "DELETE FROM audit") == STORE_ERR, "audit rows cannot be deleted");
 
 	uint8_t h[STORE_TOKEN_HASH_LEN] = {1, 2, 3};
 	int64_t acc, exp;
