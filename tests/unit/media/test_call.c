@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "media/peer.h"
+#include "media/sfu.h"
 #include "media/worker.h"
 
 static int passed, failed;
@@ -115,6 +116,35 @@ static void measure(int64_t ms, struct peer_stats *a, struct peer_stats *b)
     run(ms, NULL);
     peer_stats_get(peers[0], a);
     peer_stats_get(peers[1], b);
+}
+
+static unsigned flushes, flushed;
+static void count_flush(struct sfu_txq *q)
+{
+    flushes++, flushed += q->n;
+    q->n = 0;
+}
+
+/* The output batch flushes itself when full (regression: a full batch once called a NULL flush). */
+static void test_txq_batches(void)
+{
+    static struct sfu_txslot slots[4];
+    struct sfu_txq q = {.slots = slots, .cap = 4, .flush = count_flush};
+    struct ice_addr to;
+    ice_addr_from_string(&to, "127.0.0.1", 9);
+    static const struct { unsigned pushes, want_flushes, want_left; } cases[] = {{3, 0, 3}, {4, 0, 4}, {5, 1, 1}, {10, 2, 2}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        flushes = flushed = 0, q.n = 0;
+        uint8_t pkt[100] = {0x80};
+        for (unsigned j = 0; j < cases[i].pushes; j++)
+            sfu_txq_push(&q, pkt, sizeof pkt, &to);
+        CHECK(flushes == cases[i].want_flushes && q.n == cases[i].want_left && flushed + q.n == cases[i].pushes,
+              "txq case %zu: %u flushes, %u left", i, flushes, q.n);
+    }
+    uint8_t big[SFU_PKT_MAX + 1] = {0};
+    q.n = 0;
+    sfu_txq_push(&q, big, sizeof big, &to);
+    CHECK(q.n == 0, "oversized datagram refused");
 }
 
 static void test_api_errors(void)
@@ -251,6 +281,7 @@ int main(void)
     if (rc != MEDIA_OK)
         return 1;
     CHECK(media_workers_start(&cfg, err, sizeof err) == MEDIA_ERR_STATE, "second start refused");
+    test_txq_batches();
     test_api_errors();
     test_call_flow();
     test_consent_lost();
