@@ -83,6 +83,13 @@ void app_poll_changes(struct app *app)
 	session_check_accounts(app);
 }
 
+void app_agreements_changed(struct app *app)
+{
+	app_flush(app);
+	if (agreements_reload(&app->agreements, app->store, session_agreement_changed, app) != STORE_OK)
+		log_error("reloading agreements: %s", store_errmsg(app->store));
+}
+
 static void start_timers(struct app *app)
 {
 	ev_prepare_init(&app->turn_end, on_turn_end);

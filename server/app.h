@@ -56,6 +56,8 @@ void app_free(struct app *app);
 void app_after_commit(struct app *app, commit_fn fn, void *arg);
 /* Commit the open transaction now and run the waiters (also called at shutdown). */
 void app_flush(struct app *app);
+/* This process changed agreements (admin API): after the commit, rebuild the cache and push the changes. */
+void app_agreements_changed(struct app *app);
 /* Check for changes made by other processes and push them to connected clients. */
 void app_poll_changes(struct app *app);
 

@@ -16,6 +16,8 @@ void config_defaults(struct config *c)
 	c->port = 8080;
 	snprintf(c->data_dir, sizeof(c->data_dir), "data");
 	snprintf(c->web_dir, sizeof(c->web_dir), "web");
+	snprintf(c->console_dir, sizeof(c->console_dir), "admin/console");
+	snprintf(c->approvals, sizeof(c->approvals), "caseworker,carer");
 	c->log_level = LOG_INFO;
 	c->session_ttl_s = 7 * 24 * 3600;
 	c->auth_timeout_s = 10;
@@ -45,6 +47,25 @@ static int set_int(int64_t *dst, const char *v, int64_t lo, int64_t hi, char *er
 	return 0;
 }
 
+/* A comma list of caseworker / carer / supervisor, each at most once. */
+static int set_approvals(struct config *c, const char *v, char *err, int errlen)
+{
+	char copy[64];
+	if (strlen(v) >= sizeof(copy) || !*v) {
+		snprintf(err, errlen, "config: approvals must list roles, e.g. caseworker,carer");
+		return -1;
+	}
+	snprintf(copy, sizeof(copy), "%s", v);
+	for (char *save = NULL, *r = strtok_r(copy, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		if (strcmp(r, "caseworker") && strcmp(r, "carer") && strcmp(r, "supervisor")) {
+			snprintf(err, errlen, "config: approvals: '%s' is not caseworker, carer or supervisor", r);
+			return -1;
+		}
+	}
+	snprintf(c->approvals, sizeof(c->approvals), "%s", v);
+	return 0;
+}
+
 int config_set(struct config *c, const char *key, const char *v, char *err, int errlen)
 {
 	int64_t x;
@@ -54,6 +75,10 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		return set_str(c->data_dir, sizeof(c->data_dir), v, err, errlen, key);
 	if (!strcmp(key, "web_dir") || !strcmp(key, "web"))
 		return set_str(c->web_dir, sizeof(c->web_dir), v, err, errlen, key);
+	if (!strcmp(key, "console_dir") || !strcmp(key, "console"))
+		return set_str(c->console_dir, sizeof(c->console_dir), v, err, errlen, key);
+	if (!strcmp(key, "approvals"))
+		return set_approvals(c, v, err, errlen);
 	if (!strcmp(key, "tls_cert"))
 		return set_str(c->tls_cert, sizeof(c->tls_cert), v, err, errlen, key);
 	if (!strcmp(key, "tls_key"))

@@ -75,6 +75,8 @@ int store_sessions_purge_expired(struct store *s, int64_t now_ms);
 int store_case_add(struct store *s, int64_t child_id, const char *tz, int64_t *case_id);
 int store_case_of_child(struct store *s, int64_t child_id, int64_t *case_id);
 int store_case_link(struct store *s, int64_t case_id, int64_t account_id, const char *role);
+/* 1 if account is linked to the case in `role`, 0 if not (errors count as not). */
+int store_case_has_member(struct store *s, int64_t case_id, int64_t account_id, const char *role);
 typedef void (*store_case_cb)(int64_t case_id, const char *child, const char *tz, const char *members, void *ctx);
 int store_cases_list(struct store *s, store_case_cb cb, void *ctx);
 

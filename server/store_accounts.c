@@ -196,6 +196,20 @@ int store_case_link(struct store *s, int64_t case_id, int64_t account_id, const 
 	return step_write(s, st, "link case");
 }
 
+int store_case_has_member(struct store *s, int64_t case_id, int64_t account_id, const char *role)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_CASE_HAS_MEMBER,
+				       "SELECT 1 FROM case_members WHERE case_id=? AND account_id=? AND role=?");
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_TRANSIENT);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return found;
+}
+
 int store_cases_list(struct store *s, store_case_cb cb, void *ctx)
 {
 	sqlite3_stmt *st = store__stmt(

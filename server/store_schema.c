@@ -120,7 +120,12 @@ const char *const store__migrations[] = {
 	"  hash BLOB NOT NULL);"
 	"CREATE INDEX audit_case ON audit(case_id, seq);"
 	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
-	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
+	/* message review: 'held' messages wait for a supervisor; 'rejected' ones are never delivered */
+	"ALTER TABLE messages ADD COLUMN state TEXT NOT NULL DEFAULT 'sent' CHECK (state IN ('sent','held','rejected'));"
+	"ALTER TABLE messages ADD COLUMN hold_reason TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN reviewed_by INTEGER REFERENCES accounts(id);"
+	"ALTER TABLE messages ADD COLUMN reviewed_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

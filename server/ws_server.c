@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "proto/envelope.h"
+#include "server/api.h"
 #include "server/app.h"
 #include "server/log.h"
 #include "server/session.h"
@@ -39,10 +40,18 @@ struct ws_conn {
 	char close_reason[64];
 };
 
-/* Per HTTP request of /healthz and /metrics. */
+#define API_BODY_MAX 65536
+
+/* Per HTTP request of /healthz, /metrics and /api. */
 struct http_req {
-	unsigned char *body; /* LWS_PRE headroom + payload */
+	unsigned char *body; /* response: LWS_PRE headroom + payload */
 	size_t len;
+	int is_post;         /* /api POST: the request body is being collected */
+	char *in;            /* request body so far */
+	size_t in_len;
+	char path[256];      /* request path without the query */
+	char query[512];     /* URL arguments joined by '&' */
+	char bearer[160];    /* Authorization: Bearer token */
 };
 
 static void queue_clear(struct ws_conn *c)
@@ -264,10 +273,58 @@ static int http_reply(struct lws *wsi, struct http_req *req, int status, const c
 	return 0;
 }
 
+static void api_run(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *method)
+{
+	char peer[48] = "";
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	struct api_request ar = {method, req->path, req->query, req->in, req->in_len, req->bearer[0] ? req->bearer : NULL,
+				 peer};
+	struct api_response res;
+	api_handle(w->app, &ar, &res);
+	if (http_reply(wsi, req, res.status, res.content_type ? res.content_type : "application/json", res.body,
+		       res.len) != 0)
+		lws_callback_on_writable(wsi);
+}
+
+static int api_begin(struct ws_server *w, struct lws *wsi, struct http_req *req)
+{
+	char auth[200] = "";
+	req->is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+	lws_hdr_copy(wsi, req->path, sizeof(req->path), req->is_post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
+	if (lws_hdr_copy(wsi, req->query, sizeof(req->query), WSI_TOKEN_HTTP_URI_ARGS) < 0)
+		req->query[0] = 0;
+	if (lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && !strncasecmp(auth, "Bearer ", 7))
+		snprintf(req->bearer, sizeof(req->bearer), "%s", auth + 7);
+	if (!req->is_post) {
+		api_run(w, wsi, req, "GET");
+		return 0;
+	}
+	return 0; /* the body arrives in LWS_CALLBACK_HTTP_BODY */
+}
+
+static int api_body(struct lws *wsi, struct http_req *req, const char *in, size_t len)
+{
+	if (req->in_len + len > API_BODY_MAX) {
+		lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
+		return -1;
+	}
+	char *n = realloc(req->in, req->in_len + len + 1);
+	if (!n)
+		return -1;
+	req->in = n;
+	memcpy(req->in + req->in_len, in, len);
+	req->in_len += len;
+	req->in[req->in_len] = 0;
+	return 0;
+}
+
 static int on_http(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *path)
 {
 	char uri[64] = "";
-	lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 || !uri[0])
+		lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_POST_URI);
+	if (!strncmp(uri, "/api/", 5))
+		return api_begin(w, wsi, req);
 	if (!strcmp(uri, "/metrics")) {
 		size_t len = 0;
 		char *text = metrics_render(&w->app->metrics, &len);
@@ -298,11 +355,21 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		free(req->body);
 		req->body = NULL;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		return req && req->is_post ? api_body(wsi, req, in, len) : 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (req && req->is_post) {
+			req->is_post = 0;
+			api_run(w, wsi, req, "POST");
+		}
+		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (req) {
 			free(req->body);
+			free(req->in);
 			req->body = NULL;
+			req->in = NULL;
 		}
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -318,11 +385,22 @@ static const struct lws_protocols protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static struct lws_http_mount mounts[3];
+static struct lws_http_mount mounts[5];
 
-static void setup_mounts(const char *web_dir)
+static void setup_mounts(const char *web_dir, const char *console_dir)
 {
 	memset(mounts, 0, sizeof(mounts));
+	mounts[3].mountpoint = "/api";
+	mounts[3].mountpoint_len = 4;
+	mounts[3].origin = "http";
+	mounts[3].origin_protocol = LWSMPRO_CALLBACK;
+	mounts[3].mount_next = &mounts[4];
+	mounts[4].mountpoint = "/admin";
+	mounts[4].mountpoint_len = 6;
+	mounts[4].origin = console_dir;
+	mounts[4].def = "index.html";
+	mounts[4].origin_protocol = LWSMPRO_FILE;
+	mounts[4].mount_next = &mounts[0];
 	mounts[0].mountpoint = "/metrics";
 	mounts[0].mountpoint_len = 8;
 	mounts[0].origin = "http";
@@ -352,14 +430,14 @@ struct ws_server *ws_server_start(struct app *app)
 	if (!w)
 		return NULL;
 	w->app = app;
-	setup_mounts(app->cfg.web_dir);
+	setup_mounts(app->cfg.web_dir, app->cfg.console_dir);
 	lws_set_log_level(LLL_ERR | (app->cfg.log_level == LOG_DEBUG ? LLL_WARN | LLL_NOTICE : 0), lws_logger);
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
 	info.port = app->cfg.port;
 	info.iface = app->cfg.listen;
 	info.protocols = protocols;
-	info.mounts = mounts;
+	info.mounts = &mounts[3];
 	info.user = w;
 	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		       LWS_SERVER_OPTION_DISABLE_IPV6;
