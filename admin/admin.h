@@ -32,5 +32,11 @@ int admin_cmd_case(struct admin *a, int argc, char **argv);
 int admin_cmd_agreement(struct admin *a, int argc, char **argv);
 int admin_cmd_demo(struct admin *a, int argc, char **argv);
 int admin_cmd_bench_seed(struct admin *a, int argc, char **argv);
+int admin_cmd_audit(struct admin *a, int argc, char **argv);    /* audit.c: audit verify | audit list */
+int admin_cmd_proposal(struct admin *a, int argc, char **argv); /* proposals.c: propose/approve/reject/list */
+int admin_cmd_pause(struct admin *a, int argc, char **argv);    /* proposals.c: pause / unpause */
+int admin_cmd_report(struct admin *a, int argc, char **argv);   /* report.c: continuity report */
+/* seed_history.c: a few weeks of past contact for the demo family (messages, pauses, audit). */
+int admin_seed_demo_history(struct admin *a);
 
 #endif

@@ -10,6 +10,7 @@ static int agreement_add(struct admin *a, int argc, char **argv)
 	if (argc < 2)
 		return admin_usage("agreement add needs CHILD and CONTACT usernames");
 	struct agreement ag = {0};
+	terms_defaults(&ag.terms);
 	ag.child_id = admin_account_id(a, argv[0], "child");
 	ag.contact_id = ag.child_id ? admin_account_id(a, argv[1], "contact") : 0;
 	if (!ag.contact_id)

@@ -142,6 +142,14 @@ static int dispatch(struct admin *a, const char *cmd, int argc, char **argv)
 		return admin_cmd_agreement(a, argc, argv);
 	if (!strcmp(cmd, "bench-seed"))
 		return admin_cmd_bench_seed(a, argc, argv);
+	if (!strcmp(cmd, "audit"))
+		return admin_cmd_audit(a, argc, argv);
+	if (!strcmp(cmd, "proposal"))
+		return admin_cmd_proposal(a, argc, argv);
+	if (!strcmp(cmd, "pause") || !strcmp(cmd, "unpause"))
+		return admin_cmd_pause(a, argc + 1, argv - 1);
+	if (!strcmp(cmd, "report"))
+		return admin_cmd_report(a, argc, argv);
 	return admin_usage("unknown command '%s'", cmd);
 }
 

@@ -37,6 +37,7 @@ static int add_agreement(struct admin *a, int64_t case_id, int64_t child, int64_
 			 enum agreement_status st, const char *reason, int64_t *id)
 {
 	struct agreement ag = {0};
+	terms_defaults(&ag.terms);
 	ag.case_id = case_id;
 	ag.child_id = child;
 	ag.contact_id = contact;
@@ -64,7 +65,7 @@ static int seed_demo(struct admin *a)
 	    add_agreement(a, case_id, ids[0], ids[2], "Uncle Radu", AG_SUSPENDED,
 			  "Paused while the caseworker reviews contact", &ag))
 		return STORE_ERR;
-	return STORE_OK;
+	return admin_seed_demo_history(a);
 }
 
 int admin_cmd_demo(struct admin *a, int argc, char **argv)

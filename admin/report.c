@@ -1,0 +1,7 @@
+/* report.c: samvaer-admin commands (being written; see admin.h). */
+#include "admin/admin.h"
+
+int admin_cmd_report(struct admin *a, int argc, char **argv)
+{
+	return admin_fail("this command is not available in this build yet");
+}
