@@ -134,6 +134,7 @@ static void txq_flush(struct sfu_txq *q)
         }
         off += (unsigned)r;
         w->tx_dgrams += (unsigned)r;
+        w->tx_calls++;
     }
     q->n = 0;
 }
@@ -286,6 +287,7 @@ static void receive_batches(struct media_worker *w)
             on_datagram(w, w->rbuf[i], w->rmsg[i].msg_len, &w->raddr[i], now);
         }
         w->rx_dgrams += (unsigned)n;
+        w->rx_calls++;
         txq_flush(&w->q);
         if (n < MEDIA_BATCH)
             break;

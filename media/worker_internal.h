@@ -55,7 +55,8 @@ struct media_worker {
     /* others */
     atomic_bool stop;
     unsigned load;                   /* calls pinned here (control thread's count) */
-    uint64_t rx_dgrams, tx_dgrams, tx_errors, rx_unknown;
+    uint64_t rx_dgrams, tx_dgrams, tx_errors, rx_unknown; /* worker-only counters (read racily by benches) */
+    uint64_t rx_calls, tx_calls;     /* recvmmsg / sendmmsg calls that moved datagrams */
 };
 
 struct media_global {
