@@ -407,6 +407,18 @@ class Client:
         finally:
             self._waiters.pop(key, None)
 
+    async def request_or_null(self, type_, timeout=3, **params):
+        """Like request(), but a response with id null (the server could not find the id) also counts."""
+        rid = self.new_id()
+        await self.ws.send(json.dumps(dict(params, id=rid, type=type_)))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for key in (json.dumps(rid), "null"):
+                if self._responses.get(key):
+                    return self._responses[key].pop(0)
+            await asyncio.sleep(0.02)
+        raise TestFailure("no response (with id %r or null) within %.1fs" % (rid, timeout))
+
     async def request(self, type_, timeout=5, rid=None, **params):
         rid = self.new_id() if rid is None else rid
         msg = dict(params)

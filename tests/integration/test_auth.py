@@ -169,6 +169,37 @@ async def rate_limit_address(server):
     await c.close()
 
 
+async def rate_limit_address_resume(server):
+    # §4 auth.resume: rate_limited under the same address limit as login (30 attempts per minute)
+    src = "127.0.1.79"
+    got = []
+    c = None
+    for i in range(31):
+        if i % 10 == 0:
+            if c:
+                await c.close()
+            c = await server.connect(source=src)
+        r = await c.request("auth.resume", token="%064x" % (i + 1), timeout=10)
+        got.append(r.get("error", {}).get("code"))
+    await c.close()
+    check_eq(got[:30], ["token_invalid"] * 30, "30 resumes with unknown tokens from one address")
+    check_eq(got[30], "rate_limited", "31st resume from one address within a minute")
+
+
+async def nul_in_username(server):
+    # RFC 8259 allows \u0000 in strings. A C server must not cut 'mia\u0000x' to 'mia'. Expected reading:
+    # refused as bad_request with the request's id (malformed_json would be wrong: it *is* a JSON object).
+    c = await server.connect()
+    for params, what in (({"username": "mia\u0000x", "password": DEMO_PASSWORD}, "username 'mia\\u0000x'"),
+                         ({"username": "mia", "password": DEMO_PASSWORD + "\u0000x"}, "password + '\\u0000x'")):
+        r = await c.request_or_null("auth.login", **params)
+        check(r.get("ok") is False, "login with %s must fail: %s" % (what, json.dumps(r)[:300]))
+        check(r.get("id") is not None and r["error"].get("code") in ("bad_credentials", "bad_request"),
+              "login with %s: expected bad_credentials/bad_request with the request id (§2, §3), got %s"
+              % (what, json.dumps(r)[:300]))
+    await c.close()
+
+
 async def auth_timeout(server):
     c = await server.connect()
     t0 = time.monotonic()
@@ -243,6 +274,8 @@ CASES = [
     Case("already_authenticated", already_authenticated),
     Case("rate_limit_5_failures_per_username", rate_limit_username),
     Case("rate_limit_30_per_address", rate_limit_address),
+    Case("rate_limit_address_counts_resume", rate_limit_address_resume),
+    Case("nul_in_credentials", nul_in_username),
     Case("disabled_account_cannot_login", disabled_account),
     Case("disabled_account_live_session_ends", disabled_while_connected),
     Case("auth_timeout_1008_and_not_after_login", auth_timeouts),

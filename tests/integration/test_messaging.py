@@ -269,6 +269,22 @@ async def text_length(server):
         check(m.get("text") == t, "live event text altered (len %d)" % len(m.get("text") or ""))
 
 
+async def nul_in_text(server):
+    # JSON can carry U+0000; it must either be refused (bad_request) or stored and relayed whole, never cut
+    p, child, contact = await pair_online(server)
+    aid = p["agreement_id"]
+    r = await child.request_or_null("msg.send", agreement_id=aid, text="before\u0000after", client_key="nul-1")
+    if r.get("ok") is False:
+        check(r.get("id") is not None, "text with U+0000 refused without the request id (RFC 8259 allows "
+              "\\u0000; §3 malformed_json is for frames that are not a JSON object): %s" % short(r, 300))
+        expect_error(r, "bad_request", "text with U+0000")
+        return
+    h = expect_ok(await contact.request("msg.history", agreement_id=aid), "history")
+    check_eq(h["messages"][-1]["text"], "before\u0000after", "stored text with U+0000")
+    m = await contact.next_event("message", 2)
+    check_eq(m["text"], "before\u0000after", "relayed text with U+0000")
+
+
 async def own_second_session(server):
     p, child_a, contact = await pair_online(server)
     aid = p["agreement_id"]
@@ -303,6 +319,7 @@ CASES = [
     Case("text_empty_unicode_white_space", text_empty_unicode_space),
     Case("text_length_code_points", text_length),
     Case("sender_other_session_gets_event", own_second_session),
+    Case("nul_in_text_not_truncated", nul_in_text),
 ]
 
 if __name__ == "__main__":

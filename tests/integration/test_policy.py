@@ -185,6 +185,9 @@ async def lifecycle_reasons(server):
     check_decision(err, "deny", "agreement_ended", "agreement.status", None, "ended agreement")
     e = await entry(child, p["agreement_id"])
     check_eq(e["status"], "ended", "contacts.list status of an ended agreement")
+    h = expect_ok(await child.request("msg.history", agreement_id=p["agreement_id"]),
+                  "history of an ended agreement (§4: stays readable)")
+    check_eq(h.get("messages"), [], "history of an ended agreement without messages")
 
 
 CASES = [
