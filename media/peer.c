@@ -46,7 +46,7 @@ struct peer {
     uint32_t ssrc[2], rtx_ssrc, rtcp_ssrc;
     uint16_t seq[2];
     uint32_t ts[2];
-    int64_t next_send[2], next_key_ms;
+    int64_t next_send[2], next_key_ms, next_sr_ms;
     struct peer_rx rx[2];
     uint8_t pt[2];
     struct peer_stats st;
@@ -232,6 +232,11 @@ static void count_rtcp(struct peer *p, const uint8_t *buf, size_t len)
     while (rtcp_iter_next(&it, &pk) == 1) {
         if (pk.pt == RTCP_PT_RR)
             p->st.rx_rr++;
+        else if (pk.pt == RTCP_PT_SR && pk.len >= 8) {
+            p->st.rx_sr++;
+            p->st.last_sr_ssrc = (uint32_t)pk.data[4] << 24 | (uint32_t)pk.data[5] << 16 |
+                                 (uint32_t)pk.data[6] << 8 | pk.data[7];
+        }
         else if (pk.pt == RTCP_PT_RTPFB && pk.count == RTCP_FMT_NACK)
             p->st.rx_nack++;
         else if (pk.pt == RTCP_PT_PSFB && (pk.count == RTCP_FMT_PLI || pk.count == RTCP_FMT_FIR))
@@ -290,8 +295,29 @@ static void send_media(struct peer *p, int k, bool marker, size_t payload, bool 
     }
 }
 
+static int send_rtcp(struct peer *p, uint8_t *buf, int n);
+
+static void send_sr(struct peer *p, int k, int64_t now)
+{
+    static __thread struct rtcp_sr sr;
+    uint8_t buf[1500];
+    const struct peer_kind_stats *ks = k ? &p->st.video : &p->st.audio;
+    memset(&sr, 0, sizeof sr);
+    sr.ssrc = p->ssrc[k];
+    sr.ntp_sec = (uint32_t)(now / 1000) + 2208988800u, sr.ntp_frac = (uint32_t)((now % 1000) * 4294967ull);
+    sr.rtp_ts = p->ts[k], sr.packet_count = (uint32_t)ks->tx;
+    sr.octet_count = (uint32_t)(ks->tx * (k ? p->vsize : 80));
+    send_rtcp(p, buf, rtcp_sr_build(buf, 1400, &sr));
+}
+
 static void send_due(struct peer *p, int64_t now)
 {
+    if (now >= p->next_sr_ms) {
+        p->next_sr_ms = now + 1000;
+        for (int k = 0; k < 2; k++)
+            if (k ? p->send_v : p->send_a)
+                send_sr(p, k, now);
+    }
     if (p->send_a && now >= p->next_send[0]) {
         p->next_send[0] = p->next_send[0] && now - p->next_send[0] < 100 ? p->next_send[0] + 20 : now + 20;
         send_media(p, 0, false, 80, false);

@@ -15,7 +15,8 @@
  *   peer_offer() writes a BUNDLE offer (Opus audio, VP8 video with RTX, rtcp-mux, a=setup:actpass) announcing
  *   the peer's SSRCs; peer_set_answer() takes the server's answer (ICE-lite host candidate, a=setup:passive).
  *   peer_poll() does everything due: receive and count, ICE checks, DTLS timers, and sending synthetic media
- *   (Opus-like 20 ms audio frames at 50 pps, VP8-like video packets at video_pps with a key frame every 3 s).
+ *   (Opus-like 20 ms audio frames at 50 pps, VP8-like video packets at video_pps with a key frame every 3 s)
+ *   and a sender report per sending stream every second.
  * Thread rules: a peer belongs to one thread; several peers may share one client dtls_ctx.
  */
 
@@ -37,7 +38,8 @@ struct peer_kind_stats {
 
 struct peer_stats {
     struct peer_kind_stats audio, video;
-    uint64_t rx_rtcp, rx_pli, rx_nack, rx_remb, rx_rr;
+    uint64_t rx_rtcp, rx_pli, rx_nack, rx_remb, rx_rr, rx_sr;
+    uint32_t last_sr_ssrc;           /* sender SSRC of the last SR received */
     uint64_t rx_bad;                 /* datagrams the transport rejected */
     uint32_t last_remb_bps;
 };

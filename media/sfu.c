@@ -357,9 +357,33 @@ static void on_psfb(struct sfu_participant *r, const struct rtcp_packet *pk, int
     }
 }
 
-static void on_sr(struct sfu_participant *p, const struct rtcp_packet *pk, int64_t now)
+/* Forward the sender info of an SR (RFC 3550 §6.4.1) to each receiver of that stream, in its SSRC and timestamp
+ * space, without report blocks: receivers need it for lip sync. */
+static void forward_sr(struct sfu_participant *p, int kind, const uint8_t *d, struct sfu_txq *q)
 {
-    if (pk->len < 20)
+    struct sfu_call *call = p->call;
+    int src = (int)(p - call->p);
+    if (call->paused || !p->prod[kind].gate)
+        return;
+    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
+        struct sfu_participant *r = &call->p[i];
+        struct sfu_consumer *c = &r->cons[src][kind];
+        if (i == src || !c->started || !c->gate || !ready(r))
+            continue;
+        struct sfu_txslot *s = sfu_txq_slot(q);
+        memcpy(s->buf, d, 28);
+        s->buf[0] = 0x80, s->buf[2] = 0, s->buf[3] = 6; /* RC 0, 7 words */
+        rtcp_set_sender_ssrc(s->buf, 28, c->ssrc);
+        uint32_t ts = ((uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 | d[19]) + c->ts_off;
+        s->buf[16] = (uint8_t)(ts >> 24), s->buf[17] = (uint8_t)(ts >> 16), s->buf[18] = (uint8_t)(ts >> 8);
+        s->buf[19] = (uint8_t)ts;
+        commit_to(q, r, 28, true);
+    }
+}
+
+static void on_sr(struct sfu_participant *p, const struct rtcp_packet *pk, int64_t now, struct sfu_txq *q)
+{
+    if (pk->len < 28)
         return;
     const uint8_t *d = pk->data;
     uint32_t ssrc = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
@@ -367,6 +391,7 @@ static void on_sr(struct sfu_participant *p, const struct rtcp_packet *pk, int64
         if (p->prod[k].ssrc == ssrc) {
             p->prod[k].lsr = (uint32_t)d[10] << 24 | (uint32_t)d[11] << 16 | (uint32_t)d[12] << 8 | d[13];
             p->prod[k].sr_at_ms = now;
+            forward_sr(p, k, d, q);
         }
 }
 
@@ -378,7 +403,7 @@ void sfu_on_rtcp(struct sfu_participant *p, const uint8_t *buf, size_t len, int6
     rtcp_iter_init(&it, buf, len);
     while (rtcp_iter_next(&it, &pk) == 1) {
         if (pk.pt == RTCP_PT_SR)
-            on_sr(p, &pk, now_ms);
+            on_sr(p, &pk, now_ms, q);
         else if (pk.pt == RTCP_PT_RTPFB && pk.count == RTCP_FMT_NACK)
             on_nack(p, &pk, q);
         else if (pk.pt == RTCP_PT_PSFB)

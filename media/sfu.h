@@ -18,7 +18,8 @@
  * are closed (contiguous sequence numbers, timestamps advanced by wall time).
  * Gates: call paused -> nothing flows; producer gate off (muted) -> that kind from that participant is dropped;
  * consumer gate off -> that participant does not receive that kind.
- * RTCP: PLI/FIR from a receiver go to the source (rate-limited), NACKs are answered from the source's video
+ * RTCP: sender reports are forwarded (sender info only, rewritten SSRC/timestamp), PLI/FIR from a receiver go
+ * to the source (rate-limited), NACKs are answered from the source's video
  * retransmit buffer, REMB from receivers is kept, and every SFU_RTCP_INTERVAL_MS each sender gets a receiver
  * report for its streams and a REMB (lowest receiver REMB, else SFU_REMB_DEFAULT_BPS).
  * Output goes to a struct sfu_txq the owner (the worker) flushes with sendmmsg.

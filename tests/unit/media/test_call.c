@@ -196,6 +196,8 @@ static void test_call_flow(void)
           "B receives video with its announced SSRC");
     CHECK(evs[1].n[MEDIA_EV_FIRST_MEDIA] == 1 && evs[2].n[MEDIA_EV_FIRST_MEDIA] == 1, "first-media events");
     CHECK(a.rx_remb > 0 && a.rx_rr > 0 && a.last_remb_bps > 0, "server sends RR + REMB to a sender");
+    CHECK(a.rx_sr > 0 && (a.last_sr_ssrc == a.audio.last_ssrc || a.last_sr_ssrc == a.video.last_ssrc),
+          "B's sender reports reach A in A's SSRC space (%llu, ssrc %u)", (unsigned long long)a.rx_sr, a.last_sr_ssrc);
 
     /* pause: nothing flows */
     media_call_pause(call, true);
