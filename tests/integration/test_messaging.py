@@ -96,6 +96,35 @@ async def idempotent_retry(server):
              [(r1["seq"], "once"), (r4["seq"], "next")], "message events at the peer across retries")
 
 
+async def idempotent_in_flight(server):
+    # the retry can arrive before the first send is committed (group commit): still stored once
+    p, child, contact = await pair_online(server)
+    aid = p["agreement_id"]
+    rs = await asyncio.gather(*[child.send_text(aid, "twice", client_key="same") for _ in range(3)])
+    rs = [expect_ok(r, "pipelined identical send") for r in rs]
+    check_eq(len({r["seq"] for r in rs}), 1, "seqs of 3 pipelined sends with one client_key: %s" % rs)
+    check_eq(sorted(r["duplicate"] for r in rs), [False, True, True], "duplicate flags of the 3 answers")
+    h = expect_ok(await child.request("msg.history", agreement_id=aid), "history")
+    check_eq([m["text"] for m in h["messages"]], ["twice"], "history after pipelined duplicates")
+    await asyncio.sleep(0.4)
+    check_eq(len(contact.pending_events("message")), 1, "message events at the peer")
+
+
+async def client_key_per_conversation(server):
+    # §4: client_key is unique per sender and conversation: the same key in another conversation is new
+    p = server.add_pair()
+    contact2, _ = server.add_account("contact")
+    out = server.admin("agreement", "add", p["child"], contact2, "--relationship", "Aunt").stdout.strip()
+    aid2 = int(out)
+    child = await server.login(p["child"])
+    r1 = expect_ok(await child.send_text(p["agreement_id"], "hello", client_key="k"), "first conversation")
+    r2 = expect_ok(await child.send_text(aid2, "hello", client_key="k"), "second conversation, same key")
+    check_eq((r1["duplicate"], r2["duplicate"], r2["seq"], r2["agreement_id"]), (False, False, 1, aid2),
+             "the same key in another conversation is a new message")
+    r3 = expect_ok(await child.send_text(aid2, "hello", client_key="k"), "retry in the second conversation")
+    check_eq((r3["seq"], r3["duplicate"]), (1, True), "retry in the second conversation")
+
+
 async def store_and_forward(server):
     p = server.add_pair()
     aid = p["agreement_id"]
@@ -310,6 +339,8 @@ CASES = [
     Case("live_both_ways", live_both_ways),
     Case("seq_monotonic_no_gaps", seq_no_gaps),
     Case("idempotent_retry_and_conflict", idempotent_retry),
+    Case("idempotent_retry_in_flight", idempotent_in_flight),
+    Case("client_key_per_conversation", client_key_per_conversation),
     Case("store_and_forward_oldest_first", store_and_forward),
     Case("store_and_forward_at_most_500", store_and_forward_cap),
     Case("receipts_events_and_contacts_list", receipts),
