@@ -111,6 +111,24 @@ int store_messages_after(struct store *s, int64_t agreement, int64_t after, int6
 			 store_message_cb cb, void *ctx);
 int store_messages_unread(struct store *s, int64_t agreement, int64_t reader, int64_t read_seq, int64_t *count);
 
+/* Held messages (message review before delivery). */
+struct held_message {
+	int64_t id, agreement_id, sender_id, sent_at;
+	const char *text; /* valid during the callback only */
+	size_t text_len;
+	const char *reason; /* policy reason that held it */
+	const char *state;  /* held, released, rejected */
+	int64_t released_seq;
+};
+typedef void (*store_held_cb)(const struct held_message *h, void *ctx);
+int store_held_add(struct store *s, const struct message *m, const char *client_key, const char *reason, int64_t *id);
+int store_held_by_key(struct store *s, int64_t agreement, int64_t sender, const char *key, store_held_cb cb, void *ctx);
+int store_held_get(struct store *s, int64_t id, store_held_cb cb, void *ctx);
+/* Decide a held message once: release (with the seq it got in the conversation) or reject. */
+int store_held_decide(struct store *s, int64_t id, int64_t reviewer, int release, int64_t released_seq, int64_t now);
+/* Held messages in cases where `reviewer` is supervisor or caseworker. */
+int store_held_pending(struct store *s, int64_t reviewer, store_held_cb cb, void *ctx);
+
 /* Receipts: how far each party has received and read a conversation (markers only move forward). */
 int store_receipt_get(struct store *s, int64_t agreement, int64_t account, int64_t *delivered, int64_t *read);
 int store_receipt_advance(struct store *s, int64_t agreement, int64_t account, int64_t delivered, int64_t read);

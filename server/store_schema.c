@@ -121,11 +121,22 @@ const char *const store__migrations[] = {
 	"CREATE INDEX audit_case ON audit(case_id, seq);"
 	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
-	/* message review: 'held' messages wait for a supervisor; 'rejected' ones are never delivered */
-	"ALTER TABLE messages ADD COLUMN state TEXT NOT NULL DEFAULT 'sent' CHECK (state IN ('sent','held','rejected'));"
-	"ALTER TABLE messages ADD COLUMN hold_reason TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE messages ADD COLUMN reviewed_by INTEGER REFERENCES accounts(id);"
-	"ALTER TABLE messages ADD COLUMN reviewed_at INTEGER NOT NULL DEFAULT 0;",
+	/* message review: a held message waits here; only when released does it join the conversation
+	 * (and get its seq), so a conversation's sequence never has gaps */
+	"CREATE TABLE held ("
+	"  id INTEGER PRIMARY KEY,"
+	"  agreement_id INTEGER NOT NULL REFERENCES agreements(id),"
+	"  sender_id INTEGER NOT NULL REFERENCES accounts(id),"
+	"  client_key TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  sent_at INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'held' CHECK (state IN ('held','released','rejected')),"
+	"  reviewed_by INTEGER REFERENCES accounts(id),"
+	"  reviewed_at INTEGER NOT NULL DEFAULT 0,"
+	"  released_seq INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (agreement_id, sender_id, client_key));"
+	"CREATE INDEX held_state ON held(state, agreement_id);",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

@@ -40,7 +40,8 @@ static const char *const fixtures[] = {
 	"INSERT INTO approvals(proposal_id,account_id,role,decision,at) VALUES (1,2,'caseworker','approve',1);"
 	"INSERT INTO pauses(agreement_id,by_account,by_role,reason,started_at) VALUES (1,1,'child','',1);"
 	"INSERT INTO notices(case_id,agreement_id,kind,detail,at) VALUES (1,1,'pause','{}',1);"
-	"INSERT INTO audit(seq,at,actor,kind,detail,prev_hash,hash) VALUES (1,1,1,'login','{}',x'00',x'01');",
+	"INSERT INTO audit(seq,at,actor,kind,detail,prev_hash,hash) VALUES (1,1,1,'login','{}',x'00',x'01');"
+	"INSERT INTO held(agreement_id,sender_id,client_key,body,sent_at,reason) VALUES (1,2,'h1','call me',1,'review_before');",
 };
 
 static void test_upgrades(void)
