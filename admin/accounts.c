@@ -1,8 +1,9 @@
-/* accounts.c: samvaer-admin account and case commands. */
+/* accounts.c: samvaer-admin account and case commands; each change commits together with its audit entry. */
 #include <stdio.h>
 #include <string.h>
 
 #include "admin/admin.h"
+#include "server/audit.h"
 #include "server/auth.h"
 
 static const char *const roles[] = {"child", "contact", "carer", "caseworker", "supervisor", "operator"};
@@ -51,12 +52,31 @@ static int account_add(struct admin *a, int argc, char **argv)
 	if (hrc != 0)
 		return admin_fail("password hashing failed");
 	int64_t id;
-	int rc = store_account_add(a->store, &acc, &id);
+	int rc = store_begin(a->store);
+	if (rc == STORE_OK && (rc = store_account_add(a->store, &acc, &id)) != STORE_OK)
+		store_rollback(a->store);
 	if (rc == STORE_DUPLICATE)
 		return admin_fail("username '%s' is taken", user);
-	if (rc != STORE_OK)
+	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
+						  json_pack("{s:s,s:s,s:s,s:s}", "action", "add", "username", user,
+							    "role", role, "via", "cli")) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	printf("%lld\n", (long long)id);
+	return ADMIN_OK;
+}
+
+/* account disable|enable USERNAME */
+static int account_set_disabled(struct admin *a, const char *verb, const char *user)
+{
+	int rc = store_begin(a->store);
+	if (rc == STORE_OK && (rc = store_account_set_disabled(a->store, user, !strcmp(verb, "disable"))) != STORE_OK)
+		store_rollback(a->store);
+	if (rc == STORE_NOT_FOUND)
+		return admin_fail("no account '%s'", user);
+	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
+						  json_pack("{s:s,s:s,s:s}", "action", verb, "username", user, "via",
+							    "cli")) != STORE_OK)
+		return admin_fail("%s", store_errmsg(a->store));
 	return ADMIN_OK;
 }
 
@@ -75,12 +95,8 @@ int admin_cmd_account(struct admin *a, int argc, char **argv)
 	if (!strcmp(argv[0], "list"))
 		return store_accounts_list(a->store, print_account, NULL) == STORE_OK ? ADMIN_OK
 										       : admin_fail("%s", store_errmsg(a->store));
-	if ((!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable")) && argc >= 2) {
-		int rc = store_account_set_disabled(a->store, argv[1], !strcmp(argv[0], "disable"));
-		if (rc == STORE_NOT_FOUND)
-			return admin_fail("no account '%s'", argv[1]);
-		return rc == STORE_OK ? ADMIN_OK : admin_fail("%s", store_errmsg(a->store));
-	}
+	if ((!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable")) && argc >= 2)
+		return account_set_disabled(a, argv[0], argv[1]);
 	return admin_usage("unknown account command");
 }
 
@@ -91,22 +107,29 @@ static int case_add(struct admin *a, int argc, char **argv)
 	int64_t child = admin_account_id(a, argv[0], "child"), case_id;
 	if (!child)
 		return ADMIN_FAIL;
-	const char *tz = admin_opt(argc, argv, "--tz");
-	int rc = store_case_add(a->store, child, tz ? tz : "UTC", &case_id);
+	const char *tz = admin_opt(argc, argv, "--tz") ? admin_opt(argc, argv, "--tz") : "UTC";
+	int rc = store_begin(a->store);
+	if (rc == STORE_OK && (rc = store_case_add(a->store, child, tz, &case_id)) != STORE_OK)
+		store_rollback(a->store);
 	if (rc == STORE_DUPLICATE)
 		return admin_fail("'%s' already has a case", argv[0]);
-	if (rc != STORE_OK)
+	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_CASE, case_id, 0,
+						  json_pack("{s:s,s:s,s:s,s:s}", "action", "add", "child", argv[0],
+							    "time_zone", tz, "via", "cli")) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	printf("%lld\n", (long long)case_id);
 	return ADMIN_OK;
 }
 
+/* case link CHILD --carer U --caseworker U --supervisor U: every link and its entry in one transaction. */
 static int case_link(struct admin *a, int argc, char **argv)
 {
 	static const char *const link_roles[] = {"carer", "caseworker", "supervisor"};
+	const char *users[3];
+	int64_t ids[3], case_id;
 	if (argc < 1)
 		return admin_usage("case link needs a CHILD username");
-	int64_t child = admin_account_id(a, argv[0], "child"), case_id;
+	int64_t child = admin_account_id(a, argv[0], "child");
 	if (!child)
 		return ADMIN_FAIL;
 	if (store_case_of_child(a->store, child, &case_id) != STORE_OK)
@@ -115,17 +138,26 @@ static int case_link(struct admin *a, int argc, char **argv)
 	for (int r = 0; r < 3; r++) {
 		char opt[32];
 		snprintf(opt, sizeof(opt), "--%s", link_roles[r]);
-		const char *user = admin_opt(argc, argv, opt);
-		if (!user)
-			continue;
-		int64_t id = admin_account_id(a, user, link_roles[r]);
-		if (!id)
+		users[r] = admin_opt(argc, argv, opt);
+		if (users[r] && !(ids[r] = admin_account_id(a, users[r], link_roles[r])))
 			return ADMIN_FAIL;
-		if (store_case_link(a->store, case_id, id, link_roles[r]) != STORE_OK)
-			return admin_fail("%s", store_errmsg(a->store));
-		linked++;
+		linked += users[r] != NULL;
 	}
-	return linked ? ADMIN_OK : admin_usage("case link needs --carer, --caseworker or --supervisor");
+	if (!linked)
+		return admin_usage("case link needs --carer, --caseworker or --supervisor");
+	int rc = store_begin(a->store);
+	for (int r = 0; r < 3 && rc == STORE_OK; r++)
+		if (users[r] && (rc = store_case_link(a->store, case_id, ids[r], link_roles[r])) == STORE_OK)
+			rc = audit_append(a->store, 0, AUDIT_CASE, case_id, 0,
+					  json_pack("{s:s,s:s,s:s,s:s}", "action", "link", "member", users[r], "role",
+						    link_roles[r], "via", "cli"));
+	if (rc == STORE_OK)
+		rc = store_commit(a->store);
+	if (rc != STORE_OK) {
+		store_rollback(a->store);
+		return admin_fail("%s", store_errmsg(a->store));
+	}
+	return ADMIN_OK;
 }
 
 static void print_case(int64_t id, const char *child, const char *tz, const char *members, void *ctx)

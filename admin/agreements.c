@@ -1,9 +1,11 @@
-/* agreements.c: samvaer-admin agreement commands — create, suspend/resume/end, change a channel, list. */
+/* agreements.c: samvaer-admin agreement commands — create, suspend/resume/end, change a channel, list; each
+ * change commits together with its audit entry (actor 0, via cli). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin/admin.h"
+#include "server/audit.h"
 
 static int agreement_add(struct admin *a, int argc, char **argv)
 {
@@ -37,10 +39,15 @@ static int agreement_add(struct admin *a, int argc, char **argv)
 	if (ag.valid_from && ag.valid_until && ag.valid_until <= ag.valid_from)
 		return admin_usage("--until must be after --from");
 	int64_t id;
-	int rc = store_agreement_add(a->store, &ag, &id);
+	int rc = store_begin(a->store);
+	if (rc == STORE_OK && (rc = store_agreement_add(a->store, &ag, &id)) != STORE_OK)
+		store_rollback(a->store);
 	if (rc == STORE_DUPLICATE)
 		return admin_fail("'%s' and '%s' already have an agreement", argv[0], argv[1]);
-	if (rc != STORE_OK)
+	json_t *detail = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "child", argv[0], "contact", argv[1], "relationship",
+				   ag.relationship, "status", agreement_status_name(ag.status), "text",
+				   channel_mode_name(ag.channels[CH_TEXT]), "via", "cli");
+	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_AGREEMENT_CREATED, ag.case_id, id, detail) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	printf("%lld\n", (long long)id);
 	return ADMIN_OK;
@@ -53,32 +60,54 @@ static int64_t parse_id(const char *s)
 	return s && *s && !*end && v > 0 ? v : 0;
 }
 
-/* Allowed life-cycle moves: suspend an active one, resume a suspended one, end anything not ended. */
+/* The status an allowed life-cycle move leads to — suspend an active one, resume a suspended one, end anything
+ * not ended — or -1 after printing why not. */
+static int next_status(const struct agreement *ag, const char *verb)
+{
+	long long id = (long long)ag->id;
+	if (!strcmp(verb, "suspend")) {
+		if (ag->status == AG_ACTIVE)
+			return AG_SUSPENDED;
+		admin_fail("agreement %lld is %s; only an active one can be suspended", id, agreement_status_name(ag->status));
+	} else if (!strcmp(verb, "resume")) {
+		if (ag->status == AG_SUSPENDED)
+			return AG_ACTIVE;
+		admin_fail("agreement %lld is %s, not suspended", id, agreement_status_name(ag->status));
+	} else {
+		if (ag->status != AG_ENDED)
+			return AG_ENDED;
+		admin_fail("agreement %lld has already ended", id);
+	}
+	return -1;
+}
+
+/* Read, check and change inside one transaction, so the audited "from" is what was really replaced. */
 static int change_status(struct admin *a, const char *verb, int argc, char **argv)
 {
 	int64_t id = argc ? parse_id(argv[0]) : 0;
 	if (!id)
 		return admin_usage("agreement %s needs an agreement ID", verb);
 	struct agreement ag;
-	if (store_agreement_get(a->store, id, &ag) != STORE_OK)
+	if (store_begin(a->store) != STORE_OK)
+		return admin_fail("%s", store_errmsg(a->store));
+	if (store_agreement_get(a->store, id, &ag) != STORE_OK) {
+		store_rollback(a->store);
 		return admin_fail("no agreement %lld", (long long)id);
-	enum agreement_status to;
-	if (!strcmp(verb, "suspend")) {
-		if (ag.status != AG_ACTIVE)
-			return admin_fail("agreement %lld is %s; only an active one can be suspended", (long long)id,
-					  agreement_status_name(ag.status));
-		to = AG_SUSPENDED;
-	} else if (!strcmp(verb, "resume")) {
-		if (ag.status != AG_SUSPENDED)
-			return admin_fail("agreement %lld is %s, not suspended", (long long)id, agreement_status_name(ag.status));
-		to = AG_ACTIVE;
-	} else {
-		if (ag.status == AG_ENDED)
-			return admin_fail("agreement %lld has already ended", (long long)id);
-		to = AG_ENDED;
 	}
-	const char *reason = admin_opt(argc, argv, "--reason");
-	if (store_agreement_set_status(a->store, id, to, to == AG_ACTIVE ? "" : reason ? reason : "") != STORE_OK)
+	int to = next_status(&ag, verb);
+	if (to < 0) {
+		store_rollback(a->store);
+		return ADMIN_FAIL;
+	}
+	const char *reason = to == AG_ACTIVE ? "" : admin_opt(argc, argv, "--reason") ? admin_opt(argc, argv, "--reason") : "";
+	json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "from", agreement_status_name(ag.status), "to",
+				   agreement_status_name((enum agreement_status)to), "reason", reason, "via", "cli");
+	if (store_agreement_set_status(a->store, id, (enum agreement_status)to, reason) != STORE_OK) {
+		json_decref(detail);
+		store_rollback(a->store);
+		return admin_fail("%s", store_errmsg(a->store));
+	}
+	if (audit_append_commit(a->store, 0, AUDIT_AGREEMENT_STATUS, ag.case_id, id, detail) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	return ADMIN_OK;
 }
@@ -90,10 +119,22 @@ static int set_channel(struct admin *a, int argc, char **argv)
 	int mode = text ? channel_mode_parse(text) : -1;
 	if (!id || mode < 0 || mode == MODE_MODERATED)
 		return admin_usage("agreement set needs ID --text off|allowed");
-	int rc = store_agreement_set_channel(a->store, id, CH_TEXT, (enum channel_mode)mode);
-	if (rc == STORE_NOT_FOUND)
-		return admin_fail("no agreement %lld", (long long)id);
-	return rc == STORE_OK ? ADMIN_OK : admin_fail("%s", store_errmsg(a->store));
+	struct agreement ag;
+	if (store_begin(a->store) != STORE_OK)
+		return admin_fail("%s", store_errmsg(a->store));
+	int rc = store_agreement_get(a->store, id, &ag);
+	if (rc == STORE_OK)
+		rc = store_agreement_set_channel(a->store, id, CH_TEXT, (enum channel_mode)mode);
+	if (rc != STORE_OK) {
+		store_rollback(a->store);
+		return rc == STORE_NOT_FOUND ? admin_fail("no agreement %lld", (long long)id)
+					     : admin_fail("%s", store_errmsg(a->store));
+	}
+	json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "channel", "text", "from", channel_mode_name(ag.channels[CH_TEXT]),
+				   "to", channel_mode_name((enum channel_mode)mode), "via", "cli");
+	if (audit_append_commit(a->store, 0, AUDIT_TERMS_CHANGED, ag.case_id, id, detail) != STORE_OK)
+		return admin_fail("%s", store_errmsg(a->store));
+	return ADMIN_OK;
 }
 
 struct list_ctx {

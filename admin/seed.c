@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "admin/admin.h"
+#include "server/audit.h"
 #include "server/auth.h"
 #include "server/clock.h"
 
@@ -48,22 +49,54 @@ static int add_agreement(struct admin *a, int64_t case_id, int64_t child, int64_
 	return store_agreement_add(a->store, &ag, id);
 }
 
+/* The audit entry of one seeding step (actor 0 = operator console, via cli). */
+static int seeded(struct admin *a, const char *kind, int64_t case_id, int64_t agreement_id, json_t *detail)
+{
+	json_object_set_new(detail, "via", json_string("cli"));
+	json_object_set_new(detail, "seed", json_string("demo"));
+	return audit_append(a->store, 0, kind, case_id, agreement_id, detail);
+}
+
+static int seed_link(struct admin *a, int64_t case_id, int64_t id, int person, const char *role)
+{
+	if (store_case_link(a->store, case_id, id, role))
+		return STORE_ERR;
+	return seeded(a, AUDIT_CASE, case_id, 0,
+		      json_pack("{s:s,s:s,s:s}", "action", "link", "member", demo_people[person].username, "role", role));
+}
+
+static int seed_agreement(struct admin *a, int64_t case_id, const int64_t ids[8], int contact, const char *rel,
+			  enum agreement_status st, const char *reason)
+{
+	int64_t ag;
+	if (add_agreement(a, case_id, ids[0], ids[contact], rel, st, reason, &ag))
+		return STORE_ERR;
+	return seeded(a, AUDIT_AGREEMENT_CREATED, case_id, ag,
+		      json_pack("{s:s,s:s,s:s,s:s,s:s}", "child", demo_people[0].username, "contact",
+				demo_people[contact].username, "relationship", rel, "status", agreement_status_name(st),
+				"text", "allowed"));
+}
+
 static int seed_demo(struct admin *a)
 {
-	int64_t ids[8], case_id, ag;
+	int64_t ids[8], case_id;
 	for (size_t i = 0; i < 8; i++) {
 		char hash[AUTH_HASH_MAX];
 		if (auth_password_hash(DEMO_PASSWORD, hash) ||
-		    add_person(a, demo_people[i].username, demo_people[i].role, demo_people[i].name, hash, &ids[i]))
+		    add_person(a, demo_people[i].username, demo_people[i].role, demo_people[i].name, hash, &ids[i]) ||
+		    seeded(a, AUDIT_ACCOUNT, 0, 0,
+			   json_pack("{s:s,s:s,s:s}", "action", "add", "username", demo_people[i].username, "role",
+				     demo_people[i].role)))
 			return STORE_ERR;
 	}
 	if (store_case_add(a->store, ids[0], "Europe/Bucharest", &case_id) ||
-	    store_case_link(a->store, case_id, ids[4], "carer") || store_case_link(a->store, case_id, ids[5], "caseworker") ||
-	    store_case_link(a->store, case_id, ids[6], "supervisor"))
+	    seeded(a, AUDIT_CASE, case_id, 0,
+		   json_pack("{s:s,s:s,s:s}", "action", "add", "child", "mia", "time_zone", "Europe/Bucharest")) ||
+	    seed_link(a, case_id, ids[4], 4, "carer") || seed_link(a, case_id, ids[5], 5, "caseworker") ||
+	    seed_link(a, case_id, ids[6], 6, "supervisor"))
 		return STORE_ERR;
-	if (add_agreement(a, case_id, ids[0], ids[1], "Dad", AG_ACTIVE, "", &ag) ||
-	    add_agreement(a, case_id, ids[0], ids[2], "Uncle Radu", AG_SUSPENDED,
-			  "Paused while the caseworker reviews contact", &ag))
+	if (seed_agreement(a, case_id, ids, 1, "Dad", AG_ACTIVE, "") ||
+	    seed_agreement(a, case_id, ids, 2, "Uncle Radu", AG_SUSPENDED, "Paused while the caseworker reviews contact"))
 		return STORE_ERR;
 	return admin_seed_demo_history(a);
 }
@@ -129,8 +162,9 @@ int admin_cmd_bench_seed(struct admin *a, int argc, char **argv)
 	int rc = store_begin(a->store);
 	for (int i = 0; rc == STORE_OK && i < n / 2; i++)
 		rc = seed_pair(a, i, hash, expires, out);
-	if (rc == STORE_OK)
-		rc = store_commit(a->store);
+	if (rc == STORE_OK) /* one entry for the whole load-test population, committed with it */
+		rc = audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
+					 json_pack("{s:s,s:i,s:s}", "action", "bench-seed", "accounts", n, "via", "cli"));
 	fclose(out);
 	if (rc != STORE_OK) {
 		store_rollback(a->store);
