@@ -143,5 +143,10 @@ $('#logout').addEventListener('click', async () => {
   location.hash = '#/login';
   showLogin();
 });
+// A menu link to the page already shown reloads it (the inbox may have changed).
+$('#nav').addEventListener('click', (ev) => {
+  const a = ev.target.closest('a');
+  if (a && a.getAttribute('href') === location.hash) { ev.preventDefault(); route(); }
+});
 window.addEventListener('hashchange', route);
 route();

@@ -170,6 +170,9 @@ export async function installConsoleMock(context, w) {
     let body = {};
     try { body = req.postData() ? JSON.parse(req.postData()) : {}; } catch (e) { body = {}; }
     const [status, out] = handle(w, me, req.method(), url.pathname, body);
+    if (req.method() === 'POST' && status < 300) {
+      w.audit.push({ seq: w.audit.length + 1, at: Date.now(), actor: pub(me), kind: url.pathname.split('/').pop(), case_id: 1, detail: body });
+    }
     await route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(out) });
   });
 }

@@ -31,10 +31,10 @@ export function seedDemo(adminBin, baseDir) {
 
 /**
  * Start `samvaer` and wait for "samvaer: listening on http://127.0.0.1:N" and GET /healthz = 200.
- * Returns {url, port, stop(), log()}.
+ * `extraArgs` are appended to the command line (e.g. ['--console-dir', DIR]). Returns {url, port, stop(), log()}.
  */
-export async function startServer({ bin, data, web, port, logFile }) {
-  const args = ['--listen', '127.0.0.1', '--port', String(port), '--data', data, '--web', web, '--log-level', 'info'];
+export async function startServer({ bin, data, web, port, logFile, extraArgs = [] }) {
+  const args = ['--listen', '127.0.0.1', '--port', String(port), '--data', data, '--web', web, '--log-level', 'info', ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const out = fs.createWriteStream(logFile);

@@ -1,0 +1,324 @@
+// Browser test: the admin console (/admin/) and the family app together against a real samvaer — a caseworker
+// creates an agreement with a window open now, the carer approves it, the contact can write; a change to a
+// closed window is approved and the contact is refused with outside_window. SAMVAER_MOCK=1: console only, mocked API.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
+import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
+import { createRunner, expect } from './lib/harness.mjs';
+import { serveStatic } from './lib/mock-server.mjs';
+import { createConsoleWorld, installConsoleMock } from './lib/console-mock.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
+const MOCK = process.env.SAMVAER_MOCK === '1';
+const PASSWORD = 'samvaer-demo';
+const ZONE = 'Europe/Bucharest'; // mia's case in the demo family
+const WATCHDOG_MS = 85000;
+
+if (!MOCK) runInLoopbackNamespace(fileURLToPath(import.meta.url));
+
+const tmp = makeTempDir('samvaer-console-');
+const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
+const runner = createRunner({ shotDir, label: 'console' });
+const state = { server: null, browser: null, statik: null };
+
+async function cleanup() {
+  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
+  state.browser = null;
+  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
+  if (state.server) await state.server.stop();
+  state.server = null;
+  if (state.statik) await state.statik.close();
+  state.statik = null;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => { await cleanup(); process.exit(1); });
+}
+const watchdog = setTimeout(async () => {
+  runner.fail('watchdog', new Error(`the whole test took longer than ${WATCHDOG_MS} ms`));
+  await runner.screenshotAll('watchdog');
+  await cleanup();
+  process.exit(runner.summary());
+}, WATCHDOG_MS);
+
+// ---- wall-clock windows in the child's zone ----
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** {day: 'mon'..'sun', hhmm: 'HH:MM'} of the instant `ms` in `zone`. */
+export function zoned(ms, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  return { day: parts.weekday.slice(0, 3).toLowerCase(), hhmm: `${parts.hour}:${parts.minute}` };
+}
+
+/** A weekly window from now+fromMin to now+toMin; it belongs to the day it starts on (it may cross midnight). */
+export function windowAround(now, fromMin, toMin, zone = ZONE) {
+  const start = zoned(now + fromMin * 60000, zone);
+  const end = zoned(now + toMin * 60000, zone);
+  if (!DAYS.includes(start.day)) throw new Error(`weekday ${start.day}`);
+  return { day: start.day, start: start.hhmm, end: end.hhmm };
+}
+
+// ---- helpers over data-testid attributes ----
+
+async function newPage(name, url, world) {
+  const context = await state.browser.newContext({ viewport: { width: 1100, height: 900 } });
+  context.setDefaultTimeout(6000);
+  if (world) await installConsoleMock(context, world);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
+  runner.addPage(name, page);
+  await page.goto(url);
+  return page;
+}
+
+async function login(page, username) {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+}
+
+async function shot(page, name) {
+  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+}
+
+/** Fill weekly window row i of the editor. */
+async function fillWindow(page, i, w) {
+  await page.locator(`select[data-field="windows.weekly[${i}].day"]`).selectOption(w.day);
+  await page.locator(`input[data-field="windows.weekly[${i}].start"]`).fill(w.start);
+  await page.locator(`input[data-field="windows.weekly[${i}].end"]`).fill(w.end);
+}
+
+/** Approve the waiting proposal for `who` in the carer's inbox. */
+async function approveInInbox(page, who) {
+  await page.getByTestId('nav-approvals').click();
+  await page.getByTestId('approvals-page').waitFor();
+  const item = page.locator('[data-testid^="approval-"]', { hasText: who });
+  await item.first().waitFor();
+  expect((await item.count()) === 1, `${await item.count()} proposals for ${who} in the inbox`);
+  await item.getByTestId('approval-note').fill('Agreed at the family meeting.');
+  await item.getByTestId('approve').click();
+  await item.getByTestId('decision-done').waitFor();
+}
+
+const familyContact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
+
+/** Send a text over the page's own session on an extra socket; resolves with the answer frame. */
+function rawSend(page, aid, text) {
+  return page.evaluate(async ({ agreementId, body }) => {
+    const ws = new WebSocket(`ws://${location.host}/ws`, 'samvaer.v1');
+    const answers = new Map();
+    ws.onmessage = (ev) => { const m = JSON.parse(ev.data); if (answers.has(m.id)) answers.get(m.id)(m); };
+    const call = (id, frame) => new Promise((resolve) => { answers.set(id, resolve); ws.send(JSON.stringify({ id, ...frame })); });
+    await new Promise((resolve) => { ws.onopen = resolve; });
+    await call(1, { type: 'auth.resume', token: sessionStorage.getItem('samvaer.token') });
+    const answer = await call(2, { type: 'msg.send', agreement_id: agreementId, text: body, client_key: `console-test-${Date.now()}` });
+    ws.close();
+    return answer;
+  }, { agreementId: aid, body: text });
+}
+
+// ---- the scenario ----
+
+async function scenario(base, world) {
+  const stamp = String(Date.now() % 100000);
+  let stopped = false;
+  const step = async (name, fn) => {
+    if (stopped) return;
+    if (!(await runner.check(name, fn))) { stopped = true; console.log('  (stopping the scenario after the first failure)'); }
+  };
+  const consoleUrl = `${base}/admin/`;
+  const ana = await newPage('ana', MOCK ? `${base}/` : consoleUrl, world);
+  let caseId = 0;
+  let aid = 0;
+
+  await step('ana logs into the console and sees mia in her caseload', async () => {
+    await login(ana, 'ana');
+    await ana.getByTestId('caseload').waitFor();
+    const card = ana.locator('[data-testid^="case-"]', { hasText: 'Mia' });
+    await card.first().waitFor();
+    caseId = Number((await card.first().getAttribute('data-testid')).replace('case-', ''));
+    expect(caseId > 0, 'no case id');
+    expect(await card.first().locator('[data-testid^="agreement-"][data-status]').count() >= 2, 'mia\'s agreements not listed');
+    expect(await ana.getByTestId('report-link').first().getAttribute('href') === `report.html?child=${await childOf(ana, caseId)}`, 'report link');
+    await shot(ana, 'c01-caseload');
+  });
+
+  await step('an invalid time shows the server\'s message next to that field', async () => {
+    await ana.locator(`[data-testid="case-${caseId}"] [data-testid="new-agreement"]`).click();
+    await ana.getByTestId('new-agreement-page').waitFor();
+    await ana.getByTestId('contact-username').fill('ioana');
+    await ana.getByTestId('relationship').fill('Family friend');
+    await ana.getByTestId('weekly-add').click();
+    await fillWindow(ana, 0, { day: 'mon', start: '25:00', end: '18:00' });
+    await ana.getByTestId('editor-submit').click();
+    const input = ana.locator('input[data-field="windows.weekly[0].start"]');
+    const err = ana.locator('input[data-field="windows.weekly[0].start"] + [data-testid="field-error"]');
+    await err.waitFor();
+    expect((await err.textContent()).trim().length > 0, 'empty field message');
+    expect((await err.getAttribute('data-for')).endsWith('windows.weekly[0].start'), `error for ${await err.getAttribute('data-for')}`);
+    expect((await input.getAttribute('aria-invalid')) === 'true', 'input not marked invalid');
+    expect((await input.getAttribute('aria-describedby')) === (await err.getAttribute('id')), 'message not tied to the input');
+    expect((await ana.getByTestId('form-status').getAttribute('data-code')) === 'invalid_terms', 'code is not invalid_terms');
+    expect((await ana.getByTestId('field-error').count()) === 1, 'more than one field message');
+    await shot(ana, 'c02-invalid-time');
+  });
+
+  const open = windowAround(Date.now(), -60, 120);
+  await step(`ana creates an agreement with ioana, window open now (${open.day} ${open.start}-${open.end} ${ZONE})`, async () => {
+    await fillWindow(ana, 0, open);
+    await ana.getByTestId('editor-submit').click();
+    await ana.locator('[data-testid="agreement-page"], [data-testid="case-page"]').first().waitFor();
+    if (await ana.getByTestId('agreement-page').count()) {
+      aid = Number(await ana.getByTestId('agreement-page').getAttribute('data-agreement-id'));
+    } else {
+      aid = Number((await ana.locator('[data-testid^="agreement-"][data-contact="ioana"]').getAttribute('data-testid')).replace('agreement-', ''));
+    }
+    expect(aid > 0, 'no agreement id');
+    await ana.goto(`${MOCK ? base + '/' : consoleUrl}#/agreement/${aid}`);
+    await ana.getByTestId('agreement-page').waitFor();
+    expect((await ana.getByTestId('agreement-status').getAttribute('data-status')) === 'pending', 'not pending');
+    await ana.locator('[data-testid^="proposal-"][data-status="pending"]').waitFor();
+    await shot(ana, 'c03-created-pending');
+  });
+
+  const elena = await newPage('elena', MOCK ? `${base}/` : consoleUrl, world);
+  await step('elena (carer) approves it in her inbox and it becomes active', async () => {
+    await login(elena, 'elena');
+    await elena.getByTestId('caseload').waitFor();
+    await elena.locator('[data-testid="count-approvals"][data-n="1"]').waitFor();
+    await shot(elena, 'c04-inbox');
+    await approveInInbox(elena, 'Ioana');
+    await ana.reload();
+    await ana.locator('[data-testid="agreement-status"][data-status="active"]').waitFor();
+  });
+
+  let ioana = null;
+  let mia = null;
+  if (!MOCK) {
+    await step('in the family app ioana sees mia, can write, and mia receives it', async () => {
+      ioana = await newPage('ioana', `${base}/`);
+      mia = await newPage('mia', `${base}/`);
+      await login(ioana, 'ioana');
+      await login(mia, 'mia');
+      await familyContact(ioana, 'mia').waitFor();
+      expect((await familyContact(ioana, 'mia').getAttribute('data-can-write')) === 'yes', 'ioana cannot write');
+      await familyContact(ioana, 'mia').click();
+      const hello = `Hello Mia from Ioana ${stamp}`;
+      await ioana.getByTestId('chat-input').fill(hello);
+      await ioana.getByTestId('chat-send').click();
+      await ioana.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
+      await familyContact(mia, 'ioana').click();
+      await mia.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
+    });
+  }
+
+  const closed = windowAround(Date.now(), 180, 240);
+  await step(`ana proposes a closed window (${closed.day} ${closed.start}-${closed.end}); the old terms stay meanwhile`, async () => {
+    await ana.getByTestId('propose-change').click();
+    await ana.getByTestId('propose-page').waitFor();
+    expect((await ana.locator('tr[data-testid="weekly-row"]').count()) === 1, 'the current window is not prefilled');
+    expect((await ana.locator('input[data-field="windows.weekly[0].start"]').inputValue()) === open.start, 'prefilled start differs');
+    await fillWindow(ana, 0, closed);
+    await ana.getByTestId('editor-submit').click();
+    await ana.getByTestId('agreement-page').waitFor();
+    await ana.locator('[data-testid^="proposal-"][data-status="pending"]').waitFor();
+    expect((await ana.getByTestId('agreement-status').getAttribute('data-status')) === 'active', 'agreement left active state');
+    expect((await ana.getByTestId('sum-weekly').first().textContent()).includes(open.start), 'terms in force changed before approval');
+    if (ioana) {
+      await ioana.waitForTimeout(300);
+      expect(!(await ioana.getByTestId('chat-send').isDisabled()), 'ioana blocked before the change was approved');
+    }
+    await shot(ana, 'c05-change-pending');
+  });
+
+  await step('elena approves the change; ioana cannot write now and sees the next opening', async () => {
+    await approveInInbox(elena, 'Ioana');
+    await ana.reload();
+    await ana.getByTestId('agreement-page').waitFor();
+    expect((await ana.getByTestId('sum-weekly').first().textContent()).includes(closed.start), 'new terms not in force');
+    if (!ioana) return;
+    const reason = ioana.getByTestId('chat-reason');
+    await reason.waitFor({ state: 'visible', timeout: 4000 });
+    expect((await reason.getAttribute('data-reason')) === 'outside_window', `reason ${await reason.getAttribute('data-reason')}`);
+    expect(/again/i.test(await reason.textContent()), `no next opening in "${await reason.textContent()}"`);
+    expect(await ioana.getByTestId('chat-send').isDisabled(), 'send still enabled');
+    const answer = await rawSend(ioana, aid, `Outside the window ${stamp}`);
+    expect(!answer.ok && answer.error && answer.error.code === 'outside_window', `send answer ${JSON.stringify(answer)}`);
+    await shot(ioana, 'c06-ioana-closed');
+  });
+
+  await step('elena pauses andrei in an emergency; ana sees the notice and marks it read', async () => {
+    await elena.getByTestId('nav-cases').click();
+    await elena.locator('[data-testid^="agreement-"][data-contact="andrei"] [data-testid="agreement-link"]').first().click();
+    await elena.getByTestId('pause-form').waitFor();
+    await elena.getByTestId('pause-reason').fill('Mia is ill this week');
+    await elena.getByTestId('pause-hours').fill('24');
+    await elena.getByTestId('pause-form-submit').click();
+    await elena.locator('[data-testid="pauses"] li[data-active="yes"]').waitFor();
+    await shot(elena, 'c07-paused');
+    await ana.getByTestId('nav-notices').click();
+    const unread = ana.locator('[data-testid^="notice-"][data-read="no"]');
+    await unread.first().waitFor();
+    const before = await unread.count();
+    await unread.first().getByTestId('notice-mark-read').click();
+    await ana.locator('[data-testid^="notice-"][data-read="yes"]').first().waitFor();
+    expect((await unread.count()) === before - 1, 'notice still unread');
+    await shot(ana, 'c08-notices');
+  });
+
+  await step('the audit view lists the case\'s changes and the chain verifies', async () => {
+    await ana.goto(`${MOCK ? base + '/' : consoleUrl}#/audit/${caseId}`);
+    await ana.getByTestId('audit-page').waitFor();
+    expect((await ana.getByTestId('verify-result').getAttribute('data-ok')) === 'yes', await ana.getByTestId('verify-result').textContent());
+    expect((await ana.locator('[data-testid^="audit-"][data-kind]').count()) >= 3, 'too few audit entries');
+    await shot(ana, 'c09-audit');
+  });
+}
+
+async function childOf(page, caseId) {
+  const href = await page.locator(`[data-testid="case-${caseId}"] [data-testid="report-link"]`).getAttribute('href');
+  return new URLSearchParams(href.split('?')[1]).get('child');
+}
+
+async function main() {
+  let base;
+  let world = null;
+  if (MOCK) {
+    world = createConsoleWorld();
+    state.statik = await serveStatic(CONSOLE_DIR, 0);
+    base = state.statik.url;
+  } else {
+    const bin = process.env.SAMVAER_BIN;
+    const admin = process.env.SAMVAER_ADMIN;
+    const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
+    if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
+    const data = seedDemo(admin, tmp);
+    const port = await freePort();
+    state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR] });
+    base = state.server.url;
+    console.log(`server: ${base} (data ${data}, logs in ${tmp})`);
+  }
+  state.browser = await launchBrowser();
+  await scenario(base, world);
+}
+
+let code = 1;
+try {
+  await main();
+} catch (err) {
+  runner.fail('setup', err);
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+  code = runner.summary();
+  if (code !== 0) console.log(`artifacts: ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(code);
