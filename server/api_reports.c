@@ -1,4 +1,5 @@
 /* api_reports.c: admin API routes for continuity reports (docs/ADMIN-API.md, "Continuity report"). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,11 +8,27 @@
 #include "server/log.h"
 #include "server/report.h"
 
+/* Query parameter `name`. Like api_query, but also splits at ',': libwebsockets 4.1's lws_hdr_copy joins the
+ * URL's arguments with ',' (not '&'), and none of this route's values contains a comma. */
+static const char *param(struct api_call *c, const char *name, char *buf, size_t cap)
+{
+	size_t n = strlen(name);
+	for (const char *p = c->req->query; p && *p;) {
+		size_t len = strcspn(p, "&,");
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			snprintf(buf, cap, "%.*s", (int)(len - n - 1), p + n + 1);
+			return buf;
+		}
+		p = p[len] ? p + len + 1 : NULL;
+	}
+	return NULL;
+}
+
 /* weeks=1..52 (default 4); 0 and a sent 400 reply if malformed. */
 static int query_weeks(struct api_call *c)
 {
 	char buf[16];
-	const char *v = api_query(c, "weeks", buf, sizeof(buf));
+	const char *v = param(c, "weeks", buf, sizeof(buf));
 	if (!v)
 		return REPORT_DEFAULT_WEEKS;
 	char *end;
@@ -27,7 +44,7 @@ static int query_weeks(struct api_call *c)
 static int query_format(struct api_call *c)
 {
 	char buf[16];
-	const char *v = api_query(c, "format", buf, sizeof(buf));
+	const char *v = param(c, "format", buf, sizeof(buf));
 	if (!v || !strcmp(v, "json"))
 		return 0;
 	if (!strcmp(v, "csv"))
@@ -40,7 +57,7 @@ static int query_format(struct api_call *c)
 static int32_t query_to(struct api_call *c)
 {
 	char buf[32];
-	const char *v = api_query(c, "to", buf, sizeof(buf));
+	const char *v = param(c, "to", buf, sizeof(buf));
 	if (!v)
 		return 0;
 	int32_t d = report_parse_date(v);
