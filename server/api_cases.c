@@ -97,6 +97,7 @@ static json_t *agreement_full(struct api_call *c, const struct agreement *a)
 	json_t *o = agreement_summary(c, a);
 	json_object_set_new(o, "case_id", json_integer(a->case_id));
 	json_object_set_new(o, "child", person(c, a->child_id));
+	json_object_set_new(o, "time_zone", json_string(a->zone));
 	json_object_set_new(o, "terms", terms_to_json(&a->terms));
 	json_object_set_new(o, "pauses", pauses);
 	json_object_set_new(o, "proposals", proposals.arr);
@@ -353,7 +354,11 @@ static void inbox_proposal(const struct proposal *p, void *ctx)
 	json_t *o = proposal_json(l->c, p);
 	json_object_set_new(o, "case_id", json_integer(a.case_id));
 	json_object_set_new(o, "agreement", agreement_summary(l->c, &a));
+	json_object_set_new(o, "agreement_status", json_string(agreement_status_name(a.status)));
 	json_object_set_new(o, "child", person(l->c, a.child_id));
+	json_object_set_new(o, "contact", person(l->c, a.contact_id));
+	json_object_set_new(o, "relationship", json_string(a.relationship));
+	json_object_set_new(o, "time_zone", json_string(a.zone));
 	json_object_set_new(o, "current_terms", terms_to_json(&a.terms));
 	json_array_append_new(l->arr, o);
 }
