@@ -97,6 +97,11 @@ int audit_append(struct store *s, int64_t actor, const char *kind, int64_t case_
 		snprintf(s->err, sizeof(s->err), "audit append: bad entry (kind %s)", kind ? kind : "NULL");
 		return STORE_ERR;
 	}
+	if (sqlite3_get_autocommit(s->db)) { /* tail read and insert must be one write transaction */
+		free(text);
+		snprintf(s->err, sizeof(s->err), "audit append outside a write transaction (store_begin first)");
+		return STORE_ERR;
+	}
 	char *canon = NULL;
 	int rc = chain_tail(s, &seq, prev);
 	if (rc == STORE_OK && !(canon = canonical(seq + 1, at, actor, kind, case_id, agreement_id, text)))

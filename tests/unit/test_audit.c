@@ -165,6 +165,8 @@ static void test_append_and_format(void)
 	CHECK(audit_hex_parse("abc", back) == -1 && audit_hex_parse(NULL, back) == -1, "short hex refused");
 	CHECK(audit_append(s, 0, "bad|kind", 0, 0, NULL) == STORE_ERR, "kind with '|' refused");
 	CHECK(audit_append(s, 0, AUDIT_LOGIN, 0, 0, json_array()) == STORE_ERR, "non-object detail refused");
+	CHECK(audit_append(s, 0, AUDIT_LOGIN, 0, 0, NULL) == STORE_ERR && audit_hash_at(s, 7, h) == STORE_NOT_FOUND,
+	      "append outside a transaction refused");
 	store_close(s);
 	rm_dir(dir);
 
