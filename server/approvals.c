@@ -336,7 +336,7 @@ int approvals_set_status(struct store *s, const struct account *who, int64_t agr
 	int to = status_move(verb, a.status);
 	if (to == -2)
 		return say(out, APPROVALS_BAD_REQUEST, NULL, "unknown move '%s'", verb);
-	if (to != AG_ACTIVE && (rc = check_text(reason, APPROVALS_REASON_MAX, "reason", out)) != APPROVALS_OK)
+	if (strcmp(verb, "resume") != 0 && (rc = check_text(reason, APPROVALS_REASON_MAX, "reason", out)) != APPROVALS_OK)
 		return rc;
 	if (to < 0)
 		return say(out, APPROVALS_CONFLICT, NULL, "the agreement is %s; it cannot %s",
