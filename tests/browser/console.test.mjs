@@ -127,7 +127,9 @@ function rawSend(page, aid, text) {
 // ---- the scenario ----
 
 async function scenario(base, world) {
-  const stamp = String(Date.now() % 100000);
+  // letters only, so the contact-detail screening never mistakes it for a phone number
+  const stamp = (Date.now() % 100000).toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[d]);
+  const heldText = `Call me on 0722 123 456 ${stamp}`;
   let stopped = false;
   const step = async (name, fn) => {
     if (stopped) return;
@@ -173,6 +175,7 @@ async function scenario(base, world) {
   const open = windowAround(Date.now(), -60, 120);
   await step(`ana creates an agreement with ioana, window open now (${open.day} ${open.start}-${open.end} ${ZONE})`, async () => {
     await fillWindow(ana, 0, open);
+    await ana.locator('input[data-field="privacy.screen_contact_details"]').check();
     await ana.getByTestId('editor-submit').click();
     await ana.locator('[data-testid="agreement-page"], [data-testid="case-page"]').first().waitFor();
     if (await ana.getByTestId('agreement-page').count()) {
@@ -216,6 +219,33 @@ async function scenario(base, world) {
       await ioana.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
       await familyContact(mia, 'ioana').click();
       await mia.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
+    });
+
+    await step('a text with a phone number is held (screening on), not delivered', async () => {
+      const answer = await rawSend(ioana, aid, heldText);
+      expect(answer.ok && answer.result && answer.result.held === true, `send answer ${JSON.stringify(answer)}`);
+      await mia.waitForTimeout(400);
+      expect((await mia.getByText(heldText).count()) === 0, 'mia received a held message');
+    });
+
+    await step('sofie (supervisor) reviews held messages: releasing one delivers it', async () => {
+      const sofie = await newPage('sofie', consoleUrl);
+      await login(sofie, 'sofie');
+      await sofie.getByTestId('caseload').waitFor();
+      await sofie.getByTestId('nav-held').click();
+      await sofie.getByTestId('held-page').waitFor();
+      if (await sofie.getByTestId('held-unavailable').count()) {
+        console.log('  (GET /api/messages/held is not on this server yet: the release is not tested)');
+        await shot(sofie, 'c05b-held-unavailable');
+        return;
+      }
+      const item = sofie.locator('[data-testid^="held-"][data-state="held"]', { hasText: heldText });
+      await item.waitFor();
+      await shot(sofie, 'c05b-held');
+      await item.getByTestId('held-release').click();
+      await sofie.getByTestId('held-done').waitFor();
+      await mia.locator('[data-testid="bubble"][data-seq]', { hasText: heldText }).waitFor();
+      await sofie.context().close();
     });
   }
 
@@ -278,6 +308,9 @@ async function scenario(base, world) {
     await ana.getByTestId('audit-page').waitFor();
     expect((await ana.getByTestId('verify-result').getAttribute('data-ok')) === 'yes', await ana.getByTestId('verify-result').textContent());
     expect((await ana.locator('[data-testid^="audit-"][data-kind]').count()) >= 3, 'too few audit entries');
+    for (const kind of MOCK ? [] : ['agreement_created', 'proposal', 'approval', 'terms_changed', 'pause', 'refusal']) {
+      expect((await ana.locator(`[data-testid^="audit-"][data-kind="${kind}"]`).count()) > 0, `no ${kind} entry in the audit view`);
+    }
     await shot(ana, 'c09-audit');
   });
 }

@@ -74,7 +74,6 @@ function signedIn(me) {
   document.querySelectorAll('#nav [data-roles]').forEach((a) => {
     a.hidden = !a.dataset.roles.split(',').includes(me.role);
   });
-  refreshCounts();
 }
 
 /** Numbers next to Approvals and Notices (quietly skipped when the server cannot say). */
@@ -123,6 +122,7 @@ async function route() {
   if (!hash || hash === '#/' || hash === '#/login') { location.replace(roleHome()); hash = roleHome(); }
   const hit = ROUTES.map(([re, fn]) => [hash.match(re), fn]).find(([m]) => m);
   markNav(hash);
+  refreshCounts();
   const id = ++state.renderId;
   document.body.dataset.view = hash.slice(2).split('/')[0];
   view.setAttribute('aria-busy', 'true');

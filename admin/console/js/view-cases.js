@@ -23,7 +23,7 @@ function members(c) {
 
 function agreementRow(a) {
   const pending = a.pending_proposals || (a.proposals || []).filter((p) => p.status === 'pending').length;
-  const paused = (a.pauses || []).some((p) => !p.ended_at) || a.paused;
+  const paused = (a.pauses || []).some((p) => !p.ended_at && (!p.expires_at || p.expires_at > Date.now())) || a.paused_until > Date.now() || a.paused_by_child;
   return el('tr', { 'data-testid': `agreement-${a.id}`, 'data-contact': (a.contact && a.contact.username) || '', 'data-status': a.status },
     el('td', {}, el('a', { href: `#/agreement/${a.id}`, 'data-testid': 'agreement-link' }, contactName(a))),
     el('td', {}, chip(a.status), paused ? el('span', { class: 'chip chip-paused' }, 'paused') : null),
