@@ -41,7 +41,11 @@ TMP=$(mktemp -d /tmp/samvaer-bench.XXXXXX)
 SERVER_PID=""
 cleanup() {
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-	[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $TMP" >&2 || rm -rf "$TMP"
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "bench: kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -52,8 +56,8 @@ free_port() {
 
 # wait_ready LOG PID: waits up to 30 s for a "listening on" line from a server that stays alive.
 wait_ready() {
-	local i
-	for i in $(seq 300); do
+	local _
+	for _ in $(seq 300); do
 		grep -q "listening on" "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
@@ -63,10 +67,10 @@ wait_ready() {
 
 # stop_server: SIGTERM, then SIGKILL after 10 s.
 stop_server() {
-	local i
+	local _
 	[ -n "$SERVER_PID" ] || return 0
 	kill -TERM "$SERVER_PID" 2>/dev/null
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
