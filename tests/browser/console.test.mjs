@@ -96,12 +96,13 @@ async function fillWindow(page, i, w) {
 }
 
 /** Approve the waiting proposal for `who` in the carer's inbox. */
-async function approveInInbox(page, who) {
+async function approveInInbox(page, who, check) {
   await page.getByTestId('nav-approvals').click();
   await page.getByTestId('approvals-page').waitFor();
   const item = page.locator('[data-testid^="approval-"]', { hasText: who });
   await item.first().waitFor();
   expect((await item.count()) === 1, `${await item.count()} proposals for ${who} in the inbox`);
+  if (check) await check(item);
   await item.getByTestId('approval-note').fill('Agreed at the family meeting.');
   await item.getByTestId('approve').click();
   await item.getByTestId('decision-done').waitFor();
@@ -269,7 +270,11 @@ async function scenario(base, world) {
   });
 
   await step('elena approves the change; ioana cannot write now and sees the next opening', async () => {
-    await approveInInbox(elena, 'Ioana');
+    await approveInInbox(elena, 'Ioana', async (item) => {
+      const diff = await item.getByTestId('diff-weekly').textContent();
+      expect(diff.includes(open.start) && diff.includes(closed.start), `the inbox does not show the window change: ${diff}`);
+      await shot(elena, 'c05c-inbox-change');
+    });
     await ana.reload();
     await ana.getByTestId('agreement-page').waitFor();
     expect((await ana.getByTestId('sum-weekly').first().textContent()).includes(closed.start), 'new terms not in force');

@@ -271,8 +271,8 @@ export function clearFieldErrors(root) {
   root.querySelectorAll('.invalid').forEach((n) => n.classList.remove('invalid'));
 }
 
-/** A short readable summary of terms, for the agreement page, inbox and print. */
-export function termsSummary(terms, zone) {
+/** [label, text, testid] rows describing terms in words (summary, diff and print). */
+export function summaryRows(terms, zone) {
   const t = withDefaults(terms);
   const on = CHANNELS.filter(([k]) => t.channels[k] !== 'off').map(([k, label]) => `${label}${t.channels[k] === 'moderated' ? ' (moderated)' : ''}`);
   const weekly = t.windows.weekly.map((w) => `${dayName(w.day)} ${w.start}–${w.end}`);
@@ -285,15 +285,35 @@ export function termsSummary(terms, zone) {
     lim.min_gap_minutes ? `${lim.min_gap_minutes} min between calls` : null,
   ].filter(Boolean);
   const s = t.supervision;
-  const row = (k, v, testid) => [el('dt', {}, k), el('dd', { 'data-testid': testid }, v)];
+  return [
+    ['Channels', on.length ? on.join(', ') : 'none', 'sum-channels'],
+    [`Weekly (${zone || 'UTC'})`, weekly.length ? weekly.join('; ') : (dated.length ? 'none' : 'any time'), 'sum-weekly'],
+    ['Special days', dated.length ? dated.join('; ') : 'none', 'sum-dated'],
+    ['No contact on', t.windows.blackouts.length ? t.windows.blackouts.join(', ') : 'none', 'sum-blackouts'],
+    ['Call limits', limits.length ? limits.join(', ') : 'none', 'sum-limits'],
+    ['Supervision', `calls ${s.calls}; messages ${s.messages === 'none' ? 'not reviewed' : `reviewed ${s.messages}`}; recording ${s.recording_allowed ? 'allowed' : 'not allowed'}; listening in ${s.listen_in_needs_consent ? 'needs consent' : 'without consent'}`, 'sum-supervision'],
+    ['Privacy', [t.privacy.screen_contact_details ? 'contact details screened' : 'no screening', t.privacy.hide_carer ? 'carer hidden' : 'carer shown'].join('; '), 'sum-privacy'],
+    ['Valid', `from ${t.validity.from || 'now'} until ${t.validity.until || 'further notice'}; review ${t.validity.review || 'not set'}`, 'sum-validity'],
+    ['Goal', `${t.goal.calls_per_week || 0} calls and ${t.goal.messages_per_week || 0} messages a week`, 'sum-goal'],
+  ];
+}
+
+/** A short readable summary of terms, for the agreement page, inbox and print. */
+export function termsSummary(terms, zone) {
+  const rows = summaryRows(terms, zone).filter(([label, text], i) => i < 2 || i > 3 || text !== 'none');
   return el('dl', { class: 'terms-summary', 'data-testid': 'terms-summary' },
-    row('Channels', on.length ? on.join(', ') : 'none', 'sum-channels'),
-    row(`Weekly (${zone || 'UTC'})`, weekly.length ? weekly.join('; ') : (dated.length ? 'none' : 'any time'), 'sum-weekly'),
-    dated.length ? row('Special days', dated.join('; '), 'sum-dated') : null,
-    t.windows.blackouts.length ? row('No contact on', t.windows.blackouts.join(', '), 'sum-blackouts') : null,
-    row('Call limits', limits.length ? limits.join(', ') : 'none', 'sum-limits'),
-    row('Supervision', `calls ${s.calls}; messages ${s.messages === 'none' ? 'not reviewed' : `reviewed ${s.messages}`}; recording ${s.recording_allowed ? 'allowed' : 'not allowed'}; listening in ${s.listen_in_needs_consent ? 'needs consent' : 'without consent'}`, 'sum-supervision'),
-    row('Privacy', [t.privacy.screen_contact_details ? 'contact details screened' : 'no screening', t.privacy.hide_carer ? 'carer hidden' : 'carer shown'].join('; '), 'sum-privacy'),
-    row('Valid', `from ${t.validity.from || 'now'} until ${t.validity.until || 'further notice'}; review ${t.validity.review || 'not set'}`, 'sum-validity'),
-    row('Goal', `${t.goal.calls_per_week || 0} calls and ${t.goal.messages_per_week || 0} messages a week`, 'sum-goal'));
+    rows.map(([k, v, testid]) => [el('dt', {}, k), el('dd', { 'data-testid': testid }, v)]));
+}
+
+/** What a proposal changes against the terms in force: one row per differing part, old → new. */
+export function termsDiff(current, proposed, zone) {
+  const before = summaryRows(current, zone);
+  const after = summaryRows(proposed, zone);
+  const rows = after.filter((r, i) => r[1] !== before[i][1]).map((r) => {
+    const old = before.find((b) => b[2] === r[2])[1];
+    return el('li', { 'data-testid': `diff-${r[2].slice(4)}` }, el('strong', {}, `${r[0]}: `),
+      el('del', {}, old), ' → ', el('ins', {}, r[1]));
+  });
+  return el('ul', { class: 'terms-diff', 'data-testid': 'terms-diff' },
+    rows.length ? rows : el('li', {}, 'No difference from the terms in force.'));
 }

@@ -2,7 +2,7 @@
 
 import * as api from './api.js';
 import { el, chip, fmtDateTime, who, note, busy, newId, field } from './dom.js';
-import { termsSummary } from './terms-form.js';
+import { termsSummary, termsDiff } from './terms-form.js';
 import { decisionForm, approvalsList } from './view-inbox.js';
 
 const activePause = (p) => !p.ended_at && (!p.expires_at || p.expires_at > Date.now());
@@ -24,7 +24,7 @@ function proposalsBlock(ctx, a, zone) {
   return [
     pending.length ? pending.map((p) => el('article', { class: 'card inbox-item', 'data-testid': `proposal-${p.id}`, 'data-status': 'pending' },
       el('h3', {}, `Waiting for approval (proposed by ${who(p.proposed_by)}${p.proposed_role ? `, ${p.proposed_role}` : ''}, ${fmtDateTime(p.created_at)})`),
-      termsSummary(p.terms, zone),
+      a.status === 'pending' ? termsSummary(p.terms, zone) : [el('h4', {}, 'What changes'), termsDiff(a.terms, p.terms, zone)],
       approvalsList(p),
       canDecide(ctx, p) ? decisionForm(p, () => ctx.refresh()) : null))
       : el('p', { class: 'muted', 'data-testid': 'no-pending' }, 'No changes are waiting for approval.'),
@@ -120,7 +120,7 @@ export async function agreementView(ctx, id) {
       childId ? el('a', { class: 'button quiet', href: `report.html?child=${encodeURIComponent(childId)}`, 'data-testid': 'report-link' }, 'Continuity report') : null,
       el('button', { type: 'button', class: 'button quiet', onclick: () => window.print() }, 'Print')),
     el('h2', {}, 'Terms in force'),
-    a.status === 'pending' && !(a.terms && Object.keys(a.terms).length) ? el('p', { class: 'muted' }, 'None yet: the agreement waits for approval.') : termsSummary(a.terms, zone),
+    a.status === 'pending' ? el('p', { class: 'muted', 'data-testid': 'not-in-force' }, 'None yet: the agreement waits for approval.') : termsSummary(a.terms, zone),
     el('h2', {}, 'Changes'), proposalsBlock(ctx, a, zone),
     el('h2', {}, 'Pauses'), pausesBlock(a),
     acts.length ? [el('h2', { class: 'no-print' }, 'Actions'), el('div', { class: 'action-grid no-print' }, acts)] : null);

@@ -2,7 +2,7 @@
 
 import * as api from './api.js';
 import { el, fmtDateTime, who, note, busy, newId } from './dom.js';
-import { termsSummary } from './terms-form.js';
+import { termsSummary, termsDiff } from './terms-form.js';
 
 /** Approve/reject controls for one proposal, with an optional note; onDone runs after a decision. */
 export function decisionForm(proposal, onDone) {
@@ -32,11 +32,15 @@ export function approvalsList(p) {
     a.note ? ` — “${a.note}”` : '')));
 }
 
+function isChange(p) {
+  const status = p.agreement_status || (p.agreement && p.agreement.status);
+  return !(p.kind === 'new' || status === 'pending');
+}
+
 function proposalTitle(p) {
   const child = p.child ? who(p.child) : null;
   const contact = p.contact ? who(p.contact) : `agreement ${p.agreement_id}`;
-  const status = p.agreement_status || (p.agreement && p.agreement.status);
-  const what = p.kind === 'new' || status === 'pending' ? 'New agreement' : 'Change of terms';
+  const what = isChange(p) ? 'Change of terms' : 'New agreement';
   return `${what}: ${child ? `${child} and ` : ''}${contact}${p.relationship ? ` (${p.relationship})` : ''}`;
 }
 
@@ -47,7 +51,9 @@ export async function approvalsView(ctx) {
   el('h2', {}, proposalTitle(p)),
   el('p', { class: 'muted' }, `Proposed by ${who(p.proposed_by)}${p.proposed_role ? ` (${p.proposed_role})` : ''}, ${fmtDateTime(p.created_at || p.at)} · `,
     el('a', { href: `#/agreement/${p.agreement_id}` }, 'Open the agreement')),
-  p.terms ? termsSummary(p.terms, p.time_zone) : null,
+  isChange(p) && p.current_terms ? [el('h3', {}, 'What changes'), termsDiff(p.current_terms, p.terms, p.time_zone),
+    el('details', {}, el('summary', {}, 'All proposed terms'), termsSummary(p.terms, p.time_zone))]
+    : (p.terms ? termsSummary(p.terms, p.time_zone) : null),
   approvalsList(p),
   decisionForm(p, async () => { ctx.refreshCounts(); })));
   return el('section', { class: 'page', 'data-testid': 'approvals-page' },
