@@ -251,6 +251,14 @@ int approvals_propose(struct store *s, const char *required, const struct accoun
 	return rc;
 }
 
+static int audit_decision(struct store *s, const struct account *who, const struct proposal *p, int yes,
+			  const char *note)
+{
+	return audit_append(s, who->id, AUDIT_APPROVAL, p->case_id, p->agreement_id,
+			    json_pack("{s:I,s:s,s:s,s:s}", "proposal_id", (json_int_t)p->id, "role", who->role, "decision",
+				      yes ? "approve" : "reject", "note", note ? note : ""));
+}
+
 /* Approve: the role's approval, then apply once nothing is missing. */
 static int approve(struct store *s, const char *required, const struct account *who, const struct proposal *p,
 		   const char *note, struct approvals_outcome *out)
@@ -268,9 +276,8 @@ static int approve(struct store *s, const char *required, const struct account *
 	int rc = store_admin_approval_add(s, p->id, who->id, who->role, "approve", note);
 	if (rc == STORE_DUPLICATE)
 		return say(out, APPROVALS_CONFLICT, NULL, "you have already decided on this proposal");
-	if (rc != STORE_OK)
-		return store_failed(s, out);
-	if (approvals_missing(s, required, p->id, missing, sizeof(missing)) != STORE_OK)
+	if (rc != STORE_OK || audit_decision(s, who, p, 1, note) != STORE_OK ||
+	    approvals_missing(s, required, p->id, missing, sizeof(missing)) != STORE_OK)
 		return store_failed(s, out);
 	return missing[0] ? APPROVALS_OK : apply(s, p, who->id, out);
 }
@@ -298,14 +305,10 @@ int approvals_decide(struct store *s, const char *required, const struct account
 		int w = store_admin_approval_add(s, p.id, who->id, who->role, "reject", note);
 		if (w == STORE_DUPLICATE)
 			rc = say(out, APPROVALS_CONFLICT, NULL, "you have already decided on this proposal");
-		else if (w != STORE_OK || store_admin_proposal_close(s, p.id, "rejected") != STORE_OK)
+		else if (w != STORE_OK || store_admin_proposal_close(s, p.id, "rejected") != STORE_OK ||
+			 audit_decision(s, who, &p, 0, note) != STORE_OK)
 			rc = store_failed(s, out);
 	}
-	if (rc == APPROVALS_OK &&
-	    audit_append(s, who->id, AUDIT_APPROVAL, p.case_id, p.agreement_id,
-			 json_pack("{s:I,s:s,s:s,s:s}", "proposal_id", (json_int_t)p.id, "role", who->role, "decision",
-				   yes ? "approve" : "reject", "note", note ? note : "")) != STORE_OK)
-		rc = store_failed(s, out);
 	store_admin_proposal_clear(&p);
 	return rc;
 }

@@ -93,6 +93,15 @@ async def approval_flow(server):
     check_eq(ag["terms"]["channels"]["text"], "off", "terms in force after approval")
     check_eq({x["id"]: x["status"] for x in ag["proposals"]}, {P: "approved", r2["proposal_id"]: "approved"},
              "proposal statuses")
+    # every step is in the case's audit trail in order (the refused sends are there too, as refusals)
+    got, obj = await api(server, "GET", "/api/audit?case=%d" % f["case_id"], f["cw_tok"])
+    check_eq(got, 200, "GET /api/audit?case= for the caseworker")
+    entries = obj.get("entries", []) if isinstance(obj, dict) else obj
+    kinds = [e.get("kind") for e in sorted(entries, key=lambda e: e.get("seq", 0))
+             if e.get("agreement_id") == aid and e.get("kind") != "refusal"]
+    want = ["agreement_created", "proposal", "approval", "terms_changed", "agreement_status",
+            "proposal", "approval", "terms_changed"]
+    check_eq(kinds, want, "audit kinds of the agreement")
 
 
 async def reject_and_supersede(server):
