@@ -50,7 +50,11 @@ function agreementOut(w, a) {
 }
 function proposalOut(w, p) {
   const a = w.agreements.find((x) => x.id === p.agreement_id);
-  return { ...p, proposed_by: pub(PEOPLE[p.proposed_by]), contact: pub(PEOPLE[a.contact]), child: pub(PEOPLE.mia), relationship: a.relationship, time_zone: 'Europe/Bucharest' };
+  return {
+    ...p, proposed_by: pub(PEOPLE[p.proposed_by]), contact: pub(PEOPLE[a.contact]), child: pub(PEOPLE.mia), relationship: a.relationship,
+    time_zone: 'Europe/Bucharest', agreement_status: a.status, current_terms: a.terms,
+    needs: REQUIRED.filter((r) => !p.approvals.some((x) => x.role === r)),
+  };
 }
 function caseOut(w, full) {
   const ags = w.agreements.map((a) => (full ? agreementOut(w, a) : { id: a.id, contact: pub(PEOPLE[a.contact]), relationship: a.relationship, status: a.status }));
