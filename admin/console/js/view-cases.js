@@ -26,14 +26,15 @@ function agreementRow(a) {
   const paused = (a.pauses || []).some((p) => !p.ended_at && (!p.expires_at || p.expires_at > Date.now())) || a.paused_until > Date.now() || a.paused_by_child;
   return el('tr', { 'data-testid': `agreement-${a.id}`, 'data-contact': (a.contact && a.contact.username) || '', 'data-status': a.status },
     el('td', {}, el('a', { href: `#/agreement/${a.id}`, 'data-testid': 'agreement-link' }, contactName(a))),
-    el('td', {}, chip(a.status), paused ? el('span', { class: 'chip chip-paused' }, 'paused') : null),
-    el('td', {}, pending ? el('span', { 'data-testid': 'agreement-pending' }, `${pending} change${pending > 1 ? 's' : ''} waiting`) : ''));
+    el('td', {}, chip(a.status), ' ', paused ? el('span', { class: 'chip chip-paused', 'data-testid': 'agreement-paused' }, a.paused_by_child ? 'paused by the child' : 'paused') : null,
+      pending ? el('span', { class: 'muted', 'data-testid': 'agreement-pending' }, ` ${pending} change${pending > 1 ? 's' : ''} waiting`) : null),
+    el('td', { class: 'muted' }, a.status_reason || ''));
 }
 
 function agreementsTable(list) {
   if (!list.length) return el('p', { class: 'muted', 'data-testid': 'no-agreements' }, 'No agreements yet.');
   return el('table', { class: 'list' },
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Contact'), el('th', { scope: 'col' }, 'Status'), el('th', { scope: 'col' }, 'Waiting'))),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Contact'), el('th', { scope: 'col' }, 'Status'), el('th', { scope: 'col' }, 'Reason'))),
     el('tbody', {}, list.map(agreementRow)));
 }
 
