@@ -20,6 +20,10 @@ static void usage(void)
 		"  agreement add CHILD CONTACT --relationship LABEL [--text off|allowed] [--status draft|pending|active]\n"
 		"                [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
 		"  agreement suspend ID [--reason TEXT] | resume ID | end ID | set ID --text off|allowed | list [--child U]\n"
+		"  proposal add AGREEMENT --terms FILE --as USER | proposal approve|reject ID --as USER | proposal list\n"
+		"  pause AGREEMENT --as CARER --reason TEXT [--hours N] | unpause AGREEMENT --as USER\n"
+		"  audit verify [--head SEQ:HASH] | audit list [--case ID] [--limit N]\n"
+		"  report CHILD [--weeks N] [--format json|csv]\n"
 		"  bench-seed N --tokens FILE   (load-test accounts; see tests/bench)\n"
 		"See docs/ADMIN-CLI.md.\n");
 }

@@ -108,9 +108,10 @@ int agreements_reload(struct agreements *c, struct store *s, agreements_changed_
 		struct agreement *now = v, *old = intmap_get(&c->by_id, (uint64_t)now->id);
 		if (old && old->last_seq > now->last_seq)
 			now->last_seq = old->last_seq;
-		if (old)
-			now->next_boundary = old->next_boundary;
-		if (changed && (!old || terms_differ(old, now)))
+		int differs = !old || terms_differ(old, now);
+		if (!differs)
+			now->next_boundary = old->next_boundary; /* else 0: recomputed by the next sweep */
+		if (changed && differs)
 			changed(old, now, ctx);
 	}
 	agreements_free(c);

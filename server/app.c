@@ -7,6 +7,7 @@
 
 #include "server/clock.h"
 #include "server/log.h"
+#include "server/policy.h"
 #include "server/session.h"
 
 #define POLL_INTERVAL_S 0.25
@@ -61,11 +62,29 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 	app_poll_changes(w->data);
 }
 
+/* Windows open and close, pauses and agreements expire without any write: when an agreement's decision may
+ * have changed by itself, push fresh contact entries to its connected parties. */
+static void sweep_boundaries(struct app *app, int64_t now)
+{
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->agreements.by_id, &pos, NULL, &v)) {
+		struct agreement *a = v;
+		if (a->next_boundary > now)
+			continue;
+		if (a->next_boundary != 0) /* 0 = not computed yet: nothing to announce */
+			session_agreement_changed(a, a, app);
+		int64_t next = policy_next_change(a, now);
+		a->next_boundary = next ? next : INT64_MAX;
+	}
+}
+
 static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct app *app = w->data;
 	int64_t now = clock_now_ms();
 	session_sweep(app, now);
+	sweep_boundaries(app, now);
 	ratelimit_sweep(&app->login_by_user, now);
 	ratelimit_sweep(&app->login_by_addr, now);
 }

@@ -105,7 +105,7 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		return 0;
 	}
 	if (!strcmp(key, "session_ttl_s"))
-		return set_int(&c->session_ttl_s, v, 60, 365LL * 24 * 3600, err, errlen, key);
+		return set_int(&c->session_ttl_s, v, 1, 365LL * 24 * 3600, err, errlen, key);
 	if (!strcmp(key, "auth_timeout_s")) {
 		if (set_int(&x, v, 1, 300, err, errlen, key))
 			return -1;

@@ -10,6 +10,7 @@
 #include "server/ws_server.h"
 
 #define DRAIN_LIMIT_S 3.0
+#define GRACE_S 0.5
 
 static struct ws_server *server;
 static int stopping;
@@ -25,12 +26,24 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-/* Let the closes (1001) reach the clients: run the loop until no connection is left or the limit passes. */
+static void on_grace_end(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Let the closes (1001) reach the clients: run the loop until every session is gone, then a short grace
+ * during which lws completes the close handshakes (it waits for each client's close reply and reads what the
+ * client sent meanwhile; closing the socket earlier would reset the connection and lose the 1001). */
 static void drain(struct ev_loop *loop, struct app *app)
 {
 	uint64_t deadline = clock_mono_ns() + (uint64_t)(DRAIN_LIMIT_S * 1e9);
 	while (ws_server_connections(server) > 0 && clock_mono_ns() < deadline)
 		ev_run(loop, EVRUN_ONCE);
+	ev_timer grace;
+	ev_timer_init(&grace, on_grace_end, GRACE_S, 0);
+	ev_timer_start(loop, &grace);
+	ev_run(loop, 0);
+	ev_timer_stop(loop, &grace);
 	app_flush(app);
 }
 

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "proto/text.h"
+#include "server/audit.h"
 #include "server/clock.h"
+#include "server/screen.h"
 #include "server/log.h"
 #include "server/session_internal.h"
 
@@ -34,6 +36,7 @@ static struct agreement *conversation_of(struct session *s, struct proto_request
 	struct agreement *a = agreements_get(&s->app->agreements, *agreement_id);
 	if (!a || !agreement_peer(a, s->account_id)) {
 		struct policy_decision d = session_decide(s->app, NULL, s->account_id, CH_TEXT);
+		session_audit_decision(s, NULL, CH_TEXT, &d);
 		session_reply_denied(s, r->id, &d);
 		return NULL;
 	}
@@ -136,6 +139,83 @@ static void send_duplicate(struct session *s, json_t *id, struct message *m, con
 	app_after_commit(s->app, send_committed, p);
 }
 
+/* A held message waiting for the commit: answered with held = true; nothing is delivered. */
+struct pending_hold {
+	uint64_t conn_id;
+	json_t *id;
+	int64_t agreement_id, hold_id, sent_at;
+	int duplicate;
+	struct policy_decision d;
+};
+
+static void hold_committed(struct app *app, void *arg, int ok)
+{
+	struct pending_hold *p = arg;
+	struct session *s = session_by_conn(app, p->conn_id);
+	if (s && !ok)
+		session_reply_error(s, p->id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+	if (s && ok) {
+		json_t *res = json_object();
+		json_object_set_new(res, "agreement_id", json_integer(p->agreement_id));
+		json_object_set_new(res, "held", json_true());
+		json_object_set_new(res, "hold_id", json_integer(p->hold_id));
+		json_object_set_new(res, "sent_at", json_integer(p->sent_at));
+		json_object_set_new(res, "duplicate", json_boolean(p->duplicate));
+		json_t *dj = session_decision_json(&p->d);
+		json_object_set_new(dj, "message", json_string(policy_reason_message(p->d.reason)));
+		json_object_set_new(res, "decision", dj);
+		session_reply_ok(s, p->id, res);
+	}
+	json_decref(p->id);
+	free(p);
+}
+
+struct held_lookup {
+	const char *text;
+	size_t len;
+	int same;
+	int64_t id, sent_at;
+};
+
+static void on_held_dup(const struct held_message *h, void *arg)
+{
+	struct held_lookup *l = arg;
+	l->same = h->text_len == l->len && memcmp(h->text, l->text, l->len) == 0;
+	l->id = h->id;
+	l->sent_at = h->sent_at;
+}
+
+/* Keep the message for review instead of delivering it. */
+static void send_held(struct session *s, json_t *id, const struct agreement *a, const struct message *m,
+		      const char *key, const struct policy_decision *d)
+{
+	struct app *app = s->app;
+	struct pending_hold *p = calloc(1, sizeof(*p));
+	int64_t hold_id = 0;
+	int rc = p ? store_begin(app->store) : STORE_ERR;
+	if (rc == STORE_OK)
+		rc = store_held_add(app->store, m, key, policy_reason_name(d->reason), &hold_id);
+	if (rc == STORE_DUPLICATE) {
+		struct held_lookup l = {m->text, m->text_len, 0, 0, 0};
+		if (store_held_by_key(app->store, a->id, m->sender_id, key, on_held_dup, &l) != STORE_OK || !l.same) {
+			free(p);
+			session_reply_error(s, id, PROTO_ERR_IDEMPOTENCY_CONFLICT, NULL);
+			return;
+		}
+		*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, l.id, l.sent_at, 1, *d};
+		app_after_commit(app, hold_committed, p);
+		return;
+	}
+	if (rc != STORE_OK) {
+		free(p);
+		session_reply_error(s, id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	session_audit_decision(s, a, CH_TEXT, d);
+	*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, hold_id, m->sent_at, 0, *d};
+	app_after_commit(app, hold_committed, p);
+}
+
 void messaging_handle_send(struct session *s, struct proto_request *r)
 {
 	char err[PROTO_ERRBUF];
@@ -152,7 +232,8 @@ void messaging_handle_send(struct session *s, struct proto_request *r)
 	if (!a)
 		return;
 	struct policy_decision d = session_decide(app, a, s->account_id, CH_TEXT);
-	if (d.verdict != VERDICT_ALLOW) {
+	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_HOLD) {
+		session_audit_decision(s, a, CH_TEXT, &d);
 		session_reply_denied(s, r->id, &d);
 		return;
 	}
@@ -162,6 +243,13 @@ void messaging_handle_send(struct session *s, struct proto_request *r)
 		return;
 	}
 	struct message m = {a->id, a->last_seq + 1, s->account_id, clock_now_ms(), text, tlen};
+	if (d.verdict == VERDICT_ALLOW && a->terms.screen_contact_details &&
+	    screen_contact_details(text, tlen) != SCREEN_NONE)
+		d = policy_decision_for(REASON_CONTACT_DETAILS, CH_TEXT);
+	if (d.verdict == VERDICT_HOLD) {
+		send_held(s, r->id, a, &m, key, &d);
+		return;
+	}
 	int rc = store_begin(app->store);
 	if (rc == STORE_OK)
 		rc = store_message_add(app->store, &m, key);

@@ -54,6 +54,11 @@ static struct policy_decision decide(enum policy_reason r, enum channel ch, int6
 	return d;
 }
 
+struct policy_decision policy_decision_for(enum policy_reason r, enum channel ch)
+{
+	return decide((unsigned)r < POLICY_REASON__COUNT ? r : REASON_NO_AGREEMENT, ch, 0);
+}
+
 static int is_call(enum channel ch)
 {
 	return ch == CH_VOICE_CALL || ch == CH_VIDEO_CALL;
@@ -146,8 +151,10 @@ struct policy_decision policy_decide(const struct agreement *a, int64_t actor, e
 	}
 	if (is_call(ch) && limit_reason(&a->terms, usage, now, &r, &next))
 		return decide(r, ch, next);
+	if (a->valid_until && (closes == 0 || closes > a->valid_until))
+		closes = a->valid_until; /* nothing stays open past the end of the agreement */
 	struct policy_decision d;
-	if (is_call(ch) && a->terms.calls == SUPERVISION_SUPERVISED)
+	if (is_call(ch) && (a->terms.calls == SUPERVISION_SUPERVISED || a->channels[ch] == MODE_MODERATED))
 		d = decide(REASON_NEEDS_SUPERVISOR, ch, 0);
 	else if (a->channels[ch] == MODE_MODERATED)
 		d = decide(REASON_HELD_FOR_REVIEW, ch, 0);

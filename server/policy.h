@@ -29,7 +29,8 @@ enum policy_verdict { VERDICT_ALLOW, VERDICT_DENY, VERDICT_HOLD, VERDICT_NEEDS_S
 	X(LIMIT_MIN_GAP, "limit_min_gap", VERDICT_DENY, "limits.min_gap_minutes", "Please wait a little before the next call.") \
 	X(NEEDS_SUPERVISOR, "needs_supervisor", VERDICT_NEEDS_SUPERVISOR, "supervision.calls", "The call starts when the supervisor joins.") \
 	X(HELD_FOR_REVIEW, "held_for_review", VERDICT_HOLD, "channels.", "Messages are checked before they are delivered.") \
-	X(REVIEW_BEFORE, "review_before", VERDICT_HOLD, "supervision.messages", "Messages are checked before they are delivered.")
+	X(REVIEW_BEFORE, "review_before", VERDICT_HOLD, "supervision.messages", "Messages are checked before they are delivered.") \
+	X(CONTACT_DETAILS, "contact_details", VERDICT_HOLD, "privacy.screen_contact_details", "Messages with phone numbers, e-mail or home addresses are checked before they are delivered.")
 
 enum policy_reason {
 #define POLICY_REASON_ENUM(name, code, verdict, rule, msg) REASON_##name,
@@ -65,6 +66,9 @@ struct policy_decision policy_decide(const struct agreement *a, int64_t actor, e
  * date), after now_ms; 0 if never. Used to push fresh contact states to connected clients. */
 int64_t policy_next_change(const struct agreement *a, int64_t now_ms);
 
+/* The decision a given reason stands for (used where a rule outside policy_decide, like content
+ * screening, decides). */
+struct policy_decision policy_decision_for(enum policy_reason r, enum channel ch);
 const char *policy_reason_name(enum policy_reason r);
 const char *policy_reason_message(enum policy_reason r);
 const char *policy_verdict_name(enum policy_verdict v);

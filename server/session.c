@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/audit.h"
 #include "server/clock.h"
 #include "server/log.h"
 #include "server/session_internal.h"
@@ -23,6 +24,8 @@ static const struct {
 	{"auth.resume", 0, auth_handle_resume},
 	{"auth.logout", 1, auth_handle_logout},
 	{"contacts.list", 1, contacts_handle_list},
+	{"contact.pause", 1, contacts_handle_pause},
+	{"contact.resume", 1, contacts_handle_resume},
 	{"msg.send", 1, messaging_handle_send},
 	{"msg.history", 1, messaging_handle_history},
 	{"msg.receipt", 1, messaging_handle_receipt},
@@ -158,6 +161,22 @@ struct policy_decision session_decide(struct app *app, const struct agreement *a
 	if ((unsigned)d.reason < 32)
 		app->metrics.decisions[d.reason]++;
 	return d;
+}
+
+void session_audit_decision(struct session *s, const struct agreement *a, enum channel ch,
+			    const struct policy_decision *d)
+{
+	struct app *app = s->app;
+	json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "channel", channel_name(ch), "verdict",
+				   policy_verdict_name(d->verdict), "reason", policy_reason_name(d->reason), "rule", d->rule);
+	const char *kind = d->verdict == VERDICT_HOLD ? AUDIT_HOLD : AUDIT_REFUSAL;
+	if (store_begin(app->store) != STORE_OK) {
+		json_decref(detail);
+		log_error("audit: %s", store_errmsg(app->store));
+		return;
+	}
+	if (audit_append(app->store, s->account_id, kind, a ? a->case_id : 0, a ? a->id : 0, detail) != STORE_OK)
+		log_error("audit: %s", store_errmsg(app->store));
 }
 
 void session_push(struct session *s, const char *event, json_t *data)

@@ -8,6 +8,8 @@
 #include "server/agreement.h"
 #include "server/conn.h"
 
+#include <jansson.h>
+
 struct app;
 struct session;
 struct hasher_job;
@@ -26,6 +28,9 @@ void session_close_all(struct app *app, int code, const char *reason);
 /* Hooks for the app: an agreement's terms changed; accounts may have been disabled. */
 void session_agreement_changed(const struct agreement *old, const struct agreement *now, void *app);
 void session_check_accounts(struct app *app);
+/* Encode an event once and deliver it to every session of `account` (the router's deliver(account, event)). */
+struct route;
+void session_deliver(struct app *app, int64_t account, const char *event, json_t *data, const struct route *skip);
 /* The hasher finished verifying a password. */
 void session_login_verified(struct hasher_job *job, void *app);
 

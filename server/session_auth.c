@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/audit.h"
 #include "server/auth.h"
 #include "server/clock.h"
 #include "server/log.h"
@@ -90,6 +91,17 @@ void auth_handle_login(struct session *s, struct proto_request *r)
 	hasher_submit(s->app->hasher, job);
 }
 
+/* A failed login of a known account is audited (unknown usernames are only counted: they name nobody). */
+static void audit_login_failed(struct app *app, int64_t account, const char *username, const char *peer,
+			       const char *why)
+{
+	if (store_begin(app->store) != STORE_OK ||
+	    audit_append(app->store, account, AUDIT_LOGIN, 0, 0,
+			 json_pack("{s:s,s:b,s:s,s:s}", "username", username, "ok", 0, "reason", why, "from", peer)) !=
+		    STORE_OK) /* audit_append is only reached (and takes the detail) once the transaction is open */
+		log_error("audit: %s", store_errmsg(app->store));
+}
+
 struct login_commit {
 	uint64_t conn_id;
 	json_t *id;
@@ -144,7 +156,10 @@ static void login_accept(struct session *s, json_t *id, const struct account *a)
 	lc->id = json_incref(id);
 	lc->account = *a;
 	lc->expires_at = clock_now_ms() + app->cfg.session_ttl_s * 1000;
-	if (store_session_add(app->store, lc->token_hash, a->id, lc->expires_at) != STORE_OK) {
+	if (store_session_add(app->store, lc->token_hash, a->id, lc->expires_at) != STORE_OK ||
+	    audit_append(app->store, a->id, AUDIT_LOGIN, 0, 0,
+			 json_pack("{s:s,s:b,s:s}", "username", a->username, "ok", 1, "from", s->route.conn->peer)) !=
+		    STORE_OK) {
 		log_error("%s", store_errmsg(app->store));
 		login_committed(app, lc, 0);
 		return;
@@ -166,13 +181,16 @@ void session_login_verified(struct hasher_job *job, void *arg)
 			log_warn("account %lld has a malformed password hash", (long long)job->account_id);
 		s->auth_pending = 0;
 		app->metrics.logins_failed++;
-		if (found)
+		if (found) {
 			ratelimit_hit(&app->login_by_user, key_of("user", a.username), clock_now_ms());
+			audit_login_failed(app, a.id, a.username, s->route.conn->peer, "bad_credentials");
+		}
 		session_reply_error(s, id, PROTO_ERR_BAD_CREDENTIALS, NULL);
 		goto out;
 	}
 	if (a.disabled) {
 		s->auth_pending = 0;
+		audit_login_failed(app, a.id, a.username, s->route.conn->peer, "account_disabled");
 		session_reply_error(s, id, PROTO_ERR_ACCOUNT_DISABLED, NULL);
 		goto out;
 	}

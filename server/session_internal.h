@@ -39,6 +39,9 @@ struct session *session_by_conn(struct app *app, uint64_t conn_id);
 /* The decision object clients see, and counting it in /metrics. */
 json_t *session_decision_json(const struct policy_decision *d);
 struct policy_decision session_decide(struct app *app, const struct agreement *a, int64_t actor, enum channel ch);
+/* Append a refusal or hold to the audit trail (joins the turn's transaction). */
+void session_audit_decision(struct session *s, const struct agreement *a, enum channel ch,
+			    const struct policy_decision *d);
 /* Mark authenticated, reply, and push undelivered messages. */
 void session_authenticated(struct session *s, int64_t account, const char *role, json_t *id, json_t *result);
 
@@ -47,6 +50,8 @@ void auth_handle_login(struct session *s, struct proto_request *r);
 void auth_handle_resume(struct session *s, struct proto_request *r);
 void auth_handle_logout(struct session *s, struct proto_request *r);
 void contacts_handle_list(struct session *s, struct proto_request *r);
+void contacts_handle_pause(struct session *s, struct proto_request *r);
+void contacts_handle_resume(struct session *s, struct proto_request *r);
 void messaging_handle_send(struct session *s, struct proto_request *r);
 void messaging_handle_history(struct session *s, struct proto_request *r);
 void messaging_handle_receipt(struct session *s, struct proto_request *r);

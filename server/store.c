@@ -139,8 +139,8 @@ struct store *store_open(const char *dir, int sync_full, char *err, size_t errle
 	struct store *s = open_db(dir, err, errlen);
 	if (!s)
 		return NULL;
-	const char *pragmas = sync_full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-					: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+	const char *pragmas = sync_full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=ON;"
+					: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=ON;";
 	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count)) {
 		snprintf(err, errlen, "%s", s->err);
 		store_close(s);

@@ -93,6 +93,14 @@ int store_pause_add(struct store *s, int64_t agreement, int64_t by, const char *
 		    int64_t expires_at, int64_t *pause_id);
 /* End every open pause of the agreement (resume). STORE_NOT_FOUND if none was open. */
 int store_pause_end(struct store *s, int64_t agreement, int64_t by);
+/* End only the open pauses made by `by_role` (a child lifts its own pause, never a carer's). */
+int store_pause_end_role(struct store *s, int64_t agreement, int64_t by, const char *by_role);
+/* A notice for the case's caseworkers (kind: "pause", ...; detail: JSON text). */
+int store_notice_add(struct store *s, int64_t case_id, int64_t agreement_id, const char *kind, const char *detail,
+		     int64_t *notice_id);
+/* Accounts linked to a case in `role`, via cb(account_id). */
+typedef void (*store_id_cb)(int64_t id, void *ctx);
+int store_case_members_in_role(struct store *s, int64_t case_id, const char *role, store_id_cb cb, void *ctx);
 typedef void (*store_agreement_cb)(const struct agreement *a, void *ctx);
 /* Every agreement, with last_seq filled in. */
 int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx);

@@ -44,19 +44,28 @@ static void read_agreement(sqlite3_stmt *st, struct agreement *a)
 		snprintf(a->status_reason, sizeof(a->status_reason), "stored terms are unreadable");
 	}
 	json_decref(j);
-	/* The columns are authoritative for channels and dates; keep the terms in step. */
+	/* Channels: the columns are authoritative (samvaer-admin changes them directly). Validity: the terms'
+	 * dates are, as local midnights in the child's zone; rows that only have the columns keep those. */
 	memcpy(a->terms.channels, a->channels, sizeof(a->channels));
-	a->terms.valid_from = a->valid_from;
-	a->terms.valid_until = a->valid_until;
-	a->terms.review_at = sqlite3_column_int64(st, 16);
+	if (!a->terms.from_ymd)
+		a->terms.valid_from = a->valid_from;
+	if (!a->terms.until_ymd)
+		a->terms.valid_until = a->valid_until;
+	if (!a->terms.review_ymd)
+		a->terms.review_at = sqlite3_column_int64(st, 16);
+	terms_localize_dates(&a->terms, a->zone);
+	a->valid_from = a->terms.valid_from;
+	a->valid_until = a->terms.valid_until;
 }
 
 static char *terms_text(const struct agreement *a)
 {
 	struct terms t = a->terms;
 	memcpy(t.channels, a->channels, sizeof(t.channels));
-	t.valid_from = a->valid_from;
-	t.valid_until = a->valid_until;
+	if (!t.from_ymd)
+		t.valid_from = a->valid_from;
+	if (!t.until_ymd)
+		t.valid_until = a->valid_until;
 	json_t *j = terms_to_json(&t);
 	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
@@ -218,4 +227,55 @@ int store_pause_end(struct store *s, int64_t agreement, int64_t by)
 	sqlite3_bind_int64(st, 3, agreement);
 	int rc = store__step_write(s, st, "end pause");
 	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+int store_pause_end_role(struct store *s, int64_t agreement, int64_t by, const char *by_role)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_PAUSE_END_ROLE,
+				       "UPDATE pauses SET ended_at=?, ended_by=? WHERE agreement_id=? AND ended_at=0"
+				       " AND by_role=?");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, clock_now_ms());
+	sqlite3_bind_int64(st, 2, by);
+	sqlite3_bind_int64(st, 3, agreement);
+	sqlite3_bind_text(st, 4, by_role, -1, SQLITE_TRANSIENT);
+	int rc = store__step_write(s, st, "end pause");
+	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+int store_notice_add(struct store *s, int64_t case_id, int64_t agreement_id, const char *kind, const char *detail,
+		     int64_t *notice_id)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_NOTICE_ADD,
+				       "INSERT INTO notices(case_id, agreement_id, kind, detail, at) VALUES (?,?,?,?,?)");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, case_id);
+	if (agreement_id)
+		sqlite3_bind_int64(st, 2, agreement_id);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, clock_now_ms());
+	int rc = store__step_write(s, st, "add notice");
+	if (rc == STORE_OK && notice_id)
+		*notice_id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int store_case_members_in_role(struct store *s, int64_t case_id, const char *role, store_id_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = store__stmt(s, SQL_CASE_MEMBERS_ROLE,
+				       "SELECT account_id FROM case_members WHERE case_id=? AND role=?");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(st, 0), ctx);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "case members");
 }

@@ -121,6 +121,8 @@ const char *const store__migrations[] = {
 	"CREATE INDEX audit_case ON audit(case_id, seq);"
 	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
+	"CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit WHEN EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq)"
+	" BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
 	/* message review: a held message waits here; only when released does it join the conversation
 	 * (and get its seq), so a conversation's sequence never has gaps */
 	"CREATE TABLE held ("

@@ -1,7 +1,11 @@
 /* terms.c: JSON <-> struct terms, with every field validated and named in the error. */
 #include "server/terms.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unicode/ucal.h>
+#include <unicode/ustring.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,15 +26,22 @@ static int fail(char *err, size_t errlen, const char *what, const char *why)
 	return -1;
 }
 
-/* "HH:MM" → minutes; "24:00" allowed for an end. */
+static int digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* "HH:MM" → minutes (exactly two digits each); "24:00" allowed for an end. */
 static int parse_hhmm(const json_t *v, int allow_24, int *out)
 {
 	const char *s = json_string_value(v);
-	int h, m;
-	char tail;
-	if (!s || sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || strlen(s) != 5 || m < 0 || m > 59 || h < 0)
+	if (!s || strlen(s) != 5 || !digits(s, 2) || s[2] != ':' || !digits(s + 3, 2))
 		return -1;
-	if (h > 23 && !(allow_24 && h == 24 && m == 0))
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (m > 59 || h > 24 || (h == 24 && !(allow_24 && m == 0)))
 		return -1;
 	*out = h * 60 + m;
 	return 0;
@@ -40,10 +51,10 @@ static int parse_hhmm(const json_t *v, int allow_24, int *out)
 static int parse_date(const json_t *v, int32_t *out)
 {
 	const char *s = json_string_value(v);
-	int y, mo, d;
-	char tail;
-	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3)
+	if (!s || strlen(s) != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+	    !digits(s + 8, 2))
 		return -1;
+	int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8);
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
 		return -1;
@@ -62,8 +73,13 @@ static int64_t date_to_ms(int32_t ymd)
 	return (int64_t)timegm(&tm) * 1000;
 }
 
-static json_t *ms_to_date(int64_t ms)
+static json_t *ymd_json(int32_t ymd);
+
+/* A validity date: its YYYYMMDD if known, else the UTC date of its ms, or null. */
+static json_t *date_json(int32_t ymd, int64_t ms)
 {
+	if (ymd)
+		return ymd_json(ymd);
 	if (!ms)
 		return json_null();
 	time_t t = (time_t)(ms / 1000);
@@ -198,13 +214,41 @@ static int opt_bool(const json_t *obj, const char *key, int *out, const char *se
 	return 0;
 }
 
+/* A member not in `allowed` (NULL-terminated) is refused, so a misspelt limit is never silently ignored. */
+static int unknown_key(const json_t *obj, const char *const *allowed, const char *section, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)obj, key, v) {
+		int ok = 0;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = !strcmp(key, *a);
+		if (!ok) {
+			char what[96];
+			snprintf(what, sizeof(what), "%s%s%s", section ? section : "", section ? "." : "", key);
+			return fail(err, errlen, what, "unknown member");
+		}
+	}
+	return 0;
+}
+
 static int parse_sections(struct terms *t, const json_t *j, char *err, size_t errlen)
 {
 	const json_t *lim = json_object_get(j, "limits"), *sup = json_object_get(j, "supervision");
 	const json_t *priv = json_object_get(j, "privacy"), *goal = json_object_get(j, "goal");
-	if ((lim && !json_is_object(lim)) || (sup && !json_is_object(sup)) || (priv && !json_is_object(priv)) ||
-	    (goal && !json_is_object(goal)))
-		return fail(err, errlen, "terms", "limits, supervision, privacy and goal must be objects");
+	static const char *const names[] = {"limits", "supervision", "privacy", "goal"};
+	const json_t *secs[] = {lim, sup, priv, goal};
+	for (int i = 0; i < 4; i++)
+		if (secs[i] && !json_is_object(secs[i]))
+			return fail(err, errlen, names[i], "expected an object");
+	static const char *const lim_keys[] = {"max_call_minutes", "calls_per_day", "calls_per_week", "min_gap_minutes", NULL};
+	static const char *const sup_keys[] = {"calls", "messages", "recording_allowed", "listen_in_needs_consent", NULL};
+	static const char *const priv_keys[] = {"screen_contact_details", "hide_carer", NULL};
+	static const char *const goal_keys[] = {"calls_per_week", "messages_per_week", NULL};
+	const char *const *keys[] = {lim_keys, sup_keys, priv_keys, goal_keys};
+	for (int i = 0; i < 4; i++)
+		if (secs[i] && unknown_key(secs[i], keys[i], names[i], err, errlen))
+			return -1;
 	if (lim && (opt_int(lim, "max_call_minutes", 24 * 60, &t->max_call_minutes, "limits", err, errlen) ||
 		    opt_int(lim, "calls_per_day", 100, &t->calls_per_day, "limits", err, errlen) ||
 		    opt_int(lim, "calls_per_week", 700, &t->calls_per_week, "limits", err, errlen) ||
@@ -235,25 +279,61 @@ static int parse_sections(struct terms *t, const json_t *j, char *err, size_t er
 static int parse_validity(struct terms *t, const json_t *v, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"from", "until", "review"};
-	int64_t *dst[] = {&t->valid_from, &t->valid_until, &t->review_at};
+	int32_t *ymd[] = {&t->from_ymd, &t->until_ymd, &t->review_ymd};
+	int64_t *ms[] = {&t->valid_from, &t->valid_until, &t->review_at};
 	if (!json_is_object(v))
 		return fail(err, errlen, "validity", "expected an object");
 	for (int i = 0; i < 3; i++) {
 		const json_t *d = json_object_get(v, keys[i]);
-		int32_t ymd;
 		char what[32];
 		snprintf(what, sizeof(what), "validity.%s", keys[i]);
-		if (!d || json_is_null(d)) {
-			*dst[i] = 0;
+		*ymd[i] = 0;
+		*ms[i] = 0;
+		if (!d || json_is_null(d))
 			continue;
-		}
-		if (parse_date(d, &ymd))
+		if (parse_date(d, ymd[i]))
 			return fail(err, errlen, what, "expected YYYY-MM-DD or null");
-		*dst[i] = date_to_ms(ymd);
+		*ms[i] = date_to_ms(*ymd[i]);
 	}
-	if (t->valid_from && t->valid_until && t->valid_until <= t->valid_from)
+	if (t->from_ymd && t->until_ymd && t->until_ymd <= t->from_ymd)
 		return fail(err, errlen, "validity.until", "must be after validity.from");
 	return 0;
+}
+
+static int64_t local_midnight(const char *zone, int32_t ymd)
+{
+	UChar uz[64];
+	UErrorCode e = U_ZERO_ERROR;
+	u_uastrncpy(uz, zone, 63);
+	uz[63] = 0;
+	UCalendar *c = ucal_open(uz, -1, "en_US_POSIX", UCAL_GREGORIAN, &e);
+	if (U_FAILURE(e))
+		return date_to_ms(ymd);
+	ucal_clear(c);
+	ucal_setDateTime(c, ymd / 10000, ymd / 100 % 100 - 1, ymd % 100, 0, 0, 0, &e);
+	UDate when = ucal_getMillis(c, &e);
+	ucal_close(c);
+	return U_SUCCESS(e) ? (int64_t)when : date_to_ms(ymd);
+}
+
+static int32_t ymd_of_utc_ms(int64_t ms)
+{
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+void terms_localize_dates(struct terms *t, const char *zone)
+{
+	int32_t *ymd[] = {&t->from_ymd, &t->until_ymd, &t->review_ymd};
+	int64_t *ms[] = {&t->valid_from, &t->valid_until, &t->review_at};
+	for (int i = 0; i < 3; i++) {
+		if (!*ymd[i] && *ms[i])
+			*ymd[i] = ymd_of_utc_ms(*ms[i]);
+		if (*ymd[i])
+			*ms[i] = zone && *zone ? local_midnight(zone, *ymd[i]) : date_to_ms(*ymd[i]);
+	}
 }
 
 int terms_from_json(struct terms *t, const json_t *j, const char *zone, char *err, size_t errlen)
@@ -263,9 +343,18 @@ int terms_from_json(struct terms *t, const json_t *j, const char *zone, char *er
 		return fail(err, errlen, "terms", "expected an object");
 	const json_t *ch = json_object_get(j, "channels"), *w = json_object_get(j, "windows");
 	const json_t *val = json_object_get(j, "validity");
+	static const char *const top[] = {"channels", "windows", "limits", "supervision", "privacy", "validity", "goal",
+					  NULL};
+	static const char *const win_keys[] = {"weekly", "dated", "blackouts", NULL};
+	static const char *const val_keys[] = {"from", "until", "review", NULL};
+	if (unknown_key(j, top, NULL, err, errlen) || (json_is_object(w) && unknown_key(w, win_keys, "windows", err, errlen)) ||
+	    (json_is_object(val) && unknown_key(val, val_keys, "validity", err, errlen)))
+		return -1;
 	if ((ch && parse_channels(t, ch, err, errlen)) || (w && parse_windows(t, w, err, errlen)) ||
 	    parse_sections(t, j, err, errlen) || (val && parse_validity(t, val, err, errlen)))
 		return -1;
+	if (zone)
+		terms_localize_dates(t, zone);
 	if (zone && terms_has_windows(t)) {
 		schedule *s = terms_schedule(t, zone, err, errlen);
 		if (!s)
@@ -314,8 +403,8 @@ json_t *terms_to_json(const struct terms *t)
 			 t->min_gap_minutes, "supervision", "calls", supervision_names[t->calls], "messages",
 			 review_names[t->messages], "recording_allowed", t->recording_allowed, "listen_in_needs_consent",
 			 t->listen_in_needs_consent, "privacy", "screen_contact_details", t->screen_contact_details,
-			 "hide_carer", t->hide_carer, "validity", "from", ms_to_date(t->valid_from), "until",
-			 ms_to_date(t->valid_until), "review", ms_to_date(t->review_at), "goal", "calls_per_week",
+			 "hide_carer", t->hide_carer, "validity", "from", date_json(t->from_ymd, t->valid_from), "until",
+			 date_json(t->until_ymd, t->valid_until), "review", date_json(t->review_ymd, t->review_at), "goal", "calls_per_week",
 			 t->goal_calls_per_week, "messages_per_week", t->goal_messages_per_week);
 }
 

@@ -35,7 +35,10 @@ struct terms {
 	int listen_in_needs_consent;
 	int screen_contact_details; /* hold texts with phone numbers, e-mail or addresses for review */
 	int hide_carer;             /* do not show the carer's identity to the contact */
-	int64_t valid_from;         /* ms, UTC midnight of the date; 0 = none */
+	int32_t from_ymd;           /* first day of contact, YYYYMMDD in the child's zone; 0 = none */
+	int32_t until_ymd;          /* the agreement ends at the start of this day; 0 = none */
+	int32_t review_ymd;         /* review date; 0 = none */
+	int64_t valid_from;         /* ms of from_ymd's local midnight (terms_localize_dates); 0 = none */
 	int64_t valid_until;        /* ms; 0 = none */
 	int64_t review_at;          /* ms; 0 = none */
 	int goal_calls_per_week;    /* continuity goal; 0 = none */
@@ -47,6 +50,10 @@ void terms_defaults(struct terms *t);
 /* Parse and validate; missing members keep their defaults. Returns 0, or -1 with err naming the member
  * ("windows.weekly[2].start: expected HH:MM"). `zone` (the child's) is checked by building the schedule. */
 int terms_from_json(struct terms *t, const json_t *j, const char *zone, char *err, size_t errlen);
+/* Recompute valid_from / valid_until / review_at as local midnights of their dates in the child's zone
+ * (terms_from_json uses UTC midnights until the zone is known). Dates set only as ms are kept as their
+ * UTC calendar date. */
+void terms_localize_dates(struct terms *t, const char *zone);
 /* The canonical JSON form. */
 json_t *terms_to_json(const struct terms *t);
 /* Whether any contact window is defined (if not, contact is not limited by time). */

@@ -286,13 +286,26 @@ static void api_run(struct ws_server *w, struct lws *wsi, struct http_req *req, 
 		lws_callback_on_writable(wsi);
 }
 
+/* lws keeps each URL argument as a separate fragment: join them with '&'. */
+static void query_copy(struct lws *wsi, char *out, size_t cap)
+{
+	size_t len = 0;
+	char frag[256];
+	out[0] = 0;
+	for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+		int n = snprintf(out + len, cap - len, "%s%s", len ? "&" : "", frag);
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += (size_t)n;
+	}
+}
+
 static int api_begin(struct ws_server *w, struct lws *wsi, struct http_req *req)
 {
 	char auth[200] = "";
 	req->is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 	lws_hdr_copy(wsi, req->path, sizeof(req->path), req->is_post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
-	if (lws_hdr_copy(wsi, req->query, sizeof(req->query), WSI_TOKEN_HTTP_URI_ARGS) < 0)
-		req->query[0] = 0;
+	query_copy(wsi, req->query, sizeof(req->query));
 	if (lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && !strncasecmp(auth, "Bearer ", 7))
 		snprintf(req->bearer, sizeof(req->bearer), "%s", auth + 7);
 	if (!req->is_post) {
