@@ -8,7 +8,7 @@ static int id_is_valid(const json_t *id)
 {
 	if (json_is_string(id)) {
 		size_t n = json_string_length(id);
-		return n >= 1 && n <= PROTO_MAX_ID;
+		return n >= 1 && n <= PROTO_MAX_ID && strlen(json_string_value(id)) == n;
 	}
 	return json_is_integer(id) && json_integer_value(id) >= 0;
 }
@@ -21,7 +21,7 @@ enum proto_error proto_decode_request(struct proto_request *out, const char *buf
 		snprintf(err, PROTO_ERRBUF, "proto: message longer than %d bytes", PROTO_MAX_FRAME);
 		return PROTO_ERR_MALFORMED_JSON;
 	}
-	out->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	out->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!out->root) {
 		snprintf(err, PROTO_ERRBUF, "proto: invalid JSON at character %d: %s", jerr.position, jerr.text);
 		return PROTO_ERR_MALFORMED_JSON;
@@ -38,7 +38,8 @@ enum proto_error proto_decode_request(struct proto_request *out, const char *buf
 	}
 	out->id = id;
 	json_t *type = json_object_get(out->root, "type");
-	if (!json_is_string(type) || json_string_length(type) == 0) {
+	if (!json_is_string(type) || json_string_length(type) == 0 ||
+	    strlen(json_string_value(type)) != json_string_length(type)) {
 		snprintf(err, PROTO_ERRBUF, "proto: 'type' must be a non-empty string");
 		return PROTO_ERR_BAD_REQUEST;
 	}
@@ -62,6 +63,10 @@ enum proto_error proto_param_string(const struct proto_request *r, const char *n
 		return PROTO_ERR_BAD_REQUEST;
 	}
 	size_t n = json_string_length(v);
+	if (memchr(json_string_value(v), 0, n)) { /* valid JSON, but no member of ours may contain U+0000 */
+		snprintf(err, PROTO_ERRBUF, "proto: '%s' must not contain U+0000", name);
+		return PROTO_ERR_BAD_REQUEST;
+	}
 	if (n < min_len || n > max_len) {
 		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be %zu-%zu bytes long", name, min_len, max_len);
 		return PROTO_ERR_BAD_REQUEST;

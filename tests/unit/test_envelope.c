@@ -23,7 +23,8 @@ static const struct {
 	{"trailing garbage", "{\"id\":1,\"type\":\"ping\"} x", PROTO_ERR_MALFORMED_JSON, 0},
 	{"duplicate key", "{\"id\":1,\"id\":2,\"type\":\"ping\"}", PROTO_ERR_MALFORMED_JSON, 0},
 	{"lone surrogate", "{\"id\":1,\"type\":\"\\ud800\"}", PROTO_ERR_MALFORMED_JSON, 0},
-	{"nul escape", "{\"id\":1,\"type\":\"a\\u0000b\"}", PROTO_ERR_MALFORMED_JSON, 0},
+	{"nul in type", "{\"id\":1,\"type\":\"a\\u0000b\"}", PROTO_ERR_BAD_REQUEST, 1},
+	{"nul in id", "{\"id\":\"a\\u0000\",\"type\":\"ping\"}", PROTO_ERR_BAD_REQUEST, 0},
 	{"missing id", "{\"type\":\"ping\"}", PROTO_ERR_BAD_REQUEST, 0},
 	{"negative id", "{\"id\":-1,\"type\":\"ping\"}", PROTO_ERR_BAD_REQUEST, 0},
 	{"float id", "{\"id\":1.5,\"type\":\"ping\"}", PROTO_ERR_BAD_REQUEST, 0},
@@ -53,7 +54,7 @@ static void test_decode(void)
 static void test_params(void)
 {
 	char err[PROTO_ERRBUF];
-	const char *f = "{\"id\":1,\"type\":\"t\",\"s\":\"abc\",\"n\":42,\"big\":99999,\"neg\":-3,\"f\":1.5}";
+	const char *f = "{\"id\":1,\"type\":\"t\",\"z\":\"a\\u0000b\",\"s\":\"abc\",\"n\":42,\"big\":99999,\"neg\":-3,\"f\":1.5}";
 	struct proto_request r;
 	CHECK(proto_decode_request(&r, f, strlen(f), err) == PROTO_ERR_OK, "params frame");
 	const char *s;
@@ -62,6 +63,8 @@ static void test_params(void)
 	CHECK(proto_param_string(&r, "s", 1, 10, &s, &len, err) == PROTO_ERR_OK && len == 3, "string ok");
 	CHECK(proto_param_string(&r, "s", 4, 10, &s, &len, err) == PROTO_ERR_BAD_REQUEST, "string too short");
 	CHECK(strstr(err, "'s'") != NULL, "error names the member");
+	CHECK(proto_param_string(&r, "z", 1, 10, &s, &len, err) == PROTO_ERR_BAD_REQUEST && strstr(err, "U+0000"),
+	      "U+0000 refused with a reason");
 	CHECK(proto_param_string(&r, "n", 1, 10, &s, &len, err) == PROTO_ERR_BAD_REQUEST, "number is not a string");
 	CHECK(proto_param_string(&r, "missing", 1, 10, &s, &len, err) == PROTO_ERR_BAD_REQUEST, "missing string");
 	CHECK(proto_param_int(&r, "n", 0, 1, 100, &v, err) == PROTO_ERR_OK && v == 42, "int ok");
