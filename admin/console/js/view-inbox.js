@@ -102,6 +102,13 @@ export async function noticesView(ctx) {
       : el('p', { class: 'muted', 'data-testid': 'notices-empty' }, 'No notices.'));
 }
 
+const HOLD_REASONS = {
+  contact_details: 'it seems to contain a phone number, e-mail or address',
+  held_for_review: 'the channel is moderated',
+  review_before: 'messages are reviewed before delivery',
+};
+const reasonText = (r) => HOLD_REASONS[r] || (r ? String(r).replace(/_/g, ' ') : 'review');
+
 export async function heldView(ctx) {
   let items;
   try {
@@ -114,10 +121,9 @@ export async function heldView(ctx) {
     throw err;
   }
   const list = items.map((m) => {
-    const key = m.seq ?? m.id;
     const out = el('div', {});
     const act = (what, button) => busy(button, out, async () => {
-      await api.post(`/api/messages/${m.agreement_id}/${key}/${what}`, {});
+      await api.post(`/api/messages/held/${m.id}/${what}`, {});
       button.closest('article').dataset.state = what === 'release' ? 'released' : 'rejected';
       button.closest('.actions').replaceWith(note('ok', what === 'release' ? 'Released to the recipient.' : 'Rejected; it will not be delivered.', 'held-done'));
     });
@@ -125,8 +131,9 @@ export async function heldView(ctx) {
     const reject = el('button', { type: 'button', class: 'danger-button', 'data-testid': 'held-reject' }, 'Reject');
     release.addEventListener('click', () => act('release', release));
     reject.addEventListener('click', () => act('reject', reject));
-    return el('article', { class: 'card inbox-item', 'data-testid': `held-${m.agreement_id}-${key}`, 'data-state': 'held' },
-      el('p', { class: 'muted' }, `From ${who(m.from_account || m.sender || m.from)} to ${who(m.to)}, ${fmtDateTime(m.sent_at)} · held because: ${m.hold_reason || m.reason || 'review'}`),
+    return el('article', { class: 'card inbox-item', 'data-testid': `held-${m.id}`, 'data-agreement-id': m.agreement_id, 'data-state': 'held' },
+      el('p', { class: 'muted' }, `From ${who(m.from)} to ${who(m.to)}, ${fmtDateTime(m.sent_at)} · `,
+        el('a', { href: `#/agreement/${m.agreement_id}` }, 'agreement'), ` · held because: ${reasonText(m.reason)}`),
       el('blockquote', { class: 'held-text' }, m.text || m.body || ''),
       el('p', { class: 'actions' }, release, reject), out);
   });

@@ -24,7 +24,7 @@ export function createConsoleWorld() {
     ],
     proposals: [],
     notices: [{ id: 1, case_id: 1, agreement_id: 1, kind: 'carer_pause', detail: { by_role: 'carer', reason: 'Mia is unwell', expires_at: now + 36e5 * 40 }, at: now - 36e5 * 8, read: false }],
-    held: [{ agreement_id: 1, seq: 7, from: pub(PEOPLE.andrei), text: 'Call me on 0722 123 456', sent_at: now - 6e5, hold_reason: 'contact_details' }],
+    held: [{ id: 1, agreement_id: 1, case_id: 1, from: pub(PEOPLE.andrei), to: pub(PEOPLE.mia), text: 'Call me on 0722 123 456', sent_at: now - 6e5, reason: 'held_for_review' }],
     audit: [
       { seq: 1, at: now - 864e5, actor: pub(PEOPLE.ana), kind: 'agreement_created', case_id: 1, agreement_id: 1, detail: {} },
       { seq: 2, at: now - 36e5, actor: pub(PEOPLE.elena), kind: 'pause', case_id: 1, agreement_id: 1, detail: { by_role: 'carer', reason: 'Mia is unwell', expires_at: now + 36e5 * 40 } },
@@ -134,10 +134,12 @@ function handle(w, me, method, path, body) {
     if (n) n.read = true;
     return [200, {}];
   }
-  if (method === 'GET' && path === '/api/messages/held') return [200, w.held];
-  if (method === 'POST' && (m = path.match(/^\/api\/messages\/(\d+)\/(\d+)\/(release|reject)$/))) {
-    w.held = w.held.filter((h) => !(h.agreement_id === Number(m[1]) && h.seq === Number(m[2])));
-    return [200, {}];
+  if (method === 'GET' && path === '/api/messages/held') return [200, { messages: w.held }];
+  if (method === 'POST' && (m = path.match(/^\/api\/messages\/held\/(\d+)\/(release|reject)$/))) {
+    const h = w.held.find((x) => x.id === Number(m[1]));
+    if (!h) return err(409, 'conflict', 'Already decided.');
+    w.held = w.held.filter((x) => x !== h);
+    return [200, { id: h.id, state: m[2] === 'release' ? 'released' : 'rejected' }];
   }
   if (method === 'GET' && path === '/api/audit') return [200, { entries: [...w.audit].reverse() }];
   if (method === 'GET' && path === '/api/audit/verify') return [200, { ok: true, entries: w.audit.length }];
