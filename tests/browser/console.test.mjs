@@ -108,6 +108,14 @@ async function approveInInbox(page, who, check) {
   await item.getByTestId('decision-done').waitFor();
 }
 
+/** Visible form controls with no accessible name (no <label>, aria-label or aria-labelledby). */
+function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
+    .filter((n) => n.offsetParent !== null && n.type !== 'hidden')
+    .filter((n) => !(n.labels && n.labels.length) && !n.getAttribute('aria-label') && !n.getAttribute('aria-labelledby'))
+    .map((n) => n.dataset.field || n.dataset.testid || n.name || n.tagName));
+}
+
 const familyContact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
 
 /** Send a text over the page's own session on an extra socket; resolves with the answer frame. */
@@ -149,7 +157,9 @@ async function scenario(base, world) {
     caseId = Number((await card.first().getAttribute('data-testid')).replace('case-', ''));
     expect(caseId > 0, 'no case id');
     expect(await card.first().locator('[data-testid^="agreement-"][data-status]').count() >= 2, 'mia\'s agreements not listed');
-    expect(await ana.getByTestId('report-link').first().getAttribute('href') === `report.html?child=${await childOf(ana, caseId)}`, 'report link');
+    const cases = await ana.evaluate(() => fetch('/api/cases', { headers: { Authorization: `Bearer ${sessionStorage.getItem('samvaer.console.token')}` } }).then((r) => r.json()));
+    const miaCase = (Array.isArray(cases) ? cases : cases.cases).find((c) => c.id === caseId);
+    expect((await childOf(ana, caseId)) === String(miaCase.child.id), 'the report link does not name mia\'s account');
     await shot(ana, 'c01-caseload');
   });
 
@@ -170,6 +180,8 @@ async function scenario(base, world) {
     expect((await input.getAttribute('aria-describedby')) === (await err.getAttribute('id')), 'message not tied to the input');
     expect((await ana.getByTestId('form-status').getAttribute('data-code')) === 'invalid_terms', 'code is not invalid_terms');
     expect((await ana.getByTestId('field-error').count()) === 1, 'more than one field message');
+    const bare = await unlabelled(ana);
+    expect(bare.length === 0, `form controls without a label: ${bare.join(', ')}`);
     await shot(ana, 'c02-invalid-time');
   });
 
