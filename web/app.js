@@ -109,8 +109,15 @@ async function sendText(aid, text, key = newClientKey()) {
   if (store.openId === aid) renderChat(store, aid, 'bottom');
   try {
     const r = await conn.request('msg.send', { agreement_id: aid, text, client_key: key });
-    c.pending = c.pending.filter((x) => x !== p);
-    addMessage(store, { agreement_id: aid, seq: r.seq, from: store.me.id, text, sent_at: r.sent_at });
+    if (r.held) {
+      // Kept for a grown-up to check; it arrives as a normal message once released.
+      p.state = 'held';
+      p.holdId = r.hold_id;
+      p.note = r.decision && r.decision.message;
+    } else {
+      c.pending = c.pending.filter((x) => x !== p);
+      addMessage(store, { agreement_id: aid, seq: r.seq, from: store.me.id, text, sent_at: r.sent_at });
+    }
   } catch (err) {
     p.state = 'failed';
     p.error = err;
@@ -170,6 +177,24 @@ function onServerEvent({ event, data }) {
   } else if (event === 'contact') {
     upsertContact(store, data);
     rerender();
+  } else if (event === 'held') {
+    const c = conv(store, data.agreement_id);
+    const p = c.pending.find((x) => x.holdId === data.hold_id);
+    if (p && data.state === 'released') c.pending = c.pending.filter((x) => x !== p);
+    else if (p) p.state = 'rejected';
+    rerender();
+  }
+}
+
+/** The child pauses contact with one person, or turns it back on. */
+async function togglePause(aid) {
+  const contact = store.contacts.get(aid);
+  const pausedByMe = contact && contact.paused && contact.paused.by === 'child';
+  try {
+    await conn.request(pausedByMe ? 'contact.resume' : 'contact.pause', { agreement_id: aid });
+  } catch (err) {
+    conv(store, aid).notice = err;
+    rerender();
   }
 }
 
@@ -216,6 +241,7 @@ function boot() {
     onBack: () => { location.hash = '#/'; },
     onSend: (text) => store.openId !== null && sendText(store.openId, text),
     onOlder: () => store.openId !== null && loadHistory(store.openId, true),
+    onPause: () => store.openId !== null && togglePause(store.openId),
     onRetry: (key) => {
       const p = conv(store, store.openId).pending.find((x) => x.key === key);
       if (p) sendText(store.openId, p.text, key);

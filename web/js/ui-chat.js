@@ -12,6 +12,7 @@ const RETRYABLE = new Set(['store_unavailable', 'internal', 'offline']);
  */
 export function initChat(handlers) {
   $('#chat-back').addEventListener('click', handlers.onBack);
+  $('#chat-pause').addEventListener('click', handlers.onPause);
   $('#chat-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const input = $('#chat-input');
@@ -54,6 +55,21 @@ function renderHeader(contact, aid) {
     el('span', { class: 'chat-title' },
       el('span', { class: 'chat-name', 'data-testid': 'chat-name', id: 'chat-name' }, peer.display_name), rel));
   $('#view-chat').dataset.agreementId = String(aid);
+  renderPauseButton(contact);
+}
+
+/** Only the child can pause one person (and turn them back on); a carer's pause is not the child's to lift. */
+function renderPauseButton(contact) {
+  const button = $('#chat-pause');
+  const isChild = contact && contact.peer && contact.peer.role !== 'child';
+  const pause = contact && contact.paused;
+  const canToggle = isChild && contact.status === 'active' && (!pause || pause.by === 'child');
+  button.hidden = !canToggle;
+  if (!canToggle) return;
+  const paused = !!pause;
+  button.dataset.paused = paused ? 'yes' : 'no';
+  button.textContent = paused ? 'Turn back on' : 'Pause';
+  button.setAttribute('aria-label', paused ? 'Turn contact back on' : 'Pause contact with this person');
 }
 
 function renderLog(store, aid, contact, mode) {
@@ -149,6 +165,15 @@ function receiptMark(state) {
 }
 
 function pendingBubble(p) {
+  if (p.state === 'held' || p.state === 'rejected') {
+    const held = p.state === 'held';
+    return el('li', {
+      class: `bubble mine ${held ? 'held' : 'failed'}`,
+      'data-testid': 'bubble', 'data-pending': p.state, 'data-key': p.key, 'data-mine': 'yes',
+    },
+    el('span', { class: 'bubble-text' }, p.text),
+    el('span', { class: 'bubble-meta' }, held ? (p.note || 'A grown-up checks this first.') : 'Not delivered'));
+  }
   const failed = p.state === 'failed';
   const retry = failed && p.error && RETRYABLE.has(p.error.code)
     ? el('button', { type: 'button', class: 'link-button', 'data-retry': p.key, 'data-testid': 'retry-send' }, 'Try again')
