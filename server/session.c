@@ -145,6 +145,8 @@ json_t *session_decision_json(const struct policy_decision *d)
 	json_object_set_new(o, "reason", json_string(policy_reason_name(d->reason)));
 	json_object_set_new(o, "rule", json_string(d->rule));
 	json_object_set_new(o, "next_at", d->next_at ? json_integer(d->next_at) : json_null());
+	if (d->verdict != VERDICT_DENY)
+		json_object_set_new(o, "closes_at", d->closes_at ? json_integer(d->closes_at) : json_null());
 	return o;
 }
 
