@@ -84,7 +84,7 @@ start_samvaer() {
 	PORT=$(free_port)
 	cp -a "$TMP/seed" "$TMP/data-$1"
 	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$1" --web "$ROOT/web" \
-		--log-level warn 2>"$TMP/server-$1.log" &
+		--log-level warn ${BENCH_SERVER_ARGS:-} 2>"$TMP/server-$1.log" &
 	SERVER_PID=$!
 	if ! wait_ready "$TMP/server-$1.log" "$SERVER_PID"; then
 		echo "bench: samvaer did not start for phase $1:" >&2

@@ -9,6 +9,7 @@
 #include "server/log.h"
 #include "server/policy.h"
 #include "server/session.h"
+#include "server/syncer.h"
 
 #define POLL_INTERVAL_S 0.25
 #define SWEEP_INTERVAL_S 1.0
@@ -27,14 +28,50 @@ void app_after_commit(struct app *app, commit_fn fn, void *arg)
 	app->wait_tail = &w->next;
 }
 
-void app_flush(struct app *app)
+static void run_waits(struct app *app, struct commit_wait *w, int ok)
 {
+	while (w) {
+		struct commit_wait *next = w->next;
+		w->fn(app, w->arg, ok);
+		free(w);
+		w = next;
+	}
+}
+
+/* Run, in order, every committed batch whose generation is durable (or failed to become so). */
+static void run_durable(struct app *app, uint64_t gen, int ok)
+{
+	if (gen > app->durable_gen)
+		app->durable_gen = gen;
+	while (app->batch_head && app->batch_head->gen <= gen) {
+		struct commit_batch *b = app->batch_head;
+		app->batch_head = b->next;
+		if (!app->batch_head)
+			app->batch_tail = &app->batch_head;
+		if (ok)
+			metrics_commit_observe(&app->metrics, clock_mono_ns() - b->started_ns);
+		run_waits(app, b->waits, ok);
+		free(b);
+	}
+}
+
+static void on_synced(uint64_t gen, int ok, void *arg)
+{
+	struct app *app = arg;
+	if (!ok)
+		app->metrics.commit_failures++;
+	run_durable(app, gen, ok);
+}
+
+/* Commit the turn's transaction; its waiters run once it is durable. `wait_here`: fsync on this thread. */
+static void commit_turn(struct app *app, int wait_here)
+{
+	uint64_t t0 = clock_mono_ns();
 	int ok = 1;
 	if (store_in_txn(app->store)) {
-		uint64_t t0 = clock_mono_ns();
 		ok = store_commit(app->store) == STORE_OK;
 		if (ok)
-			metrics_commit_observe(&app->metrics, clock_mono_ns() - t0);
+			app->committed_gen++;
 		else {
 			app->metrics.commit_failures++;
 			log_error("%s", store_errmsg(app->store));
@@ -44,17 +81,43 @@ void app_flush(struct app *app)
 	struct commit_wait *w = app->wait_head;
 	app->wait_head = NULL;
 	app->wait_tail = &app->wait_head;
-	while (w) {
-		struct commit_wait *next = w->next;
-		w->fn(app, w->arg, ok);
-		free(w);
-		w = next;
+	if (!ok) {
+		run_waits(app, w, 0);
+		return;
 	}
+	if (w && app->syncer && app->committed_gen > app->durable_gen) {
+		struct commit_batch *b = malloc(sizeof(*b));
+		if (b) {
+			*b = (struct commit_batch){app->committed_gen, t0, w, NULL};
+			*app->batch_tail = b;
+			app->batch_tail = &b->next;
+			w = NULL;
+			if (!wait_here)
+				syncer_request(app->syncer, app->committed_gen);
+		} else {
+			wait_here = 1;
+		}
+	}
+	if (wait_here && app->syncer && app->committed_gen > app->durable_gen) {
+		syncer_request(app->syncer, app->committed_gen);
+		int synced = syncer_sync_now(app->syncer) == 0;
+		run_durable(app, app->committed_gen, synced);
+		run_waits(app, w, synced);
+		return;
+	}
+	if (!app->syncer && w)
+		metrics_commit_observe(&app->metrics, clock_mono_ns() - t0);
+	run_waits(app, w, 1); /* nothing of theirs waits for an fsync */
+}
+
+void app_flush(struct app *app)
+{
+	commit_turn(app, 1);
 }
 
 static void on_turn_end(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-	app_flush(w->data);
+	commit_turn(w->data, 0);
 }
 
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
@@ -132,14 +195,19 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	app->cfg = *cfg;
 	app->loop = loop;
 	app->wait_tail = &app->wait_head;
+	app->batch_tail = &app->batch_head;
 	app->next_conn_id = 1;
 	agreements_init(&app->agreements);
 	router_init(&app->router);
 	ratelimit_init(&app->login_by_user, 5, 10 * 60 * 1000);
 	ratelimit_init(&app->login_by_addr, 30, 60 * 1000);
-	app->store = store_open(cfg->data_dir, cfg->sync_full, err, errlen);
+	app->store = store_open(cfg->data_dir, cfg->sync_full ? STORE_SYNC_EXTERNAL : STORE_SYNC_NORMAL, err, errlen);
 	if (!app->store)
 		return -1;
+	if (cfg->sync_full && !(app->syncer = syncer_start(loop, cfg->data_dir, on_synced, app))) {
+		snprintf(err, errlen, "cannot start the syncer thread");
+		return -1;
+	}
 	if (agreements_reload(&app->agreements, app->store, NULL, NULL) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(app->store));
 		return -1;
@@ -168,6 +236,9 @@ void app_free(struct app *app)
 	hasher_stop(app->hasher);
 	if (app->store)
 		app_flush(app);
+	syncer_stop(app->syncer);
+	if (app->batch_head) /* cannot happen after app_flush; never leave a waiter unanswered */
+		run_durable(app, UINT64_MAX, 0);
 	store_close(app->store);
 	agreements_free(&app->agreements);
 	router_free(&app->router);

@@ -26,6 +26,14 @@ struct commit_wait {
 	struct commit_wait *next; /* queue link */
 };
 
+/* The waiters of one committed turn, until the syncer reports its generation durable. */
+struct commit_batch {
+	uint64_t gen;              /* commit generation that must be durable */
+	uint64_t started_ns;       /* when the commit began (latency histogram) */
+	struct commit_wait *waits; /* in order */
+	struct commit_batch *next;
+};
+
 struct app {
 	struct config cfg;              /* settings in force */
 	struct ev_loop *loop;           /* the control thread's loop */
@@ -38,6 +46,11 @@ struct app {
 	struct hasher *hasher;          /* password verification thread */
 	struct commit_wait *wait_head;  /* waiting for this turn's commit, in order */
 	struct commit_wait **wait_tail;
+	struct syncer *syncer;          /* fsyncs the WAL off the loop (NULL with sync_full = 0) */
+	uint64_t committed_gen;         /* commits made */
+	uint64_t durable_gen;           /* commits known durable */
+	struct commit_batch *batch_head; /* committed turns waiting to be durable, oldest first */
+	struct commit_batch **batch_tail;
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */
 	struct session *unauth_tail;
 	int64_t data_version;           /* last seen PRAGMA data_version */
@@ -54,7 +67,9 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 void app_free(struct app *app);
 /* Queue fn to run once the current turn's writes are committed (or failed). */
 void app_after_commit(struct app *app, commit_fn fn, void *arg);
-/* Commit the open transaction now and run the waiters (also called at shutdown). */
+/* Commit the open transaction now, make it durable on this thread, and run every waiter (admin API,
+ * shutdown). The per-turn path (app.c: on_turn_end) commits without waiting and lets the syncer thread
+ * make the turn durable before its waiters run. */
 void app_flush(struct app *app);
 /* This process changed agreements (admin API): after the commit, rebuild the cache and push the changes. */
 void app_agreements_changed(struct app *app);

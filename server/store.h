@@ -34,8 +34,14 @@ struct message {
 	size_t text_len;
 };
 
+/* How commits reach the disk. */
+#define STORE_SYNC_NORMAL 0   /* synchronous=NORMAL: durable at checkpoints (tests, benchmarks) */
+#define STORE_SYNC_FULL 1     /* synchronous=FULL: every commit fsyncs (samvaer-admin) */
+#define STORE_SYNC_EXTERNAL 2 /* synchronous=OFF, no auto-checkpoint: the server's syncer thread fsyncs
+			       * the WAL and checkpoints (server/syncer.h) */
+
 /* Open (creating if needed) DIR/samvaer.db and migrate it to the latest schema. NULL with err on failure. */
-struct store *store_open(const char *dir, int sync_full, char *err, size_t errlen);
+struct store *store_open(const char *dir, int sync_mode, char *err, size_t errlen);
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s);
 /* Schema version of the open database, and the version this build migrates to. */

@@ -1,0 +1,195 @@
+/* syncer.c: the fsync thread and WAL checkpoints (see syncer.h). */
+#include "server/syncer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/log.h"
+
+#define CHECKPOINT_EVERY_MS 100 /* small, frequent checkpoints: each one is short */
+
+struct syncer {
+	struct ev_loop *loop;
+	ev_async wake;         /* tells the loop that synced_gen moved */
+	syncer_done_cb done;
+	void *ctx;
+	char wal_path[600];
+	char db_path[600];
+	int wal_fd;            /* opened lazily: the WAL file exists after the first commit */
+	sqlite3 *ckpt;         /* the checkpointing connection */
+	pthread_t thread;      /* fsyncs */
+	pthread_t ckpt_thread; /* checkpoints, apart so a long checkpoint never delays an fsync */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t requested;    /* highest generation committed (under lock) */
+	uint64_t synced;       /* highest generation durable (under lock) */
+	int failed;            /* an fsync failed: report ok = 0 for what it covered */
+	int stopping;
+	int has_ckpt_thread;
+};
+
+/* fdatasync the WAL (any descriptor of the file flushes the file's dirty pages). */
+static int sync_wal(struct syncer *s)
+{
+	if (s->wal_fd < 0) {
+		s->wal_fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
+		if (s->wal_fd < 0)
+			return errno == ENOENT ? 0 : -1; /* no WAL yet: nothing committed */
+	}
+	return fdatasync(s->wal_fd);
+}
+
+static void checkpoint(struct syncer *s)
+{
+	if (!s->ckpt) {
+		if (sqlite3_open_v2(s->db_path, &s->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+			return;
+		sqlite3_exec(s->ckpt, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	}
+	int log_frames = 0, done_frames = 0;
+	sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+}
+
+static void *run(void *arg)
+{
+	struct syncer *s = arg;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping || s->requested > s->synced) {
+		if (s->requested == s->synced) {
+			pthread_cond_wait(&s->cond, &s->lock);
+			continue;
+		}
+		uint64_t target = s->requested;
+		pthread_mutex_unlock(&s->lock);
+		int rc = sync_wal(s);
+		pthread_mutex_lock(&s->lock);
+		if (rc != 0)
+			s->failed = 1;
+		s->synced = target;
+		ev_async_send(s->loop, &s->wake);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void *run_checkpoints(void *arg)
+{
+	struct syncer *s = arg;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		checkpoint(s);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct syncer *s = w->data;
+	pthread_mutex_lock(&s->lock);
+	uint64_t gen = s->synced;
+	int ok = !s->failed;
+	s->failed = 0;
+	pthread_mutex_unlock(&s->lock);
+	if (!ok)
+		log_error("syncer: fdatasync of the WAL failed: %s", strerror(errno));
+	s->done(gen, ok, s->ctx);
+}
+
+struct syncer *syncer_start(struct ev_loop *loop, const char *data_dir, syncer_done_cb done, void *ctx)
+{
+	struct syncer *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->loop = loop;
+	s->done = done;
+	s->ctx = ctx;
+	s->wal_fd = -1;
+	snprintf(s->db_path, sizeof(s->db_path), "%s/samvaer.db", data_dir);
+	snprintf(s->wal_path, sizeof(s->wal_path), "%s/samvaer.db-wal", data_dir);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	ev_async_init(&s->wake, on_wake);
+	s->wake.data = s;
+	ev_async_start(loop, &s->wake);
+	ev_unref(loop);
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		ev_ref(loop);
+		ev_async_stop(loop, &s->wake);
+		free(s);
+		return NULL;
+	}
+	if (pthread_create(&s->ckpt_thread, NULL, run_checkpoints, s) != 0)
+		log_warn("syncer: no checkpoint thread; the WAL grows until restart");
+	else
+		s->has_ckpt_thread = 1;
+	return s;
+}
+
+void syncer_request(struct syncer *s, uint64_t gen)
+{
+	pthread_mutex_lock(&s->lock);
+	if (gen > s->requested) {
+		s->requested = gen;
+		pthread_cond_broadcast(&s->cond); /* the checkpoint thread shares the condition: wake both */
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+int syncer_sync_now(struct syncer *s)
+{
+	pthread_mutex_lock(&s->lock);
+	uint64_t target = s->requested;
+	pthread_mutex_unlock(&s->lock);
+	/* fdatasync is safe to run from two threads on the same file */
+	int fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
+	int rc = fd < 0 ? (errno == ENOENT ? 0 : -1) : fdatasync(fd);
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_lock(&s->lock);
+	if (rc == 0 && target > s->synced)
+		s->synced = target;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void syncer_stop(struct syncer *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	if (s->has_ckpt_thread)
+		pthread_join(s->ckpt_thread, NULL);
+	on_wake(s->loop, &s->wake, 0); /* report what the last fsync covered */
+	ev_ref(s->loop);
+	ev_async_stop(s->loop, &s->wake);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
+	sqlite3_close(s->ckpt);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}

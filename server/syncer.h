@@ -1,0 +1,24 @@
+/* syncer.h: makes committed transactions durable off the event loop. The loop commits with synchronous=OFF
+ * (a commit is a few pwrites into the WAL, no fsync) and hands the commit's generation to this thread, which
+ * fdatasyncs the WAL and reports back through ev_async; acknowledgements wait for that report. One fsync
+ * covers every commit made before it started (group commit across loop turns). The same thread runs the
+ * WAL checkpoints, on its own connection with synchronous=NORMAL, so they are durable too and never stall
+ * the loop. */
+#ifndef SAMVAER_SYNCER_H
+#define SAMVAER_SYNCER_H
+
+#include <ev.h>
+#include <stdint.h>
+
+struct syncer;
+/* Called on the loop thread: every commit up to `gen` is durable (ok = 1) or could not be made so (ok = 0). */
+typedef void (*syncer_done_cb)(uint64_t gen, int ok, void *ctx);
+
+struct syncer *syncer_start(struct ev_loop *loop, const char *data_dir, syncer_done_cb done, void *ctx);
+/* Commits up to `gen` have been made; make them durable. */
+void syncer_request(struct syncer *s, uint64_t gen);
+/* Make everything requested durable now, on the calling thread (shutdown, admin API); returns 0 or -1. */
+int syncer_sync_now(struct syncer *s);
+void syncer_stop(struct syncer *s);
+
+#endif
