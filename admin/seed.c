@@ -123,6 +123,21 @@ int admin_cmd_demo(struct admin *a, int argc, char **argv)
 }
 
 /* One load-test pair: a child with a case and a contact, joined by an active agreement, each with a session. */
+/* bench-seed --windows: every agreement gets contact windows covering the whole week (so sends are allowed
+ * but every decision evaluates the schedule) and call limits, to measure the policy's cost under load. */
+static void bench_terms(struct terms *t)
+{
+	for (int d = 0; d < 7; d++)
+		t->weekly[d] = (struct schedule_weekly){d + 1, 0, 1440};
+	t->n_weekly = 7;
+	t->calls_per_day = 3;
+	t->calls_per_week = 10;
+	t->min_gap_minutes = 60;
+	t->max_call_minutes = 30;
+}
+
+static int bench_windows;
+
 static int seed_pair(struct admin *a, int i, const char *hash, int64_t expires, FILE *out)
 {
 	char user[64];
@@ -132,8 +147,19 @@ static int seed_pair(struct admin *a, int i, const char *hash, int64_t expires, 
 		return STORE_ERR;
 	snprintf(user, sizeof(user), "bench-p-%d", i);
 	if (add_person(a, user, "contact", "Bench Parent", hash, &contact) ||
-	    store_case_add(a->store, child, "UTC", &case_id) ||
-	    add_agreement(a, case_id, child, contact, "Parent", AG_ACTIVE, "", &ag))
+	    store_case_add(a->store, child, bench_windows ? "Europe/Bucharest" : "UTC", &case_id))
+		return STORE_ERR;
+	struct agreement g = {0};
+	terms_defaults(&g.terms);
+	if (bench_windows)
+		bench_terms(&g.terms);
+	g.case_id = case_id;
+	g.child_id = child;
+	g.contact_id = contact;
+	g.status = AG_ACTIVE;
+	g.channels[CH_TEXT] = MODE_ALLOWED;
+	snprintf(g.relationship, sizeof(g.relationship), "Parent");
+	if (store_agreement_add(a->store, &g, &ag))
 		return STORE_ERR;
 	int64_t who[2] = {child, contact};
 	for (int k = 0; k < 2; k++) {
@@ -150,6 +176,8 @@ int admin_cmd_bench_seed(struct admin *a, int argc, char **argv)
 {
 	int n = argc ? atoi(argv[0]) : 0;
 	const char *path = admin_opt(argc, argv, "--tokens");
+	for (int i = 0; i < argc; i++)
+		bench_windows |= !strcmp(argv[i], "--windows");
 	if (n < 2 || n > 200000 || n % 2 || !path)
 		return admin_usage("bench-seed needs an even N (2-200000) and --tokens FILE");
 	FILE *out = fopen(path, "w");

@@ -4,6 +4,8 @@
 # Knobs (environment): BENCH_CONNS=1000 BENCH_IDLE_CONNS=10000 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_RATE=5000
 #   BENCH_WINDOW=4 BENCH_PERF=0 (1: perf-record the server during the saturated phase, report in BUILD/bench-perf.txt)
 #   BENCH_KEEP= (1: keep the temporary directory with server logs and raw results)
+#   BENCH_SEED_ARGS= (e.g. "--windows": every agreement gets all-week contact windows and call limits)
+#   BENCH_SERVER_ARGS= (extra samvaer flags, e.g. "--sync-full 0" to compare without fsync)
 # Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
 set -u
 
@@ -124,7 +126,7 @@ val() {
 NEED=$(( IDLE_CONNS > CONNS ? IDLE_CONNS : CONNS ))
 SEED_OK=0
 t0=$(date +%s.%N)
-if "$ADMIN" --data "$TMP/seed" bench-seed "$NEED" --tokens "$TMP/tokens.txt" >"$TMP/seed.log" 2>&1 &&
+if "$ADMIN" --data "$TMP/seed" bench-seed "$NEED" ${BENCH_SEED_ARGS:-} --tokens "$TMP/tokens.txt" >"$TMP/seed.log" 2>&1 &&
 	[ "$(wc -l <"$TMP/tokens.txt")" -ge "$NEED" ]; then
 	SEED_OK=1
 	echo "bench: seeded $NEED accounts in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s" >&2

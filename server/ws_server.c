@@ -317,6 +317,8 @@ static int api_begin(struct ws_server *w, struct lws *wsi, struct http_req *req)
 
 static int api_body(struct lws *wsi, struct http_req *req, const char *in, size_t len)
 {
+	if (len == 0 || !in)
+		return 0;
 	if (req->in_len + len > API_BODY_MAX) {
 		lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
 		return -1;
