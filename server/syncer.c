@@ -14,6 +14,7 @@
 #include "server/log.h"
 
 #define CHECKPOINT_EVERY_MS 100 /* small, frequent checkpoints: each one is short */
+#define SYNC_SPACING_US 1000    /* fsyncs start at least this far apart */
 
 struct syncer {
 	struct ev_loop *loop;
@@ -27,12 +28,14 @@ struct syncer {
 	pthread_t thread;      /* fsyncs */
 	pthread_t ckpt_thread; /* checkpoints, apart so a long checkpoint never delays an fsync */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;      /* wakes the fsync thread */
+	pthread_cond_t ckpt_cond; /* wakes the checkpoint thread (only to stop it) */
 	uint64_t requested;    /* highest generation committed (under lock) */
 	uint64_t synced;       /* highest generation durable (under lock) */
 	int failed;            /* an fsync failed: report ok = 0 for what it covered */
 	int stopping;
 	int has_ckpt_thread;
+	struct timespec last_sync; /* when the last fsync started (CLOCK_MONOTONIC) */
 };
 
 /* fdatasync the WAL (any descriptor of the file flushes the file's dirty pages). */
@@ -66,7 +69,18 @@ static void *run(void *arg)
 			pthread_cond_wait(&s->cond, &s->lock);
 			continue;
 		}
+		/* At most one fsync per SYNC_SPACING_US: under a stream of small commits, waiting a moment lets one
+		 * fsync cover many turns (each fsync costs the VM a device kick and an interrupt). */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t since = (now.tv_sec - s->last_sync.tv_sec) * 1000000LL + (now.tv_nsec - s->last_sync.tv_nsec) / 1000;
+		if (since < SYNC_SPACING_US && !s->stopping) {
+			pthread_mutex_unlock(&s->lock);
+			usleep((useconds_t)(SYNC_SPACING_US - since));
+			pthread_mutex_lock(&s->lock);
+		}
 		uint64_t target = s->requested;
+		clock_gettime(CLOCK_MONOTONIC, &s->last_sync);
 		pthread_mutex_unlock(&s->lock);
 		int rc = sync_wal(s);
 		pthread_mutex_lock(&s->lock);
@@ -91,7 +105,8 @@ static void *run_checkpoints(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		if (pthread_cond_timedwait(&s->ckpt_cond, &s->lock, &until) != ETIMEDOUT && !s->stopping)
+			continue; /* spurious wake-up: wait out the interval */
 		if (s->stopping)
 			break;
 		pthread_mutex_unlock(&s->lock);
@@ -128,6 +143,7 @@ struct syncer *syncer_start(struct ev_loop *loop, const char *data_dir, syncer_d
 	snprintf(s->wal_path, sizeof(s->wal_path), "%s/samvaer.db-wal", data_dir);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
+	pthread_cond_init(&s->ckpt_cond, NULL);
 	ev_async_init(&s->wake, on_wake);
 	s->wake.data = s;
 	ev_async_start(loop, &s->wake);
@@ -150,7 +166,7 @@ void syncer_request(struct syncer *s, uint64_t gen)
 	pthread_mutex_lock(&s->lock);
 	if (gen > s->requested) {
 		s->requested = gen;
-		pthread_cond_broadcast(&s->cond); /* the checkpoint thread shares the condition: wake both */
+		pthread_cond_signal(&s->cond);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -178,7 +194,8 @@ void syncer_stop(struct syncer *s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
-	pthread_cond_broadcast(&s->cond);
+	pthread_cond_signal(&s->cond);
+	pthread_cond_signal(&s->ckpt_cond);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);
 	if (s->has_ckpt_thread)
@@ -191,5 +208,6 @@ void syncer_stop(struct syncer *s)
 	sqlite3_close(s->ckpt);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
+	pthread_cond_destroy(&s->ckpt_cond);
 	free(s);
 }
