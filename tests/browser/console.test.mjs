@@ -232,6 +232,11 @@ async function scenario(base, world) {
       await ioana.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
       await familyContact(mia, 'ioana').click();
       await mia.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
+      // the child writes inside the window too
+      const reply = `Hi Ioana from Mia ${stamp}`;
+      await mia.getByTestId('chat-input').fill(reply);
+      await mia.getByTestId('chat-send').click();
+      await ioana.locator('[data-testid="bubble"][data-seq]', { hasText: reply }).waitFor();
     });
 
     await step('a text with a phone number is held (screening on), not delivered', async () => {
@@ -299,6 +304,13 @@ async function scenario(base, world) {
     const answer = await rawSend(ioana, aid, `Outside the window ${stamp}`);
     expect(!answer.ok && answer.error && answer.error.code === 'outside_window', `send answer ${JSON.stringify(answer)}`);
     await shot(ioana, 'c06-ioana-closed');
+    // and the child cannot write outside the window either
+    const miaReason = mia.getByTestId('chat-reason');
+    await miaReason.waitFor({ state: 'visible', timeout: 4000 });
+    expect((await miaReason.getAttribute('data-reason')) === 'outside_window', `mia's reason ${await miaReason.getAttribute('data-reason')}`);
+    expect(await mia.getByTestId('chat-send').isDisabled(), 'mia can still send');
+    const miaAnswer = await rawSend(mia, aid, `Mia outside the window ${stamp}`);
+    expect(!miaAnswer.ok && miaAnswer.error && miaAnswer.error.code === 'outside_window', `mia's send answer ${JSON.stringify(miaAnswer)}`);
   });
 
   await step('elena pauses andrei in an emergency; ana sees the notice and marks it read', async () => {
