@@ -11,20 +11,9 @@
 #include "media/peer.h"
 #include "media/sfu.h"
 #include "media/worker.h"
+#include "tests/unit/media/check_media.h"
 
-static int passed, failed;
 
-#define CHECK(cond, ...)                                                                                   \
-    do {                                                                                                   \
-        if (cond) {                                                                                        \
-            passed++;                                                                                      \
-        } else {                                                                                           \
-            failed++;                                                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                \
-            fprintf(stderr, __VA_ARGS__);                                                                  \
-            fputc('\n', stderr);                                                                           \
-        }                                                                                                  \
-    } while (0)
 
 #define MAXP 3
 static struct peer *peers[MAXP];

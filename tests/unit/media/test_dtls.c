@@ -8,20 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "tests/unit/media/check_media.h"
 
-static int passed, failed;
 
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (cond) {                                                            \
-            passed++;                                                          \
-        } else {                                                               \
-            failed++;                                                          \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-            fprintf(stderr, __VA_ARGS__);                                      \
-            fputc('\n', stderr);                                               \
-        }                                                                      \
-    } while (0)
 
 /* ---------------------------------------------------------------- harness */
 

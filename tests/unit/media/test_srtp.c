@@ -6,35 +6,9 @@
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
+#include "tests/unit/media/check_media.h"
 
-static int passed, failed;
-#define CHECK(cond, ...)                                                                                   \
-    do {                                                                                                   \
-        if (cond) {                                                                                        \
-            passed++;                                                                                      \
-        } else {                                                                                           \
-            failed++;                                                                                      \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                    \
-            printf(__VA_ARGS__);                                                                           \
-            printf("\n");                                                                                  \
-        }                                                                                                  \
-    } while (0)
 
-static size_t unhex(const char *s, uint8_t *out)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v;
-        if (*s >= '0' && *s <= '9') v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f') v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F') v = *s - 'A' + 10;
-        else continue;
-        if (hi < 0) hi = v;
-        else out[n++] = (uint8_t)(hi << 4 | v), hi = -1;
-    }
-    return n;
-}
 
 /* ---- Independent model of RFC 3711 AES-CM / KDF and RFC 7714 AES-GCM, on OpenSSL ---- */
 

@@ -12,20 +12,9 @@
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/stun.h"
+#include "tests/unit/media/check_media.h"
 
-static int passed, failed;
 
-#define CHECK(cond, ...)                                                                                   \
-    do {                                                                                                   \
-        if (cond) {                                                                                        \
-            passed++;                                                                                      \
-        } else {                                                                                           \
-            failed++;                                                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                \
-            fprintf(stderr, __VA_ARGS__);                                                                  \
-            fputc('\n', stderr);                                                                           \
-        }                                                                                                  \
-    } while (0)
 
 #define QCAP 32
 struct queue {                      /* datagrams one side emitted, waiting for the other */
