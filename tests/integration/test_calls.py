@@ -1,0 +1,219 @@
+# test_calls.py: call signalling through the real server (PROTOCOL.md "Calls") — ring, accept, decline, cancel, timeout,
+# busy, refusals, agreement changes mid-call, dropped sessions, and call.offer answered by the media worker.
+import asyncio
+import datetime
+import json
+import os
+import re
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
+from harness import (ROOT, Case, check, check_eq, expect_error, expect_ok, main, short)
+
+RING_S = 2                     # the server runs with --ring-timeout-s 2
+ARGS = ("--ring-timeout-s", str(RING_S))
+CALLS_ON = {"channels": {"text": "allowed", "voice_call": "allowed", "video_call": "allowed"}}
+SDP_DIR = os.path.join(ROOT, "tests", "fuzz", "media", "corpus", "sdp")
+
+
+def propose(server, p, terms):
+    """Change the agreement's terms through a caseworker's proposal and a carer's approval."""
+    if "caseworker" not in p:
+        for role in ("caseworker", "carer"):
+            name, _ = server.add_account(role)
+            server.admin("case", "link", p["child"], "--" + role, name)
+            p[role] = name
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(terms, f)
+    out = server.admin("proposal", "add", p["agreement_id"], "--terms", f.name, "--as", p["caseworker"]).stdout
+    server.admin("proposal", "approve", int(out.strip().split()[0]), "--as", p["carer"])
+    os.unlink(f.name)
+
+
+async def pair(server, terms=CALLS_ON):
+    """A child and a contact whose agreement has the given terms, both logged in."""
+    p = server.add_pair()
+    if terms is not None:
+        propose(server, p, terms)
+    await server.settle()
+    return p, await server.login(p["child"]), await server.login(p["contact"])
+
+
+async def state(client, call_id, want, reason=None, timeout=2.0):
+    ev = await client.next_event_where("call.state", lambda d: d.get("call_id") == call_id and d.get("state") == want,
+                                       timeout=timeout)
+    check_eq(ev.get("reason"), reason, "call.state %s reason" % want)
+    return ev
+
+
+async def ring(p, caller, callee, video=False):
+    """caller starts a call; callee gets call.ring. Returns the call id."""
+    res = await caller.ok("call.start", agreement_id=p["agreement_id"], video=video)
+    check_eq(res["state"], "ringing", "call.start state")
+    check_eq(res["decision"]["verdict"], "allow", "call.start decision")
+    cid = res["call_id"]
+    r = await callee.next_event_where("call.ring", lambda d: d.get("call_id") == cid)
+    check_eq((r["agreement_id"], r["from"], r["video"]), (p["agreement_id"], caller.account["id"], video), "call.ring")
+    await state(caller, cid, "ringing")
+    await state(callee, cid, "ringing")
+    return cid
+
+
+async def active_call(server, terms=CALLS_ON):
+    p, child, contact = await pair(server, terms)
+    cid = await ring(p, contact, child, video=True)
+    check_eq((await child.ok("call.accept", call_id=cid))["state"], "active", "call.accept result")
+    await state(contact, cid, "active")
+    await state(child, cid, "active")
+    return p, child, contact, cid
+
+
+async def accept_and_hangup(server):
+    p, child, contact, cid = await active_call(server)
+    res = await contact.ok("call.hangup", call_id=cid)
+    check_eq((res["state"], res["reason"]), ("ended", "hangup"), "hangup result")
+    await state(child, cid, "ended", "hangup")
+    await state(contact, cid, "ended", "hangup")
+    expect_error(await child.request("call.hangup", call_id=cid), "no_call", "hangup of an ended call")
+
+
+async def decline(server):
+    p, child, contact = await pair(server)
+    cid = await ring(p, child, contact)
+    expect_error(await child.request("call.accept", call_id=cid), "call_state", "caller cannot accept")
+    expect_error(await child.request("call.decline", call_id=cid), "call_state", "caller cannot decline")
+    await contact.ok("call.decline", call_id=cid)
+    await state(child, cid, "ended", "declined")
+    await state(contact, cid, "ended", "declined")
+
+
+async def cancel(server):
+    p, child, contact = await pair(server)
+    cid = await ring(p, contact, child)
+    expect_error(await child.request("call.cancel", call_id=cid), "call_state", "callee cannot cancel")
+    await contact.ok("call.cancel", call_id=cid)
+    await state(child, cid, "ended", "cancelled")
+    await state(contact, cid, "ended", "cancelled")
+
+
+async def ring_timeout(server):
+    p, child, contact = await pair(server)
+    cid = await ring(p, contact, child)
+    await state(child, cid, "ended", "timeout", timeout=RING_S + 2)
+    await state(contact, cid, "ended", "timeout", timeout=1)
+    expect_error(await child.request("call.accept", call_id=cid), "no_call", "accept after the timeout")
+
+
+async def busy(server):
+    p, child, contact = await pair(server)
+    other, other_id = server.add_account("contact")
+    out = server.admin("agreement", "add", p["child"], other, "--relationship", "Aunt").stdout.strip()
+    q = dict(p, contact=other, contact_id=other_id, agreement_id=int(out))
+    propose(server, q, CALLS_ON)
+    await server.settle()
+    aunt = await server.login(other)
+    cid = await ring(p, contact, child)
+    expect_error(await contact.request("call.start", agreement_id=p["agreement_id"]), "busy", "caller already in a call")
+    res = await aunt.ok("call.start", agreement_id=q["agreement_id"])
+    check_eq((res["state"], res["reason"]), ("ended", "busy"), "call to a busy child")
+    await state(aunt, res["call_id"], "ended", "busy")
+    await asyncio.sleep(0.3)
+    rings = [d for d in child.pending_events("call.ring") if d["call_id"] == res["call_id"]]
+    check_eq(rings, [], "the busy child is not rung")
+    await contact.ok("call.cancel", call_id=cid)
+
+
+async def refused(server):
+    p, child, contact = await pair(server, terms=None)        # default terms: calls off
+    err = expect_error(await contact.request("call.start", agreement_id=p["agreement_id"]), "channel_off", "calls off")
+    check_eq(err["decision"]["rule"], "channels.voice_call", "rule")
+    propose(server, p, {"channels": {"voice_call": "allowed"}})
+    await server.settle()
+    err = expect_error(await contact.request("call.start", agreement_id=p["agreement_id"], video=True), "channel_off",
+                       "video off")
+    check_eq(err["decision"]["rule"], "channels.video_call", "rule")
+    expect_error(await contact.request("call.start", agreement_id=999999), "no_agreement", "not my agreement")
+    expect_error(await contact.request("call.start", agreement_id=p["agreement_id"], video="yes"), "bad_request", "video")
+    expect_error(await contact.request("call.accept", call_id=424242), "no_call", "unknown call")
+
+
+async def outside_window(server):
+    day = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    terms = dict(CALLS_ON, windows={"dated": [{"date": day, "start": "10:00", "end": "11:00"}]})
+    p, child, contact = await pair(server, terms)
+    err = expect_error(await contact.request("call.start", agreement_id=p["agreement_id"]), "outside_window", "window")
+    check_eq(err["decision"]["rule"], "windows", "rule")
+    check(isinstance(err["decision"]["next_at"], int), "next_at: %s" % short(err))
+
+
+async def suspended_mid_call(server):
+    p, child, contact, cid = await active_call(server)
+    await server.admin_async("agreement", "suspend", p["agreement_id"])
+    await state(child, cid, "ended", "agreement_changed", timeout=2.5)
+    await state(contact, cid, "ended", "agreement_changed", timeout=0.5)
+
+
+async def dropped_session(server):
+    p, child, contact, cid = await active_call(server)
+    await contact.close()
+    await state(child, cid, "ended", "disconnected")
+
+
+async def supervised(server):
+    p, child, contact = await pair(server, dict(CALLS_ON, supervision={"calls": "supervised"}))
+    res = await contact.ok("call.start", agreement_id=p["agreement_id"])
+    check_eq(res["decision"]["verdict"], "needs_supervisor", "decision")
+    r = await child.next_event_where("call.ring", lambda d: d.get("call_id") == res["call_id"])
+    check_eq(r["supervised"], True, "call.ring supervised")
+    check_eq((await child.ok("call.accept", call_id=res["call_id"]))["state"], "waiting_for_supervisor", "accept")
+    await state(contact, res["call_id"], "waiting_for_supervisor")
+    await contact.ok("call.hangup", call_id=res["call_id"])
+
+
+def worker_port(server):
+    m = re.search(r"media: \d+ worker\(s\), first UDP port (\d+)", server.log_text())
+    check(m is not None, "the server logs its media port")
+    return int(m.group(1))
+
+
+async def offer_answer(server):
+    with open(os.path.join(SDP_DIR, "chromium-av.sdp"), "rb") as f:
+        offer = f.read().decode()
+    p, child, contact = await pair(server)
+    cid = await ring(p, contact, child, video=True)
+    expect_error(await contact.request("call.offer", call_id=cid, sdp=offer), "call_state", "offer while ringing")
+    await child.ok("call.accept", call_id=cid)
+    other = await server.login(p["contact"])
+    expect_error(await other.request("call.offer", call_id=cid, sdp=offer), "call_state", "offer from another session")
+    expect_error(await contact.request("call.offer", call_id=cid, sdp="v=0\r\nnonsense"), "sdp_rejected", "bad offer")
+    answer = (await contact.ok("call.offer", call_id=cid, sdp=offer))["sdp"]
+    for line in ("a=ice-lite", "a=setup:passive"):
+        check(line in answer, "answer has %s: %s" % (line, short(answer, 1500)))
+    port = worker_port(server)
+    cands = [l for l in answer.splitlines() if l.startswith("a=candidate:")]
+    check(any(" 127.0.0.1 %d " % port in c for c in cands), "candidate at 127.0.0.1:%d: %r" % (port, cands))
+    again = (await contact.ok("call.offer", call_id=cid, sdp=offer))["sdp"]
+    check("a=ice-lite" in again, "a second offer (renegotiation) is answered too")
+    await child.ok("call.hangup", call_id=cid)
+    status, body = server.http_get("/metrics")
+    check("samvaer_calls_started_total" in body, "/metrics counts calls")
+
+
+CASES = [Case(name, fn, server_args=ARGS) for name, fn in [
+    ("accept_and_hangup", accept_and_hangup),
+    ("decline", decline),
+    ("cancel", cancel),
+    ("ring_timeout", ring_timeout),
+    ("busy", busy),
+    ("refused", refused),
+    ("outside_window", outside_window),
+    ("suspended_mid_call", suspended_mid_call),
+    ("dropped_session", dropped_session),
+    ("supervised", supervised),
+    ("offer_answer", offer_answer),
+]]
+
+if __name__ == "__main__":
+    main(CASES)
