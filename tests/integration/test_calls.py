@@ -201,7 +201,60 @@ async def offer_answer(server):
     check("samvaer_calls_started_total" in body, "/metrics counts calls")
 
 
+PEER = os.environ.get("SAMVAER_PEER", os.path.join(ROOT, "build", "call_peer"))
+MEDIA_S = 3                    # how long each peer sends media once it has the answer
+
+
+async def peer_join(client, cid):
+    """Start a call_peer, send its offer through call.offer, hand it the answer. Returns the process."""
+    proc = await asyncio.create_subprocess_exec(PEER, str(MEDIA_S), stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE)
+    offer = json.loads(await asyncio.wait_for(proc.stdout.readline(), 5))["offer"]
+    answer = (await client.ok("call.offer", call_id=cid, sdp=offer))["sdp"]
+    proc.stdin.write((json.dumps({"answer": answer}) + "\n").encode())
+    await proc.stdin.drain()
+    return proc
+
+
+async def peer_report(proc):
+    line = await asyncio.wait_for(proc.stdout.readline(), MEDIA_S + 10)
+    await proc.wait()
+    return json.loads(line)
+
+
+async def media_flows(server):
+    """Two real WebRTC peers join through the signalling; each receives the other's audio and video."""
+    p, child, contact, cid = await active_call(server)
+    peers = [await peer_join(contact, cid), await peer_join(child, cid)]
+    for who in (contact, child):
+        for account in (p["contact_id"], p["child_id"]):
+            await who.next_event_where("call.media", lambda d: d.get("participant") == account and
+                                       d.get("media") == "connected", timeout=MEDIA_S)
+    await child.next_event_where("call.media", lambda d: d.get("media") == "flowing", timeout=MEDIA_S)
+    reports = [await peer_report(x) for x in peers]
+    for name, r in zip(("contact", "child"), reports):
+        check_eq(r["state"], "connected", "%s peer transport" % name)
+        check(r["audio_rx"] > 20 and r["video_rx"] > 20, "%s peer received the other's media: %s" % (name, r))
+    await child.ok("call.hangup", call_id=cid)
+
+
+async def supervised_media_paused(server):
+    """A supervised call waiting for its supervisor: the transports come up, but no media is relayed."""
+    p, child, contact = await pair(server, dict(CALLS_ON, supervision={"calls": "supervised"}))
+    cid = (await contact.ok("call.start", agreement_id=p["agreement_id"], video=True))["call_id"]
+    await child.ok("call.accept", call_id=cid)
+    peers = [await peer_join(contact, cid), await peer_join(child, cid)]
+    reports = [await peer_report(x) for x in peers]
+    for name, r in zip(("contact", "child"), reports):
+        check_eq(r["state"], "connected", "%s peer transport" % name)
+        check(r["audio_tx"] > 20, "%s peer sent media: %s" % (name, r))
+        check_eq((r["audio_rx"], r["video_rx"]), (0, 0), "%s peer received nothing while paused" % name)
+    await child.ok("call.hangup", call_id=cid)
+
+
 CASES = [Case(name, fn, server_args=ARGS) for name, fn in [
+    ("supervised_media_paused", supervised_media_paused),
+    ("media_flows", media_flows),
     ("accept_and_hangup", accept_and_hangup),
     ("decline", decline),
     ("cancel", cancel),
