@@ -80,11 +80,11 @@ void session_close(struct session *s)
 		return;
 	struct app *app = s->app;
 	unauth_unlink(app, s);
-	if (s->account_id) {
+	if (s->account_id)
 		app->metrics.sessions_authenticated--;
-		calls_conn_closed(app, s->account_id, s->route.conn->id);
-	}
 	router_remove(&app->router, &s->route);
+	if (s->account_id) /* after router_remove: the closing connection gets no call.state */
+		calls_conn_closed(app, s->account_id, s->route.conn->id);
 	app->metrics.connections_open--;
 	free(s);
 }
