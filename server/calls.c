@@ -29,6 +29,7 @@ struct call {
 	int supervised;          /* decision was needs_supervisor: media stays paused */
 	int rang;                /* the callee was told (not for busy) */
 	int media;               /* media_call_create succeeded */
+	int64_t answered_at;     /* ms; 0 while ringing */
 	enum call_state state;
 	ev_timer ring;           /* ring timeout, while ringing */
 };
@@ -65,6 +66,8 @@ static void call_end(struct call *c, const char *reason)
 	if (c->media && media_call_end(c->id) != MEDIA_OK)
 		log_warn("call %llu: media end failed", (unsigned long long)c->id);
 	call_forget(app, c);
+	if (c->answered_at)
+		calls__usage_ended(&app->calls, c->agreement_id, clock_now_ms());
 	state_deliver(c, "ended", reason);
 	app->metrics.calls_ended++;
 	log_info("call %llu ended: %s", (unsigned long long)c->id, reason);
@@ -160,7 +163,12 @@ void calls_handle_start(struct session *s, struct proto_request *r)
 	const struct agreement *a = start_params(s, r, &ch);
 	if (!a)
 		return;
-	struct policy_decision d = session_decide(app, a, s->account_id, ch);
+	struct policy_usage usage;
+	int64_t now = clock_now_ms();
+	calls__usage_get(&app->calls, a, now, &usage);
+	struct policy_decision d = policy_decide(a, s->account_id, ch, now, &usage);
+	if ((unsigned)d.reason < 32)
+		app->metrics.decisions[d.reason]++;
 	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_NEEDS_SUPERVISOR) {
 		session_audit_decision(s, a, ch, &d);
 		session_reply_denied(s, r->id, &d);
@@ -230,6 +238,10 @@ void calls_handle_accept(struct session *s, struct proto_request *r)
 		return;
 	}
 	c->callee_conn = s->route.conn->id;
+	c->answered_at = clock_now_ms();
+	const struct agreement *a = agreements_get(&s->app->agreements, c->agreement_id);
+	if (a)
+		calls__usage_answered(&s->app->calls, a, c->answered_at);
 	c->state = c->supervised ? CALL_WAITING_SUPERVISOR : CALL_ACTIVE;
 	reply_call(s, r->id, c, state_names[c->state], NULL, NULL);
 	state_deliver(c, state_names[c->state], NULL);
@@ -312,14 +324,18 @@ void calls_handle_offer(struct session *s, struct proto_request *r)
 	free(answer);
 }
 
-/* Whether the agreement (still) allows this call; ends it with agreement_changed if not. */
+/* Whether the agreement (still) allows this call — ends it with agreement_changed if not, or with time_limit
+ * once it has run max_call_minutes. Limits on starting calls do not apply to a call in progress. */
 static void call_recheck(struct app *app, struct call *c)
 {
+	int64_t now = clock_now_ms();
 	const struct agreement *a = agreements_get(&app->agreements, c->agreement_id);
-	struct policy_decision d = a ? policy_decide(a, c->caller, c->ch, clock_now_ms(), NULL)
+	struct policy_decision d = a ? policy_decide(a, c->caller, c->ch, now, NULL)
 				     : policy_decision_for(REASON_NO_AGREEMENT, c->ch);
 	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_NEEDS_SUPERVISOR)
 		call_end(c, "agreement_changed");
+	else if (c->answered_at && a->terms.max_call_minutes && now - c->answered_at >= a->terms.max_call_minutes * 60000LL)
+		call_end(c, "time_limit");
 }
 
 void calls_agreement_changed(struct app *app, const struct agreement *a)
@@ -373,6 +389,7 @@ int calls_init(struct app *app, char *err, size_t errlen)
 	const struct config *cfg = &app->cfg;
 	intmap_init(&app->calls.by_id);
 	intmap_init(&app->calls.by_account);
+	intmap_init(&app->calls.usage);
 	struct media_config mc = {(unsigned)cfg->media_workers, cfg->listen, (uint16_t)cfg->media_port_base,
 				  cfg->media_announce_ip[0] ? cfg->media_announce_ip : NULL, 0, 0};
 	if (media_workers_start(&mc, err, errlen) != MEDIA_OK)
@@ -393,4 +410,5 @@ void calls_free(struct app *app)
 	app->calls.media_started = 0;
 	intmap_free(&app->calls.by_id);
 	intmap_free(&app->calls.by_account);
+	calls__usage_free(&app->calls);
 }

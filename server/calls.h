@@ -8,6 +8,7 @@
 
 #include "server/agreement.h"
 #include "server/intmap.h"
+#include "server/policy.h"
 
 /*
  * Model
@@ -26,6 +27,7 @@ struct media_event;
 struct calls {
 	struct intmap by_id;      /* call id -> struct call* (live calls, owned) */
 	struct intmap by_account; /* account id -> struct call* (borrowed from by_id) */
+	struct intmap usage;      /* agreement id -> call counts for the limits (calls_usage.c, owned) */
 	uint64_t next_id;         /* call ids, never reused in a process */
 	int media_started;        /* media_workers_start succeeded */
 };
@@ -42,5 +44,12 @@ void calls_sweep(struct app *app);
 void calls_conn_closed(struct app *app, int64_t account, uint64_t conn_id);
 /* One event from the media workers. */
 void calls_media_event(struct app *app, const struct media_event *ev);
+
+/* Shared internals (calls_usage.c): answered calls count towards calls_per_day / calls_per_week from the
+ * moment they are answered; min_gap_minutes runs from the end of the last answered call. */
+void calls__usage_get(struct calls *cs, const struct agreement *a, int64_t now, struct policy_usage *out);
+void calls__usage_answered(struct calls *cs, const struct agreement *a, int64_t now);
+void calls__usage_ended(struct calls *cs, int64_t agreement_id, int64_t now);
+void calls__usage_free(struct calls *cs);
 
 #endif

@@ -10,7 +10,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import (ROOT, Case, check, check_eq, expect_error, expect_ok, main, short)
+from harness import (ROOT, Case, check, check_eq, expect_error, expect_ok, main, now_ms, short)
 
 RING_S = 2                     # the server runs with --ring-timeout-s 2
 ARGS = ("--ring-timeout-s", str(RING_S))
@@ -172,6 +172,21 @@ async def supervised(server):
     await contact.ok("call.hangup", call_id=res["call_id"])
 
 
+async def limits(server):
+    """Answered calls count towards calls_per_day; min_gap_minutes runs from the end of the last call."""
+    for lim, reason, wait in (({"calls_per_day": 1}, "limit_calls_per_day", (0, 25 * 3600e3)),
+                              ({"min_gap_minutes": 10}, "limit_min_gap", (590e3, 600e3))):
+        p, child, contact = await pair(server, dict(CALLS_ON, limits=lim))
+        declined = await ring(p, contact, child)
+        await child.ok("call.decline", call_id=declined)   # unanswered calls do not count
+        cid = await ring(p, contact, child)
+        await child.ok("call.accept", call_id=cid)
+        await contact.ok("call.hangup", call_id=cid)
+        err = expect_error(await child.request("call.start", agreement_id=p["agreement_id"]), reason, "after a call")
+        left = err["decision"]["next_at"] - now_ms()
+        check(wait[0] < left <= wait[1], "%s: next_at is %.0f s away: %s" % (reason, left / 1e3, short(err)))
+
+
 def worker_port(server):
     m = re.search(r"media: \d+ worker\(s\), first UDP port (\d+)", server.log_text())
     check(m is not None, "the server logs its media port")
@@ -262,6 +277,7 @@ CASES = [Case(name, fn, server_args=ARGS) for name, fn in [
     ("busy", busy),
     ("refused", refused),
     ("outside_window", outside_window),
+    ("limits", limits),
     ("suspended_mid_call", suspended_mid_call),
     ("dropped_session", dropped_session),
     ("supervised", supervised),
