@@ -10,7 +10,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import (ROOT, Case, check, check_eq, expect_error, expect_ok, main, now_ms, short)
+from harness import (ROOT, Case, Server, check, check_eq, expect_error, expect_ok, main, now_ms, short)
 
 RING_S = 2                     # the server runs with --ring-timeout-s 2
 ARGS = ("--ring-timeout-s", str(RING_S))
@@ -267,7 +267,34 @@ async def supervised_media_paused(server):
     await child.ok("call.hangup", call_id=cid)
 
 
-CASES = [Case(name, fn, server_args=ARGS) for name, fn in [
+async def shutdown_mid_call(_):
+    """SIGTERM with one call in progress (media up) and one ringing: clients get 1001, the server exits 0."""
+    server = Server(extra_args=ARGS)
+    try:
+        server.start()
+        await shutdown_with_calls(server)
+    finally:
+        server.cleanup()
+
+
+async def shutdown_with_calls(server):
+    p, child, contact, cid = await active_call(server)
+    peers = [await peer_join(contact, cid), await peer_join(child, cid)]
+    await child.next_event_where("call.media", lambda d: d.get("media") == "connected", timeout=MEDIA_S)
+    q, child2, contact2 = await pair(server)
+    await ring(q, contact2, child2)
+    server.signal()
+    for c in (child, contact, child2, contact2):
+        check_eq((await c.wait_closed(10))[0], 1001, "close code after SIGTERM")
+    code = await asyncio.get_running_loop().run_in_executor(None, server.wait_exit, 10)
+    check_eq(code, 0, "exit status after SIGTERM with live calls")
+    server.proc = None
+    for x in peers:
+        await peer_report(x)
+
+
+CASES = [Case("shutdown_mid_call", shutdown_mid_call, own_servers=True)] + [
+    Case(name, fn, server_args=ARGS) for name, fn in [
     ("supervised_media_paused", supervised_media_paused),
     ("media_flows", media_flows),
     ("accept_and_hangup", accept_and_hangup),
