@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "media/worker.h"
+#include "server/audit.h"
 #include "server/clock.h"
 #include "server/log.h"
 #include "server/session_internal.h"
@@ -58,7 +59,24 @@ static void call_forget(struct app *app, struct call *c)
 		intmap_del(&app->calls.by_account, (uint64_t)c->callee);
 }
 
-/* End a call: stop ringing, end its media, tell both parties, free it. */
+/* One audit entry per call, written when it ends (joins the turn's transaction). */
+static void call_audit(struct call *c, const char *reason, int64_t now)
+{
+	struct app *app = c->app;
+	const struct agreement *a = agreements_get(&app->agreements, c->agreement_id);
+	json_t *detail = json_pack("{s:I,s:s,s:b,s:I,s:s}", "call_id", (json_int_t)c->id, "channel", channel_name(c->ch),
+				   "answered", c->answered_at != 0, "duration_s",
+				   (json_int_t)(c->answered_at ? (now - c->answered_at) / 1000 : 0), "reason", reason);
+	if (store_begin(app->store) != STORE_OK) {
+		json_decref(detail);
+		log_error("audit: %s", store_errmsg(app->store));
+		return;
+	}
+	if (audit_append(app->store, c->caller, AUDIT_CALL, a ? a->case_id : 0, c->agreement_id, detail) != STORE_OK)
+		log_error("audit: %s", store_errmsg(app->store));
+}
+
+/* End a call: stop ringing, end its media, tell both parties, audit it, free it. */
 static void call_end(struct call *c, const char *reason)
 {
 	struct app *app = c->app;
@@ -66,8 +84,10 @@ static void call_end(struct call *c, const char *reason)
 	if (c->media && media_call_end(c->id) != MEDIA_OK)
 		log_warn("call %llu: media end failed", (unsigned long long)c->id);
 	call_forget(app, c);
+	int64_t now = clock_now_ms();
 	if (c->answered_at)
-		calls__usage_ended(&app->calls, c->agreement_id, clock_now_ms());
+		calls__usage_ended(&app->calls, c->agreement_id, now);
+	call_audit(c, reason, now);
 	state_deliver(c, "ended", reason);
 	app->metrics.calls_ended++;
 	log_info("call %llu ended: %s", (unsigned long long)c->id, reason);

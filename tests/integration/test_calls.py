@@ -77,6 +77,17 @@ async def accept_and_hangup(server):
     await state(child, cid, "ended", "hangup")
     await state(contact, cid, "ended", "hangup")
     expect_error(await child.request("call.hangup", call_id=cid), "no_call", "hangup of an ended call")
+    for _ in range(20):                # the call's audit entry joins the turn's commit
+        out = server.admin("audit", "list", "--limit", "50").stdout
+        rows = [json.loads(l.split(None, 6)[6]) for l in out.splitlines()
+                if l.split(None, 6)[3] == "call" and ("agreement=%d" % p["agreement_id"]) in l]
+        if rows:
+            break
+        await asyncio.sleep(0.05)
+    check(rows and rows[0]["call_id"] == cid and rows[0]["answered"] is True and rows[0]["reason"] == "hangup"
+          and rows[0]["channel"] == "video_call", "audit entry for the call: %r" % rows)
+    r = server.admin("audit", "verify", ok=False)
+    check_eq(r.returncode, 0, "audit verify after a call: %s" % r.stdout)
 
 
 async def decline(server):
