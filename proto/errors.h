@@ -19,7 +19,11 @@
 	X(IDEMPOTENCY_CONFLICT, "idempotency_conflict", "This client_key was already used for another message.") \
 	X(STORE_UNAVAILABLE, "store_unavailable", "The message could not be saved. Please try again.")    \
 	X(INTERNAL, "internal", "Something went wrong on the server.")                                    \
-	X(POLICY, "policy", "Refused by the contact agreement.")
+	X(POLICY, "policy", "Refused by the contact agreement.")                                          \
+	X(NO_CALL, "no_call", "There is no such call (it may have ended).")                               \
+	X(CALL_STATE, "call_state", "The call cannot do that now.")                                       \
+	X(BUSY, "busy", "You are already in a call.")                                                     \
+	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

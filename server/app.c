@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/worker.h"
+#include "server/calls.h"
 #include "server/clock.h"
 #include "server/log.h"
 #include "server/policy.h"
@@ -148,6 +150,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 	int64_t now = clock_now_ms();
 	session_sweep(app, now);
 	sweep_boundaries(app, now);
+	calls_sweep(app);
 	ratelimit_sweep(&app->login_by_user, now);
 	ratelimit_sweep(&app->login_by_addr, now);
 }
@@ -172,6 +175,18 @@ void app_agreements_changed(struct app *app)
 		log_error("reloading agreements: %s", store_errmsg(app->store));
 }
 
+static void on_media_events(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct app *app = w->data;
+	struct media_event evs[64];
+	size_t n;
+	while ((n = media_events_poll(evs, 64)) > 0) {
+		app->metrics.media_events += n;
+		for (size_t i = 0; i < n; i++)
+			calls_media_event(app, &evs[i]);
+	}
+}
+
 static void start_timers(struct app *app)
 {
 	ev_prepare_init(&app->turn_end, on_turn_end);
@@ -185,6 +200,10 @@ static void start_timers(struct app *app)
 	ev_timer_init(&app->sweep_timer, on_sweep, SWEEP_INTERVAL_S, SWEEP_INTERVAL_S);
 	app->sweep_timer.data = app;
 	ev_timer_start(app->loop, &app->sweep_timer);
+	ev_unref(app->loop);
+	ev_io_init(&app->media_io, on_media_events, media_events_fd(), EV_READ);
+	app->media_io.data = app;
+	ev_io_start(app->loop, &app->media_io);
 	ev_unref(app->loop);
 	app->timers_started = 1;
 }
@@ -219,6 +238,8 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 		snprintf(err, errlen, "cannot start the password hasher");
 		return -1;
 	}
+	if (calls_init(app, err, errlen) != 0)
+		return -1;
 	start_timers(app);
 	return 0;
 }
@@ -232,7 +253,10 @@ void app_free(struct app *app)
 		ev_timer_stop(app->loop, &app->poll_timer);
 		ev_ref(app->loop);
 		ev_timer_stop(app->loop, &app->sweep_timer);
+		ev_ref(app->loop);
+		ev_io_stop(app->loop, &app->media_io);
 	}
+	calls_free(app);
 	hasher_stop(app->hasher);
 	if (app->store)
 		app_flush(app);

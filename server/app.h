@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "server/agreements.h"
+#include "server/calls.h"
 #include "server/config.h"
 #include "server/hasher.h"
 #include "server/metrics.h"
@@ -40,6 +41,7 @@ struct app {
 	struct store *store;            /* the one database connection */
 	struct metrics metrics;         /* counters for /metrics */
 	struct agreements agreements;   /* policy cache */
+	struct calls calls;             /* live calls and their media */
 	struct router router;           /* connected sessions */
 	struct ratelimit login_by_user; /* failed logins per username */
 	struct ratelimit login_by_addr; /* login/resume attempts per client address */
@@ -60,6 +62,7 @@ struct app {
 	ev_prepare turn_end;            /* runs the group commit before the loop blocks */
 	ev_timer poll_timer;            /* notices changes made by samvaer-admin */
 	ev_timer sweep_timer;           /* auth timeouts and rate-limit windows */
+	ev_io media_io;                 /* the media workers' event queue */
 };
 
 /* Open the store, load the caches and start the timers and hasher. 0, or -1 with err. */

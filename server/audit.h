@@ -38,6 +38,7 @@
 #define AUDIT_MESSAGE_REVIEW "message_review"   /* detail: {seq, decision} */
 #define AUDIT_ACCOUNT "account"                 /* detail: {username, action, role?} */
 #define AUDIT_CASE "case"                       /* detail: {action, member?, role?} */
+#define AUDIT_CALL "call"                       /* detail: {call_id, channel, answered, duration_s, reason} (actor: caller) */
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */
 
 /* Append one entry inside the caller's open write transaction (store_begin). Steals `detail` (an object;

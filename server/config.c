@@ -22,6 +22,8 @@ void config_defaults(struct config *c)
 	c->session_ttl_s = 7 * 24 * 3600;
 	c->auth_timeout_s = 10;
 	c->sync_full = 1;
+	c->media_workers = 1;
+	c->ring_timeout_s = 45;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
@@ -44,6 +46,17 @@ static int set_int(int64_t *dst, const char *v, int64_t lo, int64_t hi, char *er
 		return -1;
 	}
 	*dst = x;
+	return 0;
+}
+
+/* The media and call settings that are small integers. */
+static int set_small(struct config *c, const char *key, const char *v, char *err, int errlen)
+{
+	int64_t x;
+	int media = !strcmp(key, "media_workers"), base = !strcmp(key, "media_port_base");
+	if (set_int(&x, v, media ? 1 : base ? 0 : 1, media ? 64 : base ? 65535 : 3600, err, errlen, key))
+		return -1;
+	*(media ? &c->media_workers : base ? &c->media_port_base : &c->ring_timeout_s) = (int)x;
 	return 0;
 }
 
@@ -112,6 +125,10 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		c->auth_timeout_s = (int)x;
 		return 0;
 	}
+	if (!strcmp(key, "media_announce_ip"))
+		return set_str(c->media_announce_ip, sizeof(c->media_announce_ip), v, err, errlen, key);
+	if (!strcmp(key, "media_workers") || !strcmp(key, "media_port_base") || !strcmp(key, "ring_timeout_s"))
+		return set_small(c, key, v, err, errlen);
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;

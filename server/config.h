@@ -18,6 +18,10 @@ struct config {
 	int64_t session_ttl_s;  /* session token lifetime, default 7 days */
 	int auth_timeout_s;     /* close unauthenticated sockets after this, default 10 */
 	int sync_full;          /* 1: PRAGMA synchronous=FULL (default), 0: NORMAL */
+	int media_workers;      /* media worker threads (one UDP port each), default 1 */
+	int media_port_base;    /* worker i binds media_port_base + i; default 0: kernel-chosen ports */
+	char media_announce_ip[64]; /* address in the answers' host candidates; default "": the listen address */
+	int ring_timeout_s;     /* an unanswered call ends after this, default 45 */
 };
 
 void config_defaults(struct config *c);

@@ -61,6 +61,14 @@ char *metrics_render(const struct metrics *m, size_t *len)
 	counter(&o, "samvaer_connections_total", "WebSocket connections accepted.", "counter", m->connections_total);
 	counter(&o, "samvaer_sessions_authenticated", "Authenticated connections.", "gauge", m->sessions_authenticated);
 	counter(&o, "samvaer_messages_relayed_total", "Text messages stored and relayed.", "counter", m->messages_relayed);
+	counter(&o, "samvaer_calls_started_total", "Calls started (including busy).", "counter", m->calls_started);
+	counter(&o, "samvaer_calls_ended_total", "Calls ended, for any reason.", "counter", m->calls_ended);
+	counter(&o, "samvaer_calls_live", "Calls ringing or in progress.", "gauge", m->calls_started - m->calls_ended);
+	counter(&o, "samvaer_call_media_connected_total", "Call participants whose ICE and DTLS came up.", "counter",
+		m->call_media_connected);
+	counter(&o, "samvaer_call_media_lost_total", "Calls ended because media failed or went silent.", "counter",
+		m->call_media_lost);
+	counter(&o, "samvaer_media_events_total", "Events read from the media workers.", "counter", m->media_events);
 	counter(&o, "samvaer_events_sent_total", "Frames queued to clients.", "counter", m->events_sent);
 	counter(&o, "samvaer_requests_total", "Requests received.", "counter", m->requests_total);
 	counter(&o, "samvaer_request_errors_total", "Requests answered with an error.", "counter", m->request_errors);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "server/audit.h"
+#include "server/calls.h"
 #include "server/clock.h"
 #include "server/log.h"
 #include "server/session_internal.h"
@@ -29,6 +30,12 @@ static const struct {
 	{"msg.send", 1, messaging_handle_send},
 	{"msg.history", 1, messaging_handle_history},
 	{"msg.receipt", 1, messaging_handle_receipt},
+	{"call.start", 1, calls_handle_start},
+	{"call.accept", 1, calls_handle_accept},
+	{"call.decline", 1, calls_handle_decline},
+	{"call.cancel", 1, calls_handle_cancel},
+	{"call.hangup", 1, calls_handle_hangup},
+	{"call.offer", 1, calls_handle_offer},
 };
 
 static void unauth_unlink(struct app *app, struct session *s)
@@ -76,6 +83,8 @@ void session_close(struct session *s)
 	if (s->account_id)
 		app->metrics.sessions_authenticated--;
 	router_remove(&app->router, &s->route);
+	if (s->account_id) /* after router_remove: the closing connection gets no call.state */
+		calls_conn_closed(app, s->account_id, s->route.conn->id);
 	app->metrics.connections_open--;
 	free(s);
 }
@@ -244,6 +253,7 @@ void session_agreement_changed(const struct agreement *old, const struct agreeme
 {
 	struct app *app = arg;
 	int64_t parties[2] = {now->child_id, now->contact_id};
+	calls_agreement_changed(app, now);
 	for (int i = 0; i < 2; i++) {
 		if (!router_first(&app->router, parties[i]))
 			continue;
