@@ -8,6 +8,7 @@ import { initLogin, showLoginError, focusLogin } from './js/ui-login.js';
 import { renderContacts } from './js/ui-contacts.js';
 import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
+import { initCall, setCallStore, startCall, onCallEvent } from './js/call.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -164,6 +165,7 @@ function markRead(aid) {
 // ---- connection events ----
 
 function onServerEvent({ event, data }) {
+  if (onCallEvent(event, data)) return;
   if (event === 'message') {
     const isNew = addMessage(store, data);
     if (!isMine(store, data)) {
@@ -214,6 +216,7 @@ function onReady({ account, resumed }) {
 
 function onLoggedOut({ message }) {
   store = createStore();
+  setCallStore(store);
   show('login');
   showLoginError(message ? `${message} Please log in again.` : '');
   focusLogin();
@@ -236,12 +239,14 @@ function boot() {
   conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
   conn.addEventListener('state', (e) => onState(e.detail));
   conn.addEventListener('event', (e) => onServerEvent(e.detail));
+  initCall(conn, store);
   initLogin((username, password) => conn.login(username, password));
   initChat({
     onBack: () => { location.hash = '#/'; },
     onSend: (text) => store.openId !== null && sendText(store.openId, text),
     onOlder: () => store.openId !== null && loadHistory(store.openId, true),
     onPause: () => store.openId !== null && togglePause(store.openId),
+    onCall: () => store.openId !== null && startCall(store.openId),
     onRetry: (key) => {
       const p = conv(store, store.openId).pending.find((x) => x.key === key);
       if (p) sendText(store.openId, p.text, key);

@@ -3,16 +3,18 @@
 import { el, avatar, formatTime, formatNextAt, icon } from './util.js';
 import { conv, isMine, receiptOf, sortedMessages, canWrite } from './store.js';
 import { relationshipOf } from './ui-contacts.js';
+import { canCall } from './call.js';
 
 const $ = (sel) => document.querySelector(sel);
 const RETRYABLE = new Set(['store_unavailable', 'internal', 'offline']);
 
 /**
- * Wire the chat controls once. handlers: onBack(), onSend(text), onOlder(), onRetry(key).
+ * Wire the chat controls once. handlers: onBack(), onSend(text), onOlder(), onRetry(key), onPause(), onCall().
  */
 export function initChat(handlers) {
   $('#chat-back').addEventListener('click', handlers.onBack);
   $('#chat-pause').addEventListener('click', handlers.onPause);
+  $('#chat-call').addEventListener('click', handlers.onCall);
   $('#chat-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const input = $('#chat-input');
@@ -56,6 +58,7 @@ function renderHeader(contact, aid) {
       el('span', { class: 'chat-name', 'data-testid': 'chat-name', id: 'chat-name' }, peer.display_name), rel));
   $('#view-chat').dataset.agreementId = String(aid);
   renderPauseButton(contact);
+  $('#chat-call').hidden = !canCall(contact);
 }
 
 /** Only the child can pause one person (and turn them back on); a carer's pause is not the child's to lift. */
