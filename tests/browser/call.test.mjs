@@ -12,7 +12,10 @@ import { createRunner, expect } from './lib/harness.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PASSWORD = 'samvaer-demo';
 const WATCHDOG_MS = 85000;
-const CALL_TERMS = { channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' } };
+const CALL_TERMS = {
+  channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' },
+  limits: { min_gap_minutes: 120 }, // so a second answered call is refused with a next_at
+};
 
 runInLoopbackNamespace(fileURLToPath(import.meta.url));
 
@@ -57,6 +60,21 @@ async function login(page, username) {
   await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
 }
 
+/** Every visible button on the page must be at least 56 x 56 CSS px (a child's finger). */
+async function expectBigTargets(page, where) {
+  const small = await page.evaluate(() => [...document.querySelectorAll('button')]
+    .filter((n) => n.offsetParent !== null || n.closest('#view-call:not([hidden])'))
+    .filter((n) => n.getClientRects().length)
+    .map((n) => ({ n, r: n.getBoundingClientRect() }))
+    .filter(({ r }) => r.height < 56 || r.width < 56)
+    .map(({ n, r }) => `${n.id || n.dataset.testid} ${Math.round(r.width)}x${Math.round(r.height)}`));
+  expect(small.length === 0, `touch targets under 56px on ${where}: ${small.join(', ')}`);
+}
+
+async function shot(page, name) {
+  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
+}
+
 /** inbound-rtp packetsReceived per kind, plus the selected candidate pair's state (for evidence). */
 function inbound(page) {
   return page.evaluate(async () => {
@@ -92,6 +110,19 @@ async function scenario(baseUrl, admin) {
     await mia.getByTestId('chat-call').waitFor({ state: 'visible' });
   });
 
+  await runner.check('mia calls, andrei says "not now"; mia sees it ended (declined)', async () => {
+    await mia.getByTestId('chat-call').click();
+    await andrei.locator('#view-call[data-state="ringing"]').waitFor({ state: 'visible' });
+    await shot(andrei, 'ringing');
+    await expectBigTargets(andrei, 'the ringing screen');
+    await andrei.getByTestId('call-decline').click();
+    await mia.locator('#view-call[data-state="ended"][data-reason="declined"]').waitFor({ state: 'visible' });
+    await andrei.locator('#view-call[data-state="ended"][data-reason="declined"]').waitFor({ state: 'visible' });
+    await mia.getByTestId('call-done').click();
+    await andrei.getByTestId('call-done').click();
+    await mia.locator('#view-call').waitFor({ state: 'hidden' });
+  });
+
   await runner.check('mia calls; andrei sees the ringing screen and answers', async () => {
     await mia.getByTestId('chat-call').click();
     await mia.locator('#view-call[data-state="calling"]').waitFor({ state: 'visible' });
@@ -125,6 +156,23 @@ async function scenario(baseUrl, admin) {
     }
   });
 
+  await runner.check('"Hide my face" stops mia\'s video; her audio goes on', async () => {
+    await shot(mia, 'in-call');
+    await expectBigTargets(mia, 'the call screen');
+    await mia.getByTestId('call-audio-only').click();
+    await mia.locator('[data-testid="call-audio-only"][data-on="yes"]').waitFor();
+    await andrei.waitForTimeout(1000);
+    const a = await inbound(andrei);
+    await andrei.waitForTimeout(1500);
+    const b = await inbound(andrei);
+    expect(b.video - a.video < 5, `andrei still gets mia's video: ${a.video} -> ${b.video}`);
+    expect(b.audio > a.audio, `andrei lost mia's audio: ${a.audio} -> ${b.audio}`);
+    await mia.getByTestId('call-audio-only').click();
+    await andrei.waitForTimeout(1000);
+    const c = await inbound(andrei);
+    expect(c.video > b.video, `mia's video did not come back: ${b.video} -> ${c.video}`);
+  });
+
   await runner.check('andrei hangs up; both see the call ended (hangup)', async () => {
     await andrei.getByTestId('call-hangup').click();
     for (const page of [mia, andrei]) {
@@ -133,7 +181,19 @@ async function scenario(baseUrl, admin) {
     const closed = await mia.evaluate(() => window.__samvaerCall && window.__samvaerCall.pc.connectionState);
     expect(closed === 'closed', `mia's peer connection is ${closed}`);
     await mia.getByTestId('call-done').click();
+    await andrei.getByTestId('call-done').click();
     await mia.getByTestId('chat-call').waitFor({ state: 'visible' });
+  });
+
+  await runner.check('a call inside the 2-hour gap is refused with when it opens again', async () => {
+    await mia.getByTestId('chat-call').click();
+    await mia.locator('#view-call[data-state="refused"][data-reason="limit_min_gap"]').waitFor({ state: 'visible' });
+    const text = await mia.getByTestId('call-text').textContent();
+    expect(/Calling opens again/.test(text), `refusal text: ${text}`);
+    await shot(mia, 'refused');
+    await mia.getByTestId('call-done').click();
+    await mia.locator('#view-call').waitFor({ state: 'hidden' });
+    expect(await andrei.locator('#view-call').isHidden(), 'andrei was rung for a refused call');
   });
 }
 
