@@ -214,6 +214,13 @@ async function main() {
   };
   state.browser = await launchBrowser();
   await scenario(state.server.url, admin);
+  const server = state.server;
+  await runner.check('server shuts down cleanly on SIGTERM', async () => {
+    const info = await server.stop();
+    state.server = null;
+    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
+    expect(!/AddressSanitizer|runtime error/.test(server.log()), 'sanitizer report in the server log');
+  });
 }
 
 let code = 1;

@@ -190,8 +190,14 @@ export function initCall(theConn, theStore) {
   $('#call-done').addEventListener('click', () => { if (!call) hideView(); });
 }
 
-/** The store was replaced (log out / log in). */
-export function setCallStore(theStore) { store = theStore; }
+/** The store was replaced (log out / log in): drop any call and its media. */
+export function setCallStore(theStore) {
+  store = theStore;
+  if (call) stopMedia(call);
+  call = null;
+  expose();
+  hideView();
+}
 
 /** Call the person of agreement aid (video). */
 export async function startCall(aid) {
