@@ -91,9 +91,8 @@ static void deliver_released(struct app *app, const struct message *m, int64_t h
 	json_t *msg = json_pack("{s:I,s:I,s:I,s:s%,s:I}", "agreement_id", (json_int_t)m->agreement_id, "seq",
 				(json_int_t)m->seq, "from", (json_int_t)m->sender_id, "text", m->text, m->text_len,
 				"sent_at", (json_int_t)m->sent_at);
-	if (a)
-		session_deliver(app, agreement_peer(a, m->sender_id), "message", json_deep_copy(msg), NULL);
-	session_deliver(app, m->sender_id, "message", msg, NULL);
+	int64_t to[2] = {m->sender_id, a ? agreement_peer(a, m->sender_id) : 0};
+	session_deliver_many(app, to, a ? 2 : 1, "message", msg, NULL);
 	session_deliver(app, m->sender_id, "held",
 			json_pack("{s:I,s:I,s:s,s:I}", "hold_id", (json_int_t)hold_id, "agreement_id",
 				  (json_int_t)m->agreement_id, "state", "released", "seq", (json_int_t)m->seq),

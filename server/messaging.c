@@ -75,9 +75,9 @@ static void send_committed(struct app *app, void *arg, int ok)
 	if (!p->duplicate) {
 		struct agreement *a = agreements_get(&app->agreements, p->m.agreement_id);
 		app->metrics.messages_relayed++;
-		if (a) {
-			session_deliver(app, agreement_peer(a, p->m.sender_id), "message", message_json(&p->m), NULL);
-			session_deliver(app, p->m.sender_id, "message", message_json(&p->m), s ? &s->route : NULL);
+		if (a) { /* the peer, and the sender's other sessions (not the one that sent it) */
+			int64_t to[2] = {agreement_peer(a, p->m.sender_id), p->m.sender_id};
+			session_deliver_many(app, to, 2, "message", message_json(&p->m), s ? &s->route : NULL);
 		}
 	}
 out:

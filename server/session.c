@@ -197,19 +197,29 @@ void session_push(struct session *s, const char *event, json_t *data)
 	send_text(s, text, len);
 }
 
-void session_deliver(struct app *app, int64_t account, const char *event, json_t *data, const struct route *skip)
+void session_deliver_many(struct app *app, const int64_t *accounts, size_t n, const char *event, json_t *data,
+			  const struct route *skip)
 {
-	if (!router_first(&app->router, account)) {
+	size_t online = 0;
+	for (size_t i = 0; i < n; i++)
+		online += router_first(&app->router, accounts[i]) != NULL;
+	if (!online) {
 		json_decref(data);
 		return;
 	}
 	size_t len = 0;
-	char *text = proto_encode_event(event, data, &len);
+	char *text = proto_encode_event(event, data, &len); /* encoded once, shared by every recipient */
 	struct frame *f = frame_from_string(text, len);
 	if (!f)
 		return;
-	app->metrics.events_sent += (uint64_t)router_deliver(&app->router, account, f, skip);
+	for (size_t i = 0; i < n; i++)
+		app->metrics.events_sent += (uint64_t)router_deliver(&app->router, accounts[i], f, skip);
 	frame_unref(f);
+}
+
+void session_deliver(struct app *app, int64_t account, const char *event, json_t *data, const struct route *skip)
+{
+	session_deliver_many(app, &account, 1, event, data, skip);
 }
 
 struct session *session_by_conn(struct app *app, uint64_t conn_id)

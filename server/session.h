@@ -31,6 +31,9 @@ void session_check_accounts(struct app *app);
 /* Encode an event once and deliver it to every session of `account` (the router's deliver(account, event)). */
 struct route;
 void session_deliver(struct app *app, int64_t account, const char *event, json_t *data, const struct route *skip);
+/* The same event to the sessions of several accounts (e.g. both parties), encoded once. */
+void session_deliver_many(struct app *app, const int64_t *accounts, size_t n, const char *event, json_t *data,
+			  const struct route *skip);
 /* The hasher finished verifying a password. */
 void session_login_verified(struct hasher_job *job, void *app);
 

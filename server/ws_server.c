@@ -273,7 +273,8 @@ static int http_reply(struct lws *wsi, struct http_req *req, int status, const c
 	return 0;
 }
 
-static void api_run(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *method)
+/* Answer one API request; -1 (close the connection) if the response could not be started. */
+static int api_run(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *method)
 {
 	char peer[48] = "";
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
@@ -281,9 +282,8 @@ static void api_run(struct ws_server *w, struct lws *wsi, struct http_req *req, 
 				 peer};
 	struct api_response res;
 	api_handle(w->app, &ar, &res);
-	if (http_reply(wsi, req, res.status, res.content_type ? res.content_type : "application/json", res.body,
-		       res.len) != 0)
-		lws_callback_on_writable(wsi);
+	return http_reply(wsi, req, res.status, res.content_type ? res.content_type : "application/json", res.body,
+			  res.len);
 }
 
 /* lws keeps each URL argument as a separate fragment: join them with '&'. */
@@ -308,10 +308,8 @@ static int api_begin(struct ws_server *w, struct lws *wsi, struct http_req *req)
 	query_copy(wsi, req->query, sizeof(req->query));
 	if (lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && !strncasecmp(auth, "Bearer ", 7))
 		snprintf(req->bearer, sizeof(req->bearer), "%s", auth + 7);
-	if (!req->is_post) {
-		api_run(w, wsi, req, "GET");
-		return 0;
-	}
+	if (!req->is_post)
+		return api_run(w, wsi, req, "GET");
 	return 0; /* the body arrives in LWS_CALLBACK_HTTP_BODY */
 }
 
@@ -375,7 +373,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (req && req->is_post) {
 			req->is_post = 0;
-			api_run(w, wsi, req, "POST");
+			return api_run(w, wsi, req, "POST");
 		}
 		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
 import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect } from './lib/harness.mjs';
+import { createRunner, expect, guardProcess } from './lib/harness.mjs';
 import { serveStatic, installMock, createWorld } from './lib/mock-server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -34,15 +34,7 @@ async function cleanup() {
   state.statik = null;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => { await cleanup(); process.exit(1); });
-}
-const watchdog = setTimeout(async () => {
-  runner.fail('watchdog', new Error(`the whole test took longer than ${WATCHDOG_MS} ms`));
-  await runner.screenshotAll('watchdog');
-  await cleanup();
-  process.exit(runner.summary());
-}, WATCHDOG_MS);
+const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
 
 // ---- helpers over the app's data-testid attributes ----
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
 import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect } from './lib/harness.mjs';
+import { createRunner, expect, guardProcess } from './lib/harness.mjs';
 import { serveStatic } from './lib/mock-server.mjs';
 import { createConsoleWorld, installConsoleMock } from './lib/console-mock.mjs';
 
@@ -35,15 +35,7 @@ async function cleanup() {
   state.statik = null;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => { await cleanup(); process.exit(1); });
-}
-const watchdog = setTimeout(async () => {
-  runner.fail('watchdog', new Error(`the whole test took longer than ${WATCHDOG_MS} ms`));
-  await runner.screenshotAll('watchdog');
-  await cleanup();
-  process.exit(runner.summary());
-}, WATCHDOG_MS);
+const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
 
 // ---- wall-clock windows in the child's zone ----
 

@@ -54,3 +54,19 @@ export function createRunner({ shotDir, label = 'browser' }) {
 export function expect(cond, message) {
   if (!cond) throw new Error(message);
 }
+
+/**
+ * Clean up on SIGINT/SIGTERM, and fail the whole test (screenshots, cleanup, exit) if it runs past `ms`.
+ * Returns the watchdog timer, to clear when the test ends in time.
+ */
+export function guardProcess(runner, cleanup, ms) {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, async () => { await cleanup(); process.exit(1); });
+  }
+  return setTimeout(async () => {
+    runner.fail('watchdog', new Error(`the whole test took longer than ${ms} ms`));
+    await runner.screenshotAll('watchdog');
+    await cleanup();
+    process.exit(runner.summary());
+  }, ms);
+}
