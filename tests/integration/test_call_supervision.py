@@ -2,6 +2,7 @@
 # consent — plus group calls, the two-minute warning and the on-time end at the window's close, with real media peers.
 import asyncio
 import datetime
+import json
 import sys
 import zoneinfo
 
@@ -182,6 +183,14 @@ async def group_call(server):
     await change(child, cid, "left")
     await mum.ok("call.hangup", call_id=cid)                   # the last contact's hangup ends it
     await state(child, cid, "ended", "hangup")
+    for _ in range(20):                                        # the audit entries join the turn's commit
+        rep = json.loads(server.admin("report", p["child"], "--weeks", "1").stdout)
+        weeks = {a["agreement_id"]: a["weeks"][-1] for a in rep["agreements"]}
+        if weeks[q["agreement_id"]]["calls"] == 1 and weeks[p["agreement_id"]]["calls"] == 1:
+            break
+        await asyncio.sleep(0.1)
+    check_eq((weeks[p["agreement_id"]]["calls"], weeks[q["agreement_id"]]["calls"], weeks[r["agreement_id"]]["calls"]),
+             (1, 1, 0), "the continuity report counts each contact's part of the group call")
 
 
 async def window_end(server):
