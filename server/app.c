@@ -16,13 +16,8 @@
 #define POLL_INTERVAL_S 0.25
 #define SWEEP_INTERVAL_S 1.0
 
-void app_after_commit(struct app *app, commit_fn fn, void *arg)
+void app_after_commit_in(struct app *app, struct commit_wait *w, commit_fn fn, void *arg)
 {
-	struct commit_wait *w = malloc(sizeof(*w));
-	if (!w) {
-		fn(app, arg, 0);
-		return;
-	}
 	w->fn = fn;
 	w->arg = arg;
 	w->next = NULL;
@@ -30,12 +25,25 @@ void app_after_commit(struct app *app, commit_fn fn, void *arg)
 	app->wait_tail = &w->next;
 }
 
+void app_after_commit(struct app *app, commit_fn fn, void *arg)
+{
+	struct commit_wait *w = malloc(sizeof(*w));
+	if (!w) {
+		fn(app, arg, 0);
+		return;
+	}
+	w->embedded = 0;
+	app_after_commit_in(app, w, fn, arg);
+}
+
 static void run_waits(struct app *app, struct commit_wait *w, int ok)
 {
 	while (w) {
 		struct commit_wait *next = w->next;
+		int embedded = w->embedded; /* fn may free the memory w lives in */
 		w->fn(app, w->arg, ok);
-		free(w);
+		if (!embedded)
+			free(w);
 		w = next;
 	}
 }

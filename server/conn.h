@@ -14,11 +14,15 @@ struct frame {
 	uint32_t refs; /* owners: creator + every connection queue holding it */
 	uint32_t len;  /* payload bytes */
 	uint8_t hdr;   /* WebSocket header bytes, ending where the payload starts */
+	uint8_t pooled; /* small frame: goes back to frame.c's free list, not to free() */
+	struct frame *next; /* free list link */
 	unsigned char buf[]; /* FRAME_HEADROOM bytes (the header at their end), then the payload */
 };
 
 /* Copy data into a new frame with one reference; NULL when out of memory. */
 struct frame *frame_new(const char *data, size_t len);
+/* Frames whose payload fits this many bytes come from a free list (acks and message events: no malloc). */
+#define FRAME_SMALL 512
 /* A frame with room for `len` payload bytes, to be filled in place, then sealed with frame_seal(f, used). */
 struct frame *frame_alloc(size_t len);
 /* Set the payload length (<= the allocated room) and write the WebSocket header for it. */
@@ -26,6 +30,8 @@ void frame_seal(struct frame *f, size_t len);
 /* Take ownership of a malloc'd string (freed here) and return it as a frame; NULL on NULL input. */
 struct frame *frame_from_string(char *s, size_t len);
 void frame_ref(struct frame *f);
+/* Release the free list of small frames (at exit). */
+void frame_pool_free(void);
 void frame_unref(struct frame *f);
 static inline unsigned char *frame_payload(struct frame *f)
 {

@@ -28,16 +28,31 @@ static uint8_t header_write(unsigned char *end, size_t len)
 	return n;
 }
 
+#define POOL_MAX 8192 /* small frames kept for reuse (about 4.5 MB at most) */
+
+static struct frame *pool;   /* free small frames */
+static unsigned pool_count;
+
 struct frame *frame_alloc(size_t len)
 {
 	if (len > UINT32_MAX - 1)
 		return NULL;
-	struct frame *f = malloc(sizeof(*f) + FRAME_HEADROOM + len + 1);
-	if (!f)
-		return NULL;
+	struct frame *f;
+	int small = len <= FRAME_SMALL;
+	if (small && pool) {
+		f = pool;
+		pool = f->next;
+		pool_count--;
+	} else {
+		f = malloc(sizeof(*f) + FRAME_HEADROOM + (small ? FRAME_SMALL : len) + 1);
+		if (!f)
+			return NULL;
+	}
 	f->refs = 1;
 	f->len = 0;
 	f->hdr = 0;
+	f->pooled = (uint8_t)small;
+	f->next = NULL;
 	return f;
 }
 
@@ -74,6 +89,23 @@ void frame_ref(struct frame *f)
 
 void frame_unref(struct frame *f)
 {
-	if (f && --f->refs == 0)
+	if (!f || --f->refs != 0)
+		return;
+	if (f->pooled && pool_count < POOL_MAX) {
+		f->next = pool;
+		pool = f;
+		pool_count++;
+		return;
+	}
+	free(f);
+}
+
+void frame_pool_free(void)
+{
+	while (pool) {
+		struct frame *f = pool;
+		pool = f->next;
 		free(f);
+	}
+	pool_count = 0;
 }

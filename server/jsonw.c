@@ -61,6 +61,18 @@ void jsonw_str(struct jsonw *w, const char *s, size_t n)
 	jsonw_raw(w, "\"", 1);
 }
 
+size_t jsonw_str_len(const char *s, size_t n)
+{
+	char tmp[7];
+	size_t len = n + 2;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = escape_of((unsigned char)s[i], tmp);
+		if (e)
+			len += strlen(e) - 1;
+	}
+	return len;
+}
+
 void jsonw_int(struct jsonw *w, int64_t v)
 {
 	char tmp[JSONW_INT_MAX + 1];

@@ -25,6 +25,8 @@ void jsonw_init(struct jsonw *w, char *buf, size_t cap);
 void jsonw_raw(struct jsonw *w, const char *s, size_t n);
 /* A string, quoted and escaped as jansson's compact output does (UTF-8 passes through). */
 void jsonw_str(struct jsonw *w, const char *s, size_t n);
+/* Exactly the bytes jsonw_str writes for s. */
+size_t jsonw_str_len(const char *s, size_t n);
 void jsonw_int(struct jsonw *w, int64_t v);
 /* A request id as received: integer, string, or null for anything else. */
 void jsonw_id(struct jsonw *w, const json_t *id);

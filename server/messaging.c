@@ -29,7 +29,7 @@ static json_t *message_json(const struct message *m)
 /* The `message` event, {"event":"message","data":{...message_json...}}, written straight into a frame. */
 static struct frame *message_event_frame(const struct message *m)
 {
-	size_t cap = 120 + 4 * JSONW_INT_MAX + JSONW_STR_MAX(m->text_len);
+	size_t cap = 80 + 4 * JSONW_INT_MAX + jsonw_str_len(m->text, m->text_len);
 	struct frame *f = frame_alloc(cap);
 	if (!f)
 		return NULL;
@@ -103,6 +103,7 @@ static struct agreement *conversation_of(struct session *s, struct proto_request
 
 /* A message waiting for the commit that makes it durable. */
 struct pending_send {
+	struct commit_wait wait; /* its place in the commit queue */
 	uint64_t conn_id;  /* sender's connection, to answer */
 	json_t *id;        /* request id */
 	struct message m;  /* what was stored (m.text points at text) */
@@ -171,6 +172,7 @@ static struct pending_send *pending_new(struct session *s, json_t *id, const str
 	struct pending_send *p = malloc(sizeof(*p) + m->text_len + 1);
 	if (!p)
 		return NULL;
+	p->wait.embedded = 1;
 	p->conn_id = s->route.conn->id;
 	p->id = json_incref(id);
 	p->m = *m;
@@ -202,7 +204,7 @@ static void send_duplicate(struct session *s, json_t *id, struct message *m, con
 		return;
 	}
 	p->duplicate = 1; /* the original may still be in this turn's transaction: answer after the commit */
-	app_after_commit(s->app, send_committed, p);
+	app_after_commit_in(s->app, &p->wait, send_committed, p);
 }
 
 /* A held message waiting for the commit: answered with held = true; nothing is delivered. */
@@ -330,7 +332,7 @@ void messaging_handle_send(struct session *s, struct proto_request *r)
 		return;
 	}
 	a->last_seq = m.seq;
-	app_after_commit(app, send_committed, p);
+	app_after_commit_in(app, &p->wait, send_committed, p);
 }
 
 static void on_history_row(const struct message *m, void *arg)

@@ -597,6 +597,7 @@ void ws_server_destroy(struct ws_server *w)
 	ev_ref(w->app->loop);
 	ev_prepare_stop(w->app->loop, &w->flush);
 	lws_context_destroy(w->ctx);
+	frame_pool_free();
 	free(w->wbuf);
 	free(w);
 }

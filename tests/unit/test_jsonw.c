@@ -35,6 +35,7 @@ static void test_strings(void)
 		jsonw_str(&w, strings[i].s, strings[i].len);
 		CHECK(w.ok && want && w.len == strlen(want) && memcmp(buf, want, w.len) == 0, strings[i].name);
 		CHECK(w.len <= JSONW_STR_MAX(strings[i].len), strings[i].name);
+		CHECK(w.len == jsonw_str_len(strings[i].s, strings[i].len), strings[i].name);
 		free(want);
 		json_decref(j);
 	}
@@ -99,6 +100,18 @@ static void test_frame_headers(void)
 		frame_unref(f);
 		free(data);
 	}
+	struct frame *a = frame_alloc(10), *b;
+	frame_seal(a, 3);
+	frame_unref(a);
+	b = frame_alloc(FRAME_SMALL);
+	CHECK(b == a && b->refs == 1 && b->pooled, "a small frame is reused from the free list");
+	frame_seal(b, FRAME_SMALL);
+	CHECK(b->hdr == 4 && frame_wire(b)[3] == (FRAME_SMALL & 0xff), "a reused frame is sealed afresh");
+	frame_unref(b);
+	b = frame_alloc(FRAME_SMALL + 1);
+	CHECK(b && !b->pooled, "a large frame is malloc'd");
+	frame_unref(b);
+	frame_pool_free();
 }
 
 int main(void)
