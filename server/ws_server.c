@@ -208,6 +208,7 @@ static void on_flush(struct ev_loop *loop, ev_prepare *p, int revents)
 		struct ws_conn *c = w->dirty;
 		dirty_remove(c);
 		if (flush_queue(c) < 0) { /* outside a callback: let lws close it on its next pass */
+			log_ratelimited("closing %s: write failed", c->base.peer);
 			queue_clear(c);
 			c->peer_closed = 1;
 			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
