@@ -65,17 +65,26 @@ static void run_durable(struct app *app, uint64_t gen, int ok)
 	}
 }
 
-static void on_synced(uint64_t gen, int ok, void *arg)
+enum commit_mode {
+	COMMIT_TURN,  /* end of a loop turn: may wait while an fsync is in flight */
+	COMMIT_NOW,   /* commit now; the syncer makes it durable */
+	COMMIT_WAIT,  /* commit and fsync on this thread (admin API, shutdown) */
+};
+
+/* An fsync is running for an earlier commit: committing now would only wait behind it. */
+static int sync_in_flight(const struct app *app)
 {
-	struct app *app = arg;
-	if (!ok)
-		app->metrics.commit_failures++;
-	run_durable(app, gen, ok);
+	return app->syncer && app->committed_gen > app->durable_gen;
 }
 
-/* Commit the turn's transaction; its waiters run once it is durable. `wait_here`: fsync on this thread. */
-static void commit_turn(struct app *app, int wait_here)
+/* Commit the open transaction; its waiters run once it is durable. At the end of a turn, while an fsync is in
+ * flight, the transaction stays open and gathers the next turns' writes: it is committed as soon as that fsync
+ * completes (on_synced), so one commit and one fsync cover them all and nothing waits longer than it would have
+ * behind the running fsync. */
+static void commit_turn(struct app *app, enum commit_mode mode)
 {
+	if (mode == COMMIT_TURN && sync_in_flight(app))
+		return;
 	uint64_t t0 = clock_mono_ns();
 	int ok = 1;
 	if (store_in_txn(app->store)) {
@@ -95,6 +104,7 @@ static void commit_turn(struct app *app, int wait_here)
 		run_waits(app, w, 0);
 		return;
 	}
+	int wait_here = mode == COMMIT_WAIT;
 	if (w && app->syncer && app->committed_gen > app->durable_gen) {
 		struct commit_batch *b = malloc(sizeof(*b));
 		if (b) {
@@ -120,14 +130,23 @@ static void commit_turn(struct app *app, int wait_here)
 	run_waits(app, w, 1); /* nothing of theirs waits for an fsync */
 }
 
+static void on_synced(uint64_t gen, int ok, void *arg)
+{
+	struct app *app = arg;
+	if (!ok)
+		app->metrics.commit_failures++;
+	run_durable(app, gen, ok);
+	commit_turn(app, COMMIT_TURN); /* what gathered while that fsync ran */
+}
+
 void app_flush(struct app *app)
 {
-	commit_turn(app, 1);
+	commit_turn(app, COMMIT_WAIT);
 }
 
 static void on_turn_end(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-	commit_turn(w->data, 0);
+	commit_turn(w->data, COMMIT_TURN);
 }
 
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
@@ -165,8 +184,9 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 void app_poll_changes(struct app *app)
 {
+	commit_turn(app, COMMIT_NOW); /* a transaction kept open across turns must not hide other writers' changes */
 	if (store_in_txn(app->store))
-		return; /* our own writes are pending; look again next tick */
+		return; /* the commit failed; look again next tick */
 	int64_t v = store_data_version(app->store);
 	if (v == app->data_version)
 		return;
