@@ -71,10 +71,17 @@ enum commit_mode {
 	COMMIT_WAIT,  /* commit and fsync on this thread (admin API, shutdown) */
 };
 
-/* An fsync is running for an earlier commit: committing now would only wait behind it. */
+/* An fsync is running (or about to) for an earlier commit: committing now would only wait behind it. Commits
+ * nobody waits for are not handed to the syncer, so this looks at what was requested, not what was committed. */
 static int sync_in_flight(const struct app *app)
 {
-	return app->syncer && app->committed_gen > app->durable_gen;
+	return app->syncer && app->requested_gen > app->durable_gen;
+}
+
+static void request_sync(struct app *app)
+{
+	app->requested_gen = app->committed_gen;
+	syncer_request(app->syncer, app->committed_gen);
 }
 
 /* Commit the open transaction; its waiters run once it is durable. At the end of a turn, while an fsync is in
@@ -113,13 +120,13 @@ static void commit_turn(struct app *app, enum commit_mode mode)
 			app->batch_tail = &b->next;
 			w = NULL;
 			if (!wait_here)
-				syncer_request(app->syncer, app->committed_gen);
+				request_sync(app);
 		} else {
 			wait_here = 1;
 		}
 	}
 	if (wait_here && app->syncer && app->committed_gen > app->durable_gen) {
-		syncer_request(app->syncer, app->committed_gen);
+		request_sync(app);
 		int synced = syncer_sync_now(app->syncer) == 0;
 		run_durable(app, app->committed_gen, synced);
 		run_waits(app, w, synced);

@@ -52,6 +52,7 @@ struct app {
 	struct syncer *syncer;          /* fsyncs the WAL off the loop (NULL with sync_full = 0) */
 	uint64_t committed_gen;         /* commits made */
 	uint64_t durable_gen;           /* commits known durable */
+	uint64_t requested_gen;         /* highest commit handed to the syncer (an fsync is in flight while > durable_gen) */
 	struct commit_batch *batch_head; /* committed turns waiting to be durable, oldest first */
 	struct commit_batch **batch_tail;
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */

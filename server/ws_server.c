@@ -193,7 +193,14 @@ static int flush_queue(struct ws_conn *c)
 		lws_callback_on_writable(c->wsi); /* out of memory for the buffer: try again later */
 		return 0;
 	}
-	if (lws_write(c->wsi, c->server->wbuf, len, LWS_WRITE_HTTP) < 0)
+	struct ws_server *w = c->server;
+	int n = lws_write(c->wsi, w->wbuf, len, LWS_WRITE_HTTP);
+	if (w->wcap > 4 * WRITE_MAX) { /* grown for one large frame (a history page): do not keep it */
+		free(w->wbuf);
+		w->wbuf = NULL;
+		w->wcap = 0;
+	}
+	if (n < 0)
 		return -1;
 	if (c->qcount)
 		lws_callback_on_writable(c->wsi);
