@@ -186,6 +186,14 @@ RATIO=""
 if [ -n "$ECHO_RATE" ] && [ -n "$SAT_RATE" ] && [ "$ECHO_RATE" != 0 ]; then
 	RATIO=$(awk -v a="$SAT_RATE" -v b="$ECHO_RATE" 'BEGIN { printf "%.1f", 100 * a / b }')
 fi
+# The same ratio from CPU cost (echo server CPU per round trip / samvaer CPU per message): it does not move
+# when other work on the machine starves one phase and not the other, so it is the figure to compare runs by.
+CPU_RATIO=""
+ECHO_CPU=$(val echo cpu_s_per_1k)
+SAT_CPU=$(val samvaer-saturated cpu_s_per_1k)
+if [ -n "$ECHO_CPU" ] && [ -n "$SAT_CPU" ] && awk -v c="$SAT_CPU" 'BEGIN { exit !(c > 0) }'; then
+	CPU_RATIO=$(awk -v e="$ECHO_CPU" -v c="$SAT_CPU" 'BEGIN { printf "%.1f", 100 * e / c }')
+fi
 PACED_P99=$(val samvaer-paced p99_us)
 PACED_RATE=$(val samvaer-paced rate)
 IDLE_KB=$(val samvaer-idle per_conn_kb)
@@ -208,6 +216,7 @@ row "echo p50 / p99 round trip" "$(ms "$(val echo p50_us)") / $(ms "$(val echo p
 row "echo server CPU s per 1,000 round trips" "$(val echo cpu_s_per_1k)" "-" "-"
 row "samvaer saturated, messages delivered/s" "${SAT_RATE:-n/a}" "-" "-"
 row "samvaer saturated / echo ceiling" "${RATIO:-n/a}%" ">= 50%" "$(check "$RATIO" '>=' 50)"
+row "  same from CPU cost (echo CPU / samvaer CPU)" "${CPU_RATIO:-n/a}%" "(info)" "-"
 row "samvaer saturated p50 / p99 send->deliver" \
 	"$(ms "$(val samvaer-saturated p50_us)") / $(ms "$(val samvaer-saturated p99_us)")" "-" "-"
 row "samvaer saturated CPU s per 1,000 msgs" "$(val samvaer-saturated cpu_s_per_1k)" "-" "-"

@@ -16,13 +16,8 @@
 #define POLL_INTERVAL_S 0.25
 #define SWEEP_INTERVAL_S 1.0
 
-void app_after_commit(struct app *app, commit_fn fn, void *arg)
+void app_after_commit_in(struct app *app, struct commit_wait *w, commit_fn fn, void *arg)
 {
-	struct commit_wait *w = malloc(sizeof(*w));
-	if (!w) {
-		fn(app, arg, 0);
-		return;
-	}
 	w->fn = fn;
 	w->arg = arg;
 	w->next = NULL;
@@ -30,12 +25,25 @@ void app_after_commit(struct app *app, commit_fn fn, void *arg)
 	app->wait_tail = &w->next;
 }
 
+void app_after_commit(struct app *app, commit_fn fn, void *arg)
+{
+	struct commit_wait *w = malloc(sizeof(*w));
+	if (!w) {
+		fn(app, arg, 0);
+		return;
+	}
+	w->embedded = 0;
+	app_after_commit_in(app, w, fn, arg);
+}
+
 static void run_waits(struct app *app, struct commit_wait *w, int ok)
 {
 	while (w) {
 		struct commit_wait *next = w->next;
+		int embedded = w->embedded; /* fn may free the memory w lives in */
 		w->fn(app, w->arg, ok);
-		free(w);
+		if (!embedded)
+			free(w);
 		w = next;
 	}
 }
@@ -57,17 +65,33 @@ static void run_durable(struct app *app, uint64_t gen, int ok)
 	}
 }
 
-static void on_synced(uint64_t gen, int ok, void *arg)
+enum commit_mode {
+	COMMIT_TURN,  /* end of a loop turn: may wait while an fsync is in flight */
+	COMMIT_NOW,   /* commit now; the syncer makes it durable */
+	COMMIT_WAIT,  /* commit and fsync on this thread (admin API, shutdown) */
+};
+
+/* An fsync is running (or about to) for an earlier commit: committing now would only wait behind it. Commits
+ * nobody waits for are not handed to the syncer, so this looks at what was requested, not what was committed. */
+static int sync_in_flight(const struct app *app)
 {
-	struct app *app = arg;
-	if (!ok)
-		app->metrics.commit_failures++;
-	run_durable(app, gen, ok);
+	return app->syncer && app->requested_gen > app->durable_gen;
 }
 
-/* Commit the turn's transaction; its waiters run once it is durable. `wait_here`: fsync on this thread. */
-static void commit_turn(struct app *app, int wait_here)
+static void request_sync(struct app *app)
 {
+	app->requested_gen = app->committed_gen;
+	syncer_request(app->syncer, app->committed_gen);
+}
+
+/* Commit the open transaction; its waiters run once it is durable. At the end of a turn, while an fsync is in
+ * flight, the transaction stays open and gathers the next turns' writes: it is committed as soon as that fsync
+ * completes (on_synced), so one commit and one fsync cover them all and nothing waits longer than it would have
+ * behind the running fsync. */
+static void commit_turn(struct app *app, enum commit_mode mode)
+{
+	if (mode == COMMIT_TURN && sync_in_flight(app))
+		return;
 	uint64_t t0 = clock_mono_ns();
 	int ok = 1;
 	if (store_in_txn(app->store)) {
@@ -87,6 +111,7 @@ static void commit_turn(struct app *app, int wait_here)
 		run_waits(app, w, 0);
 		return;
 	}
+	int wait_here = mode == COMMIT_WAIT;
 	if (w && app->syncer && app->committed_gen > app->durable_gen) {
 		struct commit_batch *b = malloc(sizeof(*b));
 		if (b) {
@@ -95,13 +120,13 @@ static void commit_turn(struct app *app, int wait_here)
 			app->batch_tail = &b->next;
 			w = NULL;
 			if (!wait_here)
-				syncer_request(app->syncer, app->committed_gen);
+				request_sync(app);
 		} else {
 			wait_here = 1;
 		}
 	}
 	if (wait_here && app->syncer && app->committed_gen > app->durable_gen) {
-		syncer_request(app->syncer, app->committed_gen);
+		request_sync(app);
 		int synced = syncer_sync_now(app->syncer) == 0;
 		run_durable(app, app->committed_gen, synced);
 		run_waits(app, w, synced);
@@ -112,14 +137,23 @@ static void commit_turn(struct app *app, int wait_here)
 	run_waits(app, w, 1); /* nothing of theirs waits for an fsync */
 }
 
+static void on_synced(uint64_t gen, int ok, void *arg)
+{
+	struct app *app = arg;
+	if (!ok)
+		app->metrics.commit_failures++;
+	run_durable(app, gen, ok);
+	commit_turn(app, COMMIT_TURN); /* what gathered while that fsync ran */
+}
+
 void app_flush(struct app *app)
 {
-	commit_turn(app, 1);
+	commit_turn(app, COMMIT_WAIT);
 }
 
 static void on_turn_end(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-	commit_turn(w->data, 0);
+	commit_turn(w->data, COMMIT_TURN);
 }
 
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
@@ -157,8 +191,9 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 void app_poll_changes(struct app *app)
 {
+	commit_turn(app, COMMIT_NOW); /* a transaction kept open across turns must not hide other writers' changes */
 	if (store_in_txn(app->store))
-		return; /* our own writes are pending; look again next tick */
+		return; /* the commit failed; look again next tick */
 	int64_t v = store_data_version(app->store);
 	if (v == app->data_version)
 		return;

@@ -25,6 +25,7 @@ struct commit_wait {
 	commit_fn fn;             /* what to do after the commit */
 	void *arg;                /* its argument (owned by fn) */
 	struct commit_wait *next; /* queue link */
+	int embedded;             /* lives inside arg (app_after_commit_in): not freed by the app */
 };
 
 /* The waiters of one committed turn, until the syncer reports its generation durable. */
@@ -51,6 +52,7 @@ struct app {
 	struct syncer *syncer;          /* fsyncs the WAL off the loop (NULL with sync_full = 0) */
 	uint64_t committed_gen;         /* commits made */
 	uint64_t durable_gen;           /* commits known durable */
+	uint64_t requested_gen;         /* highest commit handed to the syncer (an fsync is in flight while > durable_gen) */
 	struct commit_batch *batch_head; /* committed turns waiting to be durable, oldest first */
 	struct commit_batch **batch_tail;
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */
@@ -70,6 +72,8 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 void app_free(struct app *app);
 /* Queue fn to run once the current turn's writes are committed (or failed). */
 void app_after_commit(struct app *app, commit_fn fn, void *arg);
+/* The same without an allocation: `w` is caller memory (typically inside arg) that stays valid until fn runs. */
+void app_after_commit_in(struct app *app, struct commit_wait *w, commit_fn fn, void *arg);
 /* Commit the open transaction now, make it durable on this thread, and run every waiter (admin API,
  * shutdown). The per-turn path (app.c: on_turn_end) commits without waiting and lets the syncer thread
  * make the turn durable before its waiters run. */

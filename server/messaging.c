@@ -5,6 +5,7 @@
 #include "proto/text.h"
 #include "server/audit.h"
 #include "server/clock.h"
+#include "server/jsonw.h"
 #include "server/screen.h"
 #include "server/log.h"
 #include "server/session_internal.h"
@@ -23,6 +24,63 @@ static json_t *message_json(const struct message *m)
 	json_object_set_new(o, "text", json_stringn(m->text, m->text_len));
 	json_object_set_new(o, "sent_at", json_integer(m->sent_at));
 	return o;
+}
+
+/* The `message` event, {"event":"message","data":{...message_json...}}, written straight into a frame. */
+static struct frame *message_event_frame(const struct message *m)
+{
+	size_t cap = 80 + 4 * JSONW_INT_MAX + jsonw_str_len(m->text, m->text_len);
+	struct frame *f = frame_alloc(cap);
+	if (!f)
+		return NULL;
+	struct jsonw w;
+	jsonw_init(&w, (char *)frame_payload(f), cap);
+	JSONW_LIT(&w, "{\"event\":\"message\",\"data\":{\"agreement_id\":");
+	jsonw_int(&w, m->agreement_id);
+	JSONW_LIT(&w, ",\"seq\":");
+	jsonw_int(&w, m->seq);
+	JSONW_LIT(&w, ",\"from\":");
+	jsonw_int(&w, m->sender_id);
+	JSONW_LIT(&w, ",\"text\":");
+	jsonw_str(&w, m->text, m->text_len);
+	JSONW_LIT(&w, ",\"sent_at\":");
+	jsonw_int(&w, m->sent_at);
+	JSONW_LIT(&w, "}}");
+	if (!w.ok) {
+		frame_unref(f);
+		return NULL;
+	}
+	frame_seal(f, w.len);
+	return f;
+}
+
+/* The msg.send answer, {"id":ID,"ok":true,"result":{"agreement_id":..,"seq":..,"sent_at":..,"duplicate":..}}. */
+static struct frame *send_ack_frame(json_t *id, const struct message *m, int duplicate)
+{
+	size_t cap = 120 + jsonw_id_max(id) + 3 * JSONW_INT_MAX;
+	struct frame *f = frame_alloc(cap);
+	if (!f)
+		return NULL;
+	struct jsonw w;
+	jsonw_init(&w, (char *)frame_payload(f), cap);
+	JSONW_LIT(&w, "{\"id\":");
+	jsonw_id(&w, id);
+	JSONW_LIT(&w, ",\"ok\":true,\"result\":{\"agreement_id\":");
+	jsonw_int(&w, m->agreement_id);
+	JSONW_LIT(&w, ",\"seq\":");
+	jsonw_int(&w, m->seq);
+	JSONW_LIT(&w, ",\"sent_at\":");
+	jsonw_int(&w, m->sent_at);
+	if (duplicate)
+		JSONW_LIT(&w, ",\"duplicate\":true}}");
+	else
+		JSONW_LIT(&w, ",\"duplicate\":false}}");
+	if (!w.ok) {
+		frame_unref(f);
+		return NULL;
+	}
+	frame_seal(f, w.len);
+	return f;
 }
 
 /* The conversation, if the caller is a party to it; otherwise replies no_agreement. */
@@ -45,6 +103,7 @@ static struct agreement *conversation_of(struct session *s, struct proto_request
 
 /* A message waiting for the commit that makes it durable. */
 struct pending_send {
+	struct commit_wait wait; /* its place in the commit queue */
 	uint64_t conn_id;  /* sender's connection, to answer */
 	json_t *id;        /* request id */
 	struct message m;  /* what was stored (m.text points at text) */
@@ -65,19 +124,27 @@ static void send_committed(struct app *app, void *arg, int ok)
 		goto out;
 	}
 	if (s) {
-		json_t *res = json_object();
-		json_object_set_new(res, "agreement_id", json_integer(p->m.agreement_id));
-		json_object_set_new(res, "seq", json_integer(p->m.seq));
-		json_object_set_new(res, "sent_at", json_integer(p->m.sent_at));
-		json_object_set_new(res, "duplicate", json_boolean(p->duplicate));
-		session_reply_ok(s, p->id, res);
+		struct frame *f = send_ack_frame(p->id, &p->m, p->duplicate);
+		if (f)
+			session_send_frame(s, f);
+		else
+			log_error("out of memory encoding a reply");
+		frame_unref(f);
 	}
 	if (!p->duplicate) {
 		struct agreement *a = agreements_get(&app->agreements, p->m.agreement_id);
 		app->metrics.messages_relayed++;
 		if (a) { /* the peer, and the sender's other sessions (not the one that sent it) */
 			int64_t to[2] = {agreement_peer(a, p->m.sender_id), p->m.sender_id};
-			session_deliver_many(app, to, 2, "message", message_json(&p->m), s ? &s->route : NULL);
+			const struct route *skip = s ? &s->route : NULL;
+			if (router_first(&app->router, to[0]) || router_first(&app->router, to[1])) {
+				struct frame *f = message_event_frame(&p->m); /* encoded once for every recipient */
+				if (f)
+					session_deliver_frame(app, to, 2, f, skip);
+				else
+					log_error("out of memory encoding a message event");
+				frame_unref(f);
+			}
 		}
 	}
 out:
@@ -105,6 +172,7 @@ static struct pending_send *pending_new(struct session *s, json_t *id, const str
 	struct pending_send *p = malloc(sizeof(*p) + m->text_len + 1);
 	if (!p)
 		return NULL;
+	p->wait.embedded = 1;
 	p->conn_id = s->route.conn->id;
 	p->id = json_incref(id);
 	p->m = *m;
@@ -136,7 +204,7 @@ static void send_duplicate(struct session *s, json_t *id, struct message *m, con
 		return;
 	}
 	p->duplicate = 1; /* the original may still be in this turn's transaction: answer after the commit */
-	app_after_commit(s->app, send_committed, p);
+	app_after_commit_in(s->app, &p->wait, send_committed, p);
 }
 
 /* A held message waiting for the commit: answered with held = true; nothing is delivered. */
@@ -264,7 +332,7 @@ void messaging_handle_send(struct session *s, struct proto_request *r)
 		return;
 	}
 	a->last_seq = m.seq;
-	app_after_commit(app, send_committed, p);
+	app_after_commit_in(app, &p->wait, send_committed, p);
 }
 
 static void on_history_row(const struct message *m, void *arg)

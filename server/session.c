@@ -133,6 +133,12 @@ static void send_text(struct session *s, char *text, size_t len)
 	s->app->metrics.events_sent++;
 }
 
+void session_send_frame(struct session *s, struct frame *f)
+{
+	conn_send(s->route.conn, f);
+	s->app->metrics.events_sent++;
+}
+
 void session_reply_ok(struct session *s, json_t *id, json_t *result)
 {
 	size_t len;
@@ -221,6 +227,13 @@ void session_deliver_many(struct app *app, const int64_t *accounts, size_t n, co
 	for (size_t i = 0; i < n; i++)
 		app->metrics.events_sent += (uint64_t)router_deliver(&app->router, accounts[i], f, skip);
 	frame_unref(f);
+}
+
+void session_deliver_frame(struct app *app, const int64_t *accounts, size_t n, struct frame *f,
+			   const struct route *skip)
+{
+	for (size_t i = 0; i < n; i++)
+		app->metrics.events_sent += (uint64_t)router_deliver(&app->router, accounts[i], f, skip);
 }
 
 void session_deliver(struct app *app, int64_t account, const char *event, json_t *data, const struct route *skip)

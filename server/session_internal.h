@@ -30,6 +30,12 @@ void session_reply_ok(struct session *s, json_t *id, json_t *result);
 void session_reply_error(struct session *s, json_t *id, enum proto_error e, const char *message);
 void session_reply_extra(struct session *s, json_t *id, const char *code, const char *message, json_t *extra);
 void session_reply_denied(struct session *s, json_t *id, const struct policy_decision *d);
+/* Send a ready-made frame to this session only (the caller keeps its reference). */
+void session_send_frame(struct session *s, struct frame *f);
+/* Deliver a ready-made event frame to every session of each account (except skip); the caller keeps its
+ * reference. The hot path (messaging.c) builds its frames without jansson. */
+void session_deliver_frame(struct app *app, const int64_t *accounts, size_t n, struct frame *f,
+			   const struct route *skip);
 /* Push an event to this session only. */
 void session_push(struct session *s, const char *event, json_t *data);
 /* Encode an event once and deliver it to every session of account (except skip). */

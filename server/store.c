@@ -1,5 +1,6 @@
 /* store.c: opening the database, migrations, the statement cache and the group-commit transaction. */
 #include "server/store_internal.h"
+#include "server/store_wal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -107,7 +108,7 @@ int store_migrate_to(struct store *s, int target)
 	return STORE_OK;
 }
 
-static struct store *open_db(const char *dir, char *err, size_t errlen)
+static struct store *open_db(const char *dir, const char *vfs, char *err, size_t errlen)
 {
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "store: cannot create %s: %s", dir, strerror(errno));
@@ -120,7 +121,7 @@ static struct store *open_db(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "store: out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs)) {
 		snprintf(err, errlen, "store: cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "?");
 		store_close(s);
 		return NULL;
@@ -131,12 +132,13 @@ static struct store *open_db(const char *dir, char *err, size_t errlen)
 
 struct store *store_open_raw(const char *dir, char *err, size_t errlen)
 {
-	return open_db(dir, err, errlen);
+	return open_db(dir, NULL, err, errlen);
 }
 
 struct store *store_open(const char *dir, int sync_mode, char *err, size_t errlen)
 {
-	struct store *s = open_db(dir, err, errlen);
+	/* The server's connection writes each commit's WAL frames with one syscall (store_wal.c). */
+	struct store *s = open_db(dir, store_wal_vfs(), err, errlen);
 	if (!s)
 		return NULL;
 	/* A 64 MiB page cache and memory-mapped reads keep the hot pages out of read(2) calls. */

@@ -14,13 +14,20 @@
 #define RX_CHUNK 4096                 /* lws receive buffer per connection */
 #define QUEUE_MAX_FRAMES 4096         /* outbound frames before a client counts as too slow */
 #define QUEUE_MAX_BYTES (8u << 20)    /* outbound bytes before a client counts as too slow */
+#define WRITE_MAX 65536               /* bytes of queued frames coalesced into one write */
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must cover LWS_PRE");
+
+struct ws_conn;
 
 struct ws_server {
 	struct app *app;
 	struct lws_context *ctx;
-	unsigned open; /* WebSocket connections */
+	unsigned open;           /* WebSocket connections */
+	struct ws_conn *dirty;   /* connections with frames queued this turn, written before the loop blocks */
+	ev_prepare flush;        /* writes them (after the turn's commit: lowest priority) */
+	unsigned char *wbuf;     /* coalescing buffer for one connection's frames */
+	size_t wcap;
 };
 
 /* Per WebSocket connection (lws allocates it zeroed as per-session data). */
@@ -34,6 +41,9 @@ struct ws_conn {
 	size_t qbytes;             /* payload bytes queued */
 	char *rx;                  /* reassembly of a fragmented message */
 	size_t rxlen;
+	struct ws_conn *dirty_prev, *dirty_next; /* on server->dirty */
+	int is_dirty;              /* on server->dirty */
+	int peer_closed;           /* the client sent a close frame: lws answers it, we write nothing more */
 	int close_code;            /* != 0: close after the queue drains */
 	int discarding;            /* swallowing the rest of a refused message before closing */
 	size_t discarded;          /* bytes swallowed so far */
@@ -62,6 +72,33 @@ static void queue_clear(struct ws_conn *c)
 		c->qcount--;
 	}
 	c->qbytes = 0;
+}
+
+static void dirty_add(struct ws_conn *c)
+{
+	struct ws_server *w = c->server;
+	if (c->is_dirty)
+		return;
+	c->is_dirty = 1;
+	c->dirty_prev = NULL;
+	c->dirty_next = w->dirty;
+	if (w->dirty)
+		w->dirty->dirty_prev = c;
+	w->dirty = c;
+}
+
+static void dirty_remove(struct ws_conn *c)
+{
+	if (!c->is_dirty)
+		return;
+	if (c->dirty_prev)
+		c->dirty_prev->dirty_next = c->dirty_next;
+	else
+		c->server->dirty = c->dirty_next;
+	if (c->dirty_next)
+		c->dirty_next->dirty_prev = c->dirty_prev;
+	c->dirty_prev = c->dirty_next = NULL;
+	c->is_dirty = 0;
 }
 
 static void conn_do_close(struct conn *base, int code, const char *reason)
@@ -109,8 +146,81 @@ static void conn_do_send(struct conn *base, struct frame *f)
 	c->queue[(c->qhead + c->qcount) % c->qcap] = f;
 	c->qcount++;
 	c->qbytes += f->len;
-	if (c->qcount == 1)
+	dirty_add(c); /* written once, with everything else queued this turn, before the loop blocks */
+}
+
+/* Copy as many queued frames (whole, pre-framed) as fit in WRITE_MAX (at least one) into the server's buffer. */
+static size_t gather(struct ws_conn *c)
+{
+	struct ws_server *w = c->server;
+	size_t total = 0;
+	while (c->qcount) {
+		struct frame *f = c->queue[c->qhead];
+		size_t n = frame_wire_len(f);
+		if (total && total + n > WRITE_MAX)
+			break;
+		if (total + n > w->wcap) {
+			size_t ncap = total + n > WRITE_MAX ? total + n : WRITE_MAX;
+			unsigned char *nb = realloc(w->wbuf, ncap);
+			if (!nb)
+				break;
+			w->wbuf = nb;
+			w->wcap = ncap;
+		}
+		memcpy(w->wbuf + total, frame_wire(f), n);
+		total += n;
+		c->qhead = (c->qhead + 1) % c->qcap;
+		c->qcount--;
+		c->qbytes -= f->len;
+		frame_unref(f);
+	}
+	return total;
+}
+
+/* Write the queued frames with one send. lws takes the bytes as raw (they are complete WebSocket frames) and
+ * keeps whatever the socket does not accept, sending it before anything else when the socket is writable;
+ * while it holds such a remainder we add nothing and wait for the writable callback. -1: the socket failed. */
+static int flush_queue(struct ws_conn *c)
+{
+	if (!c->qcount || c->peer_closed)
+		return 0;
+	if (lws_partial_buffered(c->wsi)) {
 		lws_callback_on_writable(c->wsi);
+		return 0;
+	}
+	size_t len = gather(c);
+	if (!len) {
+		lws_callback_on_writable(c->wsi); /* out of memory for the buffer: try again later */
+		return 0;
+	}
+	struct ws_server *w = c->server;
+	int n = lws_write(c->wsi, w->wbuf, len, LWS_WRITE_HTTP);
+	if (w->wcap > 4 * WRITE_MAX) { /* grown for one large frame (a history page): do not keep it */
+		free(w->wbuf);
+		w->wbuf = NULL;
+		w->wcap = 0;
+	}
+	if (n < 0)
+		return -1;
+	if (c->qcount)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* Before the loop blocks: one write per connection that got frames during this turn. */
+static void on_flush(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+	struct ws_server *w = p->data;
+	while (w->dirty) {
+		struct ws_conn *c = w->dirty;
+		dirty_remove(c);
+		if (flush_queue(c) < 0) { /* outside a callback: let lws close it on its next pass */
+			log_ratelimited("closing %s: write failed", c->base.peer);
+			queue_clear(c);
+			c->peer_closed = 1;
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		}
+	}
 }
 
 static const struct conn_ops ws_conn_ops = {conn_do_send, conn_do_close};
@@ -197,16 +307,11 @@ static int on_receive(struct ws_conn *c, const char *in, size_t len)
 
 static int on_writeable(struct ws_conn *c)
 {
-	if (c->qcount) {
-		struct frame *f = c->queue[c->qhead];
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qcount--;
-		c->qbytes -= f->len;
-		int n = lws_write(c->wsi, frame_payload(f), f->len, LWS_WRITE_TEXT);
-		frame_unref(f);
-		if (n < 0)
+	if (c->qcount && !c->peer_closed) {
+		dirty_remove(c);
+		if (flush_queue(c) < 0)
 			return -1;
-		if (c->qcount || c->close_code)
+		if (c->close_code)
 			lws_callback_on_writable(c->wsi);
 		return 0;
 	}
@@ -224,6 +329,7 @@ static void on_closed(struct ws_server *w, struct ws_conn *c)
 		return;
 	session_close(c->session);
 	c->session = NULL;
+	dirty_remove(c);
 	queue_clear(c);
 	free(c->queue);
 	free(c->rx);
@@ -245,6 +351,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return on_receive(c, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return on_writeable(c);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		c->peer_closed = 1; /* lws sends the closing handshake; frames after it would break the protocol */
+		dirty_remove(c);
+		queue_clear(c);
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		on_closed(w, c);
 		return 0;
@@ -394,7 +505,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 static const struct lws_protocols protocols[] = {
 	{"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
-	{"samvaer.v1", ws_callback, sizeof(struct ws_conn), RX_CHUNK, 0, NULL, 0},
+	{"samvaer.v1", ws_callback, sizeof(struct ws_conn), RX_CHUNK, 0, NULL, WRITE_MAX},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -468,6 +579,11 @@ struct ws_server *ws_server_start(struct app *app)
 		free(w);
 		return NULL;
 	}
+	ev_prepare_init(&w->flush, on_flush);
+	w->flush.data = w;
+	ev_set_priority(&w->flush, EV_MINPRI); /* after app.c's commit watcher, which may queue replies */
+	ev_prepare_start(app->loop, &w->flush);
+	ev_unref(app->loop);
 	return w;
 }
 
@@ -486,6 +602,10 @@ void ws_server_destroy(struct ws_server *w)
 {
 	if (!w)
 		return;
+	ev_ref(w->app->loop);
+	ev_prepare_stop(w->app->loop, &w->flush);
 	lws_context_destroy(w->ctx);
+	frame_pool_free();
+	free(w->wbuf);
 	free(w);
 }
