@@ -409,6 +409,13 @@ static void measure(void)
     totals_get(&t);
     double s50, s99;
     setup_pcts(&s50, &s99);
+    if (getenv("CALLS_DEBUG")) {
+        int by_state[8] = {0};
+        for (int i = 0; i < G.n_legs; i++)
+            by_state[peer_state(G.legs[i]->p) & 7]++;
+        for (int k = 0; k < 6; k++)
+            fprintf(stderr, "debug: %d legs %s\n", by_state[k], transport_state_name((enum transport_state)k));
+    }
     double loss = t.rx + t.lost ? 100.0 * (double)t.lost / (double)(t.rx + t.lost) : -1;
     fprintf(stderr, "calls: %d up, %d failed; %.1f s: %llu packets relayed (%.0f/s), loss %.3f%%, server %.2f s CPU\n",
             G.n_up, G.n_failed, secs, (unsigned long long)t.rx, (double)t.rx / secs, loss, srv);
