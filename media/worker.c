@@ -275,7 +275,6 @@ static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const 
 
 static void receive_batches(struct media_worker *w)
 {
-    unsigned got = 0;
     for (int round = 0; round < 16; round++) { /* bounded: timers and commands get their turn */
         for (unsigned i = 0; i < MEDIA_BATCH; i++)
             w->rmsg[i].msg_hdr.msg_namelen = sizeof w->raddr[i].u;
@@ -290,11 +289,9 @@ static void receive_batches(struct media_worker *w)
         w->rx_dgrams += (unsigned)n;
         w->rx_calls++;
         txq_flush(&w->q);
-        got += (unsigned)n;
         if (n < MEDIA_BATCH)
             break;
     }
-    w->coalesce = got >= MEDIA_COALESCE_MIN;
 }
 
 /* ---- timers ---- */
@@ -335,10 +332,6 @@ void *media__worker_main(void *arg)
     while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
         int64_t now = media__now_ms();
         int timeout = w->next_tick_ms > now ? (int)(w->next_tick_ms - now) : 0;
-        if (w->coalesce) { /* busy: let a batch build up instead of waking per datagram */
-            struct timespec ts = {0, MEDIA_COALESCE_US * 1000};
-            nanosleep(&ts, NULL);
-        }
         int n = epoll_wait(w->ep, evs, 4, timeout);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.fd == w->fd)

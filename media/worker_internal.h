@@ -13,8 +13,6 @@
 
 #define MEDIA_BATCH 64               /* datagrams per recvmmsg / sendmmsg */
 #define MEDIA_TICK_MS 10             /* timer granularity: DTLS retransmits, consent, RTCP, stats */
-#define MEDIA_COALESCE_US 200        /* busy worker: pause before the next wait so datagrams arrive in batches */
-#define MEDIA_COALESCE_MIN 1         /* "busy": the last wake-up found at least this many datagrams */
 #define MEDIA_ADDR_TABLE 16384       /* address hash slots per worker (power of two) */
 
 enum media_cmd_type { CMD_CALL_CREATE, CMD_CALL_END, CMD_PART_ADD, CMD_PART_REMOVE, CMD_GATE, CMD_RECV_GATE, CMD_PAUSE };
@@ -54,7 +52,6 @@ struct media_worker {
     struct sfu_txslot *slots;
     struct sfu_txq q;
     int64_t next_tick_ms, next_stats_ms;
-    bool coalesce;                   /* the last wake-up found a batch: pause MEDIA_COALESCE_US before waiting */
     /* others */
     atomic_bool stop;
     unsigned load;                   /* calls pinned here (control thread's count) */
