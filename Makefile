@@ -34,7 +34,7 @@ test: build build-asan
 	@scripts/fuzz.sh $(FUZZ_BUILD) smoke
 
 bench: build
-	@scripts/bench.sh $(BUILD)
+	@scripts/bench.sh $(BUILD); msg=$$?; scripts/bench-media.sh $(BUILD); media=$$?; exit $$((msg | media))
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -24,7 +24,7 @@ static void usage(void)
 		"  pause AGREEMENT --as CARER --reason TEXT [--hours N] | unpause AGREEMENT --as USER\n"
 		"  audit verify [--head SEQ:HASH] | audit list [--case ID] [--limit N]\n"
 		"  report CHILD [--weeks N] [--format json|csv]\n"
-		"  bench-seed N --tokens FILE   (load-test accounts; see tests/bench)\n"
+		"  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
 		"See docs/ADMIN-CLI.md.\n");
 }
 

@@ -161,7 +161,7 @@ static void bench_terms(struct terms *t)
 	t->max_call_minutes = 30;
 }
 
-static int bench_windows;
+static int bench_windows, bench_calls; /* --windows, --calls (voice and video calls allowed: the media bench) */
 
 static int seed_pair(struct admin *a, int i, const char *hash, int64_t expires, FILE *out)
 {
@@ -183,6 +183,8 @@ static int seed_pair(struct admin *a, int i, const char *hash, int64_t expires, 
 	g.contact_id = contact;
 	g.status = AG_ACTIVE;
 	g.channels[CH_TEXT] = MODE_ALLOWED;
+	if (bench_calls)
+		g.channels[CH_VOICE_CALL] = g.channels[CH_VIDEO_CALL] = MODE_ALLOWED;
 	snprintf(g.relationship, sizeof(g.relationship), "Parent");
 	if (store_agreement_add(a->store, &g, &ag))
 		return STORE_ERR;
@@ -202,7 +204,7 @@ int admin_cmd_bench_seed(struct admin *a, int argc, char **argv)
 	int n = argc ? atoi(argv[0]) : 0;
 	const char *path = admin_opt(argc, argv, "--tokens");
 	for (int i = 0; i < argc; i++)
-		bench_windows |= !strcmp(argv[i], "--windows");
+		bench_windows |= !strcmp(argv[i], "--windows"), bench_calls |= !strcmp(argv[i], "--calls");
 	if (n < 2 || n > 200000 || n % 2 || !path)
 		return admin_usage("bench-seed needs an even N (2-200000) and --tokens FILE");
 	FILE *out = fopen(path, "w");

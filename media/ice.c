@@ -64,13 +64,14 @@ static int select_addr(struct ice_agent *a, const struct ice_addr *from)
     return ICE_RX_SELECTED;
 }
 
-/* Lite: answer a Binding request addressed to us (RFC 8445 §7.3). */
+/* Answer a Binding request addressed to us (RFC 8445 §7.3). Lite: it selects the pair and refreshes consent.
+ * Controlling (the test peer): answered only, so a peer that checks us too (libnice) sees the pair work. */
 static int handle_request(struct ice_agent *a, const struct stun_msg *m, const uint8_t *buf, size_t len,
                           const struct ice_addr *from, int64_t now, uint8_t *out, size_t cap, size_t *out_len)
 {
     const uint8_t *key = (const uint8_t *)a->local_pwd;
     size_t klen = strlen(a->local_pwd);
-    if (a->role != ICE_ROLE_LITE || !stun_msg_username_is_for(m, a->local_ufrag))
+    if (!stun_msg_username_is_for(m, a->local_ufrag))
         return ICE_ERR_NOT_FOR_US;
     if (stun_msg_verify_integrity(m, buf, len, key, klen) != STUN_OK) { /* RFC 8489 §9.1.3: 401 */
         int n = stun_build_binding_error(out, cap, m->tid, 401, NULL, NULL, 0, NULL, 0);
@@ -85,6 +86,8 @@ static int handle_request(struct ice_agent *a, const struct stun_msg *m, const u
         return ICE_ERR_ARG;
     *out_len = (size_t)n;
     int rc = ICE_RX_REPLY;
+    if (a->role == ICE_ROLE_CONTROLLING)
+        return rc;
     if (!a->selected_gen || STUN_HAS(m, STUN_ATTR_USE_CANDIDATE))
         rc |= select_addr(a, from);
     if (ice_addr_equal(&a->selected, from)) { /* RFC 7675: consent from the selected pair */

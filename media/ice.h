@@ -17,6 +17,8 @@
  *   ICE_ROLE_CONTROLLING  the test peer / load generator: sends Binding requests with USE-CANDIDATE to one
  *                         remote candidate (every ICE_CHECK_INTERVAL_MS until answered, then every
  *                         ICE_CONSENT_INTERVAL_MS); a valid success response selects and refreshes consent.
+ *                         It also answers valid Binding requests (an SFU running full libnice checks back), without
+ *                         changing its selection.
  * No allocation, no locks; one agent belongs to one thread.
  */
 

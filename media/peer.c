@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "media/rtcp.h"
@@ -20,6 +21,8 @@
 #define PEER_PT_OPUS 111
 #define PEER_PT_VP8 96
 #define PEER_PT_RTX 97
+#define PEER_VIDEO_MAX 1188          /* payload bytes: 1,200-byte RTP packets */
+#define PEER_STAMP_OFF 2             /* payload offset of the 8-byte send stamp (after the codec's first bytes) */
 
 struct peer_rx {                     /* receive side of one kind */
     struct rtp_seq_state seq;
@@ -41,6 +44,10 @@ struct peer {
     dtls_ctx_t *ctx;
     bool send_a, send_v;
     unsigned vpps, vsize;
+    peer_send_fn send_fn;            /* NULL: sendto() */
+    peer_delay_fn on_delay;
+    void *user;
+    bool rx_header_only, offer_active;
     /* others */
     char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];
     uint32_t ssrc[2], rtx_ssrc, rtcp_ssrc;
@@ -63,6 +70,10 @@ static uint32_t rand32(void)
 static void peer_send(void *user, const uint8_t *buf, size_t len, const struct ice_addr *to)
 {
     struct peer *p = user;
+    if (p->send_fn) {
+        p->send_fn(p->user, p->fd, buf, len, to);
+        return;
+    }
     if (sendto(p->fd, buf, len, MSG_DONTWAIT, &to->u.sa, to->len) < 0) { /* UDP: a lost send is a lost packet */
     }
 }
@@ -90,8 +101,10 @@ struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen)
     p->send_a = cfg->send_audio, p->send_v = cfg->send_video;
     p->vpps = cfg->video_pps ? cfg->video_pps : 100;
     p->vsize = cfg->video_size ? cfg->video_size : 1000;
-    if (p->vsize > 1100)
-        p->vsize = 1100;
+    if (p->vsize > PEER_VIDEO_MAX)
+        p->vsize = PEER_VIDEO_MAX;
+    p->send_fn = cfg->send, p->on_delay = cfg->on_delay, p->user = cfg->user, p->rx_header_only = cfg->rx_header_only;
+    p->offer_active = cfg->offer_active;
     p->ctx = cfg->dtls, p->cert = cfg->cert;
     if (!p->ctx) {
         if (dtls_cert_generate(&p->own_cert, err, errlen) ||
@@ -146,6 +159,8 @@ int peer_offer(struct peer *p, char *buf, size_t cap)
     if (rc != SDP_OK)
         return rc;
     p->sdp->ice_lite = false; /* a full (controlling) agent */
+    for (unsigned i = 0; p->offer_active && i < p->sdp->n_media; i++)
+        p->sdp->media[i].tr.setup = SDP_SETUP_ACTIVE; /* we are the DTLS client either way */
     return sdp_session_serialize(p->sdp, buf, cap);
 }
 
@@ -168,6 +183,18 @@ static int answer_transport(struct peer *p, char *ufrag, char *pwd, char *fp, si
     return -1;
 }
 
+static int start_transport(struct peer *p, const char *ufrag, const char *pwd, const char *fp,
+                           const struct ice_addr *cand, const char **err)
+{
+    struct transport_params tp = {.dtls = p->ctx, .ice_role = ICE_ROLE_CONTROLLING, .local_ufrag = p->ufrag,
+                                  .local_pwd = p->pwd, .remote_ufrag = ufrag, .remote_pwd = pwd,
+                                  .remote_fingerprint = fp, .remote_cand = cand, .send = peer_send, .user = p};
+    p->tr = transport_new(&tp);
+    if (!p->tr && err)
+        *err = "peer: transport setup failed";
+    return p->tr ? SDP_OK : SDP_ERR_ARG;
+}
+
 int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **err)
 {
     char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX], fp[DTLS_FINGERPRINT_MAX];
@@ -182,13 +209,54 @@ int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **er
             *err = "peer: answer has no usable host candidate";
         return SDP_ERR_ATTR;
     }
-    struct transport_params tp = {.dtls = p->ctx, .ice_role = ICE_ROLE_CONTROLLING, .local_ufrag = p->ufrag,
-                                  .local_pwd = p->pwd, .remote_ufrag = ufrag, .remote_pwd = pwd,
-                                  .remote_fingerprint = fp, .remote_cand = &cand, .send = peer_send, .user = p};
-    p->tr = transport_new(&tp);
-    if (!p->tr && err)
-        *err = "peer: transport setup failed";
-    return p->tr ? SDP_OK : SDP_ERR_ARG;
+    return start_transport(p, ufrag, pwd, fp, &cand, err);
+}
+
+/* Our answer to an SFU's offer: the server's answer builder, then the full-ICE, DTLS-client side of it. */
+static int build_answer(struct peer *p, struct sdp_session *ans, char *buf, size_t cap, const char **err)
+{
+    dtls_fingerprint_t fp;
+    if (dtls_fingerprint_parse(&fp, dtls_cert_fingerprint(p->cert)) || fp.len != 32)
+        return SDP_ERR_ARG;
+    struct sdp_answer_params ap = {.ice_ufrag = p->ufrag, .ice_pwd = p->pwd, .dtls_sha256 = fp.digest,
+                                   .cand_ip = p->ip, .cand_port = local_port(p)};
+    int rc = sdp_answer_build(ans, p->sdp, &ap, err);
+    if (rc != SDP_OK)
+        return rc;
+    ans->ice_lite = false;
+    for (unsigned i = 0; i < ans->n_media; i++) {
+        struct sdp_media *m = &ans->media[i];
+        int k = m->kind == SDP_KIND_AUDIO ? 0 : m->kind == SDP_KIND_VIDEO ? 1 : -1;
+        m->tr.setup = SDP_SETUP_ACTIVE; /* RFC 5763 §5: we are the DTLS client */
+        if (k >= 0 && m->port && m->n_codecs)
+            p->pt[k] = m->codecs[0].pt;
+    }
+    return sdp_session_serialize(ans, buf, cap);
+}
+
+int peer_answer(struct peer *p, const char *offer, size_t len, char *buf, size_t cap, const char **err)
+{
+    char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX], fp[DTLS_FINGERPRINT_MAX];
+    struct ice_addr cand;
+    if (p->tr)
+        return SDP_ERR_ARG;
+    int rc = sdp_session_parse(p->sdp, offer, len, err);
+    if (rc != SDP_OK)
+        return rc;
+    if (answer_transport(p, ufrag, pwd, fp, sizeof fp, &cand)) {
+        if (err)
+            *err = "peer: offer has no usable host candidate";
+        return SDP_ERR_ATTR;
+    }
+    struct sdp_session *ans = malloc(sizeof *ans);
+    if (!ans)
+        return SDP_ERR_ARG;
+    int n = build_answer(p, ans, buf, cap, err);
+    free(ans);
+    if (n < 0)
+        return n;
+    rc = start_transport(p, ufrag, pwd, fp, &cand, err);
+    return rc == SDP_OK ? n : rc;
 }
 
 /* ---- receive ---- */
@@ -248,6 +316,53 @@ static void count_rtcp(struct peer *p, const uint8_t *buf, size_t len)
     }
 }
 
+static int64_t realtime_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t read_stamp(const uint8_t *pl)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | pl[PEER_STAMP_OFF + i];
+    return (int64_t)v;
+}
+
+/* RTP counted from its clear header (RFC 3711 §3.1: SRTP leaves the header unencrypted), without decrypting. */
+static bool count_header_only(struct peer *p, const uint8_t *buf, size_t len, const struct ice_addr *from)
+{
+    const struct ice_addr *sel = transport_remote(p->tr, NULL);
+    if (len < RTP_HEADER_MIN || buf[0] < 128 || buf[0] > 191 || rtcp_is_rtcp(buf, len) ||
+        (buf[1] & 0x7f) != p->pt[1] || transport_state(p->tr) != TRANSPORT_CONNECTED || !sel || !ice_addr_equal(sel, from))
+        return false;
+    count_rtp(p, buf, len);
+    return true;
+}
+
+void peer_input(struct peer *p, uint8_t *buf, size_t len, const struct ice_addr *from, int64_t now_ms, int64_t rx_us)
+{
+    if (!p->tr) {
+        p->st.rx_bad++;
+        return;
+    }
+    if (p->rx_header_only && count_header_only(p, buf, len, from))
+        return;
+    int rc = transport_recv(p->tr, buf, &len, from, now_ms);
+    if (rc == TRANSPORT_RX_RTP) {
+        count_rtp(p, buf, len);
+        struct rtp_header h;
+        if (p->on_delay && rx_us && (buf[1] & 0x7f) == p->pt[0] && rtp_header_parse(&h, buf, len) == RTP_OK &&
+            h.payload_len >= PEER_STAMP_OFF + 8)
+            p->on_delay(p->user, rx_us - read_stamp(h.payload));
+    } else if (rc == TRANSPORT_RX_RTCP)
+        count_rtcp(p, buf, len);
+    else if (rc < 0 && rc != TRANSPORT_ERR_STUN) /* STUN indications (libnice keep-alives) are not errors */
+        p->st.rx_bad++;
+}
+
 static void receive_all(struct peer *p, int64_t now)
 {
     uint8_t buf[2048];
@@ -258,14 +373,7 @@ static void receive_all(struct peer *p, int64_t now)
         if (n <= 0)
             return;
         from.len = fl;
-        size_t len = (size_t)n;
-        int rc = p->tr ? transport_recv(p->tr, buf, &len, &from, now) : TRANSPORT_ERR_STATE;
-        if (rc == TRANSPORT_RX_RTP)
-            count_rtp(p, buf, len);
-        else if (rc == TRANSPORT_RX_RTCP)
-            count_rtcp(p, buf, len);
-        else if (rc < 0)
-            p->st.rx_bad++;
+        peer_input(p, buf, (size_t)n, &from, now, 0);
     }
 }
 
@@ -287,6 +395,11 @@ static void send_media(struct peer *p, int k, bool marker, size_t payload, bool 
         pl[0] = 0x78;                      /* Opus TOC: SILK-only WB 20 ms, one frame */
     else
         pl[0] = 0x10, pl[1] = key ? 0x00 : 0x01; /* VP8 descriptor S bit; frame tag P bit (0 = key frame) */
+    if (payload >= PEER_STAMP_OFF + 8) {
+        uint64_t t = (uint64_t)realtime_us();
+        for (int i = 7; i >= 0; i--, t >>= 8)
+            pl[PEER_STAMP_OFF + i] = (uint8_t)t;
+    }
     size_t len = RTP_HEADER_MIN + payload;
     const struct ice_addr *to = transport_remote(p->tr, NULL);
     if (to && transport_protect_rtp(p->tr, buf, &len, sizeof buf) == 0) {
@@ -339,6 +452,11 @@ static void send_due(struct peer *p, int64_t now)
 void peer_poll(struct peer *p, int64_t now_ms)
 {
     receive_all(p, now_ms);
+    peer_tick(p, now_ms);
+}
+
+void peer_tick(struct peer *p, int64_t now_ms)
+{
     if (!p->tr)
         return;
     transport_tick(p->tr, now_ms);

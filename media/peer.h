@@ -20,13 +20,25 @@
  * Thread rules: a peer belongs to one thread; several peers may share one client dtls_ctx.
  */
 
+/* Load generation: the peer hands its datagrams to this instead of sendto() (the caller batches them). */
+typedef void (*peer_send_fn)(void *user, int fd, const uint8_t *buf, size_t len, const struct ice_addr *to);
+/* Load generation: one delay sample, microseconds from the stamp a sender wrote to the receive time. */
+typedef void (*peer_delay_fn)(void *user, int64_t delay_us);
+
 struct peer_config {
     const char *bind_ip;             /* local address, e.g. "127.0.0.1" (port chosen by the kernel) */
     dtls_ctx_t *dtls;                /* client-role ctx to share (with the cert it was built from), or */
     const dtls_cert_t *cert;         /* both NULL: the peer makes its own cert and ctx */
     bool send_audio, send_video;
     unsigned video_pps;              /* 0: 100 */
-    unsigned video_size;             /* payload bytes per video packet, 0: 1000 */
+    unsigned video_size;             /* payload bytes per video packet, 0: 1000, at most 1188 */
+    /* load generation (all optional) */
+    peer_send_fn send;               /* NULL: sendto() per datagram */
+    void *user;                      /* for send and on_delay */
+    bool offer_active;               /* offer a=setup:active instead of actpass (RFC 4145 §4; for SFUs that
+                                        would otherwise pick the DTLS client role themselves) */
+    bool rx_header_only;             /* peer_input(): count video RTP from its header, decrypt audio only */
+    peer_delay_fn on_delay;          /* peer_input(): per decrypted audio packet, from its send stamp */
 };
 
 struct peer_kind_stats {
@@ -52,8 +64,17 @@ void peer_free(struct peer *p);
 int peer_offer(struct peer *p, char *buf, size_t cap);
 /* Takes the server's answer; starts ICE checks to its first host candidate. 0 or a negative error. */
 int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **err);
+/* Answerer role (an SFU that offers, e.g. a Janus subscriber): takes the remote offer, writes our answer
+ * (full ICE, a=setup:active) to buf and starts ICE checks. Returns the answer length or a negative sdp_err. */
+int peer_answer(struct peer *p, const char *offer, size_t len, char *buf, size_t cap, const char **err);
 /* Receive everything pending, run timers, send media that is due. now_ms: monotonic milliseconds. */
 void peer_poll(struct peer *p, int64_t now_ms);
+/* Load generation: peer_poll() split in two, for callers that receive in batches themselves.
+ * peer_input: one datagram read from peer_fd(); rx_us: its receive time (CLOCK_REALTIME microseconds, e.g.
+ * from SO_TIMESTAMPNS), compared with the send stamp every media packet carries (CLOCK_REALTIME, payload
+ * bytes 2..9). peer_tick: timers and media that is due, without reading the socket. */
+void peer_input(struct peer *p, uint8_t *buf, size_t len, const struct ice_addr *from, int64_t now_ms, int64_t rx_us);
+void peer_tick(struct peer *p, int64_t now_ms);
 void peer_set_sending(struct peer *p, bool audio, bool video);
 /* Feedback to the server about the video it receives (media SSRC = last received video SSRC). */
 int peer_send_pli(struct peer *p);

@@ -3,8 +3,11 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <srtp2/srtp.h>
+
+#include "media/srtp_gcm.h"
 
 #define KEY_LEN 16
 #define SALT_CM 14
@@ -12,10 +15,39 @@
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static int lib_status = SRTP_SESSION_ERR_INIT;
+static bool gcm_installed;           /* our OpenSSL AES-GCM replaced libsrtp2's */
+
+/* Debian's libsrtp2 opens an NSS context per cipher and shuts NSS down when the last one goes: with GCM on
+ * OpenSSL, only the short-lived key-derivation ciphers use NSS, so every session would load and unload NSS
+ * (~7 ms). One AES-CM session kept for the process holds NSS open. */
+static void nss_keepalive(void)
+{
+    static srtp_t keep;
+    uint8_t master[KEY_LEN + SALT_CM] = {1};
+    srtp_policy_t pol;
+    memset(&pol, 0, sizeof pol);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+    pol.ssrc.type = ssrc_any_outbound;
+    pol.key = master;
+    if (!keep && srtp_create(&keep, &pol) != srtp_err_status_ok)
+        keep = NULL;
+}
 
 static void lib_init_once(void)
 {
     lib_status = srtp_init() == srtp_err_status_ok ? SRTP_SESSION_OK : SRTP_SESSION_ERR_INIT;
+    const char *gcm = getenv("SAMVAER_SRTP_GCM");
+    if (lib_status == SRTP_SESSION_OK && !(gcm && !strcmp(gcm, "nss")))
+        gcm_installed = srtp_gcm_openssl_install() == 0; /* else libsrtp2 keeps its own GCM: slower, correct */
+    if (gcm_installed)
+        nss_keepalive();
+}
+
+bool srtp_session_gcm_openssl(void)
+{
+    srtp_session_lib_init();
+    return gcm_installed;
 }
 
 int srtp_session_lib_init(void)

@@ -65,6 +65,8 @@ struct srtp_session {
 /* Initialise libsrtp once. Returns SRTP_SESSION_OK or SRTP_SESSION_ERR_INIT. */
 int srtp_session_lib_init(void);
 
+/* True when AEAD_AES_128_GCM runs on OpenSSL (media/srtp_gcm.h) rather than libsrtp2's NSS build. */
+bool srtp_session_gcm_openssl(void);
 /* Keying material length for a profile, or 0 if unknown. */
 size_t srtp_session_km_len(enum srtp_session_profile profile);
 

@@ -1,0 +1,295 @@
+#!/bin/bash
+# bench-media.sh: the media benchmark behind `make bench`: N concurrent 1:1 video calls through samvaer (one media core) and Janus, in one run, against the targets.
+# Usage: scripts/bench-media.sh BUILD_DIR   (make has built samvaer, samvaer-admin and bench-calls there)
+# Knobs (environment): MBENCH_CALLS=500 (samvaer capacity phase) MBENCH_CMP_CALLS=20 (samvaer and Janus at the
+#   same load, for the CPU ratio) MBENCH_DURATION=10 MBENCH_WARMUP=3 MBENCH_RATE=50 (calls set up per second)
+#   MBENCH_JANUS=1 (0: skip Janus) MBENCH_KEEP= (1: keep the temporary directory with logs and raw results)
+#   MBENCH_PERF=0 (1: perf-record samvaer during the capacity phase, report in BUILD/bench-media-perf.txt)
+# Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
+set -u
+
+BUILD=${1:-}
+if [ -z "$BUILD" ] || [ ! -d "$BUILD" ]; then
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 2
+fi
+BUILD=$(cd "$BUILD" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SAMVAER=$BUILD/samvaer
+ADMIN=$BUILD/samvaer-admin
+CALLS_BIN=$BUILD/bench-calls
+CALLS=${MBENCH_CALLS:-500}
+CMP_CALLS=${MBENCH_CMP_CALLS:-20}
+DURATION=${MBENCH_DURATION:-10}
+WARMUP=${MBENCH_WARMUP:-3}
+RATE=${MBENCH_RATE:-50}
+WITH_JANUS=${MBENCH_JANUS:-1}
+PERF=${MBENCH_PERF:-0}
+
+for f in "$SAMVAER" "$ADMIN" "$CALLS_BIN"; do
+	[ -x "$f" ] || { echo "bench-media: missing $f (build it first: make bench)" >&2; exit 1; }
+done
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+# Two cores: the server on CPU 0, the load generator on CPU 1.
+SRV_PIN="" LG_PIN=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	SRV_PIN="taskset -c 0" LG_PIN="taskset -c 1"
+fi
+
+TMP=$(mktemp -d /tmp/samvaer-mbench.XXXXXX)
+SERVER_PID=""
+cleanup() {
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	if [ -n "${MBENCH_KEEP:-}" ]; then
+		echo "bench-media: kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_log LOG PID PATTERN: waits up to 30 s for PATTERN in LOG from a process that stays alive.
+wait_log() {
+	local _
+	for _ in $(seq 300); do
+		grep -q "$3" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_port PORT PID: waits up to 30 s for a TCP listener on 127.0.0.1:PORT from a process that stays alive.
+wait_port() {
+	local _
+	for _ in $(seq 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_server() {
+	local _
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=""
+}
+
+# start_samvaer NAME: fresh copy of the seeded data, fresh port, one media worker; sets SERVER_PID and PORT.
+start_samvaer() {
+	PORT=$(free_port)
+	cp -a "$TMP/seed" "$TMP/data-$1"
+	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$1" --web "$ROOT/web" \
+		--media-workers 1 --log-level warn 2>"$TMP/server-$1.log" &
+	SERVER_PID=$!
+	if ! wait_log "$TMP/server-$1.log" "$SERVER_PID" "listening on"; then
+		echo "bench-media: samvaer did not start for phase $1:" >&2
+		tail -5 "$TMP/server-$1.log" >&2
+		stop_server
+		return 1
+	fi
+}
+
+# Janus with the VideoRoom plugin and the WebSocket transport only, ICE-lite on loopback (see DESIGN.md).
+JANUS_CONF_OK=0
+janus_config() {
+	local d=$TMP/janus plugins=/usr/lib/x86_64-linux-gnu/janus/plugins transports=/usr/lib/x86_64-linux-gnu/janus/transports
+	command -v janus >/dev/null && [ -d "$plugins" ] || { echo "bench-media: janus is not installed (scripts/deps.sh)" >&2; return 1; }
+	mkdir -p "$d"
+	cc -shared -fPIC -O2 -o "$d/loopback_shim.so" "$ROOT/tests/bench/janus/loopback_shim.c" -ldl || return 1
+	local noplug notr
+	noplug=$(cd "$plugins" && ls lib*.so | grep -v videoroom | paste -sd, -)
+	notr=$(cd "$transports" && ls lib*.so | grep -v websockets | paste -sd, -)
+	cat >"$d/janus.jcfg" <<EOF
+general: {
+	configs_folder = "$d"
+	plugins_folder = "$plugins"
+	transports_folder = "$transports"
+	events_folder = "/usr/lib/x86_64-linux-gnu/janus/events"
+	loggers_folder = "/usr/lib/x86_64-linux-gnu/janus/loggers"
+	debug_level = 3
+	interface = "127.0.0.1"
+	session_timeout = 0
+}
+certificates: {
+}
+media: {
+	rtp_port_range = "20000-60000"
+}
+nat: {
+	ice_lite = true
+	ice_enforce_list = "lo"
+	nice_debug = false
+}
+plugins: {
+	disable = "$noplug"
+}
+transports: {
+	disable = "$notr"
+}
+events: {
+	broadcast = false
+}
+loggers: {
+	disable = "libjanus_jsonlog.so"
+}
+EOF
+	cat >"$d/janus.plugin.videoroom.jcfg" <<EOF
+general: {
+}
+EOF
+	JANUS_CONF_OK=1
+}
+
+start_janus() {
+	PORT=$(free_port)
+	cat >"$TMP/janus/janus.transport.websockets.jcfg" <<EOF
+general: {
+	json = "plain"
+	ws = true
+	ws_port = $PORT
+	ws_ip = "127.0.0.1"
+	wss = false
+}
+admin: {
+	admin_ws = false
+	admin_wss = false
+}
+EOF
+	LD_PRELOAD="$TMP/janus/loopback_shim.so" $SRV_PIN janus -C "$TMP/janus/janus.jcfg" -F "$TMP/janus" \
+		>"$TMP/janus.log" 2>&1 &
+	SERVER_PID=$!
+	if ! wait_port "$PORT" "$SERVER_PID"; then
+		echo "bench-media: janus did not start:" >&2
+		tail -5 "$TMP/janus.log" >&2
+		stop_server
+		return 1
+	fi
+}
+
+# run_calls NAME ARGS...: the load generator on CPU 1; keeps its RESULT line in $TMP/NAME.result.
+run_calls() {
+	local name=$1 perf_pid=""
+	shift
+	echo "bench-media: $name: bench-calls $*" >&2
+	if [ "$PERF" = 1 ] && [ "$name" = samvaer-capacity ] && command -v perf >/dev/null; then
+		perf record -g -o "$TMP/perf.data" -p "$SERVER_PID" -- sleep "$((CALLS / RATE + WARMUP + DURATION))" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
+	$LG_PIN "$CALLS_BIN" "$@" --server-pid "$SERVER_PID" --rate "$RATE" --warmup "$WARMUP" --duration "$DURATION" \
+		2>"$TMP/$name.err" | tee "$TMP/$name.out" >/dev/null
+	sed 's/^/    /' "$TMP/$name.err" >&2
+	grep '^RESULT ' "$TMP/$name.out" | tail -1 >"$TMP/$name.result"
+	if [ -n "$perf_pid" ]; then
+		wait "$perf_pid"
+		perf report -i "$TMP/perf.data" --stdio --no-children 2>/dev/null | grep -v '^$' | head -80 >"$BUILD/bench-media-perf.txt"
+		echo "bench-media: server profile in $BUILD/bench-media-perf.txt" >&2
+	fi
+	[ -s "$TMP/$name.result" ]
+}
+
+val() {
+	[ -s "$TMP/$1.result" ] || return 0
+	tr ' ' '\n' <"$TMP/$1.result" | sed -n "s/^$2=//p"
+}
+
+# ---- seed: call pairs with video calls allowed ----
+NEED=$(( 2 * (CALLS > CMP_CALLS ? CALLS : CMP_CALLS) ))
+SEED_OK=0
+if "$ADMIN" --data "$TMP/seed" bench-seed "$NEED" --calls --tokens "$TMP/tokens.txt" >"$TMP/seed.log" 2>&1; then
+	SEED_OK=1
+else
+	echo "bench-media: samvaer-admin bench-seed failed:" >&2
+	tail -5 "$TMP/seed.log" >&2
+fi
+
+# ---- phase 1: samvaer and Janus at the same load (CPU per packet, ratio) ----
+if [ "$SEED_OK" = 1 ] && start_samvaer cmp; then
+	run_calls samvaer-cmp --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" --calls "$CMP_CALLS"
+	stop_server
+fi
+if [ "$WITH_JANUS" = 1 ] && janus_config && start_janus; then
+	run_calls janus-cmp --mode janus --port "$PORT" --calls "$CMP_CALLS"
+	stop_server
+fi
+
+# ---- phase 2: samvaer capacity on one media core ----
+if [ "$SEED_OK" = 1 ] && start_samvaer capacity; then
+	run_calls samvaer-capacity --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" --calls "$CALLS"
+	stop_server
+fi
+
+# ---- the table ----
+row() { printf '%-44s %-24s %-14s %s\n' "$1" "$2" "$3" "$4"; }
+check() {
+	if [ -z "$1" ] || awk -v v="$1" 'BEGIN { exit !(v < 0) }'; then
+		echo "FAIL (not measured)"
+	elif awk -v v="$1" -v l="$3" "BEGIN { exit !(v $2 l) }"; then
+		echo PASS
+	else
+		echo FAIL
+	fi
+}
+ms() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.2f ms", v / 1000 }' || printf 'n/a'; }
+fig() { local v; v=$(val "$1" "$2"); echo "${v:-n/a}"; }
+
+SV_US=$(val samvaer-cmp us_per_pkt)
+JN_US=$(val janus-cmp us_per_pkt)
+CAP_US=$(val samvaer-capacity us_per_pkt)
+RATIO=""
+if [ -n "$SV_US" ] && [ -n "$JN_US" ] && awk -v s="$SV_US" 'BEGIN { exit !(s > 0) }'; then
+	RATIO=$(awk -v a="$JN_US" -v b="$SV_US" 'BEGIN { printf "%.1f", a / b }')
+fi
+CAP_UP=$(val samvaer-capacity up)
+CAP_LOSS=$(val samvaer-capacity loss_pct)
+CAP_OK=""
+if [ -n "$CAP_UP" ] && [ "$CAP_UP" -ge "$CALLS" ] && awk -v l="$CAP_LOSS" 'BEGIN { exit !(l >= 0 && l < 0.1) }'; then
+	CAP_OK=$CAP_UP
+fi
+{
+echo
+echo "Samvaer media bench: 1:1 video calls (audio 50 pps + video 100 pps x 1,200 B each way), ${DURATION} s measured" \
+	"after ${WARMUP} s warm-up, calls set up at ${RATE}/s (server ${SRV_PIN:-unpinned}, generator ${LG_PIN:-unpinned})"
+row "figure" "measured" "target" "result"
+row "samvaer, $CMP_CALLS calls: server CPU us/relayed pkt" "$(fig samvaer-cmp us_per_pkt)" "-" "-"
+row "Janus VideoRoom, $CMP_CALLS calls: CPU us/relayed pkt" "$(fig janus-cmp us_per_pkt)" "-" "-"
+row "Janus / samvaer CPU per packet" "${RATIO:-n/a}x" ">= 3x" "$(check "$RATIO" '>=' 3)"
+row "samvaer, $CMP_CALLS calls: loss / latency p50 / p99" \
+	"$(fig samvaer-cmp loss_pct)% / $(ms "$(val samvaer-cmp lat_p50_us)") / $(ms "$(val samvaer-cmp lat_p99_us)")" "-" "-"
+row "Janus, $CMP_CALLS calls: loss / latency p50 / p99" \
+	"$(fig janus-cmp loss_pct)% / $(ms "$(val janus-cmp lat_p50_us)") / $(ms "$(val janus-cmp lat_p99_us)")" "-" "-"
+row "Janus, $CMP_CALLS calls: setup p50 / p99" "$(fig janus-cmp setup_p50_ms) / $(fig janus-cmp setup_p99_ms) ms" "-" "-"
+row "samvaer, $CALLS calls on 1 media core: up" "${CAP_UP:-n/a} of $CALLS" "all" "$(check "${CAP_UP:-}" '>=' "$CALLS")"
+row "samvaer, $CALLS calls: relayed packets/s" "$(fig samvaer-capacity pps)" "-" "-"
+row "samvaer, $CALLS calls: server CPU us/relayed pkt" "${CAP_US:-n/a}" "<= 4" "$(check "$CAP_US" '<=' 4)"
+row "samvaer, $CALLS calls: loss" "${CAP_LOSS:-n/a}%" "< 0.1%" "$(check "$CAP_LOSS" '<' 0.1)"
+row ">= 500 calls on one media core, < 0.1% loss" "${CAP_OK:-no}" ">= 500" "$(check "${CAP_OK:-}" '>=' 500)"
+row "samvaer, $CALLS calls: added latency p50 / p99" \
+	"$(ms "$(val samvaer-capacity lat_p50_us)") / $(ms "$(val samvaer-capacity lat_p99_us)")" "-" "-"
+row "samvaer, $CALLS calls: setup p50 / p99" "$(fig samvaer-capacity setup_p50_ms) / $(fig samvaer-capacity setup_p99_ms) ms" \
+	"p99 <= 150 ms" "$(check "$(val samvaer-capacity setup_p99_ms)" '<=' 150)"
+row "generator CPU (core 1), capacity phase" "$(fig samvaer-capacity gen_cpu_pct)%" "-" "-"
+} | tee "$TMP/table.txt"
+FAILS=$(grep -c 'FAIL' "$TMP/table.txt")
+echo
+echo "raw results:"
+cat "$TMP"/*.result 2>/dev/null | sed 's/^/  /'
+if [ "$FAILS" -gt 0 ]; then
+	echo "bench-media: $FAILS target(s) missed"
+	exit 1
+fi
+echo "bench-media: all targets met"
