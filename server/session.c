@@ -7,6 +7,7 @@
 #include "server/clock.h"
 #include "server/log.h"
 #include "server/session_internal.h"
+#include "server/turn.h"
 
 static void handle_ping(struct session *s, struct proto_request *r)
 {
@@ -36,6 +37,7 @@ static const struct {
 	{"call.cancel", 1, calls_handle_cancel},
 	{"call.hangup", 1, calls_handle_hangup},
 	{"call.offer", 1, calls_handle_offer},
+	{"call.ice", 1, turn_handle_ice},
 };
 
 static void unauth_unlink(struct app *app, struct session *s)
