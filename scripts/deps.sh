@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev git
 libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev sqlite3
 libjansson-dev libargon2-dev libicu-dev libsrtp2-dev libopus-dev libogg-dev
 libvips-dev libavformat-dev
-python3 python3-websockets chromium nodejs iproute2 util-linux procps tzdata"
+python3 python3-websockets chromium nodejs iproute2 util-linux procps tzdata coturn"
 
 missing=""
 for p in $PKGS; do

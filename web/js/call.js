@@ -52,8 +52,8 @@ function showView(kind, title, text) {
   $('#call-text').textContent = text || '';
   $('#call-ring-buttons').hidden = kind !== 'ringing';
   $('#call-controls').hidden = !(kind === 'active' || kind === 'calling');
-  $('#call-audio-only').hidden = kind !== 'active';
-  $('#call-sound-only').hidden = kind !== 'active';
+  $('#call-audio-only').hidden = kind !== 'active' || !!(call && call.soundOnly);
+  $('#call-sound-only').hidden = kind !== 'active' || !(call && call.video);
   $('#call-devices').hidden = kind !== 'active';
   $('#call-done').hidden = kind !== 'ended' && kind !== 'refused';
   $('#call-videos').hidden = kind !== 'active';
@@ -344,6 +344,7 @@ function initCallChoices() {
 /** The store was replaced (log out / log in): drop any call and its media. */
 export function setCallStore(theStore) {
   store = theStore;
+  ice = null; // TURN credentials name the account
   if (call) stopMedia(call);
   call = null;
   expose();
