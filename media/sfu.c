@@ -142,6 +142,34 @@ void sfu_participant_remove(struct sfu_participant *p)
     memset(p, 0, sizeof *p);
 }
 
+struct sfu_participant *sfu_participant_replace(struct sfu_participant *old, const struct sfu_participant_params *pp)
+{
+    struct sfu_call *c = old->call;
+    int from = (int)(old - c->p);
+    struct sfu_consumer saved[SFU_MAX_PARTICIPANTS][SFU_KINDS];
+    for (int r = 0; r < SFU_MAX_PARTICIPANTS; r++)
+        memcpy(saved[r], c->p[r].cons[from], sizeof saved[r]);
+    sfu_participant_remove(old);
+    struct sfu_participant *p = sfu_participant_add(c, pp);
+    if (!p)
+        return NULL;
+    int to = (int)(p - c->p);
+    for (int r = 0; r < SFU_MAX_PARTICIPANTS; r++) {
+        if (r == to || !c->p[r].used)
+            continue;
+        for (int k = 0; k < SFU_KINDS; k++) {
+            struct sfu_consumer *cs = &c->p[r].cons[to][k];
+            if (!saved[r][k].started)
+                continue;
+            bool gate = cs->gate;
+            *cs = saved[r][k];
+            cs->gate = gate;
+            cs->resync = true; /* the new streams continue the old ones' numbering */
+        }
+    }
+    return p;
+}
+
 static void resync_source(struct sfu_call *c, int src, int kind)
 {
     for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)

@@ -129,6 +129,10 @@ struct sfu_participant *sfu_participant_add(struct sfu_call *c, const struct sfu
 struct sfu_participant *sfu_participant_find(struct sfu_call *c, uint64_t id);
 /* Frees the buffers; the caller frees the transport first. */
 void sfu_participant_remove(struct sfu_participant *p);
+/* A new offer from the same participant: remove old (its transport already freed) and add it again from pp.
+ * Receivers keep their streams of it: same SSRCs, sequence numbers and timestamps carry on after the gap, so a
+ * browser on the other side does not drop the new packets as old ones. Returns the new slot or NULL. */
+struct sfu_participant *sfu_participant_replace(struct sfu_participant *old, const struct sfu_participant_params *pp);
 void sfu_call_pause(struct sfu_call *c, bool paused);
 void sfu_participant_set_gate(struct sfu_participant *p, bool audio_on, bool video_on);      /* what it sends */
 void sfu_participant_set_recv_gate(struct sfu_participant *p, bool audio_on, bool video_on); /* what it gets */

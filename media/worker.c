@@ -187,9 +187,16 @@ static void call_drop(struct media_worker *w, unsigned idx)
     w->calls[idx] = w->calls[--w->n_calls];
 }
 
-static void cmd_part_add(struct media_worker *w, struct sfu_call *c, struct media_cmd *cmd)
+/* Add a participant, or replace its earlier media when it sent a new offer (old != NULL). */
+static void cmd_part_add(struct media_worker *w, struct sfu_call *c, struct sfu_participant *old, struct media_cmd *cmd)
 {
-    struct sfu_participant *p = sfu_participant_add(c, &cmd->pp);
+    if (old && old->tr) {
+        addr_forget(w, old);
+        transport_close(old->tr);
+        transport_free(old->tr);
+        old->tr = NULL;
+    }
+    struct sfu_participant *p = old ? sfu_participant_replace(old, &cmd->pp) : sfu_participant_add(c, &cmd->pp);
     if (!p)
         return;
     p->owner = w;
@@ -220,7 +227,7 @@ static void cmd_apply(struct media_worker *w, struct media_cmd *cmd)
         }
         break;
     case CMD_CALL_END: if (c) call_drop(w, idx); break;
-    case CMD_PART_ADD: if (c && !p) cmd_part_add(w, c, cmd); break;
+    case CMD_PART_ADD: if (c) cmd_part_add(w, c, p, cmd); break; /* p: a new offer replaces its media */
     case CMD_PART_REMOVE: if (p) participant_drop(w, p); break;
     case CMD_GATE: if (p) sfu_participant_set_gate(p, cmd->a, cmd->b); break;
     case CMD_RECV_GATE: if (p) sfu_participant_set_recv_gate(p, cmd->a, cmd->b); break;

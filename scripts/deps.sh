@@ -8,7 +8,7 @@ libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev sql
 libjansson-dev libargon2-dev libicu-dev libsrtp2-dev libopus-dev libogg-dev
 libvips-dev libavformat-dev
 python3 python3-websockets chromium nodejs iproute2 util-linux procps tzdata
-janus"
+janus coturn"
 
 missing=""
 for p in $PKGS; do

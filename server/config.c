@@ -24,6 +24,7 @@ void config_defaults(struct config *c)
 	c->sync_full = 1;
 	c->media_workers = 1;
 	c->ring_timeout_s = 45;
+	c->turn_ttl_s = 3600;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
@@ -57,6 +58,43 @@ static int set_small(struct config *c, const char *key, const char *v, char *err
 	if (set_int(&x, v, media ? 1 : base ? 0 : 1, media ? 64 : base ? 65535 : 3600, err, errlen, key))
 		return -1;
 	*(media ? &c->media_workers : base ? &c->media_port_base : &c->ring_timeout_s) = (int)x;
+	return 0;
+}
+
+/* turn_secret_file: the secret is the file's first line (so it is not on argv or in a shared config file). */
+static int set_turn_secret_file(struct config *c, const char *path, char *err, int errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "config: cannot open turn_secret_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[sizeof(c->turn_secret) + 2] = "";
+	int ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	line[strcspn(line, "\r\n")] = 0;
+	if (!ok || !*line || strlen(line) >= sizeof(c->turn_secret)) {
+		snprintf(err, errlen, "config: turn_secret_file %s must hold the secret (1..%zu bytes) on its first line",
+			 path, sizeof(c->turn_secret) - 1);
+		return -1;
+	}
+	snprintf(c->turn_secret, sizeof(c->turn_secret), "%s", line);
+	return 0;
+}
+
+/* The TURN relay settings handed out by call.ice (server/turn.c). */
+static int set_turn(struct config *c, const char *key, const char *v, char *err, int errlen)
+{
+	int64_t x;
+	if (!strcmp(key, "turn_uris"))
+		return set_str(c->turn_uris, sizeof(c->turn_uris), v, err, errlen, key);
+	if (!strcmp(key, "turn_secret"))
+		return set_str(c->turn_secret, sizeof(c->turn_secret), v, err, errlen, key);
+	if (!strcmp(key, "turn_secret_file"))
+		return set_turn_secret_file(c, v, err, errlen);
+	if (set_int(&x, v, 60, 7 * 24 * 3600, err, errlen, key))
+		return -1;
+	c->turn_ttl_s = (int)x;
 	return 0;
 }
 
@@ -129,6 +167,10 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		return set_str(c->media_announce_ip, sizeof(c->media_announce_ip), v, err, errlen, key);
 	if (!strcmp(key, "media_workers") || !strcmp(key, "media_port_base") || !strcmp(key, "ring_timeout_s"))
 		return set_small(c, key, v, err, errlen);
+	if (!strncmp(key, "turn_", 5) &&
+	    (!strcmp(key, "turn_uris") || !strcmp(key, "turn_secret") || !strcmp(key, "turn_secret_file") ||
+	     !strcmp(key, "turn_ttl_s")))
+		return set_turn(c, key, v, err, errlen);
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;
@@ -181,6 +223,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: samvaer [--config FILE] [--listen ADDR] [--port N] [--data DIR] [--web DIR]\n"
 		"               [--tls-cert PEM --tls-key PEM] [--log-level debug|info|warn|error] [--log-json]\n"
+		"               [--turn-uris URI,URI --turn-secret-file FILE --turn-ttl-s N]\n"
 		"Every flag --some-name sets the config-file key some_name.\n");
 }
 

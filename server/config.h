@@ -22,6 +22,9 @@ struct config {
 	int media_port_base;    /* worker i binds media_port_base + i; default 0: kernel-chosen ports */
 	char media_announce_ip[64]; /* address in the answers' host candidates; default "": the listen address */
 	int ring_timeout_s;     /* an unanswered call ends after this, default 45 */
+	char turn_uris[512];    /* comma-separated TURN URIs handed out by call.ice; default "": no relay */
+	char turn_secret[256];  /* shared secret with coturn's static-auth-secret (or read from turn_secret_file) */
+	int turn_ttl_s;         /* lifetime of the TURN credentials call.ice hands out, default 3600 */
 };
 
 void config_defaults(struct config *c);

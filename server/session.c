@@ -7,6 +7,7 @@
 #include "server/clock.h"
 #include "server/log.h"
 #include "server/session_internal.h"
+#include "server/turn.h"
 
 static void handle_ping(struct session *s, struct proto_request *r)
 {
@@ -42,6 +43,7 @@ static const struct {
 	{"call.mute", 1, calls_handle_mute},
 	{"call.end", 1, calls_handle_end},
 	{"call.consent", 1, calls_handle_consent},
+	{"call.ice", 1, turn_handle_ice},
 };
 
 static void unauth_unlink(struct app *app, struct session *s)

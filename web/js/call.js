@@ -1,6 +1,9 @@
 // Calls: the full-screen call view (ringing, calling, in a call, ended) and the WebRTC side.
 // Signalling is proto/PROTOCOL.md §9; the server is ICE-lite, so we send one offer with our
-// gathered candidates and apply its answer. window.__samvaerCall exposes the live call for tests.
+// gathered candidates and apply its answer. ICE servers (a TURN relay for networks that block UDP)
+// come from call.ice. The caller picks camera and microphone, and can switch to "Sound only".
+// window.__samvaerCall exposes the live call for tests; `?relay=1` in the page URL, or
+// window.__samvaerCallOptions = {relay: true}, forces relay-only ICE (the TURN test).
 
 import { formatNextAt } from './util.js';
 
@@ -23,7 +26,8 @@ const ENDED_WORDS = {
 
 let conn = null;
 let store = null;
-let call = null; // {id, aid, video, role: 'caller'|'callee', state, pc, stream, audioOnly, mine}
+let call = null; // {id, aid, video, role: 'caller'|'callee', state, pc, stream, audioOnly, soundOnly, mine}
+let ice = null; // {servers, expiresAt} from call.ice, reused until shortly before it expires
 
 function peerName(aid) {
   const c = store && store.contacts.get(aid);
@@ -31,7 +35,10 @@ function peerName(aid) {
 }
 
 function expose() {
-  window.__samvaerCall = call ? { id: call.id, state: call.state, pc: call.pc, reason: call.reason || null } : null;
+  window.__samvaerCall = call ? {
+    id: call.id, state: call.state, pc: call.pc, reason: call.reason || null,
+    relay: !!call.relay, soundOnly: !!call.soundOnly, iceServers: call.iceServers || [], peers: call.peers || 0,
+  } : null;
 }
 
 // ---- the view ----
@@ -45,7 +52,9 @@ function showView(kind, title, text) {
   $('#call-text').textContent = text || '';
   $('#call-ring-buttons').hidden = kind !== 'ringing';
   $('#call-controls').hidden = !(kind === 'active' || kind === 'calling');
-  $('#call-audio-only').hidden = kind !== 'active';
+  $('#call-audio-only').hidden = kind !== 'active' || !!(call && call.soundOnly);
+  $('#call-sound-only').hidden = kind !== 'active' || !(call && call.video);
+  $('#call-devices').hidden = kind !== 'active';
   $('#call-done').hidden = kind !== 'ended' && kind !== 'refused';
   $('#call-videos').hidden = kind !== 'active';
 }
@@ -55,45 +64,94 @@ function hideView() {
   delete document.body.dataset.call;
 }
 
+// ---- ICE servers (TURN relay) ----
+
+/** Force relay-only ICE? (test hook: ?relay=1 or window.__samvaerCallOptions.relay) */
+function relayOnly() {
+  const opts = window.__samvaerCallOptions || {};
+  return !!opts.relay || new URLSearchParams(location.search).get('relay') === '1';
+}
+
+/** The ICE servers from call.ice; [] when the server has none or refuses (the direct path may still work). */
+async function iceServers() {
+  if (ice && (ice.expiresAt === null || ice.expiresAt - Date.now() > 60000)) return ice.servers;
+  try {
+    const r = await conn.request('call.ice', {});
+    ice = { servers: r.ice_servers || [], expiresAt: r.expires_at || null };
+  } catch (err) {
+    ice = { servers: [], expiresAt: Date.now() + 60000 };
+  }
+  return ice.servers;
+}
+
 // ---- media ----
 
-async function startMedia() {
-  if (call.pc) return;
-  const mine = call;
-  const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-  mine.pc = pc;
-  expose();
-  pc.ontrack = (ev) => {
-    const video = $('#call-remote');
-    const stream = ev.streams[0] || new MediaStream([ev.track]);
-    if (video.srcObject !== stream) video.srcObject = stream;
-  };
-  pc.onconnectionstatechange = () => { $('#view-call').dataset.media = pc.connectionState; };
-  let stream;
+/** Camera (unless audio only or no video call) and microphone, using the chosen devices when set. */
+async function openStream(mine) {
+  const audio = mine.micId ? { deviceId: { exact: mine.micId } } : true;
+  const wantVideo = mine.video && !mine.soundOnly;
+  const video = wantVideo && (mine.cameraId ? { deviceId: { exact: mine.cameraId } } : true);
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: mine.video });
+    return await navigator.mediaDevices.getUserMedia({ audio, video });
   } catch (err) {
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
+    return navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
   }
+}
+
+async function startMedia() {
+  if (call.pc || call.starting) return;
+  const mine = call;
+  mine.starting = true;
+  const stream = await openStream(mine);
   if (call !== mine) { if (stream) stream.getTracks().forEach((t) => t.stop()); return; }
-  mine.stream = stream;
-  if (stream) {
-    $('#call-self').srcObject = stream;
-    for (const track of stream.getTracks()) {
-      const sender = pc.addTrack(track, stream);
-      if (track.kind === 'video') mine.videoSender = sender;
-    }
-  }
-  // Receive both kinds even when we have no camera or microphone.
-  if (!stream || !stream.getAudioTracks().length) pc.addTransceiver('audio', { direction: 'recvonly' });
-  if (mine.video && (!stream || !stream.getVideoTracks().length)) pc.addTransceiver('video', { direction: 'recvonly' });
+  mine.stream = stream || new MediaStream();
+  $('#call-self').srcObject = mine.stream;
+  await connectPeer(mine);
+  fillDevices().catch(() => {});
+}
+
+/** A new RTCPeerConnection for the call's current stream, offered with call.offer. Replaces any earlier one:
+ *  the server then replaces this party's media (PROTOCOL.md call.offer). */
+async function connectPeer(mine) {
+  const servers = await iceServers();
+  if (call !== mine) return;
+  if (mine.pc) mine.pc.close();
+  mine.relay = relayOnly();
+  mine.iceServers = servers;
+  const pc = new RTCPeerConnection({
+    iceServers: servers, iceTransportPolicy: mine.relay ? 'relay' : 'all',
+    bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require',
+  });
+  mine.pc = pc;
+  mine.peers = (mine.peers || 0) + 1;
+  mine.videoSender = null;
+  mine.audioSender = null;
+  expose();
+  const remote = new MediaStream();
+  $('#call-remote').srcObject = remote;
+  pc.ontrack = (ev) => { remote.addTrack(ev.track); };
+  pc.onconnectionstatechange = () => { if (mine.pc === pc) $('#view-call').dataset.media = pc.connectionState; };
+  addTracks(mine, pc);
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
   await gathered(pc);
-  if (call !== mine) return;
+  if (call !== mine || mine.pc !== pc) return;
   const result = await conn.request('call.offer', { call_id: mine.id, sdp: pc.localDescription.sdp });
-  if (call !== mine) return;
+  if (call !== mine || mine.pc !== pc) return;
   await pc.setRemoteDescription({ type: 'answer', sdp: result.sdp });
+}
+
+/** Send what we have; receive audio always and video unless this is a voice call or "Sound only" is on. */
+function addTracks(mine, pc) {
+  const stream = mine.stream;
+  for (const track of stream.getTracks()) {
+    const sender = pc.addTrack(track, stream);
+    if (track.kind === 'video') mine.videoSender = sender;
+    else mine.audioSender = sender;
+  }
+  if (mine.videoSender && mine.audioOnly) mine.videoSender.replaceTrack(null);
+  if (!stream.getAudioTracks().length) pc.addTransceiver('audio', { direction: 'recvonly' });
+  if (mine.video && !mine.soundOnly && !stream.getVideoTracks().length) pc.addTransceiver('video', { direction: 'recvonly' });
 }
 
 function gathered(pc) {
@@ -111,6 +169,16 @@ function stopMedia(c) {
   if (c.pc) c.pc.close();
   $('#call-remote').srcObject = null;
   $('#call-self').srcObject = null;
+  resetChoices();
+}
+
+/** Back to video with the default look for the next call. */
+function resetChoices() {
+  const button = $('#call-sound-only');
+  button.dataset.on = 'no';
+  button.textContent = 'Sound only';
+  delete $('#view-call').dataset.soundOnly;
+  $('#call-self').hidden = false;
 }
 
 async function setAudioOnly(on) {
@@ -122,6 +190,79 @@ async function setAudioOnly(on) {
   const track = call.stream && call.stream.getVideoTracks()[0];
   if (call.videoSender) await call.videoSender.replaceTrack(on ? null : track || null);
   $('#call-self').hidden = on;
+}
+
+// ---- camera and microphone choice ----
+
+/** Fill the two selectors from enumerateDevices (labels appear once the browser allowed getUserMedia). */
+async function fillDevices() {
+  if (!call || !navigator.mediaDevices.enumerateDevices) return;
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  const inUse = (kind) => {
+    const t = call && call.stream && call.stream.getTracks().find((x) => x.kind === kind);
+    return t && t.getSettings ? t.getSettings().deviceId : '';
+  };
+  fillSelect($('#call-camera'), devices.filter((d) => d.kind === 'videoinput'), (call && call.cameraId) || inUse('video'), 'Camera');
+  fillSelect($('#call-mic'), devices.filter((d) => d.kind === 'audioinput'), (call && call.micId) || inUse('audio'), 'Microphone');
+  $('#call-camera-field').hidden = !(call && call.video) || !$('#call-camera').options.length;
+  $('#call-mic-field').hidden = !$('#call-mic').options.length;
+}
+
+function fillSelect(select, devices, current, word) {
+  select.textContent = '';
+  devices.forEach((d, i) => {
+    const option = document.createElement('option');
+    option.value = d.deviceId;
+    option.textContent = d.label || `${word} ${i + 1}`;
+    select.append(option);
+  });
+  if (current && devices.some((d) => d.deviceId === current)) select.value = current;
+}
+
+/** Use another camera or microphone mid-call: the new track replaces the old one on the same sender. */
+async function switchDevice(kind, deviceId) {
+  if (!call || !call.stream) return;
+  const mine = call;
+  if (kind === 'video') mine.cameraId = deviceId; else mine.micId = deviceId;
+  if (kind === 'video' && mine.soundOnly) return; // used when the camera comes back
+  const fresh = await navigator.mediaDevices.getUserMedia({ [kind]: { deviceId: { exact: deviceId } } });
+  const track = fresh.getTracks()[0];
+  if (call !== mine) { track.stop(); return; }
+  const sender = kind === 'video' ? mine.videoSender : mine.audioSender;
+  if (sender && !(kind === 'video' && mine.audioOnly)) await sender.replaceTrack(track);
+  for (const old of mine.stream.getTracks().filter((t) => t.kind === kind)) {
+    mine.stream.removeTrack(old);
+    old.stop();
+  }
+  mine.stream.addTrack(track);
+  $('#call-self').srcObject = mine.stream;
+  $('#view-call').dataset[kind === 'video' ? 'camera' : 'mic'] = deviceId;
+}
+
+// ---- sound only (weak connections) ----
+
+/** "Sound only": no video either way. The camera is switched off and the call is offered again with audio
+ *  alone, so the server stops sending us video too; turning it off offers video again. */
+async function setSoundOnly(on) {
+  if (!call || !call.pc || !!call.soundOnly === on) return;
+  const mine = call;
+  mine.soundOnly = on;
+  const button = $('#call-sound-only');
+  button.dataset.on = on ? 'yes' : 'no';
+  button.textContent = on ? 'Show video' : 'Sound only';
+  $('#view-call').dataset.soundOnly = on ? 'yes' : 'no';
+  $('#call-audio-only').hidden = on;
+  $('#call-self').hidden = on || !!mine.audioOnly;
+  if (on) {
+    for (const t of mine.stream.getVideoTracks()) { mine.stream.removeTrack(t); t.stop(); }
+  } else {
+    const video = mine.cameraId ? { deviceId: { exact: mine.cameraId } } : true;
+    const cam = await navigator.mediaDevices.getUserMedia({ video }).catch(() => null);
+    if (call !== mine) { if (cam) cam.getTracks().forEach((t) => t.stop()); return; }
+    if (cam) mine.stream.addTrack(cam.getVideoTracks()[0]);
+  }
+  await connectPeer(mine);
+  expose();
 }
 
 // ---- state ----
@@ -187,12 +328,23 @@ export function initCall(theConn, theStore) {
   });
   $('#call-hangup').addEventListener('click', hangup);
   $('#call-audio-only').addEventListener('click', () => setAudioOnly(!(call && call.audioOnly)));
+  initCallChoices();
   $('#call-done').addEventListener('click', () => { if (!call) hideView(); });
+}
+
+/** Device selectors and "Sound only" (kept apart from the other controls). */
+function initCallChoices() {
+  const failed = (err) => { $('#view-call').dataset.error = String((err && err.message) || err); };
+  $('#call-camera').addEventListener('change', (ev) => switchDevice('video', ev.target.value).catch(failed));
+  $('#call-mic').addEventListener('change', (ev) => switchDevice('audio', ev.target.value).catch(failed));
+  $('#call-sound-only').addEventListener('click', () => setSoundOnly(!(call && call.soundOnly)).catch(failed));
+  if (navigator.mediaDevices) navigator.mediaDevices.addEventListener('devicechange', () => fillDevices().catch(() => {}));
 }
 
 /** The store was replaced (log out / log in): drop any call and its media. */
 export function setCallStore(theStore) {
   store = theStore;
+  ice = null; // TURN credentials name the account
   if (call) stopMedia(call);
   call = null;
   expose();

@@ -17,9 +17,13 @@ export const CHROMIUM_ARGS = [
 /**
  * A fresh headless browser. playwright-core gives every launch its own new temporary
  * --user-data-dir (it refuses one in args), and each newContext() is a clean profile.
+ * `extraArgs` are added; one of the form --flag=value replaces a plain --flag of CHROMIUM_ARGS
+ * (e.g. '--use-fake-device-for-media-stream=device-count=2' for two fake cameras).
  */
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 20000 });
+export function launchBrowser(extraArgs = []) {
+  const names = extraArgs.map((a) => a.split('=')[0]);
+  const args = [...CHROMIUM_ARGS.filter((a) => !names.includes(a)), ...extraArgs];
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args, timeout: 20000 });
 }
 
 /**
