@@ -9,7 +9,7 @@
 #include "server/log.h"
 #include "server/ws_server.h"
 
-#define DRAIN_LIMIT_S 3.0
+#define DRAIN_LIMIT_S 8.0 /* slow clients read their backlog before they see the 1001 */
 #define GRACE_S 0.5
 
 static struct ws_server *server;
