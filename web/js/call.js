@@ -3,6 +3,9 @@
 // gathered candidates and apply its answer. window.__samvaerCall exposes the live call for tests.
 
 import { formatNextAt } from './util.js';
+import {
+  initSupervision, resetSupervision, supervisionOnState, onSupervisionEvent, endWords, addGroupReceivers, onRemoteTrack,
+} from './call-supervision.js';
 
 const $ = (sel) => document.querySelector(sel);
 const GATHER_MAX_MS = 1500;
@@ -63,11 +66,7 @@ async function startMedia() {
   const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
   mine.pc = pc;
   expose();
-  pc.ontrack = (ev) => {
-    const video = $('#call-remote');
-    const stream = ev.streams[0] || new MediaStream([ev.track]);
-    if (video.srcObject !== stream) video.srcObject = stream;
-  };
+  pc.ontrack = (ev) => onRemoteTrack(pc, ev);
   pc.onconnectionstatechange = () => { $('#view-call').dataset.media = pc.connectionState; };
   let stream;
   try {
@@ -87,6 +86,7 @@ async function startMedia() {
   // Receive both kinds even when we have no camera or microphone.
   if (!stream || !stream.getAudioTracks().length) pc.addTransceiver('audio', { direction: 'recvonly' });
   if (mine.video && (!stream || !stream.getVideoTracks().length)) pc.addTransceiver('video', { direction: 'recvonly' });
+  addGroupReceivers(pc, mine.video);
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
   await gathered(pc);
@@ -111,6 +111,7 @@ function stopMedia(c) {
   if (c.pc) c.pc.close();
   $('#call-remote').srcObject = null;
   $('#call-self').srcObject = null;
+  resetSupervision();
 }
 
 async function setAudioOnly(on) {
@@ -131,7 +132,7 @@ function onState(data) {
   call.state = data.state;
   if (data.state === 'ended') return endCall(data.reason);
   if (data.state === 'active' || data.state === 'waiting_for_supervisor') {
-    showView('active', peerName(call.aid), data.state === 'active' ? '' : 'Waiting for a grown-up to join…');
+    showView('active', peerName(call.aid), supervisionOnState(data, store && store.me && store.me.id));
     $('#view-call').dataset.callState = data.state;
     if (call.mine) {
       startMedia().catch((err) => {
@@ -151,7 +152,7 @@ function endCall(reason) {
   expose();
   call = null;
   $('#view-call').dataset.reason = reason || '';
-  showView('ended', 'Call ended', ENDED_WORDS[reason] || 'The call is over.');
+  showView('ended', 'Call ended', endWords(reason) || ENDED_WORDS[reason] || 'The call is over.');
 }
 
 async function hangup() {
@@ -170,6 +171,7 @@ async function hangup() {
 export function initCall(theConn, theStore) {
   conn = theConn;
   store = theStore;
+  initSupervision(conn);
   $('#call-accept').addEventListener('click', async () => {
     if (!call) return;
     const c = call;
@@ -236,6 +238,7 @@ export function onCallEvent(event, data) {
     onState(data);
     return true;
   }
+  if (onSupervisionEvent(event, data, call ? call.id : null)) return true;
   if (event === 'call.media') {
     if (call && call.id === data.call_id) $('#view-call').dataset[`media${data.participant}`] = data.media;
     return true;

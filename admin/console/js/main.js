@@ -7,6 +7,8 @@ import { agreementView } from './view-agreement.js';
 import { editorView } from './view-editor.js';
 import { approvalsView, noticesView, heldView } from './view-inbox.js';
 import { auditView, verifyView } from './view-audit.js';
+import { liveCallsView } from './view-calls.js';
+import { liveConn } from './live-conn.js';
 
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
@@ -24,6 +26,7 @@ const ROUTES = [
   [/^#\/held$/, heldView],
   [/^#\/audit\/(\d+)$/, auditView],
   [/^#\/verify$/, verifyView],
+  [/^#\/calls$/, liveCallsView],
 ];
 
 const ctx = {
@@ -139,6 +142,7 @@ async function route() {
 }
 
 $('#logout').addEventListener('click', async () => {
+  liveConn().close();
   await api.logout();
   location.hash = '#/login';
   showLogin();
