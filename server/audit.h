@@ -38,7 +38,9 @@
 #define AUDIT_MESSAGE_REVIEW "message_review"   /* detail: {seq, decision} */
 #define AUDIT_ACCOUNT "account"                 /* detail: {username, action, role?} */
 #define AUDIT_CASE "case"                       /* detail: {action, member?, role?} */
-#define AUDIT_CALL "call"                       /* detail: {call_id, channel, answered, duration_s, reason} (actor: caller) */
+#define AUDIT_CALL "call"                       /* detail: {call_id, channel, answered, duration_s, reason, ended_by,
+						   supervised, supervisors, group} (actor: caller; one per contact's part) */
+#define AUDIT_CALL_SUPERVISION "call_supervision" /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */
 
 /* Append one entry inside the caller's open write transaction (store_begin). Steals `detail` (an object;

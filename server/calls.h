@@ -12,12 +12,15 @@
 
 /*
  * Model
- *   A call joins the two parties of one agreement: ringing -> active (or waiting_for_supervisor when the
- *   agreement makes calls supervised) -> ended. An account is in at most one live call, so an agreement
- *   has at most one. The media call on the workers is created when the call is accepted; each party adds
- *   itself with call.offer (participant id = account id) from the session that started or accepted it.
- *   Every live call is re-decided when its agreement changes and once a second (calls_sweep): a call the
- *   agreement no longer allows ends with reason agreement_changed. See proto/PROTOCOL.md "Calls".
+ *   A call joins a child and one or more of the child's contacts (each under its own agreement), and the
+ *   supervisors of the child's case who join it: ringing -> active (or waiting_for_supervisor while an
+ *   agreement makes calls supervised and no supervisor's media is up) -> ended. An account is in at most
+ *   one live call. The media call on the workers is created at the first answer; each party adds itself
+ *   with call.offer (participant id = account id) from its call session. While a supervised call has no
+ *   supervisor the server pauses all media; a supervisor's mute drops that participant's packets on the
+ *   worker. Every contact's part is re-decided when its agreement changes and once a second (calls_sweep),
+ *   and a per-call timer warns two minutes before the window end or the time limit and ends it on time.
+ *   See proto/PROTOCOL.md "Calls". Files: calls.c (signalling), calls_supervision.c, calls_timing.c.
  * Thread rules: control thread only.
  */
 

@@ -36,6 +36,12 @@ static const struct {
 	{"call.cancel", 1, calls_handle_cancel},
 	{"call.hangup", 1, calls_handle_hangup},
 	{"call.offer", 1, calls_handle_offer},
+	{"calls.live", 1, calls_handle_live},
+	{"call.join", 1, calls_handle_join},
+	{"call.leave", 1, calls_handle_leave},
+	{"call.mute", 1, calls_handle_mute},
+	{"call.end", 1, calls_handle_end},
+	{"call.consent", 1, calls_handle_consent},
 };
 
 static void unauth_unlink(struct app *app, struct session *s)
