@@ -167,6 +167,20 @@ export function onSupervisionEvent(event, data, callId) {
 
 // ---- several people: one tile per remote participant ----
 
+/**
+ * Offer only the video codecs the server can use (VP8, H.264 and their RTX). Chromium's receive-only video
+ * sections otherwise list 34 payload types, more than the server's SDP parser takes (SDP_MAX_CODECS = 32).
+ */
+export function limitVideoCodecs(pc) {
+  const caps = window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video');
+  if (!caps) return;
+  const keep = caps.codecs.filter((c) => /^video\/(vp8|h264|rtx)$/i.test(c.mimeType));
+  for (const t of pc.getTransceivers()) {
+    if (t.receiver.track.kind !== 'video' || !t.setCodecPreferences) continue;
+    try { t.setCodecPreferences(keep); } catch (e) { /* keep the browser's list */ }
+  }
+}
+
 /** Group calls: one extra recvonly audio+video pair per other party beyond the first (PROTOCOL.md §9 call.offer). */
 export function addGroupReceivers(pc, video) {
   const others = ((sup.last && sup.last.participants) || []).filter((p) => isParty(p) && p.state !== 'left' && p.account !== sup.me);
@@ -174,6 +188,7 @@ export function addGroupReceivers(pc, video) {
     pc.addTransceiver('audio', { direction: 'recvonly' });
     if (video) pc.addTransceiver('video', { direction: 'recvonly' });
   }
+  limitVideoCodecs(pc);
 }
 
 /** The n-th transceiver of a kind is the n-th remote participant: audio n and video n share a tile. */

@@ -66,6 +66,20 @@ function gathered(pc) {
   });
 }
 
+/**
+ * Offer only the video codecs the server can use (VP8, H.264 and their RTX): Chromium's receive-only video
+ * sections otherwise list 34 payload types, more than the server's SDP parser takes (SDP_MAX_CODECS = 32).
+ */
+function limitVideoCodecs(pc) {
+  const caps = window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video');
+  if (!caps) return;
+  const keep = caps.codecs.filter((c) => /^video\/(vp8|h264|rtx)$/i.test(c.mimeType));
+  for (const t of pc.getTransceivers()) {
+    if (t.receiver.track.kind !== 'video' || !t.setCodecPreferences) continue;
+    try { t.setCodecPreferences(keep); } catch (e) { /* keep the browser's list */ }
+  }
+}
+
 function slotOf(pc, transceiver, kind) {
   const same = pc.getTransceivers().filter((t) => t.receiver.track && t.receiver.track.kind === kind);
   return Math.max(0, same.indexOf(transceiver));
@@ -82,6 +96,7 @@ async function offer(conn, call, onChange) {
     pc.addTransceiver('audio', { direction: 'recvonly' });
     if (call.video) pc.addTransceiver('video', { direction: 'recvonly' });
   }
+  limitVideoCodecs(pc);
   pc.ontrack = (ev) => {
     const t = tile(slotOf(pc, ev.transceiver, ev.track.kind));
     for (const old of t.stream.getTracks().filter((x) => x.kind === ev.track.kind)) t.stream.removeTrack(old);

@@ -164,10 +164,11 @@ function render() {
   const root = live.root;
   if (!root) return;
   const calls = [...live.calls.values()];
-  root.replaceChildren(
+  root.replaceChildren(...[
     live.conn === 'offline' ? note('error', 'No connection to the server: this list may be out of date. Reconnecting…', 'live-offline') : null,
     live.error ? note('error', live.error, 'action-error') : null,
-    calls.length ? calls.map(callCard) : el('p', { class: 'muted', 'data-testid': 'no-live-calls' }, 'No calls right now. New calls appear here by themselves.'));
+    ...(calls.length ? calls.map(callCard) : [el('p', { class: 'muted', 'data-testid': 'no-live-calls' }, 'No calls right now. New calls appear here by themselves.')]),
+  ].filter(Boolean));
 }
 
 /** Update only the countdowns each second (no re-render, so buttons keep focus). */
