@@ -9,7 +9,8 @@ export const isParty = (p) => p.role === 'child' || p.role === 'contact';
 
 /**
  * The participants the server's receive streams belong to, in slot order: "in the order participants joined"
- * (§9). The participants array lists them in that order; supervisors send nothing and get no slot.
+ * (§9). We take the participants array's order; supervisors send nothing and get no slot. When the answer's
+ * a=msid names the participant (a stream id that is an account id, or p<id>), that wins (trackOwner).
  */
 export function slotParticipants(call) {
   return (call.participants || []).filter((p) => isParty(p) && p.state !== 'left');
@@ -18,7 +19,7 @@ export function slotParticipants(call) {
 const joined = {
   callId: null,   // the call we are in, or null
   pc: null,       // RTCPeerConnection
-  tiles: [],      // per slot: {stream, video, audio}
+  tiles: new Map(), // account id -> {stream, video}
   slots: [],      // account id per slot (from the call at offer time)
 };
 
@@ -28,23 +29,21 @@ function expose() {
   window.__samvaerSupervisor = joined.callId ? { callId: joined.callId, pc: joined.pc, slots: joined.slots.slice() } : null;
 }
 
-function tile(n) {
-  while (joined.tiles.length <= n) {
+function tile(account) {
+  if (!joined.tiles.has(account)) {
     const video = document.createElement('video');
     video.autoplay = true;
     video.playsInline = true;
-    video.muted = false;
     const stream = new MediaStream();
     video.srcObject = stream;
-    joined.tiles.push({ stream, video });
+    joined.tiles.set(account, { stream, video });
   }
-  return joined.tiles[n];
+  return joined.tiles.get(account);
 }
 
 /** The <video> of a participant (by account id), or null while no media is set up for them. */
 export function videoOf(account) {
-  const i = joined.slots.indexOf(account);
-  return i < 0 ? null : tile(i).video;
+  return joined.pc && joined.slots.includes(account) ? tile(account).video : null;
 }
 
 async function iceServers(conn, callId) {
@@ -85,6 +84,14 @@ function slotOf(pc, transceiver, kind) {
   return Math.max(0, same.indexOf(transceiver));
 }
 
+/** Whose media a received track carries: the answer's msid if it names a participant, else its slot. */
+function trackOwner(pc, ev) {
+  const named = ev.streams[0] && /^p?(\d+)$/.exec(ev.streams[0].id);
+  if (named && joined.slots.includes(Number(named[1]))) return Number(named[1]);
+  const slot = slotOf(pc, ev.transceiver, ev.track.kind);
+  return joined.slots[slot] !== undefined ? joined.slots[slot] : -1 - slot;
+}
+
 /** Offer to receive every party's audio (and video), send the offer, apply the answer. */
 async function offer(conn, call, onChange) {
   const pc = new RTCPeerConnection({ iceServers: await iceServers(conn, call.call_id), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
@@ -98,7 +105,7 @@ async function offer(conn, call, onChange) {
   }
   limitVideoCodecs(pc);
   pc.ontrack = (ev) => {
-    const t = tile(slotOf(pc, ev.transceiver, ev.track.kind));
+    const t = tile(trackOwner(pc, ev));
     for (const old of t.stream.getTracks().filter((x) => x.kind === ev.track.kind)) t.stream.removeTrack(old);
     t.stream.addTrack(ev.track);
     onChange();
@@ -129,10 +136,10 @@ export async function joinCall(conn, call, onChange) {
 /** Stop our media and forget the call (after call.leave, call.end, or the call ended). */
 export function dropMedia() {
   if (joined.pc) joined.pc.close();
-  for (const t of joined.tiles) { t.video.srcObject = null; t.video.remove(); }
+  for (const t of joined.tiles.values()) { t.video.srcObject = null; t.video.remove(); }
   joined.callId = null;
   joined.pc = null;
-  joined.tiles = [];
+  joined.tiles = new Map();
   joined.slots = [];
   expose();
 }

@@ -14,6 +14,19 @@ export function inbound(page, global = '__samvaerCall') {
   }, global);
 }
 
+/** inbound-rtp packetsReceived per receiving transceiver mid ("kind:mid" -> count), to see which slot got media. */
+export function inboundByMid(page, global = '__samvaerCall') {
+  return page.evaluate(async (name) => {
+    const holder = window[name];
+    const out = {};
+    if (!holder || !holder.pc) return out;
+    (await holder.pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp') out[`${s.kind}:${s.mid}`] = s.packetsReceived || 0;
+    });
+    return out;
+  }, global);
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Counts at the start and end of `ms` for each named page: {name: {a, b, grew: {audio, video}}}. */
