@@ -98,6 +98,9 @@ export function supervisionOnState(data, me) {
   line.hidden = !muted;
   view.dataset.muted = (data.participants || []).filter((p) => p.audio_muted || p.video_muted)
     .map((p) => `${p.account}:${p.audio_muted ? 'a' : ''}${p.video_muted ? 'v' : ''}`).join(',');
+  // One other person whose picture a supervisor turned off: show a dark screen, not their last frame.
+  const others = (data.participants || []).filter((p) => isParty(p) && p.state === 'joined' && p.account !== me);
+  view.dataset.remoteVideo = others.length === 1 && others[0].video_muted ? 'off' : 'on';
   if (sup.consent) {
     const still = (data.participants || []).find((p) => p.account === sup.consent.supervisor);
     if (!still || still.state !== 'joined' || still.consent !== 'pending') hideConsent();

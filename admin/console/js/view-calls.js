@@ -38,7 +38,9 @@ const live = {
   conn: 'connecting',
   tick: null,
   unlisten: null,
+  onCount: null,        // fn(waiting calls) for the menu badge
 };
+const ORDER = { waiting_for_supervisor: 0, active: 1, ringing: 2, ended: 3 };
 
 const fmtLeft = (ms) => {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -76,7 +78,7 @@ function banner(c) {
 function participantState(p) {
   if (p.state === 'left') return `left — ${LEFT_WORDS[p.left_reason] || p.left_reason || ''}`;
   const bits = [p.state === 'ringing' ? 'ringing' : 'in the call'];
-  if (p.state === 'joined') bits.push({ none: 'no media yet', connected: 'media connected', flowing: 'media flowing' }[p.media] || p.media);
+  if (p.state === 'joined' && p.media && p.media !== 'none') bits.push({ connected: 'media connected', flowing: 'media flowing' }[p.media] || p.media);
   if (p.consent === 'pending') bits.push('waiting for the child’s consent');
   return bits.join(', ');
 }
@@ -161,9 +163,10 @@ function callCard(c) {
 }
 
 function render() {
+  if (live.onCount) live.onCount([...live.calls.values()].filter((c) => c.state === 'waiting_for_supervisor').length);
   const root = live.root;
   if (!root) return;
-  const calls = [...live.calls.values()];
+  const calls = [...live.calls.values()].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.call_id - b.call_id);
   root.replaceChildren(...[
     live.conn === 'offline' ? note('error', 'No connection to the server: this list may be out of date. Reconnecting…', 'live-offline') : null,
     live.error ? note('error', live.error, 'action-error') : null,
@@ -218,7 +221,27 @@ async function load() {
 function stop() {
   clearInterval(live.tick);
   live.tick = null;
-  if (live.unlisten && !joinedCallId()) { live.unlisten(); live.unlisten = null; }
+  live.root = null;
+}
+
+/** Supervisors: follow live calls from sign-in on (the menu shows how many wait); onCount(n) on each change. */
+export function watchLiveCalls(me, onCount) {
+  live.me = me && me.id;
+  live.onCount = onCount;
+  if (!live.unlisten) live.unlisten = liveConn().listen(onEvent);
+  load().catch(() => {});
+}
+
+/** Log out: stop following, forget the calls, drop any media. */
+export function unwatchLiveCalls() {
+  if (live.unlisten) live.unlisten();
+  live.unlisten = null;
+  live.calls = new Map();
+  live.warnings = new Map();
+  if (live.onCount) live.onCount(0);
+  live.onCount = null;
+  dropMedia();
+  stop();
 }
 
 /** #/calls */
