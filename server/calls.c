@@ -325,7 +325,7 @@ static int start_agreements(struct session *s, struct proto_request *r, const st
 		int dup = 0;
 		for (size_t j = 0; j < i; j++)
 			dup |= out[j] == a;
-		if (!a || !agreement_peer(a, s->account_id) || dup || (n > 1 && a->child_id != s->account_id)) {
+		if (!a || !agreement_peer(a, s->account_id) || dup || (ids && a->child_id != s->account_id)) {
 			struct policy_decision d = policy_decision_for(REASON_NO_AGREEMENT, *ch);
 			session_reply_denied(s, r->id, &d);
 			return -1;
@@ -524,10 +524,13 @@ static void call_stop(struct session *s, struct proto_request *r, const char *ve
 		calls__end(c, reason, s->account_id);
 		return;
 	}
-	int ends = p->role == PARTY_CHILD || contacts_in(c) <= 1;
-	json_t *res = calls__json(c, ends ? reason : NULL, NULL, 0);
-	session_reply_ok(s, r->id, res);
+	if (p->role == PARTY_CHILD || contacts_in(c) <= 1) { /* this ends the call */
+		reply_call(s, r->id, c, reason, NULL);
+		calls__end(c, reason, s->account_id);
+		return;
+	}
 	calls__party_leave(c, p, reason, s->account_id);
+	reply_call(s, r->id, c, NULL, NULL);
 }
 
 void calls_handle_decline(struct session *s, struct proto_request *r)

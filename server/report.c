@@ -161,6 +161,7 @@ struct source {
 	int has_windows;                   /* the terms define windows */
 	struct list pauses;                /* struct span */
 	struct list cancels;               /* struct span (from = at) */
+	struct list calls;                 /* struct call_at: answered calls, by end time */
 	struct list off;                   /* struct span: suspended periods and pauses */
 };
 
@@ -170,6 +171,7 @@ static void source_free(struct source *src)
 	free(src->windows.v);
 	free(src->pauses.v);
 	free(src->cancels.v);
+	free(src->calls.v);
 	free(src->off.v);
 }
 
@@ -197,6 +199,35 @@ static int load_messages(struct store *s, struct source *src, int64_t from, int6
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "report messages");
+}
+
+struct call_at {
+	int64_t start, end; /* ms: answered .. ended */
+};
+
+/* Answered calls from the audit trail: one `call` entry per contact's part, written when it ends. */
+static int load_calls(struct store *s, struct source *src, int64_t from, int64_t to)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT at, json_extract(detail, '$.duration_s') FROM audit WHERE agreement_id = ? AND"
+			       " kind = ? AND json_extract(detail, '$.answered') AND at >= ? AND at < ? ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return store__fail(s, "report calls");
+	sqlite3_bind_int64(st, 1, src->a.id);
+	sqlite3_bind_text(st, 2, AUDIT_CALL, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int64(st, 4, to + 24 * 3600000LL); /* a call that began in range may end after it */
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct call_at *c = list_push(&src->calls);
+		if (!c)
+			break;
+		c->end = sqlite3_column_int64(st, 0);
+		c->start = c->end - sqlite3_column_int64(st, 1) * 1000;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "report calls");
 }
 
 /* When a pause stopped counting: the earlier of its end and its expiry; OPEN_END if neither. */
@@ -340,12 +371,13 @@ static int source_load(struct store *s, int64_t id, int64_t from, int64_t to, st
 	src->msgs.size = sizeof(struct msg_at);
 	src->windows.size = sizeof(struct schedule_interval);
 	src->pauses.size = src->cancels.size = src->off.size = sizeof(struct span);
+	src->calls.size = sizeof(struct call_at);
 	if (store_agreement_get(s, id, &src->a) != STORE_OK) {
 		snprintf(err, errlen, "agreement %lld: %s", (long long)id, store_errmsg(s));
 		return STORE_ERR;
 	}
 	src->created_at = agreement_created(s, id);
-	if (load_messages(s, src, from, to) || load_pauses(s, src, from, to) || load_status_changes(s, src, to)) {
+	if (load_messages(s, src, from, to) || load_calls(s, src, from, to) || load_pauses(s, src, from, to) || load_status_changes(s, src, to)) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		return STORE_ERR;
 	}
@@ -359,6 +391,7 @@ struct week_counts {
 	int32_t date;                  /* local Monday */
 	long planned, minutes, with_contact, missed;
 	long from_child, to_child;
+	long calls, call_seconds;      /* answered calls that began this week */
 };
 
 /* Index of the first message at or after t. */
@@ -392,6 +425,16 @@ static int in_force(const struct source *src, int64_t t)
 	return t >= src->created_at && (!a->valid_from || t >= a->valid_from) && (!a->valid_until || t < a->valid_until);
 }
 
+/* Whether an answered call overlapped [from, to). */
+static int call_within(const struct source *src, int64_t from, int64_t to)
+{
+	const struct call_at *c = src->calls.v;
+	for (size_t i = 0; i < src->calls.n; i++)
+		if (c[i].start < to && c[i].end > from)
+			return 1;
+	return 0;
+}
+
 static void count_windows(const struct source *src, struct week_counts *w, int64_t now)
 {
 	const struct schedule_interval *iv = src->windows.v;
@@ -402,7 +445,7 @@ static void count_windows(const struct source *src, struct week_counts *w, int64
 		w->planned++;
 		w->minutes += (long)((iv[i].end_ms - iv[i].start_ms) / 60000);
 		size_t k = first_msg_at(&src->msgs, iv[i].start_ms);
-		if (k < src->msgs.n && m[k].at < iv[i].end_ms)
+		if ((k < src->msgs.n && m[k].at < iv[i].end_ms) || call_within(src, iv[i].start_ms, iv[i].end_ms))
 			w->with_contact++;
 		else if (iv[i].end_ms <= now && !overlaps_off(src, iv[i].start_ms, iv[i].end_ms))
 			w->missed++;
@@ -417,6 +460,13 @@ static void count_week(const struct source *src, struct week_counts *w, int64_t 
 			w->from_child++;
 		else
 			w->to_child++;
+	}
+	const struct call_at *c = src->calls.v;
+	for (size_t i = 0; i < src->calls.n; i++) {
+		if (c[i].start >= w->start && c[i].start < w->end) {
+			w->calls++;
+			w->call_seconds += (long)((c[i].end - c[i].start) / 1000);
+		}
 	}
 	if (src->has_windows)
 		count_windows(src, w, now);
@@ -458,8 +508,7 @@ static json_t *goal_met(const struct terms *t, const struct week_counts *w, int6
 {
 	if (!t->goal_calls_per_week && !t->goal_messages_per_week)
 		return json_null();
-	long calls = 0; /* calls are not stored yet */
-	int met = calls >= t->goal_calls_per_week && w->from_child + w->to_child >= t->goal_messages_per_week;
+	int met = w->calls >= t->goal_calls_per_week && w->from_child + w->to_child >= t->goal_messages_per_week;
 	if (met)
 		return json_true();
 	return w->end <= now ? json_false() : json_null();
@@ -468,10 +517,11 @@ static json_t *goal_met(const struct terms *t, const struct week_counts *w, int6
 static json_t *week_json(const struct source *src, const struct week_counts *w, struct zcal *z, int64_t now)
 {
 	int h = src->has_windows;
-	json_t *j = json_pack("{s:o,s:o,s:o,s:I,s:I,s:i,s:i,s:o,s:o}", "week_start", date_json(w->date),
+	json_t *j = json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:o}", "week_start", date_json(w->date),
 			      "planned_windows", count_or_null(h, w->planned), "planned_minutes",
 			      count_or_null(h, w->minutes), "messages_from_child", (json_int_t)w->from_child,
-			      "messages_to_child", (json_int_t)w->to_child, "calls", 0, "call_minutes", 0,
+			      "messages_to_child", (json_int_t)w->to_child, "calls", (json_int_t)w->calls, "call_minutes",
+			      (json_int_t)((w->call_seconds + 30) / 60),
 			      "windows_with_contact", count_or_null(h, w->with_contact), "missed_windows",
 			      count_or_null(h, w->missed));
 	json_object_set_new(j, "pauses", week_pauses(src, w, z));
