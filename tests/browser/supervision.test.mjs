@@ -5,12 +5,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
 import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
 import { createRunner, expect, guardProcess } from './lib/harness.mjs';
 import { inbound, inboundByMid, growth, waitGrowing, windowEndingSoon } from './lib/calls.mjs';
+import { adminRunner, addPeople, addCase, setTerms as setTermsIn } from './lib/accounts.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
@@ -76,24 +76,13 @@ const card = (signe, s) => signe.locator(`[data-testid^="live-call-"][data-state
 
 /** Accounts, the case with its supervisor, and an agreement; returns ids. */
 function setup(admin) {
-  const ids = {};
-  for (const [user, role, name] of PEOPLE) {
-    ids[user] = Number(admin(['account', 'add', user, '--role', role, '--name', name, '--password-file', '-'], `${PASSWORD}\n`).trim());
-  }
-  admin(['case', 'add', 'lea', '--tz', ZONE]);
-  for (const [flag, user] of [['--supervisor', 'signe'], ['--caseworker', 'ana'], ['--carer', 'elena']]) admin(['case', 'link', 'lea', flag, user]);
+  const ids = addPeople(admin, PEOPLE, PASSWORD);
+  addCase(admin, 'lea', ZONE, [['--supervisor', 'signe']]);
   ids.agreement = Number(admin(['agreement', 'add', 'lea', 'jonas', '--relationship', 'Dad']).trim());
   return ids;
 }
 
-/** New terms for the agreement, proposed by the caseworker and approved by the carer (in force at once). */
-function setTerms(admin, aid, terms) {
-  const file = path.join(tmp, `terms-${Date.now()}.json`);
-  fs.writeFileSync(file, JSON.stringify(terms));
-  const id = admin(['proposal', 'add', String(aid), '--terms', file, '--as', 'ana']).trim().split(/\s+/).pop();
-  const out = admin(['proposal', 'approve', id, '--as', 'elena']);
-  expect(/in force/.test(out), `approve said: ${out}`);
-}
+const setTerms = (admin, aid, terms) => setTermsIn(admin, tmp, aid, terms);
 
 /** jonas calls lea from the chat; lea answers; both wait for the supervisor (or talk at once). */
 async function callAndAnswer(p, expectState = 'waiting_for_supervisor') {
@@ -282,11 +271,7 @@ async function main() {
   const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
   if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
   const data = seedDemo(adminBin, tmp); // for the caseworker (ana) and the carer (elena) who approve terms
-  const admin = (args, input) => {
-    const r = spawnSync(adminBin, ['--data', data, ...args], { encoding: 'utf8', timeout: 10000, input });
-    if (r.status !== 0) throw new Error(`samvaer-admin ${args.join(' ')}: ${r.status} ${r.stderr}`);
-    return r.stdout;
-  };
+  const admin = adminRunner(adminBin, data);
   const ids = setup(admin);
   const port = await freePort();
   const extraArgs = ['--console-dir', CONSOLE_DIR, ...(process.env.SAMVAER_VERBOSE ? ['--log-level', 'debug'] : [])];

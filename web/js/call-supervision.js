@@ -108,6 +108,18 @@ export function supervisionOnState(data, me) {
   return statusText(data);
 }
 
+/** In a group call a contact can leave while the call goes on: my left_reason once I am out, else null. */
+export function myLeftReason(data, me) {
+  const mine = (data.participants || []).find((p) => p.account === me);
+  return mine && mine.state === 'left' ? mine.left_reason || 'hangup' : null;
+}
+
+/** In a group call someone else may answer first: am I still ringing? */
+export function stillRinging(data, me) {
+  const mine = (data.participants || []).find((p) => p.account === me);
+  return !!mine && mine.state === 'ringing';
+}
+
 // ---- the 2-minute warning ----
 
 function fmtLeft(ms) {
@@ -223,6 +235,25 @@ export function onRemoteTrack(pc, ev) {
   for (const old of t.stream.getTracks().filter((x) => x.kind === ev.track.kind)) t.stream.removeTrack(old);
   t.stream.addTrack(ev.track);
   if (t.video.srcObject !== t.stream) t.video.srcObject = t.stream;
+}
+
+// ---- group calls (the child calls up to 4 people at once) ----
+
+const GROUP_MAX = 4;
+
+/** Show "Call everyone together" to a child with two or more people who may be called now. */
+export function renderGroupCall(store, canCall) {
+  const button = $('#call-group');
+  const me = store && store.me;
+  const aids = me && me.role === 'child'
+    ? [...store.contacts.values()].filter(canCall).map((c) => c.agreement_id).slice(0, GROUP_MAX) : [];
+  button.hidden = aids.length < 2;
+  button.dataset.aids = aids.join(',');
+}
+
+/** The agreements the group button calls. */
+export function groupAids() {
+  return ($('#call-group').dataset.aids || '').split(',').filter(Boolean).map(Number);
 }
 
 /** For tests and the call view: how many remote tiles there are. */

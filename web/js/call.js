@@ -5,6 +5,7 @@
 import { formatNextAt } from './util.js';
 import {
   initSupervision, resetSupervision, supervisionOnState, onSupervisionEvent, endWords, addGroupReceivers, onRemoteTrack,
+  groupAids, myLeftReason, stillRinging,
 } from './call-supervision.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -29,6 +30,11 @@ let store = null;
 let call = null; // {id, aid, video, role: 'caller'|'callee', state, pc, stream, audioOnly, mine}
 
 function peerName(aid) {
+  if (call && call.group && call.group.length > 1) return call.group.map(onePeerName).join(' and ');
+  return onePeerName(aid);
+}
+
+function onePeerName(aid) {
   const c = store && store.contacts.get(aid);
   return (c && c.peer && c.peer.display_name) || 'Someone';
 }
@@ -131,6 +137,10 @@ function onState(data) {
   if (!call || call.id !== data.call_id) return;
   call.state = data.state;
   if (data.state === 'ended') return endCall(data.reason);
+  const me = store && store.me && store.me.id;
+  const left = myLeftReason(data, me);
+  if (left) return endCall(left);
+  if (!call.mine && stillRinging(data, me)) return expose(); // another party answered first: keep ringing
   if (data.state === 'active' || data.state === 'waiting_for_supervisor') {
     showView('active', peerName(call.aid), supervisionOnState(data, store && store.me && store.me.id));
     $('#view-call').dataset.callState = data.state;
@@ -190,6 +200,7 @@ export function initCall(theConn, theStore) {
   $('#call-hangup').addEventListener('click', hangup);
   $('#call-audio-only').addEventListener('click', () => setAudioOnly(!(call && call.audioOnly)));
   $('#call-done').addEventListener('click', () => { if (!call) hideView(); });
+  $('#call-group').addEventListener('click', () => { const aids = groupAids(); if (aids.length > 1) startCall(aids[0], aids); });
 }
 
 /** The store was replaced (log out / log in): drop any call and its media. */
@@ -201,14 +212,15 @@ export function setCallStore(theStore) {
   hideView();
 }
 
-/** Call the person of agreement aid (video). */
-export async function startCall(aid) {
+/** Call the person of agreement aid (video); a child may call several at once (group: their agreement ids). */
+export async function startCall(aid, group = null) {
   if (call) return;
-  call = { id: null, aid, video: true, role: 'caller', state: 'starting', mine: true };
+  call = { id: null, aid, video: true, role: 'caller', state: 'starting', mine: true, group };
   showView('calling', `Calling ${peerName(aid)}…`, 'Wait a moment.');
   const mine = call;
   try {
-    const r = await conn.request('call.start', { agreement_id: aid, video: true });
+    const target = group && group.length > 1 ? { agreement_ids: group } : { agreement_id: aid };
+    const r = await conn.request('call.start', { ...target, video: true });
     if (call !== mine) return;
     mine.id = r.call_id;
     expose();
