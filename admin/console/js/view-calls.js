@@ -194,7 +194,7 @@ function onEvent(event, data) {
       setTimeout(() => { if ((live.calls.get(data.call_id) || {}).state === 'ended') { live.calls.delete(data.call_id); render(); } }, ENDED_SHOW_MS);
     }
     if (joinedCallId() === data.call_id) {
-      const me = (data.participants || []).find((p) => p.role === 'supervisor' && p.account === live.me);
+      const me = (data.participants || []).filter((p) => p.role === 'supervisor' && p.account === live.me).pop();
       if (me && me.state === 'left') dropMedia(); // e.g. the child refused listening in
     }
   } else if (event === 'call.warning') {
