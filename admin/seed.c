@@ -21,7 +21,10 @@ static const struct {
 	{"ana", "caseworker", "Ana Ionescu"},
 	{"sofie", "supervisor", "Sofie Holm"},
 	{"olav", "operator", "Olav Berg"},
+	{"lena", "contact", "Lena Marin"},
 };
+
+#define DEMO_PEOPLE (sizeof(demo_people) / sizeof(demo_people[0]))
 
 static int add_person(struct admin *a, const char *username, const char *role, const char *name, const char *hash,
 		      int64_t *id)
@@ -65,22 +68,40 @@ static int seed_link(struct admin *a, int64_t case_id, int64_t id, int person, c
 		      json_pack("{s:s,s:s,s:s}", "action", "link", "member", demo_people[person].username, "role", role));
 }
 
-static int seed_agreement(struct admin *a, int64_t case_id, const int64_t ids[8], int contact, const char *rel,
-			  enum agreement_status st, const char *reason)
+static int seed_agreement(struct admin *a, int64_t case_id, const int64_t ids[DEMO_PEOPLE], int contact, const char *rel,
+			  enum agreement_status st, const char *reason, int64_t *out)
 {
 	int64_t ag;
 	if (add_agreement(a, case_id, ids[0], ids[contact], rel, st, reason, &ag))
 		return STORE_ERR;
+	if (out)
+		*out = ag;
 	return seeded(a, AUDIT_AGREEMENT_CREATED, case_id, ag,
 		      json_pack("{s:s,s:s,s:s,s:s,s:s}", "child", demo_people[0].username, "contact",
 				demo_people[contact].username, "relationship", rel, "status", agreement_status_name(st),
 				"text", "allowed"));
 }
 
+/* Voice and video calls on; supervised ones wait for a supervisor (sofie). */
+static int seed_calls(struct admin *a, int64_t case_id, int64_t agreement, int supervised)
+{
+	struct agreement ag;
+	if (store_agreement_get(a->store, agreement, &ag) != STORE_OK)
+		return STORE_ERR;
+	ag.channels[CH_VOICE_CALL] = ag.terms.channels[CH_VOICE_CALL] = MODE_ALLOWED;
+	ag.channels[CH_VIDEO_CALL] = ag.terms.channels[CH_VIDEO_CALL] = MODE_ALLOWED;
+	ag.terms.calls = supervised ? SUPERVISION_SUPERVISED : SUPERVISION_NONE;
+	if (store_agreement_set_terms(a->store, &ag) != STORE_OK)
+		return STORE_ERR;
+	return seeded(a, AUDIT_TERMS_CHANGED, case_id, agreement,
+		      json_pack("{s:s,s:s,s:s}", "voice_call", "allowed", "video_call", "allowed", "calls",
+				supervised ? "supervised" : "none"));
+}
+
 static int seed_demo(struct admin *a)
 {
-	int64_t ids[8], case_id;
-	for (size_t i = 0; i < 8; i++) {
+	int64_t ids[DEMO_PEOPLE], case_id, dad, mum;
+	for (size_t i = 0; i < DEMO_PEOPLE; i++) {
 		char hash[AUTH_HASH_MAX];
 		if (auth_password_hash(DEMO_PASSWORD, hash) ||
 		    add_person(a, demo_people[i].username, demo_people[i].role, demo_people[i].name, hash, &ids[i]) ||
@@ -95,8 +116,11 @@ static int seed_demo(struct admin *a)
 	    seed_link(a, case_id, ids[4], 4, "carer") || seed_link(a, case_id, ids[5], 5, "caseworker") ||
 	    seed_link(a, case_id, ids[6], 6, "supervisor"))
 		return STORE_ERR;
-	if (seed_agreement(a, case_id, ids, 1, "Dad", AG_ACTIVE, "") ||
-	    seed_agreement(a, case_id, ids, 2, "Uncle Radu", AG_SUSPENDED, "Paused while the caseworker reviews contact"))
+	if (seed_agreement(a, case_id, ids, 1, "Dad", AG_ACTIVE, "", &dad) ||
+	    seed_agreement(a, case_id, ids, 2, "Uncle Radu", AG_SUSPENDED, "Paused while the caseworker reviews contact",
+			   NULL) ||
+	    seed_agreement(a, case_id, ids, 8, "Mum", AG_ACTIVE, "", &mum) || seed_calls(a, case_id, dad, 0) ||
+	    seed_calls(a, case_id, mum, 1))
 		return STORE_ERR;
 	return admin_seed_demo_history(a);
 }
@@ -116,9 +140,10 @@ int admin_cmd_demo(struct admin *a, int argc, char **argv)
 		printf("%s already has accounts; not seeding.\n", a->data_dir);
 	}
 	printf("Demo logins (password for all: %s):\n", DEMO_PASSWORD);
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < DEMO_PEOPLE; i++)
 		printf("  %-8s %-11s %s\n", demo_people[i].username, demo_people[i].role, demo_people[i].name);
-	printf("mia <-> andrei: active, text allowed; mia <-> radu: suspended; ioana: no agreement.\n");
+	printf("mia <-> andrei: active, text and calls; mia <-> lena: active, calls supervised by sofie;\n"
+	       "mia <-> radu: suspended; ioana: no agreement.\n");
 	return ADMIN_OK;
 }
 

@@ -260,6 +260,23 @@ int audit_hash_at(struct store *s, int64_t seq, uint8_t out[HASH_LEN])
 	return out_rc;
 }
 
+int audit_calls_answered(struct store *s, int64_t since, audit_call_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT agreement_id, at - 1000 * json_extract(detail, '$.duration_s') AS answered, at FROM audit"
+			       " WHERE kind = ? AND at >= ? AND json_extract(detail, '$.answered') ORDER BY answered",
+			       -1, &st, NULL) != SQLITE_OK)
+		return store__fail(s, "audit calls");
+	sqlite3_bind_text(st, 1, AUDIT_CALL, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), ctx);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "audit calls");
+}
+
 void audit_hex(const uint8_t hash[HASH_LEN], char out[2 * HASH_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";

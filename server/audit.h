@@ -80,6 +80,9 @@ int audit_verify(struct store *s, struct audit_check *check);
 /* The stored hash of entry `seq`: STORE_OK, STORE_NOT_FOUND, or STORE_ERR. */
 int audit_hash_at(struct store *s, int64_t seq, uint8_t out[AUDIT_HASH_LEN]);
 /* Lower-case hex of a hash (65 bytes with the terminator); parse returns 0, or -1 if not 64 hex digits. */
+/* Answered calls (one `call` entry per contact's part) that ended at or after `since`, by answer time. */
+typedef void (*audit_call_cb)(int64_t agreement_id, int64_t answered_at, int64_t ended_at, void *ctx);
+int audit_calls_answered(struct store *s, int64_t since, audit_call_cb cb, void *ctx);
 void audit_hex(const uint8_t hash[AUDIT_HASH_LEN], char out[2 * AUDIT_HASH_LEN + 1]);
 int audit_hex_parse(const char *hex, uint8_t out[AUDIT_HASH_LEN]);
 

@@ -660,6 +660,11 @@ int calls_init(struct app *app, char *err, size_t errlen)
 		return -1;
 	app->calls.media_started = 1;
 	log_info("media: %u worker(s), first UDP port %u", media_workers_count(), media_worker_port(0));
+	int restored = calls__usage_restore(app, clock_now_ms());
+	if (restored < 0)
+		log_warn("calls: limits not restored: %s", store_errmsg(app->store));
+	else if (restored)
+		log_info("calls: %d answered call(s) of the last 8 days count towards the limits", restored);
 	return 0;
 }
 

@@ -54,5 +54,7 @@ void calls__usage_get(struct calls *cs, const struct agreement *a, int64_t now, 
 void calls__usage_answered(struct calls *cs, const struct agreement *a, int64_t now);
 void calls__usage_ended(struct calls *cs, int64_t agreement_id, int64_t now);
 void calls__usage_free(struct calls *cs);
+/* Rebuild the counts from the audit trail (answered calls of the last 8 days). Returns how many, or -1. */
+int calls__usage_restore(struct app *app, int64_t now);
 
 #endif

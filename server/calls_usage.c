@@ -3,9 +3,12 @@
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 
+#include "server/app.h"
+#include "server/audit.h"
 #include "server/calls.h"
 
-/* Counts are kept in memory (a restart forgets them) and move on at the child's local midnight / Monday. */
+/* Counts are kept in memory, rebuilt at start from the `call` audit entries of the last eight days
+ * (calls__usage_restore), and move on at the child's local midnight / Monday. */
 struct usage {
 	int64_t day_ends_at, week_ends_at; /* ms, in the child's zone; 0 = not computed */
 	int today, week;                   /* answered calls in the current day / ISO week */
@@ -84,6 +87,33 @@ void calls__usage_ended(struct calls *cs, int64_t agreement_id, int64_t now)
 	struct usage *u = intmap_get(&cs->usage, (uint64_t)agreement_id);
 	if (u)
 		u->last_end = now;
+}
+
+struct restore {
+	struct app *app;
+	int n;
+};
+
+static void restore_one(int64_t agreement_id, int64_t answered_at, int64_t ended_at, void *ctx)
+{
+	struct restore *r = ctx;
+	struct calls *cs = &r->app->calls;
+	const struct agreement *a = agreements_get(&r->app->agreements, agreement_id);
+	if (!a)
+		return;
+	calls__usage_answered(cs, a, answered_at);
+	struct usage *u = intmap_get(&cs->usage, (uint64_t)agreement_id);
+	if (u && ended_at > u->last_end)
+		u->last_end = ended_at;
+	r->n++;
+}
+
+int calls__usage_restore(struct app *app, int64_t now)
+{
+	struct restore r = {app, 0};
+	if (audit_calls_answered(app->store, now - 8 * 86400000LL, restore_one, &r) != STORE_OK)
+		return -1;
+	return r.n;
 }
 
 void calls__usage_free(struct calls *cs)

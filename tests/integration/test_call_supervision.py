@@ -8,7 +8,7 @@ import zoneinfo
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import Case, check, check_eq, expect_error, main, now_ms, short
+from harness import Case, Server, check, check_eq, expect_error, main, now_ms, short
 from test_calls import ARGS, CALLS_ON, MEDIA_S, pair, peer_join, peer_report, propose, state
 
 SUPERVISED = dict(CALLS_ON, supervision={"calls": "supervised"})
@@ -232,7 +232,27 @@ async def pause_ends_call(server):
     check(now_ms() - t0 <= 1200, "ended %d ms after the pause" % (now_ms() - t0))
 
 
-CASES = [Case(name, fn, server_args=ARGS) for name, fn in [
+async def limits_survive_restart(_):
+    """calls_per_day counts answered calls from the audit trail, so a restart does not reset it."""
+    server = Server(extra_args=ARGS)
+    try:
+        server.start()
+        p, child, contact = await pair(server, dict(CALLS_ON, limits={"calls_per_day": 1}))
+        cid = await answered(p, child, contact, video=False)
+        await child.ok("call.hangup", call_id=cid)
+        await state(contact, cid, "ended", "hangup")
+        check_eq(server.stop(), None, "clean stop")
+        server.start(seed=False)
+        check("count towards the limits" in server.log_text(), "the server restores the call counts")
+        child = await server.login(p["child"])
+        expect_error(await child.request("call.start", agreement_id=p["agreement_id"]), "limit_calls_per_day",
+                     "the day's call limit after a restart")
+    finally:
+        server.cleanup()
+
+
+CASES = [Case("limits_survive_restart", limits_survive_restart, own_servers=True)] + [
+    Case(name, fn, server_args=ARGS) for name, fn in [
     ("supervisor_joins", supervisor_joins),
     ("mute", mute),
     ("listen_in_consent", listen_in_consent),

@@ -131,7 +131,7 @@ async def contacts_list(server):
     andrei = await server.login("andrei")
     radu = await server.login("radu")
     cs = await agreements_of(mia)
-    check_eq(len(cs), 2, "mia has two agreements (andrei active, radu suspended); ioana none")
+    check_eq(len(cs), 3, "mia has three agreements (andrei and lena active, radu suspended); ioana none")
     by_peer = {e["peer"]["id"]: e for e in cs if isinstance(e.get("peer"), dict)}
     check(andrei.account["id"] in by_peer and radu.account["id"] in by_peer,
           "mia's contacts should be andrei and radu: %s" % short(cs))

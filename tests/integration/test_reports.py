@@ -51,7 +51,7 @@ async def json_report(server):
     check_eq(rep["child"]["id"], mia, "child id")
     check_eq(rep["child"]["time_zone"], "Europe/Bucharest", "child zone")
     ags = {a["relationship"]: a for a in rep["agreements"]}
-    check_eq(sorted(ags), ["Dad", "Uncle Radu"], "agreements in the report")
+    check_eq(sorted(ags), ["Dad", "Mum", "Uncle Radu"], "agreements in the report")
     dad, uncle = ags["Dad"], ags["Uncle Radu"]
     for a in (dad, uncle):
         check_eq(len(a["weeks"]), 6, "six weeks")
@@ -81,7 +81,7 @@ async def csv_report(server):
     check_eq(status, 200, "CSV status")
     check(headers.get("content-type", "").startswith("text/csv"), "Content-Type text/csv: %s" % headers)
     rows = list(csv.DictReader(io.StringIO(body)))
-    check_eq(len(rows), 2 * 3, "rows")
+    check_eq(len(rows), 3 * 3, "rows")
     check(WEEK_KEYS | {"agreement_id", "relationship"} <= set(rows[0]), "columns: %s" % list(rows[0]))
     check(all(r["planned_windows"] == "" for r in rows if r["relationship"] == "Dad"), "null is an empty cell")
     check(all(r["planned_windows"] == "3" for r in rows if r["relationship"] == "Uncle Radu"), "Radu's windows")
@@ -133,7 +133,7 @@ async def scope(server):
 async def cli(server):
     r = server.admin("report", "mia", "--weeks", "2", "--format", "csv")
     lines = r.stdout.strip().splitlines()
-    check_eq(len(lines), 1 + 2 * 2, "CLI CSV rows: %r" % r.stdout)
+    check_eq(len(lines), 1 + 3 * 2, "CLI CSV rows: %r" % r.stdout)
     check(lines[0].startswith("child_id,agreement_id,contact,relationship,week_start,"), "CLI CSV header")
     rep = json.loads(server.admin("report", "mia", "--to", "2026-01-01", "--weeks", "1").stdout)
     check_eq((rep["from"], rep["to"]), ("2025-12-29", "2026-01-04"), "CLI --to")
