@@ -13,7 +13,7 @@
 #define SDP_MAX_TOTAL 65536    /* whole description, bytes */
 #define SDP_MAX_LINE 4096      /* one line, bytes (without CRLF) */
 #define SDP_MAX_MEDIA 16       /* m-sections */
-#define SDP_MAX_CODECS 32      /* payload types per m-line */
+#define SDP_MAX_CODECS 64      /* payload types per m-line (Chromium offers 34 for recvonly video) */
 #define SDP_MAX_EXTMAP 16      /* a=extmap per m-section */
 #define SDP_MAX_SSRC 8         /* distinct a=ssrc per m-section */
 #define SDP_MAX_SSRC_GROUPS 4  /* a=ssrc-group per m-section */

@@ -8,7 +8,8 @@ import { initLogin, showLoginError, focusLogin } from './js/ui-login.js';
 import { renderContacts } from './js/ui-contacts.js';
 import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
-import { initCall, setCallStore, startCall, onCallEvent } from './js/call.js';
+import { initCall, setCallStore, startCall, onCallEvent, canCall } from './js/call.js';
+import { renderGroupCall } from './js/call-supervision.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -42,11 +43,15 @@ function showContacts() {
   store.openId = null;
   show('contacts');
   renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
+  renderGroupCall(store, canCall);
 }
 
 function rerender(mode = 'keep') {
   if (store.openId !== null) renderChat(store, store.openId, mode);
-  else if (store.me) renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
+  else if (store.me) {
+    renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
+    renderGroupCall(store, canCall);
+  }
 }
 
 function setStatus(text) {

@@ -6,6 +6,10 @@
 // window.__samvaerCallOptions = {relay: true}, forces relay-only ICE (the TURN test).
 
 import { formatNextAt } from './util.js';
+import {
+  initSupervision, resetSupervision, supervisionOnState, onSupervisionEvent, endWords, addGroupReceivers, onRemoteTrack,
+  groupAids, myLeftReason, stillRinging,
+} from './call-supervision.js';
 
 const $ = (sel) => document.querySelector(sel);
 const GATHER_MAX_MS = 1500;
@@ -30,6 +34,11 @@ let call = null; // {id, aid, video, role: 'caller'|'callee', state, pc, stream,
 let ice = null; // {servers, expiresAt} from call.ice, reused until shortly before it expires
 
 function peerName(aid) {
+  if (call && call.group && call.group.length > 1) return call.group.map(onePeerName).join(' and ');
+  return onePeerName(aid);
+}
+
+function onePeerName(aid) {
   const c = store && store.contacts.get(aid);
   return (c && c.peer && c.peer.display_name) || 'Someone';
 }
@@ -127,9 +136,7 @@ async function connectPeer(mine) {
   mine.videoSender = null;
   mine.audioSender = null;
   expose();
-  const remote = new MediaStream();
-  $('#call-remote').srcObject = remote;
-  pc.ontrack = (ev) => { remote.addTrack(ev.track); };
+  pc.ontrack = (ev) => onRemoteTrack(pc, ev);
   pc.onconnectionstatechange = () => { if (mine.pc === pc) $('#view-call').dataset.media = pc.connectionState; };
   addTracks(mine, pc);
   const offer = await pc.createOffer();
@@ -152,6 +159,7 @@ function addTracks(mine, pc) {
   if (mine.videoSender && mine.audioOnly) mine.videoSender.replaceTrack(null);
   if (!stream.getAudioTracks().length) pc.addTransceiver('audio', { direction: 'recvonly' });
   if (mine.video && !mine.soundOnly && !stream.getVideoTracks().length) pc.addTransceiver('video', { direction: 'recvonly' });
+  addGroupReceivers(pc, mine.video && !mine.soundOnly);
 }
 
 function gathered(pc) {
@@ -170,6 +178,7 @@ function stopMedia(c) {
   $('#call-remote').srcObject = null;
   $('#call-self').srcObject = null;
   resetChoices();
+  resetSupervision();
 }
 
 /** Back to video with the default look for the next call. */
@@ -271,8 +280,12 @@ function onState(data) {
   if (!call || call.id !== data.call_id) return;
   call.state = data.state;
   if (data.state === 'ended') return endCall(data.reason);
+  const me = store && store.me && store.me.id;
+  const left = myLeftReason(data, me);
+  if (left) return endCall(left);
+  if (!call.mine && stillRinging(data, me)) return expose(); // another party answered first: keep ringing
   if (data.state === 'active' || data.state === 'waiting_for_supervisor') {
-    showView('active', peerName(call.aid), data.state === 'active' ? '' : 'Waiting for a grown-up to join…');
+    showView('active', peerName(call.aid), supervisionOnState(data, store && store.me && store.me.id));
     $('#view-call').dataset.callState = data.state;
     if (call.mine) {
       startMedia().catch((err) => {
@@ -292,7 +305,7 @@ function endCall(reason) {
   expose();
   call = null;
   $('#view-call').dataset.reason = reason || '';
-  showView('ended', 'Call ended', ENDED_WORDS[reason] || 'The call is over.');
+  showView('ended', 'Call ended', endWords(reason) || ENDED_WORDS[reason] || 'The call is over.');
 }
 
 async function hangup() {
@@ -311,6 +324,7 @@ async function hangup() {
 export function initCall(theConn, theStore) {
   conn = theConn;
   store = theStore;
+  initSupervision(conn);
   $('#call-accept').addEventListener('click', async () => {
     if (!call) return;
     const c = call;
@@ -330,6 +344,7 @@ export function initCall(theConn, theStore) {
   $('#call-audio-only').addEventListener('click', () => setAudioOnly(!(call && call.audioOnly)));
   initCallChoices();
   $('#call-done').addEventListener('click', () => { if (!call) hideView(); });
+  $('#call-group').addEventListener('click', () => { const aids = groupAids(); if (aids.length > 1) startCall(aids[0], aids); });
 }
 
 /** Device selectors and "Sound only" (kept apart from the other controls). */
@@ -351,14 +366,15 @@ export function setCallStore(theStore) {
   hideView();
 }
 
-/** Call the person of agreement aid (video). */
-export async function startCall(aid) {
+/** Call the person of agreement aid (video); a child may call several at once (group: their agreement ids). */
+export async function startCall(aid, group = null) {
   if (call) return;
-  call = { id: null, aid, video: true, role: 'caller', state: 'starting', mine: true };
+  call = { id: null, aid, video: true, role: 'caller', state: 'starting', mine: true, group };
   showView('calling', `Calling ${peerName(aid)}…`, 'Wait a moment.');
   const mine = call;
   try {
-    const r = await conn.request('call.start', { agreement_id: aid, video: true });
+    const target = group && group.length > 1 ? { agreement_ids: group } : { agreement_id: aid };
+    const r = await conn.request('call.start', { ...target, video: true });
     if (call !== mine) return;
     mine.id = r.call_id;
     expose();
@@ -388,6 +404,7 @@ export function onCallEvent(event, data) {
     onState(data);
     return true;
   }
+  if (onSupervisionEvent(event, data, call ? call.id : null)) return true;
   if (event === 'call.media') {
     if (call && call.id === data.call_id) $('#view-call').dataset[`media${data.participant}`] = data.media;
     return true;

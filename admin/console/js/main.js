@@ -7,6 +7,8 @@ import { agreementView } from './view-agreement.js';
 import { editorView } from './view-editor.js';
 import { approvalsView, noticesView, heldView } from './view-inbox.js';
 import { auditView, verifyView } from './view-audit.js';
+import { liveCallsView, watchLiveCalls, unwatchLiveCalls } from './view-calls.js';
+import { liveConn } from './live-conn.js';
 
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
@@ -24,6 +26,7 @@ const ROUTES = [
   [/^#\/held$/, heldView],
   [/^#\/audit\/(\d+)$/, auditView],
   [/^#\/verify$/, verifyView],
+  [/^#\/calls$/, liveCallsView],
 ];
 
 const ctx = {
@@ -74,6 +77,13 @@ function signedIn(me) {
   document.querySelectorAll('#nav [data-roles]').forEach((a) => {
     a.hidden = !a.dataset.roles.split(',').includes(me.role);
   });
+  if (me.role === 'supervisor') {
+    watchLiveCalls(me, (n) => {
+      const c = $('[data-testid="count-calls"]');
+      c.textContent = n ? `${n} waiting` : '';
+      c.dataset.n = String(n);
+    });
+  }
 }
 
 /** Numbers next to Approvals and Notices (quietly skipped when the server cannot say). */
@@ -139,6 +149,8 @@ async function route() {
 }
 
 $('#logout').addEventListener('click', async () => {
+  unwatchLiveCalls();
+  liveConn().close();
   await api.logout();
   location.hash = '#/login';
   showLogin();

@@ -1,0 +1,130 @@
+// Browser test: a group video call (PROTOCOL.md §9) in the family app, on loopback only. The child has two
+// contacts who may be called: "Call everyone together" rings both, both answer, the child's screen has a
+// tile per person and hears them; one contact hangs up and the call goes on; the child hangs up and it ends.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
+import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
+import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { waitGrowing, inboundByMid } from './lib/calls.mjs';
+import { adminRunner, addPeople, addCase, setTerms } from './lib/accounts.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PASSWORD = 'group-call-pass-1';
+const WATCHDOG_MS = 120000;
+const PEOPLE = [['tom', 'child', 'Tom'], ['anna', 'contact', 'Anna Lund'], ['erik', 'contact', 'Erik Lund']];
+const TERMS = { channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' } };
+
+runInLoopbackNamespace(fileURLToPath(import.meta.url));
+
+const tmp = makeTempDir('samvaer-group-');
+const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
+const runner = createRunner({ shotDir, label: 'group-call' });
+const state = { server: null, browser: null };
+
+async function cleanup() {
+  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
+  state.browser = null;
+  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
+  if (state.server) await state.server.stop();
+  state.server = null;
+}
+
+const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+
+async function loggedIn(name, baseUrl) {
+  const context = await state.browser.newContext({ viewport: { width: 420, height: 760 } });
+  context.setDefaultTimeout(8000);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
+  runner.addPage(name, page);
+  await page.goto(`${baseUrl}/`);
+  await page.getByTestId('login-username').fill(name);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
+  return page;
+}
+
+const inState = (page, s) => page.locator(`#view-call[data-call-state="${s}"]`).waitFor({ state: 'visible' });
+
+async function scenario(baseUrl) {
+  const p = {};
+  await runner.check('tom sees "Call everyone together" (two people he may call); anna and erik only see him', async () => {
+    for (const [name] of PEOPLE) p[name] = await loggedIn(name, baseUrl);
+    await p.tom.getByTestId('call-group').waitFor({ state: 'visible' });
+    expect(await p.anna.getByTestId('call-group').isHidden(), 'a contact was offered a group call');
+  });
+
+  await runner.check('tom calls both; both ring and answer; the call is active for all three', async () => {
+    await p.tom.getByTestId('call-group').click();
+    const title = await p.tom.getByTestId('call-title').textContent();
+    expect(/Anna Lund and Erik Lund|Erik Lund and Anna Lund/.test(title), `calling title: ${title}`);
+    for (const who of ['anna', 'erik']) {
+      await p[who].locator('#view-call[data-state="ringing"]').waitFor({ state: 'visible' });
+      await p[who].getByTestId('call-accept').click();
+    }
+    for (const who of ['tom', 'anna', 'erik']) await inState(p[who], 'active');
+  });
+
+  await runner.check('tom has a tile for each of them, and media reaches everyone', async () => {
+    await p.tom.locator('#call-videos[data-remotes="2"]').waitFor({ state: 'attached' });
+    const offered = await p.tom.evaluate(() => window.__samvaerCall.pc.getTransceivers().filter((t) => t.receiver.track.kind === 'video').length);
+    expect(offered === 2, `tom offered ${offered} video receivers`);
+    const g = await waitGrowing({ tom: p.tom, anna: p.anna, erik: p.erik }, 12000);
+    console.log(`  media: ${JSON.stringify(Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v.grew])))}`);
+    console.log(`  tom per receiver: ${JSON.stringify(await inboundByMid(p.tom))}`);
+  });
+
+  await runner.check('erik hangs up: he leaves, the call goes on; tom hangs up: it ends for anna', async () => {
+    await p.erik.getByTestId('call-hangup').click();
+    await p.erik.locator('#view-call[data-state="ended"]').waitFor({ state: 'visible' });
+    await p.tom.waitForTimeout(500);
+    expect(await p.tom.locator('#view-call[data-call-state="active"]').isVisible(), 'tom\'s call stopped when erik left');
+    await p.tom.getByTestId('call-hangup').click();
+    for (const who of ['tom', 'anna']) await p[who].locator('#view-call[data-state="ended"][data-reason="hangup"]').waitFor({ state: 'visible' });
+  });
+}
+
+async function main() {
+  const bin = process.env.SAMVAER_BIN;
+  const adminBin = process.env.SAMVAER_ADMIN;
+  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
+  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
+  const data = seedDemo(adminBin, tmp);
+  const admin = adminRunner(adminBin, data);
+  addPeople(admin, PEOPLE, PASSWORD);
+  addCase(admin, 'tom', 'Europe/Stockholm');
+  for (const [who, rel] of [['anna', 'Mum'], ['erik', 'Grandad']]) {
+    const aid = Number(admin(['agreement', 'add', 'tom', who, '--relationship', rel]).trim());
+    setTerms(admin, tmp, aid, TERMS);
+  }
+  const port = await freePort();
+  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log') });
+  console.log(`server: ${state.server.url} (logs in ${tmp})`);
+  state.browser = await launchBrowser();
+  await scenario(state.server.url);
+  const server = state.server;
+  await runner.check('server shuts down cleanly on SIGTERM', async () => {
+    const info = await server.stop();
+    state.server = null;
+    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
+    expect(!/AddressSanitizer|runtime error/.test(server.log()), 'sanitizer report in the server log');
+  });
+}
+
+let code = 1;
+try {
+  await main();
+} catch (err) {
+  runner.fail('setup', err);
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+  code = runner.summary();
+  if (code !== 0) console.log(`artifacts: ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(code);
