@@ -84,6 +84,19 @@ static void request_sync(struct app *app)
 	syncer_request(app->syncer, app->committed_gen);
 }
 
+/* Between two transactions: finish the background checkpoint's work so the WAL starts over (syncer.h). This
+ * blocks the loop for the frames written since that checkpoint began, and the two fsyncs: a few ms. */
+static void restart_wal(struct app *app)
+{
+	uint64_t t0 = clock_mono_ns();
+	int wal = 0, copied = 0;
+	if (store_checkpoint(app->store, &wal, &copied) != STORE_OK)
+		log_warn("WAL checkpoint: %s", store_errmsg(app->store));
+	syncer_wal_restart_done(app->syncer);
+	app->metrics.wal_restarts++;
+	log_debug("WAL checkpoint on the loop: %d of %d frames in %.1f ms", copied, wal, (clock_mono_ns() - t0) / 1e6);
+}
+
 /* Commit the open transaction; its waiters run once it is durable. At the end of a turn, while an fsync is in
  * flight, the transaction stays open and gathers the next turns' writes: it is committed as soon as that fsync
  * completes (on_synced), so one commit and one fsync cover them all and nothing waits longer than it would have
@@ -103,6 +116,8 @@ static void commit_turn(struct app *app, enum commit_mode mode)
 			log_error("%s", store_errmsg(app->store));
 		}
 	}
+	if (ok && app->syncer && syncer_wal_restart_wanted(app->syncer))
+		restart_wal(app);
 	/* Waiters may queue new waiters (for the next turn): detach the list first. */
 	struct commit_wait *w = app->wait_head;
 	app->wait_head = NULL;

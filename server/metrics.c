@@ -79,6 +79,8 @@ char *metrics_render(const struct metrics *m, size_t *len)
 	counter(&o, "samvaer_logins_rate_limited_total", "Logins refused by rate limits.", "counter",
 		m->logins_rate_limited);
 	counter(&o, "samvaer_commit_failures_total", "Group commits that failed.", "counter", m->commit_failures);
+	counter(&o, "samvaer_wal_restart_checkpoints_total", "Checkpoints run on the loop so a long WAL starts over.", "counter",
+		m->wal_restarts);
 	put(&o, "# HELP samvaer_decisions_total Policy decisions by reason.\n# TYPE samvaer_decisions_total counter\n");
 	for (int r = 0; r < POLICY_REASON__COUNT; r++)
 		put(&o, "samvaer_decisions_total{reason=\"%s\"} %llu\n", policy_reason_name((enum policy_reason)r),

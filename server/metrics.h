@@ -18,6 +18,7 @@ struct metrics {
 	uint64_t protocol_violations;    /* connections closed for binary/oversize/bad UTF-8 */
 	uint64_t logins_ok, logins_failed, logins_rate_limited;
 	uint64_t commits, commit_failures;
+	uint64_t wal_restarts;           /* checkpoints the loop ran to let a long WAL start over */
 	uint64_t commit_latency_buckets[METRICS_LATENCY_BUCKETS + 1]; /* last one is +Inf */
 	double commit_latency_sum_s;
 	uint64_t decisions[32]; /* per policy reason */

@@ -59,6 +59,10 @@ int store_begin(struct store *s);   /* BEGIN IMMEDIATE unless a transaction is o
 int store_commit(struct store *s);  /* COMMIT if open; STORE_ERR leaves it rolled back */
 void store_rollback(struct store *s);
 int store_in_txn(struct store *s);
+/* Copy every WAL frame into the database file, durably, on this connection (outside a transaction). The next
+ * write transaction then starts the WAL over from its beginning. Sets the WAL's size and the frames copied, in
+ * frames; SQLITE_BUSY (another checkpoint running) counts as STORE_OK with copied < wal. */
+int store_checkpoint(struct store *s, int *wal_frames, int *copied_frames);
 /* Changes whenever another connection (e.g. samvaer-admin) commits. */
 int64_t store_data_version(struct store *s);
 

@@ -11,6 +11,7 @@
 struct store {
 	sqlite3 *db;                          /* the one connection of this process */
 	int in_txn;                           /* a group-commit transaction is open */
+	int sync_external;                    /* synchronous=OFF: durability is the syncer's (STORE_SYNC_EXTERNAL) */
 	sqlite3_stmt *stmts[STORE_MAX_STMTS]; /* cache, indexed by statement slot */
 	char err[256];                        /* last error message */
 };

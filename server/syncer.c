@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sqlite3.h>
@@ -18,6 +19,7 @@
 #define CHECKPOINT_EVERY_MS 1000 /* fewer, larger checkpoints copy a hot page once instead of ten times */
 #define CHECKPOINT_NICE 10       /* the loop thread preempts the checkpointer when both want the CPU */
 #define SYNC_SPACING_US 1000    /* fsyncs start at least this far apart */
+#define WAL_RESTART_FRAMES 16384 /* a WAL this long after a checkpoint asks the loop to start it over */
 
 struct syncer {
 	struct ev_loop *loop;
@@ -38,6 +40,7 @@ struct syncer {
 	int failed;            /* an fsync failed: report ok = 0 for what it covered */
 	int stopping;
 	int has_ckpt_thread;
+	atomic_int restart_wanted; /* the last checkpoint left a WAL of WAL_RESTART_FRAMES or more */
 	struct timespec last_sync; /* when the last fsync started (CLOCK_MONOTONIC) */
 };
 
@@ -61,6 +64,11 @@ static void checkpoint(struct syncer *s)
 	}
 	int log_frames = 0, done_frames = 0;
 	sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+	/* Under a steady stream of commits this checkpoint never catches up with the writer (it copies what was
+	 * there when it began), so SQLite never starts the WAL over and it grows without bound. The loop finishes
+	 * the job between two of its transactions (syncer_wal_restart_wanted). */
+	if (log_frames >= WAL_RESTART_FRAMES)
+		atomic_store(&s->restart_wanted, 1);
 }
 
 static void *run(void *arg)
@@ -165,6 +173,16 @@ struct syncer *syncer_start(struct ev_loop *loop, const char *data_dir, syncer_d
 	else
 		s->has_ckpt_thread = 1;
 	return s;
+}
+
+int syncer_wal_restart_wanted(struct syncer *s)
+{
+	return atomic_load_explicit(&s->restart_wanted, memory_order_relaxed);
+}
+
+void syncer_wal_restart_done(struct syncer *s)
+{
+	atomic_store(&s->restart_wanted, 0);
 }
 
 void syncer_request(struct syncer *s, uint64_t gen)

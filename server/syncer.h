@@ -17,6 +17,10 @@ typedef void (*syncer_done_cb)(uint64_t gen, int ok, void *ctx);
 struct syncer *syncer_start(struct ev_loop *loop, const char *data_dir, syncer_done_cb done, void *ctx);
 /* Commits up to `gen` have been made; make them durable. */
 void syncer_request(struct syncer *s, uint64_t gen);
+/* The background checkpoint left a long WAL: the loop should checkpoint the rest itself between two
+ * transactions (store_checkpoint), so that its next transaction starts the WAL over; then call _done. */
+int syncer_wal_restart_wanted(struct syncer *s);
+void syncer_wal_restart_done(struct syncer *s);
 /* Make everything requested durable now, on the calling thread (shutdown, admin API); returns 0 or -1. */
 int syncer_sync_now(struct syncer *s);
 void syncer_stop(struct syncer *s);
