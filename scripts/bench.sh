@@ -116,6 +116,11 @@ run_loadgen() {
 	[ -s "$TMP/$name.result" ]
 }
 
+# cpu_ticks: "total steal" jiffies of all CPUs from /proc/stat (steal = time the hypervisor ran something else).
+cpu_ticks() { awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9 }' /proc/stat; }
+# steal_pct BEFORE AFTER: percentage of CPU time stolen between two cpu_ticks samples.
+steal_pct() { echo "$1 $2" | awk '{ d = $3 - $1; printf "%.0f", (d > 0 ? 100 * ($4 - $2) / d : 0) }'; }
+
 # val NAME KEY: a field of a phase's RESULT line ("" if the phase did not run).
 val() {
 	[ -s "$TMP/$1.result" ] || return 0
@@ -145,6 +150,18 @@ if wait_ready "$TMP/echo.log" "$SERVER_PID"; then
 fi
 stop_server
 
+# ---- phase 1b: the same echo server paced like samvaer's paced phase: the latency floor of this machine ----
+PORT=$(free_port)
+$SRV_PIN "$ECHO" "$PORT" 2>"$TMP/echo-paced.log" &
+SERVER_PID=$!
+if wait_ready "$TMP/echo-paced.log" "$SERVER_PID"; then
+	ticks0=$(cpu_ticks)
+	run_loadgen echo-paced --mode echo --port "$PORT" --conns "$CONNS" --rate "$RATE" \
+		--duration "$DURATION" --warmup "$WARMUP"
+	ECHO_PACED_STEAL=$(steal_pct "$ticks0" "$(cpu_ticks)")
+fi
+stop_server
+
 # ---- phases 2-4: samvaer saturated, paced, idle ----
 if [ "$SEED_OK" = 1 ]; then
 	if start_samvaer saturated; then
@@ -153,8 +170,10 @@ if [ "$SEED_OK" = 1 ]; then
 		stop_server
 	fi
 	if start_samvaer paced; then
+		ticks0=$(cpu_ticks)
 		run_loadgen samvaer-paced --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
 			--conns "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+		PACED_STEAL=$(steal_pct "$ticks0" "$(cpu_ticks)")
 		stop_server
 	fi
 	if start_samvaer idle; then
@@ -224,6 +243,9 @@ row "samvaer paced ${RATE}/s, delivered/s" "${PACED_RATE:-n/a}" ">= 95% of $RATE
 	"$(check "$PACED_RATE" '>=' "$(awk -v r="$RATE" 'BEGIN { print 0.95 * r }')")"
 row "samvaer paced p50 / p99 send->deliver" "$(ms "$(val samvaer-paced p50_us)") / $(ms "$PACED_P99")" \
 	"p99 <= 5 ms" "$(check "$PACED_P99" '<=' 5000)"
+row "  echo paced ${RATE}/s p50 / p99 (machine floor)" "$(ms "$(val echo-paced p50_us)") / $(ms "$(val echo-paced p99_us)")" \
+	"(info)" "-"
+row "  CPU time stolen by the hypervisor (echo/samvaer)" "${ECHO_PACED_STEAL:-n/a}% / ${PACED_STEAL:-n/a}%" "(info)" "-"
 row "samvaer paced CPU s per 1,000 msgs" "$(val samvaer-paced cpu_s_per_1k)" "-" "-"
 row "idle authenticated connections held" "${IDLE_UP:-n/a} of $IDLE_CONNS" "all" \
 	"$(check "${IDLE_UP:-}" '>=' "$IDLE_CONNS")"
