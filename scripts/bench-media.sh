@@ -264,6 +264,12 @@ fi
 echo
 echo "Samvaer media bench: 1:1 video calls (audio 50 pps + video 100 pps x 1,200 B each way), ${DURATION} s measured" \
 	"after ${WARMUP} s warm-up, calls set up at ${RATE}/s (server ${SRV_PIN:-unpinned}, generator ${LG_PIN:-unpinned})"
+# A capacity phase whose server used more than 90 % of its core is overloaded: its setup times are queueing.
+overloaded() {
+	local cpu
+	cpu=$(val samvaer-capacity server_cpu_s)
+	[ -n "$cpu" ] && awk -v c="$cpu" -v d="$DURATION" 'BEGIN { exit !(c > 0.9 * d) }' && printf ' (server overloaded)'
+}
 row "figure" "measured" "target" "result"
 row "samvaer, $CMP_CALLS calls: server CPU us/relayed pkt" "$(fig samvaer-cmp us_per_pkt)" "-" "-"
 row "Janus VideoRoom, $CMP_CALLS calls: CPU us/relayed pkt" "$(fig janus-cmp us_per_pkt)" "-" "-"
@@ -272,6 +278,8 @@ row "samvaer, $CMP_CALLS calls: loss / latency p50 / p99" \
 	"$(fig samvaer-cmp loss_pct)% / $(ms "$(val samvaer-cmp lat_p50_us)") / $(ms "$(val samvaer-cmp lat_p99_us)")" "-" "-"
 row "Janus, $CMP_CALLS calls: loss / latency p50 / p99" \
 	"$(fig janus-cmp loss_pct)% / $(ms "$(val janus-cmp lat_p50_us)") / $(ms "$(val janus-cmp lat_p99_us)")" "-" "-"
+row "samvaer, $CMP_CALLS calls: setup p50 / p99" "$(fig samvaer-cmp setup_p50_ms) / $(fig samvaer-cmp setup_p99_ms) ms" \
+	"p99 <= 150 ms" "$(check "$(val samvaer-cmp setup_p99_ms)" '<=' 150)"
 row "Janus, $CMP_CALLS calls: setup p50 / p99" "$(fig janus-cmp setup_p50_ms) / $(fig janus-cmp setup_p99_ms) ms" "-" "-"
 row "samvaer, $CALLS calls on 1 media core: up" "${CAP_UP:-n/a} of $CALLS" "all" "$(check "${CAP_UP:-}" '>=' "$CALLS")"
 row "samvaer, $CALLS calls: relayed packets/s" "$(fig samvaer-capacity pps)" "-" "-"
@@ -281,7 +289,7 @@ row ">= 500 calls on one media core, < 0.1% loss" "${CAP_OK:-no}" ">= 500" "$(ch
 row "samvaer, $CALLS calls: added latency p50 / p99" \
 	"$(ms "$(val samvaer-capacity lat_p50_us)") / $(ms "$(val samvaer-capacity lat_p99_us)")" "-" "-"
 row "samvaer, $CALLS calls: setup p50 / p99" "$(fig samvaer-capacity setup_p50_ms) / $(fig samvaer-capacity setup_p99_ms) ms" \
-	"p99 <= 150 ms" "$(check "$(val samvaer-capacity setup_p99_ms)" '<=' 150)"
+	"p99 <= 150 ms" "$(check "$(val samvaer-capacity setup_p99_ms)" '<=' 150)$(overloaded)"
 row "generator CPU (core 1), capacity phase" "$(fig samvaer-capacity gen_cpu_pct)%" "-" "-"
 } | tee "$TMP/table.txt"
 FAILS=$(grep -c 'FAIL' "$TMP/table.txt")
