@@ -19,7 +19,7 @@
 #define CHECKPOINT_EVERY_MS 1000 /* fewer, larger checkpoints copy a hot page once instead of ten times */
 #define CHECKPOINT_NICE 10       /* the loop thread preempts the checkpointer when both want the CPU */
 #define SYNC_SPACING_US 1000    /* fsyncs start at least this far apart */
-#define WAL_RESTART_FRAMES 16384 /* a WAL this long after a checkpoint asks the loop to start it over */
+#define WAL_RESTART_BYTES (64 << 20) /* a WAL this long after a checkpoint asks the loop to start it over */
 
 struct syncer {
 	struct ev_loop *loop;
@@ -40,7 +40,8 @@ struct syncer {
 	int failed;            /* an fsync failed: report ok = 0 for what it covered */
 	int stopping;
 	int has_ckpt_thread;
-	atomic_int restart_wanted; /* the last checkpoint left a WAL of WAL_RESTART_FRAMES or more */
+	int restart_frames;        /* WAL_RESTART_BYTES in frames of this database's page size */
+	atomic_int restart_wanted; /* the last checkpoint left a WAL of restart_frames or more */
 	struct timespec last_sync; /* when the last fsync started (CLOCK_MONOTONIC) */
 };
 
@@ -61,13 +62,21 @@ static void checkpoint(struct syncer *s)
 		if (sqlite3_open_v2(s->db_path, &s->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 			return;
 		sqlite3_exec(s->ckpt, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		sqlite3_stmt *st;
+		int page = 4096;
+		if (sqlite3_prepare_v2(s->ckpt, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)
+				page = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+		}
+		s->restart_frames = WAL_RESTART_BYTES / (page + 24); /* a frame is a 24-byte header and a page */
 	}
 	int log_frames = 0, done_frames = 0;
 	sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
 	/* Under a steady stream of commits this checkpoint never catches up with the writer (it copies what was
 	 * there when it began), so SQLite never starts the WAL over and it grows without bound. The loop finishes
 	 * the job between two of its transactions (syncer_wal_restart_wanted). */
-	if (log_frames >= WAL_RESTART_FRAMES)
+	if (log_frames >= s->restart_frames)
 		atomic_store(&s->restart_wanted, 1);
 }
 
