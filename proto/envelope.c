@@ -13,7 +13,38 @@ static int id_is_valid(const json_t *id)
 	return json_is_integer(id) && json_integer_value(id) >= 0;
 }
 
+/* The requests sent once per message: decoded without a jansson tree when flat (flat.h). Their handlers read
+ * members through proto_param_* only. */
+static const char *const flat_types[] = {"msg.send", "msg.receipt"};
+
+static int decode_flat(struct proto_request *out, const char *buf, size_t len)
+{
+	if (!proto_flat_decode(&out->flat, buf, len))
+		return 0;
+	const struct proto_flat_member *id = proto_flat_get(&out->flat, "id"), *type = proto_flat_get(&out->flat, "type");
+	int hot = 0;
+	for (size_t i = 0; type && type->str && i < sizeof(flat_types) / sizeof(flat_types[0]); i++)
+		hot |= strcmp(type->str, flat_types[i]) == 0;
+	/* the id rules of id_is_valid: a flat string has no U+0000, a flat integer is never negative */
+	if (hot && id && (!id->str || (id->len >= 1 && id->len <= PROTO_MAX_ID)))
+		out->id = id->str ? json_stringn(id->str, id->len) : json_integer(id->num);
+	if (!out->id) {
+		proto_flat_free(&out->flat);
+		return 0;
+	}
+	out->type = type->str;
+	return 1;
+}
+
 enum proto_error proto_decode_request(struct proto_request *out, const char *buf, size_t len, char *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (len <= PROTO_MAX_FRAME && decode_flat(out, buf, len))
+		return PROTO_ERR_OK;
+	return proto_decode_request_tree(out, buf, len, err);
+}
+
+enum proto_error proto_decode_request_tree(struct proto_request *out, const char *buf, size_t len, char *err)
 {
 	json_error_t jerr;
 	memset(out, 0, sizeof(*out));
@@ -51,12 +82,36 @@ void proto_request_free(struct proto_request *r)
 {
 	if (r->root)
 		json_decref(r->root);
+	else if (r->id)
+		json_decref(r->id); /* decoded flat: the id was made apart */
+	proto_flat_free(&r->flat);
 	memset(r, 0, sizeof(*r));
+}
+
+static enum proto_error check_length(const char *name, const char *v, size_t n, size_t min_len, size_t max_len,
+				     const char **out, size_t *out_len, char *err)
+{
+	if (n < min_len || n > max_len) {
+		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be %zu-%zu bytes long", name, min_len, max_len);
+		return PROTO_ERR_BAD_REQUEST;
+	}
+	*out = v;
+	if (out_len)
+		*out_len = n;
+	return PROTO_ERR_OK;
 }
 
 enum proto_error proto_param_string(const struct proto_request *r, const char *name, size_t min_len,
 				    size_t max_len, const char **out, size_t *out_len, char *err)
 {
+	if (!r->root) {
+		const struct proto_flat_member *m = proto_flat_get(&r->flat, name);
+		if (!m || !m->str) {
+			snprintf(err, PROTO_ERRBUF, "proto: '%s' must be a string", name);
+			return PROTO_ERR_BAD_REQUEST;
+		}
+		return check_length(name, m->str, m->len, min_len, max_len, out, out_len, err);
+	}
 	json_t *v = json_object_get(r->root, name);
 	if (!json_is_string(v)) {
 		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be a string", name);
@@ -67,27 +122,32 @@ enum proto_error proto_param_string(const struct proto_request *r, const char *n
 		snprintf(err, PROTO_ERRBUF, "proto: '%s' must not contain U+0000", name);
 		return PROTO_ERR_BAD_REQUEST;
 	}
-	if (n < min_len || n > max_len) {
-		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be %zu-%zu bytes long", name, min_len, max_len);
-		return PROTO_ERR_BAD_REQUEST;
-	}
-	*out = json_string_value(v);
-	if (out_len)
-		*out_len = n;
-	return PROTO_ERR_OK;
+	return check_length(name, json_string_value(v), n, min_len, max_len, out, out_len, err);
 }
 
 enum proto_error proto_param_int(const struct proto_request *r, const char *name, int optional, int64_t min,
 				 int64_t max, int64_t *out, char *err)
 {
-	json_t *v = json_object_get(r->root, name);
-	if (!v && optional)
-		return PROTO_ERR_OK;
-	if (!json_is_integer(v)) {
-		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be an integer", name);
-		return PROTO_ERR_BAD_REQUEST;
+	json_int_t x;
+	if (!r->root) {
+		const struct proto_flat_member *m = proto_flat_get(&r->flat, name);
+		if (!m && optional)
+			return PROTO_ERR_OK;
+		if (!m || m->str) {
+			snprintf(err, PROTO_ERRBUF, "proto: '%s' must be an integer", name);
+			return PROTO_ERR_BAD_REQUEST;
+		}
+		x = m->num;
+	} else {
+		json_t *v = json_object_get(r->root, name);
+		if (!v && optional)
+			return PROTO_ERR_OK;
+		if (!json_is_integer(v)) {
+			snprintf(err, PROTO_ERRBUF, "proto: '%s' must be an integer", name);
+			return PROTO_ERR_BAD_REQUEST;
+		}
+		x = json_integer_value(v);
 	}
-	json_int_t x = json_integer_value(v);
 	if (x < min || x > max) {
 		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be between %lld and %lld", name, (long long)min,
 			 (long long)max);

@@ -78,6 +78,87 @@ static void test_params(void)
 	proto_request_free(&r);
 }
 
+/* The flat fast path (proto/flat.c) takes the hot requests in their common shape and leaves everything else to
+ * jansson; either way the answer is the one the jansson-only decoder gives. */
+static const struct {
+	const char *name, *frame;
+	int flat; /* decoded without a jansson tree */
+} flat_cases[] = {
+	{"msg.send", "{\"id\":1,\"type\":\"msg.send\",\"agreement_id\":3,\"client_key\":\"k1\",\"text\":\"hej\"}", 1},
+	{"white space everywhere", " {\n\t\"type\" : \"msg.send\" ,\r\n \"id\":\"a\",\"agreement_id\": 30 } ", 1},
+	{"raw UTF-8 text", "{\"id\":2,\"type\":\"msg.send\",\"text\":\"h\xc3\xa6j \xf0\x9f\x98\x80\"}", 1},
+	{"msg.receipt", "{\"id\":3,\"type\":\"msg.receipt\",\"agreement_id\":1,\"kind\":\"read\",\"seq\":0}", 1},
+	{"escape in text", "{\"id\":4,\"type\":\"msg.send\",\"text\":\"a\\nb\"}", 0},
+	{"not a hot type", "{\"id\":5,\"type\":\"ping\"}", 0},
+	{"nine members", "{\"id\":6,\"type\":\"msg.send\",\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7}", 0},
+	{"19 digits", "{\"id\":7,\"type\":\"msg.send\",\"agreement_id\":1234567890123456789}", 0},
+	{"fraction", "{\"id\":8,\"type\":\"msg.send\",\"agreement_id\":1.0}", 0},
+	{"exponent", "{\"id\":8,\"type\":\"msg.send\",\"agreement_id\":1e2}", 0},
+	{"negative", "{\"id\":9,\"type\":\"msg.send\",\"agreement_id\":-1}", 0},
+	{"boolean", "{\"id\":10,\"type\":\"msg.send\",\"x\":true}", 0},
+	{"leading zero", "{\"id\":11,\"type\":\"msg.send\",\"agreement_id\":03}", 0},
+	{"invalid UTF-8", "{\"id\":12,\"type\":\"msg.send\",\"text\":\"\xc3\x28\"}", 0},
+	{"raw tab in a string", "{\"id\":13,\"type\":\"msg.send\",\"text\":\"a\tb\"}", 0},
+	{"member twice", "{\"id\":14,\"type\":\"msg.send\",\"text\":\"a\",\"text\":\"b\"}", 0},
+	{"trailing garbage", "{\"id\":15,\"type\":\"msg.send\"}}", 0},
+	{"long string id", "{\"id\":\"0123456789012345678901234567890123456789012345678901234567890123X\",\"type\":\"msg.send\"}", 0},
+	{"no id", "{\"type\":\"msg.send\",\"text\":\"a\"}", 0},
+	{"unterminated", "{\"id\":16,\"type\":\"msg.send\",\"text\":\"a", 0},
+};
+
+static void test_flat(void)
+{
+	char err[PROTO_ERRBUF], terr[PROTO_ERRBUF];
+	static const char *const names[] = {"text", "client_key", "agreement_id", "kind", "seq", "a", "x"};
+	for (size_t i = 0; i < sizeof(flat_cases) / sizeof(flat_cases[0]); i++) {
+		const char *f = flat_cases[i].frame, *name = flat_cases[i].name;
+		struct proto_request r, t;
+		enum proto_error e = proto_decode_request(&r, f, strlen(f), err);
+		enum proto_error te = proto_decode_request_tree(&t, f, strlen(f), terr);
+		CHECK(e == te && (e != PROTO_ERR_OK || strcmp(r.type, t.type) == 0), name);
+		CHECK((r.id == NULL) == (t.id == NULL) && (!r.id || json_equal(r.id, t.id)), name);
+		CHECK((e == PROTO_ERR_OK && r.root == NULL) == flat_cases[i].flat, name);
+		CHECK(e == PROTO_ERR_OK || strcmp(err, terr) == 0, name);
+		for (size_t k = 0; e == PROTO_ERR_OK && k < sizeof(names) / sizeof(names[0]); k++) {
+			const char *sa = NULL, *sb = NULL;
+			size_t la = 0, lb = 0;
+			int64_t va = -1, vb = -1;
+			CHECK(proto_param_string(&r, names[k], 0, 100, &sa, &la, err) ==
+					  proto_param_string(&t, names[k], 0, 100, &sb, &lb, terr) &&
+				      la == lb && (!sa || strcmp(sa, sb) == 0),
+			      name);
+			CHECK(proto_param_int(&r, names[k], 1, 0, INT64_MAX, &va, err) ==
+					  proto_param_int(&t, names[k], 1, 0, INT64_MAX, &vb, terr) &&
+				      va == vb,
+			      name);
+		}
+		proto_request_free(&r);
+		proto_request_free(&t);
+	}
+	struct proto_request r;
+	const char *f = flat_cases[0].frame, *text;
+	size_t len;
+	int64_t ag = 0;
+	CHECK(proto_decode_request(&r, f, strlen(f), err) == PROTO_ERR_OK && r.root == NULL &&
+		      json_integer_value(r.id) == 1 && strcmp(r.type, "msg.send") == 0,
+	      "flat msg.send: id and type");
+	CHECK(proto_param_string(&r, "text", 1, 10, &text, &len, err) == PROTO_ERR_OK && len == 3 &&
+		      strcmp(text, "hej") == 0,
+	      "flat msg.send: text");
+	CHECK(proto_param_int(&r, "agreement_id", 0, 1, 100, &ag, err) == PROTO_ERR_OK && ag == 3,
+	      "flat msg.send: agreement_id");
+	CHECK(proto_param_string(&r, "agreement_id", 1, 10, &text, &len, err) == PROTO_ERR_BAD_REQUEST &&
+		      strstr(err, "'agreement_id' must be a string"),
+	      "flat: an integer is not a string, with the same message");
+	CHECK(proto_param_string(&r, "text", 5, 10, &text, &len, err) == PROTO_ERR_BAD_REQUEST && strstr(err, "5-10 bytes"),
+	      "flat: length limits");
+	json_incref(r.id); /* a handler keeps the id for its deferred answer */
+	json_t *kept = r.id;
+	proto_request_free(&r);
+	CHECK(json_integer_value(kept) == 1, "the id outlives the request when a handler keeps it");
+	json_decref(kept);
+}
+
 static void test_encode(void)
 {
 	size_t len;
@@ -135,6 +216,7 @@ int main(void)
 {
 	test_decode();
 	test_params();
+	test_flat();
 	test_encode();
 	test_text();
 	return check_done("envelope");
