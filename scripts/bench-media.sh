@@ -18,6 +18,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SAMVAER=$BUILD/samvaer
 ADMIN=$BUILD/samvaer-admin
 CALLS_BIN=$BUILD/bench-calls
+FLOOR_BIN=$BUILD/bench-udp-floor
 CALLS=${MBENCH_CALLS:-500}
 CMP_CALLS=${MBENCH_CMP_CALLS:-20}
 DURATION=${MBENCH_DURATION:-10}
@@ -233,6 +234,14 @@ if [ "$SEED_OK" = 1 ] && start_samvaer capacity; then
 	stop_server
 fi
 
+# ---- phase 3: the kernel's floor: a bare UDP relay (no ICE, DTLS, SRTP or RTP) with the same traffic shape ----
+if [ -x "$FLOOR_BIN" ]; then
+	echo "bench-media: udp-floor: bench-udp-floor --calls $CALLS" >&2
+	"$FLOOR_BIN" --calls "$CALLS" --warmup "$WARMUP" --duration "$DURATION" 2>"$TMP/udp-floor.err" |
+		grep '^RESULT ' | tail -1 >"$TMP/udp-floor.result"
+	sed 's/^/    /' "$TMP/udp-floor.err" >&2
+fi
+
 # ---- the table ----
 row() { printf '%-44s %-24s %-14s %s\n' "$1" "$2" "$3" "$4"; }
 check() {
@@ -290,6 +299,13 @@ row "samvaer, $CALLS calls: added latency p50 / p99" \
 	"$(ms "$(val samvaer-capacity lat_p50_us)") / $(ms "$(val samvaer-capacity lat_p99_us)")" "-" "-"
 row "samvaer, $CALLS calls: setup p50 / p99" "$(fig samvaer-capacity setup_p50_ms) / $(fig samvaer-capacity setup_p99_ms) ms" \
 	"p99 <= 150 ms" "$(check "$(val samvaer-capacity setup_p99_ms)" '<=' 150)$(overloaded)"
+FLOOR_US=$(val udp-floor us_per_pkt)
+ABOVE=""
+if [ -n "$FLOOR_US" ] && [ -n "$CAP_US" ]; then
+	ABOVE=$(awk -v a="$CAP_US" -v b="$FLOOR_US" 'BEGIN { printf "%.2f", a - b }')
+fi
+row "bare kernel UDP relay, $CALLS calls: us/pkt" "${FLOOR_US:-n/a} (loss $(fig udp-floor loss_pct)%)" "(floor)" "-"
+row "samvaer above that floor, us/pkt" "${ABOVE:-n/a}" "(info)" "-"
 row "generator CPU (core 1), capacity phase" "$(fig samvaer-capacity gen_cpu_pct)%" "-" "-"
 } | tee "$TMP/table.txt"
 FAILS=$(grep -c 'FAIL' "$TMP/table.txt")
