@@ -19,7 +19,10 @@
 #define CHECKPOINT_EVERY_MS 1000 /* fewer, larger checkpoints copy a hot page once instead of ten times */
 #define CHECKPOINT_NICE 10       /* the loop thread preempts the checkpointer when both want the CPU */
 #define SYNC_SPACING_US 1000    /* fsyncs start at least this far apart */
-#define WAL_RESTART_BYTES (64 << 20) /* a WAL this long after a checkpoint asks the loop to start it over */
+/* A WAL this long after a checkpoint asks the loop to start it over. Well below journal_size_limit (store.c), so
+ * after its first growth the file keeps its size and commits overwrite it in place instead of appending (an
+ * append also changes the file's size and block allocation, which its fdatasync must write too). */
+#define WAL_RESTART_BYTES (16 << 20)
 
 struct syncer {
 	struct ev_loop *loop;
