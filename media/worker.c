@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -113,27 +114,74 @@ static void on_transport_send(void *user, const uint8_t *buf, size_t len, const 
 
 /* ---- batch send ---- */
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 /* linux/udp.h: the datagram size of a segmented send (UDP GSO, Linux 4.18) */
+#endif
+
+/* How many slots from i on can leave as one segmented send: the same destination, all but the last of one size,
+ * the last no larger (the kernel's rule for UDP_SEGMENT). A video frame's packets to one receiver qualify. */
+static unsigned gso_run(const struct media_worker *w, const struct sfu_txq *q, unsigned i)
+{
+    const struct sfu_txslot *first = &q->slots[i];
+    if (w->gso_off || first->len > MEDIA_GSO_SEG_MAX)
+        return 1;
+    unsigned k = 1;
+    size_t total = first->len;
+    while (i + k < q->n && k < MEDIA_GSO_SEGS && q->slots[i + k - 1].len == first->len) {
+        const struct sfu_txslot *s = &q->slots[i + k];
+        if (s->len > first->len || total + s->len > MEDIA_GSO_BYTES || !ice_addr_equal(&s->to, &first->to))
+            break;
+        total += s->len;
+        k++;
+    }
+    return k;
+}
+
+/* One message per run of slots (gso_run), for the slots from `first` on; returns the number of messages. */
+static unsigned build_messages(struct media_worker *w, const struct sfu_txq *q, unsigned first)
+{
+    unsigned m = 0;
+    for (unsigned i = first; i < q->n; m++) {
+        unsigned k = gso_run(w, q, i);
+        for (unsigned j = i; j < i + k; j++)
+            w->siov[j].iov_base = q->slots[j].buf, w->siov[j].iov_len = q->slots[j].len;
+        struct msghdr *h = &w->smsg[m].msg_hdr;
+        memset(h, 0, sizeof *h);
+        h->msg_name = (void *)&q->slots[i].to.u, h->msg_namelen = q->slots[i].to.len;
+        h->msg_iov = &w->siov[i], h->msg_iovlen = k;
+        if (k > 1) {
+            h->msg_control = w->gso_cm[m].buf, h->msg_controllen = sizeof w->gso_cm[m].buf;
+            struct cmsghdr *c = CMSG_FIRSTHDR(h);
+            c->cmsg_level = SOL_UDP, c->cmsg_type = UDP_SEGMENT, c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t seg = q->slots[i].len;
+            memcpy(CMSG_DATA(c), &seg, sizeof seg);
+        }
+        i += k;
+    }
+    return m;
+}
+
 static void txq_flush(struct sfu_txq *q)
 {
     struct media_worker *w = q->owner;
-    unsigned off = 0;
-    for (unsigned i = 0; i < q->n; i++) {
-        w->siov[i].iov_base = q->slots[i].buf, w->siov[i].iov_len = q->slots[i].len;
-        struct msghdr *h = &w->smsg[i].msg_hdr;
-        memset(h, 0, sizeof *h);
-        h->msg_name = &q->slots[i].to.u, h->msg_namelen = q->slots[i].to.len;
-        h->msg_iov = &w->siov[i], h->msg_iovlen = 1;
-    }
-    while (off < q->n) {
-        int r = sendmmsg(w->fd, w->smsg + off, q->n - off, MSG_DONTWAIT);
+    unsigned n = build_messages(w, q, 0), off = 0;
+    while (off < n) {
+        int r = sendmmsg(w->fd, w->smsg + off, n - off, MSG_DONTWAIT);
         if (r <= 0) {
             if (r < 0 && errno == EINTR)
                 continue;
-            w->tx_errors += q->n - off; /* full socket buffer or unreachable: drop, as UDP would */
+            if (r < 0 && (errno == EIO || errno == EINVAL) && w->smsg[off].msg_hdr.msg_iovlen > 1) {
+                w->gso_off = true; /* the kernel or the route refuses UDP_SEGMENT: one datagram per message */
+                n = build_messages(w, q, (unsigned)(w->smsg[off].msg_hdr.msg_iov - w->siov)), off = 0;
+                continue;
+            }
+            for (; off < n; off++)
+                w->tx_errors += w->smsg[off].msg_hdr.msg_iovlen; /* full buffer or unreachable: drop, as UDP would */
             break;
         }
+        for (unsigned j = off; j < off + (unsigned)r; j++)
+            w->tx_dgrams += w->smsg[j].msg_hdr.msg_iovlen;
         off += (unsigned)r;
-        w->tx_dgrams += (unsigned)r;
         w->tx_calls++;
     }
     q->n = 0;

@@ -14,6 +14,9 @@
 #define MEDIA_BATCH 64               /* datagrams per recvmmsg / sendmmsg */
 #define MEDIA_TICK_MS 10             /* timer granularity: DTLS retransmits, consent, RTCP, stats */
 #define MEDIA_ADDR_TABLE 16384       /* address hash slots per worker (power of two) */
+#define MEDIA_GSO_BYTES 65000        /* bytes in one segmented send (UDP_SEGMENT), below the 64 KiB IP limit */
+#define MEDIA_GSO_SEGS 64            /* datagrams in one segmented send (the kernel's UDP_MAX_SEGMENTS) */
+#define MEDIA_GSO_SEG_MAX 1400       /* larger datagrams go alone: a segment must fit the path MTU with its headers */
 
 enum media_cmd_type { CMD_CALL_CREATE, CMD_CALL_END, CMD_PART_ADD, CMD_PART_REMOVE, CMD_GATE, CMD_RECV_GATE, CMD_PAUSE };
 
@@ -47,6 +50,8 @@ struct media_worker {
     struct media_addr_entry *tab;    /* MEDIA_ADDR_TABLE slots */
     struct mmsghdr rmsg[MEDIA_BATCH], smsg[MEDIA_BATCH];
     struct iovec riov[MEDIA_BATCH], siov[MEDIA_BATCH];
+    union { char buf[CMSG_SPACE(sizeof(uint16_t))]; struct cmsghdr align; } gso_cm[MEDIA_BATCH]; /* UDP_SEGMENT */
+    bool gso_off;                    /* the kernel refused a segmented send: one datagram per message */
     struct ice_addr raddr[MEDIA_BATCH];
     uint8_t (*rbuf)[SFU_PKT_MAX];
     struct sfu_txslot *slots;
