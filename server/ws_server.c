@@ -46,6 +46,7 @@ struct ws_conn {
 	int peer_closed;           /* the client sent a close frame: lws answers it, we write nothing more */
 	int close_code;            /* != 0: close after the queue drains */
 	int discarding;            /* swallowing the rest of a refused message before closing */
+	int close_started;         /* the close frame is lws's now: later writable callbacks must not close again */
 	size_t discarded;          /* bytes swallowed so far */
 	char close_reason[64];
 };
@@ -307,6 +308,12 @@ static int on_receive(struct ws_conn *c, const char *in, size_t len)
 
 static int on_writeable(struct ws_conn *c)
 {
+	/* After the -1 below lws sends the close frame and waits for the client's reply, reading (and dropping)
+	 * what the client still sends; it may call this again meanwhile. A second -1 would make it drop the
+	 * connection at once, with the client's data unread: the kernel then resets it and the client never sees
+	 * the close code (1006 instead of 1001 at shutdown under load). */
+	if (c->close_started)
+		return 0;
 	if (c->qcount && !c->peer_closed) {
 		dirty_remove(c);
 		if (flush_queue(c) < 0)
@@ -318,6 +325,7 @@ static int on_writeable(struct ws_conn *c)
 	if (c->close_code && !c->discarding) {
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
 				 strlen(c->close_reason));
+		c->close_started = 1;
 		return -1;
 	}
 	return 0;
