@@ -128,25 +128,24 @@ enum proto_error proto_param_string(const struct proto_request *r, const char *n
 enum proto_error proto_param_int(const struct proto_request *r, const char *name, int optional, int64_t min,
 				 int64_t max, int64_t *out, char *err)
 {
-	json_int_t x;
+	int present, is_int;
+	json_int_t x = 0;
 	if (!r->root) {
 		const struct proto_flat_member *m = proto_flat_get(&r->flat, name);
-		if (!m && optional)
-			return PROTO_ERR_OK;
-		if (!m || m->str) {
-			snprintf(err, PROTO_ERRBUF, "proto: '%s' must be an integer", name);
-			return PROTO_ERR_BAD_REQUEST;
-		}
-		x = m->num;
+		present = m != NULL, is_int = m && !m->str;
+		if (is_int)
+			x = m->num;
 	} else {
 		json_t *v = json_object_get(r->root, name);
-		if (!v && optional)
-			return PROTO_ERR_OK;
-		if (!json_is_integer(v)) {
-			snprintf(err, PROTO_ERRBUF, "proto: '%s' must be an integer", name);
-			return PROTO_ERR_BAD_REQUEST;
-		}
-		x = json_integer_value(v);
+		present = v != NULL, is_int = json_is_integer(v);
+		if (is_int)
+			x = json_integer_value(v);
+	}
+	if (!present && optional)
+		return PROTO_ERR_OK;
+	if (!is_int) {
+		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be an integer", name);
+		return PROTO_ERR_BAD_REQUEST;
 	}
 	if (x < min || x > max) {
 		snprintf(err, PROTO_ERRBUF, "proto: '%s' must be between %lld and %lld", name, (long long)min,

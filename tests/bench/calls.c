@@ -170,10 +170,8 @@ static void tx_flush(void)
     while (off < n) {
         int r = sendmmsg(G.txfd, G.txm + off, n - off, MSG_DONTWAIT);
         if (r <= 0) {
-            if (r < 0 && (errno == EIO || errno == EINVAL) && G.txm[off].msg_hdr.msg_iovlen > 1 && !G.gso_off) {
-                G.gso_off = true; /* no UDP_SEGMENT: one datagram per message from now on */
-                continue;         /* this flush's messages stay as built: they are counted as errors below */
-            }
+            if (r < 0 && (errno == EIO || errno == EINVAL) && G.txm[off].msg_hdr.msg_iovlen > 1)
+                G.gso_off = true; /* no UDP_SEGMENT: one datagram per message from the next flush on */
             for (; off < n; off++)
                 G.tx_err += G.txm[off].msg_hdr.msg_iovlen;
             break;
