@@ -1,4 +1,4 @@
-/* srtp.c: libsrtp2 wrapper: sessions from DTLS-SRTP keying material, in-place (un)protect, error mapping. */
+/* srtp.c: SRTP sessions from DTLS-SRTP keying material: GCM on media/srtp_aead, AES-CM on libsrtp2 (in-place (un)protect, error mapping). */
 #include "media/srtp.h"
 
 #include <limits.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <srtp2/srtp.h>
 
-#include "media/srtp_gcm.h"
+#include "media/srtp_aead.h"
 
 #define KEY_LEN 16
 #define SALT_CM 14
@@ -15,11 +15,11 @@
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static int lib_status = SRTP_SESSION_ERR_INIT;
-static bool gcm_installed;           /* our OpenSSL AES-GCM replaced libsrtp2's */
+static bool gcm_own = true;          /* GCM sessions are media/srtp_aead's, not libsrtp2's */
 
-/* Debian's libsrtp2 opens an NSS context per cipher and shuts NSS down when the last one goes: with GCM on
- * OpenSSL, only the short-lived key-derivation ciphers use NSS, so every session would load and unload NSS
- * (~7 ms). One AES-CM session kept for the process holds NSS open. */
+/* Debian's libsrtp2 opens an NSS context per cipher and shuts NSS down when the last one goes, so a session
+ * made while no other is open loads and unloads NSS (~7 ms). One AES-CM session kept for the process holds
+ * NSS open. */
 static void nss_keepalive(void)
 {
     static srtp_t keep;
@@ -38,16 +38,15 @@ static void lib_init_once(void)
 {
     lib_status = srtp_init() == srtp_err_status_ok ? SRTP_SESSION_OK : SRTP_SESSION_ERR_INIT;
     const char *gcm = getenv("SAMVAER_SRTP_GCM");
-    if (lib_status == SRTP_SESSION_OK && !(gcm && !strcmp(gcm, "nss")))
-        gcm_installed = srtp_gcm_openssl_install() == 0; /* else libsrtp2 keeps its own GCM: slower, correct */
-    if (gcm_installed)
+    gcm_own = !(gcm && !strcmp(gcm, "libsrtp2"));
+    if (lib_status == SRTP_SESSION_OK)
         nss_keepalive();
 }
 
-bool srtp_session_gcm_openssl(void)
+bool srtp_session_gcm_own(void)
 {
     srtp_session_lib_init();
-    return gcm_installed;
+    return gcm_own;
 }
 
 int srtp_session_lib_init(void)
@@ -91,9 +90,11 @@ int srtp_session_create_raw(struct srtp_session *s, enum srtp_session_profile pr
     size_t sl = salt_len(profile);
     if (!s || !key || !salt || !sl || (dir != SRTP_SESSION_INBOUND && dir != SRTP_SESSION_OUTBOUND))
         return SRTP_SESSION_ERR_ARG;
-    s->ctx = NULL;
+    s->ctx = NULL, s->aead = NULL, s->profile = profile, s->dir = dir;
     if (srtp_session_lib_init() != SRTP_SESSION_OK)
         return SRTP_SESSION_ERR_INIT;
+    if (profile == SRTP_SESSION_AEAD_AES_128_GCM && gcm_own)
+        return srtp_aead_new(&s->aead, key, salt, dir == SRTP_SESSION_OUTBOUND);
     uint8_t master[KEY_LEN + SALT_CM];
     memcpy(master, key, KEY_LEN);
     memcpy(master + KEY_LEN, salt, sl);
@@ -117,8 +118,6 @@ int srtp_session_create_raw(struct srtp_session *s, enum srtp_session_profile pr
     if (st != srtp_err_status_ok)
         return SRTP_SESSION_ERR_INIT;
     s->ctx = ctx;
-    s->profile = profile;
-    s->dir = dir;
     return SRTP_SESSION_OK;
 }
 
@@ -142,16 +141,18 @@ int srtp_session_create(struct srtp_session *s, enum srtp_session_profile profil
 
 void srtp_session_destroy(struct srtp_session *s)
 {
-    if (s && s->ctx) {
+    if (!s)
+        return;
+    if (s->ctx)
         srtp_dealloc((srtp_t)s->ctx);
-        s->ctx = NULL;
-    }
+    srtp_aead_free(s->aead);
+    s->ctx = NULL, s->aead = NULL;
 }
 
 static int check(const struct srtp_session *s, enum srtp_session_dir dir, const uint8_t *buf, size_t *len,
                  size_t min)
 {
-    if (!s || !s->ctx || !buf || !len || s->dir != dir)
+    if (!s || (!s->ctx && !s->aead) || !buf || !len || s->dir != dir)
         return SRTP_SESSION_ERR_ARG;
     if (*len < min || *len > INT_MAX - 64)
         return SRTP_SESSION_ERR_PARSE;
@@ -165,6 +166,8 @@ int srtp_session_protect_rtp(struct srtp_session *s, uint8_t *buf, size_t *len, 
         return rc;
     if (cap < *len + SRTP_SESSION_RTP_OVERHEAD)
         return SRTP_SESSION_ERR_NOSPACE;
+    if (s->aead)
+        return srtp_aead_protect_rtp(s->aead, buf, len, cap);
     int n = (int)*len;
     rc = map_err(srtp_protect((srtp_t)s->ctx, buf, &n));
     if (rc == SRTP_SESSION_OK)
@@ -177,6 +180,8 @@ int srtp_session_unprotect_rtp(struct srtp_session *s, uint8_t *buf, size_t *len
     int rc = check(s, SRTP_SESSION_INBOUND, buf, len, 12);
     if (rc != SRTP_SESSION_OK)
         return rc;
+    if (s->aead)
+        return srtp_aead_unprotect_rtp(s->aead, buf, len);
     int n = (int)*len;
     rc = map_err(srtp_unprotect((srtp_t)s->ctx, buf, &n));
     if (rc == SRTP_SESSION_OK)
@@ -191,6 +196,8 @@ int srtp_session_protect_rtcp(struct srtp_session *s, uint8_t *buf, size_t *len,
         return rc;
     if (cap < *len + SRTP_SESSION_RTCP_OVERHEAD)
         return SRTP_SESSION_ERR_NOSPACE;
+    if (s->aead)
+        return srtp_aead_protect_rtcp(s->aead, buf, len, cap);
     int n = (int)*len;
     rc = map_err(srtp_protect_rtcp((srtp_t)s->ctx, buf, &n));
     if (rc == SRTP_SESSION_OK)
@@ -203,6 +210,8 @@ int srtp_session_unprotect_rtcp(struct srtp_session *s, uint8_t *buf, size_t *le
     int rc = check(s, SRTP_SESSION_INBOUND, buf, len, 8);
     if (rc != SRTP_SESSION_OK)
         return rc;
+    if (s->aead)
+        return srtp_aead_unprotect_rtcp(s->aead, buf, len);
     int n = (int)*len;
     rc = map_err(srtp_unprotect_rtcp((srtp_t)s->ctx, buf, &n));
     if (rc == SRTP_SESSION_OK)
@@ -216,12 +225,12 @@ const char *srtp_session_strerror(int err)
     case SRTP_SESSION_OK: return "ok";
     case SRTP_SESSION_ERR_ARG: return "invalid argument";
     case SRTP_SESSION_ERR_KEY_LEN: return "keying material length does not match the profile";
-    case SRTP_SESSION_ERR_INIT: return "libsrtp initialisation or session creation failed";
+    case SRTP_SESSION_ERR_INIT: return "SRTP initialisation or session creation failed";
     case SRTP_SESSION_ERR_NOSPACE: return "no room for the SRTP trailer";
     case SRTP_SESSION_ERR_AUTH: return "authentication failure";
     case SRTP_SESSION_ERR_REPLAY: return "replayed or too old packet";
     case SRTP_SESSION_ERR_PARSE: return "malformed packet";
-    case SRTP_SESSION_ERR_FAIL: return "libsrtp failure";
+    case SRTP_SESSION_ERR_FAIL: return "SRTP failure (cipher, or no room for another SSRC)";
     }
     return "unknown error";
 }

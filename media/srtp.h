@@ -1,4 +1,4 @@
-/* srtp.h: SRTP/SRTCP sessions over libsrtp2, keyed from DTLS-SRTP exported keying material (RFC 5764). */
+/* srtp.h: SRTP/SRTCP sessions keyed from DTLS-SRTP exported keying material (RFC 5764): AES-GCM ours, AES-CM on libsrtp2. */
 #ifndef SAMVAER_MEDIA_SRTP_H
 #define SAMVAER_MEDIA_SRTP_H
 
@@ -15,8 +15,9 @@
  *    shared between threads; create, use and destroy a session on the worker that owns the call
  *    (creation from the control thread before hand-off is fine if the hand-off is a queue with a
  *    memory barrier).
- *  - protect/unprotect allocate nothing for a known SSRC. The first packet of a new SSRC makes libsrtp
- *    clone its template stream (one allocation per SSRC, not per packet).
+ *  - protect/unprotect allocate nothing for a known SSRC. GCM sessions (media/srtp_aead.h) never allocate
+ *    after creation; on AES-CM the first packet of a new SSRC makes libsrtp clone its template stream (one
+ *    allocation per SSRC, not per packet).
  */
 
 enum srtp_session_profile {
@@ -38,12 +39,12 @@ enum srtp_session_err {
     SRTP_SESSION_OK = 0,
     SRTP_SESSION_ERR_ARG = -1,      /* bad profile, direction or pointer */
     SRTP_SESSION_ERR_KEY_LEN = -2,  /* keying material length does not match the profile */
-    SRTP_SESSION_ERR_INIT = -3,     /* srtp_init or srtp_create failed */
+    SRTP_SESSION_ERR_INIT = -3,     /* srtp_init, srtp_create or a cipher context failed */
     SRTP_SESSION_ERR_NOSPACE = -4,  /* caller buffer has no room for the tag / SRTCP trailer */
     SRTP_SESSION_ERR_AUTH = -5,     /* authentication (tag) failure: tampered or wrong key */
     SRTP_SESSION_ERR_REPLAY = -6,   /* replayed or too old packet index */
     SRTP_SESSION_ERR_PARSE = -7,    /* too short or not a valid (S)RTP/(S)RTCP packet */
-    SRTP_SESSION_ERR_FAIL = -8,     /* any other libsrtp failure */
+    SRTP_SESSION_ERR_FAIL = -8,     /* any other failure: cipher, index used up, no room for another SSRC */
 };
 
 /* Room the caller must leave after the packet: SRTP tag, or SRTCP E-flag/index plus tag (and MKI). */
@@ -56,8 +57,10 @@ enum srtp_session_err {
 #define SRTP_SESSION_REPLAY_WINDOW 1024
 
 struct srtp_ctx_t_;
+struct srtp_aead;
 struct srtp_session {
-    struct srtp_ctx_t_ *ctx;
+    struct srtp_ctx_t_ *ctx;         /* AES128_CM_SHA1_80 (or GCM with SAMVAER_SRTP_GCM=libsrtp2): libsrtp2 */
+    struct srtp_aead *aead;          /* AEAD_AES_128_GCM: media/srtp_aead.h */
     enum srtp_session_profile profile;
     enum srtp_session_dir dir;
 };
@@ -65,8 +68,9 @@ struct srtp_session {
 /* Initialise libsrtp once. Returns SRTP_SESSION_OK or SRTP_SESSION_ERR_INIT. */
 int srtp_session_lib_init(void);
 
-/* True when AEAD_AES_128_GCM runs on OpenSSL (media/srtp_gcm.h) rather than libsrtp2's NSS build. */
-bool srtp_session_gcm_openssl(void);
+/* True when AEAD_AES_128_GCM sessions are media/srtp_aead.h's (the default); false when the environment says
+ * SAMVAER_SRTP_GCM=libsrtp2, which runs them on libsrtp2's own (NSS) GCM instead, to compare the two. */
+bool srtp_session_gcm_own(void);
 /* Keying material length for a profile, or 0 if unknown. */
 size_t srtp_session_km_len(enum srtp_session_profile profile);
 

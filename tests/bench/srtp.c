@@ -1,4 +1,4 @@
-/* srtp.c (bench-srtp): SRTP protect/unprotect packets per CPU-second (GCM and AES-CM, 1,200 and 100 bytes) and RTP parse+rewrite ns/packet; SAMVAER_SRTP_GCM=nss measures libsrtp2's own GCM. */
+/* srtp.c (bench-srtp): SRTP protect/unprotect packets per CPU-second (GCM and AES-CM, 1,200 and 100 bytes) and RTP parse+rewrite ns/packet; SAMVAER_SRTP_GCM=libsrtp2 measures libsrtp2's own (NSS) GCM instead of media/srtp_aead. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* clock_gettime when built outside CMake */
 #endif
