@@ -1,4 +1,4 @@
-/* srtp_aead.c: RFC 7714 AEAD_AES_128_GCM SRTP/SRTCP on OpenSSL EVP: key derivation, per-SSRC index and replay state, in-place (un)protect. */
+/* srtp_aead.c: RFC 7714 AEAD_AES_128_GCM SRTP/SRTCP over media/aes_gcm: key derivation, per-SSRC index and replay state, in-place (un)protect. */
 #include "media/srtp_aead.h"
 
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "media/aes_gcm.h"
 #include "media/srtp.h"
 
 #define KEY_LEN 16
@@ -31,7 +32,7 @@ struct stream {
 
 struct srtp_aead {
     /* allocated by this */
-    EVP_CIPHER_CTX *rtp, *rtcp;      /* AES-128-GCM keyed with the session keys, one direction */
+    struct aes_gcm *rtp, *rtcp;      /* AES-128-GCM keyed with the session keys, one direction */
     /* others */
     bool outbound;
     uint8_t rtp_salt[SALT_LEN], rtcp_salt[SALT_LEN];
@@ -61,16 +62,6 @@ static int derive(const uint8_t key[KEY_LEN], const uint8_t salt[SALT_LEN], uint
     return ok ? 0 : -1;
 }
 
-static EVP_CIPHER_CTX *gcm_new(const uint8_t key[KEY_LEN], bool encrypt)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (c && EVP_CipherInit_ex(c, EVP_aes_128_gcm(), NULL, key, NULL, encrypt ? 1 : 0) &&
-        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL))
-        return c;
-    EVP_CIPHER_CTX_free(c);
-    return NULL;
-}
-
 int srtp_aead_new(struct srtp_aead **out, const uint8_t key[16], const uint8_t salt[12], bool outbound)
 {
     uint8_t rtp_key[KEY_LEN], rtcp_key[KEY_LEN];
@@ -82,8 +73,8 @@ int srtp_aead_new(struct srtp_aead **out, const uint8_t key[16], const uint8_t s
     if (derive(key, salt, LABEL_RTP_KEY, rtp_key, KEY_LEN) || derive(key, salt, LABEL_RTP_SALT, a->rtp_salt, SALT_LEN) ||
         derive(key, salt, LABEL_RTCP_KEY, rtcp_key, KEY_LEN) || derive(key, salt, LABEL_RTCP_SALT, a->rtcp_salt, SALT_LEN))
         goto err;
-    a->rtp = gcm_new(rtp_key, outbound);
-    a->rtcp = gcm_new(rtcp_key, outbound);
+    a->rtp = aes_gcm_new(rtp_key, outbound, AES_GCM_AUTO);
+    a->rtcp = aes_gcm_new(rtcp_key, outbound, AES_GCM_AUTO);
     if (!a->rtp || !a->rtcp)
         goto err;
     OPENSSL_cleanse(rtp_key, sizeof rtp_key);
@@ -101,8 +92,8 @@ void srtp_aead_free(struct srtp_aead *a)
 {
     if (!a)
         return;
-    EVP_CIPHER_CTX_free(a->rtp);
-    EVP_CIPHER_CTX_free(a->rtcp);
+    aes_gcm_free(a->rtp);
+    aes_gcm_free(a->rtcp);
     OPENSSL_cleanse(a, sizeof *a);
     free(a);
 }
@@ -192,33 +183,6 @@ static void make_rtcp_iv(uint8_t iv[IV_LEN], const uint8_t salt[SALT_LEN], uint3
         iv[i] ^= salt[i];
 }
 
-/* Encrypt text in place and write the tag; aad1 and aad2 (may be NULL) are authenticated in that order. */
-static int seal(EVP_CIPHER_CTX *c, const uint8_t *iv, const uint8_t *aad1, int n1, const uint8_t *aad2, int n2,
-                uint8_t *text, int len, uint8_t *tag)
-{
-    int n;
-    uint8_t fin[16];
-    if (!EVP_EncryptInit_ex(c, NULL, NULL, NULL, iv) || !EVP_EncryptUpdate(c, NULL, &n, aad1, n1) ||
-        (aad2 && !EVP_EncryptUpdate(c, NULL, &n, aad2, n2)) || (len && !EVP_EncryptUpdate(c, text, &n, text, len)) ||
-        !EVP_EncryptFinal_ex(c, fin, &n) || !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, SRTP_AEAD_TAG, tag))
-        return SRTP_SESSION_ERR_FAIL;
-    return SRTP_SESSION_OK;
-}
-
-/* Decrypt text in place; SRTP_SESSION_ERR_AUTH when the tag does not match (text is then garbage). */
-static int unseal(EVP_CIPHER_CTX *c, const uint8_t *iv, const uint8_t *aad1, int n1, const uint8_t *aad2, int n2,
-                  uint8_t *text, int len, const uint8_t *tag)
-{
-    int n;
-    uint8_t fin[16], t[SRTP_AEAD_TAG];
-    memcpy(t, tag, sizeof t);        /* the ctrl takes a non-const pointer */
-    if (!EVP_DecryptInit_ex(c, NULL, NULL, NULL, iv) || !EVP_DecryptUpdate(c, NULL, &n, aad1, n1) ||
-        (aad2 && !EVP_DecryptUpdate(c, NULL, &n, aad2, n2)) || (len && !EVP_DecryptUpdate(c, text, &n, text, len)) ||
-        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, SRTP_AEAD_TAG, t))
-        return SRTP_SESSION_ERR_FAIL;
-    return EVP_DecryptFinal_ex(c, fin, &n) > 0 ? SRTP_SESSION_OK : SRTP_SESSION_ERR_AUTH;
-}
-
 /* ---- SRTP ---- */
 
 /* Length of the RTP header (fixed part, CSRCs, extension), or 0 if it does not fit in len. */
@@ -248,9 +212,8 @@ int srtp_aead_protect_rtp(struct srtp_aead *a, uint8_t *buf, size_t *len, size_t
         return s ? SRTP_SESSION_ERR_REPLAY : SRTP_SESSION_ERR_FAIL;
     uint8_t iv[IV_LEN];
     make_iv(iv, a->rtp_salt, be32(buf + 8), (uint32_t)((uint64_t)idx >> 16), (uint32_t)idx & 0xffff);
-    int rc = seal(a->rtp, iv, buf, (int)h, NULL, 0, buf + h, (int)(*len - h), buf + *len);
-    if (rc)
-        return rc;
+    if (aes_gcm_seal(a->rtp, iv, buf, h, NULL, 0, buf + h, *len - h, buf + *len))
+        return SRTP_SESSION_ERR_FAIL;
     if (!s->have_rtp || (uint64_t)idx > s->top)
         s->top = (uint64_t)idx, s->have_rtp = true;
     *len += SRTP_AEAD_TAG;
@@ -272,9 +235,9 @@ int srtp_aead_unprotect_rtp(struct srtp_aead *a, uint8_t *buf, size_t *len)
         return SRTP_SESSION_ERR_REPLAY;
     uint8_t iv[IV_LEN];
     make_iv(iv, a->rtp_salt, ssrc, (uint32_t)((uint64_t)idx >> 16), (uint32_t)idx & 0xffff);
-    int rc = unseal(a->rtp, iv, buf, (int)h, NULL, 0, buf + h, (int)(body - h), buf + body);
+    int rc = aes_gcm_open(a->rtp, iv, buf, h, NULL, 0, buf + h, body - h, buf + body);
     if (rc)
-        return rc;
+        return rc > 0 ? SRTP_SESSION_ERR_AUTH : SRTP_SESSION_ERR_FAIL;
     if (!s && !(s = stream_get(a, ssrc)))
         return SRTP_SESSION_ERR_FAIL; /* authentic, but more SSRCs than a peer needs */
     window_add(s->rtp_seen, SRTP_AEAD_RTP_WINDOW, s->have_rtp, &s->top, (uint64_t)idx);
@@ -299,9 +262,8 @@ int srtp_aead_protect_rtcp(struct srtp_aead *a, uint8_t *buf, size_t *len, size_
     uint8_t iv[IV_LEN], word[ESRTCP];
     put32(word, E_FLAG | index);
     make_rtcp_iv(iv, a->rtcp_salt, ssrc, index);
-    int rc = seal(a->rtcp, iv, buf, RTCP_HDR, word, ESRTCP, buf + RTCP_HDR, (int)(*len - RTCP_HDR), buf + *len);
-    if (rc)
-        return rc;
+    if (aes_gcm_seal(a->rtcp, iv, buf, RTCP_HDR, word, ESRTCP, buf + RTCP_HDR, *len - RTCP_HDR, buf + *len))
+        return SRTP_SESSION_ERR_FAIL;
     memcpy(buf + *len + SRTP_AEAD_TAG, word, ESRTCP);
     s->rtcp_top = index + 1;
     *len += SRTP_AEAD_TAG + ESRTCP;
@@ -323,10 +285,10 @@ int srtp_aead_unprotect_rtcp(struct srtp_aead *a, uint8_t *buf, size_t *len)
         return SRTP_SESSION_ERR_REPLAY;
     uint8_t iv[IV_LEN];
     make_rtcp_iv(iv, a->rtcp_salt, ssrc, index);
-    int rc = unseal(a->rtcp, iv, buf, RTCP_HDR, buf + *len - ESRTCP, ESRTCP, buf + RTCP_HDR, (int)(body - RTCP_HDR),
-                   buf + body);
+    int rc = aes_gcm_open(a->rtcp, iv, buf, RTCP_HDR, buf + *len - ESRTCP, ESRTCP, buf + RTCP_HDR, body - RTCP_HDR,
+                          buf + body);
     if (rc)
-        return rc;
+        return rc > 0 ? SRTP_SESSION_ERR_AUTH : SRTP_SESSION_ERR_FAIL;
     if (!s && !(s = stream_get(a, ssrc)))
         return SRTP_SESSION_ERR_FAIL;
     top = s->rtcp_top;
