@@ -232,7 +232,23 @@ static void call_drop(struct media_worker *w, unsigned idx)
         if (c->p[j].used)
             participant_drop(w, &c->p[j]);
     free(c);
-    w->calls[idx] = w->calls[--w->n_calls];
+    w->n_calls--;
+    w->calls[idx] = w->calls[w->n_calls], w->settled[idx] = w->settled[w->n_calls];
+}
+
+static bool grow_calls(struct media_worker *w)
+{
+    unsigned cap = w->cap_calls * 2 + 16;
+    struct sfu_call **calls = realloc(w->calls, cap * sizeof *calls);
+    if (calls)
+        w->calls = calls;
+    bool *settled = calls ? realloc(w->settled, cap * sizeof *settled) : NULL;
+    if (settled)
+        w->settled = settled;
+    if (!calls || !settled)
+        return false;
+    w->cap_calls = cap;
+    return true;
 }
 
 /* Add a participant, or replace its earlier media when it sent a new offer (old != NULL). */
@@ -262,16 +278,17 @@ static void cmd_part_add(struct media_worker *w, struct sfu_call *c, struct sfu_
 
 static void cmd_apply(struct media_worker *w, struct media_cmd *cmd)
 {
-    unsigned idx;
+    unsigned idx = 0;
     struct sfu_call *c = call_find(w, cmd->call_id, &idx);
     struct sfu_participant *p = c ? sfu_participant_find(c, cmd->pid) : NULL;
     switch (cmd->type) {
     case CMD_CALL_CREATE:
-        if (c || (w->n_calls == w->cap_calls && !(w->calls = realloc(w->calls, (w->cap_calls = w->cap_calls * 2 + 16) * sizeof *w->calls))))
+        if (c || (w->n_calls == w->cap_calls && !grow_calls(w)))
             break;
         if ((c = malloc(sizeof *c))) {
             sfu_call_init(c, cmd->call_id);
-            w->calls[w->n_calls++] = c;
+            idx = w->n_calls++;
+            w->calls[idx] = c;
         }
         break;
     case CMD_CALL_END: if (c) call_drop(w, idx); break;
@@ -281,6 +298,8 @@ static void cmd_apply(struct media_worker *w, struct media_cmd *cmd)
     case CMD_RECV_GATE: if (p) sfu_participant_set_recv_gate(p, cmd->a, cmd->b); break;
     case CMD_PAUSE: if (c) sfu_call_pause(c, cmd->a); break;
     }
+    if (c && cmd->type != CMD_CALL_END)
+        w->settled[idx] = false;     /* a new participant or offer needs the fine timers until it has media */
 }
 
 static void drain_commands(struct media_worker *w)
@@ -351,27 +370,38 @@ static void receive_batches(struct media_worker *w)
 
 /* ---- timers ---- */
 
+/* Timers of one call; returns whether it is settled (every transport connected, first media reported). */
+static bool tick_call(struct sfu_call *c, int64_t now, bool stats, struct sfu_txq *q)
+{
+    bool settled = true;
+    for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
+        struct sfu_participant *p = &c->p[j];
+        if (!p->used || !p->tr)
+            continue;
+        transport_tick(p->tr, now);
+        if (p->first_media && !p->first_media_reported) {
+            p->first_media_reported = true;
+            emit(p, MEDIA_EV_FIRST_MEDIA);
+        }
+        if (stats)
+            emit(p, MEDIA_EV_STATS);
+        settled = settled && p->first_media_reported && transport_state(p->tr) == TRANSPORT_CONNECTED;
+    }
+    sfu_call_tick(c, now, q);
+    return settled;
+}
+
+/* Calls being set up get every tick (DTLS retransmits, first media); settled ones every MEDIA_SETTLED_TICKS-th,
+ * which is enough for consent expiry and the 1 s RTCP reports, and spares touching every transport 100 times a
+ * second. */
 static void tick(struct media_worker *w, int64_t now)
 {
-    bool stats = now >= w->next_stats_ms;
+    bool stats = now >= w->next_stats_ms, all = stats || ++w->ticks % MEDIA_SETTLED_TICKS == 0;
     if (stats)
         w->next_stats_ms = now + media__g.cfg.stats_interval_ms;
-    for (unsigned i = 0; i < w->n_calls; i++) {
-        struct sfu_call *c = w->calls[i];
-        for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
-            struct sfu_participant *p = &c->p[j];
-            if (!p->used || !p->tr)
-                continue;
-            transport_tick(p->tr, now);
-            if (p->first_media && !p->first_media_reported) {
-                p->first_media_reported = true;
-                emit(p, MEDIA_EV_FIRST_MEDIA);
-            }
-            if (stats)
-                emit(p, MEDIA_EV_STATS);
-        }
-        sfu_call_tick(c, now, &w->q);
-    }
+    for (unsigned i = 0; i < w->n_calls; i++)
+        if (all || !w->settled[i])
+            w->settled[i] = tick_call(w->calls[i], now, stats, &w->q);
     txq_flush(&w->q);
 }
 

@@ -141,7 +141,7 @@ void media__worker_close(struct media_worker *w)
         close(w->ep);
     for (struct media_cmd *c = w->cmd_head, *n; c; c = n)
         n = c->next, free(c);
-    free(w->tab), free(w->rbuf), free(w->slots), free(w->calls);
+    free(w->tab), free(w->rbuf), free(w->slots), free(w->calls), free(w->settled);
     pthread_mutex_destroy(&w->mu);
 }
 

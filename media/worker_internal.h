@@ -12,7 +12,8 @@
 #include "media/worker.h"
 
 #define MEDIA_BATCH 64               /* datagrams per recvmmsg / sendmmsg */
-#define MEDIA_TICK_MS 10             /* timer granularity: DTLS retransmits, consent, RTCP, stats */
+#define MEDIA_TICK_MS 10             /* timer granularity for calls being set up: DTLS retransmits, first media */
+#define MEDIA_SETTLED_TICKS 10       /* calls whose transports are all connected with media get every 10th tick */
 #define MEDIA_ADDR_TABLE 16384       /* address hash slots per worker (power of two) */
 #define MEDIA_GSO_BYTES 65000        /* bytes in one segmented send (UDP_SEGMENT), below the 64 KiB IP limit */
 #define MEDIA_GSO_SEGS 64            /* datagrams in one segmented send (the kernel's UDP_MAX_SEGMENTS) */
@@ -46,7 +47,9 @@ struct media_worker {
     pthread_mutex_t mu;              /* guards the command list only */
     struct media_cmd *cmd_head, *cmd_tail;
     struct sfu_call **calls;         /* worker-local; control thread never touches */
+    bool *settled;                   /* per calls[i]: every transport connected with first media reported */
     unsigned n_calls, cap_calls;
+    unsigned ticks;                  /* ticks so far: every MEDIA_SETTLED_TICKS-th visits settled calls too */
     struct media_addr_entry *tab;    /* MEDIA_ADDR_TABLE slots */
     struct mmsghdr rmsg[MEDIA_BATCH], smsg[MEDIA_BATCH];
     struct iovec riov[MEDIA_BATCH], siov[MEDIA_BATCH];
