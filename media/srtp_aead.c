@@ -34,16 +34,16 @@ struct srtp_aead {
     /* allocated by this */
     struct aes_gcm *rtp, *rtcp;      /* AES-128-GCM keyed with the session keys, one direction */
     /* others */
-    bool outbound;
     uint8_t rtp_salt[SALT_LEN], rtcp_salt[SALT_LEN];
     unsigned n;                      /* streams in use */
     uint32_t ssrc[SRTP_AEAD_MAX_STREAMS]; /* compact, for the lookup */
     struct stream st[SRTP_AEAD_MAX_STREAMS];
 };
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v; }
+/* Big-endian fields, as the other media codecs read them (each keeps its own static copy). */
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void wr32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v; }
 
 /* ---- keys ---- */
 
@@ -69,7 +69,6 @@ int srtp_aead_new(struct srtp_aead **out, const uint8_t key[16], const uint8_t s
     *out = NULL;
     if (!a)
         return SRTP_SESSION_ERR_INIT;
-    a->outbound = outbound;
     if (derive(key, salt, LABEL_RTP_KEY, rtp_key, KEY_LEN) || derive(key, salt, LABEL_RTP_SALT, a->rtp_salt, SALT_LEN) ||
         derive(key, salt, LABEL_RTCP_KEY, rtcp_key, KEY_LEN) || derive(key, salt, LABEL_RTCP_SALT, a->rtcp_salt, SALT_LEN))
         goto err;
@@ -166,8 +165,8 @@ static void window_add(uint64_t *seen, unsigned size, bool have, uint64_t *top, 
 static void make_iv(uint8_t iv[IV_LEN], const uint8_t salt[SALT_LEN], uint32_t ssrc, uint32_t hi, uint32_t lo)
 {
     iv[0] = iv[1] = 0;
-    put32(iv + 2, ssrc);
-    put32(iv + 6, hi);               /* RTP: ROC; RTCP: 0 */
+    wr32(iv + 2, ssrc);
+    wr32(iv + 6, hi);               /* RTP: ROC; RTCP: 0 */
     iv[10] = (uint8_t)(lo >> 8), iv[11] = (uint8_t)lo; /* RTP: SEQ */
     for (int i = 0; i < IV_LEN; i++)
         iv[i] ^= salt[i];
@@ -176,9 +175,9 @@ static void make_iv(uint8_t iv[IV_LEN], const uint8_t salt[SALT_LEN], uint32_t s
 static void make_rtcp_iv(uint8_t iv[IV_LEN], const uint8_t salt[SALT_LEN], uint32_t ssrc, uint32_t index)
 {
     iv[0] = iv[1] = 0;
-    put32(iv + 2, ssrc);
+    wr32(iv + 2, ssrc);
     iv[6] = iv[7] = 0;
-    put32(iv + 8, index);
+    wr32(iv + 8, index);
     for (int i = 0; i < IV_LEN; i++)
         iv[i] ^= salt[i];
 }
@@ -194,7 +193,7 @@ static size_t rtp_header_len(const uint8_t *b, size_t len)
     if (b[0] & 0x10) {
         if (h + 4 > len)
             return 0;
-        h += 4 + 4u * be16(b + h + 2);
+        h += 4 + 4u * rd16(b + h + 2);
     }
     return h <= len ? h : 0;
 }
@@ -206,12 +205,12 @@ int srtp_aead_protect_rtp(struct srtp_aead *a, uint8_t *buf, size_t *len, size_t
         return SRTP_SESSION_ERR_PARSE;
     if (cap < *len + SRTP_AEAD_TAG)
         return SRTP_SESSION_ERR_NOSPACE;
-    struct stream *s = stream_get(a, be32(buf + 8));
-    int64_t idx = s ? estimate_index(s, be16(buf + 2)) : -1;
+    struct stream *s = stream_get(a, rd32(buf + 8));
+    int64_t idx = s ? estimate_index(s, rd16(buf + 2)) : -1;
     if (idx < 0)
         return s ? SRTP_SESSION_ERR_REPLAY : SRTP_SESSION_ERR_FAIL;
     uint8_t iv[IV_LEN];
-    make_iv(iv, a->rtp_salt, be32(buf + 8), (uint32_t)((uint64_t)idx >> 16), (uint32_t)idx & 0xffff);
+    make_iv(iv, a->rtp_salt, rd32(buf + 8), (uint32_t)((uint64_t)idx >> 16), (uint32_t)idx & 0xffff);
     if (aes_gcm_seal(a->rtp, iv, buf, h, NULL, 0, buf + h, *len - h, buf + *len))
         return SRTP_SESSION_ERR_FAIL;
     if (!s->have_rtp || (uint64_t)idx > s->top)
@@ -227,10 +226,10 @@ int srtp_aead_unprotect_rtp(struct srtp_aead *a, uint8_t *buf, size_t *len)
     size_t body = *len - SRTP_AEAD_TAG, h = rtp_header_len(buf, body);
     if (!h)
         return SRTP_SESSION_ERR_PARSE;
-    uint32_t ssrc = be32(buf + 8);
+    uint32_t ssrc = rd32(buf + 8);
     int i = stream_find(a, ssrc);
     struct stream *s = i >= 0 ? &a->st[i] : NULL;
-    int64_t idx = estimate_index(s, be16(buf + 2));
+    int64_t idx = estimate_index(s, rd16(buf + 2));
     if (idx < 0 || (s && window_seen(s->rtp_seen, SRTP_AEAD_RTP_WINDOW, s->have_rtp, s->top, (uint64_t)idx)))
         return SRTP_SESSION_ERR_REPLAY;
     uint8_t iv[IV_LEN];
@@ -254,13 +253,13 @@ int srtp_aead_protect_rtcp(struct srtp_aead *a, uint8_t *buf, size_t *len, size_
         return SRTP_SESSION_ERR_PARSE;
     if (cap < *len + SRTP_AEAD_TAG + ESRTCP)
         return SRTP_SESSION_ERR_NOSPACE;
-    uint32_t ssrc = be32(buf + 4);
+    uint32_t ssrc = rd32(buf + 4);
     struct stream *s = stream_get(a, ssrc);
     if (!s || s->rtcp_top > RTCP_INDEX_MAX)
         return SRTP_SESSION_ERR_FAIL; /* no room, or the SRTCP index is used up (2^31 packets) */
     uint32_t index = s->rtcp_top;
     uint8_t iv[IV_LEN], word[ESRTCP];
-    put32(word, E_FLAG | index);
+    wr32(word, E_FLAG | index);
     make_rtcp_iv(iv, a->rtcp_salt, ssrc, index);
     if (aes_gcm_seal(a->rtcp, iv, buf, RTCP_HDR, word, ESRTCP, buf + RTCP_HDR, *len - RTCP_HDR, buf + *len))
         return SRTP_SESSION_ERR_FAIL;
@@ -275,7 +274,7 @@ int srtp_aead_unprotect_rtcp(struct srtp_aead *a, uint8_t *buf, size_t *len)
     if (*len < RTCP_HDR + SRTP_AEAD_TAG + ESRTCP)
         return SRTP_SESSION_ERR_PARSE;
     size_t body = *len - SRTP_AEAD_TAG - ESRTCP;
-    uint32_t word = be32(buf + *len - ESRTCP), index = word & RTCP_INDEX_MAX, ssrc = be32(buf + 4);
+    uint32_t word = rd32(buf + *len - ESRTCP), index = word & RTCP_INDEX_MAX, ssrc = rd32(buf + 4);
     if (!(word & E_FLAG))
         return SRTP_SESSION_ERR_PARSE; /* unencrypted SRTCP: WebRTC peers always encrypt */
     int i = stream_find(a, ssrc);
