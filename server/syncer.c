@@ -32,6 +32,7 @@ struct syncer {
 	char wal_path[600];
 	char db_path[600];
 	int wal_fd;            /* opened lazily: the WAL file exists after the first commit */
+	int db_fd;             /* the database file, for the checkpointer's own fdatasync */
 	sqlite3 *ckpt;         /* the checkpointing connection */
 	pthread_t thread;      /* fsyncs */
 	pthread_t ckpt_thread; /* checkpoints, apart so a long checkpoint never delays an fsync */
@@ -76,6 +77,16 @@ static void checkpoint(struct syncer *s)
 	}
 	int log_frames = 0, done_frames = 0;
 	sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+	/* SQLite syncs the database file only after a checkpoint that copied the whole WAL, which under a stream of
+	 * commits is the loop's short one (restart_wal in app.c): that fdatasync then wrote out every page this
+	 * thread had copied in the last second, 4-8 ms on the loop (up to 30). Writing them out here leaves the
+	 * loop only the pages it copies itself: 1-2.5 ms. */
+	if (done_frames > 0) {
+		if (s->db_fd < 0)
+			s->db_fd = open(s->db_path, O_RDONLY | O_CLOEXEC);
+		if (s->db_fd >= 0 && fdatasync(s->db_fd) != 0)
+			log_warn("syncer: fdatasync of the database file: %s", strerror(errno));
+	}
 	/* Under a steady stream of commits this checkpoint never catches up with the writer (it copies what was
 	 * there when it began), so SQLite never starts the WAL over and it grows without bound. The loop finishes
 	 * the job between two of its transactions (syncer_wal_restart_wanted). */
@@ -165,6 +176,7 @@ struct syncer *syncer_start(struct ev_loop *loop, const char *data_dir, syncer_d
 	s->done = done;
 	s->ctx = ctx;
 	s->wal_fd = -1;
+	s->db_fd = -1;
 	snprintf(s->db_path, sizeof(s->db_path), "%s/samvaer.db", data_dir);
 	snprintf(s->wal_path, sizeof(s->wal_path), "%s/samvaer.db-wal", data_dir);
 	pthread_mutex_init(&s->lock, NULL);
@@ -241,6 +253,8 @@ void syncer_stop(struct syncer *s)
 	ev_async_stop(s->loop, &s->wake);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
+	if (s->db_fd >= 0)
+		close(s->db_fd);
 	sqlite3_close(s->ckpt);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
