@@ -137,7 +137,8 @@ static void *run_checkpoints(void *arg)
 	while (!s->stopping) {
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+		until.tv_sec += CHECKPOINT_EVERY_MS / 1000;
+		until.tv_nsec += CHECKPOINT_EVERY_MS % 1000 * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
