@@ -86,7 +86,7 @@ static void request_sync(struct app *app)
 
 /* Between two transactions: finish the background checkpoint's work so the WAL starts over (syncer.h). This
  * blocks the loop for the frames written since that checkpoint began, and the fsyncs of the few pages it copies:
- * 1-2.5 ms, once per 16 MiB of WAL (about once a second at 5,000 msg/s). */
+ * 1-3 ms, once per 16 MiB of WAL (about once a second at 5,000 msg/s). */
 static void restart_wal(struct app *app)
 {
 	uint64_t t0 = clock_mono_ns();

@@ -80,7 +80,7 @@ static void checkpoint(struct syncer *s)
 	/* SQLite syncs the database file only after a checkpoint that copied the whole WAL, which under a stream of
 	 * commits is the loop's short one (restart_wal in app.c): that fdatasync then wrote out every page this
 	 * thread had copied in the last second, 4-8 ms on the loop (up to 30). Writing them out here leaves the
-	 * loop only the pages it copies itself: 1-2.5 ms. */
+	 * loop only the pages it copies itself: 1-3 ms. */
 	if (done_frames > 0) {
 		if (s->db_fd < 0)
 			s->db_fd = open(s->db_path, O_RDONLY | O_CLOEXEC);
