@@ -81,7 +81,19 @@ static int sync_in_flight(const struct app *app)
 static void request_sync(struct app *app)
 {
 	app->requested_gen = app->committed_gen;
-	syncer_request(app->syncer, app->committed_gen);
+	syncer_request(app->syncer, app->committed_gen, app->unsynced_files);
+	app->unsynced_files = 0;
+}
+
+/* A failed commit dropped its messages: conversations continue from what the log holds. */
+static void resync_seqs(struct app *app)
+{
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->agreements.by_id, &pos, NULL, &v)) {
+		struct agreement *a = v;
+		a->last_seq = store_message_last_seq(app->store, a->id);
+	}
 }
 
 /* Between two transactions: finish the background checkpoint's work so the WAL starts over (syncer.h). This
@@ -115,7 +127,9 @@ static void commit_turn(struct app *app, enum commit_mode mode)
 		else {
 			app->metrics.commit_failures++;
 			log_error("%s", store_errmsg(app->store));
+			resync_seqs(app);
 		}
+		app->unsynced_files |= store_take_written(app->store);
 	}
 	if (ok && app->syncer && syncer_wal_restart_wanted(app->syncer))
 		restart_wal(app);
@@ -274,6 +288,10 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	app->store = store_open(cfg->data_dir, cfg->sync_full ? STORE_SYNC_EXTERNAL : STORE_SYNC_NORMAL, err, errlen);
 	if (!app->store)
 		return -1;
+	if (store_claim_messages(app->store) != STORE_OK) {
+		snprintf(err, errlen, "%s", store_errmsg(app->store));
+		return -1;
+	}
 	if (cfg->sync_full && !(app->syncer = syncer_start(loop, cfg->data_dir, on_synced, app))) {
 		snprintf(err, errlen, "cannot start the syncer thread");
 		return -1;

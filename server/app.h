@@ -53,6 +53,7 @@ struct app {
 	uint64_t committed_gen;         /* commits made */
 	uint64_t durable_gen;           /* commits known durable */
 	uint64_t requested_gen;         /* highest commit handed to the syncer (an fsync is in flight while > durable_gen) */
+	unsigned unsynced_files;        /* STORE_FILE_* written by commits not yet handed to the syncer */
 	struct commit_batch *batch_head; /* committed turns waiting to be durable, oldest first */
 	struct commit_batch **batch_tail;
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */

@@ -318,9 +318,7 @@ void messaging_handle_send(struct session *s, struct proto_request *r)
 		send_held(s, r->id, a, &m, key, &d);
 		return;
 	}
-	int rc = store_begin(app->store);
-	if (rc == STORE_OK)
-		rc = store_message_add(app->store, &m, key);
+	int rc = store_message_add(app->store, &m, key); /* to the message log: no SQLite transaction */
 	if (rc == STORE_DUPLICATE) {
 		send_duplicate(s, r->id, &m, key);
 		return;

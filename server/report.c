@@ -177,28 +177,46 @@ static void source_free(struct source *src)
 
 /* ---- loading from the store ---- */
 
+struct msg_range {
+	struct source *src;
+	int64_t from, to;
+	int failed;
+};
+
+static void on_message_meta(int64_t seq, int64_t sender, int64_t sent_at, void *arg)
+{
+	struct msg_range *r = arg;
+	(void)seq;
+	if (r->failed || sent_at < r->from || sent_at >= r->to)
+		return;
+	struct msg_at *m = list_push(&r->src->msgs);
+	if (!m) {
+		r->failed = 1;
+		return;
+	}
+	m->at = sent_at;
+	m->from_child = sender == r->src->a.child_id;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct msg_at *x = a, *y = b;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* The messages of the period, by time (a conversation is in seq order; clocks can step back). */
 static int load_messages(struct store *s, struct source *src, int64_t from, int64_t to)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT sent_at, sender_id = ? FROM messages WHERE agreement_id = ? AND sent_at >= ?"
-			       " AND sent_at < ? ORDER BY sent_at",
-			       -1, &st, NULL) != SQLITE_OK)
-		return store__fail(s, "report messages");
-	sqlite3_bind_int64(st, 1, src->a.child_id);
-	sqlite3_bind_int64(st, 2, src->a.id);
-	sqlite3_bind_int64(st, 3, from);
-	sqlite3_bind_int64(st, 4, to);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct msg_at *m = list_push(&src->msgs);
-		if (!m)
-			break;
-		m->at = sqlite3_column_int64(st, 0);
-		m->from_child = sqlite3_column_int(st, 1);
+	struct msg_range r = {src, from, to, 0};
+	if (store_messages_meta(s, src->a.id, on_message_meta, &r) != STORE_OK)
+		return STORE_ERR;
+	if (r.failed) {
+		snprintf(s->err, sizeof(s->err), "store: report messages: out of memory");
+		return STORE_ERR;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "report messages");
+	if (src->msgs.n > 1)
+		qsort(src->msgs.v, src->msgs.n, sizeof(struct msg_at), by_time);
+	return STORE_OK;
 }
 
 struct call_at {

@@ -1,12 +1,15 @@
 /* store.c: opening the database, migrations, the statement cache and the group-commit transaction. */
 #include "server/store_internal.h"
 #include "server/store_wal.h"
+#include "server/msglog.h"
+#include "server/log.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 sqlite3_stmt *store__stmt(struct store *s, int slot, const char *sql)
 {
@@ -126,6 +129,7 @@ static struct store *open_db(const char *dir, const char *vfs, char *err, size_t
 		store_close(s);
 		return NULL;
 	}
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	sqlite3_busy_timeout(s->db, 5000);
 	/* A new file only (a no-op once the database has content): each message dirties one leaf of its
 	 * conversation and one of the client_key index per commit, and every dirty page goes into the WAL whole,
@@ -137,6 +141,115 @@ static struct store *open_db(const char *dir, const char *vfs, char *err, size_t
 struct store *store_open_raw(const char *dir, char *err, size_t errlen)
 {
 	return open_db(dir, NULL, err, errlen);
+}
+
+/* ---- the message log ---- */
+
+struct msglog *store__log(struct store *s, int writable)
+{
+	if (s->log && (msglog_writable(s->log) || !writable))
+		return s->log;
+	if (s->log && msglog_pending(s->log))
+		return NULL; /* cannot happen: pending appends need a writable log */
+	char path[600], err[256];
+	snprintf(path, sizeof(path), "%s/messages.log", s->dir);
+	struct msglog *l = msglog_open(path, writable, err, sizeof(err));
+	if (!l && !writable && access(path, F_OK) != 0) /* nothing written yet: an empty log */
+		l = msglog_open("/dev/null", 0, err, sizeof(err));
+	if (!l) {
+		snprintf(s->err, sizeof(s->err), "store: %s", err);
+		return NULL;
+	}
+	msglog_close(s->log);
+	s->log = l;
+	return l;
+}
+
+/* Versions before the message log kept messages in the `messages` table: move them into the log, durably, then
+ * empty the table. A crash in between imports nothing twice (rows up to the log's last seq, or with a key the log
+ * has, are skipped). A conversation with a gap in its seqs (a failed commit of an old version) is renumbered from
+ * the gap on. */
+static int import_messages(struct store *s, struct msglog *l)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT agreement_id, seq, sender_id, client_key, body, sent_at FROM messages"
+				      " ORDER BY agreement_id, seq", -1, &st, NULL) != SQLITE_OK)
+		return store__fail(s, "import messages");
+	int rc, n = 0, renumbered = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct msglog_record r = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+					  sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 5),
+					  (const char *)sqlite3_column_text(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+					  (const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4)};
+		int64_t last = msglog_last_seq(l, r.agreement);
+		if (r.seq <= last)
+			continue; /* imported before a crash */
+		if (r.seq != last + 1)
+			renumbered++;
+		r.seq = last + 1;
+		if (!r.key)
+			r.key = "";
+		if (!r.text)
+			r.text = "";
+		int added = msglog_append(l, &r);
+		if (added == MSGLOG_DUPLICATE)
+			continue; /* its key is in the log already: imported before a crash, then renumbered */
+		if (added == MSGLOG_ERR) {
+			sqlite3_finalize(st);
+			msglog_discard(l);
+			snprintf(s->err, sizeof(s->err), "store: import messages: %s", strerror(errno));
+			return STORE_ERR;
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		msglog_discard(l);
+		return store__fail(s, "import messages");
+	}
+	if (msglog_write(l) != 0 || msglog_sync(l) != 0) {
+		snprintf(s->err, sizeof(s->err), "store: import messages: %s", strerror(errno));
+		return STORE_ERR;
+	}
+	if (store_exec(s, "DELETE FROM messages"))
+		return STORE_ERR;
+	log_info("store: moved %d messages from SQLite into the message log%s", n,
+		 renumbered ? " (some seqs renumbered to close gaps)" : "");
+	return STORE_OK;
+}
+
+static int has_legacy_messages(struct store *s)
+{
+	sqlite3_stmt *st;
+	int any = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM messages)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		any = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return any;
+}
+
+int store_claim_messages(struct store *s)
+{
+	struct msglog *l = store__log(s, 1);
+	if (!l)
+		return STORE_ERR;
+	return has_legacy_messages(s) ? import_messages(s, l) : STORE_OK;
+}
+
+/* At open: move legacy messages now if no other process writes the log (else its writer does, at its start). */
+static int import_if_any(struct store *s)
+{
+	if (!has_legacy_messages(s))
+		return STORE_OK;
+	char path[600], err[256];
+	snprintf(path, sizeof(path), "%s/messages.log", s->dir);
+	struct msglog *l = msglog_open(path, 1, err, sizeof(err));
+	if (!l)
+		return STORE_OK;
+	msglog_close(s->log);
+	s->log = l;
+	return import_messages(s, l);
 }
 
 struct store *store_open(const char *dir, int sync_mode, char *err, size_t errlen)
@@ -157,7 +270,8 @@ struct store *store_open(const char *dir, int sync_mode, char *err, size_t errle
 		 " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA journal_size_limit=67108864;",
 		 sync_pragmas[sync_mode >= 0 && sync_mode <= 2 ? sync_mode : 1]);
 	s->sync_external = sync_mode == STORE_SYNC_EXTERNAL;
-	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count)) {
+	s->sync_full = sync_mode == STORE_SYNC_FULL;
+	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count) || import_if_any(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		store_close(s);
 		return NULL;
@@ -169,8 +283,9 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->in_txn)
+	if (store_in_txn(s))
 		store_rollback(s);
+	msglog_close(s->log);
 	for (int i = 0; i < STORE_MAX_STMTS; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
@@ -192,13 +307,24 @@ int store_begin(struct store *s)
 	if (step_done(s, store__stmt(s, SQL_BEGIN, "BEGIN IMMEDIATE"), "begin"))
 		return STORE_ERR;
 	s->in_txn = 1;
+	s->changes_at_begin = sqlite3_total_changes64(s->db);
 	return STORE_OK;
 }
 
 int store_commit(struct store *s)
 {
+	/* Messages first: if they cannot be written, the turn's other writes are rolled back with them. */
+	if (s->log && msglog_pending(s->log)) {
+		if (msglog_write(s->log) != 0 || (s->sync_full && msglog_sync(s->log) != 0)) {
+			snprintf(s->err, sizeof(s->err), "store: writing the message log: %s", strerror(errno));
+			store_rollback(s);
+			return STORE_ERR;
+		}
+		s->written |= STORE_FILE_LOG;
+	}
 	if (!s->in_txn)
 		return STORE_OK;
+	int changed = sqlite3_total_changes64(s->db) != s->changes_at_begin;
 	int rc = step_done(s, store__stmt(s, SQL_COMMIT, "COMMIT"), "commit");
 	if (rc != STORE_OK) {
 		char keep[256];
@@ -208,11 +334,15 @@ int store_commit(struct store *s)
 		return STORE_ERR;
 	}
 	s->in_txn = 0;
+	if (changed)
+		s->written |= STORE_FILE_WAL;
 	return STORE_OK;
 }
 
 void store_rollback(struct store *s)
 {
+	if (s->log)
+		msglog_discard(s->log);
 	if (!sqlite3_get_autocommit(s->db))
 		step_done(s, store__stmt(s, SQL_ROLLBACK, "ROLLBACK"), "rollback");
 	s->in_txn = 0;
@@ -220,7 +350,14 @@ void store_rollback(struct store *s)
 
 int store_in_txn(struct store *s)
 {
-	return s->in_txn;
+	return s->in_txn || (s->log && msglog_pending(s->log));
+}
+
+unsigned store_take_written(struct store *s)
+{
+	unsigned w = s->written;
+	s->written = 0;
+	return w;
 }
 
 int store_checkpoint(struct store *s, int *wal_frames, int *copied_frames)

@@ -54,11 +54,20 @@ struct store *store_open_raw(const char *dir, char *err, size_t errlen);
 /* Run SQL directly (tests and admin only). */
 int store_exec(struct store *s, const char *sql);
 
-/* Group commit: writes join one transaction per loop turn; commit makes them durable. */
+/* Group commit: writes join one transaction per loop turn; commit makes them durable. Messages go to the message
+ * log (server/msglog.h) instead of SQLite and need no store_begin: they are pending until the next commit, which
+ * writes them first and then commits the SQLite transaction, if one is open. */
 int store_begin(struct store *s);   /* BEGIN IMMEDIATE unless a transaction is open */
-int store_commit(struct store *s);  /* COMMIT if open; STORE_ERR leaves it rolled back */
+int store_commit(struct store *s);  /* write pending messages, COMMIT if open; STORE_ERR leaves both rolled back */
 void store_rollback(struct store *s);
-int store_in_txn(struct store *s);
+int store_in_txn(struct store *s);  /* a transaction is open or messages are pending */
+/* Which files the commits since the last call wrote (STORE_FILE_*): what an fsync must cover. */
+#define STORE_FILE_WAL 1u    /* DIR/samvaer.db-wal */
+#define STORE_FILE_LOG 2u    /* DIR/messages.log */
+unsigned store_take_written(struct store *s);
+/* Become the writer of DIR/messages.log now (the server, at start), rather than at the first message: fails while
+ * another process writes it. Also moves any messages an older version kept in SQLite into the log. */
+int store_claim_messages(struct store *s);
 /* Copy every WAL frame into the database file, durably, on this connection (outside a transaction). The next
  * write transaction then starts the WAL over from its beginning. Sets the WAL's size and the frames copied, in
  * frames; SQLITE_BUSY (another checkpoint running) counts as STORE_OK with copied < wal. */
@@ -115,8 +124,13 @@ typedef void (*store_agreement_cb)(const struct agreement *a, void *ctx);
 /* Every agreement, with last_seq filled in. */
 int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx);
 
-/* Messages */
+/* Messages (kept in DIR/messages.log). A message's seq must be its conversation's last + 1; STORE_DUPLICATE when
+ * the seq or the sender's client_key was used already. */
 int store_message_add(struct store *s, const struct message *m, const char *client_key);
+int64_t store_message_last_seq(struct store *s, int64_t agreement);
+/* Who sent each message of an agreement and when, oldest first, from memory (continuity reports). */
+typedef void (*store_message_meta_cb)(int64_t seq, int64_t sender, int64_t sent_at, void *ctx);
+int store_messages_meta(struct store *s, int64_t agreement, store_message_meta_cb cb, void *ctx);
 /* Find a message by its idempotency key: STORE_OK fills seq/sent_at and calls cb for its text. */
 typedef void (*store_message_cb)(const struct message *m, void *ctx);
 int store_message_by_key(struct store *s, int64_t agreement, int64_t sender, const char *key, store_message_cb cb,

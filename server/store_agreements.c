@@ -181,15 +181,14 @@ int store_agreement_get(struct store *s, int64_t id, struct agreement *out)
 int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx)
 {
 	sqlite3_stmt *st = store__stmt(s, SQL_AGREEMENTS_LOAD,
-				       "SELECT " AGREEMENT_COLS ", (SELECT IFNULL(MAX(m.seq), 0) FROM messages m"
-				       " WHERE m.agreement_id = a.id) FROM agreements a ORDER BY a.id");
+				       "SELECT " AGREEMENT_COLS " FROM agreements a ORDER BY a.id");
 	if (!st)
 		return STORE_ERR;
 	int rc;
 	struct agreement a;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_agreement(st, &a);
-		a.last_seq = sqlite3_column_int64(st, 20);
+		a.last_seq = store_message_last_seq(s, a.id);
 		cb(&a, ctx);
 	}
 	sqlite3_reset(st);

@@ -1,129 +1,117 @@
-/* store_messages.c: conversation messages (with idempotency keys) and receipt markers. */
+/* store_messages.c: conversation messages (in the message log, server/msglog.h), receipt markers and held messages. */
 #include "server/store_internal.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "server/msglog.h"
 
-static void read_message(sqlite3_stmt *st, struct message *m)
+static int log_fail(struct store *s, const char *what)
 {
-	m->agreement_id = sqlite3_column_int64(st, 0);
-	m->seq = sqlite3_column_int64(st, 1);
-	m->sender_id = sqlite3_column_int64(st, 2);
-	m->sent_at = sqlite3_column_int64(st, 3);
-	m->text = (const char *)sqlite3_column_text(st, 4);
-	m->text_len = (size_t)sqlite3_column_bytes(st, 4);
-	if (!m->text)
-		m->text = "";
+	snprintf(s->err, sizeof(s->err), "store: %s: %s", what, strerror(errno));
+	return STORE_ERR;
 }
 
-static int each_message(struct store *s, sqlite3_stmt *st, store_message_cb cb, void *ctx, const char *what)
+/* Read message seq and hand it to cb. */
+static int deliver(struct store *s, struct msglog *l, int64_t agreement, int64_t seq, store_message_cb cb, void *ctx)
 {
-	int rc;
-	struct message m;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_message(st, &m);
-		cb(&m, ctx);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, what);
+	struct msglog_record r;
+	if (msglog_read(l, agreement, seq, &r) != 0)
+		return log_fail(s, "reading a message");
+	struct message m = {r.agreement, r.seq, r.sender, r.sent_at, r.text, r.text_len};
+	cb(&m, ctx);
+	return STORE_OK;
 }
-
-#define MESSAGE_COLS "agreement_id, seq, sender_id, sent_at, body"
 
 int store_message_add(struct store *s, const struct message *m, const char *client_key)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_MESSAGE_ADD,
-				       "INSERT INTO messages(agreement_id, seq, sender_id, client_key, body, sent_at)"
-				       " VALUES (?,?,?,?,?,?)");
-	if (!st)
+	struct msglog *l = store__log(s, 1);
+	if (!l)
 		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, m->agreement_id);
-	sqlite3_bind_int64(st, 2, m->seq);
-	sqlite3_bind_int64(st, 3, m->sender_id);
-	sqlite3_bind_text(st, 4, client_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->text, (int)m->text_len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, m->sent_at);
-	return store__step_write(s, st, "add message");
+	struct msglog_record r = {m->agreement_id, m->seq, m->sender_id, m->sent_at,
+				  client_key, strlen(client_key), m->text, m->text_len};
+	int rc = msglog_append(l, &r);
+	if (rc == MSGLOG_DUPLICATE) {
+		snprintf(s->err, sizeof(s->err), "store: add message: seq %lld or its key exists", (long long)m->seq);
+		return STORE_DUPLICATE;
+	}
+	return rc == MSGLOG_OK ? STORE_OK : log_fail(s, "add message");
+}
+
+int64_t store_message_last_seq(struct store *s, int64_t agreement)
+{
+	struct msglog *l = store__log(s, 0);
+	return l ? msglog_last_seq(l, agreement) : 0;
 }
 
 int store_message_by_key(struct store *s, int64_t agreement, int64_t sender, const char *key, store_message_cb cb,
 			 void *ctx)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_MESSAGE_BY_KEY,
-				       "SELECT " MESSAGE_COLS " FROM messages WHERE agreement_id=? AND sender_id=?"
-				       " AND client_key=?");
-	if (!st)
+	struct msglog *l = store__log(s, 0);
+	if (!l)
 		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, agreement);
-	sqlite3_bind_int64(st, 2, sender);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		struct message m;
-		read_message(st, &m);
-		cb(&m, ctx);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : store__fail(s, "message by key");
+	int64_t seq = msglog_find_key(l, agreement, sender, key, strlen(key));
+	if (seq < 0)
+		return log_fail(s, "message by key");
+	return seq == 0 ? STORE_NOT_FOUND : deliver(s, l, agreement, seq, cb, ctx);
 }
 
 int store_messages_page(struct store *s, int64_t agreement, int64_t before, int limit, int *more,
 			store_message_cb cb, void *ctx)
 {
-	int64_t upper = before > 0 ? before : INT64_MAX, lower = 0;
-	/* The (limit+1)-th newest message below `upper`, if any, marks where this page starts. */
-	sqlite3_stmt *st = store__stmt(s, SQL_MESSAGES_PAGE_EDGE,
-				       "SELECT seq FROM messages WHERE agreement_id=? AND seq < ?"
-				       " ORDER BY seq DESC LIMIT 1 OFFSET ?");
-	if (!st)
+	struct msglog *l = store__log(s, 0);
+	*more = 0;
+	if (!l)
 		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, agreement);
-	sqlite3_bind_int64(st, 2, upper);
-	sqlite3_bind_int(st, 3, limit);
-	int rc = sqlite3_step(st);
-	*more = rc == SQLITE_ROW;
-	if (rc == SQLITE_ROW)
-		lower = sqlite3_column_int64(st, 0) + 1;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store__fail(s, "history");
-	st = store__stmt(s, SQL_MESSAGES_PAGE,
-			 "SELECT " MESSAGE_COLS " FROM messages WHERE agreement_id=? AND seq >= ? AND seq < ?"
-			 " ORDER BY seq ASC");
-	if (!st)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, agreement);
-	sqlite3_bind_int64(st, 2, lower);
-	sqlite3_bind_int64(st, 3, upper);
-	return each_message(s, st, cb, ctx, "history");
+	int64_t last = msglog_last_seq(l, agreement);
+	int64_t upper = before > 0 && before - 1 < last ? before - 1 : last; /* seqs have no gaps */
+	int64_t lower = upper - limit + 1 > 1 ? upper - limit + 1 : 1;
+	*more = lower > 1;
+	for (int64_t seq = lower; seq <= upper; seq++)
+		if (deliver(s, l, agreement, seq, cb, ctx) != STORE_OK)
+			return STORE_ERR;
+	return STORE_OK;
 }
 
 int store_messages_after(struct store *s, int64_t agreement, int64_t after, int64_t exclude_sender, int limit,
 			 store_message_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_MESSAGES_AFTER,
-				       "SELECT " MESSAGE_COLS " FROM messages WHERE agreement_id=? AND seq > ?"
-				       " AND sender_id <> ? ORDER BY seq ASC LIMIT ?");
-	if (!st)
+	struct msglog *l = store__log(s, 0);
+	if (!l)
 		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, agreement);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, exclude_sender);
-	sqlite3_bind_int(st, 4, limit);
-	return each_message(s, st, cb, ctx, "messages after");
+	int64_t last = msglog_last_seq(l, agreement), sender, at;
+	for (int64_t seq = after + 1; seq <= last && limit > 0; seq++) {
+		if (msglog_meta(l, agreement, seq, &sender, &at) != 0 || sender == exclude_sender)
+			continue;
+		if (deliver(s, l, agreement, seq, cb, ctx) != STORE_OK)
+			return STORE_ERR;
+		limit--;
+	}
+	return STORE_OK;
 }
 
 int store_messages_unread(struct store *s, int64_t agreement, int64_t reader, int64_t read_seq, int64_t *count)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_MESSAGES_UNREAD,
-				       "SELECT COUNT(*) FROM messages WHERE agreement_id=? AND seq > ? AND sender_id <> ?");
-	if (!st)
+	struct msglog *l = store__log(s, 0);
+	*count = 0;
+	if (!l)
 		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, agreement);
-	sqlite3_bind_int64(st, 2, read_seq);
-	sqlite3_bind_int64(st, 3, reader);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? STORE_OK : store__fail(s, "unread");
+	int64_t last = msglog_last_seq(l, agreement), sender, at;
+	for (int64_t seq = read_seq + 1; seq <= last; seq++)
+		if (msglog_meta(l, agreement, seq, &sender, &at) == 0 && sender != reader)
+			(*count)++;
+	return STORE_OK;
+}
+
+int store_messages_meta(struct store *s, int64_t agreement, store_message_meta_cb cb, void *ctx)
+{
+	struct msglog *l = store__log(s, 0);
+	if (!l)
+		return STORE_ERR;
+	int64_t last = msglog_last_seq(l, agreement), sender, at;
+	for (int64_t seq = 1; seq <= last; seq++)
+		if (msglog_meta(l, agreement, seq, &sender, &at) == 0)
+			cb(seq, sender, at, ctx);
+	return STORE_OK;
 }
 
 int store_receipt_get(struct store *s, int64_t agreement, int64_t account, int64_t *delivered, int64_t *read)

@@ -49,7 +49,8 @@ const char *const store__migrations[] = {
 	"  UNIQUE (child_id, contact_id));"
 	"CREATE INDEX agreements_contact ON agreements(contact_id);",
 
-	/* 2: conversations — messages with idempotency keys, and receipt markers */
+	/* 2: conversations — messages with idempotency keys, and receipt markers. Since the message log (msglog.h)
+	 * the messages table stays empty: store_open moves any rows it finds into the log. */
 	"CREATE TABLE messages ("
 	"  agreement_id INTEGER NOT NULL REFERENCES agreements(id),"
 	"  seq INTEGER NOT NULL,"

@@ -31,7 +31,9 @@ struct syncer {
 	void *ctx;
 	char wal_path[600];
 	char db_path[600];
+	char log_path[600];
 	int wal_fd;            /* opened lazily: the WAL file exists after the first commit */
+	int log_fd;            /* the message log, opened lazily too */
 	int db_fd;             /* the database file, for the checkpointer's own fdatasync */
 	sqlite3 *ckpt;         /* the checkpointing connection */
 	pthread_t thread;      /* fsyncs */
@@ -40,6 +42,7 @@ struct syncer {
 	pthread_cond_t cond;      /* wakes the fsync thread */
 	pthread_cond_t ckpt_cond; /* wakes the checkpoint thread (only to stop it) */
 	uint64_t requested;    /* highest generation committed (under lock) */
+	unsigned files;        /* SYNCER_* written by the commits not yet synced (under lock) */
 	uint64_t synced;       /* highest generation durable (under lock) */
 	int failed;            /* an fsync failed: report ok = 0 for what it covered */
 	int stopping;
@@ -49,15 +52,25 @@ struct syncer {
 	struct timespec last_sync; /* when the last fsync started (CLOCK_MONOTONIC) */
 };
 
-/* fdatasync the WAL (any descriptor of the file flushes the file's dirty pages). */
-static int sync_wal(struct syncer *s)
+/* fdatasync a file (any descriptor of the file flushes the file's dirty pages). */
+static int sync_file(const char *path, int *fd)
 {
-	if (s->wal_fd < 0) {
-		s->wal_fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
-		if (s->wal_fd < 0)
-			return errno == ENOENT ? 0 : -1; /* no WAL yet: nothing committed */
+	if (*fd < 0) {
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return errno == ENOENT ? 0 : -1; /* not created yet: nothing committed to it */
 	}
-	return fdatasync(s->wal_fd);
+	return fdatasync(*fd);
+}
+
+static int sync_files(struct syncer *s, unsigned files)
+{
+	int rc = 0;
+	if (files & SYNCER_LOG)
+		rc |= sync_file(s->log_path, &s->log_fd);
+	if (files & SYNCER_WAL)
+		rc |= sync_file(s->wal_path, &s->wal_fd);
+	return rc;
 }
 
 static void checkpoint(struct syncer *s)
@@ -114,9 +127,11 @@ static void *run(void *arg)
 			pthread_mutex_lock(&s->lock);
 		}
 		uint64_t target = s->requested;
+		unsigned files = s->files;
+		s->files = 0;
 		clock_gettime(CLOCK_MONOTONIC, &s->last_sync);
 		pthread_mutex_unlock(&s->lock);
-		int rc = sync_wal(s);
+		int rc = sync_files(s, files);
 		pthread_mutex_lock(&s->lock);
 		if (rc != 0)
 			s->failed = 1;
@@ -164,7 +179,7 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 	s->failed = 0;
 	pthread_mutex_unlock(&s->lock);
 	if (!ok)
-		log_error("syncer: fdatasync of the WAL failed: %s", strerror(errno));
+		log_error("syncer: fdatasync of the message log or the WAL failed: %s", strerror(errno));
 	s->done(gen, ok, s->ctx);
 }
 
@@ -177,9 +192,11 @@ struct syncer *syncer_start(struct ev_loop *loop, const char *data_dir, syncer_d
 	s->done = done;
 	s->ctx = ctx;
 	s->wal_fd = -1;
+	s->log_fd = -1;
 	s->db_fd = -1;
 	snprintf(s->db_path, sizeof(s->db_path), "%s/samvaer.db", data_dir);
 	snprintf(s->wal_path, sizeof(s->wal_path), "%s/samvaer.db-wal", data_dir);
+	snprintf(s->log_path, sizeof(s->log_path), "%s/messages.log", data_dir);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_cond_init(&s->ckpt_cond, NULL);
@@ -210,9 +227,10 @@ void syncer_wal_restart_done(struct syncer *s)
 	atomic_store(&s->restart_wanted, 0);
 }
 
-void syncer_request(struct syncer *s, uint64_t gen)
+void syncer_request(struct syncer *s, uint64_t gen, unsigned files)
 {
 	pthread_mutex_lock(&s->lock);
+	s->files |= files;
 	if (gen > s->requested) {
 		s->requested = gen;
 		pthread_cond_signal(&s->cond);
@@ -226,10 +244,12 @@ int syncer_sync_now(struct syncer *s)
 	uint64_t target = s->requested;
 	pthread_mutex_unlock(&s->lock);
 	/* fdatasync is safe to run from two threads on the same file */
-	int fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
-	int rc = fd < 0 ? (errno == ENOENT ? 0 : -1) : fdatasync(fd);
-	if (fd >= 0)
-		close(fd);
+	int wal = -1, log = -1;
+	int rc = sync_file(s->log_path, &log) | sync_file(s->wal_path, &wal);
+	if (wal >= 0)
+		close(wal);
+	if (log >= 0)
+		close(log);
 	pthread_mutex_lock(&s->lock);
 	if (rc == 0 && target > s->synced)
 		s->synced = target;
@@ -254,6 +274,8 @@ void syncer_stop(struct syncer *s)
 	ev_async_stop(s->loop, &s->wake);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
+	if (s->log_fd >= 0)
+		close(s->log_fd);
 	if (s->db_fd >= 0)
 		close(s->db_fd);
 	sqlite3_close(s->ckpt);
