@@ -149,8 +149,10 @@ struct msglog *store__log(struct store *s, int writable)
 {
 	if (s->log && (msglog_writable(s->log) || !writable))
 		return s->log;
-	if (s->log && msglog_pending(s->log))
-		return NULL; /* cannot happen: pending appends need a writable log */
+	if (s->log && msglog_pending(s->log)) { /* cannot happen: pending appends need a writable log */
+		snprintf(s->err, sizeof(s->err), "store: the message log is open read-only");
+		return NULL;
+	}
 	char path[600], err[256];
 	snprintf(path, sizeof(path), "%s/messages.log", s->dir);
 	struct msglog *l = msglog_open(path, writable, err, sizeof(err));
@@ -307,7 +309,6 @@ int store_begin(struct store *s)
 	if (step_done(s, store__stmt(s, SQL_BEGIN, "BEGIN IMMEDIATE"), "begin"))
 		return STORE_ERR;
 	s->in_txn = 1;
-	s->changes_at_begin = sqlite3_total_changes64(s->db);
 	return STORE_OK;
 }
 
@@ -324,7 +325,6 @@ int store_commit(struct store *s)
 	}
 	if (!s->in_txn)
 		return STORE_OK;
-	int changed = sqlite3_total_changes64(s->db) != s->changes_at_begin;
 	int rc = step_done(s, store__stmt(s, SQL_COMMIT, "COMMIT"), "commit");
 	if (rc != STORE_OK) {
 		char keep[256];
@@ -334,8 +334,7 @@ int store_commit(struct store *s)
 		return STORE_ERR;
 	}
 	s->in_txn = 0;
-	if (changed)
-		s->written |= STORE_FILE_WAL;
+	s->written |= STORE_FILE_WAL; /* even a commit that changed nothing costs only an fsync with nothing to write */
 	return STORE_OK;
 }
 

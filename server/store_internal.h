@@ -14,7 +14,6 @@ struct store {
 	int sync_external;                    /* synchronous=OFF: durability is the syncer's (STORE_SYNC_EXTERNAL) */
 	int sync_full;                        /* synchronous=FULL: a commit also fdatasyncs the message log */
 	unsigned written;                     /* STORE_FILE_* written since store_take_written */
-	int64_t changes_at_begin;             /* sqlite3_total_changes64 when the transaction began */
 	struct msglog *log;                   /* the message log, opened at the first use */
 	char dir[512];                        /* the data directory */
 	sqlite3_stmt *stmts[STORE_MAX_STMTS]; /* cache, indexed by statement slot */

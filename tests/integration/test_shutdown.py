@@ -74,6 +74,23 @@ def check_history(msgs, logs, what):
           % (what, lost[:5]))
 
 
+async def retry_and_check(client, aid, log, what, every=False):
+    """The sender retries its unacknowledged sends and its last five acknowledged ones (every=True: all of them)
+    with the same client_key: acknowledged ones come back as duplicates with their seq, and afterwards the
+    conversation holds every message exactly once, with no gaps (§4 msg.send)."""
+    acked_keys = [k for k, (t, s) in log.items() if s is not None]
+    for key, (text, seq) in sorted(log.items()):
+        if not every and seq is not None and key not in acked_keys[-5:]:
+            continue
+        r = expect_ok(await client.send_text(aid, text, client_key=key), "retry %s" % key)
+        if seq is not None:
+            check_eq((r["seq"], r["duplicate"]), (seq, True), "retry of acknowledged %s" % key)
+    msgs = await full_history(client, aid)
+    check_eq(sorted(m["text"] for m in msgs), sorted(t for t, _ in log.values()),
+             "%s: every message exactly once after retries" % what)
+    check_eq([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)), "%s: seqs after retries" % what)
+
+
 async def shutdown_under_load(_):
     srv = Server()
     srv2 = None
@@ -169,16 +186,7 @@ async def retry_unacked_per_sender(_):
         srv2.start(seed=False)
         c = await srv2.login(p["child"])
         check_history(await full_history(c, aid), [log], "before retries")
-        for key, (text, seq) in sorted(log.items()):
-            if seq is not None and key not in [k for k, (t, s) in log.items() if s is not None][-5:]:
-                continue
-            r = expect_ok(await c.send_text(aid, text, client_key=key), "retry %s" % key)
-            if seq is not None:
-                check_eq((r["seq"], r["duplicate"]), (seq, True), "retry of acknowledged %s" % key)
-        msgs = await full_history(c, aid)
-        texts = sorted(m["text"] for m in msgs)
-        check_eq(texts, sorted(t for t, _ in log.values()), "every message exactly once after retries")
-        check_eq([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)), "seqs after retries")
+        await retry_and_check(c, aid, log, "solo")
         err = srv2.stop()
         check(err is None, "restarted server: %s" % err)
     except TestFailure as e:
@@ -226,14 +234,7 @@ async def sigkill_nothing_acknowledged_lost(_):
             aid = p["agreement_id"]
             c = await srv2.login(p["child"])
             check_history(await full_history(c, aid), [log], "agreement %d after SIGKILL" % aid)
-            for key, (text, seq) in sorted(log.items()):
-                r = expect_ok(await c.send_text(aid, text, client_key=key), "retry %s" % key)
-                if seq is not None:
-                    check_eq((r["seq"], r["duplicate"]), (seq, True), "retry of acknowledged %s" % key)
-            msgs = await full_history(c, aid)
-            check_eq(sorted(m["text"] for m in msgs), sorted(t for t, _ in log.values()),
-                     "agreement %d: every message exactly once after retries" % aid)
-            check_eq([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)), "seqs after retries")
+            await retry_and_check(c, aid, log, "agreement %d" % aid, every=True)
             await c.close()
         err = srv2.stop()
         check(err is None, "restarted server: %s" % err)
