@@ -25,6 +25,9 @@ struct aes_gcm;
 /* A context for a 16-byte key and 12-byte IVs; NULL on failure. */
 struct aes_gcm *aes_gcm_new(const uint8_t key[16], bool encrypt, enum aes_gcm_impl impl);
 void aes_gcm_free(struct aes_gcm *g);
+/* Ask the CPU to fetch g's per-packet state: depth 0 this struct and its round keys, 1 the GCM context it points
+ * to (call 1 only after 0 has had time to arrive). No effect on results. */
+void aes_gcm_prefetch(const struct aes_gcm *g, int depth);
 /* True when g runs on AES-NI (false: EVP). */
 bool aes_gcm_is_native(const struct aes_gcm *g);
 

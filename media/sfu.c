@@ -278,6 +278,18 @@ static bool fan_one(struct sfu_participant *r, int src, int kind, const uint8_t 
     return true;
 }
 
+void sfu_prefetch(const struct sfu_participant *p, int depth)
+{
+    if (p->tr)
+        transport_prefetch(p->tr, false, depth);
+    const struct sfu_call *c = p->call;
+    for (int j = 0; c && j < SFU_MAX_PARTICIPANTS; j++) {
+        const struct sfu_participant *r = &c->p[j];
+        if (r != p && r->used && r->tr)
+            transport_prefetch(r->tr, true, depth);
+    }
+}
+
 int sfu_on_rtp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_t now_ms, struct sfu_txq *q)
 {
     p->st.rx_rtp++;

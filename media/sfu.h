@@ -138,6 +138,9 @@ void sfu_participant_set_gate(struct sfu_participant *p, bool audio_on, bool vid
 void sfu_participant_set_recv_gate(struct sfu_participant *p, bool audio_on, bool video_on); /* what it gets */
 
 /* A decrypted RTP packet from p (buf holds len bytes). Fans out into q. Returns receivers reached. */
+/* Staged prefetch for a datagram from p: depth 0-3 of its inbound transport and of every receiver's outbound one
+ * (transport_prefetch). No effect on results. */
+void sfu_prefetch(const struct sfu_participant *p, int depth);
 int sfu_on_rtp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_t now_ms, struct sfu_txq *q);
 /* A decrypted RTCP compound packet from p. */
 void sfu_on_rtcp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_t now_ms, struct sfu_txq *q);

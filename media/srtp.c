@@ -159,6 +159,12 @@ static int check(const struct srtp_session *s, enum srtp_session_dir dir, const 
     return SRTP_SESSION_OK;
 }
 
+void srtp_session_prefetch(const struct srtp_session *s, int depth)
+{
+    if (s->aead)
+        srtp_aead_prefetch(s->aead, depth);
+}
+
 int srtp_session_protect_rtp(struct srtp_session *s, uint8_t *buf, size_t *len, size_t cap)
 {
     int rc = check(s, SRTP_SESSION_OUTBOUND, buf, len, 12);

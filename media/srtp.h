@@ -84,6 +84,8 @@ int srtp_session_create_raw(struct srtp_session *s, enum srtp_session_profile pr
                             const uint8_t *salt, enum srtp_session_dir dir);
 
 void srtp_session_destroy(struct srtp_session *s);
+/* Staged prefetch of an AEAD session's per-packet state (srtp_aead_prefetch); nothing for libsrtp2 sessions. */
+void srtp_session_prefetch(const struct srtp_session *s, int depth);
 
 /* In place. *len is the packet length in and out; cap is the buffer size, which must be at least
  * *len + SRTP_SESSION_RTP_OVERHEAD (RTP) or *len + SRTP_SESSION_RTCP_OVERHEAD (RTCP) for protect. */

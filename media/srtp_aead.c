@@ -1,6 +1,7 @@
 /* srtp_aead.c: RFC 7714 AEAD_AES_128_GCM SRTP/SRTCP over media/aes_gcm: key derivation, per-SSRC index and replay state, in-place (un)protect. */
 #include "media/srtp_aead.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -39,6 +40,18 @@ struct srtp_aead {
     uint32_t ssrc[SRTP_AEAD_MAX_STREAMS]; /* compact, for the lookup */
     struct stream st[SRTP_AEAD_MAX_STREAMS];
 };
+
+void srtp_aead_prefetch(const struct srtp_aead *a, int depth)
+{
+    if (depth == 0) {
+        for (size_t off = 0; off < offsetof(struct srtp_aead, st); off += 64)
+            __builtin_prefetch((const char *)a + off);
+        __builtin_prefetch(&a->st[0]);
+        __builtin_prefetch(&a->st[1]);
+    } else if (a->rtp) {
+        aes_gcm_prefetch(a->rtp, depth - 1);
+    }
+}
 
 /* Big-endian fields, as the other media codecs read them (each keeps its own static copy). */
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }

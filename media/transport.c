@@ -182,6 +182,18 @@ int transport_recv(struct transport *t, uint8_t *buf, size_t *len, const struct 
     return TRANSPORT_ERR_DEMUX;
 }
 
+void transport_prefetch(const struct transport *t, bool outbound, int depth)
+{
+    const struct srtp_session *s = outbound ? &t->srtp_out : &t->srtp_in;
+    if (depth == 0) {
+        __builtin_prefetch(t);
+        __builtin_prefetch(s);
+        __builtin_prefetch(&t->ice.selected);
+    } else if (t->srtp_ready) {
+        srtp_session_prefetch(s, depth - 1);
+    }
+}
+
 void transport_tick(struct transport *t, int64_t now_ms)
 {
     uint8_t out[256];

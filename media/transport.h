@@ -68,6 +68,10 @@ void transport_close(struct transport *t);
 int transport_recv(struct transport *t, uint8_t *buf, size_t *len, const struct ice_addr *from, int64_t now_ms);
 /* Timers: ICE checks/consent, DTLS retransmission. */
 void transport_tick(struct transport *t, int64_t now_ms);
+/* Staged prefetch of what receiving (inbound) or protecting (outbound) the next packet reads: depth 0 the
+ * transport, 1-3 its SRTP session (srtp_session_prefetch 0-2). The worker runs each depth over a whole batch
+ * of datagrams before the next, so the cache misses of many legs overlap. No effect on results. */
+void transport_prefetch(const struct transport *t, bool outbound, int depth);
 /* Earliest time transport_tick has work (DTLS retransmit or controlling check), or -1. */
 int64_t transport_next_timeout_ms(const struct transport *t, int64_t now_ms);
 

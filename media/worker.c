@@ -347,6 +347,24 @@ static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const 
     }
 }
 
+/* Before a batch is processed, fetch each datagram's per-leg state (participant, transports, SRTP sessions, GCM
+ * contexts) one level at a time across the whole batch: with 1,000 legs that state is not in cache, and loads of
+ * different legs overlap, where processing one datagram after another would wait for each miss in turn. */
+static void prefetch_batch(struct media_worker *w, int n)
+{
+    struct sfu_participant *ps[MEDIA_BATCH];
+    for (int i = 0; i < n; i++) {
+        w->raddr[i].len = w->rmsg[i].msg_hdr.msg_namelen;
+        ps[i] = addr_find(w, &w->raddr[i]);
+        if (ps[i])
+            __builtin_prefetch(ps[i]);
+    }
+    for (int depth = 0; depth < 4; depth++)
+        for (int i = 0; i < n; i++)
+            if (ps[i])
+                sfu_prefetch(ps[i], depth);
+}
+
 static void receive_batches(struct media_worker *w)
 {
     for (int round = 0; round < 16; round++) { /* bounded: timers and commands get their turn */
@@ -356,10 +374,9 @@ static void receive_batches(struct media_worker *w)
         if (n <= 0)
             break;
         int64_t now = media__now_ms();
-        for (int i = 0; i < n; i++) {
-            w->raddr[i].len = w->rmsg[i].msg_hdr.msg_namelen;
+        prefetch_batch(w, n);
+        for (int i = 0; i < n; i++)
             on_datagram(w, w->rbuf[i], w->rmsg[i].msg_len, &w->raddr[i], now);
-        }
         w->rx_dgrams += (unsigned)n;
         w->rx_calls++;
         txq_flush(&w->q);
