@@ -1,5 +1,6 @@
 /* test_msglog.c: the message log — appends, reopening, idempotency keys, torn and corrupt tails, the one-writer
- * lock, discarding a failed turn, and moving an older version's SQLite messages into the log. */
+ * lock, discarding a failed turn, the key table's growth in steps, and moving an older version's SQLite messages
+ * into the log. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,79 @@ static void test_discard(void)
 	msglog_close(l);
 }
 
+static void key_of(char *key, size_t n, int i)
+{
+	snprintf(key, n, "g-%d", i);
+}
+
+/* The key table grows a step per insert: while the old table is being emptied into the new one, every key in
+ * either is found, a repeated key is refused, and a discarded turn takes out only its own keys. */
+static void test_growth_in_steps(void)
+{
+	char err[256], key[16];
+	fresh();
+	struct msglog *l = msglog_open(path, 1, err, sizeof(err));
+	const int n = 20000; /* past five doublings of the table (1,024 slots first) */
+	int lost = 0, dup_taken = 0, discard_wrong = 0;
+	int64_t seq = 0;
+	for (int i = 1; i <= n; i++) {
+		key_of(key, sizeof(key), i);
+		struct msglog_record r = rec(4, ++seq, 1, key, "x");
+		if (msglog_append(l, &r) != MSGLOG_OK)
+			lost++;
+		/* a key from well before the last doubling, one from just before, and the first */
+		int probe[3] = {i / 3 + 1, i > 1 ? i - 1 : 1, 1};
+		for (int k = 0; k < 3; k++) {
+			key_of(key, sizeof(key), probe[k]);
+			if (msglog_find_key(l, 4, 1, key, strlen(key)) != probe[k])
+				lost++;
+		}
+		if (i % 97 == 0) {
+			key_of(key, sizeof(key), i / 2 + 1);
+			struct msglog_record again = rec(4, seq + 1, 1, key, "again");
+			if (msglog_append(l, &again) != MSGLOG_DUPLICATE)
+				dup_taken++;
+		}
+		if (msglog_write(l) != 0)
+			lost++;
+		/* A turn that fails: its appends go, wherever they are in the move, and the rest stay. The extra
+		 * inserts also start most of the doublings, so some of these keys are still in the old table. */
+		for (int k = 1; k <= 3; k++) {
+			snprintf(key, sizeof(key), "d-%d-%d", i, k);
+			struct msglog_record d = rec(4, seq + k, 1, key, "dropped");
+			if (msglog_append(l, &d) != MSGLOG_OK)
+				discard_wrong++;
+		}
+		msglog_discard(l);
+		for (int k = 1; k <= 3; k++) {
+			snprintf(key, sizeof(key), "d-%d-%d", i, k);
+			if (msglog_find_key(l, 4, 1, key, strlen(key)) != 0)
+				discard_wrong++;
+		}
+		if (msglog_last_seq(l, 4) != seq)
+			discard_wrong++;
+	}
+	CHECK(lost == 0, "every key found at every step of every growth");
+	CHECK(dup_taken == 0, "a repeated key is refused while the table moves");
+	CHECK(discard_wrong == 0, "a discarded turn takes out its own keys only");
+	CHECK(msglog_write(l) == 0, "written");
+	int missing = 0;
+	for (int i = 1; i <= n; i++) {
+		key_of(key, sizeof(key), i);
+		missing += msglog_find_key(l, 4, 1, key, strlen(key)) != i;
+	}
+	CHECK(missing == 0, "all 20,000 keys found at the end");
+	msglog_close(l);
+	l = msglog_open(path, 0, err, sizeof(err));
+	missing = 0;
+	for (int i = 1; l && i <= n; i++) {
+		key_of(key, sizeof(key), i);
+		missing += msglog_find_key(l, 4, 1, key, strlen(key)) != i;
+	}
+	CHECK(l && missing == 0 && msglog_count(l) == (uint64_t)n, "and after reopening");
+	msglog_close(l);
+}
+
 static void on_msg(const struct message *m, void *arg)
 {
 	snprintf(arg, 32, "%lld:%.*s", (long long)m->seq, (int)m->text_len, m->text);
@@ -209,6 +283,7 @@ int main(void)
 	test_append_and_reopen();
 	test_torn_and_corrupt_tails();
 	test_discard();
+	test_growth_in_steps();
 	test_legacy_import();
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
