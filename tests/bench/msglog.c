@@ -1,7 +1,7 @@
 /* msglog.c (bench-msglog): the message log's index on its own — the cost of an append, the longest single
  * append (what one send can hold the event loop for while the key table grows), and an idempotency-key lookup
  * that misses, as every new send's does. Three million messages over 500 conversations, written 2,000 at a
- * time without fsync; the file goes in a temporary directory (or argv[1]). */
+ * time without fsync, into a new temporary directory (under argv[1] when given) that is removed at the end. */
 #include "server/msglog.h"
 
 #include <stdio.h>
@@ -23,14 +23,12 @@ static double ms_now(void)
 
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/samvaer-bench-msglog-XXXXXX", path[256], err[256], key[32];
-	if (argc > 1)
-		snprintf(path, sizeof(path), "%s/messages.log", argv[1]);
-	else if (mkdtemp(dir))
-		snprintf(path, sizeof(path), "%s/messages.log", dir);
-	else
+	/* Always a fresh directory of our own (under argv[1] when given), so no existing log is touched. */
+	char dir[256], path[300], err[256], key[32];
+	snprintf(dir, sizeof(dir), "%s/samvaer-bench-msglog-XXXXXX", argc > 1 ? argv[1] : "/tmp");
+	if (!mkdtemp(dir))
 		return perror("mkdtemp"), 1;
-	unlink(path);
+	snprintf(path, sizeof(path), "%s/messages.log", dir);
 	struct msglog *l = msglog_open(path, 1, err, sizeof(err));
 	if (!l)
 		return fprintf(stderr, "%s\n", err), 1;
@@ -64,7 +62,6 @@ int main(int argc, char **argv)
 	printf("bench-msglog: %ld key lookups that miss: %.0f ns each\n", LOOKUPS, (looked - appended) * 1e6 / LOOKUPS);
 	msglog_close(l);
 	unlink(path);
-	if (argc <= 1)
-		rmdir(dir);
+	rmdir(dir);
 	return wrong != 0;
 }
