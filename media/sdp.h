@@ -51,7 +51,8 @@
     X(SDP_ERR_NO_BUNDLE, -16, "sdp: offer without a=group:BUNDLE (BUNDLE is required)")            \
     X(SDP_ERR_NO_MEDIA, -17, "sdp: no acceptable m-section (need Opus audio or VP8/H.264 video)")  \
     X(SDP_ERR_CONNECTION, -18, "sdp: malformed c= line")                                          \
-    X(SDP_ERR_MISMATCH, -19, "sdp: answer does not match our offer (m-sections, mids, directions or payload types)")
+    X(SDP_ERR_MISMATCH, -19, "sdp: answer does not match our offer (m-sections, mids, directions or payload types)") \
+    X(SDP_ERR_EXTMAP, -20, "sdp: one a=extmap id names two extensions (or one extension two ids) within the BUNDLE group")
 
 enum sdp_err {
 #define SDP_X_ENUM(name, val, msg) name = val,
@@ -203,6 +204,7 @@ struct sdp_answer_params {
     enum sdp_video_pref video_pref;
     const struct sdp_send_track *send;    /* indexed by m-section index, may be NULL */
     size_t n_send;
+    bool quiet_unsent;                    /* a section with no send track is answered recvonly / inactive */
 };
 
 /* Build the ICE-lite answer to offer into ans (see sdp_answer.c for the rules). Returns SDP_OK or an

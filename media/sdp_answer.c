@@ -11,8 +11,10 @@
  *   fails with SDP_ERR_NO_RTCP_MUX), ICE credentials and a fingerprint; a=setup must be actpass or active;
  * - audio: Opus/48000/2; video: VP8 or H.264 constrained baseline with packetization-mode=1 (preference from
  *   params), plus the RTX payload type bound to it; payload types are the offer's;
- * - rtcp-fb is cut to SDP_FB_HANDLED, extmaps to SDP_EXT_MID / SDP_EXT_ABS_SEND_TIME / SDP_EXT_AUDIO_LEVEL;
- * - direction mirrored; ICE-lite, our ufrag/pwd, sha-256 fingerprint, a=setup:passive in each accepted section;
+ * - rtcp-fb is cut to SDP_FB_HANDLED, extmaps to SDP_EXT_MID / SDP_EXT_ABS_SEND_TIME / SDP_EXT_AUDIO_LEVEL with
+ *   ids 1..14 (the one-byte form the SFU writes, RFC 8285 §4.2); within the BUNDLE group one id must name one
+ *   extension and one extension one id (RFC 8843 §9.2), else the offer fails with SDP_ERR_EXTMAP;
+ * - direction mirrored (with quiet_unsent, a section the server sends nothing on is recvonly or inactive); ICE-lite, our ufrag/pwd, sha-256 fingerprint, a=setup:passive in each accepted section;
  * - one host candidate and a=end-of-candidates in the first accepted section;
  * - SSRC/msid of what the server sends, when the caller gives them and the direction lets us send. */
 
@@ -42,6 +44,25 @@ static bool candidate_section(const struct sdp_session *o, const struct sdp_medi
            in_bundle(o, m->mid);
 }
 
+/* RFC 8843 §9.2 / RFC 8285 §5: in one BUNDLE group an id means one extension, and an extension has one id. */
+static int check_extmaps(const struct sdp_session *o)
+{
+    for (unsigned i = 0; i < o->n_media; i++)
+        for (unsigned j = i; candidate_section(o, &o->media[i]) && j < o->n_media; j++) {
+            const struct sdp_media *a = &o->media[i], *b = &o->media[j];
+            if (!candidate_section(o, b))
+                continue;
+            for (unsigned x = 0; x < a->n_extmaps; x++)
+                for (unsigned y = 0; y < b->n_extmaps; y++) {
+                    bool same_id = a->extmaps[x].id == b->extmaps[y].id;
+                    bool same_uri = strcmp(a->extmaps[x].uri, b->extmaps[y].uri) == 0;
+                    if ((i != j || x != y) && same_id != same_uri)
+                        return SDP_ERR_EXTMAP;
+                }
+        }
+    return SDP_OK;
+}
+
 static int check_offer(const struct sdp_session *o)
 {
     if (!o->has_bundle)
@@ -60,7 +81,7 @@ static int check_offer(const struct sdp_session *o)
         if (st == SDP_SETUP_PASSIVE || st == SDP_SETUP_HOLDCONN)
             return SDP_ERR_SETUP;
     }
-    return SDP_OK;
+    return check_extmaps(o);
 }
 
 /* RFC 6184 §8.1 / RFC 6184 Table 5: constrained baseline = 42 x1xx0000, 4D 1xxx0000 or 58 11xx0000. */
@@ -137,7 +158,7 @@ static void filter_extmaps(struct sdp_media *a, const struct sdp_media *m)
 {
     for (unsigned i = 0; i < m->n_extmaps; i++)
         for (size_t j = 0; j < sizeof handled_ext / sizeof handled_ext[0]; j++)
-            if (strcmp(m->extmaps[i].uri, handled_ext[j]) == 0) {
+            if (strcmp(m->extmaps[i].uri, handled_ext[j]) == 0 && m->extmaps[i].id >= 1 && m->extmaps[i].id <= 14) {
                 a->extmaps[a->n_extmaps] = m->extmaps[i];
                 a->extmaps[a->n_extmaps++].dir = SDP_DIR_NONE;
             }
@@ -219,6 +240,9 @@ static int answer_section(struct sdp_session *ans, struct sdp_media *a, const st
     }
     set_transport(a, p);
     a->dir = mirror(m->dir);
+    bool has_track = p->send && idx < p->n_send && p->send[idx].ssrc;
+    if (p->quiet_unsent && !has_track)
+        a->dir = a->dir == SDP_DIR_SENDRECV ? SDP_DIR_RECVONLY : a->dir == SDP_DIR_SENDONLY ? SDP_DIR_INACTIVE : a->dir;
     a->rtcp_mux = true;
     a->rtcp_rsize = m->rtcp_rsize;
     filter_extmaps(a, m);

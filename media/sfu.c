@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/random.h"
 #include "media/rtcp.h"
 #include "media/srtp.h"
 
@@ -57,14 +58,6 @@ void sfu_call_init(struct sfu_call *c, uint64_t id)
     c->used = true;
 }
 
-static uint32_t nonzero_random(void)
-{
-    uint32_t v = 0;
-    while (!v)
-        v = (uint32_t)random() ^ ((uint32_t)random() << 16);
-    return v;
-}
-
 struct sfu_participant *sfu_participant_find(struct sfu_call *c, uint64_t id)
 {
     for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
@@ -73,73 +66,87 @@ struct sfu_participant *sfu_participant_find(struct sfu_call *c, uint64_t id)
     return NULL;
 }
 
-/* Does r receive from any used source other than skip? */
-static bool has_other_source(const struct sfu_call *c, int r, int skip)
+/* Take a stream of the plan into a consumer: a new SSRC starts fresh, the same one carries on. */
+static void consumer_set(struct sfu_consumer *cs, const struct sfu_stream_params *sp, bool gate)
 {
-    for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++)
-        if (j != r && j != skip && c->p[j].used)
-            return true;
-    return false;
+    if (!sp->on) {
+        memset(cs, 0, sizeof *cs);
+        cs->gate = gate;
+        return;
+    }
+    if (!cs->on || cs->ssrc != sp->ssrc) {
+        memset(cs, 0, sizeof *cs);
+        cs->ssrc = sp->ssrc;
+    }
+    if (cs->rtx_ssrc != sp->rtx_ssrc)
+        cs->rtx_seq = (uint16_t)(sp->rtx_ssrc >> 16); /* a fresh RTX stream: its own numbering */
+    cs->on = true, cs->gate = gate;
+    cs->rtx_ssrc = sp->rtx_ssrc, cs->pt = sp->pt, cs->rtx_pt = sp->rtx_pt;
+    cs->mid_len = sp->mid_len <= RTP_EXT_MID_MAX ? sp->mid_len : 0;
+    memcpy(cs->mid, sp->mid, cs->mid_len);
 }
 
-/* Fresh consumer of source src for receiver r. Its first source uses the SSRC announced in r's answer. */
-static void consumer_init(struct sfu_call *c, int r, int src, int k)
+static void plan_apply(struct sfu_participant *p, const struct sfu_participant_params *pp)
 {
-    struct sfu_consumer *cs = &c->p[r].cons[src][k];
-    memset(cs, 0, sizeof *cs);
-    cs->gate = c->p[r].recv_on[k];
-    cs->ssrc = has_other_source(c, r, src) ? nonzero_random() : c->p[r].ssrc_out[k];
+    int self = (int)(p - p->call->p);
+    p->can_send = pp->can_send, p->can_recv = pp->can_recv, p->ext = pp->ext;
+    for (int k = 0; k < SFU_KINDS; k++) {
+        p->pt[k] = pp->pt[k];
+        if (pp->ssrc_in[k] && pp->ssrc_in[k] != p->prod[k].ssrc)
+            p->prod[k].ssrc = pp->ssrc_in[k], p->prod[k].seen = false;
+    }
+    for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++)
+        for (int k = 0; k < SFU_KINDS; k++) {
+            struct sfu_stream_params off = {0};
+            consumer_set(&p->cons[s][k], s == self ? &off : &pp->out[s][k], p->recv_on[k]);
+        }
 }
 
 struct sfu_participant *sfu_participant_add(struct sfu_call *c, const struct sfu_participant_params *pp)
 {
-    if (sfu_participant_find(c, pp->id))
+    if (sfu_participant_find(c, pp->id) || pp->slot >= SFU_MAX_PARTICIPANTS || c->p[pp->slot].used)
         return NULL;
-    for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
-        struct sfu_participant *p = &c->p[i];
-        if (p->used)
-            continue;
-        memset(p, 0, sizeof *p);
-        p->id = pp->id, p->call = c, p->can_send = pp->can_send, p->can_recv = pp->can_recv;
-        p->rtcp_ssrc = nonzero_random();
-        for (int k = 0; k < SFU_KINDS; k++) {
-            p->pt[k] = pp->pt[k];
-            p->prod[k].ssrc = pp->ssrc_in[k];
-            p->prod[k].gate = true;
-            p->recv_on[k] = true;
-            p->ssrc_out[k] = pp->ssrc_out[k] ? pp->ssrc_out[k] : nonzero_random();
-        }
-        if (pp->pt[SFU_VIDEO] && pp->can_send &&
-            !(p->prod[SFU_VIDEO].rtx = calloc(SFU_RTX_SLOTS, sizeof(struct sfu_rtx_slot))))
-            return NULL;
-        /* sources present before it: the first gets the announced SSRCs */
-        bool first = true;
-        for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++)
-            for (int k = 0; k < SFU_KINDS; k++) {
-                struct sfu_consumer *cs = &p->cons[s][k];
-                memset(cs, 0, sizeof *cs);
-                cs->gate = true;
-                cs->ssrc = s != i && c->p[s].used && first ? p->ssrc_out[k] : nonzero_random();
-                if (k == SFU_KINDS - 1 && s != i && c->p[s].used)
-                    first = false;
-            }
-        for (int r = 0; r < SFU_MAX_PARTICIPANTS; r++) /* it as a source for the others */
-            if (r != i && c->p[r].used)
-                for (int k = 0; k < SFU_KINDS; k++)
-                    consumer_init(c, r, i, k);
-        p->used = true;
-        return p;
+    int i = (int)pp->slot;
+    struct sfu_participant *p = &c->p[i];
+    memset(p, 0, sizeof *p);
+    p->id = pp->id, p->call = c;
+    p->rtcp_ssrc = media_random_u32_nonzero();
+    for (int k = 0; k < SFU_KINDS; k++) {
+        p->prod[k].ssrc = pp->ssrc_in[k];
+        p->prod[k].gate = true;
+        p->recv_on[k] = true;
     }
-    return NULL;
+    if (pp->pt[SFU_VIDEO] && pp->can_send &&
+        !(p->prod[SFU_VIDEO].rtx = calloc(SFU_RTX_SLOTS, sizeof(struct sfu_rtx_slot))))
+        return NULL;
+    plan_apply(p, pp);
+    for (int r = 0; r < SFU_MAX_PARTICIPANTS; r++) /* it as a source: off for the others until they renegotiate */
+        if (r != i && c->p[r].used)
+            for (int k = 0; k < SFU_KINDS; k++)
+                consumer_set(&c->p[r].cons[i][k], &(struct sfu_stream_params){0}, c->p[r].recv_on[k]);
+    p->used = true;
+    return p;
+}
+
+void sfu_participant_update(struct sfu_participant *p, const struct sfu_participant_params *pp)
+{
+    if (pp->pt[SFU_VIDEO] && pp->can_send && !p->prod[SFU_VIDEO].rtx)
+        p->prod[SFU_VIDEO].rtx = calloc(SFU_RTX_SLOTS, sizeof(struct sfu_rtx_slot)); /* NULL: no retransmission */
+    plan_apply(p, pp);
 }
 
 void sfu_participant_remove(struct sfu_participant *p)
 {
     if (!p || !p->used)
         return;
+    struct sfu_call *c = p->call;
+    int i = (int)(p - c->p);
     for (int k = 0; k < SFU_KINDS; k++)
         free(p->prod[k].rtx);
     memset(p, 0, sizeof *p);
+    for (int r = 0; r < SFU_MAX_PARTICIPANTS; r++) /* nobody keeps a stream of the empty slot */
+        for (int k = 0; k < SFU_KINDS; k++)
+            c->p[r].cons[i][k].on = false;
 }
 
 struct sfu_participant *sfu_participant_replace(struct sfu_participant *old, const struct sfu_participant_params *pp)
@@ -159,12 +166,10 @@ struct sfu_participant *sfu_participant_replace(struct sfu_participant *old, con
             continue;
         for (int k = 0; k < SFU_KINDS; k++) {
             struct sfu_consumer *cs = &c->p[r].cons[to][k];
-            if (!saved[r][k].started)
-                continue;
             bool gate = cs->gate;
             *cs = saved[r][k];
             cs->gate = gate;
-            cs->resync = true; /* the new streams continue the old ones' numbering */
+            cs->resync = cs->started; /* the new streams continue the old ones' numbering */
         }
     }
     return p;
@@ -177,21 +182,43 @@ static void resync_source(struct sfu_call *c, int src, int kind)
             c->p[i].cons[src][kind].resync = true;
 }
 
-void sfu_call_pause(struct sfu_call *c, bool paused) { c->paused = paused; }
+void sfu_call_pause(struct sfu_call *c, bool paused)
+{
+    if (paused && !c->paused)
+        for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++)
+            for (int k = 0; k < SFU_KINDS; k++)
+                resync_source(c, s, k);
+    c->paused = paused;
+}
 
 void sfu_participant_set_gate(struct sfu_participant *p, bool audio_on, bool video_on)
 {
-    p->prod[SFU_AUDIO].gate = audio_on;
-    p->prod[SFU_VIDEO].gate = video_on;
+    int src = (int)(p - p->call->p);
+    bool on[SFU_KINDS] = {audio_on, video_on};
+    for (int k = 0; k < SFU_KINDS; k++) {
+        if (p->prod[k].gate && !on[k])
+            resync_source(p->call, src, k); /* a new run after the gap: nothing before it can be asked for */
+        p->prod[k].gate = on[k];
+    }
 }
 
 void sfu_participant_set_recv_gate(struct sfu_participant *p, bool audio_on, bool video_on)
 {
     p->recv_on[SFU_AUDIO] = audio_on, p->recv_on[SFU_VIDEO] = video_on;
-    for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++) {
-        p->cons[s][SFU_AUDIO].gate = audio_on;
-        p->cons[s][SFU_VIDEO].gate = video_on;
-    }
+    for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++)
+        for (int k = 0; k < SFU_KINDS; k++) {
+            struct sfu_consumer *cs = &p->cons[s][k];
+            cs->gate = p->recv_on[k];
+            cs->resync = cs->resync || (!cs->gate && cs->started);
+        }
+}
+
+/* The one gate: may media of source src, kind k reach receiver r now (forwarding, RTX, SR, PLI on its behalf)? */
+static bool may_send(const struct sfu_participant *src, int k, const struct sfu_participant *r)
+{
+    const struct sfu_consumer *cs = &r->cons[src - src->call->p][k];
+    return !src->call->paused && src->used && src->can_send && src->prod[k].gate && r->can_recv && cs->on &&
+           cs->gate && ready(r);
 }
 
 /* ---- RTCP we originate ---- */
@@ -210,26 +237,58 @@ static void send_pli(struct sfu_participant *src, struct sfu_producer *pr, int64
 
 /* ---- RTP fan-out ---- */
 
-static void rewrite(struct sfu_consumer *c, uint8_t *pkt, uint16_t seq, uint32_t ts, int kind, int64_t now)
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Output numbering for an input packet: starts, and after a gap (resync) continues, the consumer's run.
+ * Returns false for a late packet that would land before the current run (its numbers may be used). */
+static bool rewrite_numbers(struct sfu_consumer *c, uint16_t seq, uint32_t ts, int kind, int64_t now,
+                            uint16_t *oseq, uint32_t *ots)
 {
     if (!c->started) {
         c->seq_off = (uint16_t)((c->ssrc >> 16) - seq);
         c->ts_off = c->ssrc * 2654435761u - ts;
         c->started = true;
+        c->run_first = (uint16_t)(seq + c->seq_off);
+        c->last_out_seq = (uint16_t)(c->run_first - 1);
     } else if (c->resync) { /* close the gap a gate made: next seq, ts advanced by wall time */
         uint32_t adv = (uint32_t)((now - c->last_out_ms) * (int64_t)clock_hz[kind] / 1000);
         c->seq_off = (uint16_t)(c->last_out_seq + 1 - seq);
         c->ts_off = c->last_out_ts + (adv ? adv : 1) - ts;
+        c->run_first = (uint16_t)(c->last_out_seq + 1);
     }
     c->resync = false;
-    uint16_t oseq = (uint16_t)(seq + c->seq_off);
-    uint32_t ots = ts + c->ts_off;
-    rtp_set_ssrc(pkt, c->ssrc);
-    rtp_set_seq(pkt, oseq);
-    rtp_set_ts(pkt, ots);
-    if (rtp_seq_newer(oseq, c->last_out_seq) || c->last_out_ms == 0) {
-        c->last_out_seq = oseq, c->last_out_ts = ots, c->last_out_ms = now ? now : 1;
+    *oseq = (uint16_t)(seq + c->seq_off);
+    *ots = ts + c->ts_off;
+    if (rtp_seq_diff(*oseq, c->run_first) < 0)
+        return false;
+    if (rtp_seq_newer(*oseq, c->last_out_seq) || c->last_out_ms == 0)
+        c->last_out_seq = *oseq, c->last_out_ts = *ots, c->last_out_ms = now ? now : 1;
+    return true;
+}
+
+/* Write src's packet for receiver r into the next slot: its header extensions, numbering, SSRC and payload
+ * type. rtx: as an RFC 4588 retransmission (RTX SSRC, own seq, original seq first in the payload). Returns the
+ * length, or 0 to drop. */
+static size_t build_for(struct sfu_participant *r, const struct sfu_participant *src, struct sfu_consumer *c,
+                        const uint8_t *buf, size_t len, uint16_t oseq, uint32_t ots, bool rtx, uint8_t *out)
+{
+    size_t off, cap = SFU_PKT_MAX - SRTP_SESSION_RTP_OVERHEAD - (rtx ? 2 : 0);
+    int n = rtp_ext_translate(out, cap, buf, len, &src->ext, &r->ext, (const uint8_t *)c->mid, c->mid_len, &off);
+    if (n <= 0)
+        return 0;
+    rtp_set_ts(out, ots);
+    if (!rtx) {
+        rtp_set_ssrc(out, c->ssrc), rtp_set_seq(out, oseq), rtp_set_pt(out, c->pt);
+        return (size_t)n;
     }
+    memmove(out + off + 2, out + off, (size_t)n - off); /* RFC 4588 §4: OSN, then the original payload */
+    out[off] = (uint8_t)(oseq >> 8), out[off + 1] = (uint8_t)oseq;
+    rtp_set_ssrc(out, c->rtx_ssrc), rtp_set_seq(out, c->rtx_seq++), rtp_set_pt(out, c->rtx_pt);
+    return (size_t)n + 2;
 }
 
 static int kind_of(const struct sfu_participant *p, uint8_t pt)
@@ -241,7 +300,7 @@ static int kind_of(const struct sfu_participant *p, uint8_t pt)
     return -1;
 }
 
-static void account(struct sfu_producer *pr, const uint8_t *buf, size_t len, uint16_t seq)
+static void account(struct sfu_producer *pr, uint16_t seq)
 {
     if (!pr->seen) {
         rtp_seq_init(&pr->seq, seq);
@@ -249,6 +308,11 @@ static void account(struct sfu_producer *pr, const uint8_t *buf, size_t len, uin
         pr->seen = true;
     }
     rtp_seq_update(&pr->seq, seq);
+}
+
+/* Keep a packet that passed the source's gates for retransmission (never one the gates held back). */
+static void keep_for_rtx(struct sfu_producer *pr, const uint8_t *buf, size_t len, uint16_t seq)
+{
     if (pr->rtx && len <= SFU_RTX_PKT_MAX) {
         struct sfu_rtx_slot *s = &pr->rtx[seq & (SFU_RTX_SLOTS - 1)];
         memcpy(s->buf, buf, len);
@@ -256,25 +320,26 @@ static void account(struct sfu_producer *pr, const uint8_t *buf, size_t len, uin
     }
 }
 
-static bool fan_one(struct sfu_participant *r, int src, int kind, const uint8_t *buf, size_t len, int64_t now,
-                    struct sfu_txq *q)
+static bool fan_one(struct sfu_participant *r, struct sfu_participant *src, int kind, const uint8_t *buf,
+                    size_t len, int64_t now, struct sfu_txq *q)
 {
-    struct sfu_consumer *c = &r->cons[src][kind];
-    if (!c->gate) {
-        c->resync = c->started;
+    struct sfu_consumer *c = &r->cons[src - src->call->p][kind];
+    if (!may_send(src, kind, r)) {
+        c->resync = c->resync || c->started;
         return false;
     }
     bool was_resync = c->resync;
+    uint16_t oseq;
+    uint32_t ots;
+    if (!rewrite_numbers(c, rd16(buf + 2), rd32(buf + 4), kind, now, &oseq, &ots))
+        return false;
     struct sfu_txslot *s = sfu_txq_slot(q);
-    memcpy(s->buf, buf, len);
-    rewrite(c, s->buf, (uint16_t)(buf[2] << 8 | buf[3]), (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
-                                                            (uint32_t)buf[6] << 8 | buf[7], kind, now);
-    rtp_set_pt(s->buf, r->pt[kind]);
-    if (!commit_to(q, r, len, false))
+    size_t n = build_for(r, src, c, buf, len, oseq, ots, false, s->buf);
+    if (!n || !commit_to(q, r, n, false))
         return false;
     r->st.tx_rtp++;
     if (was_resync && kind == SFU_VIDEO) /* the receiver needs a key frame after a gap */
-        send_pli(&r->call->p[src], &r->call->p[src].prod[SFU_VIDEO], now, q);
+        send_pli(src, &src->prod[SFU_VIDEO], now, q);
     return true;
 }
 
@@ -294,9 +359,7 @@ int sfu_on_rtp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_
 {
     p->st.rx_rtp++;
     int kind = len >= RTP_HEADER_MIN && (buf[0] >> 6) == 2 ? kind_of(p, buf[1] & 0x7f) : -1;
-    uint32_t ssrc = len >= RTP_HEADER_MIN ? (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 |
-                                                (uint32_t)buf[10] << 8 | buf[11]
-                                          : 0;
+    uint32_t ssrc = len >= RTP_HEADER_MIN ? rd32(buf + 8) : 0;
     struct sfu_producer *pr = kind >= 0 ? &p->prod[kind] : NULL;
     if (pr && !pr->ssrc)
         pr->ssrc = ssrc; /* learned from the first packet */
@@ -304,7 +367,8 @@ int sfu_on_rtp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_
         p->st.dropped++;
         return 0;
     }
-    account(pr, buf, len, (uint16_t)(buf[2] << 8 | buf[3]));
+    uint16_t seq = rd16(buf + 2);
+    account(pr, seq);
     struct sfu_call *call = p->call;
     int src = (int)(p - call->p), sent = 0;
     if (call->paused || !pr->gate || !p->can_send) {
@@ -312,10 +376,11 @@ int sfu_on_rtp(struct sfu_participant *p, const uint8_t *buf, size_t len, int64_
         p->st.dropped++;
         return 0;
     }
+    keep_for_rtx(pr, buf, len, seq);
     for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
         struct sfu_participant *r = &call->p[i];
-        if (i != src && r->can_recv && r->pt[kind] && ready(r))
-            sent += fan_one(r, src, kind, buf, len, now_ms, q);
+        if (i != src && r->used)
+            sent += fan_one(r, p, kind, buf, len, now_ms, q);
     }
     p->st.relayed += (uint64_t)sent;
     if (!sent)
@@ -332,28 +397,31 @@ static struct sfu_consumer *consumer_by_ssrc(struct sfu_participant *r, uint32_t
 {
     for (int s = 0; s < SFU_MAX_PARTICIPANTS; s++)
         for (int k = 0; k < SFU_KINDS; k++)
-            if (r->cons[s][k].ssrc == ssrc && r->cons[s][k].started && r->call->p[s].used) {
+            if (r->cons[s][k].ssrc == ssrc && r->cons[s][k].on && r->cons[s][k].started && r->call->p[s].used) {
                 *src = s, *kind = k;
                 return &r->cons[s][k];
             }
     return NULL;
 }
 
-static void retransmit(struct sfu_participant *r, struct sfu_consumer *c, struct sfu_producer *pr, int kind,
-                       uint16_t out_seq, struct sfu_txq *q)
+/* Answer one NACKed output seq with an RTX packet, only inside the consumer's current run: those numbers were
+ * sent with this run's offsets, so the mapping back to the source packet is the one used then. */
+static void retransmit(struct sfu_participant *r, struct sfu_participant *src, int kind, uint16_t out_seq,
+                       struct sfu_txq *q)
 {
+    struct sfu_consumer *c = &r->cons[src - src->call->p][kind];
+    struct sfu_producer *pr = &src->prod[kind];
+    if (!c->rtx_ssrc || !c->rtx_pt || !pr->rtx || c->resync || !may_send(src, kind, r))
+        return;
+    if (rtp_seq_diff(out_seq, c->run_first) < 0 || rtp_seq_diff(out_seq, c->last_out_seq) > 0)
+        return;
     uint16_t in_seq = (uint16_t)(out_seq - c->seq_off);
-    struct sfu_rtx_slot *slot = pr->rtx ? &pr->rtx[in_seq & (SFU_RTX_SLOTS - 1)] : NULL;
-    if (!slot || !slot->len || slot->seq != in_seq)
+    struct sfu_rtx_slot *slot = &pr->rtx[in_seq & (SFU_RTX_SLOTS - 1)];
+    if (!slot->len || slot->seq != in_seq)
         return;
     struct sfu_txslot *s = sfu_txq_slot(q);
-    memcpy(s->buf, slot->buf, slot->len);
-    uint32_t ts = (uint32_t)s->buf[4] << 24 | (uint32_t)s->buf[5] << 16 | (uint32_t)s->buf[6] << 8 | s->buf[7];
-    rtp_set_ssrc(s->buf, c->ssrc);
-    rtp_set_seq(s->buf, out_seq);
-    rtp_set_ts(s->buf, ts + c->ts_off);
-    rtp_set_pt(s->buf, r->pt[kind]);
-    if (commit_to(q, r, slot->len, false))
+    size_t n = build_for(r, src, c, slot->buf, slot->len, out_seq, rd32(slot->buf + 4) + c->ts_off, true, s->buf);
+    if (n && commit_to(q, r, n, false))
         r->st.nack_rtx++;
 }
 
@@ -366,15 +434,16 @@ static void on_nack(struct sfu_participant *r, const struct rtcp_packet *pk, str
     int rc = rtcp_nack_parse(pk, &fb, seqs, 64, &n);
     if (rc != RTCP_OK && rc != RTCP_ERR_NOSPACE)
         return;
-    struct sfu_consumer *c = consumer_by_ssrc(r, fb.media_ssrc, &src, &kind);
-    for (size_t i = 0; c && i < n; i++)
-        retransmit(r, c, &r->call->p[src].prod[kind], kind, seqs[i], q);
+    if (!consumer_by_ssrc(r, fb.media_ssrc, &src, &kind))
+        return;
+    for (size_t i = 0; i < n; i++)
+        retransmit(r, &r->call->p[src], kind, seqs[i], q);
 }
 
 static void on_keyframe_request(struct sfu_participant *r, uint32_t media_ssrc, int64_t now, struct sfu_txq *q)
 {
     int src, kind;
-    if (!consumer_by_ssrc(r, media_ssrc, &src, &kind) || kind != SFU_VIDEO)
+    if (!consumer_by_ssrc(r, media_ssrc, &src, &kind) || kind != SFU_VIDEO || !may_send(&r->call->p[src], kind, r))
         return;
     r->st.pli_fwd++;
     send_pli(&r->call->p[src], &r->call->p[src].prod[SFU_VIDEO], now, q);
@@ -403,18 +472,16 @@ static void forward_sr(struct sfu_participant *p, int kind, const uint8_t *d, st
 {
     struct sfu_call *call = p->call;
     int src = (int)(p - call->p);
-    if (call->paused || !p->prod[kind].gate)
-        return;
     for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
         struct sfu_participant *r = &call->p[i];
         struct sfu_consumer *c = &r->cons[src][kind];
-        if (i == src || !c->started || !c->gate || !ready(r))
+        if (i == src || !c->started || c->resync || !may_send(p, kind, r))
             continue;
         struct sfu_txslot *s = sfu_txq_slot(q);
         memcpy(s->buf, d, 28);
         s->buf[0] = 0x80, s->buf[2] = 0, s->buf[3] = 6; /* RC 0, 7 words */
         rtcp_set_sender_ssrc(s->buf, 28, c->ssrc);
-        uint32_t ts = ((uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 | d[19]) + c->ts_off;
+        uint32_t ts = rd32(d + 16) + c->ts_off;
         s->buf[16] = (uint8_t)(ts >> 24), s->buf[17] = (uint8_t)(ts >> 16), s->buf[18] = (uint8_t)(ts >> 8);
         s->buf[19] = (uint8_t)ts;
         commit_to(q, r, 28, true);

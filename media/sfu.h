@@ -8,20 +8,27 @@
 
 #include "media/ice.h"
 #include "media/rtp.h"
+#include "media/rtp_ext.h"
 #include "media/transport.h"
 
 /*
- * Model (after mediasoup's Router): a call holds up to SFU_MAX_PARTICIPANTS participants. Each has one
- * transport, up to one producer per kind (the audio and video it sends, learned from its SDP SSRCs or from the
- * first packet with the negotiated payload type) and one consumer per (source participant, kind): the stream
- * the server sends it, with its own SSRC, a sequence offset and a timestamp offset, so that gaps made by gates
- * are closed (contiguous sequence numbers, timestamps advanced by wall time).
- * Gates: call paused -> nothing flows; producer gate off (muted) -> that kind from that participant is dropped;
- * consumer gate off -> that participant does not receive that kind.
+ * Model (after mediasoup's Router): a call holds up to SFU_MAX_PARTICIPANTS participants, each in the slot the
+ * control thread's call plan chose (media/call_plan.h). Each has one transport, up to one producer per kind (the
+ * audio and video it sends, learned from its SDP SSRCs or from the first packet with the negotiated payload
+ * type) and one consumer per (source slot, kind): the stream the server sends it on one m-section of its
+ * answer, with the SSRC (and RTX SSRC) that answer announced, the section's MID and payload types, a sequence
+ * offset and a timestamp offset, so that gaps made by gates are closed (contiguous sequence numbers,
+ * timestamps advanced by wall time). A consumer whose source has no section in the receiver's last answer is
+ * off: the receiver could not place its packets, so none are sent until it renegotiates.
+ * Header extensions are rewritten per receiver (media/rtp_ext.h): its ids, its MID, nothing it did not negotiate.
+ * One gate (may_send in sfu.c) decides every packet that carries a source's media to a receiver: forwarding,
+ * NACK retransmission (RTX), sender reports and key-frame requests on its behalf. It is closed while the call is
+ * paused, the source is muted or may not send, the receiver may not receive, or the consumer is off.
+ * Retransmissions answer only sequence numbers of the consumer's current run (since its last resync), as RFC
+ * 4588 RTX on the RTX SSRC with its own sequence numbers, so an SRTP index is never used twice.
  * RTCP: sender reports are forwarded (sender info only, rewritten SSRC/timestamp), PLI/FIR from a receiver go
- * to the source (rate-limited), NACKs are answered from the source's video
- * retransmit buffer, REMB from receivers is kept, and every SFU_RTCP_INTERVAL_MS each sender gets a receiver
- * report for its streams and a REMB (lowest receiver REMB, else SFU_REMB_DEFAULT_BPS).
+ * to the source (rate-limited), REMB from receivers is kept, and every SFU_RTCP_INTERVAL_MS each sender gets a
+ * receiver report for its streams and a REMB (lowest receiver REMB, else SFU_REMB_DEFAULT_BPS).
  * Output goes to a struct sfu_txq the owner (the worker) flushes with sendmmsg.
  * Thread rules: a call belongs to one worker thread; the per-packet path allocates nothing and takes no lock.
  */
@@ -69,13 +76,29 @@ struct sfu_producer {                /* one stream a participant sends */
     struct sfu_rtx_slot *rtx;        /* video only (allocated at add), NULL for audio */
 };
 
+/* One stream a receiver's answer announced (one m-section): set by the control thread's call plan. */
+struct sfu_stream_params {
+    bool on;                         /* false: no section carries this source's kind to the receiver */
+    uint32_t ssrc, rtx_ssrc;         /* announced SSRCs (rtx 0: no RTX negotiated) */
+    uint8_t pt, rtx_pt;              /* the section's payload types */
+    uint8_t mid_len;
+    char mid[RTP_EXT_MID_MAX];       /* the section's MID */
+};
+
 struct sfu_consumer {                /* one stream a participant receives from one source */
     uint32_t ssrc;                   /* SSRC we send with */
+    bool on;                         /* announced in the receiver's answer */
     bool gate;                       /* false: this receiver gets none of this kind */
     bool started, resync;
     uint16_t seq_off, last_out_seq;
+    uint16_t run_first;              /* first output seq since the last resync: NACKs are answered from here on */
     uint32_t ts_off, last_out_ts;
     int64_t last_out_ms;
+    uint32_t rtx_ssrc;               /* 0: no retransmissions */
+    uint16_t rtx_seq;                /* next RTX sequence number */
+    uint8_t pt, rtx_pt;
+    uint8_t mid_len;
+    char mid[RTP_EXT_MID_MAX];
 };
 
 struct sfu_stats {
@@ -92,8 +115,8 @@ struct sfu_participant {
     struct sfu_call *call;
     struct transport *tr;            /* owned (created/freed by the worker) */
     bool can_send, can_recv;         /* role */
-    uint8_t pt[SFU_KINDS];           /* negotiated payload type per kind, 0: kind not negotiated */
-    uint32_t ssrc_out[SFU_KINDS];    /* SSRC announced in its answer for what it receives from the first source */
+    uint8_t pt[SFU_KINDS];           /* payload type it sends per kind, 0: kind not negotiated */
+    struct rtp_extmap ext;           /* its extension ids (BUNDLE: one map for every section, both directions) */
     uint32_t rtcp_ssrc;              /* our sender SSRC for RTCP to it */
     uint32_t remb_bps;               /* last REMB it sent, 0: none */
     bool recv_on[SFU_KINDS];         /* receive gate per kind (copied into new consumers) */
@@ -117,15 +140,21 @@ struct sfu_call {
 
 struct sfu_participant_params {
     uint64_t id;
+    unsigned slot;                   /* chosen by the call plan, < SFU_MAX_PARTICIPANTS */
     bool can_send, can_recv;
-    uint8_t pt[SFU_KINDS];
+    uint8_t pt[SFU_KINDS];           /* what it sends */
     uint32_t ssrc_in[SFU_KINDS];     /* SSRCs from its offer, 0: learn from the first packet */
-    uint32_t ssrc_out[SFU_KINDS];
+    struct rtp_extmap ext;
+    struct sfu_stream_params out[SFU_MAX_PARTICIPANTS][SFU_KINDS]; /* what it receives, by source slot */
 };
 
 void sfu_call_init(struct sfu_call *c, uint64_t id);
-/* Returns the slot or NULL (full, or id present). Allocates the video retransmit buffer. tr may be set later. */
+/* Returns the participant or NULL (slot taken, or id present). Allocates the video retransmit buffer. tr may be
+ * set later. The others' consumers of it start off until their plans announce it. */
 struct sfu_participant *sfu_participant_add(struct sfu_call *c, const struct sfu_participant_params *pp);
+/* A renegotiation on the same transport: new payload types, extension ids and announced streams. A stream
+ * whose SSRC stays the same carries on (numbering kept); a new one starts fresh. */
+void sfu_participant_update(struct sfu_participant *p, const struct sfu_participant_params *pp);
 struct sfu_participant *sfu_participant_find(struct sfu_call *c, uint64_t id);
 /* Frees the buffers; the caller frees the transport first. */
 void sfu_participant_remove(struct sfu_participant *p);

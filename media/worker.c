@@ -293,6 +293,7 @@ static void cmd_apply(struct media_worker *w, struct media_cmd *cmd)
         break;
     case CMD_CALL_END: if (c) call_drop(w, idx); break;
     case CMD_PART_ADD: if (c) cmd_part_add(w, c, p, cmd); break; /* p: a new offer replaces its media */
+    case CMD_PART_UPDATE: if (p) sfu_participant_update(p, &cmd->pp); break; /* renegotiation, same transport */
     case CMD_PART_REMOVE: if (p) participant_drop(w, p); break;
     case CMD_GATE: if (p) sfu_participant_set_gate(p, cmd->a, cmd->b); break;
     case CMD_RECV_GATE: if (p) sfu_participant_set_recv_gate(p, cmd->a, cmd->b); break;

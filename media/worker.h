@@ -91,10 +91,19 @@ int media_call_create(uint64_t call_id);
 /* Add a participant from its SDP offer (BUNDLE + rtcp-mux, Opus and/or VP8/H.264, DTLS actpass/active).
  * Writes our ICE-lite answer (NUL-terminated) to answer; the participant's media flows once its ICE and DTLS
  * are up (MEDIA_EV_CONNECTED). role: MEDIA_ROLE_* flags. Returns MEDIA_OK or a MEDIA_ERR_*; for
- * MEDIA_ERR_SDP, *sdp_err (if not NULL) gets the SDP module's message. */
+ * MEDIA_ERR_SDP, *sdp_err (if not NULL) gets the SDP module's message.
+ * Each m-section the participant receives on carries one other participant's audio or video, announced with
+ * its SSRC (and RTX SSRC) and a=msid:samvaer-<source id> <kind>-<source id> (media/call_plan.h). A later offer
+ * from the same participant with the same ICE ufrag and fingerprint is a renegotiation on the same transport
+ * (sections keep their sources, new ones take the newcomers); with new credentials it replaces the transport,
+ * and the others' streams of it carry on. MEDIA_ERR_FULL: no free slot in the call. */
 int media_participant_add(uint64_t call_id, uint64_t participant_id, const char *offer_sdp, size_t offer_len,
                           unsigned role, char *answer, size_t answer_cap, const char **sdp_err);
 int media_participant_remove(uint64_t call_id, uint64_t participant_id);
+/* Participants whose last answer misses a stream they could receive, or carries one that ended, since a change
+ * (someone's media added, removed, or sending other kinds): ask them to offer again on the same transport
+ * (PROTOCOL.md call.renegotiate). Fills pids (at most max), clears the marks, returns the count. */
+size_t media_call_take_renegotiate(uint64_t call_id, uint64_t *pids, size_t max);
 /* Producer gate: what the participant sends (false = muted: the server drops those packets). */
 int media_call_set_gate(uint64_t call_id, uint64_t participant_id, bool audio_on, bool video_on);
 /* Consumer gate: what the participant receives (false = it gets none of that kind). */

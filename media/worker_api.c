@@ -10,6 +10,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "media/call_plan.h"
+#include "media/random.h"
 #include "media/sdp.h"
 #include "media/srtp.h"
 #include "media/worker_internal.h"
@@ -21,11 +23,8 @@ struct media_ev_node {
     struct media_event ev;
 };
 
-/* Control-thread map: call id -> worker. */
-static struct call_pin {
-    uint64_t call_id;
-    unsigned worker;
-} *pins;
+/* Control-thread map: call id -> its plan (worker, streams). */
+static struct call_plan **pins;
 static size_t n_pins, cap_pins;
 
 static const char *const err_msgs[] = {
@@ -225,6 +224,8 @@ void media_workers_stop(void)
     dtls_ctx_free(media__g.dtls);
     dtls_cert_free(media__g.cert);
     pthread_mutex_destroy(&media__g.ev_mu);
+    for (size_t i = 0; i < n_pins; i++)
+        free(pins[i]);
     free(pins);
     pins = NULL, n_pins = cap_pins = 0;
     memset(&media__g, 0, sizeof media__g);
@@ -236,13 +237,13 @@ uint16_t media_worker_port(unsigned worker) { return media__g.running && worker 
 
 /* ---- commands (control -> worker) ---- */
 
-static struct call_pin *pin_find(uint64_t call_id, size_t *idx)
+static struct call_plan *pin_find(uint64_t call_id, size_t *idx)
 {
     for (size_t i = 0; i < n_pins; i++)
-        if (pins[i].call_id == call_id) {
+        if (pins[i]->call_id == call_id) {
             if (idx)
                 *idx = i;
-            return &pins[i];
+            return pins[i];
         }
     return NULL;
 }
@@ -268,7 +269,7 @@ static int simple_cmd(enum media_cmd_type type, uint64_t call_id, uint64_t pid, 
 {
     if (!media__g.running)
         return MEDIA_ERR_STATE;
-    struct call_pin *pin = pin_find(call_id, NULL);
+    struct call_plan *pin = pin_find(call_id, NULL);
     if (!pin)
         return MEDIA_ERR_NO_CALL;
     struct media_cmd *cmd = calloc(1, sizeof *cmd);
@@ -286,7 +287,7 @@ int media_call_create(uint64_t call_id)
     if (pin_find(call_id, NULL))
         return MEDIA_ERR_EXISTS;
     if (n_pins == cap_pins) {
-        struct call_pin *np = realloc(pins, (cap_pins * 2 + 64) * sizeof *pins);
+        struct call_plan **np = realloc(pins, (cap_pins * 2 + 64) * sizeof *pins);
         if (!np)
             return MEDIA_ERR_NOMEM;
         pins = np, cap_pins = cap_pins * 2 + 64;
@@ -295,7 +296,12 @@ int media_call_create(uint64_t call_id)
     for (unsigned i = 1; i < media__g.n; i++)
         if (media__g.w[i].load < media__g.w[best].load)
             best = i;
-    pins[n_pins++] = (struct call_pin){call_id, best};
+    struct call_plan *cp = calloc(1, sizeof *cp);
+    if (!cp)
+        return MEDIA_ERR_NOMEM;
+    cp->call_id = call_id, cp->worker = best;
+    snprintf(cp->session_id, sizeof cp->session_id, "%u", media_random_u32_nonzero() & 0x7fffffffu);
+    pins[n_pins++] = cp;
     media__g.w[best].load++;
     int rc = simple_cmd(CMD_CALL_CREATE, call_id, 0, false, false);
     return rc == MEDIA_OK ? (int)best : rc;
@@ -306,13 +312,28 @@ int media_call_end(uint64_t call_id)
     size_t idx;
     int rc = simple_cmd(CMD_CALL_END, call_id, 0, false, false);
     if (rc == MEDIA_OK && pin_find(call_id, &idx)) {
-        media__g.w[pins[idx].worker].load--;
+        media__g.w[pins[idx]->worker].load--;
+        free(pins[idx]);
         pins[idx] = pins[--n_pins];
     }
     return rc;
 }
 
-int media_participant_remove(uint64_t call_id, uint64_t pid) { return simple_cmd(CMD_PART_REMOVE, call_id, pid, 0, 0); }
+int media_participant_remove(uint64_t call_id, uint64_t pid)
+{
+    int rc = simple_cmd(CMD_PART_REMOVE, call_id, pid, 0, 0);
+    struct call_plan *cp = rc == MEDIA_OK ? pin_find(call_id, NULL) : NULL;
+    struct plan_member *m = cp ? call_plan_member(cp, pid) : NULL;
+    if (m)
+        call_plan_remove(cp, m);
+    return rc;
+}
+
+size_t media_call_take_renegotiate(uint64_t call_id, uint64_t *pids, size_t max)
+{
+    struct call_plan *cp = media__g.running ? pin_find(call_id, NULL) : NULL;
+    return cp ? call_plan_take_renegotiate(cp, pids, max) : 0;
+}
 int media_call_set_gate(uint64_t call_id, uint64_t pid, bool audio_on, bool video_on)
 {
     return simple_cmd(CMD_GATE, call_id, pid, audio_on, video_on);
@@ -344,61 +365,153 @@ static uint32_t offer_ssrc(const struct sdp_media *m)
     return m->n_ssrcs ? m->ssrcs[0].ssrc : 0;
 }
 
-static uint32_t random_ssrc(void)
+static int kind_index(enum sdp_kind k) { return k == SDP_KIND_AUDIO ? SFU_AUDIO : k == SDP_KIND_VIDEO ? SFU_VIDEO : -1; }
+
+/* The negotiated extension ids (the answer keeps the offer's; BUNDLE makes them one map). */
+static void extmap_from(struct rtp_extmap *x, const struct sdp_media *am)
 {
-    uint32_t v = 0;
-    while (!v)
-        v = (uint32_t)random() ^ ((uint32_t)random() << 15);
-    return v;
+    static const char *const uri[RTP_EXT_TYPES] = {SDP_EXT_MID, SDP_EXT_ABS_SEND_TIME, SDP_EXT_AUDIO_LEVEL};
+    for (int t = 0; t < RTP_EXT_TYPES; t++) {
+        int id = sdp_media_extmap_id(am, uri[t]);
+        if (id > 0 && !x->id[t])
+            x->id[t] = (uint8_t)id;
+    }
 }
 
-/* Fill the command from the offer and the answer we built: payload types, SSRCs, remote ICE/DTLS. */
-static int fill_from_sdp(struct media_cmd *cmd, const struct sdp_session *o, const struct sdp_session *a)
+/* What the participant sends, per kind: the first accepted section it sends on. */
+static void fill_producers(struct media_cmd *cmd, const struct sdp_session *o, const struct sdp_session *a, bool sends[SFU_KINDS])
 {
-    bool have_tr = false;
     for (unsigned i = 0; i < a->n_media; i++) {
         const struct sdp_media *am = &a->media[i], *om = &o->media[i];
-        int k = am->kind == SDP_KIND_AUDIO ? SFU_AUDIO : am->kind == SDP_KIND_VIDEO ? SFU_VIDEO : -1;
+        int k = kind_index(am->kind);
         if (k < 0 || !am->port || !am->n_codecs)
             continue;
-        if (!have_tr) {
-            have_tr = true;
-            snprintf(cmd->rufrag, sizeof cmd->rufrag, "%s", sdp_media_ice_ufrag(o, om));
-            snprintf(cmd->rpwd, sizeof cmd->rpwd, "%s", sdp_media_ice_pwd(o, om));
-            fingerprint_string(sdp_media_fingerprint(o, om), cmd->fingerprint, sizeof cmd->fingerprint);
-        }
-        if (cmd->pp.pt[k])
-            continue; /* one stream per kind: further sections are answered but not routed */
+        extmap_from(&cmd->pp.ext, am);
+        bool sending = om->dir == SDP_DIR_SENDRECV || om->dir == SDP_DIR_SENDONLY || om->dir == SDP_DIR_NONE;
+        if (cmd->pp.pt[k] || !sending)
+            continue;
         cmd->pp.pt[k] = am->codecs[0].pt;
-        if (om->dir == SDP_DIR_SENDRECV || om->dir == SDP_DIR_SENDONLY || om->dir == SDP_DIR_NONE)
-            cmd->pp.ssrc_in[k] = offer_ssrc(om);
+        cmd->pp.ssrc_in[k] = offer_ssrc(om);
+        sends[k] = om->n_ssrcs > 0 || om->msid_track[0] != '\0';
     }
-    return have_tr ? MEDIA_OK : MEDIA_ERR_SDP;
 }
 
-static int build_answer(struct media_cmd *cmd, const struct sdp_session *offer, struct sdp_session *ans,
-                        const char **sdp_err)
+/* What it receives: per source slot and kind, the section the answer announced it on. */
+static void fill_consumers(struct media_cmd *cmd, const struct call_plan *cp, const struct plan_member *m,
+                           const struct sdp_session *a)
 {
-    struct sdp_send_track send[SDP_MAX_MEDIA];
-    bool used[SFU_KINDS] = {false, false};
-    memset(send, 0, sizeof send);
-    for (unsigned i = 0; i < offer->n_media; i++) {
-        int k = offer->media[i].kind == SDP_KIND_AUDIO ? SFU_AUDIO : offer->media[i].kind == SDP_KIND_VIDEO ? SFU_VIDEO : -1;
-        if (k < 0 || used[k])
+    for (unsigned i = 0; i < m->n_sec && i < a->n_media; i++) {
+        const struct plan_section *ps = &m->sec[i];
+        const struct sdp_media *am = &a->media[i];
+        const struct plan_member *src = ps->src ? call_plan_member((struct call_plan *)cp, ps->src) : NULL;
+        if (!src || ps->kind < 0 || !am->n_codecs)
             continue;
-        used[k] = true;
-        send[i] = (struct sdp_send_track){.ssrc = cmd->pp.ssrc_out[k], .cname = "samvaer", .stream_id = "samvaer",
-                                          .track_id = k == SFU_AUDIO ? "audio0" : "video0"};
+        struct sfu_stream_params *sp = &cmd->pp.out[call_plan_slot(cp, src)][ps->kind];
+        bool rtx = ps->rtx_ssrc && am->n_codecs > 1;
+        *sp = (struct sfu_stream_params){.on = true, .ssrc = ps->ssrc, .rtx_ssrc = rtx ? ps->rtx_ssrc : 0,
+                                         .pt = am->codecs[0].pt, .rtx_pt = rtx ? am->codecs[1].pt : 0,
+                                         .mid_len = (uint8_t)strlen(ps->mid)};
+        memcpy(sp->mid, ps->mid, sp->mid_len);
     }
-    char sid[24];
-    snprintf(sid, sizeof sid, "%u", random_ssrc());
-    struct sdp_answer_params p = {.ice_ufrag = cmd->ufrag, .ice_pwd = cmd->pwd, .dtls_sha256 = media__g.fp_sha256,
-                                  .cand_ip = media__g.announce_ip, .session_id = sid,
-                                  .video_pref = SDP_PREFER_VP8, .send = send, .n_send = offer->n_media};
-    struct call_pin *pin = pin_find(cmd->call_id, NULL);
-    p.cand_port = media__g.w[pin->worker].port;
+}
+
+/* The send track of each assigned section: SSRCs and an msid naming the source participant. */
+static void send_tracks(const struct plan_member *m, struct sdp_send_track *send, char (*names)[3][32])
+{
+    for (unsigned i = 0; i < m->n_sec; i++) {
+        const struct plan_section *ps = &m->sec[i];
+        if (!ps->src)
+            continue;
+        snprintf(names[i][0], sizeof names[i][0], "samvaer-%llu", (unsigned long long)ps->src);
+        snprintf(names[i][1], sizeof names[i][1], "%s-%llu", ps->kind == SFU_AUDIO ? "audio" : "video",
+                 (unsigned long long)ps->src);
+        send[i] = (struct sdp_send_track){.ssrc = ps->ssrc, .rtx_ssrc = ps->rtx_ssrc, .cname = names[i][0],
+                                          .stream_id = names[i][0], .track_id = names[i][1]};
+    }
+}
+
+static int build_answer(struct media_cmd *cmd, struct call_plan *cp, struct plan_member *m,
+                        const struct sdp_session *offer, struct sdp_session *ans, const char **sdp_err)
+{
+    static struct sdp_send_track send[SDP_MAX_MEDIA]; /* control thread only */
+    static char names[SDP_MAX_MEDIA][3][32];
+    memset(send, 0, sizeof send);
+    call_plan_assign(cp, m, offer);
+    send_tracks(m, send, names);
+    char version[16];
+    snprintf(version, sizeof version, "%u", m->version + 1);
+    struct sdp_answer_params p = {.ice_ufrag = m->ufrag, .ice_pwd = m->pwd, .dtls_sha256 = media__g.fp_sha256,
+                                  .cand_ip = media__g.announce_ip, .cand_port = media__g.w[cp->worker].port,
+                                  .session_id = cp->session_id, .video_pref = SDP_PREFER_VP8, .send = send,
+                                  .n_send = offer->n_media, .quiet_unsent = true};
     int rc = sdp_answer_build(ans, offer, &p, sdp_err);
-    return rc == SDP_OK ? fill_from_sdp(cmd, offer, ans) : MEDIA_ERR_SDP;
+    if (rc != SDP_OK)
+        return MEDIA_ERR_SDP;
+    snprintf(ans->origin_sess_version, sizeof ans->origin_sess_version, "%s", version);
+    call_plan_settle(m, ans);
+    bool sends[SFU_KINDS] = {false, false};
+    fill_producers(cmd, offer, ans, sends);
+    fill_consumers(cmd, cp, m, ans);
+    bool changed = !m->version || sends[SFU_AUDIO] != m->sends[SFU_AUDIO] || sends[SFU_VIDEO] != m->sends[SFU_VIDEO];
+    m->sends[SFU_AUDIO] = sends[SFU_AUDIO], m->sends[SFU_VIDEO] = sends[SFU_VIDEO];
+    m->version++;
+    if (changed)
+        call_plan_changed(cp, m);
+    return MEDIA_OK;
+}
+
+/* The transport this offer is for: the member's current one (same ICE credentials and fingerprint: a
+ * renegotiation, RFC 8829 §5.2.1), or a new one with fresh credentials of ours. */
+static int pick_transport(struct media_cmd *cmd, struct plan_member *m, const struct sdp_session *o)
+{
+    const struct sdp_media *first = NULL;
+    for (unsigned i = 0; i < o->n_media && !first; i++)
+        if (kind_index(o->media[i].kind) >= 0 && (o->media[i].port || o->media[i].bundle_only))
+            first = &o->media[i];
+    if (!first)
+        return MEDIA_ERR_SDP;
+    char fp[DTLS_FINGERPRINT_MAX];
+    fingerprint_string(sdp_media_fingerprint(o, first), fp, sizeof fp);
+    const char *ufrag = sdp_media_ice_ufrag(o, first);
+    bool same = m->version && strcmp(m->rufrag, ufrag) == 0 && strcmp(m->fingerprint, fp) == 0;
+    cmd->type = same ? CMD_PART_UPDATE : CMD_PART_ADD;
+    if (!same) {
+        if (ice_credentials_generate(m->ufrag, m->pwd))
+            return MEDIA_ERR_SYS;
+        snprintf(m->rufrag, sizeof m->rufrag, "%s", ufrag);
+        snprintf(m->fingerprint, sizeof m->fingerprint, "%s", fp);
+        m->version = 0;
+    }
+    snprintf(cmd->ufrag, sizeof cmd->ufrag, "%s", m->ufrag);
+    snprintf(cmd->pwd, sizeof cmd->pwd, "%s", m->pwd);
+    snprintf(cmd->rufrag, sizeof cmd->rufrag, "%s", ufrag);
+    snprintf(cmd->rpwd, sizeof cmd->rpwd, "%s", sdp_media_ice_pwd(o, first));
+    snprintf(cmd->fingerprint, sizeof cmd->fingerprint, "%s", fp);
+    return MEDIA_OK;
+}
+
+/* Plan, answer and command for one offer; on failure a member added for it is taken out again. */
+static int offer_to_cmd(struct call_plan *cp, struct media_cmd *cmd, uint64_t pid, unsigned role,
+                        const struct sdp_session *offer, struct sdp_session *ans, const char **sdp_err)
+{
+    struct plan_member *m = call_plan_member(cp, pid);
+    bool added = !m;
+    if (added && !(m = call_plan_add(cp, pid, (role & MEDIA_ROLE_SEND) != 0, (role & MEDIA_ROLE_RECV) != 0)))
+        return MEDIA_ERR_FULL;
+    struct plan_member saved = *m;
+    int rc = pick_transport(cmd, m, offer);
+    cmd->call_id = cp->call_id, cmd->pid = pid;
+    cmd->pp = (struct sfu_participant_params){.id = pid, .slot = call_plan_slot(cp, m), .can_send = m->can_send,
+                                              .can_recv = m->can_recv};
+    if (rc == MEDIA_OK)
+        rc = build_answer(cmd, cp, m, offer, ans, sdp_err);
+    if (rc != MEDIA_OK) {
+        if (added)
+            memset(m, 0, sizeof *m);
+        else
+            *m = saved;
+    }
+    return rc;
 }
 
 int media_participant_add(uint64_t call_id, uint64_t participant_id, const char *offer_sdp, size_t offer_len,
@@ -408,23 +521,16 @@ int media_participant_add(uint64_t call_id, uint64_t participant_id, const char 
         return MEDIA_ERR_STATE;
     if (!offer_sdp || !answer || !answer_cap)
         return MEDIA_ERR_ARG;
-    struct call_pin *pin = pin_find(call_id, NULL);
-    if (!pin)
+    struct call_plan *cp = pin_find(call_id, NULL);
+    if (!cp)
         return MEDIA_ERR_NO_CALL;
     struct sdp_session *s = malloc(2 * sizeof *s);
     struct media_cmd *cmd = calloc(1, sizeof *cmd);
     int rc = s && cmd ? MEDIA_OK : MEDIA_ERR_NOMEM;
     if (rc == MEDIA_OK && sdp_session_parse(&s[0], offer_sdp, offer_len, sdp_err) != SDP_OK)
         rc = MEDIA_ERR_SDP;
-    if (rc == MEDIA_OK && ice_credentials_generate(cmd->ufrag, cmd->pwd))
-        rc = MEDIA_ERR_SYS;
-    if (rc == MEDIA_OK) {
-        cmd->type = CMD_PART_ADD, cmd->call_id = call_id, cmd->pid = participant_id;
-        cmd->pp = (struct sfu_participant_params){.id = participant_id, .can_send = (role & MEDIA_ROLE_SEND) != 0,
-                                                  .can_recv = (role & MEDIA_ROLE_RECV) != 0,
-                                                  .ssrc_out = {random_ssrc(), random_ssrc()}};
-        rc = build_answer(cmd, &s[0], &s[1], sdp_err);
-    }
+    if (rc == MEDIA_OK)
+        rc = offer_to_cmd(cp, cmd, participant_id, role, &s[0], &s[1], sdp_err);
     if (rc == MEDIA_OK && sdp_session_serialize(&s[1], answer, answer_cap) < 0)
         rc = MEDIA_ERR_NOSPACE;
     free(s);
@@ -432,6 +538,6 @@ int media_participant_add(uint64_t call_id, uint64_t participant_id, const char 
         free(cmd);
         return rc;
     }
-    cmd_push(pin->worker, cmd);
+    cmd_push(cp->worker, cmd);
     return MEDIA_OK;
 }

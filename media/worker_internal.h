@@ -19,7 +19,9 @@
 #define MEDIA_GSO_SEGS 64            /* datagrams in one segmented send (the kernel's UDP_MAX_SEGMENTS) */
 #define MEDIA_GSO_SEG_MAX 1400       /* larger datagrams go alone: a segment must fit the path MTU with its headers */
 
-enum media_cmd_type { CMD_CALL_CREATE, CMD_CALL_END, CMD_PART_ADD, CMD_PART_REMOVE, CMD_GATE, CMD_RECV_GATE, CMD_PAUSE };
+enum media_cmd_type {
+    CMD_CALL_CREATE, CMD_CALL_END, CMD_PART_ADD, CMD_PART_UPDATE, CMD_PART_REMOVE, CMD_GATE, CMD_RECV_GATE, CMD_PAUSE
+};
 
 struct media_cmd {
     struct media_cmd *next;

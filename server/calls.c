@@ -224,11 +224,27 @@ int calls__party_leave(struct call *c, struct call_party *p, const char *reason,
 		ev_timer_stop(c->app->loop, &c->ring);
 	if (p->role == PARTY_SUPERVISOR) {
 		calls__supervision_update(c, !strcmp(reason, "consent_declined") ? "consent_declined" : "supervisor_left", by);
+		calls__renegotiate(c);
 		return 0;
 	}
 	calls__timing_update(c);
 	calls__broadcast(c, NULL, "left", by);
+	calls__renegotiate(c);
 	return 0;
+}
+
+/* Ask the parties whose streams changed (someone's media came, went, or sends other kinds) to offer again on
+ * their transport, so each other participant gets (or loses) its own section (PROTOCOL.md call.renegotiate). */
+void calls__renegotiate(struct call *c)
+{
+	uint64_t pids[CALL_MAX_PARTIES];
+	size_t n = c->media ? media_call_take_renegotiate(c->id, pids, CALL_MAX_PARTIES) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct call_party *p = calls__party(c, (int64_t)pids[i]);
+		if (p && p->state == PARTY_JOINED && p->in_media)
+			session_deliver(c->app, p->account, "call.renegotiate",
+					json_pack("{s:I}", "call_id", (json_int_t)c->id), NULL);
+	}
 }
 
 /* Ring timeout: every party still ringing leaves; the call ends when nobody is left to talk to. */
@@ -598,9 +614,10 @@ void calls_handle_offer(struct session *s, struct proto_request *r)
 	}
 	char *answer = malloc(ANSWER_CAP);
 	int rc = answer ? offer_answer(c, p, sdp, len, answer, &serr) : MEDIA_ERR_NOMEM;
-	if (rc == MEDIA_OK)
+	if (rc == MEDIA_OK) {
 		session_reply_ok(s, r->id, json_pack("{s:I,s:s}", "call_id", (json_int_t)c->id, "sdp", answer));
-	else if (rc == MEDIA_ERR_SDP || rc == MEDIA_ERR_ARG) {
+		calls__renegotiate(c);
+	} else if (rc == MEDIA_ERR_SDP || rc == MEDIA_ERR_ARG) {
 		snprintf(err, sizeof(err), "%s", serr ? serr : media_strerror(rc));
 		session_reply_error(s, r->id, PROTO_ERR_SDP_REJECTED, err);
 	} else if (rc == MEDIA_ERR_FULL) {

@@ -66,6 +66,7 @@ json_t *calls__json(const struct call *c, const char *reason, const char *change
 void calls__broadcast(struct call *c, const char *reason, const char *change, int64_t by);
 /* An event to every joined party (and supervisors). */
 void calls__to_parties(struct call *c, const char *event, json_t *data);
+void calls__renegotiate(struct call *c);
 /* A party leaves (contacts, supervisors); the call ends when no contact is left or the child leaves. */
 /* Returns 1 when that ended the call (c is freed). */
 int calls__party_leave(struct call *c, struct call_party *p, const char *reason, int64_t by);

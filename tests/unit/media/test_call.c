@@ -97,6 +97,18 @@ static struct peer *join(uint64_t call, uint64_t pid, char *answer, size_t cap)
     return p;
 }
 
+/* A renegotiation on the same transport (call.renegotiate): same ICE and DTLS, a new answer. */
+static void reoffer(uint64_t call, uint64_t pid, struct peer *p, char *answer, size_t cap)
+{
+    char offer[8192];
+    const char *serr = NULL;
+    int n = peer_reoffer(p, 0, offer, sizeof offer);
+    CHECK(n > 0, "reoffer: %d", n);
+    int rc = n > 0 ? media_participant_add(call, pid, offer, (size_t)n, MEDIA_ROLE_DEFAULT, answer, cap, &serr) : -1;
+    CHECK(rc == MEDIA_OK, "renegotiation: %s (%s)", media_strerror(rc), serr ? serr : "");
+    CHECK(peer_set_answer(p, answer, strlen(answer), &serr) == 0, "set_answer: %s", serr ? serr : "");
+}
+
 static void measure(int64_t ms, struct peer_stats *a, struct peer_stats *b)
 {
     run(150, NULL); /* let in-flight packets and commands settle */
@@ -165,6 +177,17 @@ static void test_call_flow(void)
     n_peers = 2;
     if (!peers[0] || !peers[1])
         return;
+    CHECK(!strstr(ans_a, "a=ssrc:"), "A joined alone: its answer announces no stream");
+    CHECK(strstr(ans_b, "a=msid:samvaer-1 audio-1") && strstr(ans_b, "a=msid:samvaer-1 video-1"),
+          "B's answer names A as the source of both its sections");
+    uint64_t again[4];
+    size_t n_again = media_call_take_renegotiate(call, again, 4);
+    CHECK(n_again == 1 && again[0] == 1, "B's arrival asks A (only) to renegotiate: %zu", n_again);
+    CHECK(media_call_take_renegotiate(call, again, 4) == 0, "asked once");
+    reoffer(call, 1, peers[0], ans_a, sizeof ans_a);
+    CHECK(strstr(ans_a, "a=msid:samvaer-2 audio-2") && strstr(ans_a, "a=ssrc-group:FID"),
+          "A's new answer names B, with an RTX SSRC for video");
+    CHECK(media_call_take_renegotiate(call, again, 4) == 0, "A's renegotiation asks nobody else");
     CHECK(strstr(ans_a, "a=ice-lite") && strstr(ans_a, "a=setup:passive") && strstr(ans_a, "typ host"),
           "answer is ICE-lite, passive, with a host candidate");
     run(5000, both_connected);

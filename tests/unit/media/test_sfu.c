@@ -1,50 +1,67 @@
-/* test_sfu.c: the SFU object model without sockets — replacing a participant (a new offer) keeps the others' streams. */
+/* test_sfu.c: the SFU object model without sockets: plans announce streams, replacing a participant keeps the others' streams. */
 #include <stdio.h>
 #include <string.h>
 
 #include "media/sfu.h"
 #include "tests/unit/media/check_media.h"
 
+static struct sfu_stream_params stream(uint32_t ssrc, uint32_t rtx, const char *mid)
+{
+    struct sfu_stream_params sp = {.on = true, .ssrc = ssrc, .rtx_ssrc = rtx, .pt = 96, .rtx_pt = rtx ? 97 : 0,
+                                   .mid_len = (uint8_t)strlen(mid)};
+    memcpy(sp.mid, mid, sp.mid_len);
+    return sp;
+}
+
 /* Receivers' consumers of a replaced source: same SSRC and numbering state, marked to resync after the gap. */
 static void test_replace_keeps_streams(void)
 {
     static struct sfu_call c;
     sfu_call_init(&c, 7);
-    struct sfu_participant_params a = {.id = 1, .can_send = true, .can_recv = true, .pt = {111, 96},
-                                       .ssrc_out = {0x1111, 0x2222}};
-    struct sfu_participant_params b = {.id = 2, .can_send = true, .can_recv = true, .pt = {111, 96},
-                                       .ssrc_out = {0x3333, 0x4444}};
+    struct sfu_participant_params a = {.id = 1, .slot = 0, .can_send = true, .can_recv = true, .pt = {111, 96}};
+    struct sfu_participant_params b = {.id = 2, .slot = 1, .can_send = true, .can_recv = true, .pt = {111, 96}};
+    b.out[0][SFU_AUDIO] = stream(0x3333, 0, "0");
+    b.out[0][SFU_VIDEO] = stream(0x4444, 0x4545, "1");
     struct sfu_participant *pa = sfu_participant_add(&c, &a), *pb = sfu_participant_add(&c, &b);
-    CHECK(pa && pb, "two participants");
+    CHECK(pa && pb && pa == &c.p[0] && pb == &c.p[1], "two participants in the plan's slots");
     if (!pa || !pb)
         return;
-    int ia = (int)(pa - c.p), ib = (int)(pb - c.p);
-    CHECK(pb->cons[ia][SFU_AUDIO].ssrc == 0x3333 && pb->cons[ia][SFU_VIDEO].ssrc == 0x4444, "b gets a with its SSRCs");
-    struct sfu_consumer *audio = &pb->cons[ia][SFU_AUDIO], *video = &pb->cons[ia][SFU_VIDEO];
+    CHECK(!pa->cons[1][SFU_AUDIO].on, "a's plan does not announce b yet: off");
+    CHECK(pb->cons[0][SFU_AUDIO].on && pb->cons[0][SFU_AUDIO].ssrc == 0x3333, "b gets a's audio as announced");
+    CHECK(pb->cons[0][SFU_VIDEO].rtx_ssrc == 0x4545 && pb->cons[0][SFU_VIDEO].mid_len == 1 &&
+              pb->cons[0][SFU_VIDEO].mid[0] == '1', "b's video of a: RTX SSRC and MID");
+    struct sfu_consumer *audio = &pb->cons[0][SFU_AUDIO], *video = &pb->cons[0][SFU_VIDEO];
     audio->started = true, audio->last_out_seq = 4000, audio->last_out_ts = 960000, audio->last_out_ms = 5000;
     video->started = true, video->last_out_seq = 9000, video->last_out_ts = 90000, video->last_out_ms = 5000;
-    pb->cons[ia][SFU_VIDEO].gate = false;                     /* b chose not to get a's video */
+    pb->cons[0][SFU_VIDEO].gate = false; /* b chose not to get a's video */
     struct sfu_participant_params a2 = a;
-    a2.pt[SFU_VIDEO] = 0;                                      /* a's new offer: sound only */
-    a2.ssrc_out[SFU_AUDIO] = 0x5555;
+    a2.pt[SFU_VIDEO] = 0; /* a's new offer: sound only */
     struct sfu_participant *na = sfu_participant_replace(pa, &a2);
     CHECK(na != NULL && na->id == 1 && sfu_participant_find(&c, 1) == na, "a is back");
     if (!na)
         return;
-    int ja = (int)(na - c.p);
-    struct sfu_consumer *ca = &c.p[ib].cons[ja][SFU_AUDIO], *cv = &c.p[ib].cons[ja][SFU_VIDEO];
-    CHECK(ca->ssrc == 0x3333 && ca->started && ca->resync, "b's audio of a: same SSRC, resyncs");
+    struct sfu_consumer *ca = &c.p[1].cons[0][SFU_AUDIO], *cv = &c.p[1].cons[0][SFU_VIDEO];
+    CHECK(ca->ssrc == 0x3333 && ca->started && ca->resync && ca->on, "b's audio of a: same SSRC, resyncs");
     CHECK(ca->last_out_seq == 4000 && ca->last_out_ts == 960000 && ca->last_out_ms == 5000, "audio numbering kept");
     CHECK(cv->ssrc == 0x4444 && cv->last_out_seq == 9000 && cv->resync, "video numbering kept");
-    CHECK(cv->gate == c.p[ib].recv_on[SFU_VIDEO], "the receiver's gate comes from its own setting");
-    CHECK(na->pt[SFU_VIDEO] == 0 && na->ssrc_out[SFU_AUDIO] == 0x5555, "a's new parameters");
-    CHECK(c.p[ib].used && c.p[ib].id == 2, "b untouched");
-    struct sfu_participant_params c3 = {.id = 3, .can_send = true, .can_recv = true, .pt = {111, 96}};
+    CHECK(cv->gate == c.p[1].recv_on[SFU_VIDEO], "the receiver's gate comes from its own setting");
+    CHECK(na->pt[SFU_VIDEO] == 0, "a's new parameters");
+    /* b renegotiates: the same SSRC carries on, a changed one starts fresh */
+    struct sfu_participant_params b2 = b;
+    b2.out[0][SFU_VIDEO] = stream(0x7777, 0, "3");
+    sfu_participant_update(&c.p[1], &b2);
+    CHECK(ca->started && ca->last_out_seq == 4000, "renegotiation keeps an unchanged stream's numbering");
+    CHECK(cv->ssrc == 0x7777 && !cv->started && cv->mid[0] == '3' && !cv->rtx_ssrc, "a new SSRC starts fresh");
+    struct sfu_participant_params c3 = {.id = 3, .slot = 2, .can_send = true, .can_recv = true, .pt = {111, 96}};
     struct sfu_participant *pc = sfu_participant_add(&c, &c3);
-    CHECK(pc && !pc->cons[ja][SFU_AUDIO].started, "a newcomer starts fresh");
-    sfu_participant_remove(pc);
+    CHECK(pc && !pc->cons[0][SFU_AUDIO].on && !c.p[1].cons[2][SFU_AUDIO].on, "a newcomer is off both ways until announced");
+    CHECK(sfu_participant_add(&c, &c3) == NULL, "the same id twice is refused");
+    struct sfu_participant_params d = {.id = 4, .slot = 2};
+    CHECK(sfu_participant_add(&c, &d) == NULL, "a taken slot is refused");
     sfu_participant_remove(na);
-    sfu_participant_remove(&c.p[ib]);
+    CHECK(!c.p[1].cons[0][SFU_AUDIO].on, "a removed source is off for every receiver");
+    sfu_participant_remove(pc);
+    sfu_participant_remove(&c.p[1]);
 }
 
 int main(void)
