@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
 #include "media/srtp_aead.h"
@@ -110,11 +111,12 @@ int srtp_session_create_raw(struct srtp_session *s, enum srtp_session_profile pr
     pol.ssrc.type = dir == SRTP_SESSION_INBOUND ? ssrc_any_inbound : ssrc_any_outbound;
     pol.key = master;
     pol.window_size = SRTP_SESSION_REPLAY_WINDOW;
-    /* The SFU answers NACKs by re-sending identical packets: allow repeated outbound indices. */
-    pol.allow_repeat_tx = dir == SRTP_SESSION_OUTBOUND;
+    /* allow_repeat_tx stays 0: an outbound index is never used twice (AES-CM keystream, like a GCM IV, must not
+     * repeat); retransmissions go out as RTX on their own SSRC. */
+    pol.allow_repeat_tx = 0;
     srtp_t ctx = NULL;
     srtp_err_status_t st = srtp_create(&ctx, &pol);
-    memset(master, 0, sizeof(master));
+    OPENSSL_cleanse(master, sizeof master);
     if (st != srtp_err_status_ok)
         return SRTP_SESSION_ERR_INIT;
     s->ctx = ctx;

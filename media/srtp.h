@@ -53,7 +53,8 @@ enum srtp_session_err {
 /* Bytes of exported keying material needed: 2 * (key + salt). */
 #define SRTP_SESSION_KM_LEN_CM 60  /* 2 * (16 + 14) */
 #define SRTP_SESSION_KM_LEN_GCM 56 /* 2 * (16 + 12) */
-/* Replay window in packets (libsrtp maximum is 2^15). Large enough for NACK retransmission delay. */
+/* Index window in packets (libsrtp maximum is 2^15): inbound replay check, outbound reuse check. Large enough
+ * for reordering and NACK retransmission delay. */
 #define SRTP_SESSION_REPLAY_WINDOW 1024
 
 struct srtp_ctx_t_;

@@ -1,5 +1,5 @@
 /* test_srtp.c: unit tests for media/srtp: RFC 3711 vectors via an independent OpenSSL model, round trips,
- * tamper and replay detection, RFC 5764 key layout and argument errors. */
+ * tamper and replay detection, outbound index reuse, RFC 5764 key layout and argument errors. */
 #include "media/srtp.h"
 
 #include <openssl/evp.h>
@@ -251,6 +251,29 @@ static void test_round_trip(enum srtp_session_profile prof, const char *name, si
     srtp_session_destroy(&in);
 }
 
+/* Outbound never protects one index twice, on either profile and either GCM (SAMVAER_SRTP_GCM=libsrtp2 runs this
+ * on libsrtp2's, where it holds only because allow_repeat_tx is off); fresh reordered indices still go out. */
+static void test_outbound_reuse(enum srtp_session_profile prof, const char *name)
+{
+    struct srtp_session out, in;
+    if (!make_pair(prof, &out, &in)) {
+        CHECK(0, "%s: pair", name);
+        return;
+    }
+    uint8_t b[200];
+    int rc[6];
+    static const uint16_t seqs[6] = {300, 300, 303, 301, 302, 301};
+    for (int i = 0; i < 6; i++) {
+        size_t len = rtp_packet(b, seqs[i], 50);
+        rc[i] = srtp_session_protect_rtp(&out, b, &len, sizeof b);
+    }
+    CHECK(rc[0] == 0 && rc[1] == SRTP_SESSION_ERR_REPLAY, "%s: same index twice: %d %d", name, rc[0], rc[1]);
+    CHECK(rc[2] == 0 && rc[3] == 0 && rc[4] == 0, "%s: reordered fresh indices: %d %d %d", name, rc[2], rc[3], rc[4]);
+    CHECK(rc[5] == SRTP_SESSION_ERR_REPLAY, "%s: a reordered one again: %d", name, rc[5]);
+    srtp_session_destroy(&out);
+    srtp_session_destroy(&in);
+}
+
 static void test_errors(void)
 {
     uint8_t km[60] = {1}, b[64];
@@ -301,6 +324,8 @@ int main(void)
     test_known_answer();
     test_round_trip(SRTP_SESSION_AEAD_AES_128_GCM, "GCM", 16);
     test_round_trip(SRTP_SESSION_AES128_CM_SHA1_80, "AES-CM", 10);
+    test_outbound_reuse(SRTP_SESSION_AEAD_AES_128_GCM, "GCM");
+    test_outbound_reuse(SRTP_SESSION_AES128_CM_SHA1_80, "AES-CM");
     test_errors();
     printf("test_srtp: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -1,4 +1,4 @@
-/* test_srtp_aead.c: unit tests for media/srtp_aead: interoperates with libsrtp2's own GCM both ways (RTP across a ROC wrap, CSRCs, extensions, RTCP); tampering, replays, the window, stream limits and malformed packets. */
+/* test_srtp_aead.c: unit tests for media/srtp_aead: interoperates with libsrtp2's own GCM both ways (RTP across a ROC wrap, CSRCs, extensions, RTCP); tampering, replays, the window, outbound index reuse, stream limits and malformed packets. */
 #include "media/srtp.h"
 #include "media/srtp_aead.h"
 
@@ -201,11 +201,11 @@ static void test_replay_window(void)
     for (int i = 0; i < 7; i++)
         ok += srtp_aead_unprotect_rtp(rx, late[i], &ll[i]) == 0;
     CHECK(ok == 7, "late packets inside the window accepted: %d of 7", ok);
-    /* Outbound re-sends (NACK answers) the same index: allowed, and the same bytes. */
+    /* A copy of a sent packet is taken once (outbound would refuse to make a second; test_outbound_reuse). */
     uint8_t b1[200], b2[200];
-    size_t l1 = rtp_packet(b1, 5011, 80, 0, 0x0a0b0c0d), l2 = rtp_packet(b2, 5011, 80, 0, 0x0a0b0c0d);
-    CHECK(srtp_aead_protect_rtp(tx, b1, &l1, sizeof b1) == 0 && srtp_aead_protect_rtp(tx, b2, &l2, sizeof b2) == 0 &&
-              l1 == l2 && !memcmp(b1, b2, l1), "outbound repeat of an index");
+    size_t l1 = rtp_packet(b1, 5011, 80, 0, 0x0a0b0c0d), l2;
+    CHECK(srtp_aead_protect_rtp(tx, b1, &l1, sizeof b1) == 0, "5011");
+    memcpy(b2, b1, l1), l2 = l1;
     CHECK(srtp_aead_unprotect_rtp(rx, b1, &l1) == 0 && srtp_aead_unprotect_rtp(rx, b2, &l2) == SRTP_SESSION_ERR_REPLAY,
           "inbound takes the first copy only");
     /* Older than the window: 2000 packets on, 5012 arrives. */
@@ -225,6 +225,67 @@ static void test_replay_window(void)
     CHECK(srtp_aead_unprotect_rtcp(rx, rcopy, &rcl) == SRTP_SESSION_ERR_REPLAY, "SRTCP replay");
     srtp_aead_free(tx);
     srtp_aead_free(rx);
+}
+
+/* Protect one 80-byte packet (SSRC 0x0a0b0c0d unless ssrc); its SRTP_SESSION_* code. On refusal the packet must
+ * be left as it was. */
+static int send_one(struct srtp_aead *tx, uint16_t seq, uint32_t ssrc)
+{
+    uint8_t b[200], ref[200];
+    size_t len = rtp_packet(b, seq, 80, 0, ssrc ? ssrc : 0x0a0b0c0d), orig = len;
+    memcpy(ref, b, len);
+    int rc = srtp_aead_protect_rtp(tx, b, &len, sizeof b);
+    if (rc && (len != orig || memcmp(b, ref, len)))
+        return -100;
+    return rc;
+}
+
+/* Outbound never uses an SRTP index twice: repeats and indices at or past the window are refused; fresh indices
+ * inside the window, in any order, are not; SSRCs are separate; SRTCP indices count up. */
+static void test_outbound_reuse(void)
+{
+    struct srtp_aead *tx = aead(true);
+    CHECK(send_one(tx, 100, 0) == 0, "first");
+    CHECK(send_one(tx, 100, 0) == SRTP_SESSION_ERR_REPLAY, "same index again refused");
+    CHECK(send_one(tx, 100, 0x0a0b0c0e) == 0, "same sequence number on another SSRC");
+    /* Reordered: 105 first, then 101..104 (fresh, inside the window), then each of them again. */
+    CHECK(send_one(tx, 105, 0) == 0, "105");
+    int fresh = 0, again = 0;
+    for (uint16_t q = 104; q >= 101; q--)
+        fresh += send_one(tx, q, 0) == 0;
+    for (uint16_t q = 100; q <= 105; q++)
+        again += send_one(tx, q, 0) == SRTP_SESSION_ERR_REPLAY;
+    CHECK(fresh == 4, "late but fresh indices accepted: %d of 4", fresh);
+    CHECK(again == 6, "every sent index refused again: %d of 6", again);
+    /* The window's edge: highest 2000 (a jump from 105); 2000 - 1024 is refused though never sent, 2000 - 1023 not. */
+    CHECK(send_one(tx, 2000, 0) == 0, "jump to 2000");
+    CHECK(send_one(tx, 2000 - SRTP_AEAD_RTP_WINDOW, 0) == SRTP_SESSION_ERR_REPLAY, "at the window's edge: refused");
+    CHECK(send_one(tx, 2000 - SRTP_AEAD_RTP_WINDOW + 1, 0) == 0, "just inside the window: fresh, accepted");
+    CHECK(send_one(tx, 1999, 0) == 0 && send_one(tx, 1999, 0) == SRTP_SESSION_ERR_REPLAY, "skipped over, then sent");
+    /* Across the ROC: 65535 then 0 (ROC 1); 65535 again is (0, 65535), already sent; 65534 is fresh. */
+    struct srtp_aead *w = aead(true);
+    CHECK(send_one(w, 65535, 0) == 0 && send_one(w, 0, 0) == 0, "wrap");
+    CHECK(send_one(w, 65535, 0) == SRTP_SESSION_ERR_REPLAY, "pre-wrap index again refused");
+    CHECK(send_one(w, 0, 0) == SRTP_SESSION_ERR_REPLAY, "post-wrap index again refused");
+    CHECK(send_one(w, 65534, 0) == 0, "fresh pre-wrap index inside the window accepted");
+    /* A sequence number more than 2^15 behind reads as the next ROC (as at the receiver): fresh, but what follows
+     * the old run is then too old. Nothing repeats either way. */
+    struct srtp_aead *st = aead(true);
+    CHECK(send_one(st, 40000, 0) == 0 && send_one(st, 5000, 0) == 0, "stale sequence number: a fresh index");
+    CHECK(send_one(st, 40001, 0) == SRTP_SESSION_ERR_REPLAY && send_one(st, 5000, 0) == SRTP_SESSION_ERR_REPLAY,
+          "after it, the old run and the stale packet are refused");
+    /* SRTCP: the index is the session's counter, 0, 1, 2, whatever the packet. */
+    uint32_t idx[3];
+    for (int i = 0; i < 3; i++) {
+        uint8_t r[100];
+        size_t rl = rtcp_packet(r, 7);
+        CHECK(srtp_aead_protect_rtcp(tx, r, &rl, sizeof r) == 0, "SRTCP %d", i);
+        idx[i] = ((uint32_t)r[rl - 4] << 24 | (uint32_t)r[rl - 3] << 16 | (uint32_t)r[rl - 2] << 8 | r[rl - 1]) & 0x7fffffff;
+    }
+    CHECK(idx[0] == 0 && idx[1] == 1 && idx[2] == 2, "SRTCP indices %u %u %u", idx[0], idx[1], idx[2]);
+    srtp_aead_free(st);
+    srtp_aead_free(w);
+    srtp_aead_free(tx);
 }
 
 static void test_malformed(void)
@@ -262,6 +323,7 @@ int main(void)
     cross("libsrtp2 -> ours", true, false, 65400, 400);
     test_tamper();
     test_replay_window();
+    test_outbound_reuse();
     test_malformed();
     printf("srtp_aead: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
