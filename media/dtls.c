@@ -52,7 +52,8 @@ struct dtls_transport {
     int have_fp;                      /* remote_fp is set */
     unsigned retransmits;             /* retransmissions of the current flight */
     dtls_fingerprint_t remote_fp;     /* from the remote SDP */
-    dtls_srtp_keys_t keys;            /* valid in CONNECTED; wiped on free */
+    dtls_srtp_keys_t keys;            /* valid in CONNECTED until taken (dtls__srtp_keys_wipe); wiped on free */
+    int keys_wiped;                   /* dtls__srtp_keys_wipe ran: keys is zero, dtls_srtp_keys_get refuses */
     char err[192];                    /* last error, "dtls: ..." */
 };
 
@@ -547,8 +548,18 @@ int dtls_srtp_keys_get(const dtls_transport_t *t, dtls_srtp_keys_t *out)
 {
     if (t == NULL || out == NULL)
         return DTLS_ERR_ARG;
-    if (t->state != DTLS_STATE_CONNECTED)
+    if (t->state != DTLS_STATE_CONNECTED || t->keys_wiped)
         return DTLS_ERR_STATE;
     *out = t->keys;
     return DTLS_OK;
+}
+
+/* Shared internal (media/transport.c): the SRTP sessions are keyed, so this copy of the exported material goes now
+ * rather than at free; dtls_srtp_keys_get refuses from then on. */
+void dtls__srtp_keys_wipe(dtls_transport_t *t)
+{
+    if (t == NULL)
+        return;
+    OPENSSL_cleanse(&t->keys, sizeof t->keys);
+    t->keys_wiped = 1;
 }

@@ -17,7 +17,13 @@
  *   Demux (RFC 7983): first byte 0..3 STUN, 20..63 DTLS, 128..191 RTP/RTCP (RFC 5761 by the second byte).
  *   RTP/RTCP is dropped until the state is CONNECTED and from any address but the selected one.
  * Thread rules: a transport belongs to one thread. transport_new/free allocate; recv/protect/tick do not
- * (except libsrtp cloning a stream the first time it sees an SSRC).
+ * (except libsrtp cloning a stream the first time it sees an SSRC, and the index check below).
+ * Keys: the DTLS-exported SRTP material is wiped (here and in the DTLS object) once both sessions are keyed.
+ * Index check: with SAMVAER_SRTP_INDEX_CHECK=1 (or =abort) in the environment, every index a successful protect
+ *   used is recorded per transport, (SSRC, SRTP or SRTCP, full index); a repeat logs "srtp: index reused ssrc=...
+ *   index=..." to stderr, counts in transport_index_repeats(), and with =abort aborts. It watches the packets,
+ *   not the SRTP code, so it also catches a session that would allow repeats. Memory: at most ~1 MiB per
+ *   transport (older indices are then forgotten, see transport.c); exact for test-length runs.
  */
 
 enum transport_state {
@@ -78,6 +84,14 @@ int64_t transport_next_timeout_ms(const struct transport *t, int64_t now_ms);
 /* In place; cap >= *len + SRTP_SESSION_RTP_OVERHEAD / RTCP_OVERHEAD. 0 or TRANSPORT_ERR_STATE/_SRTP. */
 int transport_protect_rtp(struct transport *t, uint8_t *buf, size_t *len, size_t cap);
 int transport_protect_rtcp(struct transport *t, uint8_t *buf, size_t *len, size_t cap);
+
+/* SRTP index check, for tests (see SAMVAER_SRTP_INDEX_CHECK in the model above): the number of repeats seen by
+ * every transport of the process so far. */
+unsigned long transport_index_repeats(void);
+/* What transport_protect_rtp/_rtcp do after each packet they protect: record (SSRC, SRTP or SRTCP, index) for t;
+ * true when that index was recorded before (then logged, counted, and with =abort fatal). Tests call it directly
+ * to show the check works; false without the check. */
+bool transport_index_record(struct transport *t, uint32_t ssrc, bool rtcp, uint64_t index);
 
 enum transport_state transport_state(const struct transport *t);
 const char *transport_state_name(enum transport_state s);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include "tests/unit/media/check_media.h"
 
+void dtls__srtp_keys_wipe(dtls_transport_t *t); /* shared internal of media/dtls.c, used by media/transport.c */
+
 
 
 /* ---------------------------------------------------------------- harness */
@@ -196,6 +198,11 @@ static void check_keys(const char *name, pair_t *p, dtls_srtp_profile_t profile)
     CHECK(strcmp(ck.profile_name, profile == DTLS_SRTP_AEAD_AES_128_GCM ? "SRTP_AEAD_AES_128_GCM"
                                                                          : "SRTP_AES128_CM_SHA1_80") == 0,
           "%s: profile name %s", name, ck.profile_name);
+    /* Once its SRTP sessions are keyed, media/transport wipes the DTLS object's copy: it is gone, the other
+     * side's is not, and the connection stays up. */
+    dtls__srtp_keys_wipe(p->client);
+    CHECK(dtls_srtp_keys_get(p->client, &ck) == DTLS_ERR_STATE && dtls_srtp_keys_get(p->server, &sk) == DTLS_OK &&
+              dtls_state(p->client) == DTLS_STATE_CONNECTED, "%s: keys after the wipe", name);
 }
 
 /* ---------------------------------------------------------------- handshake + profiles */

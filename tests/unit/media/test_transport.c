@@ -1,4 +1,4 @@
-/* test_transport.c: unit tests for media/ice and media/transport: in-memory ICE-lite + DTLS-SRTP peer connections. */
+/* test_transport.c: unit tests for media/ice and media/transport: in-memory ICE-lite + DTLS-SRTP peer connections, the SRTP index check. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "media/rtcp.h"
 #include "media/rtp.h"
@@ -152,6 +155,90 @@ static void test_connect_and_media(void)
     conn_free(&c);
 }
 
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* The SRTP index check (main sets SAMVAER_SRTP_INDEX_CHECK=1): real traffic records what it sends and finds no
+ * repeat; a repeat made behind the SRTP sessions' back (transport_index_record, as a session with repeats allowed
+ * would) is found, with the full index (ROC || SEQ) for SRTP and the trailer's index for SRTCP, on either profile. */
+static void test_index_check(const char *name, dtls_ctx_t *s_ctx, dtls_ctx_t *c_ctx, const char *profile, size_t tag)
+{
+    dtls_ctx_t *keep_s = sctx, *keep_c = cctx;
+    sctx = s_ctx, cctx = c_ctx;
+    struct conn c;
+    conn_init(&c, true, 0);
+    sctx = keep_s, cctx = keep_c;
+    pump(&c, 200);
+    CHECK(transport_state(c.srv) == TRANSPORT_CONNECTED && !strcmp(transport_srtp_profile(c.srv), profile),
+          "%s: connected with %s", name, transport_srtp_profile(c.srv));
+    unsigned long base = transport_index_repeats();
+    /* SRTP: 65534, 65535, then 0 and 1 of the next ROC; reordered, never twice. */
+    static const uint16_t seqs[] = {65534, 0, 65535, 1};
+    int sent = 0;
+    for (size_t i = 0; i < 4; i++) {
+        uint8_t buf[1600];
+        size_t n = make_rtp(buf, 0xabc, seqs[i], 100);
+        sent += transport_protect_rtp(c.srv, buf, &n, sizeof buf) == 0;
+    }
+    /* SRTCP: three packets, consecutive indices in the trailer (from 0 here, from 1 in libsrtp2). */
+    uint32_t idx[3];
+    for (int i = 0; i < 3; i++) {
+        uint8_t buf[256];
+        struct rtcp_fb fb = {.sender_ssrc = 0xabd, .media_ssrc = 2};
+        size_t n = (size_t)rtcp_pli_build(buf, sizeof buf, &fb);
+        sent += transport_protect_rtcp(c.srv, buf, &n, sizeof buf) == 0;
+        idx[i] = be32(buf + n - 4 - tag) & 0x7fffffff;
+    }
+    uint32_t last = idx[2];
+    CHECK(sent == 7 && idx[0] <= 1 && idx[1] == idx[0] + 1 && last == idx[0] + 2,
+          "%s: %d of 7 protected, SRTCP indices %u %u %u", name, sent, idx[0], idx[1], idx[2]);
+    CHECK(transport_index_repeats() == base, "%s: real traffic: %lu repeats", name, transport_index_repeats() - base);
+    /* Behind the sessions' back: SRTP (ROC 1, SEQ 1) = 65537 and (0, 65535) again are repeats; (0, 1) never went. */
+    CHECK(transport_index_record(c.srv, 0xabc, false, 65537) && transport_index_record(c.srv, 0xabc, false, 65535),
+          "%s: SRTP repeats found", name);
+    CHECK(!transport_index_record(c.srv, 0xabc, false, 1), "%s: (ROC 0, SEQ 1) is another index", name);
+    CHECK(transport_index_record(c.srv, 0xabd, true, last) && !transport_index_record(c.srv, 0xabd, true, last + 1),
+          "%s: the last SRTCP index repeated, the next new", name);
+    CHECK(!transport_index_record(c.srv, 0xabd, false, 2) && !transport_index_record(c.cli, 0xabd, true, 2),
+          "%s: another kind, another transport: separate", name);
+    CHECK(transport_index_repeats() == base + 3, "%s: counter %lu", name, transport_index_repeats() - base);
+    /* Long runs: 300,000 indices on one stream (past the ~65,536 kept before pruning) never repeat; the recent
+     * ones are still checked, and one long forgotten counts as a repeat (no SRTP session would take it). */
+    int rep = 0;
+    for (uint64_t i = 100; i < 300100; i++)
+        rep += transport_index_record(c.cli, 0x77, false, i);
+    CHECK(rep == 0, "%s: %d repeats among 300,000 distinct indices", name, rep);
+    CHECK(transport_index_record(c.cli, 0x77, false, 300099) && transport_index_record(c.cli, 0x77, false, 296100),
+          "%s: recent indices still checked after pruning", name);
+    CHECK(transport_index_record(c.cli, 0x77, false, 150), "%s: a forgotten index counts as a repeat", name);
+    CHECK(!transport_index_record(c.cli, 0x77, false, 300100), "%s: the next index is new", name);
+    CHECK(transport_index_repeats() == base + 6, "%s: counter %lu", name, transport_index_repeats() - base);
+    conn_free(&c);
+}
+
+/* SAMVAER_SRTP_INDEX_CHECK=abort: this binary again, as a child that records one index twice; it must abort. */
+static void test_index_check_abort(void)
+{
+    if (getenv("TEST_TRANSPORT_ABORT_CHILD")) {
+        struct conn c;
+        conn_init(&c, true, 0);
+        transport_index_record(c.srv, 5, false, 7);
+        transport_index_record(c.srv, 5, false, 7);
+        exit(0);                        /* not reached when the check works */
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("TEST_TRANSPORT_ABORT_CHILD", "1", 1);
+        setenv("SAMVAER_SRTP_INDEX_CHECK", "abort", 1);
+        setenv("ASAN_OPTIONS", "handle_abort=0", 1);
+        execl("/proc/self/exe", "test_transport", (char *)NULL);
+        _exit(3);
+    }
+    int st = 0;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+          "=abort: child status %#x", st);
+}
+
 static void test_demux_errors(void)
 {
     struct conn c;
@@ -265,8 +352,19 @@ int main(void)
     }
     sctx = dtls_ctx_new(cert_s, DTLS_ROLE_SERVER, NULL, err, sizeof err);
     cctx = dtls_ctx_new(cert_c, DTLS_ROLE_CLIENT, NULL, err, sizeof err);
+    if (getenv("TEST_TRANSPORT_ABORT_CHILD"))
+        test_index_check_abort();       /* does not return */
+    setenv("SAMVAER_SRTP_INDEX_CHECK", "1", 1); /* before the first transport: read once per process */
     test_ice_lite_unit();
     test_connect_and_media();
+    CHECK(transport_index_repeats() == 0, "no SRTP index repeated by real traffic: %lu", transport_index_repeats());
+    test_index_check("GCM", sctx, cctx, "SRTP_AEAD_AES_128_GCM", 0);
+    dtls_ctx_t *cm_s = dtls_ctx_new(cert_s, DTLS_ROLE_SERVER, "SRTP_AES128_CM_SHA1_80", err, sizeof err);
+    dtls_ctx_t *cm_c = dtls_ctx_new(cert_c, DTLS_ROLE_CLIENT, "SRTP_AES128_CM_SHA1_80", err, sizeof err);
+    test_index_check("AES-CM", cm_s, cm_c, "SRTP_AES128_CM_SHA1_80", 10);
+    dtls_ctx_free(cm_s);
+    dtls_ctx_free(cm_c);
+    test_index_check_abort();
     test_demux_errors();
     test_fingerprint_mismatch();
     test_consent_expiry();
