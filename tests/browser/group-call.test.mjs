@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
 import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
 import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { waitGrowing, inboundByMid } from './lib/calls.mjs';
+import { waitGrowing, waitEachGrowing, waitFramesChanging } from './lib/calls.mjs';
 import { adminRunner, addPeople, addCase, setTerms } from './lib/accounts.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -22,7 +22,8 @@ runInLoopbackNamespace(fileURLToPath(import.meta.url));
 const tmp = makeTempDir('samvaer-group-');
 const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
 const runner = createRunner({ shotDir, label: 'group-call' });
-const state = { server: null, browser: null };
+const state = { server: null, browser: null, ids: {} };
+const TILES = '#call-videos video[data-account]';
 
 async function cleanup() {
   const closing = state.browser ? state.browser.close().catch(() => {}) : null;
@@ -73,15 +74,32 @@ async function scenario(baseUrl) {
     await p.tom.locator('#call-videos[data-remotes="2"]').waitFor({ state: 'attached' });
     const offered = await p.tom.evaluate(() => window.__samvaerCall.pc.getTransceivers().filter((t) => t.receiver.track.kind === 'video').length);
     expect(offered === 2, `tom offered ${offered} video receivers`);
-    const g = await waitGrowing({ tom: p.tom, anna: p.anna, erik: p.erik }, 12000);
-    console.log(`  media: ${JSON.stringify(Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v.grew])))}`);
-    console.log(`  tom per receiver: ${JSON.stringify(await inboundByMid(p.tom))}`);
+    await waitGrowing({ tom: p.tom, anna: p.anna, erik: p.erik }, 12000);
   });
 
-  await runner.check('erik hangs up: he leaves, the call goes on; tom hangs up: it ends for anna', async () => {
+  const { tom, anna, erik } = state.ids;
+  const sees = { tom: [anna, erik], anna: [tom, erik], erik: [tom, anna] };
+  for (const [who, others] of Object.entries(sees)) {
+    await runner.check(`${who} hears and sees each of the other two on a stream and a tile of their own`, async () => {
+      const g = await waitEachGrowing(p[who], others, 15000);
+      console.log(`  ${who} per participant: ${JSON.stringify(g.grew)}`);
+      const tiles = await waitFramesChanging(p[who], TILES, others, 10000);
+      console.log(`  ${who} tiles: ${JSON.stringify(tiles)}`);
+    });
+  }
+
+  await runner.check('erik hangs up: his tile and streams leave tom\'s and anna\'s screens, anna\'s carry on', async () => {
     await p.erik.getByTestId('call-hangup').click();
     await p.erik.locator('#view-call[data-state="ended"]').waitFor({ state: 'visible' });
-    await p.tom.waitForTimeout(500);
+    for (const [who, other] of [['tom', anna], ['anna', tom]]) {
+      await p[who].locator(`${TILES}[data-account="${erik}"]`).waitFor({ state: 'detached', timeout: 8000 });
+      const g = await waitEachGrowing(p[who], [other], 10000);
+      expect(g.names.join() === String(other), `${who} still has streams of ${g.names.join(', ')}`);
+      await waitFramesChanging(p[who], TILES, [other], 8000);
+    }
+  });
+
+  await runner.check('the call went on without erik; tom hangs up: it ends for anna', async () => {
     expect(await p.tom.locator('#view-call[data-call-state="active"]').isVisible(), 'tom\'s call stopped when erik left');
     await p.tom.getByTestId('call-hangup').click();
     for (const who of ['tom', 'anna']) await p[who].locator('#view-call[data-state="ended"][data-reason="hangup"]').waitFor({ state: 'visible' });
@@ -95,7 +113,7 @@ async function main() {
   if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
   const data = seedDemo(adminBin, tmp);
   const admin = adminRunner(adminBin, data);
-  addPeople(admin, PEOPLE, PASSWORD);
+  state.ids = addPeople(admin, PEOPLE, PASSWORD);
   addCase(admin, 'tom', 'Europe/Stockholm');
   for (const [who, rel] of [['anna', 'Mum'], ['erik', 'Grandad']]) {
     const aid = Number(admin(['agreement', 'add', 'tom', who, '--relationship', rel]).trim());

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
 import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
 import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { inbound, inboundByMid, growth, waitGrowing, windowEndingSoon } from './lib/calls.mjs';
+import { inbound, growth, waitGrowing, waitEachGrowing, waitFramesChanging, windowEndingSoon } from './lib/calls.mjs';
 import { adminRunner, addPeople, addCase, setTerms as setTermsIn } from './lib/accounts.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -175,8 +175,18 @@ async function windowScenario(p, ids, admin) {
     for (const page of [p.lea, p.jonas]) await callState(page, 'active');
     const g = await waitGrowing({ lea: p.lea, jonas: p.jonas }, 12000);
     console.log(`  joined: ${JSON.stringify(g)}`);
-    const s = await waitGrowing({ signe: p.signe }, 6000, SUP);
-    console.log(`  signe receives: ${JSON.stringify(s)}; per slot ${JSON.stringify(await inboundByMid(p.signe, SUP))}`);
+  });
+
+  await runner.check('signe hears and sees both lea and jonas, each on a stream and a tile of their own', async () => {
+    const s = await waitEachGrowing(p.signe, [ids.lea, ids.jonas], 12000, { global: SUP });
+    console.log(`  signe per participant: ${JSON.stringify(s.grew)}`);
+    const tiles = await waitFramesChanging(p.signe, 'video[data-testid="sup-tile"]', [ids.lea, ids.jonas], 10000);
+    console.log(`  signe's tiles: ${JSON.stringify(tiles)}`);
+    for (const [who, other] of [['lea', ids.jonas], ['jonas', ids.lea]]) {
+      const g = await waitEachGrowing(p[who], [other], 8000);
+      expect(g.names.join() === String(other), `${who} gets streams of ${g.names.join(', ')}`);
+      await waitFramesChanging(p[who], '#call-videos video[data-account]', [other], 8000);
+    }
   });
 
   await runner.check('signe mutes jonas\'s picture: lea\'s video stops, her audio goes on; lea is told', async () => {

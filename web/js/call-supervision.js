@@ -21,7 +21,7 @@ const sup = {
   warnTimer: null,  // countdown interval
   warnUntil: 0,     // local ms when the warned part ends
   consent: null,    // {call_id, supervisor} being asked
-  tiles: [],        // remote tiles: [{stream, video}]
+  tiles: [],        // remote tiles: [{account, stream, video}], one per other participant
 };
 
 const isParty = (p) => p.role === 'child' || p.role === 'contact';
@@ -44,6 +44,9 @@ export function resetSupervision() {
   $('#call-muted').hidden = true;
   $('#call-consent').hidden = true;
   for (const t of sup.tiles.slice(1)) t.video.remove();
+  const first = $('#call-remote');
+  first.srcObject = null;
+  delete first.dataset.account;
   sup.tiles = [];
   $('#call-videos').dataset.remotes = '1';
 }
@@ -180,7 +183,7 @@ export function onSupervisionEvent(event, data, callId) {
   return true;
 }
 
-// ---- several people: one tile per remote participant ----
+// ---- several people: one tile per remote participant, named by the server's a=msid ----
 
 /**
  * Offer only the video codecs the server can use (VP8, H.264 and their RTX). Chromium's receive-only video
@@ -196,45 +199,100 @@ export function limitVideoCodecs(pc) {
   }
 }
 
-/** Group calls: one extra recvonly audio+video pair per other party beyond the first (PROTOCOL.md §9 call.offer). */
+/** The other people in the call who send media (child and contacts; supervisors only listen). */
+function othersInCall() {
+  return ((sup.last && sup.last.participants) || []).filter((p) => isParty(p) && p.state !== 'left' && p.account !== sup.me);
+}
+
+/**
+ * Enough receiving transceivers for everyone else (PROTOCOL.md §9 call.offer): the server puts each other
+ * participant on a section of its own and names them in the answer's a=msid. Called before every offer, so a
+ * renegotiation (call.renegotiate) after someone joined has a section for them.
+ */
 export function addGroupReceivers(pc, video) {
-  const others = ((sup.last && sup.last.participants) || []).filter((p) => isParty(p) && p.state !== 'left' && p.account !== sup.me);
-  for (let i = 1; i < others.length; i++) {
-    pc.addTransceiver('audio', { direction: 'recvonly' });
-    if (video) pc.addTransceiver('video', { direction: 'recvonly' });
+  const want = Math.max(1, othersInCall().length);
+  for (const kind of video ? ['audio', 'video'] : ['audio']) {
+    const have = pc.getTransceivers().filter((t) => !t.stopped && t.receiver.track.kind === kind
+      && (t.direction === 'recvonly' || t.direction === 'sendrecv')).length;
+    for (let i = have; i < want; i++) pc.addTransceiver(kind, { direction: 'recvonly' });
   }
   limitVideoCodecs(pc);
 }
 
-/** The n-th transceiver of a kind is the n-th remote participant: audio n and video n share a tile. */
-function slotOf(pc, transceiver, kind) {
-  const same = pc.getTransceivers().filter((t) => t.receiver.track && t.receiver.track.kind === kind);
-  return Math.max(0, same.indexOf(transceiver));
+/** Whose media a track carries: the answer's a=msid stream "samvaer-<account>" (PROTOCOL.md §9). */
+function ownerOf(ev) {
+  const named = ev.streams[0] && /^samvaer-(\d+)$/.exec(ev.streams[0].id);
+  return named ? Number(named[1]) : null;
 }
 
-function tile(n) {
-  while (sup.tiles.length <= n) {
-    const i = sup.tiles.length;
-    const video = i === 0 ? $('#call-remote') : document.createElement('video');
-    if (i > 0) {
-      video.className = 'call-remote call-remote-extra';
-      video.autoplay = true;
-      video.playsInline = true;
-      video.dataset.testid = `call-remote-${i}`;
-      $('#call-self').before(video);
-    }
-    sup.tiles.push({ stream: new MediaStream(), video });
+/** The tile of a participant: the big #call-remote for the first, an extra <video> for each further one. */
+function tile(account) {
+  let t = sup.tiles.find((x) => x.account === account);
+  if (t) return t;
+  const free = sup.tiles.find((x) => x.account === null);
+  if (free) {
+    free.account = account;
+    free.video.dataset.account = String(account);
+    return free;
   }
-  $('#call-videos').dataset.remotes = String(sup.tiles.length);
-  return sup.tiles[n];
+  const first = sup.tiles.length === 0;
+  const video = first ? $('#call-remote') : document.createElement('video');
+  if (!first) {
+    video.className = 'call-remote call-remote-extra';
+    video.autoplay = true;
+    video.playsInline = true;
+    video.dataset.testid = `call-remote-${sup.tiles.length}`;
+    $('#call-self').before(video);
+  }
+  video.dataset.account = String(account);
+  t = { account, stream: new MediaStream(), video };
+  video.srcObject = t.stream;
+  sup.tiles.push(t);
+  $('#call-videos').dataset.remotes = String(sup.tiles.filter((x) => x.account !== null).length || 1);
+  return t;
 }
 
-/** pc.ontrack: put the track into its participant's tile. */
+/** A participant's media ended (they left, or stopped sending): their tile goes. The big #call-remote stays;
+ *  if it was theirs, the last extra tile's person moves into it, so the layout matches the tiles shown. */
+function dropTile(t) {
+  for (const old of t.stream.getTracks()) t.stream.removeTrack(old);
+  let gone = t;
+  if (t.video.id === 'call-remote') {
+    const last = sup.tiles.length > 1 ? sup.tiles[sup.tiles.length - 1] : null;
+    t.account = last ? last.account : null;
+    t.stream = last ? last.stream : new MediaStream();
+    t.video.srcObject = t.stream;
+    if (t.account === null) delete t.video.dataset.account;
+    else t.video.dataset.account = String(t.account);
+    gone = last;
+  }
+  if (gone) {
+    gone.video.remove();
+    sup.tiles.splice(sup.tiles.indexOf(gone), 1);
+  }
+  $('#call-videos').dataset.remotes = String(sup.tiles.filter((x) => x.account !== null).length || 1);
+}
+
+/** pc.ontrack: put the track into its participant's tile; take it out when the server ends it. */
 export function onRemoteTrack(pc, ev) {
-  const t = tile(slotOf(pc, ev.transceiver, ev.track.kind));
+  const account = ownerOf(ev);
+  if (account === null) return;
+  const t = tile(account);
   for (const old of t.stream.getTracks().filter((x) => x.kind === ev.track.kind)) t.stream.removeTrack(old);
   t.stream.addTrack(ev.track);
   if (t.video.srcObject !== t.stream) t.video.srcObject = t.stream;
+  ev.streams[0].addEventListener('removetrack', (e) => {
+    const now = sup.tiles.find((x) => x.account === account);
+    if (!now || !now.stream.getTracks().includes(e.track)) return;
+    now.stream.removeTrack(e.track);
+    if (!now.stream.getTracks().length) dropTile(now);
+  });
+}
+
+/** Tiles of people who left the call go away (their tracks end with the next renegotiation too). */
+export function pruneTiles() {
+  const here = new Set(othersInCall().map((p) => p.account));
+  for (const t of sup.tiles.slice()) if (t.account !== null && !here.has(t.account)) dropTile(t);
 }
 
 // ---- group calls (the child calls up to 4 people at once) ----

@@ -8,7 +8,7 @@
 import { formatNextAt } from './util.js';
 import {
   initSupervision, resetSupervision, supervisionOnState, onSupervisionEvent, endWords, addGroupReceivers, onRemoteTrack,
-  groupAids, myLeftReason, stillRinging,
+  groupAids, myLeftReason, stillRinging, pruneTiles,
 } from './call-supervision.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -47,6 +47,7 @@ function expose() {
   window.__samvaerCall = call ? {
     id: call.id, state: call.state, pc: call.pc, reason: call.reason || null,
     relay: !!call.relay, soundOnly: !!call.soundOnly, iceServers: call.iceServers || [], peers: call.peers || 0,
+    renegotiated: call.renegotiated || 0,
   } : null;
 }
 
@@ -139,13 +140,43 @@ async function connectPeer(mine) {
   pc.ontrack = (ev) => onRemoteTrack(pc, ev);
   pc.onconnectionstatechange = () => { if (mine.pc === pc) $('#view-call').dataset.media = pc.connectionState; };
   addTracks(mine, pc);
-  const offer = await pc.createOffer();
-  await pc.setLocalDescription(offer);
-  await gathered(pc);
-  if (call !== mine || mine.pc !== pc) return;
-  const result = await conn.request('call.offer', { call_id: mine.id, sdp: pc.localDescription.sdp });
-  if (call !== mine || mine.pc !== pc) return;
-  await pc.setRemoteDescription({ type: 'answer', sdp: result.sdp });
+  mine.negotiating = true;
+  try {
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    await gathered(pc);
+    if (call !== mine || mine.pc !== pc) return;
+    const result = await conn.request('call.offer', { call_id: mine.id, sdp: pc.localDescription.sdp });
+    if (call !== mine || mine.pc !== pc) return;
+    await pc.setRemoteDescription({ type: 'answer', sdp: result.sdp });
+  } finally {
+    if (mine.pc === pc) mine.negotiating = false;
+  }
+  if (mine.again) await renegotiate(mine);
+}
+
+/**
+ * call.renegotiate: someone's media came or went, so offer again on the same connection (same ICE and DTLS)
+ * with a receiver for everyone; the answer gives each person their own tracks and ends those of who left.
+ */
+async function renegotiate(mine) {
+  if (!mine.pc || mine.negotiating) { mine.again = true; return; }
+  const pc = mine.pc;
+  mine.negotiating = true;
+  try {
+    do {
+      mine.again = false;
+      addGroupReceivers(pc, mine.video && !mine.soundOnly);
+      await pc.setLocalDescription(await pc.createOffer());
+      const result = await conn.request('call.offer', { call_id: mine.id, sdp: pc.localDescription.sdp });
+      if (call !== mine || mine.pc !== pc) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: result.sdp });
+      mine.renegotiated = (mine.renegotiated || 0) + 1;
+      expose();
+    } while (mine.again && call === mine && mine.pc === pc);
+  } finally {
+    if (mine.pc === pc) mine.negotiating = false;
+  }
 }
 
 /** Send what we have; receive audio always and video unless this is a voice call or "Sound only" is on. */
@@ -286,6 +317,7 @@ function onState(data) {
   if (!call.mine && stillRinging(data, me)) return expose(); // another party answered first: keep ringing
   if (data.state === 'active' || data.state === 'waiting_for_supervisor') {
     showView('active', peerName(call.aid), supervisionOnState(data, store && store.me && store.me.id));
+    pruneTiles();
     $('#view-call').dataset.callState = data.state;
     if (call.mine) {
       startMedia().catch((err) => {
@@ -405,6 +437,12 @@ export function onCallEvent(event, data) {
     return true;
   }
   if (onSupervisionEvent(event, data, call ? call.id : null)) return true;
+  if (event === 'call.renegotiate') {
+    if (call && call.id === data.call_id && call.mine) {
+      renegotiate(call).catch((err) => { $('#view-call').dataset.error = String((err && err.message) || err); });
+    }
+    return true;
+  }
   if (event === 'call.media') {
     if (call && call.id === data.call_id) $('#view-call').dataset[`media${data.participant}`] = data.media;
     return true;

@@ -20,13 +20,18 @@ const joined = {
   callId: null,   // the call we are in, or null
   pc: null,       // RTCPeerConnection
   tiles: new Map(), // account id -> {stream, video}
-  slots: [],      // account id per slot (from the call at offer time)
+  slots: [],      // account ids with media here (the call's parties at offer time, then whoever the answers name)
+  call: null,     // the last call object seen (for the number of receivers to offer)
+  negotiating: true, // an offer is in flight: a renegotiation waits for it
+  again: false,   // call.renegotiate came while negotiating
+  renegotiated: 0,
 };
 
 export function joinedCallId() { return joined.callId; }
 
 function expose() {
-  window.__samvaerSupervisor = joined.callId ? { callId: joined.callId, pc: joined.pc, slots: joined.slots.slice() } : null;
+  window.__samvaerSupervisor = joined.callId
+    ? { callId: joined.callId, pc: joined.pc, slots: joined.slots.slice(), renegotiated: joined.renegotiated } : null;
 }
 
 function tile(account) {
@@ -34,6 +39,8 @@ function tile(account) {
     const video = document.createElement('video');
     video.autoplay = true;
     video.playsInline = true;
+    video.dataset.account = String(account);
+    video.dataset.testid = 'sup-tile';
     const stream = new MediaStream();
     video.srcObject = stream;
     joined.tiles.set(account, { stream, video });
@@ -84,12 +91,36 @@ function slotOf(pc, transceiver, kind) {
   return Math.max(0, same.indexOf(transceiver));
 }
 
-/** Whose media a received track carries: the answer's msid if it names a participant, else its slot. */
+/** Whose media a received track carries: the answer's a=msid stream "samvaer-<account>" (PROTOCOL.md §9). */
 function trackOwner(pc, ev) {
-  const named = ev.streams[0] && /^p?(\d+)$/.exec(ev.streams[0].id);
-  if (named && joined.slots.includes(Number(named[1]))) return Number(named[1]);
+  const named = ev.streams[0] && /^samvaer-(\d+)$/.exec(ev.streams[0].id);
+  if (named) return Number(named[1]);
   const slot = slotOf(pc, ev.transceiver, ev.track.kind);
   return joined.slots[slot] !== undefined ? joined.slots[slot] : -1 - slot;
+}
+
+/** Enough receive-only transceivers of each kind for every party in the call. */
+function addReceivers(pc, call) {
+  const want = Math.max(1, slotParticipants(call).length);
+  for (const kind of call.video ? ['audio', 'video'] : ['audio']) {
+    const have = pc.getTransceivers().filter((t) => !t.stopped && t.receiver.track.kind === kind).length;
+    for (let i = have; i < want; i++) pc.addTransceiver(kind, { direction: 'recvonly' });
+  }
+  limitVideoCodecs(pc);
+}
+
+/** A participant's tracks ended (they left or stopped sending): drop the track, and the tile when empty. */
+function onTrackEnded(account, stream, track, onChange) {
+  const t = joined.tiles.get(account);
+  if (!t || !t.stream.getTracks().includes(track)) return;
+  t.stream.removeTrack(track);
+  if (!t.stream.getTracks().length) {
+    t.video.srcObject = null;
+    t.video.remove();
+    joined.tiles.delete(account);
+    joined.slots = joined.slots.filter((a) => a !== account);
+  }
+  onChange();
 }
 
 /** Offer to receive every party's audio (and video), send the offer, apply the answer. */
@@ -98,16 +129,17 @@ async function offer(conn, call, onChange) {
   if (joined.callId !== call.call_id) { pc.close(); return; }
   joined.pc = pc;
   joined.slots = slotParticipants(call).map((p) => p.account);
+  joined.call = call;
   expose();
-  for (let i = 0; i < Math.max(1, joined.slots.length); i++) {
-    pc.addTransceiver('audio', { direction: 'recvonly' });
-    if (call.video) pc.addTransceiver('video', { direction: 'recvonly' });
-  }
-  limitVideoCodecs(pc);
+  addReceivers(pc, call);
   pc.ontrack = (ev) => {
-    const t = tile(trackOwner(pc, ev));
+    const account = trackOwner(pc, ev);
+    if (!joined.slots.includes(account)) joined.slots.push(account);
+    const t = tile(account);
     for (const old of t.stream.getTracks().filter((x) => x.kind === ev.track.kind)) t.stream.removeTrack(old);
     t.stream.addTrack(ev.track);
+    if (ev.streams[0]) ev.streams[0].addEventListener('removetrack', (e) => onTrackEnded(account, ev.streams[0], e.track, onChange));
+    expose();
     onChange();
   };
   pc.onconnectionstatechange = () => onChange();
@@ -117,6 +149,33 @@ async function offer(conn, call, onChange) {
   const answer = await conn.request('call.offer', { call_id: call.call_id, sdp: pc.localDescription.sdp });
   if (joined.pc !== pc) return;
   await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+  joined.negotiating = false;
+  if (joined.again) await renegotiate(conn);
+}
+
+/**
+ * call.renegotiate (PROTOCOL.md §9): a party's media came or went. Offer again on the same connection with a
+ * receiver for every party; the answer names each one's tracks and ends those of who left.
+ */
+export async function renegotiate(conn, call) {
+  if (call) joined.call = call;
+  const pc = joined.pc;
+  if (!pc || joined.negotiating) { joined.again = true; return; }
+  joined.negotiating = true;
+  try {
+    do {
+      joined.again = false;
+      addReceivers(pc, joined.call);
+      await pc.setLocalDescription(await pc.createOffer());
+      const answer = await conn.request('call.offer', { call_id: joined.callId, sdp: pc.localDescription.sdp });
+      if (joined.pc !== pc) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+      joined.renegotiated += 1;
+      expose();
+    } while (joined.again && joined.pc === pc);
+  } finally {
+    if (joined.pc === pc) joined.negotiating = false;
+  }
 }
 
 /** Join a call: call.join, then media. Rejects with the server's refusal (busy, call_state, no_call). */
@@ -141,6 +200,10 @@ export function dropMedia() {
   joined.pc = null;
   joined.tiles = new Map();
   joined.slots = [];
+  joined.call = null;
+  joined.negotiating = true;
+  joined.again = false;
+  joined.renegotiated = 0;
   expose();
 }
 

@@ -3,7 +3,7 @@
 
 import { el, note, fmtDateTime } from './dom.js';
 import { liveConn } from './live-conn.js';
-import { joinCall, leaveCall, dropMedia, joinedCallId, videoOf, isParty, mediaState } from './call-peer.js';
+import { joinCall, leaveCall, dropMedia, joinedCallId, videoOf, isParty, mediaState, renegotiate } from './call-peer.js';
 
 const ENDED_WORDS = {
   declined: 'nobody answered: it was declined',
@@ -197,6 +197,9 @@ function onEvent(event, data) {
       const me = (data.participants || []).filter((p) => p.role === 'supervisor' && p.account === live.me).pop();
       if (me && me.state === 'left') dropMedia(); // e.g. the child refused listening in
     }
+  } else if (event === 'call.renegotiate') {
+    if (joinedCallId() === data.call_id) renegotiate(liveConn(), live.calls.get(data.call_id)).catch(() => {});
+    return;
   } else if (event === 'call.warning') {
     live.warnings.set(data.call_id, { ...data, ends_at: Date.now() + (data.seconds_left || 0) * 1000 });
   } else if (event === 'call.media') {

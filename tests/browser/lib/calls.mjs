@@ -74,3 +74,93 @@ export function windowEndingSoon(zone, leadMs, lengthMin = 30, now = Date.now())
   const end = localParts(endsAt, zone);
   return { window: { day: start.day, start: start.hhmm, end: end.hhmm }, endsAt };
 }
+
+/**
+ * inbound-rtp packetsReceived per remote participant: {"<account>": {audio, video}}. The server's answer names
+ * the source of each m-section (a=msid:samvaer-<account>); inbound-rtp carries the mid it arrived on.
+ */
+export function inboundByParticipant(page, global = '__samvaerCall') {
+  return page.evaluate(async (name) => {
+    const holder = window[name];
+    const out = {};
+    if (!holder || !holder.pc || !holder.pc.remoteDescription) return out;
+    const owner = {};
+    for (const sec of holder.pc.remoteDescription.sdp.split(/\r\nm=/).slice(1)) {
+      const mid = /\r\na=mid:(\S+)/.exec(sec);
+      const msid = /\r\na=msid:samvaer-(\d+) /.exec(sec);
+      if (mid && msid && !/\r\na=(inactive|recvonly)/.test(sec)) owner[mid[1]] = msid[1];
+    }
+    (await holder.pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp' || !owner[s.mid]) return;
+      const o = out[owner[s.mid]] || (out[owner[s.mid]] = { audio: 0, video: 0 });
+      o[s.kind] += s.packetsReceived || 0;
+    });
+    return out;
+  }, global);
+}
+
+/**
+ * Wait until the page receives each of `accounts` on a stream of its own whose packets grow (audio, and video
+ * unless video is false), and nobody else. Returns {grew: {account: {audio, video}}, names: [...]} or throws.
+ */
+export async function waitEachGrowing(page, accounts, ms, { global = '__samvaerCall', video = true, step = 1500 } = {}) {
+  const want = accounts.map(String);
+  const end = Date.now() + ms;
+  let last = null;
+  let names = [];
+  while (Date.now() < end) {
+    const a = await inboundByParticipant(page, global);
+    await sleep(step);
+    const b = await inboundByParticipant(page, global);
+    names = Object.keys(b).sort();
+    last = {};
+    for (const id of want) {
+      const x = a[id] || { audio: 0, video: 0 };
+      const y = b[id] || { audio: 0, video: 0 };
+      last[id] = { audio: y.audio - x.audio, video: y.video - x.video };
+    }
+    const each = want.every((id) => last[id].audio > 0 && (!video || last[id].video > 0));
+    if (each && names.join() === want.slice().sort().join()) return { grew: last, names };
+  }
+  throw new Error(`not each of ${want.join(', ')} on a growing stream of their own: ${JSON.stringify(last)}, streams of ${names.join(', ')}`);
+}
+
+/** For each <video> matching selector: its data-account, size, a signature of the current frame and its brightness. */
+export function tileFrames(page, selector) {
+  return page.evaluate((sel) => [...document.querySelectorAll(sel)].map((v) => {
+    const c = document.createElement('canvas');
+    c.width = 32;
+    c.height = 24;
+    const g = c.getContext('2d');
+    let sig = 0;
+    let light = 0;
+    if (v.videoWidth) {
+      g.drawImage(v, 0, 0, 32, 24);
+      const d = g.getImageData(0, 0, 32, 24).data;
+      for (let i = 0; i < d.length; i += 4) {
+        sig = (sig * 31 + d[i] + 3 * d[i + 1] + 7 * d[i + 2]) >>> 0;
+        light += d[i] + d[i + 1] + d[i + 2];
+      }
+    }
+    return { account: v.dataset.account || null, w: v.videoWidth, h: v.videoHeight, sig, light: light / (32 * 24 * 3) };
+  }), selector);
+}
+
+/** Wait until the tile of each of `accounts` plays video that is not black and changes from frame to frame. */
+export async function waitFramesChanging(page, selector, accounts, ms = 10000) {
+  const want = accounts.map(String);
+  const end = Date.now() + ms;
+  let last = null;
+  while (Date.now() < end) {
+    const a = await tileFrames(page, selector);
+    await sleep(700);
+    const b = await tileFrames(page, selector);
+    last = want.map((id) => {
+      const x = a.find((t) => t.account === id);
+      const y = b.find((t) => t.account === id);
+      return { id, w: y ? y.w : 0, light: y ? Math.round(y.light) : 0, changed: !!(x && y && x.sig !== y.sig) };
+    });
+    if (last.every((t) => t.w > 0 && t.light > 8 && t.changed)) return last;
+  }
+  throw new Error(`a remote tile is black, frozen or missing: ${JSON.stringify(last)}`);
+}
