@@ -16,11 +16,19 @@
  */
 
 enum aes_gcm_impl {
-    AES_GCM_AUTO,                    /* AES-NI when the CPU has it, else EVP */
+    AES_GCM_AUTO,                    /* AES-NI when the CPU has it and the self-test passed, else EVP */
     AES_GCM_EVP,                     /* always EVP (tests, comparisons) */
 };
 
 struct aes_gcm;
+
+/* Start-up self-test, run once per process (by the first AES_GCM_AUTO context, or by a caller at start-up): AES-NI
+ * GCM and EVP seal a few packets each, compare, and open each other's. If they disagree it says so on stderr and
+ * AES_GCM_AUTO means EVP for the rest of the process. True when the native path may be used (or there is none). */
+bool aes_gcm_self_test(void);
+/* Shared internal, for tests: run the comparison now; fault 1 corrupts the AES-NI output, as a broken build would.
+ * A failure switches the process to EVP, as above. */
+bool aes_gcm__self_test_run(int fault);
 
 /* A context for a 16-byte key and 12-byte IVs; NULL on failure. */
 struct aes_gcm *aes_gcm_new(const uint8_t key[16], bool encrypt, enum aes_gcm_impl impl);

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
+#include "media/aes_gcm.h"
 #include "media/srtp_aead.h"
 
 #define KEY_LEN 16
@@ -40,6 +41,8 @@ static void lib_init_once(void)
     lib_status = srtp_init() == srtp_err_status_ok ? SRTP_SESSION_OK : SRTP_SESSION_ERR_INIT;
     const char *gcm = getenv("SAMVAER_SRTP_GCM");
     gcm_own = !(gcm && !strcmp(gcm, "libsrtp2"));
+    if (gcm_own)
+        aes_gcm_self_test();         /* at start-up, not on a worker's first packet; falls back to EVP if need be */
     if (lib_status == SRTP_SESSION_OK)
         nss_keepalive();
 }

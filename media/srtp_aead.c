@@ -75,29 +75,44 @@ static int derive(const uint8_t key[KEY_LEN], const uint8_t salt[SALT_LEN], uint
     return ok ? 0 : -1;
 }
 
-int srtp_aead_new(struct srtp_aead **out, const uint8_t key[16], const uint8_t salt[12], bool outbound)
+/* A session from session keys and salts (derived, or given by a test vector). */
+static int make(struct srtp_aead **out, const uint8_t rtp_key[KEY_LEN], const uint8_t rtp_salt[SALT_LEN],
+                const uint8_t rtcp_key[KEY_LEN], const uint8_t rtcp_salt[SALT_LEN], bool outbound)
 {
-    uint8_t rtp_key[KEY_LEN], rtcp_key[KEY_LEN];
     struct srtp_aead *a = calloc(1, sizeof *a);
     *out = NULL;
     if (!a)
         return SRTP_SESSION_ERR_INIT;
-    if (derive(key, salt, LABEL_RTP_KEY, rtp_key, KEY_LEN) || derive(key, salt, LABEL_RTP_SALT, a->rtp_salt, SALT_LEN) ||
-        derive(key, salt, LABEL_RTCP_KEY, rtcp_key, KEY_LEN) || derive(key, salt, LABEL_RTCP_SALT, a->rtcp_salt, SALT_LEN))
-        goto err;
+    memcpy(a->rtp_salt, rtp_salt, SALT_LEN);
+    memcpy(a->rtcp_salt, rtcp_salt, SALT_LEN);
     a->rtp = aes_gcm_new(rtp_key, outbound, AES_GCM_AUTO);
     a->rtcp = aes_gcm_new(rtcp_key, outbound, AES_GCM_AUTO);
-    if (!a->rtp || !a->rtcp)
-        goto err;
-    OPENSSL_cleanse(rtp_key, sizeof rtp_key);
-    OPENSSL_cleanse(rtcp_key, sizeof rtcp_key);
+    if (!a->rtp || !a->rtcp) {
+        srtp_aead_free(a);
+        return SRTP_SESSION_ERR_INIT;
+    }
     *out = a;
     return SRTP_SESSION_OK;
-err:
+}
+
+int srtp_aead_new(struct srtp_aead **out, const uint8_t key[16], const uint8_t salt[12], bool outbound)
+{
+    uint8_t rtp_key[KEY_LEN], rtcp_key[KEY_LEN], rtp_salt[SALT_LEN], rtcp_salt[SALT_LEN];
+    int rc = SRTP_SESSION_ERR_INIT;
+    *out = NULL;
+    if (!derive(key, salt, LABEL_RTP_KEY, rtp_key, KEY_LEN) && !derive(key, salt, LABEL_RTP_SALT, rtp_salt, SALT_LEN) &&
+        !derive(key, salt, LABEL_RTCP_KEY, rtcp_key, KEY_LEN) && !derive(key, salt, LABEL_RTCP_SALT, rtcp_salt, SALT_LEN))
+        rc = make(out, rtp_key, rtp_salt, rtcp_key, rtcp_salt, outbound);
     OPENSSL_cleanse(rtp_key, sizeof rtp_key);
     OPENSSL_cleanse(rtcp_key, sizeof rtcp_key);
-    srtp_aead_free(a);
-    return SRTP_SESSION_ERR_INIT;
+    OPENSSL_cleanse(rtp_salt, sizeof rtp_salt);
+    OPENSSL_cleanse(rtcp_salt, sizeof rtcp_salt);
+    return rc;
+}
+
+int srtp_aead__new_session(struct srtp_aead **out, const uint8_t key[16], const uint8_t salt[12], bool outbound)
+{
+    return make(out, key, salt, key, salt, outbound);
 }
 
 void srtp_aead_free(struct srtp_aead *a)

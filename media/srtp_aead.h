@@ -37,6 +37,9 @@ struct srtp_aead;
 /* key: 16-byte master key; salt: 12-byte master salt. Returns 0, or SRTP_SESSION_ERR_INIT. */
 int srtp_aead_new(struct srtp_aead **out, const uint8_t key[16], const uint8_t salt[12], bool outbound);
 void srtp_aead_free(struct srtp_aead *a);
+/* Shared internal, for tests: a session from a session key and salt used for both SRTP and SRTCP, without the key
+ * derivation (RFC 7714 §16-17 test vectors give them so). */
+int srtp_aead__new_session(struct srtp_aead **out, const uint8_t key[16], const uint8_t salt[12], bool outbound);
 /* Staged prefetch of what the next protect or unprotect reads: depth 0 the session's head and first streams,
  * 1-2 its RTP cipher (aes_gcm_prefetch 0-1). Each depth only after the one before had time to arrive. */
 void srtp_aead_prefetch(const struct srtp_aead *a, int depth);

@@ -1,4 +1,4 @@
-/* test_aes_gcm.c: unit tests for media/aes_gcm: the NIST GCM test case 4 vector, AES-NI and EVP agree on every length 0..1500 with one and two AAD parts, tampering is caught, direction is enforced. */
+/* test_aes_gcm.c: unit tests for media/aes_gcm: the NIST GCM test case 4 vector, AES-NI and EVP agree on every length 0..1500 with one and two AAD parts, tampering is caught, direction is enforced; the start-up self-test and its fallback to EVP. */
 #include "media/aes_gcm.h"
 
 #include <stdlib.h>
@@ -73,11 +73,34 @@ static void test_agree(void)
     aes_gcm_free(ne), aes_gcm_free(ee), aes_gcm_free(nd), aes_gcm_free(ed);
 }
 
+/* The start-up self-test passes on a sound build; a corrupted AES-NI output makes it fail, and from then on AUTO
+ * contexts are EVP (which still gives the right answers). Last: the switch lasts for the process. */
+static void test_self_test(void)
+{
+    uint8_t key[16] = {1};
+    struct aes_gcm *g = aes_gcm_new(key, true, AES_GCM_AUTO);
+    bool native = aes_gcm_is_native(g);
+    aes_gcm_free(g);
+    CHECK(aes_gcm_self_test(), "self-test at start-up");
+    CHECK(aes_gcm__self_test_run(0), "self-test run again");
+    if (!native) {
+        printf("aes_gcm: no AES-NI here: the fallback is not exercised\n");
+        return;
+    }
+    CHECK(!aes_gcm__self_test_run(1), "a corrupted AES-NI output fails the self-test");
+    CHECK(!aes_gcm_self_test(), "and the process knows");
+    g = aes_gcm_new(key, true, AES_GCM_AUTO);
+    CHECK(g && !aes_gcm_is_native(g), "AUTO falls back to EVP");
+    aes_gcm_free(g);
+    test_vector(AES_GCM_AUTO, "auto after the fallback");
+}
+
 int main(void)
 {
     test_vector(AES_GCM_AUTO, "auto");
     test_vector(AES_GCM_EVP, "evp");
     test_agree();
+    test_self_test();
     printf("aes_gcm: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

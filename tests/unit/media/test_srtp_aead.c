@@ -1,4 +1,4 @@
-/* test_srtp_aead.c: unit tests for media/srtp_aead: interoperates with libsrtp2's own GCM both ways (RTP across a ROC wrap, CSRCs, extensions, RTCP); tampering, replays, the window, outbound index reuse, stream limits and malformed packets. */
+/* test_srtp_aead.c: unit tests for media/srtp_aead: RFC 7714 §16-17 vectors; interoperates with libsrtp2's own GCM both ways (RTP across a ROC wrap, CSRCs, extensions, RTCP); tampering, replays, the window, outbound index reuse, stream limits and malformed packets. */
 #include "media/srtp.h"
 #include "media/srtp_aead.h"
 
@@ -288,6 +288,57 @@ static void test_outbound_reuse(void)
     srtp_aead_free(tx);
 }
 
+/* RFC 7714 §16.1 (SRTP) and §17.1 (SRTCP), AEAD_AES_128_GCM: session key 000102..0f and salt "Quid pro quo",
+ * given directly (no key derivation), for SRTP and SRTCP alike. §17.3 (E = 0, authenticated only) is refused: this
+ * code never sends or takes unencrypted SRTCP. */
+static void test_rfc7714(void)
+{
+    static const char *const key_hex = "000102030405060708090a0b0c0d0e0f", *const salt_hex = "517569642070726f2071756f";
+    static const char *const rtp_plain = "8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976"
+                                         "69736120 696e2070 61727465 73207472 6573";
+    static const char *const rtp_prot = "8040f17b 8041f8d3 5501a0b2 f24de3a3 fb34de6c acba861c 9d7e4bca be633bd5"
+                                        "0d294e6f 42a5f47a 51c7d19b 36de3adf 8833899d 7f27beb1 6a9152cf 765ee439 0cce";
+    static const char *const rtcp_plain = "81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61"
+                                          "deadbeef deadbeef deadbeef deadbeef deadbeef";
+    static const char *const rtcp_prot = "81c8000d 4d617273 63e94885 dcdab67c a727d766 2f6b7e99 7ff5c0f7 6c06f32d"
+                                         "c676a5f1 730d6fda 4ce09b46 86303ded 0bb9275b c84aa458 96cf4d2f c5abf872"
+                                         "45d9eade 800005d4";
+    static const char *const rtcp_auth_only = "81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61"
+                                              "deadbeef deadbeef deadbeef deadbeef deadbeef 841dd968 3dd78ec9 2ae58790"
+                                              "125f62b3 000005d4";
+    uint8_t key16[16], salt12[12], plain[100], prot[100], b[200];
+    CHECK(unhex(key_hex, key16) == 16 && unhex(salt_hex, salt12) == 12, "vector key and salt");
+    struct srtp_aead *tx = NULL, *rx = NULL;
+    CHECK(srtp_aead__new_session(&tx, key16, salt12, true) == 0 && srtp_aead__new_session(&rx, key16, salt12, false) == 0,
+          "sessions from the vector's session key");
+    if (!tx || !rx)
+        return;
+    /* §16.1.1 / 16.1.2: ROC 0, SEQ 0xf17b, SSRC 0x5501a0b2; IV 51753c6580c2726f20718414. */
+    size_t pl = unhex(rtp_plain, plain), ql = unhex(rtp_prot, prot), len = pl;
+    CHECK(pl == 50 && ql == 66, "SRTP vector lengths %zu %zu", pl, ql);
+    memcpy(b, plain, pl);
+    CHECK(srtp_aead_protect_rtp(tx, b, &len, sizeof b) == 0 && len == ql && !memcmp(b, prot, ql),
+          "RFC 7714 16.1.1: SRTP encryption");
+    memcpy(b, prot, ql), len = ql;
+    CHECK(srtp_aead_unprotect_rtp(rx, b, &len) == 0 && len == pl && !memcmp(b, plain, pl), "RFC 7714 16.1.2: SRTP decryption");
+    /* §17.1.1 / 17.1.2: SSRC "Mars", SRTCP index 0x5d4 (outbound counts from 0: the 0x5d5th packet carries it). */
+    pl = unhex(rtcp_plain, plain), ql = unhex(rtcp_prot, prot);
+    CHECK(pl == 52 && ql == 72, "SRTCP vector lengths %zu %zu", pl, ql);
+    int ok = 0;
+    for (unsigned i = 0; i <= 0x5d4; i++) {
+        memcpy(b, plain, pl), len = pl;
+        ok += srtp_aead_protect_rtcp(tx, b, &len, sizeof b) == 0;
+    }
+    CHECK(ok == 0x5d5 && len == ql && !memcmp(b, prot, ql), "RFC 7714 17.1.1: SRTCP encryption (index 0x5d4)");
+    memcpy(b, prot, ql), len = ql;
+    CHECK(srtp_aead_unprotect_rtcp(rx, b, &len) == 0 && len == pl && !memcmp(b, plain, pl),
+          "RFC 7714 17.1.2: SRTCP decryption");
+    len = unhex(rtcp_auth_only, b);
+    CHECK(len == 72 && srtp_aead_unprotect_rtcp(rx, b, &len) == SRTP_SESSION_ERR_PARSE, "RFC 7714 17.3 (E = 0) refused");
+    srtp_aead_free(tx);
+    srtp_aead_free(rx);
+}
+
 static void test_malformed(void)
 {
     struct srtp_aead *tx = aead(true), *rx = aead(false);
@@ -321,6 +372,7 @@ int main(void)
     cross("ours -> ours", false, false, 65000, 1200);
     cross("ours -> libsrtp2", false, true, 65400, 400);
     cross("libsrtp2 -> ours", true, false, 65400, 400);
+    test_rfc7714();
     test_tamper();
     test_replay_window();
     test_outbound_reuse();
