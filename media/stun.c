@@ -1,10 +1,11 @@
-/* stun.c: STUN parse, verify (MESSAGE-INTEGRITY, FINGERPRINT) and build for the ICE-lite server; no allocation. */
-#define OPENSSL_SUPPRESS_DEPRECATED /* SHA1_Init & co: stack contexts, no allocation on the STUN path */
+/* stun.c: STUN parse, verify (MESSAGE-INTEGRITY, FINGERPRINT) and build for the ICE-lite server; no allocation per message. */
 #include "media/stun.h"
 
 #include <netinet/in.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -59,42 +60,62 @@ uint32_t stun_crc32(uint32_t crc, const uint8_t *buf, size_t len)
     return ~crc;
 }
 
-/* ---- HMAC-SHA1 (RFC 2104) over up to three pieces, on the stack ---- */
+/* ---- HMAC-SHA1 (RFC 2104) over up to three pieces: OpenSSL's EVP_MAC, one context per thread ----
+ * The MAC ("HMAC" with SHA1) is fetched once per process; each thread that computes MESSAGE-INTEGRITY makes one
+ * EVP_MAC_CTX the first time and keeps it (freed when the thread exits). Per message: re-key, three updates, final;
+ * no lookup by name. */
 
-static void hmac_sha1(const uint8_t *key, size_t key_len, const uint8_t *p1, size_t l1, const uint8_t *p2,
-                      size_t l2, const uint8_t *p3, size_t l3, uint8_t out[STUN_MI_LEN])
+static pthread_once_t mac_once = PTHREAD_ONCE_INIT;
+static pthread_key_t mac_key;        /* this thread's EVP_MAC_CTX */
+static EVP_MAC *mac_hmac;            /* fetched once, shared (EVP_MAC objects are thread-safe) */
+
+static void mac_ctx_free(void *c) { EVP_MAC_CTX_free(c); }
+
+static void mac_init(void)
 {
-    uint8_t k[64] = {0}, pad[64];
-    SHA_CTX c;
-    if (key_len > sizeof k)
-        SHA1(key, key_len, k);
-    else if (key_len)
-        memcpy(k, key, key_len);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x36;
-    SHA1_Init(&c);
-    SHA1_Update(&c, pad, 64);
-    SHA1_Update(&c, p1, l1);
-    SHA1_Update(&c, p2, l2);
-    SHA1_Update(&c, p3, l3);
-    SHA1_Final(out, &c);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x5c;
-    SHA1_Init(&c);
-    SHA1_Update(&c, pad, 64);
-    SHA1_Update(&c, out, STUN_MI_LEN);
-    SHA1_Final(out, &c);
-    OPENSSL_cleanse(k, sizeof k);
-    OPENSSL_cleanse(pad, sizeof pad);
+    if (pthread_key_create(&mac_key, mac_ctx_free) == 0)
+        mac_hmac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+}
+
+static EVP_MAC_CTX *mac_ctx(void)
+{
+    pthread_once(&mac_once, mac_init);
+    if (!mac_hmac)
+        return NULL;
+    EVP_MAC_CTX *c = pthread_getspecific(mac_key);
+    if (c)
+        return c;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA1", 0),
+                           OSSL_PARAM_construct_end()};
+    if (!(c = EVP_MAC_CTX_new(mac_hmac)) || !EVP_MAC_CTX_set_params(c, params) || pthread_setspecific(mac_key, c)) {
+        EVP_MAC_CTX_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* 0, or -1 when OpenSSL failed (out is then zero, which matches no real MAC in practice; callers fail closed). */
+static int hmac_sha1(const uint8_t *key, size_t key_len, const uint8_t *p1, size_t l1, const uint8_t *p2,
+                     size_t l2, const uint8_t *p3, size_t l3, uint8_t out[STUN_MI_LEN])
+{
+    static const uint8_t empty[1];
+    EVP_MAC_CTX *c = mac_ctx();
+    size_t n = 0;
+    if (c && EVP_MAC_init(c, key_len ? key : empty, key_len, NULL) && EVP_MAC_update(c, p1, l1) &&
+        EVP_MAC_update(c, p2, l2) && EVP_MAC_update(c, p3, l3) && EVP_MAC_final(c, out, &n, STUN_MI_LEN) &&
+        n == STUN_MI_LEN)
+        return 0;
+    memset(out, 0, STUN_MI_LEN);
+    return -1;
 }
 
 /* MI covers the header with its length rewritten to end just after MI, then the body up to MI. */
-static void integrity_compute(const uint8_t *msg, size_t mi_offset, const uint8_t *key, size_t key_len,
-                              uint8_t out[STUN_MI_LEN])
+static int integrity_compute(const uint8_t *msg, size_t mi_offset, const uint8_t *key, size_t key_len,
+                             uint8_t out[STUN_MI_LEN])
 {
     uint8_t len_field[2];
     wr16(len_field, (uint16_t)(mi_offset + ATTR_HDR + STUN_MI_LEN - STUN_HEADER_LEN));
-    hmac_sha1(key, key_len, msg, OFF_LENGTH, len_field, 2, msg + OFF_COOKIE, mi_offset - OFF_COOKIE, out);
+    return hmac_sha1(key, key_len, msg, OFF_LENGTH, len_field, 2, msg + OFF_COOKIE, mi_offset - OFF_COOKIE, out);
 }
 
 /* ---- type bits ---- */
@@ -325,7 +346,8 @@ int stun_msg_verify_integrity(const struct stun_msg *m, const uint8_t *buf, size
     if (!m->mi_offset || m->mi_offset + ATTR_HDR + STUN_MI_LEN > len)
         return STUN_ERR_NO_INTEGRITY;
     uint8_t mac[STUN_MI_LEN];
-    integrity_compute(buf, m->mi_offset, key, key_len, mac);
+    if (integrity_compute(buf, m->mi_offset, key, key_len, mac))
+        return STUN_ERR_INTEGRITY;   /* no MAC computed: fail closed */
     /* §14.5 with constant-time comparison: no timing oracle on the password */
     int ok = CRYPTO_memcmp(mac, buf + m->mi_offset + ATTR_HDR, STUN_MI_LEN) == 0;
     return ok ? STUN_OK : STUN_ERR_INTEGRITY;
@@ -489,8 +511,8 @@ void stun_writer_add_integrity(struct stun_writer *w, const uint8_t *key, size_t
         w->err = STUN_ERR_ARG;
     size_t off = w->len;
     uint8_t *p = reserve(w, STUN_ATTR_MESSAGE_INTEGRITY, STUN_MI_LEN);
-    if (p) /* §14.5: the length field already ends at MI here (FINGERPRINT comes later) */
-        integrity_compute(w->buf, off, key, key_len, p);
+    if (p && integrity_compute(w->buf, off, key, key_len, p) && !w->err) /* §14.5: length already ends at MI */
+        w->err = STUN_ERR_ARG;
 }
 
 void stun_writer_add_fingerprint(struct stun_writer *w)

@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Thread rules: pure functions over caller memory. No allocation, no locks, no globals; error strings are
- * static constants. HMAC-SHA1 uses OpenSSL's SHA-1 block functions on the stack. */
+/* Thread rules: functions over caller memory, no locks; error strings are static constants. HMAC-SHA1 (MESSAGE-
+ * INTEGRITY) is OpenSSL's EVP_MAC: fetched once per process, one context per calling thread made on its first
+ * use and freed at its exit; nothing else allocates. */
 
 #define STUN_HEADER_LEN 20
 #define STUN_MAGIC_COOKIE 0x2112A442u
