@@ -43,11 +43,12 @@ static int put_elem(uint8_t *out, size_t cap, size_t *at, unsigned id, const uin
 	return RTP_OK;
 }
 
-/* Copy the elements of the sender's block (d, n bytes) that the receiver keeps, MID excepted. */
+/* Copy the elements of the sender's block (d, n bytes) that the receiver keeps, MID excepted, each type once. */
 static int copy_elems(uint8_t *out, size_t cap, size_t *at, const uint8_t *d, size_t n, bool two_byte,
 		      const struct rtp_extmap *from, const struct rtp_extmap *to)
 {
 	size_t i = 0, hdr = two_byte ? 2 : 1;
+	bool done[RTP_EXT_TYPES] = {false};
 	while (i < n) {
 		if (d[i] == 0) { /* padding (§4.2, §4.3) */
 			i++;
@@ -62,10 +63,11 @@ static int copy_elems(uint8_t *out, size_t cap, size_t *at, const uint8_t *d, si
 		if (i + hdr + len > n)
 			return RTP_ERR_EXT;
 		int t = type_of(from, id);
-		if (t > RTP_EXT_MID && to->id[t]) {
+		if (t > RTP_EXT_MID && to->id[t] && !done[t]) {
 			int rc = put_elem(out, cap, at, to->id[t], d + i + hdr, len);
 			if (rc)
 				return rc;
+			done[t] = true;
 		}
 		i += hdr + len;
 	}

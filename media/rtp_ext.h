@@ -10,8 +10,8 @@
  *   Every endpoint negotiates its own extension ids (a=extmap), and in a BUNDLE group the MID extension names
  *   the m-section a packet belongs to (RFC 8843 §9.2). A forwarded packet therefore cannot keep the sender's
  *   extension block: rtp_ext_translate copies a packet and writes a new block in the receiver's ids, with the
- *   receiver's MID, keeping only the extensions the receiver negotiated (abs-send-time, audio level) and
- *   dropping every other element. The output always uses the one-byte form (RFC 8285 §4.2): receiver ids are
+ *   receiver's MID, keeping only the extensions the receiver negotiated (abs-send-time, audio level), the
+ *   first element of each, and dropping every other element. The output always uses the one-byte form (RFC 8285 §4.2): receiver ids are
  *   1..14 (the answer never negotiates others). The input may use the one- or two-byte form; an opaque profile
  *   is dropped whole.
  * Thread rules: pure function over caller memory, no allocation (the media worker's per-packet path).
