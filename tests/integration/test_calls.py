@@ -10,7 +10,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import (ROOT, Case, Server, check, check_eq, expect_error, expect_ok, main, now_ms, short)
+from harness import (ROOT, Case, Server, TestFailure, check, check_eq, expect_error, expect_ok, main, now_ms, short)
 
 RING_S = 2                     # the server runs with --ring-timeout-s 2
 ARGS = ("--ring-timeout-s", str(RING_S))
@@ -231,21 +231,72 @@ PEER = os.environ.get("SAMVAER_PEER", os.path.join(ROOT, "build", "call_peer"))
 MEDIA_S = 3                    # how long each peer sends media once it has the answer
 
 
+RECV_SECTIONS = 3              # extra recvonly pairs a peer offers when it renegotiates (room for 4 others)
+
+
+class PeerProc:
+    """A call_peer process joined through call.offer. A pump answers its re-offers; call.renegotiate events
+    (PROTOCOL.md §9) make it offer again on the same transport, with room for everyone."""
+
+    def __init__(self, proc, client, cid):
+        self.proc, self.client, self.cid = proc, client, cid
+        self.report = asyncio.get_running_loop().create_future()
+        self.renegotiated = 0
+        self.tasks = [asyncio.ensure_future(self._pump()), asyncio.ensure_future(self._renegotiate())]
+
+    async def _pump(self):
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                if not self.report.done():
+                    self.report.set_exception(TestFailure("call_peer ended without a report"))
+                return
+            obj = json.loads(line)
+            if "offer" in obj:
+                res = await self.client.request("call.offer", call_id=self.cid, sdp=obj["offer"])
+                answer = (res.get("result") or {}).get("sdp") if res.get("ok") else None
+                self._send({"answer": answer} if answer else {"stop": True})
+            elif "answered" in obj:
+                self.renegotiated += 1
+            elif "state" in obj and "report" not in obj and not self.report.done():
+                self.report.set_result(obj)
+
+    async def _renegotiate(self):
+        while True:
+            try:
+                await self.client.next_event_where("call.renegotiate", lambda d: d.get("call_id") == self.cid,
+                                                   timeout=3600)
+            except TestFailure:
+                return
+            self._send({"reoffer": RECV_SECTIONS})
+
+    def _send(self, obj):
+        if self.proc.stdin.is_closing():
+            return
+        self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+
+    async def wait_report(self, timeout):
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.report), timeout)
+        finally:
+            for t in self.tasks:
+                t.cancel()
+            await self.proc.wait()
+
+
 async def peer_join(client, cid):
-    """Start a call_peer, send its offer through call.offer, hand it the answer. Returns the process."""
+    """Start a call_peer, send its offer through call.offer, hand it the answer. Returns a PeerProc."""
     proc = await asyncio.create_subprocess_exec(PEER, str(MEDIA_S), stdin=asyncio.subprocess.PIPE,
                                                 stdout=asyncio.subprocess.PIPE)
     offer = json.loads(await asyncio.wait_for(proc.stdout.readline(), 5))["offer"]
     answer = (await client.ok("call.offer", call_id=cid, sdp=offer))["sdp"]
     proc.stdin.write((json.dumps({"answer": answer}) + "\n").encode())
     await proc.stdin.drain()
-    return proc
+    return PeerProc(proc, client, cid)
 
 
-async def peer_report(proc):
-    line = await asyncio.wait_for(proc.stdout.readline(), MEDIA_S + 10)
-    await proc.wait()
-    return json.loads(line)
+async def peer_report(peer):
+    return await peer.wait_report(MEDIA_S + 10)
 
 
 async def media_flows(server):

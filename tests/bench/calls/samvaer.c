@@ -1,4 +1,4 @@
-/* samvaer.c: the media bench's signalling against samvaer (proto/PROTOCOL.md §9): resume, call.start, call.accept, call.offer. */
+/* samvaer.c: the media bench's signalling against samvaer (proto/PROTOCOL.md §9): resume, call.start, call.accept, call.offer, call.renegotiate. */
 /* Included by tests/bench/calls.c. Per call: ws[0] = the child (callee), ws[1] = the contact (caller); one leg each. */
 
 static void sv_send(struct call *c, int k, json_t *msg)
@@ -21,6 +21,18 @@ static void sv_send_offer(struct call *c, int k)
                             "sdp", offer));
 }
 
+/* call.renegotiate: the other party's media arrived after our offer; offer again on the same transport. */
+static void sv_send_reoffer(struct call *c, int k)
+{
+    static char offer[16384];
+    if (peer_reoffer(c->leg[k]->p, 0, offer, sizeof offer) < 0) {
+        call_fail(c, "peer_reoffer failed");
+        return;
+    }
+    sv_send(c, k, json_pack("{s:s,s:s,s:I,s:s}", "id", "n", "type", "call.offer", "call_id", (json_int_t)c->call_id,
+                            "sdp", offer));
+}
+
 static void sv_on_result(struct call *c, int k, const char *id, json_t *result)
 {
     if (!strcmp(id, "r")) {
@@ -36,6 +48,10 @@ static void sv_on_result(struct call *c, int k, const char *id, json_t *result)
             return;
         }
         leg_started(c->leg[k]);
+    } else if (!strcmp(id, "n")) {
+        const char *sdp = json_string_value(json_object_get(result, "sdp")), *err = NULL;
+        if (!sdp || peer_set_answer(c->leg[k]->p, sdp, strlen(sdp), &err))
+            call_fail(c, err ? err : "renegotiation answer without sdp");
     }
 }
 
@@ -50,6 +66,8 @@ static void sv_on_event(struct call *c, int k, const char *ev, json_t *data)
         c->offered = true;
         c->call_id = json_integer_value(json_object_get(data, "call_id"));
         sv_send_offer(c, 1);
+    } else if (!strcmp(ev, "call.renegotiate")) {
+        sv_send_reoffer(c, k);
     } else if (!strcmp(ev, "call.state") && state && !strcmp(state, "ended") && !G.stopping) {
         call_fail(c, json_string_value(json_object_get(data, "reason")));
     }
