@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "media/peer_audio.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/sdp.h"
@@ -24,10 +25,19 @@
 #define PEER_VIDEO_MAX 1188          /* payload bytes: 1,200-byte RTP packets */
 #define PEER_STAMP_OFF 2             /* payload offset of the 8-byte send stamp (after the codec's first bytes) */
 
+#define PEER_NACK_MS 20              /* hostile_nack: period */
+#define PEER_NACK_SEQS 64            /* sequence numbers per NACK packet (an SFU may read no more of one) */
+
 struct peer_rx {                     /* receive side of one kind */
     struct rtp_seq_state seq;
     bool init;
     uint16_t last_seq;
+};
+
+struct peer_rstream {                /* one remote SSRC (track_streams) */
+    struct peer_stream pub;
+    struct peer_audio_rx *audio;     /* audio: decoder and tone window */
+    bool seen;                       /* a packet arrived: pub.first_seq/last_seq hold */
 };
 
 struct peer {
@@ -48,6 +58,8 @@ struct peer {
     peer_delay_fn on_delay;
     void *user;
     bool rx_header_only, offer_active;
+    unsigned tone_hz;
+    bool track, hostile, send_mid;
     /* others */
     char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];
     uint32_t ssrc[2], rtx_ssrc, rtcp_ssrc;
@@ -57,6 +69,18 @@ struct peer {
     struct peer_rx rx[2];
     uint8_t pt[2];
     struct peer_stats st;
+    /* negotiation and test state */
+    unsigned n_recv;                 /* recvonly pairs in our last offer */
+    unsigned version;                /* o= session version of our last offer */
+    bool reoffered;                  /* peer_reoffer() waits for its answer */
+    char mids[SDP_MAX_MEDIA][4];     /* "0", "1", ...: the mids we offer */
+    char r_ufrag[ICE_CRED_MAX], r_pwd[ICE_CRED_MAX], r_fp[DTLS_FINGERPRINT_MAX]; /* remote transport */
+    uint8_t rtx_pt, mid_ext;         /* from the answer: RTX payload type, MID extension id (0: none) */
+    bool stereo;                     /* the answer's Opus fmtp says stereo=1 */
+    struct peer_audio_enc *tone;     /* tone_hz: made on the first answer */
+    struct peer_rstream *rs;         /* track: PEER_STREAMS_MAX */
+    size_t n_rs;
+    int64_t next_nack_ms;
 };
 
 static uint32_t rand32(void)
@@ -105,6 +129,18 @@ struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen)
         p->vsize = PEER_VIDEO_MAX;
     p->send_fn = cfg->send, p->on_delay = cfg->on_delay, p->user = cfg->user, p->rx_header_only = cfg->rx_header_only;
     p->offer_active = cfg->offer_active;
+    p->tone_hz = cfg->tone_hz, p->hostile = cfg->hostile_nack, p->send_mid = cfg->send_mid;
+    p->track = cfg->track_streams || cfg->hostile_nack;
+    p->n_recv = cfg->recv_sections;
+    if (p->n_recv > PEER_RECV_MAX) {
+        if (err && errlen)
+            snprintf(err, errlen, "peer: at most %d recv_sections", PEER_RECV_MAX);
+        goto err;
+    }
+    for (unsigned i = 0; i < SDP_MAX_MEDIA; i++)
+        snprintf(p->mids[i], sizeof p->mids[i], "%u", i);
+    if (p->track && !(p->rs = calloc(PEER_STREAMS_MAX, sizeof *p->rs)))
+        goto err;
     p->ctx = cfg->dtls, p->cert = cfg->cert;
     if (!p->ctx) {
         if (dtls_cert_generate(&p->own_cert, err, errlen) ||
@@ -134,6 +170,10 @@ void peer_free(struct peer *p)
         close(p->fd);
     dtls_ctx_free(p->own_ctx);
     dtls_cert_free(p->own_cert);
+    for (size_t i = 0; p->rs && i < p->n_rs; i++)
+        peer_audio_rx_free(p->rs[i].audio);
+    free(p->rs);
+    peer_audio_enc_free(p->tone);
     free(p->sdp);
     free(p);
 }
@@ -143,25 +183,49 @@ static uint16_t local_port(const struct peer *p)
     return ntohs(p->local.u.sa.sa_family == AF_INET ? p->local.u.v4.sin_port : p->local.u.v6.sin6_port);
 }
 
-int peer_offer(struct peer *p, char *buf, size_t cap)
+/* Our offer: sendrecv audio "0" and video "1", then n_recv recvonly audio + video pairs ("2", "3", ...). */
+static int build_offer(struct peer *p, unsigned n_recv, char *buf, size_t cap)
 {
     dtls_fingerprint_t fp;
-    if (dtls_fingerprint_parse(&fp, dtls_cert_fingerprint(p->cert)) || fp.len != 32)
+    char version[16];
+    if (n_recv > PEER_RECV_MAX || dtls_fingerprint_parse(&fp, dtls_cert_fingerprint(p->cert)) || fp.len != 32)
         return SDP_ERR_ARG;
     struct sdp_answer_params ap = {.ice_ufrag = p->ufrag, .ice_pwd = p->pwd, .dtls_sha256 = fp.digest,
                                    .cand_ip = p->ip, .cand_port = local_port(p)};
-    struct sdp_offer_section sec[2] = {
-        {.kind = SDP_KIND_AUDIO, .mid = "0", .dir = SDP_DIR_SENDRECV, .pt = PEER_PT_OPUS,
+    struct sdp_offer_section sec[SDP_MAX_MEDIA] = {
+        {.kind = SDP_KIND_AUDIO, .mid = p->mids[0], .dir = SDP_DIR_SENDRECV, .pt = PEER_PT_OPUS,
          .send = {.ssrc = p->ssrc[0], .cname = "peer", .stream_id = "s", .track_id = "a"}},
-        {.kind = SDP_KIND_VIDEO, .mid = "1", .dir = SDP_DIR_SENDRECV, .pt = PEER_PT_VP8, .rtx_pt = PEER_PT_RTX,
+        {.kind = SDP_KIND_VIDEO, .mid = p->mids[1], .dir = SDP_DIR_SENDRECV, .pt = PEER_PT_VP8, .rtx_pt = PEER_PT_RTX,
          .send = {.ssrc = p->ssrc[1], .rtx_ssrc = p->rtx_ssrc, .cname = "peer", .stream_id = "s", .track_id = "v"}}};
-    int rc = sdp_offer_build(p->sdp, &ap, NULL, sec, 2, NULL);
+    size_t n = 2;
+    for (unsigned i = 0; i < n_recv; i++, n += 2) {
+        sec[n] = (struct sdp_offer_section){.kind = SDP_KIND_AUDIO, .mid = p->mids[n], .dir = SDP_DIR_RECVONLY,
+                                            .pt = PEER_PT_OPUS};
+        sec[n + 1] = (struct sdp_offer_section){.kind = SDP_KIND_VIDEO, .mid = p->mids[n + 1],
+                                                .dir = SDP_DIR_RECVONLY, .pt = PEER_PT_VP8, .rtx_pt = PEER_PT_RTX};
+    }
+    snprintf(version, sizeof version, "%u", ++p->version);
+    int rc = sdp_offer_build(p->sdp, &ap, version, sec, n, NULL);
     if (rc != SDP_OK)
         return rc;
     p->sdp->ice_lite = false; /* a full (controlling) agent */
     for (unsigned i = 0; p->offer_active && i < p->sdp->n_media; i++)
         p->sdp->media[i].tr.setup = SDP_SETUP_ACTIVE; /* we are the DTLS client either way */
-    return sdp_session_serialize(p->sdp, buf, cap);
+    rc = sdp_session_serialize(p->sdp, buf, cap);
+    if (rc >= 0)
+        p->n_recv = n_recv;
+    return rc;
+}
+
+int peer_offer(struct peer *p, char *buf, size_t cap) { return build_offer(p, p->n_recv, buf, cap); }
+
+int peer_reoffer(struct peer *p, unsigned recv_sections, char *buf, size_t cap)
+{
+    if (!p->tr)
+        return SDP_ERR_ARG;
+    int rc = build_offer(p, recv_sections, buf, cap);
+    p->reoffered = rc >= 0;
+    return rc;
 }
 
 /* Remote transport from the answer: ICE credentials, fingerprint, the first host candidate. */
@@ -195,11 +259,139 @@ static int start_transport(struct peer *p, const char *ufrag, const char *pwd, c
     return p->tr ? SDP_OK : SDP_ERR_ARG;
 }
 
+/* ---- what the answer says about the streams we receive ---- */
+
+static struct peer_rstream *stream_find(struct peer *p, uint32_t ssrc)
+{
+    for (size_t i = 0; i < p->n_rs; i++)
+        if (p->rs[i].pub.ssrc == ssrc)
+            return &p->rs[i];
+    return NULL;
+}
+
+static struct peer_rstream *stream_get(struct peer *p, uint32_t ssrc, bool video)
+{
+    struct peer_rstream *s = stream_find(p, ssrc);
+    if (s || p->n_rs == PEER_STREAMS_MAX)
+        return s;
+    s = &p->rs[p->n_rs++];
+    s->pub.ssrc = ssrc, s->pub.video = video;
+    return s;
+}
+
+/* The media stream whose RTX SSRC is rtx_ssrc (RFC 4588 §8.2: a=ssrc-group:FID <media> <rtx>). */
+static struct peer_rstream *stream_by_rtx(struct peer *p, uint32_t rtx_ssrc)
+{
+    for (size_t i = 0; i < p->n_rs; i++)
+        if (p->rs[i].pub.rtx_ssrc == rtx_ssrc)
+            return &p->rs[i];
+    return NULL;
+}
+
+static uint32_t fid_rtx(const struct sdp_media *m, uint32_t ssrc)
+{
+    for (unsigned g = 0; g < m->n_ssrc_groups; g++) {
+        const struct sdp_ssrc_group *sg = &m->ssrc_groups[g];
+        if (strcmp(sg->semantics, "FID") == 0 && sg->count >= 2 && sg->ssrcs[0] == ssrc)
+            return sg->ssrcs[1];
+    }
+    return 0;
+}
+
+static bool is_fid_rtx(const struct sdp_media *m, uint32_t ssrc)
+{
+    for (unsigned g = 0; g < m->n_ssrc_groups; g++) {
+        const struct sdp_ssrc_group *sg = &m->ssrc_groups[g];
+        if (strcmp(sg->semantics, "FID") == 0 && sg->count >= 2 && sg->ssrcs[1] == ssrc)
+            return true;
+    }
+    return false;
+}
+
+/* Each SSRC the answer announces becomes (or updates) a stream: kind, section mid, msid, cname, RTX SSRC. */
+static void note_announced(struct peer *p, const struct sdp_session *a)
+{
+    for (size_t i = 0; i < p->n_rs; i++)
+        p->rs[i].pub.announced = false;
+    for (unsigned i = 0; i < a->n_media; i++) {
+        const struct sdp_media *m = &a->media[i];
+        if (!m->port || (m->kind != SDP_KIND_AUDIO && m->kind != SDP_KIND_VIDEO))
+            continue;
+        for (unsigned j = 0; j < m->n_ssrcs; j++) {
+            struct peer_rstream *s;
+            if (is_fid_rtx(m, m->ssrcs[j].ssrc) || !(s = stream_get(p, m->ssrcs[j].ssrc, m->kind == SDP_KIND_VIDEO)))
+                continue;
+            struct peer_stream *ps = &s->pub;
+            ps->announced = true, ps->video = m->kind == SDP_KIND_VIDEO;
+            uint32_t rtx = fid_rtx(m, ps->ssrc);
+            if (rtx)
+                ps->rtx_ssrc = rtx;
+            snprintf(ps->sdp_mid, sizeof ps->sdp_mid, "%s", m->mid);
+            snprintf(ps->msid, sizeof ps->msid, "%s", m->msid_stream);
+            snprintf(ps->track, sizeof ps->track, "%s", m->msid_track);
+            snprintf(ps->cname, sizeof ps->cname, "%s", m->ssrcs[j].cname);
+        }
+    }
+}
+
+/* Payload types and extension ids the answer negotiated; with track, it must answer every section we offered. */
+static int note_answer(struct peer *p, const char **err)
+{
+    const struct sdp_session *a = p->sdp;
+    if (p->track && a->n_media != 2 + 2 * p->n_recv) {
+        if (err)
+            *err = "peer: the answer's m-sections differ from the offer's";
+        return SDP_ERR_MISMATCH;
+    }
+    for (unsigned i = 0; i < a->n_media; i++) {
+        const struct sdp_media *m = &a->media[i];
+        if (p->track && strcmp(m->mid, p->mids[i]) != 0) {
+            if (err)
+                *err = "peer: the answer's mids differ from the offer's";
+            return SDP_ERR_MISMATCH;
+        }
+        if (!m->port)
+            continue;
+        int id = sdp_media_extmap_id(m, SDP_EXT_MID);
+        if (id > 0 && id < 15 && !p->mid_ext)
+            p->mid_ext = (uint8_t)id; /* one-byte form only (RFC 8285 §4.2); BUNDLE: one id for all sections */
+        for (unsigned c = 0; c < m->n_codecs; c++) {
+            const struct sdp_codec *k = &m->codecs[c];
+            char v[16];
+            if (m->kind == SDP_KIND_VIDEO && strcasecmp(k->name, "rtx") == 0 &&
+                sdp_fmtp_get(k->fmtp, "apt", v, sizeof v) && atoi(v) == p->pt[1])
+                p->rtx_pt = k->pt;
+            if (m->kind == SDP_KIND_AUDIO && k->pt == p->pt[0] && sdp_fmtp_get(k->fmtp, "stereo", v, sizeof v))
+                p->stereo = strcmp(v, "1") == 0;
+        }
+    }
+    if (p->track)
+        note_announced(p, a);
+    if (p->tone_hz && !p->tone && !(p->tone = peer_audio_enc_new(p->tone_hz, p->stereo ? 2 : 1))) {
+        if (err)
+            *err = "peer: Opus encoder setup failed";
+        return SDP_ERR_ARG;
+    }
+    return SDP_OK;
+}
+
+/* The answer to a re-offer: same remote transport, new sections. */
+static int take_reanswer(struct peer *p, const char *ufrag, const char *pwd, const char *fp, const char **err)
+{
+    p->reoffered = false;
+    if (strcmp(ufrag, p->r_ufrag) != 0 || strcmp(pwd, p->r_pwd) != 0 || strcmp(fp, p->r_fp) != 0) {
+        if (err)
+            *err = "peer: the answer to the re-offer changes the transport (ICE credentials or DTLS fingerprint)";
+        return SDP_ERR_MISMATCH;
+    }
+    return note_answer(p, err);
+}
+
 int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **err)
 {
     char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX], fp[DTLS_FINGERPRINT_MAX];
     struct ice_addr cand;
-    if (p->tr)
+    if (p->tr && !p->reoffered)
         return SDP_ERR_ARG;
     int rc = sdp_session_parse(p->sdp, sdp, len, err);
     if (rc != SDP_OK)
@@ -209,7 +401,13 @@ int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **er
             *err = "peer: answer has no usable host candidate";
         return SDP_ERR_ATTR;
     }
-    return start_transport(p, ufrag, pwd, fp, &cand, err);
+    if (p->tr)
+        return take_reanswer(p, ufrag, pwd, fp, err);
+    snprintf(p->r_ufrag, sizeof p->r_ufrag, "%s", ufrag);
+    snprintf(p->r_pwd, sizeof p->r_pwd, "%s", pwd);
+    snprintf(p->r_fp, sizeof p->r_fp, "%s", fp);
+    rc = note_answer(p, err);
+    return rc == SDP_OK ? start_transport(p, ufrag, pwd, fp, &cand, err) : rc;
 }
 
 /* Our answer to an SFU's offer: the server's answer builder, then the full-ICE, DTLS-client side of it. */
@@ -290,6 +488,51 @@ static void count_rtp(struct peer *p, const uint8_t *buf, size_t len)
     ks->lost = lost > 0 ? (uint64_t)lost : 0;
 }
 
+/* track: one decrypted RTP packet into its stream. RTX (RFC 4588 §4): payload = 2-byte original sequence number
+ * (OSN) + the original payload, on the RTX SSRC; it counts for the original stream. */
+static void track_rtp(struct peer *p, const uint8_t *buf, size_t len)
+{
+    struct rtp_header h;
+    if (rtp_header_parse(&h, buf, len) != RTP_OK) {
+        p->st.rx_untracked++;
+        return;
+    }
+    if (p->rtx_pt && h.pt == p->rtx_pt) {
+        struct peer_rstream *s = stream_by_rtx(p, h.ssrc);
+        if (!s || h.payload_len < 2) {
+            p->st.rx_untracked++;
+            return;
+        }
+        s->pub.rtx++, s->pub.rtx_bytes += h.payload_len - 2;
+        return;
+    }
+    int k = h.pt == p->pt[0] ? 0 : h.pt == p->pt[1] ? 1 : -1;
+    struct peer_rstream *s = k >= 0 ? stream_get(p, h.ssrc, k == 1) : NULL;
+    if (!s) {
+        p->st.rx_untracked++;
+        return;
+    }
+    struct peer_stream *ps = &s->pub;
+    ps->packets++, ps->bytes += h.payload_len;
+    if (!s->seen)
+        s->seen = true, ps->first_seq = ps->last_seq = h.seq;
+    else if (rtp_seq_newer(h.seq, ps->last_seq))
+        ps->last_seq = h.seq;
+    size_t ml = 0;
+    const uint8_t *mid = p->mid_ext ? rtp_header_ext_find(&h, p->mid_ext, &ml) : NULL;
+    if (mid && ml < sizeof ps->mid) {
+        if (ps->mid_packets && (strlen(ps->mid) != ml || memcmp(ps->mid, mid, ml) != 0))
+            ps->mid_changes++;
+        memcpy(ps->mid, mid, ml);
+        ps->mid[ml] = 0;
+        ps->mid_packets++;
+    }
+    if (k == 0 && !s->audio)
+        s->audio = peer_audio_rx_new();
+    if (k == 0 && s->audio && peer_audio_rx_push(s->audio, h.payload, h.payload_len))
+        ps->decode_errors++;
+}
+
 static void count_rtcp(struct peer *p, const uint8_t *buf, size_t len)
 {
     static __thread struct rtcp_remb remb;
@@ -353,6 +596,8 @@ void peer_input(struct peer *p, uint8_t *buf, size_t len, const struct ice_addr 
     int rc = transport_recv(p->tr, buf, &len, from, now_ms);
     if (rc == TRANSPORT_RX_RTP) {
         count_rtp(p, buf, len);
+        if (p->track)
+            track_rtp(p, buf, len);
         struct rtp_header h;
         if (p->on_delay && rx_us && (buf[1] & 0x7f) == p->pt[0] && rtp_header_parse(&h, buf, len) == RTP_OK &&
             h.payload_len >= PEER_STAMP_OFF + 8)
@@ -379,7 +624,21 @@ static void receive_all(struct peer *p, int64_t now)
 
 /* ---- send ---- */
 
-static void send_media(struct peer *p, int k, bool marker, size_t payload, bool key)
+/* RFC 8285 §4.2 one-byte header extension holding only the MID element; returns its length. */
+static size_t put_mid(uint8_t *pkt, uint8_t id, const char *mid)
+{
+    size_t ml = strlen(mid), words = (1 + ml + 3) / 4;
+    uint8_t *x = pkt + RTP_HEADER_MIN;
+    pkt[0] |= 0x10;                                      /* X bit */
+    x[0] = 0xBE, x[1] = 0xDE, x[2] = (uint8_t)(words >> 8), x[3] = (uint8_t)words;
+    memset(x + 4, 0, words * 4);
+    x[4] = (uint8_t)(id << 4 | (ml - 1));               /* ID, L = length - 1 */
+    memcpy(x + 5, mid, ml);
+    return 4 + words * 4;
+}
+
+/* One media packet: payload bytes from opus (a real Opus frame), else synthetic. */
+static void send_media(struct peer *p, int k, bool marker, size_t payload, bool key, const uint8_t *opus)
 {
     uint8_t buf[1600];
     memset(buf, 0, RTP_HEADER_MIN);
@@ -389,7 +648,12 @@ static void send_media(struct peer *p, int k, bool marker, size_t payload, bool 
     rtp_set_seq(buf, p->seq[k]++);
     rtp_set_ts(buf, p->ts[k]);
     rtp_set_ssrc(buf, p->ssrc[k]);
-    uint8_t *pl = buf + RTP_HEADER_MIN;
+    size_t hl = RTP_HEADER_MIN + (p->send_mid && p->mid_ext ? put_mid(buf, p->mid_ext, p->mids[k]) : 0);
+    uint8_t *pl = buf + hl;
+    if (opus) {
+        memcpy(pl, opus, payload);
+        goto send;
+    }
     memset(pl, 0x5a, payload);
     if (k == 0)
         pl[0] = 0x78;                      /* Opus TOC: SILK-only WB 20 ms, one frame */
@@ -400,7 +664,8 @@ static void send_media(struct peer *p, int k, bool marker, size_t payload, bool 
         for (int i = 7; i >= 0; i--, t >>= 8)
             pl[PEER_STAMP_OFF + i] = (uint8_t)t;
     }
-    size_t len = RTP_HEADER_MIN + payload;
+send:;
+    size_t len = hl + payload;
     const struct ice_addr *to = transport_remote(p->tr, NULL);
     if (to && transport_protect_rtp(p->tr, buf, &len, sizeof buf) == 0) {
         peer_send(p, buf, len, to);
@@ -423,8 +688,14 @@ static void send_sr(struct peer *p, int k, int64_t now)
     send_rtcp(p, buf, rtcp_sr_build(buf, 1400, &sr));
 }
 
+static void send_hostile_nacks(struct peer *p);
+
 static void send_due(struct peer *p, int64_t now)
 {
+    if (p->hostile && now >= p->next_nack_ms) {
+        p->next_nack_ms = now + PEER_NACK_MS;
+        send_hostile_nacks(p);
+    }
     if (now >= p->next_sr_ms) {
         p->next_sr_ms = now + 1000;
         for (int k = 0; k < 2; k++)
@@ -433,7 +704,12 @@ static void send_due(struct peer *p, int64_t now)
     }
     if (p->send_a && now >= p->next_send[0]) {
         p->next_send[0] = p->next_send[0] && now - p->next_send[0] < 100 ? p->next_send[0] + 20 : now + 20;
-        send_media(p, 0, false, 80, false);
+        uint8_t frame[1200];
+        int n = p->tone ? peer_audio_enc_frame(p->tone, frame, sizeof frame) : -1;
+        if (n > 0)
+            send_media(p, 0, false, (size_t)n, false, frame);
+        else
+            send_media(p, 0, false, 80, false, NULL);
         p->ts[0] += 960;                   /* 20 ms at 48 kHz */
     }
     int64_t step = 1000 / (int64_t)p->vpps;
@@ -443,7 +719,7 @@ static void send_due(struct peer *p, int64_t now)
         bool key = now >= p->next_key_ms, end = (p->seq[1] % 3) == 2;
         if (key)
             p->next_key_ms = now + 3000;
-        send_media(p, 1, end, p->vsize, key);
+        send_media(p, 1, end, p->vsize, key, NULL);
         if (end)
             p->ts[1] += 3000;              /* 30 fps at 90 kHz, three packets a frame */
     }
@@ -490,8 +766,57 @@ int peer_send_nack(struct peer *p, uint16_t seq)
     return send_rtcp(p, buf, rtcp_nack_build(buf, 1400, &fb, &seq, 1));
 }
 
+/* NACKs for count sequence numbers from first on, PEER_NACK_SEQS per NACK packet, compound up to ~1200 bytes. */
+static void nack_range(struct peer *p, uint32_t ssrc, uint16_t first, unsigned count)
+{
+    uint8_t buf[1500];
+    uint16_t seqs[PEER_NACK_SEQS];
+    size_t len = 0;
+    struct rtcp_fb fb = {.sender_ssrc = p->rtcp_ssrc, .media_ssrc = ssrc};
+    for (unsigned done = 0; done < count;) {
+        unsigned n = count - done < PEER_NACK_SEQS ? count - done : PEER_NACK_SEQS;
+        for (unsigned i = 0; i < n; i++)
+            seqs[i] = (uint16_t)(first + done + i);
+        if (len > 1100) {
+            send_rtcp(p, buf, (int)len);
+            len = 0;
+        }
+        int w = rtcp_nack_build(buf + len, 1200 - len, &fb, seqs, n);
+        if (w <= 0)
+            break;
+        len += (size_t)w, done += n;
+        p->st.tx_nack++;
+    }
+    if (len)
+        send_rtcp(p, buf, (int)len);
+}
+
+/* hostile_nack: every media SSRC we know, received or only announced. The server's first output sequence
+ * number is predictable (ssrc >> 16), so streams not yet seen are asked for around it. */
+static void send_hostile_nacks(struct peer *p)
+{
+    for (size_t i = 0; i < p->n_rs; i++) {
+        const struct peer_rstream *s = &p->rs[i];
+        if (s->seen)
+            nack_range(p, s->pub.ssrc, (uint16_t)(s->pub.last_seq - 100), 401);
+        else
+            nack_range(p, s->pub.ssrc, (uint16_t)((s->pub.ssrc >> 16) - 512), 1025);
+    }
+}
+
 uint16_t peer_last_video_seq(const struct peer *p) { return p->rx[1].last_seq; }
 void peer_stats_get(const struct peer *p, struct peer_stats *out) { *out = p->st; }
+
+size_t peer_streams_get(const struct peer *p, struct peer_stream *out, size_t max)
+{
+    size_t n = 0;
+    for (; n < max && n < p->n_rs; n++) {
+        out[n] = p->rs[n].pub;
+        if (p->rs[n].audio)
+            peer_audio_rx_tone(p->rs[n].audio, &out[n].tone_hz, &out[n].tone_share);
+    }
+    return n;
+}
 
 void peer_stats_reset(struct peer *p)
 {

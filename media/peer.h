@@ -17,6 +17,12 @@
  *   peer_poll() does everything due: receive and count, ICE checks, DTLS timers, and sending synthetic media
  *   (Opus-like 20 ms audio frames at 50 pps, VP8-like video packets at video_pps with a key frame every 3 s)
  *   and a sender report per sending stream every second.
+ *   Test options: tone_hz sends real Opus (a sine); recv_sections adds recvonly audio + video pairs for further
+ *   remote participants, and peer_reoffer() offers again on the same transport (same ICE credentials and DTLS
+ *   fingerprint, more sections). track_streams keeps receive state per remote SSRC (struct peer_stream): what
+ *   the answer announced for it (msid, mid), the MID header extension its packets carry, RTX (RFC 4588) counted
+ *   against the original SSRC, and for audio the tone heard (media/peer_audio.h). hostile_nack sends, every
+ *   20 ms, generic NACKs for every recent and future sequence number of every remote SSRC it knows.
  * Thread rules: a peer belongs to one thread; several peers may share one client dtls_ctx.
  */
 
@@ -39,6 +45,40 @@ struct peer_config {
                                         would otherwise pick the DTLS client role themselves) */
     bool rx_header_only;             /* peer_input(): count video RTP from its header, decrypt audio only */
     peer_delay_fn on_delay;          /* peer_input(): per decrypted audio packet, from its send stamp */
+    /* tests (all optional) */
+    unsigned tone_hz;                /* 0: synthetic Opus-like frames; else real Opus of a sine at this frequency
+                                        (mono, or stereo when the answer's fmtp says stereo=1) */
+    unsigned recv_sections;          /* extra recvonly audio + video pairs in the offer (at most PEER_RECV_MAX) */
+    bool track_streams;              /* keep per-SSRC receive state (peer_streams_get) */
+    bool send_mid;                   /* put the MID header extension (RFC 8843 §15) in what we send, when
+                                        the answer negotiated it */
+    bool hostile_nack;               /* NACK every known remote SSRC every 20 ms: last seq -100..+300, or
+                                        (ssrc >> 16) +-512 when nothing arrived yet (implies track_streams) */
+};
+
+#define PEER_RECV_MAX 7              /* 2 + 2 * 7 m-sections = SDP_MAX_MEDIA */
+#define PEER_STREAMS_MAX 16          /* remote media SSRCs tracked */
+#define PEER_TOKEN_MAX 64
+
+/* One remote stream, keyed by its media SSRC (track_streams). */
+struct peer_stream {
+    uint32_t ssrc;
+    bool video;                      /* kind: from the answer, else from the payload type */
+    bool announced;                  /* the last answer names this SSRC (a=ssrc) */
+    uint64_t packets, bytes;         /* RTP on this SSRC (payload bytes) */
+    uint64_t rtx, rtx_bytes;         /* RFC 4588 retransmissions of it (RTX payload type, its RTX SSRC) */
+    uint64_t mid_packets;            /* packets that carried the MID header extension */
+    uint64_t mid_changes;            /* times that MID differed from the one before */
+    uint64_t decode_errors;          /* audio payloads libopus refused */
+    uint16_t first_seq, last_seq;    /* first and highest sequence number received */
+    uint32_t rtx_ssrc;               /* from a=ssrc-group:FID (RTX on an SSRC no answer paired: rx_untracked) */
+    char mid[PEER_TOKEN_MAX];        /* MID header extension of its last packet, "" if none */
+    char sdp_mid[PEER_TOKEN_MAX];    /* mid of the answer section that announced it */
+    char msid[PEER_TOKEN_MAX];       /* a=msid stream id of that section */
+    char track[PEER_TOKEN_MAX];      /* a=msid track id */
+    char cname[PEER_TOKEN_MAX];      /* a=ssrc cname */
+    unsigned tone_hz;                /* audio: strongest frequency over the last second, 0: none */
+    double tone_share;               /* its share of the energy, 0..1 */
 };
 
 struct peer_kind_stats {
@@ -54,6 +94,8 @@ struct peer_stats {
     uint32_t last_sr_ssrc;           /* sender SSRC of the last SR received */
     uint64_t rx_bad;                 /* datagrams the transport rejected */
     uint32_t last_remb_bps;
+    uint64_t tx_nack;                /* NACK packets sent (hostile_nack) */
+    uint64_t rx_untracked;           /* RTP of remote SSRCs beyond PEER_STREAMS_MAX or of unknown payload type */
 };
 
 struct peer;
@@ -62,8 +104,13 @@ struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen);
 void peer_free(struct peer *p);
 /* Writes the offer (NUL-terminated). Returns its length or a negative sdp_err. */
 int peer_offer(struct peer *p, char *buf, size_t cap);
-/* Takes the server's answer; starts ICE checks to its first host candidate. 0 or a negative error. */
+/* Takes the server's answer; starts ICE checks to its first host candidate. 0 or a negative error.
+ * After peer_reoffer(): takes the answer to it, which must keep the transport (same ICE credentials and DTLS
+ * fingerprint, same m-sections as offered); the transport runs on untouched. */
 int peer_set_answer(struct peer *p, const char *sdp, size_t len, const char **err);
+/* Re-offer on the same transport with recv_sections extra recvonly pairs (same SSRCs, session version + 1).
+ * Returns the offer length or a negative sdp_err; the next peer_set_answer() takes the answer. */
+int peer_reoffer(struct peer *p, unsigned recv_sections, char *buf, size_t cap);
 /* Answerer role (an SFU that offers, e.g. a Janus subscriber): takes the remote offer, writes our answer
  * (full ICE, a=setup:active) to buf and starts ICE checks. Returns the answer length or a negative sdp_err. */
 int peer_answer(struct peer *p, const char *offer, size_t len, char *buf, size_t cap, const char **err);
@@ -82,6 +129,9 @@ int peer_send_nack(struct peer *p, uint16_t seq);
 /* Highest video sequence number received (for NACK tests). */
 uint16_t peer_last_video_seq(const struct peer *p);
 void peer_stats_get(const struct peer *p, struct peer_stats *out);
+/* track_streams: copies up to max remote streams (in order of first sight) with their tone analysed now.
+ * Returns how many. */
+size_t peer_streams_get(const struct peer *p, struct peer_stream *out, size_t max);
 void peer_stats_reset(struct peer *p);
 enum transport_state peer_state(const struct peer *p);
 int peer_fd(const struct peer *p);
