@@ -250,6 +250,13 @@ static const struct offer_case offer_cases[] = {
     {"video not bundled", "chromium-av.sdp", NULL, "BUNDLE 0 1", "BUNDLE 0", SDP_OK, SDP_OK, SDP_DIR_SENDRECV, 1},
     {"datachannel only", "datachannel.sdp", NULL, NULL, NULL, SDP_OK, SDP_ERR_NO_MEDIA, 0, 0},
     {"LF line ends", "chromium-av.sdp", NULL, "\r\n", "\n", SDP_OK, SDP_OK, SDP_DIR_SENDRECV, 2},
+    /* RFC 8843 §9.2: one id, one extension, across the BUNDLE group */
+    {"extmap id names two extensions", "chromium-av.sdp", NULL, "a=extmap:14 urn:ietf:params:rtp-hdrext:toffset",
+     "a=extmap:1 urn:ietf:params:rtp-hdrext:toffset", SDP_OK, SDP_ERR_EXTMAP, 0, 0},
+    {"extension with two ids", "chromium-av.sdp", NULL, "a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay",
+     "a=extmap:5 urn:ietf:params:rtp-hdrext:sdes:mid", SDP_OK, SDP_ERR_EXTMAP, 0, 0},
+    {"extmap id twice in a section", "chromium-av.sdp", NULL, "a=extmap:13 urn:3gpp:video-orientation",
+     "a=extmap:14 urn:3gpp:video-orientation", SDP_OK, SDP_ERR_EXTMAP, 0, 0},
     {"bad fingerprint hex", "chromium-av.sdp", NULL, "sha-256 ", "sha-256 ZZ:", SDP_ERR_ATTR, 0, 0, 0},
     {"bad candidate", "chromium-av.sdp", NULL, " typ host", " type host", SDP_ERR_ATTR, 0, 0, 0},
     {"bad rtpmap", "chromium-av.sdp", NULL, "VP8/90000", "VP8", SDP_ERR_ATTR, 0, 0, 0},
@@ -506,8 +513,36 @@ static void test_server_offer(void)
     CHECK(sdp_offer_build(&ours, &params, "v2", down, 1, NULL) == SDP_ERR_ARG, "bad version");
 }
 
+/* The SFU's answers: a section the server sends nothing on loses its send direction; ids above 14 (which the
+ * one-byte form cannot carry) are not negotiated. */
+static void test_quiet_unsent_and_ids(void)
+{
+    size_t n = load("chromium-av.sdp", text, sizeof text);
+    const char *err = NULL;
+    CHECK(sdp_session_parse(&offer, text, n, &err) == SDP_OK, "parse: %s", err);
+    struct sdp_send_track only_video[2] = {{0}, send_tracks[1]};
+    struct sdp_answer_params p = params;
+    p.send = only_video, p.quiet_unsent = true;
+    CHECK(sdp_answer_build(&answer, &offer, &p, &err) == SDP_OK, "answer: %s", err);
+    CHECK(answer.media[0].dir == SDP_DIR_RECVONLY && answer.media[0].n_ssrcs == 0,
+          "sendrecv offer, nothing to send: recvonly, no ssrc (dir %d)", answer.media[0].dir);
+    CHECK(answer.media[1].dir == SDP_DIR_SENDRECV && answer.media[1].n_ssrcs == 2, "the section with a track sends");
+    n = edit(text, n, NULL, "a=sendrecv", "a=recvonly");
+    CHECK(sdp_session_parse(&offer, text, n, &err) == SDP_OK, "parse: %s", err);
+    p.send = NULL;
+    CHECK(sdp_answer_build(&answer, &offer, &p, &err) == SDP_OK && answer.media[0].dir == SDP_DIR_INACTIVE &&
+              answer.media[1].dir == SDP_DIR_INACTIVE, "recvonly offer, nothing to send: inactive");
+    n = load("chromium-av.sdp", text, sizeof text);
+    n = edit(text, n, NULL, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid", "a=extmap:15 urn:ietf:params:rtp-hdrext:sdes:mid");
+    CHECK(sdp_session_parse(&offer, text, n, &err) == SDP_OK, "parse: %s", err);
+    CHECK(sdp_answer_build(&answer, &offer, &params, &err) == SDP_OK, "answer: %s", err);
+    CHECK(sdp_media_extmap_id(&answer.media[0], SDP_EXT_MID) <= 0 && sdp_media_extmap_id(&answer.media[1], SDP_EXT_MID) <= 0 &&
+              sdp_media_extmap_id(&answer.media[0], SDP_EXT_AUDIO_LEVEL) == 1, "MID with id 15 is not negotiated, the rest is");
+}
+
 int main(void)
 {
+    test_quiet_unsent_and_ids();
     test_chromium_av();
     test_firefox();
     for (size_t i = 0; i < sizeof offer_cases / sizeof offer_cases[0]; i++)
