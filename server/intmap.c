@@ -1,6 +1,8 @@
 /* intmap.c: linear-probing hash map with tombstones; grows at 70% load. */
 #include "server/intmap.h"
 
+#include "server/siphash.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,12 +120,7 @@ int intmap_next(const struct intmap *m, size_t *pos, uint64_t *key, void **val)
 
 uint64_t intmap_hash_bytes(const void *p, size_t n)
 {
-	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
+	uint64_t h = siphash24(siphash_process_key(), p, n);
 	if (h == EMPTY || h == DELETED)
 		h = 1;
 	return h;

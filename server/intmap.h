@@ -22,7 +22,8 @@ int intmap_put(struct intmap *m, uint64_t key, void *val);
 void *intmap_del(struct intmap *m, uint64_t key);
 /* Iterate: for (size_t i = 0; intmap_next(m, &i, &k, &v);) */
 int intmap_next(const struct intmap *m, size_t *pos, uint64_t *key, void **val);
-/* 64-bit FNV-1a of a byte string, never 0 or UINT64_MAX (usable as a key). */
+/* A keyed hash of a byte string (SipHash-2-4 under the process key, siphash.h), never 0 or UINT64_MAX (usable as a
+ * key). Client-chosen strings (usernames, addresses) go through it, so nobody can aim them at one slot. */
 uint64_t intmap_hash_bytes(const void *p, size_t n);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "server/intmap.h"
 #include "server/log.h"
+#include "server/siphash.h"
 
 #define MAGIC 0x314d5653u /* "SVM1" little-endian */
 #define KEY_EMPTY 0
@@ -180,12 +181,16 @@ static void encode(uint8_t *p, const struct msglog_record *r)
 
 /* ---- the index ---- */
 
-static uint64_t key_hash(int64_t agreement, int64_t sender, const char *key, size_t len)
+/* Idempotency keys are chosen by clients: a keyed hash (SipHash-2-4 under the process key) so that nobody can
+ * compute keys that share a slot and make every send walk one long probe chain. The hashes live only in memory. */
+uint64_t msglog__key_hash(int64_t agreement, int64_t sender, const char *key, size_t len)
 {
-	uint64_t h = intmap_hash_bytes(key, len);
-	h ^= (uint64_t)agreement * 0x9e3779b97f4a7c15ull;
-	h ^= (uint64_t)sender * 0xc2b2ae3d27d4eb4full;
-	h ^= h >> 29;
+	struct siphash st;
+	siphash_init(&st, siphash_process_key());
+	siphash_update_u64(&st, (uint64_t)agreement);
+	siphash_update_u64(&st, (uint64_t)sender);
+	siphash_update(&st, key, len);
+	uint64_t h = siphash_final(&st);
 	return h < 2 ? h + 2 : h;
 }
 
@@ -287,7 +292,7 @@ static int index_add(struct msglog *l, struct conv *c, const struct msglog_recor
 		c->e = e;
 		c->cap = cap;
 	}
-	uint64_t h = key_hash(r->agreement, r->sender, r->key, r->key_len);
+	uint64_t h = msglog__key_hash(r->agreement, r->sender, r->key, r->key_len);
 	if (keys_put(l, h, c, r->seq) != 0)
 		return -1;
 	c->e[c->n++] = (struct entry){off, r->sent_at, r->sender};
@@ -583,7 +588,7 @@ static int64_t tab_find_key(struct msglog *l, const struct keytab *t, uint64_t h
 
 int64_t msglog_find_key(struct msglog *l, int64_t agreement, int64_t sender, const char *key, size_t key_len)
 {
-	uint64_t h = key_hash(agreement, sender, key, key_len);
+	uint64_t h = msglog__key_hash(agreement, sender, key, key_len);
 	int64_t seq = tab_find_key(l, &l->keys, h, agreement, sender, key, key_len);
 	return seq == 0 ? tab_find_key(l, &l->old, h, agreement, sender, key, key_len) : seq;
 }

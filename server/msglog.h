@@ -64,6 +64,10 @@ int msglog_read(struct msglog *l, int64_t agreement, int64_t seq, struct msglog_
 /* The seq of the message with this idempotency key, or 0 when there is none (-1 on a read error). */
 int64_t msglog_find_key(struct msglog *l, int64_t agreement, int64_t sender, const char *key, size_t key_len);
 
+/* Internal, shared with the unit test: the idempotency-key table's hash (SipHash-2-4 of agreement, sender and key
+ * under the process key; never 0 or 1); a key's slot is its low bits. */
+uint64_t msglog__key_hash(int64_t agreement, int64_t sender, const char *key, size_t len);
+
 /* Bytes of complete records in the file, and messages indexed. */
 uint64_t msglog_size(const struct msglog *l);
 uint64_t msglog_count(const struct msglog *l);
