@@ -12,6 +12,7 @@
 
 struct held_copy {
 	int found;
+	int pending; /* still waiting for review (not released or rejected) */
 	struct held_message h;
 	char text[8 * 2000 + 1]; /* a message is at most 2000 code points */
 };
@@ -58,6 +59,7 @@ static void copy_held(const struct held_message *h, void *arg)
 {
 	struct held_copy *hc = arg;
 	hc->found = 1;
+	hc->pending = h->state && !strcmp(h->state, "held");
 	hc->h = *h;
 	size_t n = h->text_len < sizeof(hc->text) - 1 ? h->text_len : sizeof(hc->text) - 1;
 	memcpy(hc->text, h->text, n);
@@ -67,20 +69,29 @@ static void copy_held(const struct held_message *h, void *arg)
 	hc->h.reason = hc->h.state = NULL; /* not needed after the callback */
 }
 
-/* The held message if it is still held and in the caller's scope; otherwise the reply has been sent. */
+/* The held message if it is in the caller's scope and still held; otherwise the reply has been sent. A message
+ * of another caseload answers exactly like one that does not exist (PROTOCOL.md, admin API errors), so ids cannot
+ * be probed; one already reviewed answers 409 conflict. */
 static struct agreement *held_in_scope(struct api_call *c, struct held_copy *hc)
 {
 	if (!api_require_role(c, "supervisor,caseworker"))
 		return NULL;
 	memset(hc, 0, sizeof(*hc));
 	int rc = store_held_get(c->app->store, c->ids[0], copy_held, hc);
+	if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
+		api_error(c, 500, "internal", "Could not read the held message.", NULL);
+		return NULL;
+	}
 	struct agreement *a = hc->found ? agreements_get(&c->app->agreements, hc->h.agreement_id) : NULL;
-	if (rc != STORE_OK || !a) {
+	const char *role = a && a->case_id > 0 ? api_case_role(c, a->case_id) : NULL;
+	if (!a || !role || (strcmp(role, "supervisor") && strcmp(role, "caseworker"))) {
 		api_error(c, 404, "not_found", "No such held message.", NULL);
 		return NULL;
 	}
-	if (!api_require_case(c, a->case_id, "supervisor,caseworker"))
+	if (!hc->pending) {
+		api_error(c, 409, "conflict", "This message was already reviewed.", NULL);
 		return NULL;
+	}
 	return a;
 }
 

@@ -189,6 +189,7 @@ static void on_turn_end(struct ev_loop *loop, ev_prepare *w, int revents)
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	app_poll_changes(w->data);
+	session_expire(w->data, clock_now_ms()); /* every 250 ms: a token's connections end within a second of it */
 }
 
 /* Windows open and close, pauses and agreements expire without any write: when an agreement's decision may
@@ -215,6 +216,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 	session_sweep(app, now);
 	sweep_boundaries(app, now);
 	calls_sweep(app);
+	ratelimit_sweep(&app->login_by_pair, now);
 	ratelimit_sweep(&app->login_by_user, now);
 	ratelimit_sweep(&app->login_by_addr, now);
 }
@@ -283,7 +285,9 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	app->next_conn_id = 1;
 	agreements_init(&app->agreements);
 	router_init(&app->router);
-	ratelimit_init(&app->login_by_user, 5, 10 * 60 * 1000);
+	/* PROTOCOL.md section 4: a stranger guessing at one address cannot lock the owner out of a name */
+	ratelimit_init(&app->login_by_pair, 5, 10 * 60 * 1000);
+	ratelimit_init_backoff(&app->login_by_user, 10, 10 * 60 * 1000, 1000, 60 * 1000);
 	ratelimit_init(&app->login_by_addr, 30, 60 * 1000);
 	app->store = store_open(cfg->data_dir, cfg->sync_full ? STORE_SYNC_EXTERNAL : STORE_SYNC_NORMAL, err, errlen);
 	if (!app->store)
@@ -335,6 +339,7 @@ void app_free(struct app *app)
 	store_close(app->store);
 	agreements_free(&app->agreements);
 	router_free(&app->router);
+	ratelimit_free(&app->login_by_pair);
 	ratelimit_free(&app->login_by_user);
 	ratelimit_free(&app->login_by_addr);
 }

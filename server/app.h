@@ -44,8 +44,10 @@ struct app {
 	struct agreements agreements;   /* policy cache */
 	struct calls calls;             /* live calls and their media */
 	struct router router;           /* connected sessions */
-	struct ratelimit login_by_user; /* failed logins per username */
+	struct ratelimit login_by_pair; /* login attempts per (username, address), hard limit */
+	struct ratelimit login_by_user; /* login attempts per username, from any address: backoff */
 	struct ratelimit login_by_addr; /* login/resume attempts per client address */
+	int64_t next_expiry;            /* ms: no connection's token expires before this (session_expire) */
 	struct hasher *hasher;          /* password verification thread */
 	struct commit_wait *wait_head;  /* waiting for this turn's commit, in order */
 	struct commit_wait **wait_tail;

@@ -16,6 +16,7 @@ struct hasher_job {
 	char hash[AUTH_HASH_MAX];              /* encoded Argon2id hash to check against */
 	char password[AUTH_PASSWORD_MAX + 1];  /* wiped by the worker after use */
 	size_t password_len;
+	uint64_t user_key, pair_key;           /* the login limits' keys this attempt was counted under */
 	/* set by the worker */
 	int result;                            /* 1 match, 0 mismatch, -1 bad hash */
 	struct hasher_job *next;               /* queue link */

@@ -9,8 +9,10 @@
 #include "server/log.h"
 #include "server/ws_server.h"
 
-#define DRAIN_LIMIT_S 8.0 /* slow clients read their backlog before they see the 1001 */
-#define GRACE_S 0.5
+/* SIGTERM ends the process within 2 s whatever clients do (PROTOCOL.md section 1): clients that read get their
+ * backlog and the 1001 within DRAIN_LIMIT_S; one that ignores the close frame, or stops reading, is cut off. */
+#define DRAIN_LIMIT_S 1.0 /* slow clients read their backlog before they see the 1001 */
+#define GRACE_S 0.2       /* then lws completes the close handshakes */
 
 static struct ws_server *server;
 static int stopping;

@@ -253,11 +253,22 @@ void session_authenticated(struct session *s, int64_t account, const char *role,
 {
 	s->account_id = account;
 	snprintf(s->role, sizeof(s->role), "%s", role);
+	if (s->expires_at < s->app->next_expiry)
+		s->app->next_expiry = s->expires_at;
 	unauth_unlink(s->app, s);
 	router_bind(&s->app->router, &s->route, account);
 	s->app->metrics.sessions_authenticated++;
 	session_reply_ok(s, id, result);
 	messaging_push_undelivered(s);
+}
+
+/* The connection's login session is over: close it once, with the code clients treat as "log in again". */
+static void end_session(struct session *s, int code, const char *reason)
+{
+	if (s->ended)
+		return;
+	s->ended = 1;
+	conn_close(s->route.conn, code, reason);
 }
 
 void session_sweep(struct app *app, int64_t now_ms)
@@ -270,6 +281,25 @@ void session_sweep(struct app *app, int64_t now_ms)
 		conn_close(s->route.conn, 1008, "auth_timeout");
 		s = next;
 	}
+}
+
+void session_expire(struct app *app, int64_t now_ms)
+{
+	if (now_ms < app->next_expiry)
+		return;
+	int64_t next = INT64_MAX;
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->router.by_conn, &pos, NULL, &v)) {
+		struct session *s = ((struct route *)v)->owner;
+		if (!s->account_id || s->ended)
+			continue;
+		if (s->expires_at <= now_ms)
+			end_session(s, 1008, "session_expired");
+		else if (s->expires_at < next)
+			next = s->expires_at;
+	}
+	app->next_expiry = next;
 }
 
 void session_close_all(struct app *app, int code, const char *reason)
@@ -303,6 +333,17 @@ void session_check_accounts(struct app *app)
 		struct session *s = ((struct route *)v)->owner;
 		int64_t account, expires;
 		if (s->account_id && store_session_get(app->store, s->token_hash, &account, &expires) == STORE_NOT_FOUND)
-			conn_close(s->route.conn, 1008, "session_ended");
+			end_session(s, 1008, "session_ended");
+	}
+}
+
+void session_end_token(struct app *app, const uint8_t token_hash[32], int code, const char *reason)
+{
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->router.by_conn, &pos, NULL, &v)) {
+		struct session *s = ((struct route *)v)->owner;
+		if (s->account_id && !memcmp(s->token_hash, token_hash, sizeof(s->token_hash)))
+			end_session(s, code, reason);
 	}
 }

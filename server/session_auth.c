@@ -11,7 +11,7 @@
 
 static uint64_t key_of(const char *kind, const char *value)
 {
-	char buf[200];
+	char buf[400];
 	int n = snprintf(buf, sizeof(buf), "%s:%s", kind, value);
 	return intmap_hash_bytes(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
@@ -68,9 +68,14 @@ void auth_handle_login(struct session *s, struct proto_request *r)
 	}
 	if (auth_precheck(s, r->id, now))
 		return;
-	int64_t wait = ratelimit_check(&s->app->login_by_user, key_of("user", username), now);
-	if (wait) {
-		reply_rate_limited(s, r->id, wait);
+	/* Known and unknown usernames alike: the limits must not tell which names exist. */
+	char pair[320];
+	snprintf(pair, sizeof(pair), "%s\n%s", username, s->route.conn->peer);
+	uint64_t user_key = key_of("user", username), pair_key = key_of("pair", pair);
+	int64_t wait = ratelimit_check(&s->app->login_by_pair, pair_key, now);
+	int64_t user_wait = ratelimit_check(&s->app->login_by_user, user_key, now);
+	if (wait || user_wait) {
+		reply_rate_limited(s, r->id, wait > user_wait ? wait : user_wait);
 		return;
 	}
 	struct hasher_job *job = calloc(1, sizeof(*job));
@@ -87,6 +92,11 @@ void auth_handle_login(struct session *s, struct proto_request *r)
 	snprintf(job->hash, sizeof(job->hash), "%s", rc == STORE_OK ? a.password_hash : "");
 	memcpy(job->password, password, pwlen);
 	job->password_len = pwlen;
+	/* Counted now, as a failure until the hash says otherwise: parallel attempts cannot outrun the limits. */
+	job->user_key = user_key;
+	job->pair_key = pair_key;
+	ratelimit_hit(&s->app->login_by_pair, pair_key, now);
+	ratelimit_hit(&s->app->login_by_user, user_key, now);
 	s->auth_pending = 1;
 	hasher_submit(s->app->hasher, job);
 }
@@ -129,6 +139,7 @@ static void login_committed(struct app *app, void *arg, int ok)
 		s->auth_pending = 0;
 		if (ok) {
 			memcpy(s->token_hash, lc->token_hash, sizeof(s->token_hash));
+			s->expires_at = lc->expires_at;
 			app->metrics.logins_ok++;
 			session_authenticated(s, lc->account.id, lc->account.role, lc->id,
 					      auth_result(&lc->account, lc->expires_at, lc->token));
@@ -181,10 +192,8 @@ void session_login_verified(struct hasher_job *job, void *arg)
 			log_warn("account %lld has a malformed password hash", (long long)job->account_id);
 		s->auth_pending = 0;
 		app->metrics.logins_failed++;
-		if (found) {
-			ratelimit_hit(&app->login_by_user, key_of("user", a.username), clock_now_ms());
+		if (found) /* already counted, like an unknown name's attempt */
 			audit_login_failed(app, a.id, a.username, s->route.conn->peer, "bad_credentials");
-		}
 		session_reply_error(s, id, PROTO_ERR_BAD_CREDENTIALS, NULL);
 		goto out;
 	}
@@ -194,7 +203,8 @@ void session_login_verified(struct hasher_job *job, void *arg)
 		session_reply_error(s, id, PROTO_ERR_ACCOUNT_DISABLED, NULL);
 		goto out;
 	}
-	ratelimit_reset(&app->login_by_user, key_of("user", a.username));
+	ratelimit_reset(&app->login_by_pair, job->pair_key);
+	ratelimit_undo(&app->login_by_user, job->user_key);
 	login_accept(s, id, &a);
 out:
 	json_decref(id);
@@ -228,12 +238,14 @@ void auth_handle_resume(struct session *s, struct proto_request *r)
 	/* A resume proves the client holds the token: forgive its address's attempts. */
 	ratelimit_reset(&s->app->login_by_addr, key_of("addr", s->route.conn->peer));
 	memcpy(s->token_hash, hash, sizeof(hash));
+	s->expires_at = expires_at;
 	session_authenticated(s, a.id, a.role, r->id, auth_result(&a, expires_at, NULL));
 }
 
 struct logout_commit {
 	uint64_t conn_id;
 	json_t *id;
+	uint8_t token_hash[32];
 };
 
 static void logout_committed(struct app *app, void *arg, int ok)
@@ -243,7 +255,10 @@ static void logout_committed(struct app *app, void *arg, int ok)
 	if (s && ok) {
 		session_reply_ok(s, lc->id, json_object());
 		conn_close(s->route.conn, 1000, "logout");
-	} else if (s) {
+	}
+	if (ok) /* the token is gone: so is every other connection that authenticated with it */
+		session_end_token(app, lc->token_hash, 1008, "session_ended");
+	else if (s) {
 		session_reply_error(s, lc->id, PROTO_ERR_STORE_UNAVAILABLE, "Logout could not be saved. Please try again.");
 	}
 	json_decref(lc->id);
@@ -260,5 +275,6 @@ void auth_handle_logout(struct session *s, struct proto_request *r)
 	}
 	lc->conn_id = s->route.conn->id;
 	lc->id = json_incref(r->id);
+	memcpy(lc->token_hash, s->token_hash, sizeof(lc->token_hash));
 	app_after_commit(s->app, logout_committed, lc);
 }

@@ -17,6 +17,8 @@ struct session {
 	int64_t account_id;          /* 0 until authenticated */
 	char role[16];               /* account role once authenticated */
 	uint8_t token_hash[32];      /* of the token this session authenticated with */
+	int64_t expires_at;          /* ms: that token's expiry (0 until authenticated); the sweep closes at it */
+	int ended;                   /* closed because its login session ended (logout, expiry, disabled) */
 	int64_t opened_at;           /* ms, for the auth timeout */
 	int auth_pending;            /* a login is being verified or committed */
 	struct session *unauth_prev; /* list of unauthenticated sessions */

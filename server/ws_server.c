@@ -4,6 +4,7 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proto/envelope.h"
 #include "server/api.h"
@@ -17,6 +18,8 @@
 #define WRITE_MAX 65536               /* bytes of queued frames coalesced into one write */
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must cover LWS_PRE");
+
+#define SUBPROTOCOL "samvaer.v1"        /* the only WebSocket subprotocol (PROTOCOL.md section 1) */
 
 struct ws_conn;
 
@@ -471,6 +474,41 @@ static int on_http(struct ws_server *w, struct lws *wsi, struct http_req *req, c
 	return -1;
 }
 
+/* 1 if the upgrade request's Sec-WebSocket-Protocol list names samvaer.v1. */
+static int offers_subprotocol(struct lws *wsi)
+{
+	char list[256];
+	if (lws_hdr_copy(wsi, list, sizeof(list), WSI_TOKEN_PROTOCOL) <= 0)
+		return 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " \t");
+		if (strcspn(tok, " \t") == strlen(SUBPROTOCOL) && !strncmp(tok, SUBPROTOCOL, strlen(SUBPROTOCOL)))
+			return 1;
+	}
+	return 0;
+}
+
+/* A WebSocket upgrade without samvaer.v1 is answered, not dropped: HTTP 400 with the error subprotocol_required
+ * (PROTOCOL.md section 1), so a client author sees why. Returns what LWS_CALLBACK_HTTP_CONFIRM_UPGRADE returns:
+ * 0 to go on with the upgrade, 1 when the answer has been sent, -1 to hang up. */
+static int confirm_upgrade(struct lws *wsi, const char *upgrade)
+{
+	if (strcasecmp(upgrade, "websocket") || offers_subprotocol(wsi))
+		return 0;
+	static const char body[] = "{\"error\":{\"code\":\"subprotocol_required\",\"message\":\"A WebSocket must ask"
+				   " for the samvaer.v1 subprotocol (Sec-WebSocket-Protocol: samvaer.v1).\"}}";
+	/* Written by hand: at this point lws would label its status line HTTP/1.0, which WebSocket clients refuse. */
+	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE;
+	int n = snprintf((char *)start, sizeof(buf) - LWS_PRE,
+			 "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n"
+			 "cache-control: no-store\r\nconnection: close\r\n\r\n%s",
+			 sizeof(body) - 1, body);
+	if (n <= 0 || (size_t)n >= sizeof(buf) - LWS_PRE)
+		return -1;
+	return lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP) == n ? 1 : -1;
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct ws_server *w = lws_context_user(lws_get_context(wsi));
@@ -504,8 +542,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			req->in = NULL;
 		}
 		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return -1; /* a WebSocket must ask for samvaer.v1 */
+		return -1; /* a WebSocket must ask for samvaer.v1 (confirm_upgrade has answered those that do not) */
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -513,7 +553,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 static const struct lws_protocols protocols[] = {
 	{"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
-	{"samvaer.v1", ws_callback, sizeof(struct ws_conn), RX_CHUNK, 0, NULL, WRITE_MAX},
+	{SUBPROTOCOL, ws_callback, sizeof(struct ws_conn), RX_CHUNK, 0, NULL, WRITE_MAX},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

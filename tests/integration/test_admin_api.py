@@ -1,4 +1,5 @@
-# test_admin_api.py: the admin HTTP API's authorisation (docs/ADMIN-API.md "Scope"): every cross-scope access refused.
+# test_admin_api.py: the admin HTTP API's authorisation (docs/ADMIN-API.md "Scope"): every cross-scope access refused;
+# held messages of another caseload answer exactly like missing ones, and a second review is 409 conflict.
 """A second family (child, caseworker, carer, supervisor, contact) tries every endpoint against the demo family
 (mia, case of ana/elena/sofie, agreement 1 with andrei) and must be refused: 404 exactly like a missing id when
 the role could do it in its own scope, 403 when the role may not do it at all. The demo family's objects are
@@ -7,6 +8,7 @@ test_approvals.py imports (api, token, family)."""
 import asyncio
 import http.client
 import json
+import tempfile
 
 import sys
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
@@ -320,7 +322,58 @@ async def cli_scope(server):
     check_eq([p["status"] for p in ag["proposals"] if p["id"] == P], ["rejected"], "CLI rejection recorded")
 
 
+def held_family(server):
+    """A second family whose agreement holds the contact's messages for review (terms through the CLI flow)."""
+    f = family(server)
+    out = server.admin("agreement", "add", f["child"], f["contact"], "--relationship", "Dad", "--text", "allowed")
+    f["agreement_id"] = int(out.stdout.strip())
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as t:
+        json.dump({"channels": {"text": "allowed"}, "supervision": {"messages": "before"}}, t)
+    out = server.admin("proposal", "add", f["agreement_id"], "--terms", t.name, "--as", f["caseworker"]).stdout
+    server.admin("proposal", "approve", int(out.strip().split()[0]), "--as", f["carer"])
+    return f
+
+
+async def held_out_of_scope_and_twice(server):
+    """PROTOCOL.md / ADMIN-API errors: a held message in another caseload answers byte for byte like an id that
+    does not exist (404 not_found), so ids cannot be probed; releasing or rejecting one already reviewed is 409
+    conflict, never 500."""
+    f = held_family(server)
+    await server.settle()
+    contact = await server.login(f["contact"])
+    r = await contact.send_text(f["agreement_id"], "held for review")
+    check(r.get("ok") and r["result"].get("held") is True, "the message is held: %s" % short(r))
+    hold = r["result"]["hold_id"]
+    missing = hold + 100000
+    for user in ("sofie", "ana"):                        # the demo family's supervisor and caseworker
+        tok = await token(server, user)
+        for action in ("release", "reject"):
+            got = await api(server, "POST", "/api/messages/held/%d/%s" % (hold, action), tok, {})
+            want = await api(server, "POST", "/api/messages/held/%d/%s" % (missing, action), tok, {})
+            check_eq(want[0], 404, "%s %s of a missing held message" % (user, action))
+            check_eq(got, want, "%s %s of another caseload's held message, against a missing one" % (user, action))
+    sup = await token(server, f["supervisor"])
+    body = await expect_api(server, "POST", "/api/messages/held/%d/release" % hold, sup, {}, 200, what="release")
+    check_eq(body.get("state"), "released", "released")
+    for action in ("release", "reject"):
+        await expect_api(server, "POST", "/api/messages/held/%d/%s" % (hold, action), sup, {}, 409, "conflict",
+                         "a second review (%s) of a released message" % action)
+    r = await contact.send_text(f["agreement_id"], "held again")
+    hold2 = r["result"]["hold_id"]
+    await expect_api(server, "POST", "/api/messages/held/%d/reject" % hold2, sup, {}, 200, what="reject")
+    for action in ("release", "reject"):
+        await expect_api(server, "POST", "/api/messages/held/%d/%s" % (hold2, action), sup, {}, 409, "conflict",
+                         "a second review (%s) of a rejected message" % action)
+    # after the review too, another caseload cannot tell the ids exist
+    tok = await token(server, "sofie")
+    check_eq(await api(server, "POST", "/api/messages/held/%d/release" % hold, tok, {}),
+             await api(server, "POST", "/api/messages/held/%d/release" % missing, tok, {}),
+             "another caseload's reviewed message, against a missing one")
+    await contact.close()
+
+
 CASES = [
+    Case("held_out_of_scope_like_missing_reviewed_twice_409", held_out_of_scope_and_twice),
     Case("unauthenticated_401_family_and_operator_403", unauthenticated_and_roles),
     Case("caseload_case_agreement_shapes", caseload_shapes),
     Case("cross_scope_every_endpoint_refused", cross_scope, timeout=90),

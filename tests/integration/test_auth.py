@@ -1,4 +1,5 @@
-# test_auth.py: login, resume, logout, rate limits, auth timeout and disabled accounts (PROTOCOL.md §1, §3, §4).
+# test_auth.py: login, resume, logout (ending every connection of the token), rate limits as an attacker meets them,
+# auth timeout and disabled accounts (PROTOCOL.md §1, §3, §4).
 import asyncio
 import json
 import re
@@ -97,6 +98,27 @@ async def logout_only_that_token(server):
     await b.close()
 
 
+async def logout_ends_that_tokens_connections(server):
+    # §4 auth.logout: every connection that authenticated with the token ends within a second (1008
+    # session_ended); connections with other tokens of the same account go on
+    a = await server.login("andrei")
+    same = []
+    for _ in range(2):
+        c = await server.connect()
+        expect_ok(await c.request("auth.resume", token=a.token), "resume with a's token")
+        same.append(c)
+    other = await server.login("andrei")
+    expect_ok(await a.request("auth.logout"), "auth.logout")
+    t0 = time.monotonic()
+    check_eq(await a.wait_closed(2), (1000, "logout"), "the connection that logged out")
+    for i, c in enumerate(same):
+        code, reason = await c.wait_closed(max(0.05, t0 + 1.0 - time.monotonic()))
+        check_eq((code, reason), (1008, "session_ended"),
+                 "connection %d that resumed the logged-out token, within 1 s of the logout" % (i + 1))
+    expect_ok(await other.request("contacts.list"), "a session of the same account with another token")
+    await other.close()
+
+
 async def before_auth(server):
     c = await server.connect()
     res = expect_ok(await c.request("ping"), "ping before auth (§4: allowed)")
@@ -125,26 +147,89 @@ async def already_authenticated(server):
 
 
 async def rate_limit_username(server):
+    # §4: 5 failed logins per (username, address) in 10 minutes; then that address is refused for that name,
+    # even with the right password (otherwise the limit would not stop guessing)
     user, _ = server.add_account("contact")
-    c = await server.connect()
+    stranger = "127.0.2.10"
+    c = await server.connect(source=stranger)
     for i in range(5):
         expect_error(await c.request("auth.login", username=user, password="wrong-%d" % i),
                      "bad_credentials", "failed attempt %d of 5" % (i + 1))
-    await c.close()
-    # from another address: the username limit is per username, not per address
-    c = await server.connect()
     err = expect_error(await c.request("auth.login", username=user, password="wrong-6"),
-                       "rate_limited", "6th failed attempt within 10 minutes (§4)")
+                       "rate_limited", "6th failed attempt from one address within 10 minutes (§4)")
     ra = err.get("retry_after_s")
     check(isinstance(ra, int) and 0 < ra <= 600, "retry_after_s should be an integer in 1..600, got %r" % ra)
-    # Reading of the spec: while limited, even the right password is refused (otherwise the limit
-    # would not stop guessing).
     expect_error(await c.request("auth.login", username=user, password=TEST_PASSWORD),
-                 "rate_limited", "correct password while the username is rate-limited")
+                 "rate_limited", "correct password from the limited address")
     await c.close()
-    # other usernames are not affected
-    c = await server.login("ioana")
+    # other usernames are not affected, from that address either
+    c = await server.login("ioana", source=stranger)
     await c.close()
+
+
+async def stranger_cannot_lock_out(server):
+    # §4: a stranger guessing a child's or parent's password from one address does not lock the owner out: the
+    # owner, at another address, logs in at once
+    child, _ = server.add_account("child")
+    stranger = "127.0.2.11"
+    c = await server.connect(source=stranger)
+    for i in range(6):
+        await c.request("auth.login", username=child, password="guess-%d" % i)
+    expect_error(await c.request("auth.login", username=child, password="guess-x"), "rate_limited",
+                 "the stranger's address after 5 failures")
+    await c.close()
+    owner = await server.login(child, source="127.0.2.12")
+    expect_ok(await owner.request("contacts.list"), "the owner's session")
+    await owner.close()
+
+
+async def unknown_username_limited_like_known(server):
+    # §4: the limits do not tell which usernames exist: a name nobody has is counted and answered exactly like
+    # an existing one (same codes, same retry_after_s)
+    known, _ = server.add_account("contact")
+    unknown = "nobody-%s" % known
+    seqs = {}
+    for name, src in ((known, "127.0.2.13"), (unknown, "127.0.2.14")):
+        c = await server.connect(source=src)
+        got = []
+        for i in range(7):
+            r = await c.request("auth.login", username=name, password="wrong-%d" % i)
+            err = r.get("error") or {}
+            got.append((err.get("code"), err.get("retry_after_s")))
+        seqs[name] = got
+        await c.close()
+    check_eq(seqs[known][:5], [("bad_credentials", None)] * 5, "5 failures of an existing name")
+    check_eq(seqs[known][5][0], "rate_limited", "6th attempt for an existing name")
+    check_eq(seqs[unknown], seqs[known], "answers for a name nobody has, against those for an existing one")
+
+
+async def username_backoff(server):
+    # §4: failures of one username from many addresses: past 10 in 10 minutes each attempt waits 1 s, then 2 s,
+    # 4 s ... (at most 60 s) after the previous one, from any address; the owner still gets in once it has waited
+    user, _ = server.add_account("contact")
+    for src in ("127.0.2.20", "127.0.2.21"):
+        c = await server.connect(source=src)
+        for i in range(5):
+            expect_error(await c.request("auth.login", username=user, password="wrong-%d" % i),
+                         "bad_credentials", "failure %d from %s" % (i + 1, src))
+        await c.close()
+    c = await server.connect(source="127.0.2.22")
+    err = expect_error(await c.request("auth.login", username=user, password=TEST_PASSWORD), "rate_limited",
+                       "11th attempt for the name, from a third address")
+    check_eq(err.get("retry_after_s"), 1, "retry_after_s of the first backoff step")
+    await asyncio.sleep(1.1)
+    expect_error(await c.request("auth.login", username=user, password="wrong-11"), "bad_credentials",
+                 "an attempt once the first backoff step has passed")
+    d = await server.connect(source="127.0.2.23")
+    err = expect_error(await d.request("auth.login", username=user, password=TEST_PASSWORD), "rate_limited",
+                       "the next attempt, from a fourth address")
+    check_eq(err.get("retry_after_s"), 2, "retry_after_s of the second backoff step (doubled)")
+    await asyncio.sleep(2.1)
+    res = expect_ok(await d.request("auth.login", username=user, password=TEST_PASSWORD),
+                    "the owner, after waiting retry_after_s")
+    check(isinstance(res.get("token"), str), "a token")
+    await c.close()
+    await d.close()
 
 
 async def rate_limit_address(server):
@@ -272,7 +357,11 @@ CASES = [
     Case("logout_only_that_token", logout_only_that_token),
     Case("requests_before_auth_unauthenticated", before_auth),
     Case("already_authenticated", already_authenticated),
-    Case("rate_limit_5_failures_per_username", rate_limit_username),
+    Case("logout_ends_every_connection_of_that_token", logout_ends_that_tokens_connections),
+    Case("rate_limit_5_failures_per_username_and_address", rate_limit_username),
+    Case("stranger_cannot_lock_out_the_owner", stranger_cannot_lock_out),
+    Case("unknown_username_limited_like_known", unknown_username_limited_like_known),
+    Case("username_backoff_across_addresses", username_backoff),
     Case("rate_limit_30_per_address", rate_limit_address),
     Case("rate_limit_address_counts_resume", rate_limit_address_resume),
     Case("nul_in_credentials", nul_in_username),

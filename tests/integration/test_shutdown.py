@@ -1,5 +1,6 @@
-# test_shutdown.py: SIGTERM under load closes every socket with 1001, exits 0 and loses nothing acknowledged; SIGKILL and a
-# torn message log lose nothing acknowledged either (PROTOCOL.md §1, §4).
+# test_shutdown.py: SIGTERM under load closes every socket with 1001, exits 0 and loses nothing acknowledged; SIGTERM
+# ends within 2 s even when clients ignore the close frame; SIGKILL and a torn message log lose nothing acknowledged
+# either (PROTOCOL.md §1, §4).
 import asyncio
 import os
 import signal
@@ -8,7 +9,10 @@ import time
 import sys
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import (Case, Server, TestFailure, check, check_eq, expect_ok, main, short)
+import json
+import socket
+
+from harness import (Case, RawWs, Server, TestFailure, check, check_eq, expect_ok, main, short)
 
 PAIRS = 3
 IN_FLIGHT = 8          # pipelined sends per client
@@ -248,7 +252,65 @@ async def sigkill_nothing_acknowledged_lost(_):
         srv.cleanup()
 
 
+async def stubborn_client(srv, token=None, small_rcvbuf=False):
+    """A raw WebSocket that will never answer a close frame nor close its socket (optionally authenticated, and
+    optionally with a tiny receive buffer that it never drains)."""
+    if small_rcvbuf:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        sock.connect(("127.0.0.1", srv.port))
+        raw = RawWs(*await asyncio.open_connection(sock=sock))
+        import base64
+        key = base64.b64encode(os.urandom(16)).decode()
+        raw.writer.write(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: samvaer.v1"
+                          "\r\n\r\n" % (srv.port, key)).encode())
+        head = await asyncio.wait_for(raw.reader.readuntil(b"\r\n\r\n"), 5)
+        check(b" 101 " in head.split(b"\r\n", 1)[0] + b" ", "handshake: %r" % head[:60])
+    else:
+        raw = await RawWs.open(srv.port)
+    if token:
+        raw.send_frame(0x1, json.dumps({"id": 1, "type": "auth.resume", "token": token}).encode())
+        r = await raw.read_json()
+        check(r.get("ok") is True, "raw auth.resume: %s" % short(r))
+    return raw
+
+
+async def sigterm_ignored_close(_):
+    """§1: a client that ignores the close frame (no close reply, socket left open, or not reading at all) cannot
+    hold the server: SIGTERM ends the process within 2 s, exit 0, and the 1001 was sent."""
+    srv = Server()
+    try:
+        srv.start()
+        polite = await srv.login("andrei")
+        stubborn = [await stubborn_client(srv, polite.token) for _ in range(3)]
+        stubborn.append(await stubborn_client(srv))                      # not even authenticated
+        clogged = await stubborn_client(srv, polite.token, small_rcvbuf=True)
+        for i in range(3000):                                             # answers it never reads
+            clogged.send_frame(0x1, json.dumps({"id": i, "type": "contacts.list"}).encode())
+        await clogged.writer.drain()
+        await asyncio.sleep(0.3)
+        t0 = time.monotonic()
+        srv.signal()
+        code = await asyncio.get_running_loop().run_in_executor(None, srv.wait_exit, 10)
+        dt = time.monotonic() - t0
+        srv.proc = None
+        check_eq(code, 0, "exit status after SIGTERM (None = had to be killed after 10 s)")
+        check(dt <= 2.0, "SIGTERM took %.2f s with clients that ignore the close frame (at most 2 s)" % dt)
+        check_eq(await polite.wait_closed(1), (1001, "server shutting down"), "the polite client's close")
+        for i, raw in enumerate(stubborn):
+            check_eq((await raw.read_close(2))[0], 1001, "stubborn client %d: the 1001 was sent before the end" % i)
+            raw.close()
+        clogged.close()
+        print("  (exit %.2fs after SIGTERM)" % dt)
+    except TestFailure as e:
+        raise TestFailure("%s\n  --- server log ---\n%s" % (e, srv.log_tail(20)))
+    finally:
+        srv.cleanup()
+
+
 CASES = [
+    Case("sigterm_within_2s_when_clients_ignore_close", sigterm_ignored_close, own_servers=True, timeout=30),
     Case("sigterm_under_load_1001_exit0_nothing_lost", shutdown_under_load, own_servers=True, timeout=50),
     Case("retry_after_restart_exactly_once", retry_unacked_per_sender, own_servers=True, timeout=40),
     Case("sigkill_and_torn_log_tail_nothing_acknowledged_lost", sigkill_nothing_acknowledged_lost, own_servers=True,
