@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "media/dtls.h"
-#include "media/peer.h"
+#include "tests/peer/peer.h"
 
 /*
  * Model

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "media/peer.h"
+#include "tests/peer/peer.h"
 
 /*
  * Line protocol on stdin/stdout, one JSON object per line:

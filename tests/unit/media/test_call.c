@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "media/peer.h"
+#include "tests/peer/peer.h"
 #include "media/sfu.h"
 #include "media/worker.h"
 #include "tests/unit/media/check_media.h"

@@ -1,6 +1,6 @@
 /* peer_audio.h: real Opus audio for media/peer — a sine encoded at 48 kHz, and which tone a received stream carries. */
-#ifndef SAMVAER_MEDIA_PEER_AUDIO_H
-#define SAMVAER_MEDIA_PEER_AUDIO_H
+#ifndef SAMVAER_TESTS_PEER_AUDIO_H
+#define SAMVAER_TESTS_PEER_AUDIO_H
 
 #include <stddef.h>
 #include <stdint.h>

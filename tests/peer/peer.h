@@ -1,6 +1,6 @@
 /* peer.h: the project's own WebRTC client peer (tests, load generator): offer, ICE-controlling, DTLS client, synthetic media. */
-#ifndef SAMVAER_MEDIA_PEER_H
-#define SAMVAER_MEDIA_PEER_H
+#ifndef SAMVAER_TESTS_PEER_H
+#define SAMVAER_TESTS_PEER_H
 
 #include <stdbool.h>
 #include <stddef.h>

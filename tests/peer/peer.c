@@ -2,7 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "media/peer.h"
+#include "tests/peer/peer.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "media/peer_audio.h"
+#include "tests/peer/peer_audio.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/sdp.h"

@@ -1,5 +1,5 @@
 /* peer_audio.c: real Opus audio for media/peer — sine encoder, decoder and Goertzel tone finder. */
-#include "media/peer_audio.h"
+#include "tests/peer/peer_audio.h"
 
 #include <math.h>
 #include <opus.h>
