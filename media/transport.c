@@ -43,9 +43,10 @@ struct transport {
  * an open-addressing set per transport (a transport belongs to one thread, so no lock; only the counter is
  * shared). The RTP index is estimated from the sequence number as RFC 3711 Appendix A does (the receiver's view,
  * and both SRTP implementations' rule); the SRTCP index is read from the packet's trailer. Memory: the set grows
- * to CHECK_MAX_SLOTS, then forgets indices more than CHECK_KEEP below their stream's highest; an index that old
- * would be refused by either SRTP implementation (window 1,024), so one that is protected anyway counts as a
- * repeat. Exact for runs that never prune (CHECK_MAX_SLOTS / 2 indices per transport). */
+ * to CHECK_MAX_SLOTS (1 MiB), then forgets indices more than CHECK_KEEP below their stream's highest (it grows past
+ * 1 MiB only if more than 16 streams are that busy at once); an index that old would be refused by either SRTP
+ * implementation (window 1,024), so one that is protected anyway counts as a repeat. Exact for runs that never
+ * prune (up to 65,536 indices per transport). */
 
 #define CHECK_STREAMS 128               /* (SSRC, RTP/RTCP) pairs per transport: 2 x SRTP_AEAD_MAX_STREAMS, and room */
 #define CHECK_MIN_SLOTS 256
@@ -176,6 +177,8 @@ bool transport_index_record(struct transport *t, uint32_t ssrc, bool rtcp, uint6
         check_report(t, ssrc, rtcp, index, "");
         return true;
     }
+    if (c->used + 1 >= c->cap)
+        return false;                   /* could not grow (out of memory): never fill the last slot */
     *slot = key, c->used++;
     if (!st->have || index > st->top)
         st->top = index, st->have = true;

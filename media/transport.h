@@ -22,8 +22,8 @@
  * Index check: with SAMVAER_SRTP_INDEX_CHECK=1 (or =abort) in the environment, every index a successful protect
  *   used is recorded per transport, (SSRC, SRTP or SRTCP, full index); a repeat logs "srtp: index reused ssrc=...
  *   index=..." to stderr, counts in transport_index_repeats(), and with =abort aborts. It watches the packets,
- *   not the SRTP code, so it also catches a session that would allow repeats. Memory: at most ~1 MiB per
- *   transport (older indices are then forgotten, see transport.c); exact for test-length runs.
+ *   not the SRTP code, so it also catches a session that would allow repeats. Memory: about 1 MiB per transport
+ *   at most (older indices are then forgotten, see transport.c); exact for test-length runs.
  */
 
 enum transport_state {
