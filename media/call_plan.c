@@ -7,7 +7,7 @@
 
 static int kind_of(enum sdp_kind k)
 {
-	return k == SDP_KIND_AUDIO ? SFU_AUDIO : k == SDP_KIND_VIDEO ? SFU_VIDEO : -1;
+	return k == SDP_KIND_AUDIO ? ROUTER_AUDIO : k == SDP_KIND_VIDEO ? ROUTER_VIDEO : -1;
 }
 
 static bool receives(enum sdp_dir d)
@@ -17,7 +17,7 @@ static bool receives(enum sdp_dir d)
 
 struct plan_member *call_plan_member(struct call_plan *cp, uint64_t pid)
 {
-	for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
+	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
 		if (cp->m[i].used && cp->m[i].pid == pid)
 			return &cp->m[i];
 	return NULL;
@@ -25,7 +25,7 @@ struct plan_member *call_plan_member(struct call_plan *cp, uint64_t pid)
 
 struct plan_member *call_plan_add(struct call_plan *cp, uint64_t pid, bool can_send, bool can_recv)
 {
-	for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++) {
+	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++) {
 		struct plan_member *m = &cp->m[i];
 		if (m->used)
 			continue;
@@ -45,7 +45,7 @@ void call_plan_remove(struct call_plan *cp, struct plan_member *m)
 /* Does pid send kind k now? */
 static bool source_live(const struct call_plan *cp, uint64_t pid, int k)
 {
-	for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
+	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
 		if (cp->m[i].used && cp->m[i].pid == pid)
 			return cp->m[i].can_send && cp->m[i].sends[k];
 	return false;
@@ -92,14 +92,14 @@ static void fill_free(const struct call_plan *cp, struct plan_member *m, const s
 		struct plan_section *s = &m->sec[i];
 		if (s->src || s->kind < 0 || !s->mid[0] || !receives(o->media[i].dir))
 			continue;
-		for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
+		for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++) {
 			const struct plan_member *src = &cp->m[j];
 			if (src == m || !src->used || !source_live(cp, src->pid, s->kind) ||
 			    carried(m, o->n_media, src->pid, s->kind))
 				continue;
 			s->src = src->pid;
 			s->ssrc = media_random_u32_nonzero();
-			s->rtx_ssrc = s->kind == SFU_VIDEO ? media_random_u32_nonzero() : 0;
+			s->rtx_ssrc = s->kind == ROUTER_VIDEO ? media_random_u32_nonzero() : 0;
 			break;
 		}
 	}
@@ -139,9 +139,9 @@ static bool stale(const struct call_plan *cp, const struct plan_member *m)
 	for (unsigned i = 0; i < m->n_sec; i++)
 		if (m->sec[i].src && !source_live(cp, m->sec[i].src, m->sec[i].kind))
 			return true;
-	for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
+	for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++) {
 		const struct plan_member *src = &cp->m[j];
-		for (int k = 0; src != m && src->used && k < SFU_KINDS; k++)
+		for (int k = 0; src != m && src->used && k < ROUTER_KINDS; k++)
 			if (source_live(cp, src->pid, k) && !carried(m, m->n_sec, src->pid, k))
 				return true;
 	}
@@ -150,7 +150,7 @@ static bool stale(const struct call_plan *cp, const struct plan_member *m)
 
 void call_plan_changed(struct call_plan *cp, const struct plan_member *except)
 {
-	for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
+	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
 		if (&cp->m[i] != except && stale(cp, &cp->m[i]))
 			cp->m[i].renegotiate = true;
 }
@@ -158,7 +158,7 @@ void call_plan_changed(struct call_plan *cp, const struct plan_member *except)
 size_t call_plan_take_renegotiate(struct call_plan *cp, uint64_t *out, size_t max)
 {
 	size_t n = 0;
-	for (int i = 0; i < SFU_MAX_PARTICIPANTS; i++)
+	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
 		if (cp->m[i].used && cp->m[i].renegotiate && n < max) {
 			out[n++] = cp->m[i].pid;
 			cp->m[i].renegotiate = false;

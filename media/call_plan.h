@@ -8,7 +8,7 @@
 #include "media/dtls.h"
 #include "media/ice.h"
 #include "media/sdp.h"
-#include "media/sfu.h"
+#include "media/router.h"
 
 /*
  * Model
@@ -20,14 +20,14 @@
  *   A member is stale when its answer misses a stream it could receive or carries one that ended. A change
  *   (a member added, removed, or sending other kinds) marks every stale member for renegotiation; the call
  *   layer takes that list (call_plan_take_renegotiate) and asks those clients to offer again.
- * Thread rules: the control thread only (worker_api.c); the workers get the result as sfu_participant_params.
+ * Thread rules: the control thread only (worker_api.c); the workers get the result as router_participant_params.
  */
 
 #define CALL_PLAN_MID_MAX (RTP_EXT_MID_MAX + 1)
 
 struct plan_section {
     char mid[CALL_PLAN_MID_MAX];     /* "" for a section with no (or too long a) MID: never carries a stream */
-    int kind;                        /* SFU_AUDIO / SFU_VIDEO, -1 other */
+    int kind;                        /* ROUTER_AUDIO / ROUTER_VIDEO, -1 other */
     uint64_t src;                    /* participant carried, 0: none */
     uint32_t ssrc, rtx_ssrc;         /* announced for it */
 };
@@ -36,7 +36,7 @@ struct plan_member {
     bool used;
     uint64_t pid;
     bool can_send, can_recv;
-    bool sends[SFU_KINDS];           /* its last offer sends this kind */
+    bool sends[ROUTER_KINDS];           /* its last offer sends this kind */
     char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];             /* ours, for its current transport */
     char rufrag[ICE_CRED_MAX], fingerprint[DTLS_FINGERPRINT_MAX]; /* its, to tell a re-offer from a new transport */
     unsigned version;                /* answers on this transport (o= session version) */
@@ -49,7 +49,7 @@ struct call_plan {
     uint64_t call_id;
     unsigned worker;
     char session_id[24];             /* o= session id, random per call */
-    struct plan_member m[SFU_MAX_PARTICIPANTS];
+    struct plan_member m[ROUTER_MAX_PARTICIPANTS];
 };
 
 struct plan_member *call_plan_member(struct call_plan *cp, uint64_t pid);

@@ -24,7 +24,7 @@ int64_t media__now_ms(void)
 
 /* ---- address table: open addressing, linear probing, backward-shift deletion ---- */
 
-static struct sfu_participant *addr_find(struct media_worker *w, const struct ice_addr *a)
+static struct router_participant *addr_find(struct media_worker *w, const struct ice_addr *a)
 {
     for (uint32_t i = ice_addr_hash(a) & (MEDIA_ADDR_TABLE - 1);; i = (i + 1) & (MEDIA_ADDR_TABLE - 1)) {
         struct media_addr_entry *e = &w->tab[i];
@@ -51,7 +51,7 @@ static void addr_del(struct media_worker *w, const struct ice_addr *a)
     }
 }
 
-static void addr_put(struct media_worker *w, const struct ice_addr *a, struct sfu_participant *p)
+static void addr_put(struct media_worker *w, const struct ice_addr *a, struct router_participant *p)
 {
     uint32_t mask = MEDIA_ADDR_TABLE - 1, i = ice_addr_hash(a) & mask, n = 0;
     while (w->tab[i].p && !ice_addr_equal(&w->tab[i].key, a) && ++n < MEDIA_ADDR_TABLE / 2)
@@ -62,7 +62,7 @@ static void addr_put(struct media_worker *w, const struct ice_addr *a, struct sf
 }
 
 /* Keep the table in step with the transport's selected address. */
-static void addr_sync(struct media_worker *w, struct sfu_participant *p)
+static void addr_sync(struct media_worker *w, struct router_participant *p)
 {
     uint32_t gen;
     const struct ice_addr *r = transport_remote(p->tr, &gen);
@@ -74,7 +74,7 @@ static void addr_sync(struct media_worker *w, struct sfu_participant *p)
     p->hashed = *r, p->hashed_gen = gen;
 }
 
-static void addr_forget(struct media_worker *w, struct sfu_participant *p)
+static void addr_forget(struct media_worker *w, struct router_participant *p)
 {
     if (p->hashed_gen && addr_find(w, &p->hashed) == p)
         addr_del(w, &p->hashed);
@@ -83,7 +83,7 @@ static void addr_forget(struct media_worker *w, struct sfu_participant *p)
 
 /* ---- events ---- */
 
-static void emit(struct sfu_participant *p, enum media_event_type type)
+static void emit(struct router_participant *p, enum media_event_type type)
 {
     struct media_worker *w = p->owner;
     struct media_event ev = {.type = type, .call_id = p->call->id, .participant_id = p->id, .worker = w->idx};
@@ -96,7 +96,7 @@ static void emit(struct sfu_participant *p, enum media_event_type type)
 
 static void on_transport_state(void *user, enum transport_state st)
 {
-    struct sfu_participant *p = user;
+    struct router_participant *p = user;
     if (st == TRANSPORT_CONNECTED)
         emit(p, MEDIA_EV_CONNECTED);
     else if (st == TRANSPORT_DISCONNECTED)
@@ -107,9 +107,9 @@ static void on_transport_state(void *user, enum transport_state st)
 
 static void on_transport_send(void *user, const uint8_t *buf, size_t len, const struct ice_addr *to)
 {
-    struct sfu_participant *p = user;
+    struct router_participant *p = user;
     struct media_worker *w = p->owner;
-    sfu_txq_push(&w->q, buf, len, to);
+    router_txq_push(&w->q, buf, len, to);
 }
 
 /* ---- batch send ---- */
@@ -120,15 +120,15 @@ static void on_transport_send(void *user, const uint8_t *buf, size_t len, const 
 
 /* How many slots from i on can leave as one segmented send: the same destination, all but the last of one size,
  * the last no larger (the kernel's rule for UDP_SEGMENT). A video frame's packets to one receiver qualify. */
-static unsigned gso_run(const struct media_worker *w, const struct sfu_txq *q, unsigned i)
+static unsigned gso_run(const struct media_worker *w, const struct router_txq *q, unsigned i)
 {
-    const struct sfu_txslot *first = &q->slots[i];
+    const struct router_txslot *first = &q->slots[i];
     if (w->gso_off || first->len > MEDIA_GSO_SEG_MAX)
         return 1;
     unsigned k = 1;
     size_t total = first->len;
     while (i + k < q->n && k < MEDIA_GSO_SEGS && q->slots[i + k - 1].len == first->len) {
-        const struct sfu_txslot *s = &q->slots[i + k];
+        const struct router_txslot *s = &q->slots[i + k];
         if (s->len > first->len || total + s->len > MEDIA_GSO_BYTES || !ice_addr_equal(&s->to, &first->to))
             break;
         total += s->len;
@@ -138,7 +138,7 @@ static unsigned gso_run(const struct media_worker *w, const struct sfu_txq *q, u
 }
 
 /* One message per run of slots (gso_run), for the slots from `first` on; returns the number of messages. */
-static unsigned build_messages(struct media_worker *w, const struct sfu_txq *q, unsigned first)
+static unsigned build_messages(struct media_worker *w, const struct router_txq *q, unsigned first)
 {
     unsigned m = 0;
     for (unsigned i = first; i < q->n; m++) {
@@ -161,7 +161,7 @@ static unsigned build_messages(struct media_worker *w, const struct sfu_txq *q, 
     return m;
 }
 
-static void txq_flush(struct sfu_txq *q)
+static void txq_flush(struct router_txq *q)
 {
     struct media_worker *w = q->owner;
     unsigned n = build_messages(w, q, 0), off = 0;
@@ -189,7 +189,7 @@ static void txq_flush(struct sfu_txq *q)
 
 /* ---- calls ---- */
 
-static struct sfu_call *call_find(struct media_worker *w, uint64_t id, unsigned *idx)
+static struct router_call *call_find(struct media_worker *w, uint64_t id, unsigned *idx)
 {
     for (unsigned i = 0; i < w->n_calls; i++)
         if (w->calls[i]->id == id) {
@@ -201,34 +201,34 @@ static struct sfu_call *call_find(struct media_worker *w, uint64_t id, unsigned 
 }
 
 /* Unknown source address: a STUN check names the transport by our ufrag (RFC 8445 §7.3). */
-static struct sfu_participant *find_by_ufrag(struct media_worker *w, const uint8_t *buf, size_t len)
+static struct router_participant *find_by_ufrag(struct media_worker *w, const uint8_t *buf, size_t len)
 {
     struct stun_msg m;
     if (stun_msg_parse(&m, buf, len, NULL) != STUN_OK || m.type != STUN_BINDING_REQUEST || !m.username)
         return NULL;
     for (unsigned i = 0; i < w->n_calls; i++)
-        for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
-            struct sfu_participant *p = &w->calls[i]->p[j];
+        for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++) {
+            struct router_participant *p = &w->calls[i]->p[j];
             if (p->used && p->tr && stun_msg_username_is_for(&m, transport_local_ufrag(p->tr)))
                 return p;
         }
     return NULL;
 }
 
-static void participant_drop(struct media_worker *w, struct sfu_participant *p)
+static void participant_drop(struct media_worker *w, struct router_participant *p)
 {
     addr_forget(w, p);
     if (p->tr) {
         transport_close(p->tr); /* close_notify goes out with the next flush */
         transport_free(p->tr);
     }
-    sfu_participant_remove(p);
+    router_participant_remove(p);
 }
 
 static void call_drop(struct media_worker *w, unsigned idx)
 {
-    struct sfu_call *c = w->calls[idx];
-    for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++)
+    struct router_call *c = w->calls[idx];
+    for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++)
         if (c->p[j].used)
             participant_drop(w, &c->p[j]);
     free(c);
@@ -239,7 +239,7 @@ static void call_drop(struct media_worker *w, unsigned idx)
 static bool grow_calls(struct media_worker *w)
 {
     unsigned cap = w->cap_calls * 2 + 16;
-    struct sfu_call **calls = realloc(w->calls, cap * sizeof *calls);
+    struct router_call **calls = realloc(w->calls, cap * sizeof *calls);
     if (calls)
         w->calls = calls;
     bool *settled = calls ? realloc(w->settled, cap * sizeof *settled) : NULL;
@@ -252,7 +252,7 @@ static bool grow_calls(struct media_worker *w)
 }
 
 /* Add a participant, or replace its earlier media when it sent a new offer (old != NULL). */
-static void cmd_part_add(struct media_worker *w, struct sfu_call *c, struct sfu_participant *old, struct media_cmd *cmd)
+static void cmd_part_add(struct media_worker *w, struct router_call *c, struct router_participant *old, struct media_cmd *cmd)
 {
     if (old && old->tr) {
         addr_forget(w, old);
@@ -260,7 +260,7 @@ static void cmd_part_add(struct media_worker *w, struct sfu_call *c, struct sfu_
         transport_free(old->tr);
         old->tr = NULL;
     }
-    struct sfu_participant *p = old ? sfu_participant_replace(old, &cmd->pp) : sfu_participant_add(c, &cmd->pp);
+    struct router_participant *p = old ? router_participant_replace(old, &cmd->pp) : router_participant_add(c, &cmd->pp);
     if (!p)
         return;
     p->owner = w;
@@ -272,32 +272,32 @@ static void cmd_part_add(struct media_worker *w, struct sfu_call *c, struct sfu_
     p->tr = transport_new(&tp);
     if (!p->tr) {
         emit(p, MEDIA_EV_FAILED);
-        sfu_participant_remove(p);
+        router_participant_remove(p);
     }
 }
 
 static void cmd_apply(struct media_worker *w, struct media_cmd *cmd)
 {
     unsigned idx = 0;
-    struct sfu_call *c = call_find(w, cmd->call_id, &idx);
-    struct sfu_participant *p = c ? sfu_participant_find(c, cmd->pid) : NULL;
+    struct router_call *c = call_find(w, cmd->call_id, &idx);
+    struct router_participant *p = c ? router_participant_find(c, cmd->pid) : NULL;
     switch (cmd->type) {
     case CMD_CALL_CREATE:
         if (c || (w->n_calls == w->cap_calls && !grow_calls(w)))
             break;
         if ((c = malloc(sizeof *c))) {
-            sfu_call_init(c, cmd->call_id);
+            router_call_init(c, cmd->call_id);
             idx = w->n_calls++;
             w->calls[idx] = c;
         }
         break;
     case CMD_CALL_END: if (c) call_drop(w, idx); break;
     case CMD_PART_ADD: if (c) cmd_part_add(w, c, p, cmd); break; /* p: a new offer replaces its media */
-    case CMD_PART_UPDATE: if (p) sfu_participant_update(p, &cmd->pp); break; /* renegotiation, same transport */
+    case CMD_PART_UPDATE: if (p) router_participant_update(p, &cmd->pp); break; /* renegotiation, same transport */
     case CMD_PART_REMOVE: if (p) participant_drop(w, p); break;
-    case CMD_GATE: if (p) sfu_participant_set_gate(p, cmd->a, cmd->b); break;
-    case CMD_RECV_GATE: if (p) sfu_participant_set_recv_gate(p, cmd->a, cmd->b); break;
-    case CMD_PAUSE: if (c) sfu_call_pause(c, cmd->a); break;
+    case CMD_GATE: if (p) router_participant_set_gate(p, cmd->a, cmd->b); break;
+    case CMD_RECV_GATE: if (p) router_participant_set_recv_gate(p, cmd->a, cmd->b); break;
+    case CMD_PAUSE: if (c) router_call_pause(c, cmd->a); break;
     }
     if (c && cmd->type != CMD_CALL_END)
         w->settled[idx] = false;     /* a new participant or offer needs the fine timers until it has media */
@@ -325,7 +325,7 @@ static void drain_commands(struct media_worker *w)
 
 static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const struct ice_addr *from, int64_t now)
 {
-    struct sfu_participant *p = addr_find(w, from);
+    struct router_participant *p = addr_find(w, from);
     bool stun = len && buf[0] <= 3;
     if (!p && stun)
         p = find_by_ufrag(w, buf, len);
@@ -335,12 +335,12 @@ static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const 
     }
     int rc = transport_recv(p->tr, buf, &len, from, now);
     if (rc == TRANSPORT_RX_RTP)
-        sfu_on_rtp(p, buf, len, now, &w->q);
+        router_on_rtp(p, buf, len, now, &w->q);
     else if (rc == TRANSPORT_RX_RTCP)
-        sfu_on_rtcp(p, buf, len, now, &w->q);
+        router_on_rtcp(p, buf, len, now, &w->q);
     else if (stun) {
         if (rc == TRANSPORT_ERR_STUN) { /* a known address, but the check names another transport */
-            struct sfu_participant *q = find_by_ufrag(w, buf, len);
+            struct router_participant *q = find_by_ufrag(w, buf, len);
             if (q && q != p && transport_recv(q->tr, buf, &len, from, now) >= 0)
                 p = q;
         }
@@ -353,7 +353,7 @@ static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const 
  * different legs overlap, where processing one datagram after another would wait for each miss in turn. */
 static void prefetch_batch(struct media_worker *w, int n)
 {
-    struct sfu_participant *ps[MEDIA_BATCH];
+    struct router_participant *ps[MEDIA_BATCH];
     for (int i = 0; i < n; i++) {
         w->raddr[i].len = w->rmsg[i].msg_hdr.msg_namelen;
         ps[i] = addr_find(w, &w->raddr[i]);
@@ -363,7 +363,7 @@ static void prefetch_batch(struct media_worker *w, int n)
     for (int depth = 0; depth < 4; depth++)
         for (int i = 0; i < n; i++)
             if (ps[i])
-                sfu_prefetch(ps[i], depth);
+                router_prefetch(ps[i], depth);
 }
 
 static void receive_batches(struct media_worker *w)
@@ -389,11 +389,11 @@ static void receive_batches(struct media_worker *w)
 /* ---- timers ---- */
 
 /* Timers of one call; returns whether it is settled (every transport connected, first media reported). */
-static bool tick_call(struct sfu_call *c, int64_t now, bool stats, struct sfu_txq *q)
+static bool tick_call(struct router_call *c, int64_t now, bool stats, struct router_txq *q)
 {
     bool settled = true;
-    for (int j = 0; j < SFU_MAX_PARTICIPANTS; j++) {
-        struct sfu_participant *p = &c->p[j];
+    for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++) {
+        struct router_participant *p = &c->p[j];
         if (!p->used || !p->tr)
             continue;
         transport_tick(p->tr, now);
@@ -405,7 +405,7 @@ static bool tick_call(struct sfu_call *c, int64_t now, bool stats, struct sfu_tx
             emit(p, MEDIA_EV_STATS);
         settled = settled && p->first_media_reported && transport_state(p->tr) == TRANSPORT_CONNECTED;
     }
-    sfu_call_tick(c, now, q);
+    router_call_tick(c, now, q);
     return settled;
 }
 

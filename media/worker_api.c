@@ -123,10 +123,10 @@ int media__worker_open(struct media_worker *w, const char *bind_ip, uint16_t por
     if (!w->tab || !w->rbuf || !w->slots)
         return MEDIA_ERR_NOMEM;
     for (unsigned i = 0; i < MEDIA_BATCH; i++) {
-        w->riov[i].iov_base = w->rbuf[i], w->riov[i].iov_len = SFU_PKT_MAX;
+        w->riov[i].iov_base = w->rbuf[i], w->riov[i].iov_len = ROUTER_PKT_MAX;
         w->rmsg[i].msg_hdr = (struct msghdr){.msg_name = &w->raddr[i].u, .msg_iov = &w->riov[i], .msg_iovlen = 1};
     }
-    w->q = (struct sfu_txq){.slots = w->slots, .cap = MEDIA_BATCH, .owner = w};
+    w->q = (struct router_txq){.slots = w->slots, .cap = MEDIA_BATCH, .owner = w};
     return pthread_mutex_init(&w->mu, NULL) ? MEDIA_ERR_SYS : MEDIA_OK;
 }
 
@@ -365,7 +365,7 @@ static uint32_t offer_ssrc(const struct sdp_media *m)
     return m->n_ssrcs ? m->ssrcs[0].ssrc : 0;
 }
 
-static int kind_index(enum sdp_kind k) { return k == SDP_KIND_AUDIO ? SFU_AUDIO : k == SDP_KIND_VIDEO ? SFU_VIDEO : -1; }
+static int kind_index(enum sdp_kind k) { return k == SDP_KIND_AUDIO ? ROUTER_AUDIO : k == SDP_KIND_VIDEO ? ROUTER_VIDEO : -1; }
 
 /* The negotiated extension ids (the answer keeps the offer's; BUNDLE makes them one map). */
 static void extmap_from(struct rtp_extmap *x, const struct sdp_media *am)
@@ -379,7 +379,7 @@ static void extmap_from(struct rtp_extmap *x, const struct sdp_media *am)
 }
 
 /* What the participant sends, per kind: the first accepted section it sends on. */
-static void fill_producers(struct media_cmd *cmd, const struct sdp_session *o, const struct sdp_session *a, bool sends[SFU_KINDS])
+static void fill_producers(struct media_cmd *cmd, const struct sdp_session *o, const struct sdp_session *a, bool sends[ROUTER_KINDS])
 {
     for (unsigned i = 0; i < a->n_media; i++) {
         const struct sdp_media *am = &a->media[i], *om = &o->media[i];
@@ -406,9 +406,9 @@ static void fill_consumers(struct media_cmd *cmd, const struct call_plan *cp, co
         const struct plan_member *src = ps->src ? call_plan_member((struct call_plan *)cp, ps->src) : NULL;
         if (!src || ps->kind < 0 || !am->n_codecs)
             continue;
-        struct sfu_stream_params *sp = &cmd->pp.out[call_plan_slot(cp, src)][ps->kind];
+        struct consumer_params *sp = &cmd->pp.out[call_plan_slot(cp, src)][ps->kind];
         bool rtx = ps->rtx_ssrc && am->n_codecs > 1;
-        *sp = (struct sfu_stream_params){.on = true, .ssrc = ps->ssrc, .rtx_ssrc = rtx ? ps->rtx_ssrc : 0,
+        *sp = (struct consumer_params){.on = true, .ssrc = ps->ssrc, .rtx_ssrc = rtx ? ps->rtx_ssrc : 0,
                                          .pt = am->codecs[0].pt, .rtx_pt = rtx ? am->codecs[1].pt : 0,
                                          .mid_len = (uint8_t)strlen(ps->mid)};
         memcpy(sp->mid, ps->mid, sp->mid_len);
@@ -423,7 +423,7 @@ static void send_tracks(const struct plan_member *m, struct sdp_send_track *send
         if (!ps->src)
             continue;
         snprintf(names[i][0], sizeof names[i][0], "samvaer-%llu", (unsigned long long)ps->src);
-        snprintf(names[i][1], sizeof names[i][1], "%s-%llu", ps->kind == SFU_AUDIO ? "audio" : "video",
+        snprintf(names[i][1], sizeof names[i][1], "%s-%llu", ps->kind == ROUTER_AUDIO ? "audio" : "video",
                  (unsigned long long)ps->src);
         send[i] = (struct sdp_send_track){.ssrc = ps->ssrc, .rtx_ssrc = ps->rtx_ssrc, .cname = names[i][0],
                                           .stream_id = names[i][0], .track_id = names[i][1]};
@@ -449,11 +449,11 @@ static int build_answer(struct media_cmd *cmd, struct call_plan *cp, struct plan
         return MEDIA_ERR_SDP;
     snprintf(ans->origin_sess_version, sizeof ans->origin_sess_version, "%s", version);
     call_plan_settle(m, ans);
-    bool sends[SFU_KINDS] = {false, false};
+    bool sends[ROUTER_KINDS] = {false, false};
     fill_producers(cmd, offer, ans, sends);
     fill_consumers(cmd, cp, m, ans);
-    bool changed = !m->version || sends[SFU_AUDIO] != m->sends[SFU_AUDIO] || sends[SFU_VIDEO] != m->sends[SFU_VIDEO];
-    m->sends[SFU_AUDIO] = sends[SFU_AUDIO], m->sends[SFU_VIDEO] = sends[SFU_VIDEO];
+    bool changed = !m->version || sends[ROUTER_AUDIO] != m->sends[ROUTER_AUDIO] || sends[ROUTER_VIDEO] != m->sends[ROUTER_VIDEO];
+    m->sends[ROUTER_AUDIO] = sends[ROUTER_AUDIO], m->sends[ROUTER_VIDEO] = sends[ROUTER_VIDEO];
     m->version++;
     if (changed)
         call_plan_changed(cp, m);
@@ -501,7 +501,7 @@ static int offer_to_cmd(struct call_plan *cp, struct media_cmd *cmd, uint64_t pi
     struct plan_member saved = *m;
     int rc = pick_transport(cmd, m, offer);
     cmd->call_id = cp->call_id, cmd->pid = pid;
-    cmd->pp = (struct sfu_participant_params){.id = pid, .slot = call_plan_slot(cp, m), .can_send = m->can_send,
+    cmd->pp = (struct router_participant_params){.id = pid, .slot = call_plan_slot(cp, m), .can_send = m->can_send,
                                               .can_recv = m->can_recv};
     if (rc == MEDIA_OK)
         rc = build_answer(cmd, cp, m, offer, ans, sdp_err);

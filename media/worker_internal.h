@@ -8,7 +8,7 @@
 
 #include "media/dtls.h"
 #include "media/ice.h"
-#include "media/sfu.h"
+#include "media/router.h"
 #include "media/worker.h"
 
 #define MEDIA_BATCH 64               /* datagrams per recvmmsg / sendmmsg */
@@ -28,14 +28,14 @@ struct media_cmd {
     enum media_cmd_type type;
     uint64_t call_id, pid;
     bool a, b;                       /* gate audio/video, pause on */
-    struct sfu_participant_params pp;
+    struct router_participant_params pp;
     char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX], rufrag[ICE_CRED_MAX], rpwd[ICE_CRED_MAX];
     char fingerprint[DTLS_FINGERPRINT_MAX];
 };
 
 struct media_addr_entry {
     struct ice_addr key;
-    struct sfu_participant *p;       /* NULL: empty */
+    struct router_participant *p;       /* NULL: empty */
 };
 
 struct media_worker {
@@ -48,7 +48,7 @@ struct media_worker {
     bool started;
     pthread_mutex_t mu;              /* guards the command list only */
     struct media_cmd *cmd_head, *cmd_tail;
-    struct sfu_call **calls;         /* worker-local; control thread never touches */
+    struct router_call **calls;         /* worker-local; control thread never touches */
     bool *settled;                   /* per calls[i]: every transport connected with first media reported */
     unsigned n_calls, cap_calls;
     unsigned ticks;                  /* ticks so far: every MEDIA_SETTLED_TICKS-th visits settled calls too */
@@ -58,9 +58,9 @@ struct media_worker {
     union { char buf[CMSG_SPACE(sizeof(uint16_t))]; struct cmsghdr align; } gso_cm[MEDIA_BATCH]; /* UDP_SEGMENT */
     bool gso_off;                    /* the kernel refused a segmented send: one datagram per message */
     struct ice_addr raddr[MEDIA_BATCH];
-    uint8_t (*rbuf)[SFU_PKT_MAX];
-    struct sfu_txslot *slots;
-    struct sfu_txq q;
+    uint8_t (*rbuf)[ROUTER_PKT_MAX];
+    struct router_txslot *slots;
+    struct router_txq q;
     int64_t next_tick_ms, next_stats_ms;
     /* others */
     atomic_bool stop;

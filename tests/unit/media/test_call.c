@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "tests/peer/peer.h"
-#include "media/sfu.h"
+#include "media/router.h"
 #include "media/worker.h"
 #include "tests/unit/media/check_media.h"
 
@@ -120,7 +120,7 @@ static void measure(int64_t ms, struct peer_stats *a, struct peer_stats *b)
 }
 
 static unsigned flushes, flushed;
-static void count_flush(struct sfu_txq *q)
+static void count_flush(struct router_txq *q)
 {
     flushes++, flushed += q->n;
     q->n = 0;
@@ -129,8 +129,8 @@ static void count_flush(struct sfu_txq *q)
 /* The output batch flushes itself when full (regression: a full batch once called a NULL flush). */
 static void test_txq_batches(void)
 {
-    static struct sfu_txslot slots[4];
-    struct sfu_txq q = {.slots = slots, .cap = 4, .flush = count_flush};
+    static struct router_txslot slots[4];
+    struct router_txq q = {.slots = slots, .cap = 4, .flush = count_flush};
     struct ice_addr to;
     ice_addr_from_string(&to, "127.0.0.1", 9);
     static const struct { unsigned pushes, want_flushes, want_left; } cases[] = {{3, 0, 3}, {4, 0, 4}, {5, 1, 1}, {10, 2, 2}};
@@ -138,13 +138,13 @@ static void test_txq_batches(void)
         flushes = flushed = 0, q.n = 0;
         uint8_t pkt[100] = {0x80};
         for (unsigned j = 0; j < cases[i].pushes; j++)
-            sfu_txq_push(&q, pkt, sizeof pkt, &to);
+            router_txq_push(&q, pkt, sizeof pkt, &to);
         CHECK(flushes == cases[i].want_flushes && q.n == cases[i].want_left && flushed + q.n == cases[i].pushes,
               "txq case %zu: %u flushes, %u left", i, flushes, q.n);
     }
-    uint8_t big[SFU_PKT_MAX + 1] = {0};
+    uint8_t big[ROUTER_PKT_MAX + 1] = {0};
     q.n = 0;
-    sfu_txq_push(&q, big, sizeof big, &to);
+    router_txq_push(&q, big, sizeof big, &to);
     CHECK(q.n == 0, "oversized datagram refused");
 }
 

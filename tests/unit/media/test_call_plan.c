@@ -49,8 +49,8 @@ static struct plan_member *offers(uint64_t pid, bool sends, unsigned extra)
         m = call_plan_add(&plan, pid, true, true);
     make_offer(sends, extra, true);
     call_plan_assign(&plan, m, &offer);
-    bool changed = !m->version || m->sends[SFU_AUDIO] != sends;
-    m->sends[SFU_AUDIO] = m->sends[SFU_VIDEO] = sends;
+    bool changed = !m->version || m->sends[ROUTER_AUDIO] != sends;
+    m->sends[ROUTER_AUDIO] = m->sends[ROUTER_VIDEO] = sends;
     m->version++;
     if (changed)
         call_plan_changed(&plan, m);

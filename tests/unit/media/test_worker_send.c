@@ -23,11 +23,11 @@ static int udp_bound(struct ice_addr *a)
     return fd;
 }
 
-static void queue(struct sfu_txq *q, const struct ice_addr *to, size_t len, uint8_t tag)
+static void queue(struct router_txq *q, const struct ice_addr *to, size_t len, uint8_t tag)
 {
-    uint8_t buf[SFU_PKT_MAX];
+    uint8_t buf[ROUTER_PKT_MAX];
     memset(buf, tag, len);
-    sfu_txq_push(q, buf, len, to);
+    router_txq_push(q, buf, len, to);
 }
 
 /* Receive what is queued on fd: sizes and first bytes, in order. */
@@ -63,8 +63,8 @@ static void test_runs(void)
     struct ice_addr self, to[2];
     w.fd = udp_bound(&self);
     int rx[2] = {udp_bound(&to[0]), udp_bound(&to[1])};
-    struct sfu_txslot *slots = calloc(MEDIA_BATCH, sizeof *slots);
-    w.q = (struct sfu_txq){.slots = slots, .cap = MEDIA_BATCH, .owner = &w, .flush = txq_flush};
+    struct router_txslot *slots = calloc(MEDIA_BATCH, sizeof *slots);
+    w.q = (struct router_txq){.slots = slots, .cap = MEDIA_BATCH, .owner = &w, .flush = txq_flush};
     CHECK(w.fd >= 0 && rx[0] >= 0 && rx[1] >= 0, "sockets");
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         for (int i = 0; i < cases[c].n; i++)
