@@ -66,6 +66,13 @@ void ratelimit_hit(struct ratelimit *rl, uint64_t key, int64_t now_ms)
 	w->last = now_ms;
 }
 
+void ratelimit_touch(struct ratelimit *rl, uint64_t key, int64_t now_ms)
+{
+	struct rl_window *w = intmap_get(&rl->windows, key);
+	if (w && now_ms > w->last)
+		w->last = now_ms;
+}
+
 void ratelimit_undo(struct ratelimit *rl, uint64_t key)
 {
 	struct rl_window *w = intmap_get(&rl->windows, key);

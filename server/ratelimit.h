@@ -24,6 +24,8 @@ void ratelimit_free(struct ratelimit *rl);
 int64_t ratelimit_check(struct ratelimit *rl, uint64_t key, int64_t now_ms);
 /* Count one event. */
 void ratelimit_hit(struct ratelimit *rl, uint64_t key, int64_t now_ms);
+/* The counted event ended now (an attempt's answer): the backoff's next gap starts from here. */
+void ratelimit_touch(struct ratelimit *rl, uint64_t key, int64_t now_ms);
 /* Take back one counted event (an attempt counted up front that turned out to succeed). */
 void ratelimit_undo(struct ratelimit *rl, uint64_t key);
 /* Forget a key (e.g. after a successful login). */

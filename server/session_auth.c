@@ -192,6 +192,7 @@ void session_login_verified(struct hasher_job *job, void *arg)
 			log_warn("account %lld has a malformed password hash", (long long)job->account_id);
 		s->auth_pending = 0;
 		app->metrics.logins_failed++;
+		ratelimit_touch(&app->login_by_user, job->user_key, clock_now_ms()); /* the backoff runs from the answer */
 		if (found) /* already counted, like an unknown name's attempt */
 			audit_login_failed(app, a.id, a.username, s->route.conn->peer, "bad_credentials");
 		session_reply_error(s, id, PROTO_ERR_BAD_CREDENTIALS, NULL);
