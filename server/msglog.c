@@ -281,8 +281,8 @@ static void keys_drop(struct msglog *l, uint64_t h, const struct conv *c, int64_
 		k->h = KEY_GONE;
 }
 
-/* Index one record at off; the caller has checked its seq follows the conversation's last. */
-static int index_add(struct msglog *l, struct conv *c, const struct msglog_record *r, uint64_t off, uint64_t *hash)
+/* Index one record at off, its key hash h; the caller has checked its seq follows the conversation's last. */
+static int index_add(struct msglog *l, struct conv *c, const struct msglog_record *r, uint64_t off, uint64_t h)
 {
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
@@ -292,13 +292,10 @@ static int index_add(struct msglog *l, struct conv *c, const struct msglog_recor
 		c->e = e;
 		c->cap = cap;
 	}
-	uint64_t h = msglog__key_hash(r->agreement, r->sender, r->key, r->key_len);
 	if (keys_put(l, h, c, r->seq) != 0)
 		return -1;
 	c->e[c->n++] = (struct entry){off, r->sent_at, r->sender};
 	l->count++;
-	if (hash)
-		*hash = h;
 	return 0;
 }
 
@@ -331,7 +328,7 @@ static int scan(struct msglog *l, const char *path, uint64_t size, char *err, si
 			rc = -1;
 			break;
 		}
-		if (index_add(l, c, &r, off, NULL) != 0) {
+		if (index_add(l, c, &r, off, msglog__key_hash(r.agreement, r.sender, r.key, r.key_len)) != 0) {
 			snprintf(err, errlen, "message log: out of memory");
 			rc = -1;
 			break;
@@ -415,6 +412,9 @@ int msglog_fd(const struct msglog *l)
 
 /* ---- writing ---- */
 
+static int64_t find_key(struct msglog *l, uint64_t h, int64_t agreement, int64_t sender, const char *key,
+			size_t key_len);
+
 int msglog_append(struct msglog *l, const struct msglog_record *r)
 {
 	if (!l->writable || r->key_len > 0xffff || r->text_len > MSGLOG_MAX_PAYLOAD - MSGLOG_FIXED - r->key_len) {
@@ -424,7 +424,8 @@ int msglog_append(struct msglog *l, const struct msglog_record *r)
 	struct conv *c = conv_get(l, r->agreement);
 	if (!c)
 		return MSGLOG_ERR;
-	int64_t found = msglog_find_key(l, r->agreement, r->sender, r->key, r->key_len);
+	uint64_t h = msglog__key_hash(r->agreement, r->sender, r->key, r->key_len); /* once: the lookup and the index */
+	int64_t found = find_key(l, h, r->agreement, r->sender, r->key, r->key_len);
 	if (found < 0)
 		return MSGLOG_ERR;
 	if (found > 0 || r->seq <= (int64_t)c->n)
@@ -452,8 +453,7 @@ int msglog_append(struct msglog *l, const struct msglog_record *r)
 		l->pend = p;
 		l->pend_cap = cap;
 	}
-	uint64_t h;
-	if (index_add(l, c, r, l->end + l->buf_len, &h) != 0)
+	if (index_add(l, c, r, l->end + l->buf_len, h) != 0)
 		return MSGLOG_ERR;
 	encode(l->buf + l->buf_len, r);
 	l->buf_len += need;
@@ -586,11 +586,16 @@ static int64_t tab_find_key(struct msglog *l, const struct keytab *t, uint64_t h
 	return 0;
 }
 
-int64_t msglog_find_key(struct msglog *l, int64_t agreement, int64_t sender, const char *key, size_t key_len)
+static int64_t find_key(struct msglog *l, uint64_t h, int64_t agreement, int64_t sender, const char *key,
+			size_t key_len)
 {
-	uint64_t h = msglog__key_hash(agreement, sender, key, key_len);
 	int64_t seq = tab_find_key(l, &l->keys, h, agreement, sender, key, key_len);
 	return seq == 0 ? tab_find_key(l, &l->old, h, agreement, sender, key, key_len) : seq;
+}
+
+int64_t msglog_find_key(struct msglog *l, int64_t agreement, int64_t sender, const char *key, size_t key_len)
+{
+	return find_key(l, msglog__key_hash(agreement, sender, key, key_len), agreement, sender, key, key_len);
 }
 
 uint64_t msglog_size(const struct msglog *l)
