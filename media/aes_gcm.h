@@ -16,8 +16,8 @@
  */
 
 enum aes_gcm_impl {
-    AES_GCM_AUTO,                    /* AES-NI when the CPU has it and the self-test passed, else EVP */
-    AES_GCM_EVP,                     /* always EVP (tests, comparisons) */
+	AES_GCM_AUTO, /* AES-NI when the CPU has it and the self-test passed, else EVP */
+	AES_GCM_EVP,  /* always EVP (tests, comparisons) */
 };
 
 struct aes_gcm;
@@ -41,9 +41,9 @@ bool aes_gcm_is_native(const struct aes_gcm *g);
 
 /* Encrypt text in place and write the 16-byte tag; aad1 then aad2 (NULL: none) are authenticated. 0 or -1. */
 int aes_gcm_seal(struct aes_gcm *g, const uint8_t iv[12], const uint8_t *aad1, size_t n1, const uint8_t *aad2,
-                 size_t n2, uint8_t *text, size_t len, uint8_t tag[16]);
+		 size_t n2, uint8_t *text, size_t len, uint8_t tag[16]);
 /* Decrypt text in place; 0 when the tag matches, 1 when it does not (text is then garbage), -1 on failure. */
 int aes_gcm_open(struct aes_gcm *g, const uint8_t iv[12], const uint8_t *aad1, size_t n1, const uint8_t *aad2,
-                 size_t n2, uint8_t *text, size_t len, const uint8_t tag[16]);
+		 size_t n2, uint8_t *text, size_t len, const uint8_t tag[16]);
 
 #endif

@@ -26,30 +26,30 @@
 #define CALL_PLAN_MID_MAX (RTP_EXT_MID_MAX + 1)
 
 struct plan_section {
-    char mid[CALL_PLAN_MID_MAX];     /* "" for a section with no (or too long a) MID: never carries a stream */
-    int kind;                        /* ROUTER_AUDIO / ROUTER_VIDEO, -1 other */
-    uint64_t src;                    /* participant carried, 0: none */
-    uint32_t ssrc, rtx_ssrc;         /* announced for it */
+	char mid[CALL_PLAN_MID_MAX]; /* "" for a section with no (or too long a) MID: never carries a stream */
+	int kind;                    /* ROUTER_AUDIO / ROUTER_VIDEO, -1 other */
+	uint64_t src;                /* participant carried, 0: none */
+	uint32_t ssrc, rtx_ssrc;     /* announced for it */
 };
 
 struct plan_member {
-    bool used;
-    uint64_t pid;
-    bool can_send, can_recv;
-    bool sends[ROUTER_KINDS];           /* its last offer sends this kind */
-    char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];             /* ours, for its current transport */
-    char rufrag[ICE_CRED_MAX], fingerprint[DTLS_FINGERPRINT_MAX]; /* its, to tell a re-offer from a new transport */
-    unsigned version;                /* answers on this transport (o= session version) */
-    unsigned n_sec;
-    struct plan_section sec[SDP_MAX_MEDIA];
-    bool renegotiate;                /* marked stale by a change, not yet taken */
+	bool used;
+	uint64_t pid;
+	bool can_send, can_recv;
+	bool sends[ROUTER_KINDS];                                     /* its last offer sends this kind */
+	char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];                  /* ours, for its current transport */
+	char rufrag[ICE_CRED_MAX], fingerprint[DTLS_FINGERPRINT_MAX]; /* its, to tell a re-offer from a new transport */
+	unsigned version; /* answers on this transport (o= session version) */
+	unsigned n_sec;
+	struct plan_section sec[SDP_MAX_MEDIA];
+	bool renegotiate; /* marked stale by a change, not yet taken */
 };
 
 struct call_plan {
-    uint64_t call_id;
-    unsigned worker;
-    char session_id[24];             /* o= session id, random per call */
-    struct plan_member m[ROUTER_MAX_PARTICIPANTS];
+	uint64_t call_id;
+	unsigned worker;
+	char session_id[24]; /* o= session id, random per call */
+	struct plan_member m[ROUTER_MAX_PARTICIPANTS];
 };
 
 struct plan_member *call_plan_member(struct call_plan *cp, uint64_t pid);
@@ -58,7 +58,7 @@ struct plan_member *call_plan_add(struct call_plan *cp, uint64_t pid, bool can_s
 void call_plan_remove(struct call_plan *cp, struct plan_member *m);
 static inline unsigned call_plan_slot(const struct call_plan *cp, const struct plan_member *m)
 {
-    return (unsigned)(m - cp->m);
+	return (unsigned)(m - cp->m);
 }
 /* Assign sources to the receiving sections of m's offer o (see Model); fills m->sec and m->n_sec. */
 void call_plan_assign(struct call_plan *cp, struct plan_member *m, const struct sdp_session *o);

@@ -25,7 +25,7 @@ void consumer_set(struct consumer *c, const struct consumer_params *sp, bool gat
 bool consumer_may_send(const struct consumer *c, const struct consumer_gate *g)
 {
 	return !g->call_paused && g->source_sends && g->source_unmuted && g->receiver_receives && g->receiver_ready &&
-	       c->on && c->gate;
+	    c->on && c->gate;
 }
 
 void consumer_gap(struct consumer *c)
@@ -62,8 +62,8 @@ size_t consumer_build(struct consumer *c, const struct rtp_extmap *from, const s
 		      const uint8_t *buf, size_t len, uint16_t oseq, uint32_t ots, bool rtx, uint8_t *out, size_t cap)
 {
 	size_t off;
-	int n = rtp_ext_translate(out, cap - (rtx ? 2 : 0), buf, len, from, to, (const uint8_t *)c->mid, c->mid_len,
-				  &off);
+	int n =
+	    rtp_ext_translate(out, cap - (rtx ? 2 : 0), buf, len, from, to, (const uint8_t *)c->mid, c->mid_len, &off);
 	if (n <= 0)
 		return 0;
 	rtp_set_ts(out, ots);
@@ -77,8 +77,7 @@ size_t consumer_build(struct consumer *c, const struct rtp_extmap *from, const s
 	return (size_t)n + 2;
 }
 
-const struct producer_rtx_slot *consumer_rtx_find(const struct consumer *c, const struct producer *pr,
-						  uint16_t out_seq)
+const struct producer_rtx_slot *consumer_rtx_find(const struct consumer *c, const struct producer *pr, uint16_t out_seq)
 {
 	if (!c->rtx_ssrc || !c->rtx_pt || !c->started || c->resync)
 		return NULL;

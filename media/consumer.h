@@ -25,24 +25,24 @@
 
 /* One stream a receiver's answer announced (one m-section): set by the control thread's call plan. */
 struct consumer_params {
-	bool on;                     /* false: no section carries this source's kind to the receiver */
-	uint32_t ssrc, rtx_ssrc;     /* announced SSRCs (rtx 0: no RTX negotiated) */
-	uint8_t pt, rtx_pt;          /* the section's payload types */
+	bool on;                 /* false: no section carries this source's kind to the receiver */
+	uint32_t ssrc, rtx_ssrc; /* announced SSRCs (rtx 0: no RTX negotiated) */
+	uint8_t pt, rtx_pt;      /* the section's payload types */
 	uint8_t mid_len;
-	char mid[RTP_EXT_MID_MAX];   /* the section's MID */
+	char mid[RTP_EXT_MID_MAX]; /* the section's MID */
 };
 
 struct consumer {
-	uint32_t ssrc;               /* SSRC we send with */
-	bool on;                     /* announced in the receiver's answer */
-	bool gate;                   /* false: the receiver takes none of this kind */
-	bool started, resync;        /* resync: a gate closed, the next packet starts a new run */
+	uint32_t ssrc;        /* SSRC we send with */
+	bool on;              /* announced in the receiver's answer */
+	bool gate;            /* false: the receiver takes none of this kind */
+	bool started, resync; /* resync: a gate closed, the next packet starts a new run */
 	uint16_t seq_off, last_out_seq;
-	uint16_t run_first;          /* first output seq of the current run */
+	uint16_t run_first; /* first output seq of the current run */
 	uint32_t ts_off, last_out_ts;
 	int64_t last_out_ms;
-	uint32_t rtx_ssrc;           /* 0: no retransmissions */
-	uint16_t rtx_seq;            /* next RTX sequence number */
+	uint32_t rtx_ssrc; /* 0: no retransmissions */
+	uint16_t rtx_seq;  /* next RTX sequence number */
 	uint8_t pt, rtx_pt;
 	uint8_t mid_len;
 	char mid[RTP_EXT_MID_MAX];
@@ -50,11 +50,11 @@ struct consumer {
 
 /* What the gate looks at besides the consumer, gathered by the router for one (source, kind, receiver). */
 struct consumer_gate {
-	bool call_paused;            /* a supervised call waiting for its supervisor */
-	bool source_sends;           /* the source is in the call and its role may send */
-	bool source_unmuted;         /* its producer of this kind is not muted */
-	bool receiver_receives;      /* the receiver's role may receive */
-	bool receiver_ready;         /* its transport is connected */
+	bool call_paused;       /* a supervised call waiting for its supervisor */
+	bool source_sends;      /* the source is in the call and its role may send */
+	bool source_unmuted;    /* its producer of this kind is not muted */
+	bool receiver_receives; /* the receiver's role may receive */
+	bool receiver_ready;    /* its transport is connected */
 };
 
 /* Take a stream of the plan: a new SSRC starts fresh, the same one carries on (numbering kept). */

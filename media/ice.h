@@ -22,19 +22,19 @@
  * No allocation, no locks; one agent belongs to one thread.
  */
 
-#define ICE_UFRAG_GEN_LEN 8            /* generated ufrag length (RFC 8839 §5.4: >= 4) */
-#define ICE_PWD_GEN_LEN 24             /* generated password length (>= 22) */
-#define ICE_CRED_MAX 257               /* ufrag / pwd storage incl. NUL */
-#define ICE_CONSENT_TIMEOUT_MS 30000   /* RFC 7675 §5.1 */
-#define ICE_CHECK_INTERVAL_MS 50       /* controlling: retry until answered */
-#define ICE_CONSENT_INTERVAL_MS 2000   /* controlling: keep-alive / consent checks */
+#define ICE_UFRAG_GEN_LEN 8          /* generated ufrag length (RFC 8839 §5.4: >= 4) */
+#define ICE_PWD_GEN_LEN 24           /* generated password length (>= 22) */
+#define ICE_CRED_MAX 257             /* ufrag / pwd storage incl. NUL */
+#define ICE_CONSENT_TIMEOUT_MS 30000 /* RFC 7675 §5.1 */
+#define ICE_CHECK_INTERVAL_MS 50     /* controlling: retry until answered */
+#define ICE_CONSENT_INTERVAL_MS 2000 /* controlling: keep-alive / consent checks */
 
 enum ice_role { ICE_ROLE_LITE = 0, ICE_ROLE_CONTROLLING = 1 };
 
 enum ice_state {
-    ICE_STATE_NEW = 0,        /* no valid check yet */
-    ICE_STATE_CONNECTED,      /* an address is selected and consent is fresh */
-    ICE_STATE_DISCONNECTED,   /* consent expired (no valid check for consent_timeout_ms) */
+	ICE_STATE_NEW = 0,      /* no valid check yet */
+	ICE_STATE_CONNECTED,    /* an address is selected and consent is fresh */
+	ICE_STATE_DISCONNECTED, /* consent expired (no valid check for consent_timeout_ms) */
 };
 
 /* Result bits of ice_agent_handle (>= 0), or a negative error. */
@@ -47,30 +47,30 @@ enum ice_state {
 
 /* A UDP transport address as the socket layer gives it. */
 struct ice_addr {
-    union {
-        struct sockaddr sa;
-        struct sockaddr_in v4;
-        struct sockaddr_in6 v6;
-    } u;
-    socklen_t len;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} u;
+	socklen_t len;
 };
 
 struct ice_agent {
-    enum ice_role role;
-    enum ice_state state;
-    char local_ufrag[ICE_CRED_MAX], local_pwd[ICE_CRED_MAX];   /* ours (from our SDP) */
-    char remote_ufrag[ICE_CRED_MAX], remote_pwd[ICE_CRED_MAX]; /* theirs (from their SDP) */
-    struct ice_addr selected;      /* where media goes; valid when selected_gen > 0 */
-    uint32_t selected_gen;         /* bumped each time the selected address changes */
-    int64_t last_consent_ms;       /* last valid request (lite) / response (controlling) */
-    uint32_t consent_timeout_ms;   /* ICE_CONSENT_TIMEOUT_MS unless changed */
-    /* controlling only */
-    struct ice_addr remote_cand;   /* the one remote candidate we check */
-    uint64_t tie_breaker;
-    uint8_t tid[12];               /* outstanding request */
-    bool tid_valid;
-    int64_t next_check_ms;
-    uint64_t requests_answered;    /* lite: valid requests answered; controlling: responses accepted */
+	enum ice_role role;
+	enum ice_state state;
+	char local_ufrag[ICE_CRED_MAX], local_pwd[ICE_CRED_MAX];   /* ours (from our SDP) */
+	char remote_ufrag[ICE_CRED_MAX], remote_pwd[ICE_CRED_MAX]; /* theirs (from their SDP) */
+	struct ice_addr selected;                                  /* where media goes; valid when selected_gen > 0 */
+	uint32_t selected_gen;                                     /* bumped each time the selected address changes */
+	int64_t last_consent_ms;     /* last valid request (lite) / response (controlling) */
+	uint32_t consent_timeout_ms; /* ICE_CONSENT_TIMEOUT_MS unless changed */
+	/* controlling only */
+	struct ice_addr remote_cand; /* the one remote candidate we check */
+	uint64_t tie_breaker;
+	uint8_t tid[12]; /* outstanding request */
+	bool tid_valid;
+	int64_t next_check_ms;
+	uint64_t requests_answered; /* lite: valid requests answered; controlling: responses accepted */
 };
 
 /* Fill ufrag (ICE_UFRAG_GEN_LEN chars) and pwd (ICE_PWD_GEN_LEN chars) with random ice-chars, NUL-terminated.
@@ -79,12 +79,12 @@ int ice_credentials_generate(char *ufrag, char *pwd);
 
 /* remote_cand: controlling role only (may be NULL for lite). Credentials longer than ICE_CRED_MAX-1: ICE_ERR_ARG. */
 int ice_agent_init(struct ice_agent *a, enum ice_role role, const char *local_ufrag, const char *local_pwd,
-                   const char *remote_ufrag, const char *remote_pwd, const struct ice_addr *remote_cand);
+		   const char *remote_ufrag, const char *remote_pwd, const struct ice_addr *remote_cand);
 
 /* Feed one datagram that stun_is_stun() accepted, from address from. May write a response of *out_len bytes
  * into out (cap >= 128 is enough). Returns ICE_RX_* bits or a negative ICE_ERR_*. */
 int ice_agent_handle(struct ice_agent *a, const uint8_t *buf, size_t len, const struct ice_addr *from, int64_t now_ms,
-                     uint8_t *out, size_t cap, size_t *out_len);
+		     uint8_t *out, size_t cap, size_t *out_len);
 
 /* Timers: consent expiry (both roles) and, for the controlling role, a due Binding request written to out
  * (send it to a->remote_cand). Returns the request length, 0 if none. */

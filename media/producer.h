@@ -16,21 +16,21 @@
  * Thread rules: the worker thread of its call; keep and find allocate nothing.
  */
 
-#define PRODUCER_RTX_SLOTS 256       /* power of two (~0.5-1 s of video) */
-#define PRODUCER_RTX_PKT_MAX 1280    /* bigger packets are not kept */
+#define PRODUCER_RTX_SLOTS 256    /* power of two (~0.5-1 s of video) */
+#define PRODUCER_RTX_PKT_MAX 1280 /* bigger packets are not kept */
 
 struct producer_rtx_slot {
-	uint16_t seq;                /* input sequence number */
-	uint16_t len;                /* 0: empty */
+	uint16_t seq; /* input sequence number */
+	uint16_t len; /* 0: empty */
 	uint8_t buf[PRODUCER_RTX_PKT_MAX];
 };
 
 struct producer {
-	uint32_t ssrc;               /* 0: not known yet */
-	bool gate;                   /* false: muted, packets dropped */
+	uint32_t ssrc; /* 0: not known yet */
+	bool gate;     /* false: muted, packets dropped */
 	bool seen;
-	struct rtp_seq_state seq;    /* for receiver reports */
-	uint32_t lsr;                /* middle 32 bits of the last SR's NTP time */
+	struct rtp_seq_state seq; /* for receiver reports */
+	uint32_t lsr;             /* middle 32 bits of the last SR's NTP time */
 	int64_t sr_at_ms;
 	int64_t last_pli_ms;
 	struct producer_rtx_slot *rtx; /* video only, NULL: no retransmissions */

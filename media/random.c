@@ -11,32 +11,32 @@
  * error the rest comes from RAND_bytes (OpenSSL's DRBG, itself seeded from the kernel). */
 void media_random_bytes(void *out, size_t n)
 {
-    unsigned char *p = out;
-    while (n > 0) {
-        ssize_t got = getrandom(p, n, 0);
-        if (got > 0) {
-            p += got, n -= (size_t)got;
-            continue;
-        }
-        if (got < 0 && errno == EINTR)
-            continue;
-        break;
-    }
-    while (n > 0) {
-        int chunk = n > 1 << 20 ? 1 << 20 : (int)n;
-        if (RAND_bytes(p, chunk) != 1) {
-            fputs("media: no source of random bytes (getrandom and RAND_bytes failed)\n", stderr);
-            abort();
-        }
-        p += chunk, n -= (size_t)chunk;
-    }
+	unsigned char *p = out;
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+		if (got > 0) {
+			p += got, n -= (size_t)got;
+			continue;
+		}
+		if (got < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	while (n > 0) {
+		int chunk = n > 1 << 20 ? 1 << 20 : (int)n;
+		if (RAND_bytes(p, chunk) != 1) {
+			fputs("media: no source of random bytes (getrandom and RAND_bytes failed)\n", stderr);
+			abort();
+		}
+		p += chunk, n -= (size_t)chunk;
+	}
 }
 
 uint32_t media_random_u32_nonzero(void)
 {
-    uint32_t v;
-    do
-        media_random_bytes(&v, sizeof v);
-    while (v == 0);
-    return v;
+	uint32_t v;
+	do
+		media_random_bytes(&v, sizeof v);
+	while (v == 0);
+	return v;
 }

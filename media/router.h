@@ -32,7 +32,7 @@
  */
 
 #define ROUTER_MAX_PARTICIPANTS 8
-#define ROUTER_PKT_MAX 1500             /* datagram buffer; RTP above ROUTER_PKT_MAX - SRTP overhead is dropped */
+#define ROUTER_PKT_MAX 1500 /* datagram buffer; RTP above ROUTER_PKT_MAX - SRTP overhead is dropped */
 #define ROUTER_RTCP_INTERVAL_MS 1000
 #define ROUTER_PLI_MIN_INTERVAL_MS 300
 #define ROUTER_REMB_DEFAULT_BPS 2000000u
@@ -41,64 +41,64 @@ enum router_kind { ROUTER_AUDIO = 0, ROUTER_VIDEO = 1, ROUTER_KINDS = 2 };
 
 /* Output batch owned by the worker; flush() sends and empties it (called by router_txq_slot when full). */
 struct router_txslot {
-    uint8_t buf[ROUTER_PKT_MAX];
-    uint16_t len;
-    struct ice_addr to;
+	uint8_t buf[ROUTER_PKT_MAX];
+	uint16_t len;
+	struct ice_addr to;
 };
 struct router_txq {
-    struct router_txslot *slots;
-    unsigned n, cap;
-    void (*flush)(struct router_txq *q);
-    void *owner;
+	struct router_txslot *slots;
+	unsigned n, cap;
+	void (*flush)(struct router_txq *q);
+	void *owner;
 };
 struct router_txslot *router_txq_slot(struct router_txq *q); /* next free slot (flushes first if full) */
 void router_txq_push(struct router_txq *q, const uint8_t *buf, size_t len, const struct ice_addr *to);
 
 struct router_stats {
-    uint64_t rx_rtp, rx_rtcp;        /* received from this participant */
-    uint64_t relayed;                /* its packets sent on to others (one per receiver) */
-    uint64_t dropped;                /* its packets dropped (gates, pause, unknown payload type, no receiver) */
-    uint64_t tx_rtp;                 /* packets sent to it */
-    uint64_t nack_rtx, pli_fwd;      /* retransmissions sent to it, PLI/FIR forwarded from it */
+	uint64_t rx_rtp, rx_rtcp;   /* received from this participant */
+	uint64_t relayed;           /* its packets sent on to others (one per receiver) */
+	uint64_t dropped;           /* its packets dropped (gates, pause, unknown payload type, no receiver) */
+	uint64_t tx_rtp;            /* packets sent to it */
+	uint64_t nack_rtx, pli_fwd; /* retransmissions sent to it, PLI/FIR forwarded from it */
 };
 
 struct router_participant {
-    bool used;
-    uint64_t id;
-    struct router_call *call;
-    struct transport *tr;            /* owned (created/freed by the worker) */
-    bool can_send, can_recv;         /* role */
-    uint8_t pt[ROUTER_KINDS];           /* payload type it sends per kind, 0: kind not negotiated */
-    struct rtp_extmap ext;           /* its extension ids (BUNDLE: one map for every section, both directions) */
-    uint32_t rtcp_ssrc;              /* our sender SSRC for RTCP to it */
-    uint32_t remb_bps;               /* last REMB it sent, 0: none */
-    bool recv_on[ROUTER_KINDS];         /* receive gate per kind (copied into new consumers) */
-    struct producer prod[ROUTER_KINDS];
-    struct consumer cons[ROUTER_MAX_PARTICIPANTS][ROUTER_KINDS]; /* indexed by source slot */
-    struct router_stats st;
-    bool first_media;                /* something of its media was relayed */
-    bool first_media_reported;       /* for the owner's event */
-    struct ice_addr hashed;          /* address registered in the worker's lookup table */
-    uint32_t hashed_gen;
-    void *owner;                     /* free for the worker */
+	bool used;
+	uint64_t id;
+	struct router_call *call;
+	struct transport *tr;       /* owned (created/freed by the worker) */
+	bool can_send, can_recv;    /* role */
+	uint8_t pt[ROUTER_KINDS];   /* payload type it sends per kind, 0: kind not negotiated */
+	struct rtp_extmap ext;      /* its extension ids (BUNDLE: one map for every section, both directions) */
+	uint32_t rtcp_ssrc;         /* our sender SSRC for RTCP to it */
+	uint32_t remb_bps;          /* last REMB it sent, 0: none */
+	bool recv_on[ROUTER_KINDS]; /* receive gate per kind (copied into new consumers) */
+	struct producer prod[ROUTER_KINDS];
+	struct consumer cons[ROUTER_MAX_PARTICIPANTS][ROUTER_KINDS]; /* indexed by source slot */
+	struct router_stats st;
+	bool first_media;          /* something of its media was relayed */
+	bool first_media_reported; /* for the owner's event */
+	struct ice_addr hashed;    /* address registered in the worker's lookup table */
+	uint32_t hashed_gen;
+	void *owner; /* free for the worker */
 };
 
 struct router_call {
-    uint64_t id;
-    bool paused;
-    bool used;
-    struct router_participant p[ROUTER_MAX_PARTICIPANTS];
-    int64_t next_rtcp_ms;
+	uint64_t id;
+	bool paused;
+	bool used;
+	struct router_participant p[ROUTER_MAX_PARTICIPANTS];
+	int64_t next_rtcp_ms;
 };
 
 struct router_participant_params {
-    uint64_t id;
-    unsigned slot;                   /* chosen by the call plan, < ROUTER_MAX_PARTICIPANTS */
-    bool can_send, can_recv;
-    uint8_t pt[ROUTER_KINDS];           /* what it sends */
-    uint32_t ssrc_in[ROUTER_KINDS];     /* SSRCs from its offer, 0: learn from the first packet */
-    struct rtp_extmap ext;
-    struct consumer_params out[ROUTER_MAX_PARTICIPANTS][ROUTER_KINDS]; /* what it receives, by source slot */
+	uint64_t id;
+	unsigned slot; /* chosen by the call plan, < ROUTER_MAX_PARTICIPANTS */
+	bool can_send, can_recv;
+	uint8_t pt[ROUTER_KINDS];       /* what it sends */
+	uint32_t ssrc_in[ROUTER_KINDS]; /* SSRCs from its offer, 0: learn from the first packet */
+	struct rtp_extmap ext;
+	struct consumer_params out[ROUTER_MAX_PARTICIPANTS][ROUTER_KINDS]; /* what it receives, by source slot */
 };
 
 void router_call_init(struct router_call *c, uint64_t id);
@@ -114,7 +114,8 @@ void router_participant_remove(struct router_participant *p);
 /* A new offer from the same participant: remove old (its transport already freed) and add it again from pp.
  * Receivers keep their streams of it: same SSRCs, sequence numbers and timestamps carry on after the gap, so a
  * browser on the other side does not drop the new packets as old ones. Returns the new slot or NULL. */
-struct router_participant *router_participant_replace(struct router_participant *old, const struct router_participant_params *pp);
+struct router_participant *router_participant_replace(struct router_participant *old,
+						      const struct router_participant_params *pp);
 void router_call_pause(struct router_call *c, bool paused);
 void router_participant_set_gate(struct router_participant *p, bool audio_on, bool video_on);      /* what it sends */
 void router_participant_set_recv_gate(struct router_participant *p, bool audio_on, bool video_on); /* what it gets */

@@ -1,6 +1,8 @@
 /* rtp_ext.c: per-receiver translation of RFC 8285 header extensions (ids remapped, MID replaced, others removed). */
 #include "media/rtp_ext.h"
 
+#include "media/bytes.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -18,8 +20,6 @@
 #define ONE_BYTE_PROFILE 0xBEDE
 #define TWO_BYTE_MASK 0xFFF0
 #define TWO_BYTE_PROFILE 0x1000
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 /* The extension type of sender id, or -1. */
 static int type_of(const struct rtp_extmap *m, unsigned id)

@@ -19,10 +19,10 @@
 
 enum rtp_ext_type { RTP_EXT_MID = 0, RTP_EXT_ABS_SEND_TIME, RTP_EXT_AUDIO_LEVEL, RTP_EXT_TYPES };
 
-#define RTP_EXT_MID_MAX 16           /* MID value bytes (one-byte form holds at most 16) */
+#define RTP_EXT_MID_MAX 16 /* MID value bytes (one-byte form holds at most 16) */
 
 struct rtp_extmap {
-    uint8_t id[RTP_EXT_TYPES];       /* negotiated id per extension, 0: not negotiated */
+	uint8_t id[RTP_EXT_TYPES]; /* negotiated id per extension, 0: not negotiated */
 };
 
 /* Copy the RTP packet in (len bytes) to out (cap bytes), replacing its header extension as above; the MID
@@ -30,6 +30,6 @@ struct rtp_extmap {
  * Returns the new length and sets *payload_off (where the payload starts in out), or a negative RTP_ERR_*
  * (media/rtp.h) for a malformed packet or too small a buffer. */
 int rtp_ext_translate(uint8_t *out, size_t cap, const uint8_t *in, size_t len, const struct rtp_extmap *from,
-                      const struct rtp_extmap *to, const uint8_t *mid, size_t mid_len, size_t *payload_off);
+		      const struct rtp_extmap *to, const uint8_t *mid, size_t mid_len, size_t *payload_off);
 
 #endif

@@ -21,30 +21,30 @@
  */
 
 enum srtp_session_profile {
-    SRTP_SESSION_AES128_CM_SHA1_80 = 1, /* RFC 5764 SRTP_AES128_CM_HMAC_SHA1_80 (0x0001) */
-    SRTP_SESSION_AEAD_AES_128_GCM = 7,  /* RFC 7714 SRTP_AEAD_AES_128_GCM (0x0007), preferred */
+	SRTP_SESSION_AES128_CM_SHA1_80 = 1, /* RFC 5764 SRTP_AES128_CM_HMAC_SHA1_80 (0x0001) */
+	SRTP_SESSION_AEAD_AES_128_GCM = 7,  /* RFC 7714 SRTP_AEAD_AES_128_GCM (0x0007), preferred */
 };
 
 enum srtp_session_dir {
-    SRTP_SESSION_INBOUND,  /* unprotect what the peer sent */
-    SRTP_SESSION_OUTBOUND, /* protect what we send */
+	SRTP_SESSION_INBOUND,  /* unprotect what the peer sent */
+	SRTP_SESSION_OUTBOUND, /* protect what we send */
 };
 
 enum srtp_session_role {
-    SRTP_SESSION_DTLS_CLIENT,
-    SRTP_SESSION_DTLS_SERVER,
+	SRTP_SESSION_DTLS_CLIENT,
+	SRTP_SESSION_DTLS_SERVER,
 };
 
 enum srtp_session_err {
-    SRTP_SESSION_OK = 0,
-    SRTP_SESSION_ERR_ARG = -1,      /* bad profile, direction or pointer */
-    SRTP_SESSION_ERR_KEY_LEN = -2,  /* keying material length does not match the profile */
-    SRTP_SESSION_ERR_INIT = -3,     /* srtp_init, srtp_create or a cipher context failed */
-    SRTP_SESSION_ERR_NOSPACE = -4,  /* caller buffer has no room for the tag / SRTCP trailer */
-    SRTP_SESSION_ERR_AUTH = -5,     /* authentication (tag) failure: tampered or wrong key */
-    SRTP_SESSION_ERR_REPLAY = -6,   /* replayed or too old packet index */
-    SRTP_SESSION_ERR_PARSE = -7,    /* too short or not a valid (S)RTP/(S)RTCP packet */
-    SRTP_SESSION_ERR_FAIL = -8,     /* any other failure: cipher, index used up, no room for another SSRC */
+	SRTP_SESSION_OK = 0,
+	SRTP_SESSION_ERR_ARG = -1,     /* bad profile, direction or pointer */
+	SRTP_SESSION_ERR_KEY_LEN = -2, /* keying material length does not match the profile */
+	SRTP_SESSION_ERR_INIT = -3,    /* srtp_init, srtp_create or a cipher context failed */
+	SRTP_SESSION_ERR_NOSPACE = -4, /* caller buffer has no room for the tag / SRTCP trailer */
+	SRTP_SESSION_ERR_AUTH = -5,    /* authentication (tag) failure: tampered or wrong key */
+	SRTP_SESSION_ERR_REPLAY = -6,  /* replayed or too old packet index */
+	SRTP_SESSION_ERR_PARSE = -7,   /* too short or not a valid (S)RTP/(S)RTCP packet */
+	SRTP_SESSION_ERR_FAIL = -8,    /* any other failure: cipher, index used up, no room for another SSRC */
 };
 
 /* Room the caller must leave after the packet: SRTP tag, or SRTCP E-flag/index plus tag (and MKI). */
@@ -60,10 +60,10 @@ enum srtp_session_err {
 struct srtp_ctx_t_;
 struct srtp_aead;
 struct srtp_session {
-    struct srtp_ctx_t_ *ctx;         /* AES128_CM_SHA1_80 (or GCM with SAMVAER_SRTP_GCM=libsrtp2): libsrtp2 */
-    struct srtp_aead *aead;          /* AEAD_AES_128_GCM: media/srtp_aead.h */
-    enum srtp_session_profile profile;
-    enum srtp_session_dir dir;
+	struct srtp_ctx_t_ *ctx; /* AES128_CM_SHA1_80 (or GCM with SAMVAER_SRTP_GCM=libsrtp2): libsrtp2 */
+	struct srtp_aead *aead;  /* AEAD_AES_128_GCM: media/srtp_aead.h */
+	enum srtp_session_profile profile;
+	enum srtp_session_dir dir;
 };
 
 /* Initialise libsrtp once. Returns SRTP_SESSION_OK or SRTP_SESSION_ERR_INIT. */
@@ -77,12 +77,12 @@ size_t srtp_session_km_len(enum srtp_session_profile profile);
 
 /* Create a session from RFC 5764 §4.2 material: client key | server key | client salt | server salt.
  * Inbound uses the peer's (write) key, outbound ours: a DTLS server sends with the server key. */
-int srtp_session_create(struct srtp_session *s, enum srtp_session_profile profile, const uint8_t *km,
-                        size_t km_len, enum srtp_session_role role, enum srtp_session_dir dir);
+int srtp_session_create(struct srtp_session *s, enum srtp_session_profile profile, const uint8_t *km, size_t km_len,
+			enum srtp_session_role role, enum srtp_session_dir dir);
 
 /* Create from an explicit master key (16 bytes) and salt (14 bytes CM, 12 bytes GCM). */
 int srtp_session_create_raw(struct srtp_session *s, enum srtp_session_profile profile, const uint8_t *key,
-                            const uint8_t *salt, enum srtp_session_dir dir);
+			    const uint8_t *salt, enum srtp_session_dir dir);
 
 void srtp_session_destroy(struct srtp_session *s);
 /* Staged prefetch of an AEAD session's per-packet state (srtp_aead_prefetch); nothing for libsrtp2 sessions. */

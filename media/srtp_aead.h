@@ -28,9 +28,9 @@
  */
 
 #define SRTP_AEAD_TAG 16
-#define SRTP_AEAD_MAX_STREAMS 48     /* SSRCs per direction: 7 senders x (audio, video, rtx) and RTCP, with room */
-#define SRTP_AEAD_RTP_WINDOW 1024    /* SRTP index window, in packets (a power of two): replay in, reuse out */
-#define SRTP_AEAD_RTCP_WINDOW 128    /* inbound SRTCP replay window (a power of two) */
+#define SRTP_AEAD_MAX_STREAMS 48  /* SSRCs per direction: 7 senders x (audio, video, rtx) and RTCP, with room */
+#define SRTP_AEAD_RTP_WINDOW 1024 /* SRTP index window, in packets (a power of two): replay in, reuse out */
+#define SRTP_AEAD_RTCP_WINDOW 128 /* inbound SRTCP replay window (a power of two) */
 
 struct srtp_aead;
 

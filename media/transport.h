@@ -27,40 +27,40 @@
  */
 
 enum transport_state {
-    TRANSPORT_NEW = 0,           /* waiting for ICE */
-    TRANSPORT_DTLS,              /* ICE selected an address; DTLS handshake running */
-    TRANSPORT_CONNECTED,         /* DTLS done, SRTP keyed: media flows */
-    TRANSPORT_DISCONNECTED,      /* consent freshness lost (RFC 7675) */
-    TRANSPORT_FAILED,            /* DTLS failed (timeout, fingerprint, SRTP keying) */
-    TRANSPORT_CLOSED,            /* transport_close called or close_notify received */
+	TRANSPORT_NEW = 0,      /* waiting for ICE */
+	TRANSPORT_DTLS,         /* ICE selected an address; DTLS handshake running */
+	TRANSPORT_CONNECTED,    /* DTLS done, SRTP keyed: media flows */
+	TRANSPORT_DISCONNECTED, /* consent freshness lost (RFC 7675) */
+	TRANSPORT_FAILED,       /* DTLS failed (timeout, fingerprint, SRTP keying) */
+	TRANSPORT_CLOSED,       /* transport_close called or close_notify received */
 };
 
 /* transport_recv results (>= 0), errors are negative. */
 enum transport_rx {
-    TRANSPORT_RX_CONSUMED = 0,   /* STUN or DTLS: handled inside */
-    TRANSPORT_RX_RTP = 1,        /* buf now holds the decrypted RTP packet, *len updated */
-    TRANSPORT_RX_RTCP = 2,       /* buf now holds the decrypted RTCP compound packet */
+	TRANSPORT_RX_CONSUMED = 0, /* STUN or DTLS: handled inside */
+	TRANSPORT_RX_RTP = 1,      /* buf now holds the decrypted RTP packet, *len updated */
+	TRANSPORT_RX_RTCP = 2,     /* buf now holds the decrypted RTCP compound packet */
 };
-#define TRANSPORT_ERR_DEMUX -1   /* first byte matches no protocol */
-#define TRANSPORT_ERR_STATE -2   /* media before CONNECTED, or from an unselected address */
-#define TRANSPORT_ERR_SRTP -3    /* unprotect failed (auth, replay, parse) */
-#define TRANSPORT_ERR_STUN -4    /* STUN not for us / failed integrity */
-#define TRANSPORT_ERR_DTLS -5    /* DTLS record dropped */
+#define TRANSPORT_ERR_DEMUX -1 /* first byte matches no protocol */
+#define TRANSPORT_ERR_STATE -2 /* media before CONNECTED, or from an unselected address */
+#define TRANSPORT_ERR_SRTP -3  /* unprotect failed (auth, replay, parse) */
+#define TRANSPORT_ERR_STUN -4  /* STUN not for us / failed integrity */
+#define TRANSPORT_ERR_DTLS -5  /* DTLS record dropped */
 #define TRANSPORT_ERR_ARG -6
 
 typedef void (*transport_send_fn)(void *user, const uint8_t *buf, size_t len, const struct ice_addr *to);
 typedef void (*transport_state_fn)(void *user, enum transport_state st);
 
 struct transport_params {
-    dtls_ctx_t *dtls;                 /* server ctx (ICE-lite side) or client ctx (controlling side) */
-    enum ice_role ice_role;           /* LITE: DTLS server; CONTROLLING: DTLS client */
-    const char *local_ufrag, *local_pwd, *remote_ufrag, *remote_pwd;
-    const char *remote_fingerprint;   /* SDP value "sha-256 AB:CD:..." */
-    const struct ice_addr *remote_cand; /* controlling only */
-    uint32_t consent_timeout_ms;      /* 0: ICE_CONSENT_TIMEOUT_MS */
-    transport_send_fn send;           /* required */
-    transport_state_fn on_state;      /* optional */
-    void *user;
+	struct dtls_ctx *dtls;  /* server ctx (ICE-lite side) or client ctx (controlling side) */
+	enum ice_role ice_role; /* LITE: DTLS server; CONTROLLING: DTLS client */
+	const char *local_ufrag, *local_pwd, *remote_ufrag, *remote_pwd;
+	const char *remote_fingerprint;     /* SDP value "sha-256 AB:CD:..." */
+	const struct ice_addr *remote_cand; /* controlling only */
+	uint32_t consent_timeout_ms;        /* 0: ICE_CONSENT_TIMEOUT_MS */
+	transport_send_fn send;             /* required */
+	transport_state_fn on_state;        /* optional */
+	void *user;
 };
 
 struct transport;

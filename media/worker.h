@@ -25,58 +25,58 @@
  * Errors: negative MEDIA_ERR_* codes, media_strerror() for a static message.
  */
 
-#define MEDIA_ROLE_SEND 0x1          /* the participant's audio/video is relayed to the others */
-#define MEDIA_ROLE_RECV 0x2          /* the participant receives the others' media */
+#define MEDIA_ROLE_SEND 0x1 /* the participant's audio/video is relayed to the others */
+#define MEDIA_ROLE_RECV 0x2 /* the participant receives the others' media */
 #define MEDIA_ROLE_DEFAULT (MEDIA_ROLE_SEND | MEDIA_ROLE_RECV)
 
-#define MEDIA_ERRORS(X)                                                                  \
-    X(MEDIA_OK, 0, "media: ok")                                                          \
-    X(MEDIA_ERR_ARG, -1, "media: invalid argument")                                      \
-    X(MEDIA_ERR_STATE, -2, "media: workers not started (or already started)")            \
-    X(MEDIA_ERR_NO_CALL, -3, "media: no such call")                                      \
-    X(MEDIA_ERR_EXISTS, -4, "media: call or participant already exists")                 \
-    X(MEDIA_ERR_SDP, -5, "media: offer rejected (see the SDP error)")                    \
-    X(MEDIA_ERR_NOSPACE, -6, "media: answer buffer too small")                           \
-    X(MEDIA_ERR_NOMEM, -7, "media: out of memory")                                       \
-    X(MEDIA_ERR_SYS, -8, "media: socket, thread or eventfd setup failed")                \
-    X(MEDIA_ERR_FULL, -9, "media: call is full")
+#define MEDIA_ERRORS(X)                                                           \
+	X(MEDIA_OK, 0, "media: ok")                                               \
+	X(MEDIA_ERR_ARG, -1, "media: invalid argument")                           \
+	X(MEDIA_ERR_STATE, -2, "media: workers not started (or already started)") \
+	X(MEDIA_ERR_NO_CALL, -3, "media: no such call")                           \
+	X(MEDIA_ERR_EXISTS, -4, "media: call or participant already exists")      \
+	X(MEDIA_ERR_SDP, -5, "media: offer rejected (see the SDP error)")         \
+	X(MEDIA_ERR_NOSPACE, -6, "media: answer buffer too small")                \
+	X(MEDIA_ERR_NOMEM, -7, "media: out of memory")                            \
+	X(MEDIA_ERR_SYS, -8, "media: socket, thread or eventfd setup failed")     \
+	X(MEDIA_ERR_FULL, -9, "media: call is full")
 
 enum media_err {
 #define MEDIA_X_ENUM(name, val, msg) name = val,
-    MEDIA_ERRORS(MEDIA_X_ENUM)
+	MEDIA_ERRORS(MEDIA_X_ENUM)
 #undef MEDIA_X_ENUM
 };
 
 struct media_config {
-    unsigned n_workers;              /* 0: one per online CPU */
-    const char *bind_ip;             /* IPv4/IPv6 literal, e.g. "127.0.0.1" or "0.0.0.0" */
-    uint16_t port_base;              /* worker i binds port_base + i; 0: kernel-chosen ports */
-    const char *announce_ip;         /* host candidate in answers; NULL: bind_ip */
-    uint32_t consent_timeout_ms;     /* 0: 30000 (RFC 7675) */
-    uint32_t stats_interval_ms;      /* 0: 5000; MEDIA_EV_STATS per participant at this period */
+	unsigned n_workers;          /* 0: one per online CPU */
+	const char *bind_ip;         /* IPv4/IPv6 literal, e.g. "127.0.0.1" or "0.0.0.0" */
+	uint16_t port_base;          /* worker i binds port_base + i; 0: kernel-chosen ports */
+	const char *announce_ip;     /* host candidate in answers; NULL: bind_ip */
+	uint32_t consent_timeout_ms; /* 0: 30000 (RFC 7675) */
+	uint32_t stats_interval_ms;  /* 0: 5000; MEDIA_EV_STATS per participant at this period */
 };
 
 enum media_event_type {
-    MEDIA_EV_CONNECTED = 1,          /* ICE + DTLS up, SRTP keyed */
-    MEDIA_EV_FIRST_MEDIA,            /* the first packet of this participant's media was relayed */
-    MEDIA_EV_DISCONNECTED,           /* consent freshness lost (no valid STUN check for consent_timeout_ms) */
-    MEDIA_EV_FAILED,                 /* DTLS failed, or the worker could not set the participant up */
-    MEDIA_EV_STATS,                  /* periodic counters, below */
+	MEDIA_EV_CONNECTED = 1, /* ICE + DTLS up, SRTP keyed */
+	MEDIA_EV_FIRST_MEDIA,   /* the first packet of this participant's media was relayed */
+	MEDIA_EV_DISCONNECTED,  /* consent freshness lost (no valid STUN check for consent_timeout_ms) */
+	MEDIA_EV_FAILED,        /* DTLS failed, or the worker could not set the participant up */
+	MEDIA_EV_STATS,         /* periodic counters, below */
 };
 
 struct media_stats {
-    uint64_t rx_rtp, rx_rtcp;        /* packets received from the participant */
-    uint64_t relayed;                /* its packets sent on (counted once per receiver) */
-    uint64_t dropped;                /* its packets dropped: paused, muted, no receiver, unknown stream */
-    uint64_t tx_rtp;                 /* media packets sent to it */
-    uint64_t nack_rtx, pli_fwd;      /* retransmissions sent to it; keyframe requests it made */
+	uint64_t rx_rtp, rx_rtcp;   /* packets received from the participant */
+	uint64_t relayed;           /* its packets sent on (counted once per receiver) */
+	uint64_t dropped;           /* its packets dropped: paused, muted, no receiver, unknown stream */
+	uint64_t tx_rtp;            /* media packets sent to it */
+	uint64_t nack_rtx, pli_fwd; /* retransmissions sent to it; keyframe requests it made */
 };
 
 struct media_event {
-    enum media_event_type type;
-    uint64_t call_id, participant_id;
-    unsigned worker;
-    struct media_stats stats;        /* MEDIA_EV_STATS only */
+	enum media_event_type type;
+	uint64_t call_id, participant_id;
+	unsigned worker;
+	struct media_stats stats; /* MEDIA_EV_STATS only */
 };
 
 /* Start the workers. err gets a message on failure. */
@@ -98,7 +98,7 @@ int media_call_create(uint64_t call_id);
  * (sections keep their sources, new ones take the newcomers); with new credentials it replaces the transport,
  * and the others' streams of it carry on. MEDIA_ERR_FULL: no free slot in the call. */
 int media_participant_add(uint64_t call_id, uint64_t participant_id, const char *offer_sdp, size_t offer_len,
-                          unsigned role, char *answer, size_t answer_cap, const char **sdp_err);
+			  unsigned role, char *answer, size_t answer_cap, const char **sdp_err);
 int media_participant_remove(uint64_t call_id, uint64_t participant_id);
 /* Participants whose last answer misses a stream they could receive, or carries one that ended, since a change
  * (someone's media added, removed, or sending other kinds): ask them to offer again on the same transport

@@ -88,8 +88,8 @@ static struct {
         double rate, warmup, duration, setup_timeout;
     } o;
     int ep;
-    dtls_cert_t *cert;
-    dtls_ctx_t *dtls;
+    struct dtls_cert *cert;
+    struct dtls_ctx *dtls;
     struct call *calls;
     struct leg **legs;
     int n_legs, started, n_up, n_failed;

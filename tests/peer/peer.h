@@ -32,70 +32,70 @@ typedef void (*peer_send_fn)(void *user, int fd, const uint8_t *buf, size_t len,
 typedef void (*peer_delay_fn)(void *user, int64_t delay_us);
 
 struct peer_config {
-    const char *bind_ip;             /* local address, e.g. "127.0.0.1" (port chosen by the kernel) */
-    dtls_ctx_t *dtls;                /* client-role ctx to share (with the cert it was built from), or */
-    const dtls_cert_t *cert;         /* both NULL: the peer makes its own cert and ctx */
-    bool send_audio, send_video;
-    unsigned video_pps;              /* 0: 100 */
-    unsigned video_size;             /* payload bytes per video packet, 0: 1000, at most 1188 */
-    /* load generation (all optional) */
-    peer_send_fn send;               /* NULL: sendto() per datagram */
-    void *user;                      /* for send and on_delay */
-    bool offer_active;               /* offer a=setup:active instead of actpass (RFC 4145 §4; for SFUs that
+	const char *bind_ip;          /* local address, e.g. "127.0.0.1" (port chosen by the kernel) */
+	struct dtls_ctx *dtls;        /* client-role ctx to share (with the cert it was built from), or */
+	const struct dtls_cert *cert; /* both NULL: the peer makes its own cert and ctx */
+	bool send_audio, send_video;
+	unsigned video_pps;  /* 0: 100 */
+	unsigned video_size; /* payload bytes per video packet, 0: 1000, at most 1188 */
+	/* load generation (all optional) */
+	peer_send_fn send;      /* NULL: sendto() per datagram */
+	void *user;             /* for send and on_delay */
+	bool offer_active;      /* offer a=setup:active instead of actpass (RFC 4145 §4; for SFUs that
                                         would otherwise pick the DTLS client role themselves) */
-    bool rx_header_only;             /* peer_input(): count video RTP from its header, decrypt audio only */
-    peer_delay_fn on_delay;          /* peer_input(): per decrypted audio packet, from its send stamp */
-    /* tests (all optional) */
-    unsigned tone_hz;                /* 0: synthetic Opus-like frames; else real Opus of a sine at this frequency
+	bool rx_header_only;    /* peer_input(): count video RTP from its header, decrypt audio only */
+	peer_delay_fn on_delay; /* peer_input(): per decrypted audio packet, from its send stamp */
+	/* tests (all optional) */
+	unsigned tone_hz;       /* 0: synthetic Opus-like frames; else real Opus of a sine at this frequency
                                         (mono, or stereo when the answer's fmtp says stereo=1) */
-    unsigned recv_sections;          /* extra recvonly audio + video pairs in the offer (at most PEER_RECV_MAX) */
-    bool track_streams;              /* keep per-SSRC receive state (peer_streams_get) */
-    bool send_mid;                   /* put the MID header extension (RFC 8843 §15) in what we send, when
+	unsigned recv_sections; /* extra recvonly audio + video pairs in the offer (at most PEER_RECV_MAX) */
+	bool track_streams;     /* keep per-SSRC receive state (peer_streams_get) */
+	bool send_mid;          /* put the MID header extension (RFC 8843 §15) in what we send, when
                                         the answer negotiated it */
-    bool hostile_nack;               /* NACK every known remote SSRC every 20 ms: last seq -100..+300, or
+	bool hostile_nack;      /* NACK every known remote SSRC every 20 ms: last seq -100..+300, or
                                         (ssrc >> 16) +-512 when nothing arrived yet (implies track_streams) */
 };
 
-#define PEER_RECV_MAX 7              /* 2 + 2 * 7 m-sections = SDP_MAX_MEDIA */
-#define PEER_STREAMS_MAX 16          /* remote media SSRCs tracked */
+#define PEER_RECV_MAX 7     /* 2 + 2 * 7 m-sections = SDP_MAX_MEDIA */
+#define PEER_STREAMS_MAX 16 /* remote media SSRCs tracked */
 #define PEER_TOKEN_MAX 64
 
 /* One remote stream, keyed by its media SSRC (track_streams). */
 struct peer_stream {
-    uint32_t ssrc;
-    bool video;                      /* kind: from the answer, else from the payload type */
-    bool announced;                  /* the last answer names this SSRC (a=ssrc) */
-    uint64_t packets, bytes;         /* RTP on this SSRC (payload bytes) */
-    uint64_t rtx, rtx_bytes;         /* RFC 4588 retransmissions of it (RTX payload type, its RTX SSRC) */
-    uint64_t mid_packets;            /* packets that carried the MID header extension */
-    uint64_t mid_changes;            /* times that MID differed from the one before */
-    uint64_t decode_errors;          /* audio payloads libopus refused */
-    uint16_t first_seq, last_seq;    /* first and highest sequence number received */
-    uint32_t rtx_ssrc;               /* from a=ssrc-group:FID (RTX on an SSRC no answer paired: rx_untracked) */
-    char mid[PEER_TOKEN_MAX];        /* MID header extension of its last packet, "" if none */
-    char sdp_mid[PEER_TOKEN_MAX];    /* mid of the answer section that announced it */
-    char msid[PEER_TOKEN_MAX];       /* a=msid stream id of that section */
-    char track[PEER_TOKEN_MAX];      /* a=msid track id */
-    char cname[PEER_TOKEN_MAX];      /* a=ssrc cname */
-    unsigned tone_hz;                /* audio: strongest frequency over the last second, 0: none */
-    double tone_share;               /* its share of the energy, 0..1 */
+	uint32_t ssrc;
+	bool video;                   /* kind: from the answer, else from the payload type */
+	bool announced;               /* the last answer names this SSRC (a=ssrc) */
+	uint64_t packets, bytes;      /* RTP on this SSRC (payload bytes) */
+	uint64_t rtx, rtx_bytes;      /* RFC 4588 retransmissions of it (RTX payload type, its RTX SSRC) */
+	uint64_t mid_packets;         /* packets that carried the MID header extension */
+	uint64_t mid_changes;         /* times that MID differed from the one before */
+	uint64_t decode_errors;       /* audio payloads libopus refused */
+	uint16_t first_seq, last_seq; /* first and highest sequence number received */
+	uint32_t rtx_ssrc;            /* from a=ssrc-group:FID (RTX on an SSRC no answer paired: rx_untracked) */
+	char mid[PEER_TOKEN_MAX];     /* MID header extension of its last packet, "" if none */
+	char sdp_mid[PEER_TOKEN_MAX]; /* mid of the answer section that announced it */
+	char msid[PEER_TOKEN_MAX];    /* a=msid stream id of that section */
+	char track[PEER_TOKEN_MAX];   /* a=msid track id */
+	char cname[PEER_TOKEN_MAX];   /* a=ssrc cname */
+	unsigned tone_hz;             /* audio: strongest frequency over the last second, 0: none */
+	double tone_share;            /* its share of the energy, 0..1 */
 };
 
 struct peer_kind_stats {
-    uint64_t tx, rx;                 /* RTP packets sent / received (incl. retransmissions) */
-    uint64_t lost;                   /* expected - received (RFC 3550 A.3), from the receive sequence state */
-    uint32_t last_ssrc;              /* SSRC of the last packet received */
-    uint32_t ssrc_changes;
+	uint64_t tx, rx;    /* RTP packets sent / received (incl. retransmissions) */
+	uint64_t lost;      /* expected - received (RFC 3550 A.3), from the receive sequence state */
+	uint32_t last_ssrc; /* SSRC of the last packet received */
+	uint32_t ssrc_changes;
 };
 
 struct peer_stats {
-    struct peer_kind_stats audio, video;
-    uint64_t rx_rtcp, rx_pli, rx_nack, rx_remb, rx_rr, rx_sr;
-    uint32_t last_sr_ssrc;           /* sender SSRC of the last SR received */
-    uint64_t rx_bad;                 /* datagrams the transport rejected */
-    uint32_t last_remb_bps;
-    uint64_t tx_nack;                /* NACK packets sent (hostile_nack) */
-    uint64_t rx_untracked;           /* RTP of remote SSRCs beyond PEER_STREAMS_MAX or of unknown payload type */
+	struct peer_kind_stats audio, video;
+	uint64_t rx_rtcp, rx_pli, rx_nack, rx_remb, rx_rr, rx_sr;
+	uint32_t last_sr_ssrc; /* sender SSRC of the last SR received */
+	uint64_t rx_bad;       /* datagrams the transport rejected */
+	uint32_t last_remb_bps;
+	uint64_t tx_nack;      /* NACK packets sent (hostile_nack) */
+	uint64_t rx_untracked; /* RTP of remote SSRCs beyond PEER_STREAMS_MAX or of unknown payload type */
 };
 
 struct peer;

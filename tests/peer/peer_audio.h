@@ -15,8 +15,8 @@
  */
 
 #define PEER_AUDIO_RATE 48000
-#define PEER_AUDIO_FRAME 960           /* samples per channel in 20 ms */
-#define PEER_AUDIO_TONE_MIN 300        /* Hz, analysis candidates: MIN, MIN + STEP, ... MAX */
+#define PEER_AUDIO_FRAME 960    /* samples per channel in 20 ms */
+#define PEER_AUDIO_TONE_MIN 300 /* Hz, analysis candidates: MIN, MIN + STEP, ... MAX */
 #define PEER_AUDIO_TONE_MAX 1200
 #define PEER_AUDIO_TONE_STEP 20
 

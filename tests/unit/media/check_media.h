@@ -8,16 +8,16 @@
 
 static int passed, failed;
 
-#define CHECK(cond, ...)                                                                                   \
-	do {                                                                                               \
-		if (cond) {                                                                                \
-			passed++;                                                                          \
-		} else {                                                                                   \
-			failed++;                                                                          \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                             \
-			printf(__VA_ARGS__);                                                               \
-			printf("\n");                                                                      \
-		}                                                                                          \
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (cond) {                                                    \
+			passed++;                                              \
+		} else {                                                       \
+			failed++;                                              \
+			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+			printf(__VA_ARGS__);                                   \
+			printf("\n");                                          \
+		}                                                              \
 	} while (0)
 
 /* Hex to bytes; anything that is not a hex digit (spaces, '|') separates. Returns the length. */

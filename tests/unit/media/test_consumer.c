@@ -5,8 +5,8 @@
 #include "media/consumer.h"
 #include "tests/unit/media/check_media.h"
 
-static const struct consumer_params VIDEO = {.on = true, .ssrc = 0x11110000, .rtx_ssrc = 0x22220000, .pt = 96,
-					     .rtx_pt = 97, .mid_len = 1, .mid = "1"};
+static const struct consumer_params VIDEO = {
+    .on = true, .ssrc = 0x11110000, .rtx_ssrc = 0x22220000, .pt = 96, .rtx_pt = 97, .mid_len = 1, .mid = "1"};
 static const struct consumer_gate OPEN = {false, true, true, true, true};
 
 static void test_gate(void)
@@ -18,7 +18,8 @@ static void test_gate(void)
 					    "receiver not connected"};
 	for (int i = 0; i < 5; i++) {
 		struct consumer_gate g = OPEN;
-		bool *f[] = {&g.call_paused, &g.source_sends, &g.source_unmuted, &g.receiver_receives, &g.receiver_ready};
+		bool *f[] = {&g.call_paused, &g.source_sends, &g.source_unmuted, &g.receiver_receives,
+			     &g.receiver_ready};
 		*f[i] = !*f[i];
 		CHECK(!consumer_may_send(&c, &g), "closed: %s", names[i]);
 	}
@@ -52,7 +53,8 @@ static void test_runs_and_rtx(void)
 	consumer_gap(&c); /* muted */
 	CHECK(!consumer_rtx_find(&c, &pr, (uint16_t)(first + 3)), "nothing answered while a gap is pending");
 	for (uint16_t s = 110; s < 150; s++)
-		producer_keep(&pr, pkt, sizeof pkt, s); /* what a muted source sent is never kept in the router, but try */
+		producer_keep(&pr, pkt, sizeof pkt,
+			      s); /* what a muted source sent is never kept in the router, but try */
 	CHECK(consumer_number(&c, 150, 9000u * 150, 90000, 3000, &o, &ts), "after the gap");
 	CHECK(o == (uint16_t)(first + 10) && c.run_first == o, "a new run continues the numbering");
 	CHECK(!consumer_rtx_find(&c, &pr, (uint16_t)(first + 3)), "the old run is not answered any more");
@@ -64,8 +66,8 @@ static void test_runs_and_rtx(void)
 	CHECK(out[1] == 97 && out[8] == 0x22 && out[9] == 0x22 && out[2] == 0x22 && out[3] == 0x22,
 	      "RTX payload type, SSRC and its own numbering");
 	CHECK(out[12] == (uint8_t)((first + 10) >> 8) && out[13] == (uint8_t)(first + 10), "OSN first in the payload");
-	n = consumer_build(&c, &(struct rtp_extmap){{0}}, &(struct rtp_extmap){{0}}, pkt, sizeof pkt, 7, 1234, true, out,
-			   sizeof out);
+	n = consumer_build(&c, &(struct rtp_extmap){{0}}, &(struct rtp_extmap){{0}}, pkt, sizeof pkt, 7, 1234, true,
+			   out, sizeof out);
 	CHECK(out[3] == 0x23, "each RTX packet takes the next RTX sequence number");
 	struct consumer_params again = VIDEO;
 	again.mid[0] = '5';
