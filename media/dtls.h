@@ -155,6 +155,9 @@ const char *dtls_state_name(enum dtls_state s);
 const char *dtls_error(const struct dtls_transport *t);
 /* Copies the SRTP keys; DTLS_ERR_STATE unless CONNECTED. */
 int dtls_srtp_keys_get(const struct dtls_transport *t, struct dtls_srtp_keys *out);
+/* Wipe the connection's copy of the keys once the SRTP sessions hold them (OPENSSL_cleanse); dtls_srtp_keys_get
+ * refuses afterwards. For media/transport.c. */
+void dtls__srtp_keys_wipe(struct dtls_transport *t);
 
 /* ---- shared internals between dtls.c and dtls_cert.c; not for other modules ---- */
 struct ssl_ctx_st;

@@ -17,7 +17,6 @@ struct index_check;
 
 /* Shared internal of media/dtls.c (wipes the DTLS object's copy of the exported SRTP keys); declared here, where
  * it is used, so that media/dtls.h keeps its current shape. */
-void dtls__srtp_keys_wipe(struct dtls_transport *t);
 
 struct transport {
 	/* passed by argument */

@@ -10,7 +10,6 @@
 #include <time.h>
 #include "tests/unit/media/check_media.h"
 
-void dtls__srtp_keys_wipe(struct dtls_transport *t); /* shared internal of media/dtls.c, used by media/transport.c */
 
 /* ---------------------------------------------------------------- harness */
 
