@@ -10,7 +10,6 @@
 #include <time.h>
 #include "tests/unit/media/check_media.h"
 
-
 /* ---------------------------------------------------------------- harness */
 
 #define QCAP 64
