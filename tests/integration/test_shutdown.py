@@ -18,6 +18,7 @@ PAIRS = 3
 IN_FLIGHT = 8          # pipelined sends per client
 LOAD_S = 0.8           # sending time before SIGTERM
 MAX_PER_CLIENT = 2000  # bounds the history read back after the restart
+LOGINS_AT_SIGTERM = 100  # password checks queued when SIGTERM arrives (seconds of work for the hasher thread)
 
 
 async def sender(client, aid, tag, log):
@@ -278,7 +279,8 @@ async def stubborn_client(srv, token=None, small_rcvbuf=False):
 
 async def sigterm_ignored_close(_):
     """§1: a client that ignores the close frame (no close reply, socket left open, or not reading at all) cannot
-    hold the server: SIGTERM ends the process within 2 s, exit 0, and the 1001 was sent."""
+    hold the server, nor can a queue of logins waiting for their password check: SIGTERM ends the process within
+    2 s, exit 0, and the 1001 was sent."""
     srv = Server()
     try:
         srv.start()
@@ -289,7 +291,14 @@ async def sigterm_ignored_close(_):
         for i in range(3000):                                             # answers it never reads
             clogged.send_frame(0x1, json.dumps({"id": i, "type": "contacts.list"}).encode())
         await clogged.writer.drain()
+        # logins still waiting for their password check when SIGTERM arrives (tens of ms of Argon2id each)
+        pending = [await stubborn_client(srv) for _ in range(LOGINS_AT_SIGTERM)]
         await asyncio.sleep(0.3)
+        for i, raw in enumerate(pending):                                # names nobody has: none is refused early
+            raw.send_frame(0x1, json.dumps({"id": 1, "type": "auth.login", "username": "ghost-%d" % i,
+                                            "password": "guess"}).encode())
+        await asyncio.gather(*(raw.writer.drain() for raw in pending))
+        await asyncio.sleep(0.05)
         t0 = time.monotonic()
         srv.signal()
         code = await asyncio.get_running_loop().run_in_executor(None, srv.wait_exit, 10)
@@ -302,6 +311,8 @@ async def sigterm_ignored_close(_):
             check_eq((await raw.read_close(2))[0], 1001, "stubborn client %d: the 1001 was sent before the end" % i)
             raw.close()
         clogged.close()
+        for raw in pending:
+            raw.close()
         print("  (exit %.2fs after SIGTERM)" % dt)
     except TestFailure as e:
         raise TestFailure("%s\n  --- server log ---\n%s" % (e, srv.log_tail(20)))
