@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/siphash.h"
 #include "media/stun.h"
 
 static const char ice_chars[] =
@@ -175,21 +176,18 @@ bool ice_addr_equal(const struct ice_addr *a, const struct ice_addr *b)
 	return false;
 }
 
-static uint32_t mix32(uint32_t h)
-{
-	h ^= h >> 16, h *= 0x7feb352du, h ^= h >> 15, h *= 0x846ca68bu, h ^= h >> 16;
-	return h;
-}
-
+/* Keyed (SipHash under the process key): the remote address and port are the client's to choose, and an
+ * unkeyed hash would let one pick many that share a slot of the worker's address table. */
 uint32_t ice_addr_hash(const struct ice_addr *a)
 {
-	if (a->u.sa.sa_family == AF_INET)
-		return mix32(a->u.v4.sin_addr.s_addr ^ ((uint32_t)a->u.v4.sin_port << 16) ^ a->u.v4.sin_port);
-	uint32_t w[4], h = a->u.v6.sin6_port;
-	memcpy(w, &a->u.v6.sin6_addr, sizeof w);
-	for (int i = 0; i < 4; i++)
-		h = mix32(h ^ w[i]);
-	return h;
+	uint8_t b[18];
+	size_t n;
+	if (a->u.sa.sa_family == AF_INET) {
+		memcpy(b, &a->u.v4.sin_port, 2), memcpy(b + 2, &a->u.v4.sin_addr, 4), n = 6;
+	} else {
+		memcpy(b, &a->u.v6.sin6_port, 2), memcpy(b + 2, &a->u.v6.sin6_addr, 16), n = 18;
+	}
+	return (uint32_t)siphash24(siphash_process_key(), b, n);
 }
 
 int ice_addr_from_string(struct ice_addr *out, const char *ip, uint16_t port)

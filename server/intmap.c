@@ -1,7 +1,7 @@
 /* intmap.c: linear-probing hash map with tombstones; grows at 70% load. */
 #include "server/intmap.h"
 
-#include "server/siphash.h"
+#include "base/siphash.h"
 
 #include <stdlib.h>
 #include <string.h>

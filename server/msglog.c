@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "server/intmap.h"
 #include "server/log.h"
-#include "server/siphash.h"
+#include "base/siphash.h"
 
 #define MAGIC 0x314d5653u /* "SVM1" little-endian */
 #define KEY_EMPTY 0

@@ -9,7 +9,7 @@
 
 #include "server/intmap.h"
 #include "server/msglog.h"
-#include "server/siphash.h"
+#include "base/siphash.h"
 #include "tests/unit/check.h"
 
 /* Reference implementation's vectors.h (key 00..0f, message 00 01 .. n-1), output as little-endian bytes; n = 15 is

@@ -5,8 +5,8 @@
  * nobody outside the process can predict where a key lands. The process key is 128 bits from getrandom(2), drawn
  * once on first use; hashes are therefore stable within a process and different in every run (nothing stores
  * them). */
-#ifndef SAMVAER_SIPHASH_H
-#define SAMVAER_SIPHASH_H
+#ifndef SAMVAER_BASE_SIPHASH_H
+#define SAMVAER_BASE_SIPHASH_H
 
 #include <stddef.h>
 #include <stdint.h>

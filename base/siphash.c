@@ -1,5 +1,5 @@
 /* siphash.c: SipHash-2-4 and the per-process secret key (see siphash.h). */
-#include "server/siphash.h"
+#include "base/siphash.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
@@ -13,7 +13,7 @@
 static uint64_t load64(const uint8_t *p)
 {
 	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+	    (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
 static void sipround(struct siphash *st)
@@ -109,7 +109,8 @@ static void draw_process_key(void)
 			break;
 	}
 	if (got < sizeof(process_key) && RAND_bytes(process_key, sizeof(process_key)) != 1) {
-		fprintf(stderr, "samvaer: no random bytes for the hash key\n"); /* a predictable key would be an opening */
+		fprintf(stderr,
+			"samvaer: no random bytes for the hash key\n"); /* a predictable key would be an opening */
 		abort();
 	}
 }
