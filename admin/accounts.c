@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "admin/admin.h"
-#include "server/audit.h"
-#include "server/auth.h"
+#include "server/store/audit.h"
+#include "server/session/auth.h"
 
 static const char *const roles[] = {"child", "contact", "carer", "caseworker", "supervisor", "operator"};
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "server/store.h"
+#include "server/store/store.h"
 
 #define ADMIN_OK 0
 #define ADMIN_FAIL 1  /* refused or failed: reason on stderr */

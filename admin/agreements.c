@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "admin/admin.h"
-#include "server/audit.h"
+#include "server/store/audit.h"
 
 static int agreement_add(struct admin *a, int argc, char **argv)
 {

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "admin/admin.h"
-#include "server/audit.h"
+#include "server/store/audit.h"
 
 /* --head SEQ:HEX, a head recorded earlier: that entry must still be there with that hash. */
 static int check_anchor(struct admin *a, const char *anchor)

@@ -6,9 +6,9 @@
 #include <time.h>
 
 #include "admin/admin.h"
-#include "server/approvals.h"
-#include "server/config.h"
-#include "server/store_admin.h"
+#include "server/agreements/approvals.h"
+#include "server/base/config.h"
+#include "server/store/store_admin.h"
 
 static int64_t parse_id(const char *s)
 {

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "admin/admin.h"
-#include "server/clock.h"
-#include "server/report.h"
+#include "server/base/clock.h"
+#include "server/report/report.h"
 
 static int parse_weeks(const char *v, int *weeks)
 {

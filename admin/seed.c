@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "admin/admin.h"
-#include "server/audit.h"
-#include "server/auth.h"
-#include "server/clock.h"
+#include "server/store/audit.h"
+#include "server/session/auth.h"
+#include "server/base/clock.h"
 
 #define DEMO_PASSWORD "samvaer-demo"
 

@@ -13,9 +13,9 @@
 #include <unicode/ustring.h>
 
 #include "admin/admin.h"
-#include "server/audit.h"
-#include "server/clock.h"
-#include "server/store_internal.h"
+#include "server/store/audit.h"
+#include "server/base/clock.h"
+#include "server/store/store_internal.h"
 
 #define HISTORY_WEEKS 5 /* full weeks before the current one */
 #define ZONE "Europe/Bucharest"

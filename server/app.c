@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "media/worker.h"
-#include "server/calls.h"
-#include "server/clock.h"
-#include "server/log.h"
-#include "server/policy.h"
-#include "server/session.h"
-#include "server/syncer.h"
+#include "server/calls/calls.h"
+#include "server/base/clock.h"
+#include "server/base/log.h"
+#include "server/policy/policy.h"
+#include "server/session/session.h"
+#include "server/store/syncer.h"
 
 #define POLL_INTERVAL_S 0.25
 #define SWEEP_INTERVAL_S 1.0

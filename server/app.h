@@ -6,14 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/agreements.h"
-#include "server/calls.h"
-#include "server/config.h"
-#include "server/hasher.h"
-#include "server/metrics.h"
-#include "server/ratelimit.h"
-#include "server/router.h"
-#include "server/store.h"
+#include "server/agreements/agreements.h"
+#include "server/calls/calls.h"
+#include "server/base/config.h"
+#include "server/session/hasher.h"
+#include "server/base/metrics.h"
+#include "server/base/ratelimit.h"
+#include "server/session/router.h"
+#include "server/store/store.h"
 
 struct session;
 struct app;

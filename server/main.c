@@ -5,9 +5,9 @@
 #include <sys/resource.h>
 
 #include "server/app.h"
-#include "server/clock.h"
-#include "server/log.h"
-#include "server/ws_server.h"
+#include "server/base/clock.h"
+#include "server/base/log.h"
+#include "server/net/ws_server.h"
 
 /* SIGTERM ends the process within 2 s whatever clients do (PROTOCOL.md section 1): clients that read get their
  * backlog and the 1001 within DRAIN_LIMIT_S; one that ignores the close frame, or stops reading, is cut off. */

@@ -2,7 +2,7 @@
  * append (what one send can hold the event loop for while the key table grows), and an idempotency-key lookup
  * that misses, as every new send's does. Three million messages over 500 conversations, written 2,000 at a
  * time without fsync, into a new temporary directory (under argv[1] when given) that is removed at the end. */
-#include "server/msglog.h"
+#include "server/store/msglog.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* policy.c (bench-policy): policy_decide decisions per second on one core over 10,000 cached agreements. */
-#include "server/policy.h"
+#include "server/policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* schedule.c (bench-schedule): measures contact-window decisions per second on one core, hot and with refills. */
-#include "server/schedule.h"
+#include "server/policy/schedule.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/msglog.h"
+#include "server/store/msglog.h"
 
 static char path[64];
 

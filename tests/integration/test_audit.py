@@ -1,6 +1,6 @@
 # test_audit.py: the audit trail end to end — logins, refusals and CLI changes are listed, the chain verifies,
 # tampering with the stopped server's database is named by `samvaer-admin audit verify`, and the admin API
-# answers /api/audit and /api/audit/verify only in scope (docs/ADMIN-API.md, docs/ADMIN-CLI.md, server/audit.h).
+# answers /api/audit and /api/audit/verify only in scope (docs/ADMIN-API.md, docs/ADMIN-CLI.md, server/store/audit.h).
 import http.client
 import json
 import os

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/audit.h"
+#include "server/store/audit.h"
 #include "tests/unit/check.h"
 
 /* The trail every tamper case starts from: 6 entries with NULL and set ids, several kinds. */

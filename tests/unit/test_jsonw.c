@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/conn.h"
-#include "server/jsonw.h"
+#include "server/base/conn.h"
+#include "server/base/jsonw.h"
 #include "tests/unit/check.h"
 
 static const struct {

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server/msglog.h"
-#include "server/store.h"
+#include "server/store/msglog.h"
+#include "server/store/store.h"
 #include "tests/unit/check.h"
 
 static char dir[64], path[128];

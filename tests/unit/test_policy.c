@@ -1,7 +1,7 @@
 /* test_policy.c: the policy engine's decisions for issue-2 rules — parties, status, validity, channels. */
 #include <string.h>
 
-#include "server/policy.h"
+#include "server/policy/policy.h"
 #include "tests/unit/check.h"
 
 #define CHILD 10

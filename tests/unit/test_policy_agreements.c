@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 
-#include "server/policy.h"
-#include "server/terms.h"
+#include "server/policy/policy.h"
+#include "server/policy/terms.h"
 
 #define CHILD 10
 #define CONTACT 20

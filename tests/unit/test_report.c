@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/report.h"
+#include "server/report/report.h"
 #include "tests/unit/check.h"
 
 /* UTC ms of a UTC wall-clock time. */

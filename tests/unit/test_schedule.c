@@ -1,5 +1,5 @@
 /* test_schedule.c: table-driven tests of the contact-window schedule (DST, midnight, blackouts, extras, zones). */
-#include "server/schedule.h"
+#include "server/policy/schedule.h"
 
 #include <stdbool.h>
 #include <stdio.h>

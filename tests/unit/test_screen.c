@@ -1,7 +1,7 @@
 /* test_screen.c: contact-detail screening — what must be held, and ordinary messages that must not be. */
 #include <string.h>
 
-#include "server/screen.h"
+#include "server/policy/screen.h"
 #include "tests/unit/check.h"
 
 static const struct {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/intmap.h"
-#include "server/msglog.h"
+#include "server/base/intmap.h"
+#include "server/store/msglog.h"
 #include "base/siphash.h"
 #include "tests/unit/check.h"
 

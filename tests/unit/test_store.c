@@ -7,8 +7,8 @@
 
 #include <sqlite3.h>
 
-#include "server/store.h"
-#include "server/store_internal.h"
+#include "server/store/store.h"
+#include "server/store/store_internal.h"
 #include "tests/unit/check.h"
 
 static char *temp_dir(void)

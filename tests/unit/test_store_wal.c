@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/store_wal.h"
+#include "server/store/store_wal.h"
 #include "tests/unit/check.h"
 
 static int64_t count_rows(sqlite3 *db)

@@ -3,10 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/agreements.h"
-#include "server/config.h"
-#include "server/policy.h"
-#include "server/turn.h"
+#include "server/agreements/agreements.h"
+#include "server/base/config.h"
+#include "server/policy/policy.h"
+#include "server/calls/turn.h"
 #include "tests/unit/check.h"
 
 /* Base64 of HMAC-SHA1(key, message): RFC 2202 §3 test cases 1 and 2, and TURN REST usernames

@@ -1,0 +1,447 @@
+/* messaging.c: msg.send (acknowledged after the group commit), msg.history, msg.receipt, and store-and-forward. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/text.h"
+#include "server/store/audit.h"
+#include "server/base/clock.h"
+#include "server/base/jsonw.h"
+#include "server/policy/screen.h"
+#include "server/base/log.h"
+#include "server/session/session_internal.h"
+
+#define HISTORY_DEFAULT 50
+#define HISTORY_MAX 100
+#define UNDELIVERED_MAX 500
+#define CLIENT_KEY_MAX 64
+
+static json_t *message_json(const struct message *m)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "agreement_id", json_integer(m->agreement_id));
+	json_object_set_new(o, "seq", json_integer(m->seq));
+	json_object_set_new(o, "from", json_integer(m->sender_id));
+	json_object_set_new(o, "text", json_stringn(m->text, m->text_len));
+	json_object_set_new(o, "sent_at", json_integer(m->sent_at));
+	return o;
+}
+
+/* The `message` event, {"event":"message","data":{...message_json...}}, written straight into a frame. */
+static struct frame *message_event_frame(const struct message *m)
+{
+	size_t cap = 80 + 4 * JSONW_INT_MAX + jsonw_str_len(m->text, m->text_len);
+	struct frame *f = frame_alloc(cap);
+	if (!f)
+		return NULL;
+	struct jsonw w;
+	jsonw_init(&w, (char *)frame_payload(f), cap);
+	JSONW_LIT(&w, "{\"event\":\"message\",\"data\":{\"agreement_id\":");
+	jsonw_int(&w, m->agreement_id);
+	JSONW_LIT(&w, ",\"seq\":");
+	jsonw_int(&w, m->seq);
+	JSONW_LIT(&w, ",\"from\":");
+	jsonw_int(&w, m->sender_id);
+	JSONW_LIT(&w, ",\"text\":");
+	jsonw_str(&w, m->text, m->text_len);
+	JSONW_LIT(&w, ",\"sent_at\":");
+	jsonw_int(&w, m->sent_at);
+	JSONW_LIT(&w, "}}");
+	if (!w.ok) {
+		frame_unref(f);
+		return NULL;
+	}
+	frame_seal(f, w.len);
+	return f;
+}
+
+/* The msg.send answer, {"id":ID,"ok":true,"result":{"agreement_id":..,"seq":..,"sent_at":..,"duplicate":..}}. */
+static struct frame *send_ack_frame(json_t *id, const struct message *m, int duplicate)
+{
+	size_t cap = 120 + jsonw_id_max(id) + 3 * JSONW_INT_MAX;
+	struct frame *f = frame_alloc(cap);
+	if (!f)
+		return NULL;
+	struct jsonw w;
+	jsonw_init(&w, (char *)frame_payload(f), cap);
+	JSONW_LIT(&w, "{\"id\":");
+	jsonw_id(&w, id);
+	JSONW_LIT(&w, ",\"ok\":true,\"result\":{\"agreement_id\":");
+	jsonw_int(&w, m->agreement_id);
+	JSONW_LIT(&w, ",\"seq\":");
+	jsonw_int(&w, m->seq);
+	JSONW_LIT(&w, ",\"sent_at\":");
+	jsonw_int(&w, m->sent_at);
+	if (duplicate)
+		JSONW_LIT(&w, ",\"duplicate\":true}}");
+	else
+		JSONW_LIT(&w, ",\"duplicate\":false}}");
+	if (!w.ok) {
+		frame_unref(f);
+		return NULL;
+	}
+	frame_seal(f, w.len);
+	return f;
+}
+
+/* The conversation, if the caller is a party to it; otherwise replies no_agreement. */
+static struct agreement *conversation_of(struct session *s, struct proto_request *r, int64_t *agreement_id)
+{
+	char err[PROTO_ERRBUF];
+	if (proto_param_int(r, "agreement_id", 0, 1, INT64_MAX, agreement_id, err)) {
+		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
+		return NULL;
+	}
+	struct agreement *a = agreements_get(&s->app->agreements, *agreement_id);
+	if (!a || !agreement_peer(a, s->account_id)) {
+		struct policy_decision d = session_decide(s->app, NULL, s->account_id, CH_TEXT);
+		session_audit_decision(s, NULL, CH_TEXT, &d);
+		session_reply_denied(s, r->id, &d);
+		return NULL;
+	}
+	return a;
+}
+
+/* A message waiting for the commit that makes it durable. */
+struct pending_send {
+	struct commit_wait wait; /* its place in the commit queue */
+	uint64_t conn_id;  /* sender's connection, to answer */
+	json_t *id;        /* request id */
+	struct message m;  /* what was stored (m.text points at text) */
+	int duplicate;     /* a retry of an already stored message: answer only */
+	char text[];       /* copy of the text */
+};
+
+static void send_committed(struct app *app, void *arg, int ok)
+{
+	struct pending_send *p = arg;
+	struct session *s = session_by_conn(app, p->conn_id);
+	if (!ok) {
+		struct agreement *a = agreements_get(&app->agreements, p->m.agreement_id);
+		if (a && !p->duplicate && a->last_seq >= p->m.seq)
+			a->last_seq = p->m.seq - 1; /* the whole turn rolled back */
+		if (s)
+			session_reply_error(s, p->id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+		goto out;
+	}
+	if (s) {
+		struct frame *f = send_ack_frame(p->id, &p->m, p->duplicate);
+		if (f)
+			session_send_frame(s, f);
+		else
+			log_error("out of memory encoding a reply");
+		frame_unref(f);
+	}
+	if (!p->duplicate) {
+		struct agreement *a = agreements_get(&app->agreements, p->m.agreement_id);
+		app->metrics.messages_relayed++;
+		if (a) { /* the peer, and the sender's other sessions (not the one that sent it) */
+			int64_t to[2] = {agreement_peer(a, p->m.sender_id), p->m.sender_id};
+			const struct route *skip = s ? &s->route : NULL;
+			if (router_first(&app->router, to[0]) || router_first(&app->router, to[1])) {
+				struct frame *f = message_event_frame(&p->m); /* encoded once for every recipient */
+				if (f)
+					session_deliver_frame(app, to, 2, f, skip);
+				else
+					log_error("out of memory encoding a message event");
+				frame_unref(f);
+			}
+		}
+	}
+out:
+	json_decref(p->id);
+	free(p);
+}
+
+struct dup_lookup {
+	const char *text;
+	size_t len;
+	int same;
+	struct message found;
+};
+
+static void on_dup(const struct message *m, void *arg)
+{
+	struct dup_lookup *d = arg;
+	d->same = m->text_len == d->len && memcmp(m->text, d->text, d->len) == 0;
+	d->found = *m;
+	d->found.text = NULL;
+}
+
+static struct pending_send *pending_new(struct session *s, json_t *id, const struct message *m)
+{
+	struct pending_send *p = malloc(sizeof(*p) + m->text_len + 1);
+	if (!p)
+		return NULL;
+	p->wait.embedded = 1;
+	p->conn_id = s->route.conn->id;
+	p->id = json_incref(id);
+	p->m = *m;
+	p->duplicate = 0;
+	memcpy(p->text, m->text, m->text_len);
+	p->text[m->text_len] = 0;
+	p->m.text = p->text;
+	return p;
+}
+
+/* The client_key was used before: answer with the original if the text matches. */
+static void send_duplicate(struct session *s, json_t *id, struct message *m, const char *key)
+{
+	struct dup_lookup d = {m->text, m->text_len, 0, {0}};
+	int rc = store_message_by_key(s->app->store, m->agreement_id, m->sender_id, key, on_dup, &d);
+	if (rc != STORE_OK) {
+		session_reply_error(s, id, rc == STORE_ERR ? PROTO_ERR_STORE_UNAVAILABLE : PROTO_ERR_INTERNAL, NULL);
+		return;
+	}
+	if (!d.same) {
+		session_reply_error(s, id, PROTO_ERR_IDEMPOTENCY_CONFLICT, NULL);
+		return;
+	}
+	m->seq = d.found.seq;
+	m->sent_at = d.found.sent_at;
+	struct pending_send *p = pending_new(s, id, m);
+	if (!p) {
+		session_reply_error(s, id, PROTO_ERR_INTERNAL, NULL);
+		return;
+	}
+	p->duplicate = 1; /* the original may still be in this turn's transaction: answer after the commit */
+	app_after_commit_in(s->app, &p->wait, send_committed, p);
+}
+
+/* A held message waiting for the commit: answered with held = true; nothing is delivered. */
+struct pending_hold {
+	uint64_t conn_id;
+	json_t *id;
+	int64_t agreement_id, hold_id, sent_at;
+	int duplicate;
+	struct policy_decision d;
+};
+
+static void hold_committed(struct app *app, void *arg, int ok)
+{
+	struct pending_hold *p = arg;
+	struct session *s = session_by_conn(app, p->conn_id);
+	if (s && !ok)
+		session_reply_error(s, p->id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+	if (s && ok) {
+		json_t *res = json_object();
+		json_object_set_new(res, "agreement_id", json_integer(p->agreement_id));
+		json_object_set_new(res, "held", json_true());
+		json_object_set_new(res, "hold_id", json_integer(p->hold_id));
+		json_object_set_new(res, "sent_at", json_integer(p->sent_at));
+		json_object_set_new(res, "duplicate", json_boolean(p->duplicate));
+		json_t *dj = session_decision_json(&p->d);
+		json_object_set_new(dj, "message", json_string(policy_reason_message(p->d.reason)));
+		json_object_set_new(res, "decision", dj);
+		session_reply_ok(s, p->id, res);
+	}
+	json_decref(p->id);
+	free(p);
+}
+
+struct held_lookup {
+	const char *text;
+	size_t len;
+	int same;
+	int64_t id, sent_at;
+};
+
+static void on_held_dup(const struct held_message *h, void *arg)
+{
+	struct held_lookup *l = arg;
+	l->same = h->text_len == l->len && memcmp(h->text, l->text, l->len) == 0;
+	l->id = h->id;
+	l->sent_at = h->sent_at;
+}
+
+/* Keep the message for review instead of delivering it. */
+static void send_held(struct session *s, json_t *id, const struct agreement *a, const struct message *m,
+		      const char *key, const struct policy_decision *d)
+{
+	struct app *app = s->app;
+	struct pending_hold *p = calloc(1, sizeof(*p));
+	int64_t hold_id = 0;
+	int rc = p ? store_begin(app->store) : STORE_ERR;
+	if (rc == STORE_OK)
+		rc = store_held_add(app->store, m, key, policy_reason_name(d->reason), &hold_id);
+	if (rc == STORE_DUPLICATE) {
+		struct held_lookup l = {m->text, m->text_len, 0, 0, 0};
+		if (store_held_by_key(app->store, a->id, m->sender_id, key, on_held_dup, &l) != STORE_OK || !l.same) {
+			free(p);
+			session_reply_error(s, id, PROTO_ERR_IDEMPOTENCY_CONFLICT, NULL);
+			return;
+		}
+		*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, l.id, l.sent_at, 1, *d};
+		app_after_commit(app, hold_committed, p);
+		return;
+	}
+	if (rc != STORE_OK) {
+		free(p);
+		session_reply_error(s, id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	session_audit_decision(s, a, CH_TEXT, d);
+	*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, hold_id, m->sent_at, 0, *d};
+	app_after_commit(app, hold_committed, p);
+}
+
+void messaging_handle_send(struct session *s, struct proto_request *r)
+{
+	char err[PROTO_ERRBUF];
+	const char *text, *key;
+	size_t tlen;
+	int64_t agreement_id;
+	struct app *app = s->app;
+	if (proto_param_string(r, "text", 0, PROTO_MAX_FRAME, &text, &tlen, err) ||
+	    proto_param_string(r, "client_key", 1, CLIENT_KEY_MAX, &key, NULL, err)) {
+		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
+		return;
+	}
+	struct agreement *a = conversation_of(s, r, &agreement_id);
+	if (!a)
+		return;
+	struct policy_decision d = session_decide(app, a, s->account_id, CH_TEXT);
+	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_HOLD) {
+		session_audit_decision(s, a, CH_TEXT, &d);
+		session_reply_denied(s, r->id, &d);
+		return;
+	}
+	enum proto_error te = proto_text_check(text, tlen);
+	if (te != PROTO_ERR_OK) {
+		session_reply_error(s, r->id, te, te == PROTO_ERR_BAD_REQUEST ? "proto: 'text' is not valid UTF-8" : NULL);
+		return;
+	}
+	struct message m = {a->id, a->last_seq + 1, s->account_id, clock_now_ms(), text, tlen};
+	if (d.verdict == VERDICT_ALLOW && a->terms.screen_contact_details &&
+	    screen_contact_details(text, tlen) != SCREEN_NONE)
+		d = policy_decision_for(REASON_CONTACT_DETAILS, CH_TEXT);
+	if (d.verdict == VERDICT_HOLD) {
+		send_held(s, r->id, a, &m, key, &d);
+		return;
+	}
+	int rc = store_message_add(app->store, &m, key); /* to the message log: no SQLite transaction */
+	if (rc == STORE_DUPLICATE) {
+		send_duplicate(s, r->id, &m, key);
+		return;
+	}
+	struct pending_send *p = rc == STORE_OK ? pending_new(s, r->id, &m) : NULL;
+	if (!p) {
+		log_error("msg.send: %s", store_errmsg(app->store));
+		session_reply_error(s, r->id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	a->last_seq = m.seq;
+	app_after_commit_in(app, &p->wait, send_committed, p);
+}
+
+static void on_history_row(const struct message *m, void *arg)
+{
+	json_array_append_new(arg, message_json(m));
+}
+
+void messaging_handle_history(struct session *s, struct proto_request *r)
+{
+	char err[PROTO_ERRBUF];
+	int64_t agreement_id, before = 0, limit = HISTORY_DEFAULT;
+	if (proto_param_int(r, "before", 1, 1, INT64_MAX, &before, err) ||
+	    proto_param_int(r, "limit", 1, 1, HISTORY_MAX, &limit, err)) {
+		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
+		return;
+	}
+	struct agreement *a = conversation_of(s, r, &agreement_id);
+	if (!a)
+		return;
+	json_t *arr = json_array();
+	int more = 0;
+	if (store_messages_page(s->app->store, a->id, before, (int)limit, &more, on_history_row, arr) != STORE_OK) {
+		json_decref(arr);
+		session_reply_error(s, r->id, PROTO_ERR_INTERNAL, NULL);
+		return;
+	}
+	json_t *res = json_object();
+	json_object_set_new(res, "messages", arr);
+	json_object_set_new(res, "more", json_boolean(more));
+	session_reply_ok(s, r->id, res);
+}
+
+struct pending_receipt {
+	uint64_t conn_id;
+	json_t *id;
+	int64_t agreement_id, by, seq;
+	int read; /* 1 read, 0 delivered */
+};
+
+static void receipt_committed(struct app *app, void *arg, int ok)
+{
+	struct pending_receipt *p = arg;
+	struct session *s = session_by_conn(app, p->conn_id);
+	if (s && !ok)
+		session_reply_error(s, p->id, PROTO_ERR_STORE_UNAVAILABLE, "The receipt could not be saved.");
+	if (ok) {
+		if (s)
+			session_reply_ok(s, p->id, json_object());
+		struct agreement *a = agreements_get(&app->agreements, p->agreement_id);
+		if (a) {
+			json_t *ev = json_object();
+			json_object_set_new(ev, "agreement_id", json_integer(p->agreement_id));
+			json_object_set_new(ev, "by", json_integer(p->by));
+			json_object_set_new(ev, "kind", json_string(p->read ? "read" : "delivered"));
+			json_object_set_new(ev, "seq", json_integer(p->seq));
+			session_deliver(app, agreement_peer(a, p->by), "receipt", ev, NULL);
+		}
+	}
+	json_decref(p->id);
+	free(p);
+}
+
+void messaging_handle_receipt(struct session *s, struct proto_request *r)
+{
+	char err[PROTO_ERRBUF];
+	const char *kind;
+	int64_t agreement_id, seq;
+	if (proto_param_string(r, "kind", 1, 16, &kind, NULL, err) ||
+	    proto_param_int(r, "seq", 0, 1, INT64_MAX, &seq, err)) {
+		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
+		return;
+	}
+	int read = strcmp(kind, "read") == 0;
+	if (!read && strcmp(kind, "delivered") != 0) {
+		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, "proto: 'kind' must be \"delivered\" or \"read\"");
+		return;
+	}
+	struct agreement *a = conversation_of(s, r, &agreement_id);
+	if (!a)
+		return;
+	if (seq > a->last_seq)
+		seq = a->last_seq; /* cannot receive what does not exist yet */
+	struct pending_receipt *p = calloc(1, sizeof(*p));
+	if (!p || store_begin(s->app->store) != STORE_OK ||
+	    store_receipt_advance(s->app->store, a->id, s->account_id, seq, read ? seq : 0) != STORE_OK) {
+		free(p);
+		session_reply_error(s, r->id, PROTO_ERR_STORE_UNAVAILABLE, "The receipt could not be saved.");
+		return;
+	}
+	*p = (struct pending_receipt){s->route.conn->id, json_incref(r->id), a->id, s->account_id, seq, read};
+	app_after_commit(s->app, receipt_committed, p);
+}
+
+static void on_undelivered(const struct message *m, void *arg)
+{
+	session_push(arg, "message", message_json(m));
+}
+
+void messaging_push_undelivered(struct session *s)
+{
+	const struct agreement_list *l = agreements_of(&s->app->agreements, s->account_id);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct agreement *a = l->items[i];
+		int64_t delivered, read;
+		if (store_receipt_get(s->app->store, a->id, s->account_id, &delivered, &read) != STORE_OK ||
+		    delivered >= a->last_seq)
+			continue;
+		/* The newest UNDELIVERED_MAX, oldest first; anything older stays reachable through msg.history. */
+		int64_t after = a->last_seq - UNDELIVERED_MAX > delivered ? a->last_seq - UNDELIVERED_MAX : delivered;
+		if (store_messages_after(s->app->store, a->id, after, s->account_id, UNDELIVERED_MAX, on_undelivered, s) !=
+		    STORE_OK)
+			log_error("undelivered: %s", store_errmsg(s->app->store));
+	}
+}

@@ -1,0 +1,349 @@
+/* session.c: connection lifecycle, the dispatch table, and the reply/event helpers every handler uses. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/store/audit.h"
+#include "server/calls/calls.h"
+#include "server/base/clock.h"
+#include "server/base/log.h"
+#include "server/session/session_internal.h"
+#include "server/calls/turn.h"
+
+static void handle_ping(struct session *s, struct proto_request *r)
+{
+	json_t *res = json_object();
+	json_object_set_new(res, "now", json_integer(clock_now_ms()));
+	session_reply_ok(s, r->id, res);
+}
+
+static const struct {
+	const char *type;
+	int needs_auth;
+	session_handler fn;
+} handlers[] = {
+	{"ping", 0, handle_ping},
+	{"auth.login", 0, auth_handle_login},
+	{"auth.resume", 0, auth_handle_resume},
+	{"auth.logout", 1, auth_handle_logout},
+	{"contacts.list", 1, contacts_handle_list},
+	{"contact.pause", 1, contacts_handle_pause},
+	{"contact.resume", 1, contacts_handle_resume},
+	{"msg.send", 1, messaging_handle_send},
+	{"msg.history", 1, messaging_handle_history},
+	{"msg.receipt", 1, messaging_handle_receipt},
+	{"call.start", 1, calls_handle_start},
+	{"call.accept", 1, calls_handle_accept},
+	{"call.decline", 1, calls_handle_decline},
+	{"call.cancel", 1, calls_handle_cancel},
+	{"call.hangup", 1, calls_handle_hangup},
+	{"call.offer", 1, calls_handle_offer},
+	{"calls.live", 1, calls_handle_live},
+	{"call.join", 1, calls_handle_join},
+	{"call.leave", 1, calls_handle_leave},
+	{"call.mute", 1, calls_handle_mute},
+	{"call.end", 1, calls_handle_end},
+	{"call.consent", 1, calls_handle_consent},
+	{"call.ice", 1, turn_handle_ice},
+};
+
+static void unauth_unlink(struct app *app, struct session *s)
+{
+	if (s->unauth_prev)
+		s->unauth_prev->unauth_next = s->unauth_next;
+	else if (app->unauth_head == s)
+		app->unauth_head = s->unauth_next;
+	else
+		return; /* not on the list */
+	if (s->unauth_next)
+		s->unauth_next->unauth_prev = s->unauth_prev;
+	else
+		app->unauth_tail = s->unauth_prev;
+	s->unauth_prev = s->unauth_next = NULL;
+}
+
+struct session *session_open(struct app *app, struct conn *c)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->app = app;
+	s->route.conn = c;
+	s->route.owner = s;
+	s->opened_at = clock_now_ms();
+	router_add(&app->router, &s->route);
+	s->unauth_prev = app->unauth_tail;
+	if (app->unauth_tail)
+		app->unauth_tail->unauth_next = s;
+	else
+		app->unauth_head = s;
+	app->unauth_tail = s;
+	app->metrics.connections_open++;
+	app->metrics.connections_total++;
+	return s;
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	struct app *app = s->app;
+	unauth_unlink(app, s);
+	if (s->account_id)
+		app->metrics.sessions_authenticated--;
+	router_remove(&app->router, &s->route);
+	if (s->account_id) /* after router_remove: the closing connection gets no call.state */
+		calls_conn_closed(app, s->account_id, s->route.conn->id);
+	app->metrics.connections_open--;
+	free(s);
+}
+
+void session_receive(struct session *s, const char *buf, size_t len)
+{
+	struct proto_request r;
+	char err[PROTO_ERRBUF];
+	s->app->metrics.requests_total++;
+	enum proto_error e = proto_decode_request(&r, buf, len, err);
+	if (e != PROTO_ERR_OK) {
+		session_reply_error(s, r.id, e, err);
+		proto_request_free(&r);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (strcmp(handlers[i].type, r.type) != 0)
+			continue;
+		if (handlers[i].needs_auth && !s->account_id)
+			session_reply_error(s, r.id, PROTO_ERR_UNAUTHENTICATED, NULL);
+		else
+			handlers[i].fn(s, &r);
+		proto_request_free(&r);
+		return;
+	}
+	snprintf(err, sizeof(err), "proto: unknown request type '%.60s'", r.type);
+	session_reply_error(s, r.id, PROTO_ERR_UNKNOWN_TYPE, err);
+	proto_request_free(&r);
+}
+
+static void send_text(struct session *s, char *text, size_t len)
+{
+	struct frame *f = frame_from_string(text, len);
+	if (!f) {
+		log_error("out of memory encoding a reply");
+		return;
+	}
+	conn_send(s->route.conn, f);
+	frame_unref(f);
+	s->app->metrics.events_sent++;
+}
+
+void session_send_frame(struct session *s, struct frame *f)
+{
+	conn_send(s->route.conn, f);
+	s->app->metrics.events_sent++;
+}
+
+void session_reply_ok(struct session *s, json_t *id, json_t *result)
+{
+	size_t len;
+	char *text = proto_encode_ok(id, result, &len);
+	send_text(s, text, len);
+}
+
+void session_reply_extra(struct session *s, json_t *id, const char *code, const char *message, json_t *extra)
+{
+	size_t len;
+	s->app->metrics.request_errors++;
+	char *text = proto_encode_error(id, code, message, extra, &len);
+	send_text(s, text, len);
+}
+
+void session_reply_error(struct session *s, json_t *id, enum proto_error e, const char *message)
+{
+	session_reply_extra(s, id, proto_error_code(e), message ? message : proto_error_message(e), NULL);
+}
+
+json_t *session_decision_json(const struct policy_decision *d)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "verdict", json_string(policy_verdict_name(d->verdict)));
+	json_object_set_new(o, "reason", json_string(policy_reason_name(d->reason)));
+	json_object_set_new(o, "rule", json_string(d->rule));
+	json_object_set_new(o, "next_at", d->next_at ? json_integer(d->next_at) : json_null());
+	if (d->verdict != VERDICT_DENY)
+		json_object_set_new(o, "closes_at", d->closes_at ? json_integer(d->closes_at) : json_null());
+	return o;
+}
+
+void session_reply_denied(struct session *s, json_t *id, const struct policy_decision *d)
+{
+	json_t *extra = json_object();
+	json_object_set_new(extra, "decision", session_decision_json(d));
+	session_reply_extra(s, id, policy_reason_name(d->reason), policy_reason_message(d->reason), extra);
+}
+
+struct policy_decision session_decide(struct app *app, const struct agreement *a, int64_t actor, enum channel ch)
+{
+	struct policy_decision d = policy_decide(a, actor, ch, clock_now_ms(), NULL);
+	if ((unsigned)d.reason < 32)
+		app->metrics.decisions[d.reason]++;
+	return d;
+}
+
+void session_audit_decision(struct session *s, const struct agreement *a, enum channel ch,
+			    const struct policy_decision *d)
+{
+	struct app *app = s->app;
+	json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "channel", channel_name(ch), "verdict",
+				   policy_verdict_name(d->verdict), "reason", policy_reason_name(d->reason), "rule", d->rule);
+	const char *kind = d->verdict == VERDICT_HOLD ? AUDIT_HOLD : AUDIT_REFUSAL;
+	if (store_begin(app->store) != STORE_OK) {
+		json_decref(detail);
+		log_error("audit: %s", store_errmsg(app->store));
+		return;
+	}
+	if (audit_append(app->store, s->account_id, kind, a ? a->case_id : 0, a ? a->id : 0, detail) != STORE_OK)
+		log_error("audit: %s", store_errmsg(app->store));
+}
+
+void session_push(struct session *s, const char *event, json_t *data)
+{
+	size_t len;
+	char *text = proto_encode_event(event, data, &len);
+	send_text(s, text, len);
+}
+
+void session_deliver_many(struct app *app, const int64_t *accounts, size_t n, const char *event, json_t *data,
+			  const struct route *skip)
+{
+	size_t online = 0;
+	for (size_t i = 0; i < n; i++)
+		online += router_first(&app->router, accounts[i]) != NULL;
+	if (!online) {
+		json_decref(data);
+		return;
+	}
+	size_t len = 0;
+	char *text = proto_encode_event(event, data, &len); /* encoded once, shared by every recipient */
+	struct frame *f = frame_from_string(text, len);
+	if (!f)
+		return;
+	for (size_t i = 0; i < n; i++)
+		app->metrics.events_sent += (uint64_t)router_deliver(&app->router, accounts[i], f, skip);
+	frame_unref(f);
+}
+
+void session_deliver_frame(struct app *app, const int64_t *accounts, size_t n, struct frame *f,
+			   const struct route *skip)
+{
+	for (size_t i = 0; i < n; i++)
+		app->metrics.events_sent += (uint64_t)router_deliver(&app->router, accounts[i], f, skip);
+}
+
+void session_deliver(struct app *app, int64_t account, const char *event, json_t *data, const struct route *skip)
+{
+	session_deliver_many(app, &account, 1, event, data, skip);
+}
+
+struct session *session_by_conn(struct app *app, uint64_t conn_id)
+{
+	struct route *rt = router_by_conn(&app->router, conn_id);
+	return rt ? rt->owner : NULL;
+}
+
+void session_authenticated(struct session *s, int64_t account, const char *role, json_t *id, json_t *result)
+{
+	s->account_id = account;
+	snprintf(s->role, sizeof(s->role), "%s", role);
+	if (s->expires_at < s->app->next_expiry)
+		s->app->next_expiry = s->expires_at;
+	unauth_unlink(s->app, s);
+	router_bind(&s->app->router, &s->route, account);
+	s->app->metrics.sessions_authenticated++;
+	session_reply_ok(s, id, result);
+	messaging_push_undelivered(s);
+}
+
+/* The connection's login session is over: close it once, with the code clients treat as "log in again". */
+static void end_session(struct session *s, int code, const char *reason)
+{
+	if (s->ended)
+		return;
+	s->ended = 1;
+	conn_close(s->route.conn, code, reason);
+}
+
+void session_sweep(struct app *app, int64_t now_ms)
+{
+	int64_t limit = (int64_t)app->cfg.auth_timeout_s * 1000;
+	struct session *s = app->unauth_head;
+	while (s && now_ms - s->opened_at >= limit) {
+		struct session *next = s->unauth_next;
+		unauth_unlink(app, s); /* closed once; the transport calls session_close later */
+		conn_close(s->route.conn, 1008, "auth_timeout");
+		s = next;
+	}
+}
+
+void session_expire(struct app *app, int64_t now_ms)
+{
+	if (now_ms < app->next_expiry)
+		return;
+	int64_t next = INT64_MAX;
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->router.by_conn, &pos, NULL, &v)) {
+		struct session *s = ((struct route *)v)->owner;
+		if (!s->account_id || s->ended)
+			continue;
+		if (s->expires_at <= now_ms)
+			end_session(s, 1008, "session_expired");
+		else if (s->expires_at < next)
+			next = s->expires_at;
+	}
+	app->next_expiry = next;
+}
+
+void session_close_all(struct app *app, int code, const char *reason)
+{
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->router.by_conn, &pos, NULL, &v))
+		conn_close(((struct route *)v)->conn, code, reason);
+}
+
+void session_agreement_changed(const struct agreement *old, const struct agreement *now, void *arg)
+{
+	struct app *app = arg;
+	int64_t parties[2] = {now->child_id, now->contact_id};
+	calls_agreement_changed(app, now);
+	for (int i = 0; i < 2; i++) {
+		if (!router_first(&app->router, parties[i]))
+			continue;
+		json_t *entry = contacts_entry(app, now, parties[i]);
+		if (entry)
+			session_deliver(app, parties[i], "contact", entry, NULL);
+	}
+}
+
+void session_check_accounts(struct app *app)
+{
+	/* An operator may have disabled an account, which also deletes its login sessions. */
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->router.by_conn, &pos, NULL, &v)) {
+		struct session *s = ((struct route *)v)->owner;
+		int64_t account, expires;
+		if (s->account_id && store_session_get(app->store, s->token_hash, &account, &expires) == STORE_NOT_FOUND)
+			end_session(s, 1008, "session_ended");
+	}
+}
+
+void session_end_token(struct app *app, const uint8_t token_hash[32], int code, const char *reason)
+{
+	size_t pos = 0;
+	void *v;
+	while (intmap_next(&app->router.by_conn, &pos, NULL, &v)) {
+		struct session *s = ((struct route *)v)->owner;
+		if (s->account_id && !memcmp(s->token_hash, token_hash, sizeof(s->token_hash)))
+			end_session(s, code, reason);
+	}
+}
