@@ -35,6 +35,7 @@ static struct router_participant *addr_find(struct media_worker *w, const struct
 
 static void addr_del(struct media_worker *w, const struct ice_addr *a)
 {
+	w->tab_gen++;
 	uint32_t mask = MEDIA_ADDR_TABLE - 1, i = ice_addr_hash(a) & mask;
 	while (w->tab[i].p && !ice_addr_equal(&w->tab[i].key, a))
 		i = (i + 1) & mask;
@@ -53,6 +54,7 @@ static void addr_del(struct media_worker *w, const struct ice_addr *a)
 
 static void addr_put(struct media_worker *w, const struct ice_addr *a, struct router_participant *p)
 {
+	w->tab_gen++;
 	uint32_t mask = MEDIA_ADDR_TABLE - 1, i = ice_addr_hash(a) & mask, n = 0;
 	while (w->tab[i].p && !ice_addr_equal(&w->tab[i].key, a) && ++n < MEDIA_ADDR_TABLE / 2)
 		i = (i + 1) & mask;
@@ -355,9 +357,11 @@ static void drain_commands(struct media_worker *w)
 
 /* ---- packet path ---- */
 
-static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const struct ice_addr *from, int64_t now)
+/* known: the address table's answer for from, looked up by prefetch_batch while the table was unchanged. */
+static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const struct ice_addr *from, int64_t now,
+			struct router_participant *known, uint32_t known_gen)
 {
-	struct router_participant *p = addr_find(w, from);
+	struct router_participant *p = known_gen == w->tab_gen ? known : addr_find(w, from);
 	bool stun = len && buf[0] <= 3;
 	if (!p && stun)
 		p = find_by_ufrag(w, buf, len);
@@ -383,9 +387,8 @@ static void on_datagram(struct media_worker *w, uint8_t *buf, size_t len, const 
 /* Before a batch is processed, fetch each datagram's per-leg state (participant, transports, SRTP sessions, GCM
  * contexts) one level at a time across the whole batch: with 1,000 legs that state is not in cache, and loads of
  * different legs overlap, where processing one datagram after another would wait for each miss in turn. */
-static void prefetch_batch(struct media_worker *w, int n)
+static void prefetch_batch(struct media_worker *w, int n, struct router_participant **ps)
 {
-	struct router_participant *ps[MEDIA_BATCH];
 	for (int i = 0; i < n; i++) {
 		w->raddr[i].len = w->rmsg[i].msg_hdr.msg_namelen;
 		ps[i] = addr_find(w, &w->raddr[i]);
@@ -407,9 +410,11 @@ static void receive_batches(struct media_worker *w)
 		if (n <= 0)
 			break;
 		int64_t now = media__now_ms();
-		prefetch_batch(w, n);
+		struct router_participant *ps[MEDIA_BATCH];
+		uint32_t gen = w->tab_gen;
+		prefetch_batch(w, n, ps);
 		for (int i = 0; i < n; i++)
-			on_datagram(w, w->rbuf[i], w->rmsg[i].msg_len, &w->raddr[i], now);
+			on_datagram(w, w->rbuf[i], w->rmsg[i].msg_len, &w->raddr[i], now, ps[i], gen);
 		w->rx_dgrams += (unsigned)n;
 		w->rx_calls++;
 		txq_flush(&w->q);

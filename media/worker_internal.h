@@ -60,6 +60,7 @@ struct media_worker {
 	unsigned n_calls, cap_calls;
 	unsigned ticks;               /* ticks so far: every MEDIA_SETTLED_TICKS-th visits settled calls too */
 	struct media_addr_entry *tab; /* MEDIA_ADDR_TABLE slots */
+	uint32_t tab_gen; /* bumped by every change of tab: a lookup made before it is still good while equal */
 	struct mmsghdr rmsg[MEDIA_BATCH], smsg[MEDIA_BATCH];
 	struct iovec riov[MEDIA_BATCH], siov[MEDIA_BATCH];
 	union {
