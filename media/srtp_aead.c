@@ -29,7 +29,9 @@ struct stream {
 	uint64_t top;             /* highest SRTP index seen (inbound: authenticated; outbound: sent) */
 	uint32_t rtcp_top;        /* inbound: highest SRTCP index; outbound: next SRTCP index to use */
 	bool have_rtp, have_rtcp; /* top / rtcp_top hold a value */
-	uint64_t rtp_seen[SRTP_AEAD_RTP_WINDOW / 64];   /* bit (index mod window) set = received (in) / sent (out) */
+	uint64_t out_seen[SRTP_AEAD_OUT_WINDOW / 64];   /* outbound: bit (index mod window) set = sent; beside top,
+							   so the packet path touches one cache line of the stream */
+	uint64_t rtp_seen[SRTP_AEAD_RTP_WINDOW / 64];   /* inbound: bit (index mod window) set = received */
 	uint64_t rtcp_seen[SRTP_AEAD_RTCP_WINDOW / 64]; /* inbound only: outbound SRTCP indices only count up */
 };
 
@@ -240,13 +242,13 @@ int srtp_aead_protect_rtp(struct srtp_aead *a, uint8_t *buf, size_t *len, size_t
 	/* One (SSRC, index) is one GCM IV, and GCM must never see an IV twice under a key (NIST SP 800-38D §8): an
      * index already sent, or too old to tell, is refused, as libsrtp2 does without allow_repeat_tx. */
 	int64_t idx = estimate_index(s, rd16(buf + 2));
-	if (idx < 0 || window_seen(s->rtp_seen, SRTP_AEAD_RTP_WINDOW, s->have_rtp, s->top, (uint64_t)idx))
+	if (idx < 0 || window_seen(s->out_seen, SRTP_AEAD_OUT_WINDOW, s->have_rtp, s->top, (uint64_t)idx))
 		return SRTP_SESSION_ERR_REPLAY;
 	uint8_t iv[IV_LEN];
 	make_iv(iv, a->rtp_salt, rd32(buf + 8), (uint32_t)((uint64_t)idx >> 16), (uint32_t)idx & 0xffff);
 	if (aes_gcm_seal(a->rtp, iv, buf, h, NULL, 0, buf + h, *len - h, buf + *len))
 		return SRTP_SESSION_ERR_FAIL;
-	window_add(s->rtp_seen, SRTP_AEAD_RTP_WINDOW, s->have_rtp, &s->top, (uint64_t)idx);
+	window_add(s->out_seen, SRTP_AEAD_OUT_WINDOW, s->have_rtp, &s->top, (uint64_t)idx);
 	s->have_rtp = true;
 	*len += SRTP_AEAD_TAG;
 	return SRTP_SESSION_OK;

@@ -10,11 +10,11 @@
  * Model
  *   One direction of one peer's media under one master key and salt (media/srtp.h picks it for the GCM profile).
  *   Session keys come from the RFC 3711 §4.3 key derivation (AES-CM PRF, key derivation rate 0).
- *   Per SSRC it keeps the packet index (ROC || SEQ, RFC 3711 Appendix A) and a window of SRTP_AEAD_RTP_WINDOW
- *   indices. Inbound that is the replay window (SRTCP has its own, SRTP_AEAD_RTCP_WINDOW); a stream is created
- *   only by a packet that authenticates.
+ *   Per SSRC it keeps the packet index (ROC || SEQ, RFC 3711 Appendix A) and a window of indices: inbound the
+ *   replay window of SRTP_AEAD_RTP_WINDOW (SRTCP has its own, SRTP_AEAD_RTCP_WINDOW; a stream is created only
+ *   by a packet that authenticates), outbound the SRTP_AEAD_OUT_WINDOW indices last sent.
  * Outbound never uses an index twice (one index is one GCM IV): protect refuses, with SRTP_SESSION_ERR_REPLAY,
- *   an SRTP index already sent or SRTP_AEAD_RTP_WINDOW or more below the highest sent, and accepts any fresh
+ *   an SRTP index already sent or SRTP_AEAD_OUT_WINDOW or more below the highest sent, and accepts any fresh
  *   one inside the window (the SFU forwards reordered packets). The ROC is estimated from the highest index sent,
  *   as a receiver does, so a sequence number more than 2^15 behind reads as the next ROC: a fresh index, but one
  *   that puts the stream ahead of what follows. Retransmissions are therefore sent as RFC 4588 RTX on their own
@@ -29,7 +29,8 @@
 
 #define SRTP_AEAD_TAG 16
 #define SRTP_AEAD_MAX_STREAMS 48  /* SSRCs per direction: 7 senders x (audio, video, rtx) and RTCP, with room */
-#define SRTP_AEAD_RTP_WINDOW 1024 /* SRTP index window, in packets (a power of two): replay in, reuse out */
+#define SRTP_AEAD_RTP_WINDOW 1024 /* inbound SRTP replay window, in packets (a power of two) */
+#define SRTP_AEAD_OUT_WINDOW 128  /* outbound: indices sent, in packets (a power of two; libsrtp2 keeps 128) */
 #define SRTP_AEAD_RTCP_WINDOW 128 /* inbound SRTCP replay window (a power of two) */
 
 struct srtp_aead;

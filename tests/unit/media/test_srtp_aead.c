@@ -269,8 +269,8 @@ static void test_outbound_reuse(void)
 	CHECK(again == 6, "every sent index refused again: %d of 6", again);
 	/* The window's edge: highest 2000 (a jump from 105); 2000 - 1024 is refused though never sent, 2000 - 1023 not. */
 	CHECK(send_one(tx, 2000, 0) == 0, "jump to 2000");
-	CHECK(send_one(tx, 2000 - SRTP_AEAD_RTP_WINDOW, 0) == SRTP_SESSION_ERR_REPLAY, "at the window's edge: refused");
-	CHECK(send_one(tx, 2000 - SRTP_AEAD_RTP_WINDOW + 1, 0) == 0, "just inside the window: fresh, accepted");
+	CHECK(send_one(tx, 2000 - SRTP_AEAD_OUT_WINDOW, 0) == SRTP_SESSION_ERR_REPLAY, "at the window's edge: refused");
+	CHECK(send_one(tx, 2000 - SRTP_AEAD_OUT_WINDOW + 1, 0) == 0, "just inside the window: fresh, accepted");
 	CHECK(send_one(tx, 1999, 0) == 0 && send_one(tx, 1999, 0) == SRTP_SESSION_ERR_REPLAY,
 	      "skipped over, then sent");
 	/* Across the ROC: 65535 then 0 (ROC 1); 65535 again is (0, 65535), already sent; 65534 is fresh. */
