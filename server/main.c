@@ -23,7 +23,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	log_info("signal %d: shutting down", w->signum);
 	struct app *app = w->data;
-	app_flush(app); /* finish the pending commit: every acknowledged message is durable */
+	commit_flush(&app->commit); /* finish the pending commit: every acknowledged message is durable */
 	ws_server_drain(server);
 	ev_break(loop, EVBREAK_ALL);
 }
@@ -46,7 +46,7 @@ static void drain(struct ev_loop *loop, struct app *app)
 	ev_timer_start(loop, &grace);
 	ev_run(loop, 0);
 	ev_timer_stop(loop, &grace);
-	app_flush(app);
+	commit_flush(&app->commit);
 }
 
 static void raise_fd_limit(void)

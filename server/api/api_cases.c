@@ -153,7 +153,7 @@ static void reply_outcome(struct api_call *c, int rc, const struct approvals_out
 		  out->field[0] ? out->field : NULL);
 }
 
-static void note_commit(struct app *app, void *arg, int ok)
+static void note_commit(void *owner, void *arg, int ok)
 {
 	*(int *)arg = ok;
 }
@@ -161,7 +161,7 @@ static void note_commit(struct app *app, void *arg, int ok)
 /* Start a write in a transaction of its own (earlier writes of this loop turn are committed first). */
 static int write_begin(struct api_call *c)
 {
-	app_flush(c->app);
+	commit_flush(&c->app->commit);
 	if (store_begin(c->app->store) == STORE_OK)
 		return 1;
 	api_error(c, 500, "internal", "The store is not available.", NULL);
@@ -177,11 +177,11 @@ static int write_end(struct api_call *c, int rc, const struct approvals_outcome 
 		return 0;
 	}
 	int ok = 0;
-	app_after_commit(c->app, note_commit, &ok);
+	commit_after(&c->app->commit, note_commit, &ok);
 	if (changed)
-		app_agreements_changed(c->app);
+		session_agreements_changed(c->app);
 	else
-		app_flush(c->app);
+		commit_flush(&c->app->commit);
 	if (!ok)
 		api_error(c, 500, "internal", "The change could not be saved.", NULL);
 	return ok;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "server/api/api.h"
-#include "server/app.h"
+#include "server/session/state.h"
 #include "server/store/store.h"
 
 /* The authenticated caller of one request. */

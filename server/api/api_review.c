@@ -121,7 +121,7 @@ static void decide(struct api_call *c, int release)
 	struct message m = {a->id, release ? a->last_seq + 1 : 0, hc.h.sender_id, now, hc.text, hc.h.text_len};
 	char key[40];
 	snprintf(key, sizeof(key), "held:%lld", (long long)hc.h.id);
-	app_flush(app); /* this request gets a transaction of its own */
+	commit_flush(&app->commit); /* this request gets a transaction of its own */
 	int rc = store_begin(app->store);
 	if (rc == STORE_OK && release)
 		rc = store_message_add(app->store, &m, key);
@@ -137,7 +137,7 @@ static void decide(struct api_call *c, int release)
 			  rc == STORE_NOT_FOUND ? "This message was already reviewed." : "Could not save the review.", NULL);
 		return;
 	}
-	app_flush(app);
+	commit_flush(&app->commit);
 	if (release) {
 		a->last_seq = m.seq;
 		app->metrics.messages_relayed++;

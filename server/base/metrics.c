@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/policy/policy.h"
 
 static const double bucket_ms[METRICS_LATENCY_BUCKETS] = {0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
 
@@ -51,7 +50,7 @@ static void counter(struct out *o, const char *name, const char *help, const cha
 	put(o, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, (unsigned long long)v);
 }
 
-char *metrics_render(const struct metrics *m, size_t *len)
+char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int reasons, size_t *len)
 {
 	struct out o = {malloc(4096), 0, 4096};
 	if (!o.buf)
@@ -82,8 +81,8 @@ char *metrics_render(const struct metrics *m, size_t *len)
 	counter(&o, "samvaer_wal_restart_checkpoints_total", "Checkpoints run on the loop so a long WAL starts over.", "counter",
 		m->wal_restarts);
 	put(&o, "# HELP samvaer_decisions_total Policy decisions by reason.\n# TYPE samvaer_decisions_total counter\n");
-	for (int r = 0; r < POLICY_REASON__COUNT; r++)
-		put(&o, "samvaer_decisions_total{reason=\"%s\"} %llu\n", policy_reason_name((enum policy_reason)r),
+	for (int r = 0; r < reasons && r < 32; r++)
+		put(&o, "samvaer_decisions_total{reason=\"%s\"} %llu\n", reason_name(r),
 		    (unsigned long long)m->decisions[r]);
 	put(&o, "# HELP samvaer_commit_seconds Group commit latency.\n# TYPE samvaer_commit_seconds histogram\n");
 	uint64_t cum = 0;

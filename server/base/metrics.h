@@ -29,7 +29,9 @@ struct metrics {
 };
 
 void metrics_commit_observe(struct metrics *m, uint64_t ns);
-/* Append the Prometheus exposition to buf (malloc'd, caller frees). */
-char *metrics_render(const struct metrics *m, size_t *len);
+/* The label of decisions[i] (the caller passes policy_reason_name: the counters know no policy). */
+typedef const char *(*metrics_label_fn)(int i);
+/* The Prometheus exposition (malloc'd, caller frees); decisions[0 .. reasons-1] are labelled by reason_name. */
+char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int reasons, size_t *len);
 
 #endif

@@ -11,6 +11,7 @@
 #include "server/calls/calls_internal.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/calls/turn.h"
 #include "server/store/store_admin.h"
 
 #define ANSWER_CAP 16384
@@ -167,11 +168,11 @@ static void party_detach(struct call *c, struct call_party *p, const char *reaso
 		log_warn("call %llu: media remove %lld failed", (unsigned long long)c->id, (long long)p->account);
 	p->in_media = 0;
 	p->media = PMEDIA_NONE;
-	if (intmap_get(&app->calls.by_account, (uint64_t)p->account) == c)
-		intmap_del(&app->calls.by_account, (uint64_t)p->account);
+	if (intmap_get(&app->calls->by_account, (uint64_t)p->account) == c)
+		intmap_del(&app->calls->by_account, (uint64_t)p->account);
 	if (p->role == PARTY_CONTACT) {
 		if (p->answered_at)
-			calls__usage_ended(&app->calls, p->agreement_id, now);
+			calls__usage_ended(app->calls, p->agreement_id, now);
 		party_audit(c, p, reason, by, now);
 	}
 	p->state = PARTY_LEFT;
@@ -190,7 +191,7 @@ void calls__end(struct call *c, const char *reason, int64_t by)
 			party_detach(c, &c->p[i], reason, by, now);
 	if (c->media && media_call_end(c->id) != MEDIA_OK)
 		log_warn("call %llu: media end failed", (unsigned long long)c->id);
-	intmap_del(&app->calls.by_id, c->id);
+	intmap_del(&app->calls->by_id, c->id);
 	calls__broadcast(c, reason, "ended", by);
 	app->metrics.calls_ended++;
 	log_info("call %llu ended: %s", (unsigned long long)c->id, reason);
@@ -272,7 +273,7 @@ static struct call *call_new(struct app *app, const struct agreement *a, int64_t
 	struct call *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	*c = (struct call){.id = ++app->calls.next_id, .app = app, .child = a->child_id, .caller = caller,
+	*c = (struct call){.id = ++app->calls->next_id, .app = app, .child = a->child_id, .caller = caller,
 			   .case_id = a->case_id, .video = ch == CH_VIDEO_CALL, .started_at = clock_now_ms()};
 	ev_timer_init(&c->ring, on_ring_timeout, (double)app->cfg.ring_timeout_s, 0);
 	c->ring.data = c;
@@ -280,7 +281,7 @@ static struct call *call_new(struct app *app, const struct agreement *a, int64_t
 	if (store_admin_case_members(app->store, a->case_id, watchers_cb, c) != STORE_OK)
 		log_warn("call: case members: %s", store_errmsg(app->store));
 	party_add(c, a->child_id, PARTY_CHILD, 0);
-	if (intmap_put(&app->calls.by_id, c->id, c) != 0) {
+	if (intmap_put(&app->calls->by_id, c->id, c) != 0) {
 		free(c);
 		return NULL;
 	}
@@ -290,7 +291,7 @@ static struct call *call_new(struct app *app, const struct agreement *a, int64_t
 
 static int call_busy(struct app *app, int64_t account)
 {
-	return intmap_get(&app->calls.by_account, (uint64_t)account) != NULL;
+	return intmap_get(&app->calls->by_account, (uint64_t)account) != NULL;
 }
 
 static void reply_call(struct session *s, json_t *id, const struct call *c, const char *reason,
@@ -360,7 +361,7 @@ static int start_decide(struct session *s, struct proto_request *r, const struct
 	*supervised = 0;
 	for (int i = 0; i < n; i++) {
 		struct policy_usage usage;
-		calls__usage_get(&app->calls, as[i], now, &usage);
+		calls__usage_get(app->calls, as[i], now, &usage);
 		struct policy_decision d = policy_decide(as[i], s->account_id, ch, now, &usage);
 		if ((unsigned)d.reason < 32)
 			app->metrics.decisions[d.reason]++;
@@ -386,7 +387,7 @@ static int call_ring(struct call *c, const struct agreement **as, int n, uint64_
 	struct call_party *me = calls__party(c, c->caller);
 	me->state = PARTY_JOINED;
 	me->conn = conn;
-	intmap_put(&app->calls.by_account, (uint64_t)c->caller, c);
+	intmap_put(&app->calls->by_account, (uint64_t)c->caller, c);
 	for (size_t i = 0; i < c->n; i++) {
 		struct call_party *p = &c->p[i];
 		if (p->state != PARTY_RINGING)
@@ -395,7 +396,7 @@ static int call_ring(struct call *c, const struct agreement **as, int n, uint64_
 			party_detach(c, p, "busy", 0, clock_now_ms());
 			continue;
 		}
-		intmap_put(&app->calls.by_account, (uint64_t)p->account, c);
+		intmap_put(&app->calls->by_account, (uint64_t)p->account, c);
 		ringing++;
 		int64_t agreement = p->role == PARTY_CONTACT ? p->agreement_id : c->p[1].agreement_id;
 		json_t *ring = json_pack("{s:I,s:I,s:I,s:b,s:b,s:i}", "call_id", (json_int_t)c->id, "agreement_id",
@@ -444,7 +445,7 @@ static struct call *call_param(struct session *s, struct proto_request *r, struc
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
 		return NULL;
 	}
-	struct call *c = intmap_get(&s->app->calls.by_id, (uint64_t)id);
+	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
 	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
 	if (!p || p->state == PARTY_LEFT || p->role == PARTY_SUPERVISOR) {
 		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
@@ -459,7 +460,7 @@ static int call_media_start(struct call *c)
 {
 	if (c->media)
 		return MEDIA_OK;
-	if (!c->app->calls.media_started)
+	if (!c->app->calls->media_started)
 		return MEDIA_ERR_STATE;
 	int rc = media_call_create(c->id);
 	if (rc < 0)
@@ -482,7 +483,7 @@ static void parts_begin(struct call *c, int64_t now)
 		p->answered_at = now;
 		const struct agreement *a = agreements_get(&c->app->agreements, p->agreement_id);
 		if (a)
-			calls__usage_answered(&c->app->calls, a, now);
+			calls__usage_answered(c->app->calls, a, now);
 	}
 }
 
@@ -601,7 +602,7 @@ void calls_handle_offer(struct session *s, struct proto_request *r)
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
 		return;
 	}
-	struct call *c = intmap_get(&s->app->calls.by_id, (uint64_t)id);
+	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
 	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
 	if (!p || p->state == PARTY_LEFT) {
 		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
@@ -631,7 +632,7 @@ void calls_handle_offer(struct session *s, struct proto_request *r)
 
 void calls_conn_closed(struct app *app, int64_t account, uint64_t conn_id)
 {
-	struct call *c = intmap_get(&app->calls.by_account, (uint64_t)account);
+	struct call *c = intmap_get(&app->calls->by_account, (uint64_t)account);
 	struct call_party *p = c ? calls__party(c, account) : NULL;
 	if (p && p->state != PARTY_LEFT && p->conn == conn_id)
 		calls__party_leave(c, p, "disconnected", 0);
@@ -646,7 +647,7 @@ static void media_notify(struct call *c, const struct media_event *ev, const cha
 
 void calls_media_event(struct app *app, const struct media_event *ev)
 {
-	struct call *c = intmap_get(&app->calls.by_id, ev->call_id);
+	struct call *c = intmap_get(&app->calls->by_id, ev->call_id);
 	struct call_party *p = c ? calls__party(c, (int64_t)ev->participant_id) : NULL;
 	if (!p || p->state != PARTY_JOINED || !p->in_media || ev->type == MEDIA_EV_STATS)
 		return;
@@ -668,14 +669,18 @@ void calls_media_event(struct app *app, const struct media_event *ev)
 int calls_init(struct app *app, char *err, size_t errlen)
 {
 	const struct config *cfg = &app->cfg;
-	intmap_init(&app->calls.by_id);
-	intmap_init(&app->calls.by_account);
-	intmap_init(&app->calls.usage);
+	if (!(app->calls = calloc(1, sizeof(*app->calls)))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	intmap_init(&app->calls->by_id);
+	intmap_init(&app->calls->by_account);
+	intmap_init(&app->calls->usage);
 	struct media_config mc = {(unsigned)cfg->media_workers, cfg->listen, (uint16_t)cfg->media_port_base,
 				  cfg->media_announce_ip[0] ? cfg->media_announce_ip : NULL, 0, 0};
 	if (media_workers_start(&mc, err, errlen) != MEDIA_OK)
 		return -1;
-	app->calls.media_started = 1;
+	app->calls->media_started = 1;
 	log_info("media: %u worker(s), first UDP port %u", media_workers_count(), media_worker_port(0));
 	int restored = calls__usage_restore(app, clock_now_ms());
 	if (restored < 0)
@@ -687,14 +692,46 @@ int calls_init(struct app *app, char *err, size_t errlen)
 
 void calls_free(struct app *app)
 {
+	if (!app->calls)
+		return;
 	size_t pos = 0;
 	void *v;
-	while (intmap_next(&app->calls.by_id, &pos, NULL, &v))
+	while (intmap_next(&app->calls->by_id, &pos, NULL, &v))
 		calls__end(v, "shutdown", 0);
-	if (app->calls.media_started)
+	if (app->calls->media_started)
 		media_workers_stop();
-	app->calls.media_started = 0;
-	intmap_free(&app->calls.by_id);
-	intmap_free(&app->calls.by_account);
-	calls__usage_free(&app->calls);
+	app->calls->media_started = 0;
+	intmap_free(&app->calls->by_id);
+	intmap_free(&app->calls->by_account);
+	calls__usage_free(app->calls);
+	free(app->calls);
+	app->calls = NULL;
 }
+
+/* An agreement changed: re-decide the live call it carries. */
+static void on_agreement_changed(struct app *app, const struct agreement *old, const struct agreement *now)
+{
+	calls_agreement_changed(app, now);
+}
+
+const struct session_method calls_methods[] = {
+	{"call.start", 1, calls_handle_start},
+	{"call.accept", 1, calls_handle_accept},
+	{"call.decline", 1, calls_handle_decline},
+	{"call.cancel", 1, calls_handle_cancel},
+	{"call.hangup", 1, calls_handle_hangup},
+	{"call.offer", 1, calls_handle_offer},
+	{"calls.live", 1, calls_handle_live},
+	{"call.join", 1, calls_handle_join},
+	{"call.leave", 1, calls_handle_leave},
+	{"call.mute", 1, calls_handle_mute},
+	{"call.end", 1, calls_handle_end},
+	{"call.consent", 1, calls_handle_consent},
+	{"call.ice", 1, turn_handle_ice},
+};
+const size_t calls_method_count = sizeof(calls_methods) / sizeof(calls_methods[0]);
+
+const struct session_listener calls_listener = {
+	.closed = calls_conn_closed,
+	.agreement_changed = on_agreement_changed,
+};

@@ -9,6 +9,7 @@
 #include "server/policy/agreement.h"
 #include "server/base/intmap.h"
 #include "server/policy/policy.h"
+#include "server/session/session.h"
 
 /*
  * Model
@@ -26,6 +27,12 @@
 
 struct app;
 struct media_event;
+
+/* call.* and calls.live (calls.c, calls_supervision.c) and call.ice (turn.c), in this order. */
+extern const struct session_method calls_methods[];
+extern const size_t calls_method_count;
+/* A connection closed: end the call it carried; an agreement changed: re-decide its live call. */
+extern const struct session_listener calls_listener;
 
 struct calls {
 	struct intmap by_id;      /* call id -> struct call* (live calls, owned) */

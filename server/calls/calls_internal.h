@@ -85,4 +85,18 @@ void calls__timing_init(struct call *c);
 /* Recompute every contact's ends_at and (re)arm the clock; warns at once if under two minutes remain. */
 void calls__timing_update(struct call *c);
 
+/* Handlers (calls.c, calls_supervision.c; call.ice is turn.c's) */
+void calls_handle_start(struct session *s, struct proto_request *r);
+void calls_handle_accept(struct session *s, struct proto_request *r);
+void calls_handle_decline(struct session *s, struct proto_request *r);
+void calls_handle_cancel(struct session *s, struct proto_request *r);
+void calls_handle_hangup(struct session *s, struct proto_request *r);
+void calls_handle_offer(struct session *s, struct proto_request *r);
+void calls_handle_live(struct session *s, struct proto_request *r);
+void calls_handle_join(struct session *s, struct proto_request *r);
+void calls_handle_leave(struct session *s, struct proto_request *r);
+void calls_handle_mute(struct session *s, struct proto_request *r);
+void calls_handle_end(struct session *s, struct proto_request *r);
+void calls_handle_consent(struct session *s, struct proto_request *r);
+
 #endif

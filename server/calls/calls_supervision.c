@@ -82,7 +82,7 @@ static struct call *supervised_call(struct session *s, struct proto_request *r)
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
 		return NULL;
 	}
-	struct call *c = intmap_get(&s->app->calls.by_id, (uint64_t)id);
+	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
 	if (!c || strcmp(s->role, "supervisor") != 0 || !watches(c, s->account_id)) {
 		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
 		return NULL;
@@ -95,7 +95,7 @@ void calls_handle_live(struct session *s, struct proto_request *r)
 	json_t *list = json_array();
 	size_t pos = 0;
 	void *v;
-	while (!strcmp(s->role, "supervisor") && intmap_next(&s->app->calls.by_id, &pos, NULL, &v))
+	while (!strcmp(s->role, "supervisor") && intmap_next(&s->app->calls->by_id, &pos, NULL, &v))
 		if (watches(v, s->account_id))
 			json_array_append_new(list, calls__json(v, NULL, NULL, 0));
 	session_reply_ok(s, r->id, json_pack("{s:o}", "calls", list));
@@ -126,7 +126,7 @@ void calls_handle_join(struct session *s, struct proto_request *r)
 	struct call *c = supervised_call(s, r);
 	if (!c)
 		return;
-	struct call *other = intmap_get(&s->app->calls.by_account, (uint64_t)s->account_id);
+	struct call *other = intmap_get(&s->app->calls->by_account, (uint64_t)s->account_id);
 	if (other && other != c) {
 		session_reply_error(s, r->id, PROTO_ERR_BUSY, NULL);
 		return;
@@ -144,7 +144,7 @@ void calls_handle_join(struct session *s, struct proto_request *r)
 	p = supervisor_party(c, s);
 	p->conn = s->route.conn->id;
 	p->consent = !c->supervised && calls__needs_consent(c) ? CONSENT_PENDING : CONSENT_NONE;
-	intmap_put(&s->app->calls.by_account, (uint64_t)s->account_id, c);
+	intmap_put(&s->app->calls->by_account, (uint64_t)s->account_id, c);
 	supervision_audit(c, s->account_id, "join", 0, json_pack("{s:b}", "listen_in", !c->supervised));
 	session_reply_ok(s, r->id, calls__json(c, NULL, NULL, 0));
 	if (p->consent == CONSENT_PENDING) {
@@ -244,7 +244,7 @@ void calls_handle_consent(struct session *s, struct proto_request *r)
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, "proto: member 'allow' must be a boolean");
 		return;
 	}
-	struct call *c = intmap_get(&s->app->calls.by_id, (uint64_t)id);
+	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
 	if (!c || c->child != s->account_id) {
 		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
 		return;

@@ -118,7 +118,7 @@ static int call_recheck(struct call *c)
 
 void calls_agreement_changed(struct app *app, const struct agreement *a)
 {
-	struct call *c = intmap_get(&app->calls.by_account, (uint64_t)a->child_id);
+	struct call *c = intmap_get(&app->calls->by_account, (uint64_t)a->child_id);
 	if (c && calls__party(c, a->contact_id))
 		call_recheck(c);
 }
@@ -127,6 +127,6 @@ void calls_sweep(struct app *app)
 {
 	size_t pos = 0;
 	void *v;
-	while (intmap_next(&app->calls.by_id, &pos, NULL, &v))
+	while (intmap_next(&app->calls->by_id, &pos, NULL, &v))
 		call_recheck(v); /* intmap_del leaves a tombstone: iteration stays valid */
 }

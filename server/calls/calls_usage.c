@@ -3,7 +3,7 @@
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 
-#include "server/app.h"
+#include "server/session/state.h"
 #include "server/store/audit.h"
 #include "server/calls/calls.h"
 
@@ -97,7 +97,7 @@ struct restore {
 static void restore_one(int64_t agreement_id, int64_t answered_at, int64_t ended_at, void *ctx)
 {
 	struct restore *r = ctx;
-	struct calls *cs = &r->app->calls;
+	struct calls *cs = r->app->calls;
 	const struct agreement *a = agreements_get(&r->app->agreements, agreement_id);
 	if (!a)
 		return;

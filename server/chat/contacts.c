@@ -7,6 +7,7 @@
 #include "server/session/auth.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/chat/chat.h"
 #include "server/session/session_internal.h"
 
 static json_t *peer_json(const struct account *p)
@@ -29,7 +30,7 @@ static json_t *channels_json(const struct agreement *a)
 	return o;
 }
 
-json_t *contacts_entry(struct app *app, const struct agreement *a, int64_t self)
+static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_t self)
 {
 	struct account peer;
 	int64_t peer_id = agreement_peer(a, self);
@@ -64,7 +65,7 @@ json_t *contacts_entry(struct app *app, const struct agreement *a, int64_t self)
 	return o;
 }
 
-void contacts_handle_list(struct session *s, struct proto_request *r)
+static void contacts_handle_list(struct session *s, struct proto_request *r)
 {
 	const struct agreement_list *l = agreements_of(&s->app->agreements, s->account_id);
 	json_t *arr = json_array();
@@ -99,8 +100,9 @@ static void tell_caseworker(int64_t account, void *arg)
 	session_deliver(app, account, "notice", json_deep_copy(ev), NULL);
 }
 
-static void pause_committed(struct app *app, void *arg, int ok)
+static void pause_committed(void *owner, void *arg, int ok)
 {
+	struct app *app = owner;
 	struct pause_commit *pc = arg;
 	struct session *s = session_by_conn(app, pc->conn_id);
 	if (s && !ok)
@@ -108,7 +110,7 @@ static void pause_committed(struct app *app, void *arg, int ok)
 	if (ok) {
 		if (s)
 			session_reply_ok(s, pc->id, json_object());
-		app_agreements_changed(app); /* both sides get a fresh `contact` entry */
+		session_agreements_changed(app); /* both sides get a fresh `contact` entry */
 		json_t *ev = json_pack("{s:I,s:I,s:s,s:s,s:I}", "case_id", (json_int_t)pc->case_id, "agreement_id",
 				       (json_int_t)pc->agreement_id, "kind", pc->pause ? "pause" : "resume", "detail",
 				       pc->detail, "at", (json_int_t)clock_now_ms());
@@ -166,15 +168,39 @@ static void pause_or_resume(struct session *s, struct proto_request *r, int paus
 		session_reply_error(s, r->id, PROTO_ERR_STORE_UNAVAILABLE, "That did not work. Please try again.");
 		return;
 	}
-	app_after_commit(app, pause_committed, pc);
+	commit_after(&app->commit, pause_committed, pc);
 }
 
-void contacts_handle_pause(struct session *s, struct proto_request *r)
+static void contacts_handle_pause(struct session *s, struct proto_request *r)
 {
 	pause_or_resume(s, r, 1);
 }
 
-void contacts_handle_resume(struct session *s, struct proto_request *r)
+static void contacts_handle_resume(struct session *s, struct proto_request *r)
 {
 	pause_or_resume(s, r, 0);
 }
+
+/* An agreement changed: its parties, where connected, get its fresh contacts.list entry. */
+static void on_agreement_changed(struct app *app, const struct agreement *old, const struct agreement *now)
+{
+	int64_t parties[2] = {now->child_id, now->contact_id};
+	for (int i = 0; i < 2; i++) {
+		if (!router_first(&app->router, parties[i]))
+			continue;
+		json_t *entry = contacts_entry(app, now, parties[i]);
+		if (entry)
+			session_deliver(app, parties[i], "contact", entry, NULL);
+	}
+}
+
+const struct session_method contacts_methods[] = {
+	{"contacts.list", 1, contacts_handle_list},
+	{"contact.pause", 1, contacts_handle_pause},
+	{"contact.resume", 1, contacts_handle_resume},
+};
+const size_t contacts_method_count = sizeof(contacts_methods) / sizeof(contacts_methods[0]);
+
+const struct session_listener contacts_listener = {
+	.agreement_changed = on_agreement_changed,
+};

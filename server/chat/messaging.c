@@ -8,6 +8,7 @@
 #include "server/base/jsonw.h"
 #include "server/policy/screen.h"
 #include "server/base/log.h"
+#include "server/chat/chat.h"
 #include "server/session/session_internal.h"
 
 #define HISTORY_DEFAULT 50
@@ -111,8 +112,9 @@ struct pending_send {
 	char text[];       /* copy of the text */
 };
 
-static void send_committed(struct app *app, void *arg, int ok)
+static void send_committed(void *owner, void *arg, int ok)
 {
+	struct app *app = owner;
 	struct pending_send *p = arg;
 	struct session *s = session_by_conn(app, p->conn_id);
 	if (!ok) {
@@ -204,7 +206,7 @@ static void send_duplicate(struct session *s, json_t *id, struct message *m, con
 		return;
 	}
 	p->duplicate = 1; /* the original may still be in this turn's transaction: answer after the commit */
-	app_after_commit_in(s->app, &p->wait, send_committed, p);
+	commit_after_in(&s->app->commit, &p->wait, send_committed, p);
 }
 
 /* A held message waiting for the commit: answered with held = true; nothing is delivered. */
@@ -216,8 +218,9 @@ struct pending_hold {
 	struct policy_decision d;
 };
 
-static void hold_committed(struct app *app, void *arg, int ok)
+static void hold_committed(void *owner, void *arg, int ok)
 {
+	struct app *app = owner;
 	struct pending_hold *p = arg;
 	struct session *s = session_by_conn(app, p->conn_id);
 	if (s && !ok)
@@ -271,7 +274,7 @@ static void send_held(struct session *s, json_t *id, const struct agreement *a, 
 			return;
 		}
 		*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, l.id, l.sent_at, 1, *d};
-		app_after_commit(app, hold_committed, p);
+		commit_after(&app->commit, hold_committed, p);
 		return;
 	}
 	if (rc != STORE_OK) {
@@ -281,10 +284,10 @@ static void send_held(struct session *s, json_t *id, const struct agreement *a, 
 	}
 	session_audit_decision(s, a, CH_TEXT, d);
 	*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, hold_id, m->sent_at, 0, *d};
-	app_after_commit(app, hold_committed, p);
+	commit_after(&app->commit, hold_committed, p);
 }
 
-void messaging_handle_send(struct session *s, struct proto_request *r)
+static void messaging_handle_send(struct session *s, struct proto_request *r)
 {
 	char err[PROTO_ERRBUF];
 	const char *text, *key;
@@ -330,7 +333,7 @@ void messaging_handle_send(struct session *s, struct proto_request *r)
 		return;
 	}
 	a->last_seq = m.seq;
-	app_after_commit_in(app, &p->wait, send_committed, p);
+	commit_after_in(&app->commit, &p->wait, send_committed, p);
 }
 
 static void on_history_row(const struct message *m, void *arg)
@@ -338,7 +341,7 @@ static void on_history_row(const struct message *m, void *arg)
 	json_array_append_new(arg, message_json(m));
 }
 
-void messaging_handle_history(struct session *s, struct proto_request *r)
+static void messaging_handle_history(struct session *s, struct proto_request *r)
 {
 	char err[PROTO_ERRBUF];
 	int64_t agreement_id, before = 0, limit = HISTORY_DEFAULT;
@@ -370,8 +373,9 @@ struct pending_receipt {
 	int read; /* 1 read, 0 delivered */
 };
 
-static void receipt_committed(struct app *app, void *arg, int ok)
+static void receipt_committed(void *owner, void *arg, int ok)
 {
+	struct app *app = owner;
 	struct pending_receipt *p = arg;
 	struct session *s = session_by_conn(app, p->conn_id);
 	if (s && !ok)
@@ -393,7 +397,7 @@ static void receipt_committed(struct app *app, void *arg, int ok)
 	free(p);
 }
 
-void messaging_handle_receipt(struct session *s, struct proto_request *r)
+static void messaging_handle_receipt(struct session *s, struct proto_request *r)
 {
 	char err[PROTO_ERRBUF];
 	const char *kind;
@@ -421,7 +425,7 @@ void messaging_handle_receipt(struct session *s, struct proto_request *r)
 		return;
 	}
 	*p = (struct pending_receipt){s->route.conn->id, json_incref(r->id), a->id, s->account_id, seq, read};
-	app_after_commit(s->app, receipt_committed, p);
+	commit_after(&s->app->commit, receipt_committed, p);
 }
 
 static void on_undelivered(const struct message *m, void *arg)
@@ -429,7 +433,7 @@ static void on_undelivered(const struct message *m, void *arg)
 	session_push(arg, "message", message_json(m));
 }
 
-void messaging_push_undelivered(struct session *s)
+static void messaging_push_undelivered(struct session *s)
 {
 	const struct agreement_list *l = agreements_of(&s->app->agreements, s->account_id);
 	for (size_t i = 0; i < l->n; i++) {
@@ -445,3 +449,14 @@ void messaging_push_undelivered(struct session *s)
 			log_error("undelivered: %s", store_errmsg(s->app->store));
 	}
 }
+
+const struct session_method messaging_methods[] = {
+	{"msg.send", 1, messaging_handle_send},
+	{"msg.history", 1, messaging_handle_history},
+	{"msg.receipt", 1, messaging_handle_receipt},
+};
+const size_t messaging_method_count = sizeof(messaging_methods) / sizeof(messaging_methods[0]);
+
+const struct session_listener messaging_listener = {
+	.authenticated = messaging_push_undelivered, /* what arrived while the account was away */
+};

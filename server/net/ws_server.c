@@ -8,9 +8,10 @@
 
 #include "proto/envelope.h"
 #include "server/api/api.h"
-#include "server/app.h"
 #include "server/base/log.h"
+#include "server/policy/policy.h"
 #include "server/session/session.h"
+#include "server/session/state.h"
 
 #define RX_CHUNK 4096                 /* lws receive buffer per connection */
 #define QUEUE_MAX_FRAMES 4096         /* outbound frames before a client counts as too slow */
@@ -453,6 +454,11 @@ static int api_body(struct lws *wsi, struct http_req *req, const char *in, size_
 	return 0;
 }
 
+static const char *reason_label(int r)
+{
+	return policy_reason_name((enum policy_reason)r);
+}
+
 static int on_http(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *path)
 {
 	char uri[64] = "";
@@ -462,7 +468,7 @@ static int on_http(struct ws_server *w, struct lws *wsi, struct http_req *req, c
 		return api_begin(w, wsi, req);
 	if (!strcmp(uri, "/metrics")) {
 		size_t len = 0;
-		char *text = metrics_render(&w->app->metrics, &len);
+		char *text = metrics_render(&w->app->metrics, reason_label, POLICY_REASON__COUNT, &len);
 		return text ? http_reply(wsi, req, 200, "text/plain; version=0.0.4", text, len) : -1;
 	}
 	if (!strcmp(uri, "/healthz")) {

@@ -1,13 +1,11 @@
-/* session.c: connection lifecycle, the dispatch table, and the reply/event helpers every handler uses. */
+/* session.c: connection lifecycle, the method table the features fill, and the reply/event helpers every handler uses. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/store/audit.h"
-#include "server/calls/calls.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/session/session_internal.h"
-#include "server/calls/turn.h"
 
 static void handle_ping(struct session *s, struct proto_request *r)
 {
@@ -16,35 +14,46 @@ static void handle_ping(struct session *s, struct proto_request *r)
 	session_reply_ok(s, r->id, res);
 }
 
-static const struct {
-	const char *type;
-	int needs_auth;
-	session_handler fn;
-} handlers[] = {
+/* The session's own methods, looked up before those the features add. */
+static const struct session_method builtin[] = {
 	{"ping", 0, handle_ping},
 	{"auth.login", 0, auth_handle_login},
 	{"auth.resume", 0, auth_handle_resume},
 	{"auth.logout", 1, auth_handle_logout},
-	{"contacts.list", 1, contacts_handle_list},
-	{"contact.pause", 1, contacts_handle_pause},
-	{"contact.resume", 1, contacts_handle_resume},
-	{"msg.send", 1, messaging_handle_send},
-	{"msg.history", 1, messaging_handle_history},
-	{"msg.receipt", 1, messaging_handle_receipt},
-	{"call.start", 1, calls_handle_start},
-	{"call.accept", 1, calls_handle_accept},
-	{"call.decline", 1, calls_handle_decline},
-	{"call.cancel", 1, calls_handle_cancel},
-	{"call.hangup", 1, calls_handle_hangup},
-	{"call.offer", 1, calls_handle_offer},
-	{"calls.live", 1, calls_handle_live},
-	{"call.join", 1, calls_handle_join},
-	{"call.leave", 1, calls_handle_leave},
-	{"call.mute", 1, calls_handle_mute},
-	{"call.end", 1, calls_handle_end},
-	{"call.consent", 1, calls_handle_consent},
-	{"call.ice", 1, turn_handle_ice},
 };
+
+static const struct session_method *find_method(const struct session_table *t, const char *type)
+{
+	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		if (!strcmp(builtin[i].type, type))
+			return &builtin[i];
+	for (size_t i = 0; i < t->n_methods; i++)
+		if (!strcmp(t->methods[i].type, type))
+			return &t->methods[i];
+	return NULL;
+}
+
+int session_methods_add(struct app *app, const struct session_method *m, size_t n)
+{
+	struct session_table *t = &app->methods;
+	if (n > SESSION_METHODS_MAX - t->n_methods)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (find_method(t, m[i].type))
+			return -1;
+	for (size_t i = 0; i < n; i++)
+		t->methods[t->n_methods++] = m[i];
+	return 0;
+}
+
+int session_listen(struct app *app, const struct session_listener *l)
+{
+	struct session_table *t = &app->methods;
+	if (t->n_listeners == SESSION_LISTENERS_MAX)
+		return -1;
+	t->listeners[t->n_listeners++] = l;
+	return 0;
+}
 
 static void unauth_unlink(struct app *app, struct session *s)
 {
@@ -59,6 +68,14 @@ static void unauth_unlink(struct app *app, struct session *s)
 	else
 		app->unauth_tail = s->unauth_prev;
 	s->unauth_prev = s->unauth_next = NULL;
+}
+
+static void tell_closed(struct app *app, int64_t account, uint64_t conn_id)
+{
+	const struct session_table *t = &app->methods;
+	for (size_t i = 0; i < t->n_listeners; i++)
+		if (t->listeners[i]->closed)
+			t->listeners[i]->closed(app, account, conn_id);
 }
 
 struct session *session_open(struct app *app, struct conn *c)
@@ -92,7 +109,7 @@ void session_close(struct session *s)
 		app->metrics.sessions_authenticated--;
 	router_remove(&app->router, &s->route);
 	if (s->account_id) /* after router_remove: the closing connection gets no call.state */
-		calls_conn_closed(app, s->account_id, s->route.conn->id);
+		tell_closed(app, s->account_id, s->route.conn->id);
 	app->metrics.connections_open--;
 	free(s);
 }
@@ -108,13 +125,12 @@ void session_receive(struct session *s, const char *buf, size_t len)
 		proto_request_free(&r);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-		if (strcmp(handlers[i].type, r.type) != 0)
-			continue;
-		if (handlers[i].needs_auth && !s->account_id)
+	const struct session_method *m = find_method(&s->app->methods, r.type);
+	if (m) {
+		if (m->needs_auth && !s->account_id)
 			session_reply_error(s, r.id, PROTO_ERR_UNAUTHENTICATED, NULL);
 		else
-			handlers[i].fn(s, &r);
+			m->fn(s, &r);
 		proto_request_free(&r);
 		return;
 	}
@@ -259,7 +275,10 @@ void session_authenticated(struct session *s, int64_t account, const char *role,
 	router_bind(&s->app->router, &s->route, account);
 	s->app->metrics.sessions_authenticated++;
 	session_reply_ok(s, id, result);
-	messaging_push_undelivered(s);
+	const struct session_table *t = &s->app->methods;
+	for (size_t i = 0; i < t->n_listeners; i++)
+		if (t->listeners[i]->authenticated)
+			t->listeners[i]->authenticated(s);
 }
 
 /* The connection's login session is over: close it once, with the code clients treat as "log in again". */
@@ -313,15 +332,16 @@ void session_close_all(struct app *app, int code, const char *reason)
 void session_agreement_changed(const struct agreement *old, const struct agreement *now, void *arg)
 {
 	struct app *app = arg;
-	int64_t parties[2] = {now->child_id, now->contact_id};
-	calls_agreement_changed(app, now);
-	for (int i = 0; i < 2; i++) {
-		if (!router_first(&app->router, parties[i]))
-			continue;
-		json_t *entry = contacts_entry(app, now, parties[i]);
-		if (entry)
-			session_deliver(app, parties[i], "contact", entry, NULL);
-	}
+	for (size_t i = 0; i < app->methods.n_listeners; i++)
+		if (app->methods.listeners[i]->agreement_changed)
+			app->methods.listeners[i]->agreement_changed(app, old, now);
+}
+
+void session_agreements_changed(struct app *app)
+{
+	commit_flush(&app->commit);
+	if (agreements_reload(&app->agreements, app->store, session_agreement_changed, app) != STORE_OK)
+		log_error("reloading agreements: %s", store_errmsg(app->store));
 }
 
 void session_check_accounts(struct app *app)

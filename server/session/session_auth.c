@@ -131,8 +131,9 @@ static json_t *auth_result(const struct account *a, int64_t expires_at, const ch
 	return res;
 }
 
-static void login_committed(struct app *app, void *arg, int ok)
+static void login_committed(void *owner, void *arg, int ok)
 {
+	struct app *app = owner;
 	struct login_commit *lc = arg;
 	struct session *s = session_by_conn(app, lc->conn_id);
 	if (s) {
@@ -175,7 +176,7 @@ static void login_accept(struct session *s, json_t *id, const struct account *a)
 		login_committed(app, lc, 0);
 		return;
 	}
-	app_after_commit(app, login_committed, lc);
+	commit_after(&app->commit, login_committed, lc);
 }
 
 void session_login_verified(struct hasher_job *job, void *arg)
@@ -249,8 +250,9 @@ struct logout_commit {
 	uint8_t token_hash[32];
 };
 
-static void logout_committed(struct app *app, void *arg, int ok)
+static void logout_committed(void *owner, void *arg, int ok)
 {
+	struct app *app = owner;
 	struct logout_commit *lc = arg;
 	struct session *s = session_by_conn(app, lc->conn_id);
 	if (s && ok) {
@@ -277,5 +279,5 @@ void auth_handle_logout(struct session *s, struct proto_request *r)
 	lc->conn_id = s->route.conn->id;
 	lc->id = json_incref(r->id);
 	memcpy(lc->token_hash, s->token_hash, sizeof(lc->token_hash));
-	app_after_commit(s->app, logout_committed, lc);
+	commit_after(&s->app->commit, logout_committed, lc);
 }

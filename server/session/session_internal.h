@@ -1,14 +1,14 @@
-/* session_internal.h: what the request handlers (session*.c, messaging.c, contacts.c) share. */
+/* session_internal.h: what the request handlers (session/, chat/, calls/) share: the session and its replies. */
 #ifndef SAMVAER_SESSION_INTERNAL_H
 #define SAMVAER_SESSION_INTERNAL_H
 
 #include <jansson.h>
 
 #include "proto/envelope.h"
-#include "server/app.h"
 #include "server/policy/policy.h"
 #include "server/session/router.h"
 #include "server/session/session.h"
+#include "server/session/state.h"
 #include "server/store/store.h"
 
 struct session {
@@ -24,8 +24,6 @@ struct session {
 	struct session *unauth_prev; /* list of unauthenticated sessions */
 	struct session *unauth_next;
 };
-
-typedef void (*session_handler)(struct session *s, struct proto_request *r);
 
 /* Replies. `id` is the request id (borrowed). */
 void session_reply_ok(struct session *s, json_t *id, json_t *result);
@@ -50,34 +48,12 @@ struct policy_decision session_decide(struct app *app, const struct agreement *a
 /* Append a refusal or hold to the audit trail (joins the turn's transaction). */
 void session_audit_decision(struct session *s, const struct agreement *a, enum channel ch,
 			    const struct policy_decision *d);
-/* Mark authenticated, reply, and push undelivered messages. */
+/* Mark authenticated, reply, and tell the listeners (chat pushes the undelivered messages). */
 void session_authenticated(struct session *s, int64_t account, const char *role, json_t *id, json_t *result);
 
-/* Handlers */
+/* auth.login, auth.resume, auth.logout (session_auth.c) */
 void auth_handle_login(struct session *s, struct proto_request *r);
 void auth_handle_resume(struct session *s, struct proto_request *r);
 void auth_handle_logout(struct session *s, struct proto_request *r);
-void contacts_handle_list(struct session *s, struct proto_request *r);
-void contacts_handle_pause(struct session *s, struct proto_request *r);
-void contacts_handle_resume(struct session *s, struct proto_request *r);
-void calls_handle_start(struct session *s, struct proto_request *r);
-void calls_handle_accept(struct session *s, struct proto_request *r);
-void calls_handle_decline(struct session *s, struct proto_request *r);
-void calls_handle_cancel(struct session *s, struct proto_request *r);
-void calls_handle_hangup(struct session *s, struct proto_request *r);
-void calls_handle_offer(struct session *s, struct proto_request *r);
-void calls_handle_live(struct session *s, struct proto_request *r);
-void calls_handle_join(struct session *s, struct proto_request *r);
-void calls_handle_leave(struct session *s, struct proto_request *r);
-void calls_handle_mute(struct session *s, struct proto_request *r);
-void calls_handle_end(struct session *s, struct proto_request *r);
-void calls_handle_consent(struct session *s, struct proto_request *r);
-void messaging_handle_send(struct session *s, struct proto_request *r);
-void messaging_handle_history(struct session *s, struct proto_request *r);
-void messaging_handle_receipt(struct session *s, struct proto_request *r);
-/* Push messages the account has not acknowledged yet (after authentication). */
-void messaging_push_undelivered(struct session *s);
-/* One contacts.list entry for `self` (NULL on error). */
-json_t *contacts_entry(struct app *app, const struct agreement *a, int64_t self);
 
 #endif

@@ -1,0 +1,47 @@
+/* state.h: the control thread's state (struct app) that every request handler reaches through its session. */
+#ifndef SAMVAER_STATE_H
+#define SAMVAER_STATE_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/agreements/agreements.h"
+#include "server/base/config.h"
+#include "server/base/metrics.h"
+#include "server/base/ratelimit.h"
+#include "server/session/hasher.h"
+#include "server/session/router.h"
+#include "server/session/session.h"
+#include "server/store/commit.h"
+#include "server/store/store.h"
+
+struct calls;
+
+struct app {
+	struct config cfg;              /* settings in force */
+	struct ev_loop *loop;           /* the control thread's loop */
+	struct store *store;            /* the one database connection */
+	struct commit commit;           /* the group commit at each loop turn (store/commit.h) */
+	struct metrics metrics;         /* counters for /metrics */
+	struct agreements agreements;   /* policy cache */
+	struct calls *calls;            /* live calls and their media (calls/calls.c) */
+	struct router router;           /* connected sessions */
+	struct session_table methods;   /* request types and their handlers, as the features registered them */
+	struct ratelimit login_by_pair; /* login attempts per (username, address), hard limit */
+	struct ratelimit login_by_user; /* login attempts per username, from any address: backoff */
+	struct ratelimit login_by_addr; /* login/resume attempts per client address */
+	int64_t next_expiry;            /* ms: no connection's token expires before this (session_expire) */
+	struct hasher *hasher;          /* password verification thread */
+	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */
+	struct session *unauth_tail;
+	int64_t data_version;           /* last seen PRAGMA data_version (app.c) */
+	uint64_t next_conn_id;          /* connection ids, never reused */
+	int shutting_down;              /* refuse new connections */
+	int timers_started;             /* watchers below are running (app.c) */
+	ev_timer poll_timer;            /* notices changes made by samvaer-admin */
+	ev_timer sweep_timer;           /* auth timeouts and rate-limit windows */
+	ev_io media_io;                 /* the media workers' event queue */
+};
+
+#endif
