@@ -85,6 +85,7 @@ async function scenario(baseUrl) {
       console.log(`  ${who} per participant: ${JSON.stringify(g.grew)}`);
       const tiles = await waitFramesChanging(p[who], TILES, others, 10000);
       console.log(`  ${who} tiles: ${JSON.stringify(tiles)}`);
+      if (process.env.SAMVAER_SHOTS) await p[who].screenshot({ path: path.join(shotDir, `group-${who}.png`) });
     });
   }
 
