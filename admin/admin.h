@@ -15,6 +15,7 @@ struct admin {
 	const char *data_dir; /* where it lives */
 };
 
+/* cli.c */
 /* Value of --name in argv (NULL if absent). */
 const char *admin_opt(int argc, char **argv, const char *name);
 /* Print to stderr and return ADMIN_FAIL / ADMIN_USAGE. */
@@ -27,6 +28,7 @@ int admin_read_password(const char *file, char *out, size_t cap);
 /* Parse YYYY-MM-DD as UTC midnight in ms; -1 if malformed. */
 int64_t admin_parse_date(const char *s);
 
+/* The commands (main.c's table) */
 int admin_cmd_account(struct admin *a, int argc, char **argv);
 int admin_cmd_case(struct admin *a, int argc, char **argv);
 int admin_cmd_agreement(struct admin *a, int argc, char **argv);

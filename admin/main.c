@@ -1,11 +1,7 @@
 /* main.c: samvaer-admin — manage a data directory (accounts, cases, agreements), safe while the server runs. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "admin/admin.h"
 
@@ -28,132 +24,36 @@ static void usage(void)
 		"See docs/ADMIN-CLI.md.\n");
 }
 
-const char *admin_opt(int argc, char **argv, const char *name)
+static int cmd_init(struct admin *a, int argc, char **argv)
 {
-	for (int i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
+	printf("database ready: %s/samvaer.db (schema %d)\n", a->data_dir, store_schema_version(a->store));
+	return ADMIN_OK;
 }
 
-int admin_fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("samvaer-admin: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return ADMIN_FAIL;
-}
-
-int admin_usage(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("samvaer-admin: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (see --help)\n", stderr);
-	va_end(ap);
-	return ADMIN_USAGE;
-}
-
-int64_t admin_account_id(struct admin *a, const char *username, const char *want_role)
-{
-	struct account acc;
-	int rc = store_account_by_name(a->store, username, &acc);
-	if (rc != STORE_OK) {
-		admin_fail("no account '%s'%s%s", username, rc == STORE_ERR ? ": " : "",
-			   rc == STORE_ERR ? store_errmsg(a->store) : "");
-		return 0;
-	}
-	if (want_role && strcmp(acc.role, want_role) != 0) {
-		admin_fail("'%s' is a %s, not a %s", username, acc.role, want_role);
-		return 0;
-	}
-	return acc.id;
-}
-
-static int read_line(FILE *f, char *out, size_t cap)
-{
-	if (!fgets(out, (int)cap, f))
-		return -1;
-	out[strcspn(out, "\r\n")] = 0;
-	return 0;
-}
-
-static int prompt_password(const char *prompt, char *out, size_t cap)
-{
-	struct termios old, quiet;
-	int tty = tcgetattr(STDIN_FILENO, &old) == 0;
-	fputs(prompt, stderr);
-	if (tty) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	int rc = read_line(stdin, out, cap);
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	return rc;
-}
-
-int admin_read_password(const char *file, char *out, size_t cap)
-{
-	if (file) {
-		FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-		if (!f)
-			return admin_fail("cannot open password file %s", file) ? -1 : -1;
-		int rc = read_line(f, out, cap);
-		if (f != stdin)
-			fclose(f);
-		return rc;
-	}
-	char again[1025];
-	if (prompt_password("Password: ", out, cap) || prompt_password("Again: ", again, sizeof(again)))
-		return -1;
-	if (strcmp(out, again) != 0) {
-		admin_fail("the passwords differ");
-		return -1;
-	}
-	return 0;
-}
-
-int64_t admin_parse_date(const char *s)
-{
-	struct tm tm = {0};
-	char *end = strptime(s, "%Y-%m-%d", &tm);
-	if (!end || *end)
-		return -1;
-	return (int64_t)timegm(&tm) * 1000;
-}
+/* The commands, each in its own file (admin.h); with_name: the handler sees the command word as argv[0]. */
+static const struct {
+	const char *name;
+	int (*fn)(struct admin *a, int argc, char **argv);
+	int with_name;
+} commands[] = {
+	{"init", cmd_init, 0},
+	{"demo", admin_cmd_demo, 0},
+	{"account", admin_cmd_account, 0},
+	{"case", admin_cmd_case, 0},
+	{"agreement", admin_cmd_agreement, 0},
+	{"bench-seed", admin_cmd_bench_seed, 0},
+	{"audit", admin_cmd_audit, 0},
+	{"proposal", admin_cmd_proposal, 0},
+	{"pause", admin_cmd_pause, 1},
+	{"unpause", admin_cmd_pause, 1},
+	{"report", admin_cmd_report, 0},
+};
 
 static int dispatch(struct admin *a, const char *cmd, int argc, char **argv)
 {
-	if (!strcmp(cmd, "init")) {
-		printf("database ready: %s/samvaer.db (schema %d)\n", a->data_dir, store_schema_version(a->store));
-		return ADMIN_OK;
-	}
-	if (!strcmp(cmd, "demo"))
-		return admin_cmd_demo(a, argc, argv);
-	if (!strcmp(cmd, "account"))
-		return admin_cmd_account(a, argc, argv);
-	if (!strcmp(cmd, "case"))
-		return admin_cmd_case(a, argc, argv);
-	if (!strcmp(cmd, "agreement"))
-		return admin_cmd_agreement(a, argc, argv);
-	if (!strcmp(cmd, "bench-seed"))
-		return admin_cmd_bench_seed(a, argc, argv);
-	if (!strcmp(cmd, "audit"))
-		return admin_cmd_audit(a, argc, argv);
-	if (!strcmp(cmd, "proposal"))
-		return admin_cmd_proposal(a, argc, argv);
-	if (!strcmp(cmd, "pause") || !strcmp(cmd, "unpause"))
-		return admin_cmd_pause(a, argc + 1, argv - 1);
-	if (!strcmp(cmd, "report"))
-		return admin_cmd_report(a, argc, argv);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].with_name ? commands[i].fn(a, argc + 1, argv - 1) : commands[i].fn(a, argc, argv);
 	return admin_usage("unknown command '%s'", cmd);
 }
 
