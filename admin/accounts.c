@@ -57,9 +57,10 @@ static int account_add(struct admin *a, int argc, char **argv)
 		store_rollback(a->store);
 	if (rc == STORE_DUPLICATE)
 		return admin_fail("username '%s' is taken", user);
-	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
-						  json_pack("{s:s,s:s,s:s,s:s}", "action", "add", "username", user,
-							    "role", role, "via", "cli")) != STORE_OK)
+	if (rc != STORE_OK ||
+	    audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
+				json_pack("{s:s,s:s,s:s,s:s}", "action", "add", "username", user, "role", role, "via",
+					  "cli")) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	printf("%lld\n", (long long)id);
 	return ADMIN_OK;
@@ -73,9 +74,9 @@ static int account_set_disabled(struct admin *a, const char *verb, const char *u
 		store_rollback(a->store);
 	if (rc == STORE_NOT_FOUND)
 		return admin_fail("no account '%s'", user);
-	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
-						  json_pack("{s:s,s:s,s:s}", "action", verb, "username", user, "via",
-							    "cli")) != STORE_OK)
+	if (rc != STORE_OK ||
+	    audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
+				json_pack("{s:s,s:s,s:s}", "action", verb, "username", user, "via", "cli")) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	return ADMIN_OK;
 }
@@ -93,8 +94,9 @@ int admin_cmd_account(struct admin *a, int argc, char **argv)
 	if (!strcmp(argv[0], "add"))
 		return account_add(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "list"))
-		return store_accounts_list(a->store, print_account, NULL) == STORE_OK ? ADMIN_OK
-										       : admin_fail("%s", store_errmsg(a->store));
+		return store_accounts_list(a->store, print_account, NULL) == STORE_OK
+		    ? ADMIN_OK
+		    : admin_fail("%s", store_errmsg(a->store));
 	if ((!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable")) && argc >= 2)
 		return account_set_disabled(a, argv[0], argv[1]);
 	return admin_usage("unknown account command");
@@ -113,9 +115,10 @@ static int case_add(struct admin *a, int argc, char **argv)
 		store_rollback(a->store);
 	if (rc == STORE_DUPLICATE)
 		return admin_fail("'%s' already has a case", argv[0]);
-	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_CASE, case_id, 0,
-						  json_pack("{s:s,s:s,s:s,s:s}", "action", "add", "child", argv[0],
-							    "time_zone", tz, "via", "cli")) != STORE_OK)
+	if (rc != STORE_OK ||
+	    audit_append_commit(a->store, 0, AUDIT_CASE, case_id, 0,
+				json_pack("{s:s,s:s,s:s,s:s}", "action", "add", "child", argv[0], "time_zone", tz,
+					  "via", "cli")) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	printf("%lld\n", (long long)case_id);
 	return ADMIN_OK;
@@ -174,7 +177,8 @@ int admin_cmd_case(struct admin *a, int argc, char **argv)
 	if (!strcmp(argv[0], "link"))
 		return case_link(a, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "list"))
-		return store_cases_list(a->store, print_case, NULL) == STORE_OK ? ADMIN_OK
-										: admin_fail("%s", store_errmsg(a->store));
+		return store_cases_list(a->store, print_case, NULL) == STORE_OK
+		    ? ADMIN_OK
+		    : admin_fail("%s", store_errmsg(a->store));
 	return admin_usage("unknown case command");
 }

@@ -47,7 +47,8 @@ static int agreement_add(struct admin *a, int argc, char **argv)
 	json_t *detail = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "child", argv[0], "contact", argv[1], "relationship",
 				   ag.relationship, "status", agreement_status_name(ag.status), "text",
 				   channel_mode_name(ag.channels[CH_TEXT]), "via", "cli");
-	if (rc != STORE_OK || audit_append_commit(a->store, 0, AUDIT_AGREEMENT_CREATED, ag.case_id, id, detail) != STORE_OK)
+	if (rc != STORE_OK ||
+	    audit_append_commit(a->store, 0, AUDIT_AGREEMENT_CREATED, ag.case_id, id, detail) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	printf("%lld\n", (long long)id);
 	return ADMIN_OK;
@@ -68,7 +69,8 @@ static int next_status(const struct agreement *ag, const char *verb)
 	if (!strcmp(verb, "suspend")) {
 		if (ag->status == AG_ACTIVE)
 			return AG_SUSPENDED;
-		admin_fail("agreement %lld is %s; only an active one can be suspended", id, agreement_status_name(ag->status));
+		admin_fail("agreement %lld is %s; only an active one can be suspended", id,
+			   agreement_status_name(ag->status));
 	} else if (!strcmp(verb, "resume")) {
 		if (ag->status == AG_SUSPENDED)
 			return AG_ACTIVE;
@@ -99,7 +101,9 @@ static int change_status(struct admin *a, const char *verb, int argc, char **arg
 		store_rollback(a->store);
 		return ADMIN_FAIL;
 	}
-	const char *reason = to == AG_ACTIVE ? "" : admin_opt(argc, argv, "--reason") ? admin_opt(argc, argv, "--reason") : "";
+	const char *reason = to == AG_ACTIVE    ? ""
+	    : admin_opt(argc, argv, "--reason") ? admin_opt(argc, argv, "--reason")
+						: "";
 	json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "from", agreement_status_name(ag.status), "to",
 				   agreement_status_name((enum agreement_status)to), "reason", reason, "via", "cli");
 	if (store_agreement_set_status(a->store, id, (enum agreement_status)to, reason) != STORE_OK) {
@@ -130,8 +134,9 @@ static int set_channel(struct admin *a, int argc, char **argv)
 		return rc == STORE_NOT_FOUND ? admin_fail("no agreement %lld", (long long)id)
 					     : admin_fail("%s", store_errmsg(a->store));
 	}
-	json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "channel", "text", "from", channel_mode_name(ag.channels[CH_TEXT]),
-				   "to", channel_mode_name((enum channel_mode)mode), "via", "cli");
+	json_t *detail =
+	    json_pack("{s:s,s:s,s:s,s:s}", "channel", "text", "from", channel_mode_name(ag.channels[CH_TEXT]), "to",
+		      channel_mode_name((enum channel_mode)mode), "via", "cli");
 	if (audit_append_commit(a->store, 0, AUDIT_TERMS_CHANGED, ag.case_id, id, detail) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
 	return ADMIN_OK;
@@ -173,8 +178,8 @@ int admin_cmd_agreement(struct admin *a, int argc, char **argv)
 		if (child && !(lc.child = admin_account_id(a, child, "child")))
 			return ADMIN_FAIL;
 		return store_agreements_load(a->store, print_agreement, &lc) == STORE_OK
-			       ? ADMIN_OK
-			       : admin_fail("%s", store_errmsg(a->store));
+		    ? ADMIN_OK
+		    : admin_fail("%s", store_errmsg(a->store));
 	}
 	return admin_usage("unknown agreement command '%s'", verb);
 }

@@ -7,21 +7,23 @@
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: samvaer-admin [--data DIR] COMMAND ...\n"
-		"  init | demo\n"
-		"  account add USERNAME --role ROLE --name NAME [--password-file FILE|-]\n"
-		"  account list | account disable USERNAME | account enable USERNAME\n"
-		"  case add CHILD [--tz ZONE] | case link CHILD --carer U|--caseworker U|--supervisor U | case list\n"
-		"  agreement add CHILD CONTACT --relationship LABEL [--text off|allowed] [--status draft|pending|active]\n"
-		"                [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-		"  agreement suspend ID [--reason TEXT] | resume ID | end ID | set ID --text off|allowed | list [--child U]\n"
-		"  proposal add AGREEMENT --terms FILE --as USER | proposal approve|reject ID --as USER | proposal list\n"
-		"  pause AGREEMENT --as CARER --reason TEXT [--hours N] | unpause AGREEMENT --as USER\n"
-		"  audit verify [--head SEQ:HASH] | audit list [--case ID] [--limit N]\n"
-		"  report CHILD [--weeks N] [--format json|csv]\n"
-		"  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
-		"See docs/ADMIN-CLI.md.\n");
+	fprintf(
+	    stderr,
+	    "usage: samvaer-admin [--data DIR] COMMAND ...\n"
+	    "  init | demo\n"
+	    "  account add USERNAME --role ROLE --name NAME [--password-file FILE|-]\n"
+	    "  account list | account disable USERNAME | account enable USERNAME\n"
+	    "  case add CHILD [--tz ZONE] | case link CHILD --carer U|--caseworker U|--supervisor U | case list\n"
+	    "  agreement add CHILD CONTACT --relationship LABEL [--text off|allowed] [--status draft|pending|active]\n"
+	    "                [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+	    "  agreement suspend ID [--reason TEXT] | resume ID | end ID | set ID --text off|allowed | list [--child "
+	    "U]\n"
+	    "  proposal add AGREEMENT --terms FILE --as USER | proposal approve|reject ID --as USER | proposal list\n"
+	    "  pause AGREEMENT --as CARER --reason TEXT [--hours N] | unpause AGREEMENT --as USER\n"
+	    "  audit verify [--head SEQ:HASH] | audit list [--case ID] [--limit N]\n"
+	    "  report CHILD [--weeks N] [--format json|csv]\n"
+	    "  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
+	    "See docs/ADMIN-CLI.md.\n");
 }
 
 static int cmd_init(struct admin *a, int argc, char **argv)
@@ -36,24 +38,18 @@ static const struct {
 	int (*fn)(struct admin *a, int argc, char **argv);
 	int with_name;
 } commands[] = {
-	{"init", cmd_init, 0},
-	{"demo", admin_cmd_demo, 0},
-	{"account", admin_cmd_account, 0},
-	{"case", admin_cmd_case, 0},
-	{"agreement", admin_cmd_agreement, 0},
-	{"bench-seed", admin_cmd_bench_seed, 0},
-	{"audit", admin_cmd_audit, 0},
-	{"proposal", admin_cmd_proposal, 0},
-	{"pause", admin_cmd_pause, 1},
-	{"unpause", admin_cmd_pause, 1},
-	{"report", admin_cmd_report, 0},
+    {"init", cmd_init, 0},           {"demo", admin_cmd_demo, 0},           {"account", admin_cmd_account, 0},
+    {"case", admin_cmd_case, 0},     {"agreement", admin_cmd_agreement, 0}, {"bench-seed", admin_cmd_bench_seed, 0},
+    {"audit", admin_cmd_audit, 0},   {"proposal", admin_cmd_proposal, 0},   {"pause", admin_cmd_pause, 1},
+    {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},
 };
 
 static int dispatch(struct admin *a, const char *cmd, int argc, char **argv)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].with_name ? commands[i].fn(a, argc + 1, argv - 1) : commands[i].fn(a, argc, argv);
+			return commands[i].with_name ? commands[i].fn(a, argc + 1, argv - 1)
+						     : commands[i].fn(a, argc, argv);
 	return admin_usage("unknown command '%s'", cmd);
 }
 

@@ -134,8 +134,8 @@ static int proposal_list(struct admin *a, int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		pending |= !strcmp(argv[i], "--pending");
 	return store_admin_proposals_list(a->store, 0, pending, print_proposal, ctx) == STORE_OK
-		       ? ADMIN_OK
-		       : admin_fail("%s", store_errmsg(a->store));
+	    ? ADMIN_OK
+	    : admin_fail("%s", store_errmsg(a->store));
 }
 
 int admin_cmd_proposal(struct admin *a, int argc, char **argv)
@@ -169,7 +169,8 @@ int admin_cmd_pause(struct admin *a, int argc, char **argv)
 		return ADMIN_FAIL;
 	if (store_begin(a->store) != STORE_OK)
 		return admin_fail("%s", store_errmsg(a->store));
-	int rc = pause ? approvals_pause(a->store, &who, id, reason, h, &out) : approvals_unpause(a->store, &who, id, &out);
+	int rc =
+	    pause ? approvals_pause(a->store, &who, id, reason, h, &out) : approvals_unpause(a->store, &who, id, &out);
 	if ((rc = finish(a, rc, &out)) == ADMIN_OK && pause) {
 		time_t t = (time_t)(out.expires_at / 1000);
 		char when[32];

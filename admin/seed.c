@@ -13,15 +13,15 @@
 static const struct {
 	const char *username, *role, *name;
 } demo_people[] = {
-	{"mia", "child", "Mia"},
-	{"andrei", "contact", "Andrei Popescu"},
-	{"radu", "contact", "Radu Popescu"},
-	{"ioana", "contact", "Ioana Marin"},
-	{"elena", "carer", "Elena Popescu"},
-	{"ana", "caseworker", "Ana Ionescu"},
-	{"sofie", "supervisor", "Sofie Holm"},
-	{"olav", "operator", "Olav Berg"},
-	{"lena", "contact", "Lena Marin"},
+    {"mia", "child", "Mia"},
+    {"andrei", "contact", "Andrei Popescu"},
+    {"radu", "contact", "Radu Popescu"},
+    {"ioana", "contact", "Ioana Marin"},
+    {"elena", "carer", "Elena Popescu"},
+    {"ana", "caseworker", "Ana Ionescu"},
+    {"sofie", "supervisor", "Sofie Holm"},
+    {"olav", "operator", "Olav Berg"},
+    {"lena", "contact", "Lena Marin"},
 };
 
 #define DEMO_PEOPLE (sizeof(demo_people) / sizeof(demo_people[0]))
@@ -64,12 +64,13 @@ static int seed_link(struct admin *a, int64_t case_id, int64_t id, int person, c
 {
 	if (store_case_link(a->store, case_id, id, role))
 		return STORE_ERR;
-	return seeded(a, AUDIT_CASE, case_id, 0,
-		      json_pack("{s:s,s:s,s:s}", "action", "link", "member", demo_people[person].username, "role", role));
+	return seeded(
+	    a, AUDIT_CASE, case_id, 0,
+	    json_pack("{s:s,s:s,s:s}", "action", "link", "member", demo_people[person].username, "role", role));
 }
 
-static int seed_agreement(struct admin *a, int64_t case_id, const int64_t ids[DEMO_PEOPLE], int contact, const char *rel,
-			  enum agreement_status st, const char *reason, int64_t *out)
+static int seed_agreement(struct admin *a, int64_t case_id, const int64_t ids[DEMO_PEOPLE], int contact,
+			  const char *rel, enum agreement_status st, const char *reason, int64_t *out)
 {
 	int64_t ag;
 	if (add_agreement(a, case_id, ids[0], ids[contact], rel, st, reason, &ag))
@@ -117,8 +118,8 @@ static int seed_demo(struct admin *a)
 	    seed_link(a, case_id, ids[6], 6, "supervisor"))
 		return STORE_ERR;
 	if (seed_agreement(a, case_id, ids, 1, "Dad", AG_ACTIVE, "", &dad) ||
-	    seed_agreement(a, case_id, ids, 2, "Uncle Radu", AG_SUSPENDED, "Paused while the caseworker reviews contact",
-			   NULL) ||
+	    seed_agreement(a, case_id, ids, 2, "Uncle Radu", AG_SUSPENDED,
+			   "Paused while the caseworker reviews contact", NULL) ||
 	    seed_agreement(a, case_id, ids, 8, "Mum", AG_ACTIVE, "", &mum) || seed_calls(a, case_id, dad, 0) ||
 	    seed_calls(a, case_id, mum, 1))
 		return STORE_ERR;
@@ -218,8 +219,9 @@ int admin_cmd_bench_seed(struct admin *a, int argc, char **argv)
 	for (int i = 0; rc == STORE_OK && i < n / 2; i++)
 		rc = seed_pair(a, i, hash, expires, out);
 	if (rc == STORE_OK) /* one entry for the whole load-test population, committed with it */
-		rc = audit_append_commit(a->store, 0, AUDIT_ACCOUNT, 0, 0,
-					 json_pack("{s:s,s:i,s:s}", "action", "bench-seed", "accounts", n, "via", "cli"));
+		rc = audit_append_commit(
+		    a->store, 0, AUDIT_ACCOUNT, 0, 0,
+		    json_pack("{s:s,s:i,s:s}", "action", "bench-seed", "accounts", n, "via", "cli"));
 	fclose(out);
 	if (rc != STORE_OK) {
 		store_rollback(a->store);

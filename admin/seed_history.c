@@ -27,20 +27,24 @@ struct line {
 
 /* Short conversations; each is sent as one exchange, a few minutes between lines. */
 static const struct line dad[][3] = {
-	{{0, "Good evening, puiule! How was school today?"}, {1, "Good! We drew volcanoes"}, {0, "Send me a picture of your volcano?"}},
-	{{1, "Dad, Bunica made papanasi!!"}, {0, "Save one for me :) I miss her cooking"}},
-	{{0, "I finished work early. Did you do your reading?"}, {1, "Yes, 3 pages of my book"}, {0, "Bravo! Which part are you at?"}},
-	{{1, "Good night Dad"}, {0, "Good night, sleep well. Love you"}},
-	{{0, "Happy Sunday! Are you going to the park with Bunica?"}, {1, "Yes and Ioana from my class is coming"}},
-	{{1, "I got a 10 in maths!!"}, {0, "That's wonderful, I'm so proud of you"}, {1, "Can we talk on Sunday?"}},
-	{{0, "It rained all day in Milano. How is the weather there?"}, {1, "Sunny. I played outside"}},
-	{{1, "I lost a tooth!"}, {0, "Did the tooth fairy come?"}, {1, "Yes, 5 lei"}},
+    {{0, "Good evening, puiule! How was school today?"},
+     {1, "Good! We drew volcanoes"},
+     {0, "Send me a picture of your volcano?"}},
+    {{1, "Dad, Bunica made papanasi!!"}, {0, "Save one for me :) I miss her cooking"}},
+    {{0, "I finished work early. Did you do your reading?"},
+     {1, "Yes, 3 pages of my book"},
+     {0, "Bravo! Which part are you at?"}},
+    {{1, "Good night Dad"}, {0, "Good night, sleep well. Love you"}},
+    {{0, "Happy Sunday! Are you going to the park with Bunica?"}, {1, "Yes and Ioana from my class is coming"}},
+    {{1, "I got a 10 in maths!!"}, {0, "That's wonderful, I'm so proud of you"}, {1, "Can we talk on Sunday?"}},
+    {{0, "It rained all day in Milano. How is the weather there?"}, {1, "Sunny. I played outside"}},
+    {{1, "I lost a tooth!"}, {0, "Did the tooth fairy come?"}, {1, "Yes, 5 lei"}},
 };
 
 static const struct line uncle[][3] = {
-	{{0, "Salut Mia! How are you?"}, {1, "Hi uncle Radu! I'm good"}},
-	{{1, "Are you coming at Easter?"}, {0, "I hope so, we will see"}},
-	{{0, "Did you feed the cat?"}, {1, "Yes, he is fat now"}},
+    {{0, "Salut Mia! How are you?"}, {1, "Hi uncle Radu! I'm good"}},
+    {{1, "Are you coming at Easter?"}, {0, "I hope so, we will see"}},
+    {{0, "Did you feed the cat?"}, {1, "Yes, he is fat now"}},
 };
 
 /* One exchange: week (0 = oldest, HISTORY_WEEKS = this week), day (0 = Monday), local time, conversation. */
@@ -50,24 +54,23 @@ struct exchange {
 
 /* Dad: about 12 messages a week; fewer in week 2 (Mia paused) and week 3 (Mia was ill). */
 static const struct exchange dad_plan[] = {
-	{0, 0, 18, 30, 0}, {0, 1, 20, 45, 3}, {0, 2, 18, 10, 2}, {0, 4, 19, 0, 1}, {0, 6, 10, 30, 4},
-	{1, 0, 19, 5, 6},  {1, 1, 18, 20, 5}, {1, 3, 20, 40, 3}, {1, 5, 11, 0, 1}, {1, 6, 17, 30, 2},
-	{2, 0, 18, 15, 2}, {2, 1, 20, 30, 3}, {2, 2, 19, 20, 6}, {2, 5, 10, 45, 1},
-	{3, 0, 18, 40, 7}, {3, 2, 19, 10, 0}, {3, 3, 20, 50, 3},
-	{4, 0, 18, 20, 5}, {4, 1, 19, 0, 6},  {4, 2, 20, 45, 3}, {4, 3, 18, 5, 2}, {4, 5, 10, 20, 4}, {4, 6, 20, 30, 3},
-	{5, 0, 18, 30, 0}, {5, 1, 20, 40, 3}, {5, 2, 18, 15, 1}, {5, 3, 19, 10, 7}, {5, 5, 11, 0, 4}, {5, 6, 20, 10, 3},
+    {0, 0, 18, 30, 0}, {0, 1, 20, 45, 3}, {0, 2, 18, 10, 2}, {0, 4, 19, 0, 1},  {0, 6, 10, 30, 4}, {1, 0, 19, 5, 6},
+    {1, 1, 18, 20, 5}, {1, 3, 20, 40, 3}, {1, 5, 11, 0, 1},  {1, 6, 17, 30, 2}, {2, 0, 18, 15, 2}, {2, 1, 20, 30, 3},
+    {2, 2, 19, 20, 6}, {2, 5, 10, 45, 1}, {3, 0, 18, 40, 7}, {3, 2, 19, 10, 0}, {3, 3, 20, 50, 3}, {4, 0, 18, 20, 5},
+    {4, 1, 19, 0, 6},  {4, 2, 20, 45, 3}, {4, 3, 18, 5, 2},  {4, 5, 10, 20, 4}, {4, 6, 20, 30, 3}, {5, 0, 18, 30, 0},
+    {5, 1, 20, 40, 3}, {5, 2, 18, 15, 1}, {5, 3, 19, 10, 7}, {5, 5, 11, 0, 4},  {5, 6, 20, 10, 3},
 };
 
 /* Uncle Radu, inside his windows (Tue = 1, Thu = 3, Sun = 6): fading out, nothing in week 3. */
 static const struct exchange uncle_plan[] = {
-	{0, 1, 17, 20, 0}, {0, 3, 18, 5, 1}, {0, 6, 10, 40, 2}, {1, 1, 17, 45, 2},
-	{1, 6, 11, 10, 0}, {2, 3, 17, 30, 1}, {4, 1, 18, 20, 0},
+    {0, 1, 17, 20, 0}, {0, 3, 18, 5, 1},  {0, 6, 10, 40, 2}, {1, 1, 17, 45, 2},
+    {1, 6, 11, 10, 0}, {2, 3, 17, 30, 1}, {4, 1, 18, 20, 0},
 };
 
 struct seed {
 	struct admin *a;
-	UCalendar *cal;       /* Europe/Bucharest */
-	int64_t monday;       /* local Monday 00:00 of week 0 */
+	UCalendar *cal; /* Europe/Bucharest */
+	int64_t monday; /* local Monday 00:00 of week 0 */
 	int64_t now;
 	int64_t mia, andrei, radu, elena, ana, case_id, ag_dad, ag_uncle;
 };
@@ -118,7 +121,8 @@ static int seed_messages(struct seed *s, int64_t ag, int64_t contact, const stru
 			char key[40];
 			snprintf(key, sizeof(key), "demo-history-%lld", (long long)(seq + 1));
 			const struct line *l = &conv[plan[i].conv][k];
-			struct message m = {ag, seq + 1, l->from_child ? s->mia : contact, at, l->text, strlen(l->text)};
+			struct message m = {ag, seq + 1, l->from_child ? s->mia : contact,
+					    at, l->text, strlen(l->text)};
 			if (store_message_add(s->a->store, &m, key) != STORE_OK)
 				return STORE_ERR;
 			seq++;
@@ -166,8 +170,9 @@ static int seed_pauses(struct seed *s)
 	/* Week 3: Elena pauses contact on Saturday morning (48 h) and ends the pause on Sunday evening. */
 	int64_t carer_from = local_at(s, 3, 5, 9, 15), carer_to = local_at(s, 3, 6, 18, 0);
 	if (past_pause(s, s->ag_dad, s->mia, "child", "", child_from, 0, child_to) ||
-	    past_pause(s, s->ag_dad, s->elena, "carer", "Mia has a high fever and needs rest; contact resumes when she is better",
-		       carer_from, carer_from + 48LL * 3600000, carer_to))
+	    past_pause(s, s->ag_dad, s->elena, "carer",
+		       "Mia has a high fever and needs rest; contact resumes when she is better", carer_from,
+		       carer_from + 48LL * 3600000, carer_to))
 		return STORE_ERR;
 	return STORE_OK;
 }
@@ -182,7 +187,8 @@ static int seed_terms(struct seed *s)
 	if (store_agreement_set_terms(s->a->store, &ag) != STORE_OK ||
 	    store_agreement_get(s->a->store, s->ag_uncle, &ag) != STORE_OK)
 		return STORE_ERR;
-	static const struct schedule_weekly windows[] = {{2, 17 * 60, 19 * 60}, {4, 17 * 60, 19 * 60}, {7, 10 * 60, 12 * 60}};
+	static const struct schedule_weekly windows[] = {
+	    {2, 17 * 60, 19 * 60}, {4, 17 * 60, 19 * 60}, {7, 10 * 60, 12 * 60}};
 	memcpy(ag.terms.weekly, windows, sizeof(windows));
 	ag.terms.n_weekly = 3;
 	ag.terms.goal_messages_per_week = 4;
@@ -207,8 +213,9 @@ static int seed_suspension(struct seed *s)
 	struct agreement ag;
 	if (store_agreement_get(s->a->store, s->ag_uncle, &ag) != STORE_OK)
 		return STORE_ERR;
-	return audit_append(s->a->store, s->ana, AUDIT_AGREEMENT_STATUS, s->case_id, s->ag_uncle,
-			    json_pack("{s:s,s:s,s:s}", "from", "active", "to", "suspended", "reason", ag.status_reason));
+	return audit_append(
+	    s->a->store, s->ana, AUDIT_AGREEMENT_STATUS, s->case_id, s->ag_uncle,
+	    json_pack("{s:s,s:s,s:s}", "from", "active", "to", "suspended", "reason", ag.status_reason));
 }
 
 static int64_t agreement_between(struct seed *s, int64_t child, int64_t contact)
@@ -257,7 +264,8 @@ int admin_seed_demo_history(struct admin *a)
 		rc = seed_messages(&s, s.ag_uncle, s.radu, uncle, uncle_plan,
 				   sizeof(uncle_plan) / sizeof(uncle_plan[0]), &last_uncle);
 	if (rc == STORE_OK)
-		rc = seed_receipts(&s, s.ag_dad, s.andrei, last_dad) || seed_receipts(&s, s.ag_uncle, s.radu, last_uncle);
+		rc = seed_receipts(&s, s.ag_dad, s.andrei, last_dad) ||
+		    seed_receipts(&s, s.ag_uncle, s.radu, last_uncle);
 	if (rc == STORE_OK)
 		rc = seed_pauses(&s) || seed_terms(&s) || seed_suspension(&s) ? STORE_ERR : STORE_OK;
 	if (s.cal)

@@ -21,7 +21,8 @@ static int decode_flat(struct proto_request *out, const char *buf, size_t len)
 {
 	if (!proto_flat_decode(&out->flat, buf, len))
 		return 0;
-	const struct proto_flat_member *id = proto_flat_get(&out->flat, "id"), *type = proto_flat_get(&out->flat, "type");
+	const struct proto_flat_member *id = proto_flat_get(&out->flat, "id"),
+				       *type = proto_flat_get(&out->flat, "type");
 	int hot = 0;
 	for (size_t i = 0; type && type->str && i < sizeof(flat_types) / sizeof(flat_types[0]); i++)
 		hot |= strcmp(type->str, flat_types[i]) == 0;
@@ -101,8 +102,8 @@ static enum proto_error check_length(const char *name, const char *v, size_t n, 
 	return PROTO_ERR_OK;
 }
 
-enum proto_error proto_param_string(const struct proto_request *r, const char *name, size_t min_len,
-				    size_t max_len, const char **out, size_t *out_len, char *err)
+enum proto_error proto_param_string(const struct proto_request *r, const char *name, size_t min_len, size_t max_len,
+				    const char **out, size_t *out_len, char *err)
 {
 	if (!r->root) {
 		const struct proto_flat_member *m = proto_flat_get(&r->flat, name);

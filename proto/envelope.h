@@ -9,9 +9,9 @@
 #include "proto/errors.h"
 #include "proto/flat.h"
 
-#define PROTO_MAX_FRAME 65536  /* bytes in one WebSocket message */
-#define PROTO_MAX_ID 64        /* bytes in a string request id */
-#define PROTO_ERRBUF 160       /* size of an error description buffer */
+#define PROTO_MAX_FRAME 65536 /* bytes in one WebSocket message */
+#define PROTO_MAX_ID 64       /* bytes in a string request id */
+#define PROTO_ERRBUF 160      /* size of an error description buffer */
 
 /* A decoded request: a jansson tree (root), or for the hot requests the flat members (flat, root NULL).
  * id and type point into whichever it is; with flat, id is a json_t of its own. */
@@ -31,8 +31,8 @@ enum proto_error proto_decode_request_tree(struct proto_request *out, const char
 void proto_request_free(struct proto_request *r);
 
 /* Parameter readers: return PROTO_ERR_OK or PROTO_ERR_BAD_REQUEST with err naming the member. */
-enum proto_error proto_param_string(const struct proto_request *r, const char *name, size_t min_len,
-				    size_t max_len, const char **out, size_t *out_len, char *err);
+enum proto_error proto_param_string(const struct proto_request *r, const char *name, size_t min_len, size_t max_len,
+				    const char **out, size_t *out_len, char *err);
 enum proto_error proto_param_int(const struct proto_request *r, const char *name, int optional, int64_t min,
 				 int64_t max, int64_t *out, char *err);
 

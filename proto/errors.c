@@ -3,13 +3,13 @@
 
 static const char *const codes[] = {
 #define PROTO_ERR_CODE(name, code, msg) code,
-	PROTO_ERRORS(PROTO_ERR_CODE)
+    PROTO_ERRORS(PROTO_ERR_CODE)
 #undef PROTO_ERR_CODE
 };
 
 static const char *const messages[] = {
 #define PROTO_ERR_MSG(name, code, msg) msg,
-	PROTO_ERRORS(PROTO_ERR_MSG)
+    PROTO_ERRORS(PROTO_ERR_MSG)
 #undef PROTO_ERR_MSG
 };
 

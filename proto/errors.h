@@ -3,33 +3,33 @@
 #define SAMVAER_PROTO_ERRORS_H
 
 /* X(enum suffix, wire code, default message) */
-#define PROTO_ERRORS(X)                                                                              \
-	X(OK, "ok", "ok")                                                                                \
-	X(MALFORMED_JSON, "malformed_json", "The message is not a JSON object.")                         \
-	X(BAD_REQUEST, "bad_request", "The request is missing a member or has one of the wrong type.")   \
-	X(UNKNOWN_TYPE, "unknown_type", "Unknown request type.")                                          \
-	X(UNAUTHENTICATED, "unauthenticated", "Please log in first.")                                     \
-	X(ALREADY_AUTHENTICATED, "already_authenticated", "This connection is already logged in.")        \
-	X(BAD_CREDENTIALS, "bad_credentials", "Wrong username or password.")                              \
-	X(RATE_LIMITED, "rate_limited", "Too many attempts. Please wait and try again.")                  \
-	X(TOKEN_INVALID, "token_invalid", "Your session has expired. Please log in again.")               \
-	X(ACCOUNT_DISABLED, "account_disabled", "This account is disabled.")                              \
-	X(TEXT_EMPTY, "text_empty", "The message is empty.")                                              \
-	X(TEXT_TOO_LONG, "text_too_long", "The message is too long (at most 2000 characters).")           \
+#define PROTO_ERRORS(X)                                                                                          \
+	X(OK, "ok", "ok")                                                                                        \
+	X(MALFORMED_JSON, "malformed_json", "The message is not a JSON object.")                                 \
+	X(BAD_REQUEST, "bad_request", "The request is missing a member or has one of the wrong type.")           \
+	X(UNKNOWN_TYPE, "unknown_type", "Unknown request type.")                                                 \
+	X(UNAUTHENTICATED, "unauthenticated", "Please log in first.")                                            \
+	X(ALREADY_AUTHENTICATED, "already_authenticated", "This connection is already logged in.")               \
+	X(BAD_CREDENTIALS, "bad_credentials", "Wrong username or password.")                                     \
+	X(RATE_LIMITED, "rate_limited", "Too many attempts. Please wait and try again.")                         \
+	X(TOKEN_INVALID, "token_invalid", "Your session has expired. Please log in again.")                      \
+	X(ACCOUNT_DISABLED, "account_disabled", "This account is disabled.")                                     \
+	X(TEXT_EMPTY, "text_empty", "The message is empty.")                                                     \
+	X(TEXT_TOO_LONG, "text_too_long", "The message is too long (at most 2000 characters).")                  \
 	X(IDEMPOTENCY_CONFLICT, "idempotency_conflict", "This client_key was already used for another message.") \
-	X(STORE_UNAVAILABLE, "store_unavailable", "The message could not be saved. Please try again.")    \
-	X(INTERNAL, "internal", "Something went wrong on the server.")                                    \
-	X(POLICY, "policy", "Refused by the contact agreement.")                                          \
-	X(NO_CALL, "no_call", "There is no such call (it may have ended).")                               \
-	X(CALL_STATE, "call_state", "The call cannot do that now.")                                       \
-	X(BUSY, "busy", "You are already in a call.")                                                     \
+	X(STORE_UNAVAILABLE, "store_unavailable", "The message could not be saved. Please try again.")           \
+	X(INTERNAL, "internal", "Something went wrong on the server.")                                           \
+	X(POLICY, "policy", "Refused by the contact agreement.")                                                 \
+	X(NO_CALL, "no_call", "There is no such call (it may have ended).")                                      \
+	X(CALL_STATE, "call_state", "The call cannot do that now.")                                              \
+	X(BUSY, "busy", "You are already in a call.")                                                            \
 	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,
 	PROTO_ERRORS(PROTO_ERR_ENUM)
 #undef PROTO_ERR_ENUM
-	PROTO_ERR__COUNT
+	    PROTO_ERR__COUNT
 };
 
 /* Wire code ("bad_request") of an error. */

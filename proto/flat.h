@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_FLAT_MAX 8        /* members in a flat request */
-#define PROTO_FLAT_DIGITS 18    /* digits in an integer (always fits int64_t) */
+#define PROTO_FLAT_MAX 8     /* members in a flat request */
+#define PROTO_FLAT_DIGITS 18 /* digits in an integer (always fits int64_t) */
 
 struct proto_flat_member {
 	const char *name; /* NUL-terminated, in store */
@@ -18,9 +18,9 @@ struct proto_flat_member {
 };
 
 struct proto_flat {
-	int n;                                   /* members decoded */
+	int n; /* members decoded */
 	struct proto_flat_member m[PROTO_FLAT_MAX];
-	char *store;                             /* names and strings, copied (malloc'd, one block) */
+	char *store; /* names and strings, copied (malloc'd, one block) */
 };
 
 /* 1 when buf is exactly one flat object: every member name and string value without escapes or control

@@ -55,8 +55,8 @@ static uint32_t decode(const unsigned char *s, size_t n)
 static int is_blank(uint32_t cp)
 {
 	return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-	       (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-	       cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
+	    (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+	    cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
 }
 
 enum proto_error proto_text_check(const char *str, size_t len)

@@ -13,7 +13,7 @@
 #include "server/policy/terms.h"
 
 static int say(struct approvals_outcome *out, int rc, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int say(struct approvals_outcome *out, int rc, const char *field, const char *fmt, ...)
 {
@@ -51,7 +51,8 @@ int approvals_check(struct store *s, const struct account *who, int64_t case_id,
 {
 	if (!approvals_in_list(roles, who->role))
 		return APPROVALS_FORBIDDEN;
-	return case_id > 0 && store_case_has_member(s, case_id, who->id, who->role) ? APPROVALS_OK : APPROVALS_NOT_FOUND;
+	return case_id > 0 && store_case_has_member(s, case_id, who->id, who->role) ? APPROVALS_OK
+										    : APPROVALS_NOT_FOUND;
 }
 
 int approvals_check_agreement(struct store *s, const struct account *who, int64_t agreement_id, const char *roles,
@@ -128,7 +129,7 @@ static int apply(struct store *s, const struct proposal *p, int64_t actor, struc
 	char err[200];
 	json_t *j = json_loads(p->terms, 0, NULL);
 	int bad = store_agreement_get(s, p->agreement_id, &a) != STORE_OK || !j ||
-		  terms_from_json(&t, j, a.zone, err, sizeof(err)) != 0;
+	    terms_from_json(&t, j, a.zone, err, sizeof(err)) != 0;
 	if (bad) {
 		json_decref(j);
 		return say(out, APPROVALS_ERR, NULL, "proposal %lld cannot be applied", (long long)p->id);
@@ -138,10 +139,10 @@ static int apply(struct store *s, const struct proposal *p, int64_t actor, struc
 	a.valid_from = t.valid_from;
 	a.valid_until = t.valid_until;
 	int ok = store_agreement_set_terms(s, &a) == STORE_OK &&
-		 store_admin_proposal_close(s, p->id, "approved") == STORE_OK &&
-		 store_admin_proposals_withdraw(s, a.id, p->id) == STORE_OK &&
-		 audit_append(s, actor, AUDIT_TERMS_CHANGED, a.case_id, a.id,
-			      json_pack("{s:I,s:O}", "proposal_id", (json_int_t)p->id, "terms", j)) == STORE_OK;
+	    store_admin_proposal_close(s, p->id, "approved") == STORE_OK &&
+	    store_admin_proposals_withdraw(s, a.id, p->id) == STORE_OK &&
+	    audit_append(s, actor, AUDIT_TERMS_CHANGED, a.case_id, a.id,
+			 json_pack("{s:I,s:O}", "proposal_id", (json_int_t)p->id, "terms", j)) == STORE_OK;
 	json_decref(j);
 	if (!ok)
 		return store_failed(s, out);
@@ -165,7 +166,8 @@ static int propose_terms(struct store *s, const char *required, const struct acc
 	if (store_admin_proposal_add(s, agreement_id, terms, who->id, who->role, &out->proposal_id) != STORE_OK ||
 	    store_admin_approval_add(s, out->proposal_id, who->id, who->role, "approve", "") != STORE_OK ||
 	    audit_append(s, who->id, AUDIT_PROPOSAL, case_id, agreement_id,
-			 json_pack("{s:I,s:s}", "proposal_id", (json_int_t)out->proposal_id, "role", who->role)) != STORE_OK ||
+			 json_pack("{s:I,s:s}", "proposal_id", (json_int_t)out->proposal_id, "role", who->role)) !=
+		STORE_OK ||
 	    approvals_missing(s, required, out->proposal_id, missing, sizeof(missing)) != STORE_OK)
 		return store_failed(s, out);
 	if (missing[0])
@@ -195,7 +197,8 @@ int approvals_create(struct store *s, const char *required, const struct account
 	struct agreement a = {0};
 	int rc = approvals_check(s, who, case_id, APPROVALS_ROLES_CREATE);
 	if (rc != APPROVALS_OK)
-		return say(out, rc, NULL, rc == APPROVALS_FORBIDDEN ? "your role may not create agreements" : "no such case");
+		return say(out, rc, NULL,
+			   rc == APPROVALS_FORBIDDEN ? "your role may not create agreements" : "no such case");
 	if (store_admin_case_get(s, case_id, &cs) != STORE_OK)
 		return store_failed(s, out);
 	if ((rc = check_text(contact_username, 64, "contact_username", out)) ||
@@ -237,7 +240,8 @@ int approvals_propose(struct store *s, const char *required, const struct accoun
 	int64_t case_id = 0;
 	int rc = approvals_check_agreement(s, who, agreement_id, APPROVALS_ROLES_PROPOSE, &case_id);
 	if (rc != APPROVALS_OK)
-		return say(out, rc, NULL, rc == APPROVALS_FORBIDDEN ? "your role may not propose terms" : "no such agreement");
+		return say(out, rc, NULL,
+			   rc == APPROVALS_FORBIDDEN ? "your role may not propose terms" : "no such agreement");
 	if (store_agreement_get(s, agreement_id, &a) != STORE_OK)
 		return store_failed(s, out);
 	if (a.status == AG_ENDED)
@@ -255,8 +259,8 @@ static int audit_decision(struct store *s, const struct account *who, const stru
 			  const char *note)
 {
 	return audit_append(s, who->id, AUDIT_APPROVAL, p->case_id, p->agreement_id,
-			    json_pack("{s:I,s:s,s:s,s:s}", "proposal_id", (json_int_t)p->id, "role", who->role, "decision",
-				      yes ? "approve" : "reject", "note", note ? note : ""));
+			    json_pack("{s:I,s:s,s:s,s:s}", "proposal_id", (json_int_t)p->id, "role", who->role,
+				      "decision", yes ? "approve" : "reject", "note", note ? note : ""));
 }
 
 /* Approve: the role's approval, then apply once nothing is missing. */
@@ -282,8 +286,8 @@ static int approve(struct store *s, const char *required, const struct account *
 	return missing[0] ? APPROVALS_OK : apply(s, p, who->id, out);
 }
 
-int approvals_decide(struct store *s, const char *required, const struct account *who, int64_t proposal_id,
-		     int yes, const char *note, struct approvals_outcome *out)
+int approvals_decide(struct store *s, const char *required, const struct account *who, int64_t proposal_id, int yes,
+		     const char *note, struct approvals_outcome *out)
 {
 	struct proposal p;
 	out->proposal_id = proposal_id;
@@ -293,7 +297,8 @@ int approvals_decide(struct store *s, const char *required, const struct account
 		return say(out, APPROVALS_BAD_REQUEST, "note", "note is longer than %d bytes", APPROVALS_REASON_MAX);
 	int rc = store_admin_proposal_get(s, proposal_id, &p);
 	if (rc != STORE_OK)
-		return rc == STORE_NOT_FOUND ? say(out, APPROVALS_NOT_FOUND, NULL, "no such proposal") : store_failed(s, out);
+		return rc == STORE_NOT_FOUND ? say(out, APPROVALS_NOT_FOUND, NULL, "no such proposal")
+					     : store_failed(s, out);
 	out->agreement_id = p.agreement_id;
 	if ((rc = approvals_check(s, who, p.case_id, required)) != APPROVALS_OK)
 		rc = say(out, rc, NULL, "no such proposal");
@@ -332,14 +337,15 @@ int approvals_set_status(struct store *s, const struct account *who, int64_t agr
 	out->agreement_id = agreement_id;
 	int rc = approvals_check_agreement(s, who, agreement_id, APPROVALS_ROLES_STATUS, NULL);
 	if (rc != APPROVALS_OK)
-		return say(out, rc, NULL, rc == APPROVALS_FORBIDDEN ? "your role may not %s agreements" : "no such agreement",
-			   verb);
+		return say(out, rc, NULL,
+			   rc == APPROVALS_FORBIDDEN ? "your role may not %s agreements" : "no such agreement", verb);
 	if (store_agreement_get(s, agreement_id, &a) != STORE_OK)
 		return store_failed(s, out);
 	int to = status_move(verb, a.status);
 	if (to == -2)
 		return say(out, APPROVALS_BAD_REQUEST, NULL, "unknown move '%s'", verb);
-	if (strcmp(verb, "resume") != 0 && (rc = check_text(reason, APPROVALS_REASON_MAX, "reason", out)) != APPROVALS_OK)
+	if (strcmp(verb, "resume") != 0 &&
+	    (rc = check_text(reason, APPROVALS_REASON_MAX, "reason", out)) != APPROVALS_OK)
 		return rc;
 	if (to < 0)
 		return say(out, APPROVALS_CONFLICT, NULL, "the agreement is %s; it cannot %s",
@@ -349,7 +355,8 @@ int approvals_set_status(struct store *s, const struct account *who, int64_t agr
 	    (to == AG_ENDED && store_admin_proposals_withdraw(s, agreement_id, 0) != STORE_OK) ||
 	    audit_append(s, who->id, AUDIT_AGREEMENT_STATUS, a.case_id, agreement_id,
 			 json_pack("{s:s,s:s,s:s}", "from", agreement_status_name(a.status), "to",
-				   agreement_status_name((enum agreement_status)to), "reason", why ? why : "")) != STORE_OK)
+				   agreement_status_name((enum agreement_status)to), "reason", why ? why : "")) !=
+		STORE_OK)
 		return store_failed(s, out);
 	return APPROVALS_OK;
 }
@@ -362,7 +369,8 @@ int approvals_pause(struct store *s, const struct account *who, int64_t agreemen
 	out->agreement_id = agreement_id;
 	int rc = approvals_check_agreement(s, who, agreement_id, APPROVALS_ROLES_PAUSE, NULL);
 	if (rc != APPROVALS_OK)
-		return say(out, rc, NULL, rc == APPROVALS_FORBIDDEN ? "only a carer can pause contact" : "no such agreement");
+		return say(out, rc, NULL,
+			   rc == APPROVALS_FORBIDDEN ? "only a carer can pause contact" : "no such agreement");
 	if ((rc = check_text(reason, APPROVALS_REASON_MAX, "reason", out)) != APPROVALS_OK)
 		return rc;
 	if (hours < 1 || hours > APPROVALS_PAUSE_HOURS_MAX)
@@ -374,8 +382,8 @@ int approvals_pause(struct store *s, const struct account *who, int64_t agreemen
 	out->expires_at = clock_now_ms() + (int64_t)hours * 3600 * 1000;
 	if (store_pause_add(s, agreement_id, who->id, "carer", reason, out->expires_at, &pause_id) != STORE_OK ||
 	    store_admin_notice_add(s, a.case_id, agreement_id, "pause",
-				   json_pack("{s:I,s:s,s:s,s:s,s:I}", "pause_id", (json_int_t)pause_id, "by_role", "carer",
-					     "by", who->display_name, "reason", reason, "expires_at",
+				   json_pack("{s:I,s:s,s:s,s:s,s:I}", "pause_id", (json_int_t)pause_id, "by_role",
+					     "carer", "by", who->display_name, "reason", reason, "expires_at",
 					     (json_int_t)out->expires_at),
 				   NULL) != STORE_OK ||
 	    audit_append(s, who->id, AUDIT_PAUSE, a.case_id, agreement_id,
@@ -385,19 +393,20 @@ int approvals_pause(struct store *s, const struct account *who, int64_t agreemen
 	return APPROVALS_OK;
 }
 
-int approvals_unpause(struct store *s, const struct account *who, int64_t agreement_id,
-		      struct approvals_outcome *out)
+int approvals_unpause(struct store *s, const struct account *who, int64_t agreement_id, struct approvals_outcome *out)
 {
 	int64_t case_id = 0;
 	out->agreement_id = agreement_id;
 	int rc = approvals_check_agreement(s, who, agreement_id, APPROVALS_ROLES_UNPAUSE, &case_id);
 	if (rc != APPROVALS_OK)
-		return say(out, rc, NULL, rc == APPROVALS_FORBIDDEN ? "your role may not end pauses" : "no such agreement");
+		return say(out, rc, NULL,
+			   rc == APPROVALS_FORBIDDEN ? "your role may not end pauses" : "no such agreement");
 	rc = store_pause_end(s, agreement_id, who->id);
 	if (rc == STORE_NOT_FOUND)
 		return say(out, APPROVALS_CONFLICT, NULL, "the agreement is not paused");
-	if (rc != STORE_OK || audit_append(s, who->id, AUDIT_UNPAUSE, case_id, agreement_id,
-					   json_pack("{s:s}", "by_role", who->role)) != STORE_OK)
+	if (rc != STORE_OK ||
+	    audit_append(s, who->id, AUDIT_UNPAUSE, case_id, agreement_id, json_pack("{s:s}", "by_role", who->role)) !=
+		STORE_OK)
 		return store_failed(s, out);
 	return APPROVALS_OK;
 }

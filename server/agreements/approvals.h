@@ -65,8 +65,8 @@ int approvals_create(struct store *s, const char *required, const struct account
 int approvals_propose(struct store *s, const char *required, const struct account *who, int64_t agreement_id,
 		      const json_t *terms, struct approvals_outcome *out);
 /* Approve (approve = 1) or reject a pending proposal for who's role. */
-int approvals_decide(struct store *s, const char *required, const struct account *who, int64_t proposal_id,
-		     int approve, const char *note, struct approvals_outcome *out);
+int approvals_decide(struct store *s, const char *required, const struct account *who, int64_t proposal_id, int approve,
+		     const char *note, struct approvals_outcome *out);
 /* verb: "suspend", "resume" or "end"; reason required for suspend and end. */
 int approvals_set_status(struct store *s, const struct account *who, int64_t agreement_id, const char *verb,
 			 const char *reason, struct approvals_outcome *out);
@@ -74,7 +74,6 @@ int approvals_set_status(struct store *s, const struct account *who, int64_t agr
 int approvals_pause(struct store *s, const struct account *who, int64_t agreement_id, const char *reason, int hours,
 		    struct approvals_outcome *out);
 /* End every open pause of the agreement. */
-int approvals_unpause(struct store *s, const struct account *who, int64_t agreement_id,
-		      struct approvals_outcome *out);
+int approvals_unpause(struct store *s, const struct account *who, int64_t agreement_id, struct approvals_outcome *out);
 
 #endif

@@ -94,8 +94,9 @@ static void route_me(struct api_call *c)
 {
 	char initials[16];
 	auth_initials(c->me.display_name, initials);
-	api_reply(c, 200, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)c->me.id, "username", c->me.username,
-				    "display_name", c->me.display_name, "role", c->me.role, "initials", initials));
+	api_reply(c, 200,
+		  json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)c->me.id, "username", c->me.username,
+			    "display_name", c->me.display_name, "role", c->me.role, "initials", initials));
 }
 
 #include "server/api/api_routes.h"
@@ -123,7 +124,8 @@ static int parse_body(struct api_call *c)
 	c->body = json_loadb(c->req->body, c->req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(c->body)) {
 		char msg[200];
-		snprintf(msg, sizeof(msg), "The body must be a JSON object (%s).", c->body ? "not an object" : jerr.text);
+		snprintf(msg, sizeof(msg), "The body must be a JSON object (%s).",
+			 c->body ? "not an object" : jerr.text);
 		api_error(c, 400, "bad_request", msg, NULL);
 		return 0;
 	}

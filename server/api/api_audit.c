@@ -23,7 +23,8 @@ static int query_int(struct api_call *c, const char *name, int64_t min, int64_t 
 		*out = n;
 		return 0;
 	}
-	snprintf(msg, sizeof(msg), "%s must be a whole number from %lld to %lld.", name, (long long)min, (long long)max);
+	snprintf(msg, sizeof(msg), "%s must be a whole number from %lld to %lld.", name, (long long)min,
+		 (long long)max);
 	api_error(c, 400, "bad_request", msg, name);
 	return -1;
 }
@@ -117,7 +118,7 @@ static void route_verify(struct api_call *c)
 }
 
 const struct api_route api_routes_audit[] = {
-	{"GET", "/api/audit", route_list},
-	{"GET", "/api/audit/verify", route_verify},
-	{NULL, NULL, NULL},
+    {"GET", "/api/audit", route_list},
+    {"GET", "/api/audit/verify", route_verify},
+    {NULL, NULL, NULL},
 };

@@ -39,10 +39,10 @@ static json_t *agreement_summary(struct api_call *c, const struct agreement *a)
 
 static void add_approval(const struct approval *ap, void *ctx)
 {
-	json_array_append_new(ctx, json_pack("{s:{s:I,s:s},s:s,s:s,s:s,s:I}", "account", "id",
-					     (json_int_t)ap->account_id, "display_name", ap->display_name, "role",
-					     ap->role, "decision", ap->decision, "note", ap->note, "at",
-					     (json_int_t)ap->at));
+	json_array_append_new(ctx,
+			      json_pack("{s:{s:I,s:s},s:s,s:s,s:s,s:I}", "account", "id", (json_int_t)ap->account_id,
+					"display_name", ap->display_name, "role", ap->role, "decision", ap->decision,
+					"note", ap->note, "at", (json_int_t)ap->at));
 }
 
 /* Required roles still missing, as an array. */
@@ -50,8 +50,8 @@ static json_t *needs_json(struct api_call *c, const struct proposal *p)
 {
 	char missing[128];
 	json_t *arr = json_array();
-	if (strcmp(p->status, "pending") || approvals_missing(c->app->store, c->app->cfg.approvals, p->id, missing,
-							      sizeof(missing)) != STORE_OK)
+	if (strcmp(p->status, "pending") ||
+	    approvals_missing(c->app->store, c->app->cfg.approvals, p->id, missing, sizeof(missing)) != STORE_OK)
 		return arr;
 	for (char *save = NULL, *r = strtok_r(missing, ",", &save); r; r = strtok_r(NULL, ",", &save))
 		json_array_append_new(arr, json_string(r));
@@ -82,10 +82,11 @@ static void add_proposal(const struct proposal *p, void *ctx)
 
 static void add_pause(const struct pause *p, void *ctx)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:{s:I,s:s},s:s,s:s,s:I,s:I,s:I}", "id", (json_int_t)p->id, "by",
-					     "id", (json_int_t)p->by_account, "display_name", p->by_name, "by_role",
-					     p->by_role, "reason", p->reason, "started_at", (json_int_t)p->started_at,
-					     "expires_at", (json_int_t)p->expires_at, "ended_at", (json_int_t)p->ended_at));
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:{s:I,s:s},s:s,s:s,s:I,s:I,s:I}", "id", (json_int_t)p->id, "by", "id",
+					(json_int_t)p->by_account, "display_name", p->by_name, "by_role", p->by_role,
+					"reason", p->reason, "started_at", (json_int_t)p->started_at, "expires_at",
+					(json_int_t)p->expires_at, "ended_at", (json_int_t)p->ended_at));
 }
 
 static json_t *agreement_full(struct api_call *c, const struct agreement *a)
@@ -120,7 +121,8 @@ static void add_agreement(int64_t id, void *ctx)
 
 static void add_member(int64_t id, const char *name, const char *role, void *ctx)
 {
-	json_array_append_new(ctx, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "display_name", name, "role", role));
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "display_name", name, "role", role));
 }
 
 static json_t *case_json(struct api_call *c, const struct admin_case *cs, int full)
@@ -144,9 +146,9 @@ static void reply_outcome(struct api_call *c, int rc, const struct approvals_out
 		int status;
 		const char *code;
 	} map[] = {
-		[APPROVALS_BAD_REQUEST] = {400, "bad_request"}, [APPROVALS_INVALID_TERMS] = {400, "invalid_terms"},
-		[APPROVALS_FORBIDDEN] = {403, "forbidden"},     [APPROVALS_NOT_FOUND] = {404, "not_found"},
-		[APPROVALS_CONFLICT] = {409, "conflict"},       [APPROVALS_ERR] = {500, "internal"},
+	    [APPROVALS_BAD_REQUEST] = {400, "bad_request"}, [APPROVALS_INVALID_TERMS] = {400, "invalid_terms"},
+	    [APPROVALS_FORBIDDEN] = {403, "forbidden"},     [APPROVALS_NOT_FOUND] = {404, "not_found"},
+	    [APPROVALS_CONFLICT] = {409, "conflict"},       [APPROVALS_ERR] = {500, "internal"},
 	};
 	int i = rc > APPROVALS_OK && rc <= APPROVALS_ERR ? rc : APPROVALS_ERR;
 	api_error(c, map[i].status, map[i].code, out->message[0] ? out->message : map[i].code,
@@ -252,8 +254,9 @@ static void route_create(struct api_call *c)
 	struct approvals_outcome out = {0};
 	if (!write_begin(c))
 		return;
-	int rc = approvals_create(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0], body_str(c, "contact_username"),
-				  body_str(c, "relationship"), c->body ? json_object_get(c->body, "terms") : NULL, &out);
+	int rc =
+	    approvals_create(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0], body_str(c, "contact_username"),
+			     body_str(c, "relationship"), c->body ? json_object_get(c->body, "terms") : NULL, &out);
 	if (write_end(c, rc, &out, 1))
 		api_reply(c, 201, outcome_json(&out));
 }
@@ -274,7 +277,8 @@ static void decide(struct api_call *c, int yes)
 	struct approvals_outcome out = {0};
 	if (!write_begin(c))
 		return;
-	int rc = approvals_decide(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0], yes, body_str(c, "note"), &out);
+	int rc =
+	    approvals_decide(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0], yes, body_str(c, "note"), &out);
 	if (write_end(c, rc, &out, out.applied))
 		api_reply(c, 200, outcome_json(&out));
 }
@@ -328,8 +332,9 @@ static void route_pause(struct api_call *c)
 	int rc = approvals_pause(c->app->store, &c->me, c->ids[0], body_str(c, "reason"),
 				 hours < 0 || hours > 1000 ? 0 : (int)hours, &out);
 	if (write_end(c, rc, &out, 1))
-		api_reply(c, 201, json_pack("{s:I,s:I}", "agreement_id", (json_int_t)out.agreement_id, "expires_at",
-					    (json_int_t)out.expires_at));
+		api_reply(c, 201,
+			  json_pack("{s:I,s:I}", "agreement_id", (json_int_t)out.agreement_id, "expires_at",
+				    (json_int_t)out.expires_at));
 }
 
 static void route_unpause(struct api_call *c)
@@ -348,7 +353,8 @@ static void inbox_proposal(const struct proposal *p, void *ctx)
 	struct list_ctx *l = ctx;
 	char missing[128];
 	struct agreement a;
-	if (approvals_missing(l->c->app->store, l->c->app->cfg.approvals, p->id, missing, sizeof(missing)) != STORE_OK ||
+	if (approvals_missing(l->c->app->store, l->c->app->cfg.approvals, p->id, missing, sizeof(missing)) !=
+		STORE_OK ||
 	    !approvals_in_list(missing, l->c->me.role) || store_agreement_get(l->c->app->store, p->agreement_id, &a))
 		return;
 	json_t *o = proposal_json(l->c, p);
@@ -386,11 +392,12 @@ static void route_approvals(struct api_call *c)
 static void add_notice(const struct notice *n, void *ctx)
 {
 	json_t *detail = json_loads(n->detail, 0, NULL);
-	json_array_append_new(ctx, json_pack("{s:I,s:I,s:o,s:s,s:o,s:I,s:b,s:I}", "id", (json_int_t)n->id, "case_id",
-					     (json_int_t)n->case_id, "agreement_id",
-					     n->agreement_id ? json_integer(n->agreement_id) : json_null(), "kind", n->kind,
-					     "detail", detail ? detail : json_string(n->detail), "at", (json_int_t)n->at,
-					     "read", n->read_at != 0, "read_at", (json_int_t)n->read_at));
+	json_array_append_new(ctx,
+			      json_pack("{s:I,s:I,s:o,s:s,s:o,s:I,s:b,s:I}", "id", (json_int_t)n->id, "case_id",
+					(json_int_t)n->case_id, "agreement_id",
+					n->agreement_id ? json_integer(n->agreement_id) : json_null(), "kind", n->kind,
+					"detail", detail ? detail : json_string(n->detail), "at", (json_int_t)n->at,
+					"read", n->read_at != 0, "read_at", (json_int_t)n->read_at));
 }
 
 static void route_notices(struct api_call *c)
@@ -407,8 +414,8 @@ static void route_notice_read(struct api_call *c)
 	int64_t case_id = 0;
 	if (!api_require_role(c, APPROVALS_ROLES_NOTICES))
 		return;
-	if (store_admin_notice_case(c->app->store, c->ids[0], &case_id) != STORE_OK ||
-	    !api_case_role(c, case_id) || strcmp(api_case_role(c, case_id), "caseworker")) {
+	if (store_admin_notice_case(c->app->store, c->ids[0], &case_id) != STORE_OK || !api_case_role(c, case_id) ||
+	    strcmp(api_case_role(c, case_id), "caseworker")) {
 		api_error(c, 404, "not_found", "No such notice in your caseload.", NULL);
 		return;
 	}
@@ -421,20 +428,20 @@ static void route_notice_read(struct api_call *c)
 }
 
 const struct api_route api_routes_cases[] = {
-	{"GET", "/api/cases", route_cases},
-	{"GET", "/api/cases/#", route_case},
-	{"POST", "/api/cases/#/agreements", route_create},
-	{"GET", "/api/agreements/#", route_agreement},
-	{"POST", "/api/agreements/#/proposals", route_propose},
-	{"POST", "/api/agreements/#/suspend", route_suspend},
-	{"POST", "/api/agreements/#/resume", route_resume},
-	{"POST", "/api/agreements/#/end", route_end},
-	{"POST", "/api/agreements/#/pause", route_pause},
-	{"POST", "/api/agreements/#/unpause", route_unpause},
-	{"GET", "/api/approvals", route_approvals},
-	{"POST", "/api/proposals/#/approve", route_approve},
-	{"POST", "/api/proposals/#/reject", route_reject},
-	{"GET", "/api/notices", route_notices},
-	{"POST", "/api/notices/#/read", route_notice_read},
-	{NULL, NULL, NULL},
+    {"GET", "/api/cases", route_cases},
+    {"GET", "/api/cases/#", route_case},
+    {"POST", "/api/cases/#/agreements", route_create},
+    {"GET", "/api/agreements/#", route_agreement},
+    {"POST", "/api/agreements/#/proposals", route_propose},
+    {"POST", "/api/agreements/#/suspend", route_suspend},
+    {"POST", "/api/agreements/#/resume", route_resume},
+    {"POST", "/api/agreements/#/end", route_end},
+    {"POST", "/api/agreements/#/pause", route_pause},
+    {"POST", "/api/agreements/#/unpause", route_unpause},
+    {"GET", "/api/approvals", route_approvals},
+    {"POST", "/api/proposals/#/approve", route_approve},
+    {"POST", "/api/proposals/#/reject", route_reject},
+    {"GET", "/api/notices", route_notices},
+    {"POST", "/api/notices/#/read", route_notice_read},
+    {NULL, NULL, NULL},
 };

@@ -14,9 +14,9 @@ struct api_call {
 	struct app *app;
 	const struct api_request *req;
 	struct api_response *res;
-	struct account me;      /* who is asking */
-	json_t *body;           /* parsed JSON body (POST), or NULL */
-	int64_t ids[3];         /* numeric path parameters, in order */
+	struct account me; /* who is asking */
+	json_t *body;      /* parsed JSON body (POST), or NULL */
+	int64_t ids[3];    /* numeric path parameters, in order */
 };
 
 typedef void (*api_route_fn)(struct api_call *c);

@@ -113,6 +113,6 @@ static void route_report(struct api_call *c)
 }
 
 const struct api_route api_routes_reports[] = {
-	{"GET", "/api/reports/#", route_report},
-	{NULL, NULL, NULL},
+    {"GET", "/api/reports/#", route_report},
+    {NULL, NULL, NULL},
 };

@@ -34,12 +34,12 @@ static void add_held(const struct held_message *h, void *arg)
 {
 	struct list_ctx *lc = arg;
 	struct agreement *a = agreements_get(&lc->c->app->agreements, h->agreement_id);
-	json_array_append_new(
-		lc->items,
-		json_pack("{s:I,s:I,s:I,s:o,s:o,s:s%,s:I,s:s}", "id", (json_int_t)h->id, "agreement_id",
-			  (json_int_t)h->agreement_id, "case_id", (json_int_t)(a ? a->case_id : 0), "from",
-			  person(lc->c, h->sender_id), "to", person(lc->c, a ? agreement_peer(a, h->sender_id) : 0),
-			  "text", h->text, h->text_len, "sent_at", (json_int_t)h->sent_at, "reason", h->reason));
+	json_array_append_new(lc->items,
+			      json_pack("{s:I,s:I,s:I,s:o,s:o,s:s%,s:I,s:s}", "id", (json_int_t)h->id, "agreement_id",
+					(json_int_t)h->agreement_id, "case_id", (json_int_t)(a ? a->case_id : 0),
+					"from", person(lc->c, h->sender_id), "to",
+					person(lc->c, a ? agreement_peer(a, h->sender_id) : 0), "text", h->text,
+					h->text_len, "sent_at", (json_int_t)h->sent_at, "reason", h->reason));
 }
 
 static void route_list(struct api_call *c)
@@ -134,7 +134,8 @@ static void decide(struct api_call *c, int release)
 	if (rc != STORE_OK) {
 		store_rollback(app->store);
 		api_error(c, rc == STORE_NOT_FOUND ? 409 : 500, rc == STORE_NOT_FOUND ? "conflict" : "internal",
-			  rc == STORE_NOT_FOUND ? "This message was already reviewed." : "Could not save the review.", NULL);
+			  rc == STORE_NOT_FOUND ? "This message was already reviewed." : "Could not save the review.",
+			  NULL);
 		return;
 	}
 	commit_flush(&app->commit);
@@ -144,12 +145,13 @@ static void decide(struct api_call *c, int release)
 		deliver_released(app, &m, hc.h.id);
 	} else {
 		session_deliver(app, hc.h.sender_id, "held",
-				json_pack("{s:I,s:I,s:s}", "hold_id", (json_int_t)hc.h.id, "agreement_id", (json_int_t)a->id,
-					  "state", "rejected"),
+				json_pack("{s:I,s:I,s:s}", "hold_id", (json_int_t)hc.h.id, "agreement_id",
+					  (json_int_t)a->id, "state", "rejected"),
 				NULL);
 	}
-	api_reply(c, 200, json_pack("{s:I,s:s,s:o}", "id", (json_int_t)hc.h.id, "state", release ? "released" : "rejected",
-				    "seq", release ? json_integer(m.seq) : json_null()));
+	api_reply(c, 200,
+		  json_pack("{s:I,s:s,s:o}", "id", (json_int_t)hc.h.id, "state", release ? "released" : "rejected",
+			    "seq", release ? json_integer(m.seq) : json_null()));
 }
 
 static void route_release(struct api_call *c)
@@ -163,8 +165,8 @@ static void route_reject(struct api_call *c)
 }
 
 const struct api_route api_routes_review[] = {
-	{"GET", "/api/messages/held", route_list},
-	{"POST", "/api/messages/held/#/release", route_release},
-	{"POST", "/api/messages/held/#/reject", route_reject},
-	{NULL, NULL, NULL},
+    {"GET", "/api/messages/held", route_list},
+    {"POST", "/api/messages/held/#/release", route_release},
+    {"POST", "/api/messages/held/#/reject", route_reject},
+    {NULL, NULL, NULL},
 };

@@ -74,8 +74,9 @@ static int set_turn_secret_file(struct config *c, const char *path, char *err, i
 	fclose(f);
 	line[strcspn(line, "\r\n")] = 0;
 	if (!ok || !*line || strlen(line) >= sizeof(c->turn_secret)) {
-		snprintf(err, errlen, "config: turn_secret_file %s must hold the secret (1..%zu bytes) on its first line",
-			 path, sizeof(c->turn_secret) - 1);
+		snprintf(err, errlen,
+			 "config: turn_secret_file %s must hold the secret (1..%zu bytes) on its first line", path,
+			 sizeof(c->turn_secret) - 1);
 		return -1;
 	}
 	snprintf(c->turn_secret, sizeof(c->turn_secret), "%s", line);

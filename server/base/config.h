@@ -5,26 +5,26 @@
 #include <stdint.h>
 
 struct config {
-	char listen[64];        /* address to bind, default 127.0.0.1 */
-	int port;               /* TCP port, default 8080 */
-	char data_dir[512];     /* SQLite file and blobs, default ./data */
-	char web_dir[512];      /* static files of the family web app, default ./web */
-	char console_dir[512];  /* static files of the admin console, default ./admin/console */
-	char approvals[64];     /* roles that must approve agreements and changes, default "caseworker,carer" */
-	char tls_cert[512];     /* PEM certificate; TLS is on when set */
-	char tls_key[512];      /* PEM private key */
-	int log_level;          /* enum log_level */
-	int log_json;           /* 1: log as JSON lines */
-	int64_t session_ttl_s;  /* session token lifetime, default 7 days */
-	int auth_timeout_s;     /* close unauthenticated sockets after this, default 10 */
-	int sync_full;          /* 1: PRAGMA synchronous=FULL (default), 0: NORMAL */
-	int media_workers;      /* media worker threads (one UDP port each), default 1 */
-	int media_port_base;    /* worker i binds media_port_base + i; default 0: kernel-chosen ports */
+	char listen[64];            /* address to bind, default 127.0.0.1 */
+	int port;                   /* TCP port, default 8080 */
+	char data_dir[512];         /* SQLite file and blobs, default ./data */
+	char web_dir[512];          /* static files of the family web app, default ./web */
+	char console_dir[512];      /* static files of the admin console, default ./admin/console */
+	char approvals[64];         /* roles that must approve agreements and changes, default "caseworker,carer" */
+	char tls_cert[512];         /* PEM certificate; TLS is on when set */
+	char tls_key[512];          /* PEM private key */
+	int log_level;              /* enum log_level */
+	int log_json;               /* 1: log as JSON lines */
+	int64_t session_ttl_s;      /* session token lifetime, default 7 days */
+	int auth_timeout_s;         /* close unauthenticated sockets after this, default 10 */
+	int sync_full;              /* 1: PRAGMA synchronous=FULL (default), 0: NORMAL */
+	int media_workers;          /* media worker threads (one UDP port each), default 1 */
+	int media_port_base;        /* worker i binds media_port_base + i; default 0: kernel-chosen ports */
 	char media_announce_ip[64]; /* address in the answers' host candidates; default "": the listen address */
-	int ring_timeout_s;     /* an unanswered call ends after this, default 45 */
-	char turn_uris[512];    /* comma-separated TURN URIs handed out by call.ice; default "": no relay */
-	char turn_secret[256];  /* shared secret with coturn's static-auth-secret (or read from turn_secret_file) */
-	int turn_ttl_s;         /* lifetime of the TURN credentials call.ice hands out, default 3600 */
+	int ring_timeout_s;         /* an unanswered call ends after this, default 45 */
+	char turn_uris[512];        /* comma-separated TURN URIs handed out by call.ice; default "": no relay */
+	char turn_secret[256];      /* shared secret with coturn's static-auth-secret (or read from turn_secret_file) */
+	int turn_ttl_s;             /* lifetime of the TURN credentials call.ice hands out, default 3600 */
 };
 
 void config_defaults(struct config *c);

@@ -11,11 +11,11 @@
  * never masked, so the WebSocket header is the same for every recipient: it is written once, right before the
  * payload, and a transport can send header + payload as they are (frame_wire). */
 struct frame {
-	uint32_t refs; /* owners: creator + every connection queue holding it */
-	uint32_t len;  /* payload bytes */
-	uint8_t hdr;   /* WebSocket header bytes, ending where the payload starts */
-	uint8_t pooled; /* small frame: goes back to frame.c's free list, not to free() */
-	struct frame *next; /* free list link */
+	uint32_t refs;       /* owners: creator + every connection queue holding it */
+	uint32_t len;        /* payload bytes */
+	uint8_t hdr;         /* WebSocket header bytes, ending where the payload starts */
+	uint8_t pooled;      /* small frame: goes back to frame.c's free list, not to free() */
+	struct frame *next;  /* free list link */
 	unsigned char buf[]; /* FRAME_HEADROOM bytes (the header at their end), then the payload */
 };
 

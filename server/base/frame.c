@@ -30,7 +30,7 @@ static uint8_t header_write(unsigned char *end, size_t len)
 
 #define POOL_MAX 8192 /* small frames kept for reuse (about 4.5 MB at most) */
 
-static struct frame *pool;   /* free small frames */
+static struct frame *pool; /* free small frames */
 static unsigned pool_count;
 
 struct frame *frame_alloc(size_t len)

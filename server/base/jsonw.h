@@ -16,7 +16,7 @@ struct jsonw {
 };
 
 /* Bytes that a string of n bytes can take once quoted and escaped (every byte as \u00XX, plus quotes). */
-#define JSONW_STR_MAX(n) ((n) * 6 + 2)
+#define JSONW_STR_MAX(n) ((n)*6 + 2)
 /* Bytes an int64 takes at most. */
 #define JSONW_INT_MAX 20
 

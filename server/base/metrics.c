@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const double bucket_ms[METRICS_LATENCY_BUCKETS] = {0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000};
 
 void metrics_commit_observe(struct metrics *m, uint64_t ns)
@@ -59,7 +58,8 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 	counter(&o, "samvaer_connections", "Open WebSocket connections.", "gauge", m->connections_open);
 	counter(&o, "samvaer_connections_total", "WebSocket connections accepted.", "counter", m->connections_total);
 	counter(&o, "samvaer_sessions_authenticated", "Authenticated connections.", "gauge", m->sessions_authenticated);
-	counter(&o, "samvaer_messages_relayed_total", "Text messages stored and relayed.", "counter", m->messages_relayed);
+	counter(&o, "samvaer_messages_relayed_total", "Text messages stored and relayed.", "counter",
+		m->messages_relayed);
 	counter(&o, "samvaer_calls_started_total", "Calls started (including busy).", "counter", m->calls_started);
 	counter(&o, "samvaer_calls_ended_total", "Calls ended, for any reason.", "counter", m->calls_ended);
 	counter(&o, "samvaer_calls_live", "Calls ringing or in progress.", "gauge", m->calls_started - m->calls_ended);
@@ -78,8 +78,8 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 	counter(&o, "samvaer_logins_rate_limited_total", "Logins refused by rate limits.", "counter",
 		m->logins_rate_limited);
 	counter(&o, "samvaer_commit_failures_total", "Group commits that failed.", "counter", m->commit_failures);
-	counter(&o, "samvaer_wal_restart_checkpoints_total", "Checkpoints run on the loop so a long WAL starts over.", "counter",
-		m->wal_restarts);
+	counter(&o, "samvaer_wal_restart_checkpoints_total", "Checkpoints run on the loop so a long WAL starts over.",
+		"counter", m->wal_restarts);
 	put(&o, "# HELP samvaer_decisions_total Policy decisions by reason.\n# TYPE samvaer_decisions_total counter\n");
 	for (int r = 0; r < reasons && r < 32; r++)
 		put(&o, "samvaer_decisions_total{reason=\"%s\"} %llu\n", reason_name(r),
@@ -88,7 +88,8 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 	uint64_t cum = 0;
 	for (int i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
 		cum += m->commit_latency_buckets[i];
-		put(&o, "samvaer_commit_seconds_bucket{le=\"%g\"} %llu\n", bucket_ms[i] / 1000.0, (unsigned long long)cum);
+		put(&o, "samvaer_commit_seconds_bucket{le=\"%g\"} %llu\n", bucket_ms[i] / 1000.0,
+		    (unsigned long long)cum);
 	}
 	cum += m->commit_latency_buckets[METRICS_LATENCY_BUCKETS];
 	put(&o, "samvaer_commit_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);

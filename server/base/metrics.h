@@ -18,14 +18,14 @@ struct metrics {
 	uint64_t protocol_violations;    /* connections closed for binary/oversize/bad UTF-8 */
 	uint64_t logins_ok, logins_failed, logins_rate_limited;
 	uint64_t commits, commit_failures;
-	uint64_t wal_restarts;           /* checkpoints the loop ran to let a long WAL start over */
+	uint64_t wal_restarts; /* checkpoints the loop ran to let a long WAL start over */
 	uint64_t commit_latency_buckets[METRICS_LATENCY_BUCKETS + 1]; /* last one is +Inf */
 	double commit_latency_sum_s;
-	uint64_t decisions[32]; /* per policy reason */
-	uint64_t calls_started, calls_ended;  /* calls created (incl. busy) / ended for any reason */
-	uint64_t call_media_connected;        /* participants whose ICE + DTLS came up */
-	uint64_t call_media_lost;             /* calls ended because a participant's media failed or went silent */
-	uint64_t media_events;                /* events read from the media workers */
+	uint64_t decisions[32];              /* per policy reason */
+	uint64_t calls_started, calls_ended; /* calls created (incl. busy) / ended for any reason */
+	uint64_t call_media_connected;       /* participants whose ICE + DTLS came up */
+	uint64_t call_media_lost;            /* calls ended because a participant's media failed or went silent */
+	uint64_t media_events;               /* events read from the media workers */
 };
 
 void metrics_commit_observe(struct metrics *m, uint64_t ns);

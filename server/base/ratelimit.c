@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 struct rl_window {
-	int64_t start; /* ms when this window began */
+	int64_t start;  /* ms when this window began */
 	uint32_t count; /* events in it */
 	int64_t last;   /* ms of the latest event, for the backoff */
 };

@@ -58,7 +58,8 @@ static const struct call_party *first_end(const struct call *c)
 	const struct call_party *best = NULL;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct call_party *p = &c->p[i];
-		if (p->role == PARTY_CONTACT && p->state == PARTY_JOINED && p->ends_at && (!best || p->ends_at < best->ends_at))
+		if (p->role == PARTY_CONTACT && p->state == PARTY_JOINED && p->ends_at &&
+		    (!best || p->ends_at < best->ends_at))
 			best = p;
 	}
 	return best;
@@ -82,9 +83,9 @@ json_t *calls__json(const struct call *c, const char *reason, const char *change
 	return json_pack("{s:I,s:I,s:s,s:o,s:o,s:o,s:b,s:b,s:I,s:o,s:o,s:o,s:o}", "call_id", (json_int_t)c->id,
 			 "agreement_id", (json_int_t)first_agreement(c), "state", state, "reason", json_str(reason),
 			 "change", json_str(change), "by", by ? json_integer(by) : json_null(), "video", c->video,
-			 "supervised", c->supervised, "child", (json_int_t)c->child, "answered_at", json_ms(c->answered_at),
-			 "ends_at", json_ms(e ? e->ends_at : 0), "ends_because", json_str(e ? e->ends_because : NULL),
-			 "participants", parts);
+			 "supervised", c->supervised, "child", (json_int_t)c->child, "answered_at",
+			 json_ms(c->answered_at), "ends_at", json_ms(e ? e->ends_at : 0), "ends_because",
+			 json_str(e ? e->ends_because : NULL), "participants", parts);
 }
 
 /* Accounts that see the call: the child, every contact that was rung, the case's supervisors. */
@@ -130,7 +131,8 @@ static struct call_party *party_add(struct call *c, int64_t account, enum party_
 	if (c->n >= CALL_MAX_PARTIES)
 		return NULL;
 	struct call_party *p = &c->p[c->n++];
-	*p = (struct call_party){.account = account, .role = role, .agreement_id = agreement_id, .state = PARTY_RINGING};
+	*p =
+	    (struct call_party){.account = account, .role = role, .agreement_id = agreement_id, .state = PARTY_RINGING};
 	account_name(c->app, account, p->name, sizeof(p->name));
 	return p;
 }
@@ -147,10 +149,10 @@ static void party_audit(struct call *c, const struct call_party *p, const char *
 		group += c->p[i].role == PARTY_CONTACT;
 	}
 	json_t *detail = json_pack("{s:I,s:s,s:b,s:I,s:s,s:o,s:b,s:o,s:I}", "call_id", (json_int_t)c->id, "channel",
-				   c->video ? "video_call" : "voice_call", "answered", p->answered_at != 0, "duration_s",
-				   (json_int_t)(p->answered_at ? (now - p->answered_at) / 1000 : 0), "reason", reason,
-				   "ended_by", by ? json_integer(by) : json_null(), "supervised", c->supervised,
-				   "supervisors", sups, "group", (json_int_t)group);
+				   c->video ? "video_call" : "voice_call", "answered", p->answered_at != 0,
+				   "duration_s", (json_int_t)(p->answered_at ? (now - p->answered_at) / 1000 : 0),
+				   "reason", reason, "ended_by", by ? json_integer(by) : json_null(), "supervised",
+				   c->supervised, "supervisors", sups, "group", (json_int_t)group);
 	if (store_begin(app->store) != STORE_OK) {
 		json_decref(detail);
 		log_error("audit: %s", store_errmsg(app->store));
@@ -224,7 +226,8 @@ int calls__party_leave(struct call *c, struct call_party *p, const char *reason,
 	if (!anyone_ringing(c))
 		ev_timer_stop(c->app->loop, &c->ring);
 	if (p->role == PARTY_SUPERVISOR) {
-		calls__supervision_update(c, !strcmp(reason, "consent_declined") ? "consent_declined" : "supervisor_left", by);
+		calls__supervision_update(
+		    c, !strcmp(reason, "consent_declined") ? "consent_declined" : "supervisor_left", by);
 		calls__renegotiate(c);
 		return 0;
 	}
@@ -273,8 +276,13 @@ static struct call *call_new(struct app *app, const struct agreement *a, int64_t
 	struct call *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	*c = (struct call){.id = ++app->calls->next_id, .app = app, .child = a->child_id, .caller = caller,
-			   .case_id = a->case_id, .video = ch == CH_VIDEO_CALL, .started_at = clock_now_ms()};
+	*c = (struct call){.id = ++app->calls->next_id,
+			   .app = app,
+			   .child = a->child_id,
+			   .caller = caller,
+			   .case_id = a->case_id,
+			   .video = ch == CH_VIDEO_CALL,
+			   .started_at = clock_now_ms()};
 	ev_timer_init(&c->ring, on_ring_timeout, (double)app->cfg.ring_timeout_s, 0);
 	c->ring.data = c;
 	calls__timing_init(c);
@@ -324,7 +332,8 @@ static int start_agreements(struct session *s, struct proto_request *r, const st
 		for (n = 0; n < json_array_size(ids); n++) {
 			json_t *v = json_array_get(ids, n);
 			if (!json_is_integer(v) || json_integer_value(v) < 1) {
-				session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, "proto: 'agreement_ids' holds agreement ids");
+				session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST,
+						    "proto: 'agreement_ids' holds agreement ids");
 				return -1;
 			}
 			idv[n] = json_integer_value(v);
@@ -353,8 +362,8 @@ static int start_agreements(struct session *s, struct proto_request *r, const st
 }
 
 /* Decide every agreement; the first refusal refuses the call. */
-static int start_decide(struct session *s, struct proto_request *r, const struct agreement **as, int n,
-			enum channel ch, struct policy_decision *first, int *supervised)
+static int start_decide(struct session *s, struct proto_request *r, const struct agreement **as, int n, enum channel ch,
+			struct policy_decision *first, int *supervised)
 {
 	struct app *app = s->app;
 	int64_t now = clock_now_ms();
@@ -426,7 +435,8 @@ void calls_handle_start(struct session *s, struct proto_request *r)
 		return;
 	}
 	c->supervised = supervised;
-	if (!call_ring(c, as, n, s->route.conn->id)) { /* every called party is in another call: it ends at once, unrung */
+	if (!call_ring(c, as, n,
+		       s->route.conn->id)) { /* every called party is in another call: it ends at once, unrung */
 		reply_call(s, r->id, c, "busy", &d);
 		calls__end(c, "busy", 0);
 		return;
@@ -494,7 +504,8 @@ void calls_handle_accept(struct session *s, struct proto_request *r)
 	if (!c)
 		return;
 	if (p->state != PARTY_RINGING) {
-		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE, "proto: only a called party can accept a ringing call");
+		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE,
+				    "proto: only a called party can accept a ringing call");
 		return;
 	}
 	int rc = call_media_start(c);
@@ -571,13 +582,15 @@ void calls__apply_gates(struct call *c, struct call_party *p)
 		return;
 	int pending = p->consent == CONSENT_PENDING;
 	if (p->audio_muted || p->video_muted || pending)
-		media_call_set_gate(c->id, (uint64_t)p->account, !p->audio_muted && !pending, !p->video_muted && !pending);
+		media_call_set_gate(c->id, (uint64_t)p->account, !p->audio_muted && !pending,
+				    !p->video_muted && !pending);
 	if (pending)
 		media_call_set_recv_gate(c->id, (uint64_t)p->account, false, false);
 }
 
 /* Add (or replace) the party's media participant from its offer; the answer is ready at once. */
-static int offer_answer(struct call *c, struct call_party *p, const char *sdp, size_t len, char *answer, const char **serr)
+static int offer_answer(struct call *c, struct call_party *p, const char *sdp, size_t len, char *answer,
+			const char **serr)
 {
 	uint64_t pid = (uint64_t)p->account;
 	int rc = media_participant_add(c->id, pid, sdp, len, MEDIA_ROLE_DEFAULT, answer, ANSWER_CAP, serr);
@@ -609,8 +622,9 @@ void calls_handle_offer(struct session *s, struct proto_request *r)
 		return;
 	}
 	if (p->state != PARTY_JOINED || !c->answered_at || p->conn != s->route.conn->id || !c->media) {
-		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE,
-				    "proto: offer from the session that started, accepted or joined the call, once it is answered");
+		session_reply_error(
+		    s, r->id, PROTO_ERR_CALL_STATE,
+		    "proto: offer from the session that started, accepted or joined the call, once it is answered");
 		return;
 	}
 	char *answer = malloc(ANSWER_CAP);
@@ -676,8 +690,12 @@ int calls_init(struct app *app, char *err, size_t errlen)
 	intmap_init(&app->calls->by_id);
 	intmap_init(&app->calls->by_account);
 	intmap_init(&app->calls->usage);
-	struct media_config mc = {(unsigned)cfg->media_workers, cfg->listen, (uint16_t)cfg->media_port_base,
-				  cfg->media_announce_ip[0] ? cfg->media_announce_ip : NULL, 0, 0};
+	struct media_config mc = {(unsigned)cfg->media_workers,
+				  cfg->listen,
+				  (uint16_t)cfg->media_port_base,
+				  cfg->media_announce_ip[0] ? cfg->media_announce_ip : NULL,
+				  0,
+				  0};
 	if (media_workers_start(&mc, err, errlen) != MEDIA_OK)
 		return -1;
 	app->calls->media_started = 1;
@@ -715,23 +733,17 @@ static void on_agreement_changed(struct app *app, const struct agreement *old, c
 }
 
 const struct session_method calls_methods[] = {
-	{"call.start", 1, calls_handle_start},
-	{"call.accept", 1, calls_handle_accept},
-	{"call.decline", 1, calls_handle_decline},
-	{"call.cancel", 1, calls_handle_cancel},
-	{"call.hangup", 1, calls_handle_hangup},
-	{"call.offer", 1, calls_handle_offer},
-	{"calls.live", 1, calls_handle_live},
-	{"call.join", 1, calls_handle_join},
-	{"call.leave", 1, calls_handle_leave},
-	{"call.mute", 1, calls_handle_mute},
-	{"call.end", 1, calls_handle_end},
-	{"call.consent", 1, calls_handle_consent},
-	{"call.ice", 1, turn_handle_ice},
+    {"call.start", 1, calls_handle_start},     {"call.accept", 1, calls_handle_accept},
+    {"call.decline", 1, calls_handle_decline}, {"call.cancel", 1, calls_handle_cancel},
+    {"call.hangup", 1, calls_handle_hangup},   {"call.offer", 1, calls_handle_offer},
+    {"calls.live", 1, calls_handle_live},      {"call.join", 1, calls_handle_join},
+    {"call.leave", 1, calls_handle_leave},     {"call.mute", 1, calls_handle_mute},
+    {"call.end", 1, calls_handle_end},         {"call.consent", 1, calls_handle_consent},
+    {"call.ice", 1, turn_handle_ice},
 };
 const size_t calls_method_count = sizeof(calls_methods) / sizeof(calls_methods[0]);
 
 const struct session_listener calls_listener = {
-	.closed = calls_conn_closed,
-	.agreement_changed = on_agreement_changed,
+    .closed = calls_conn_closed,
+    .agreement_changed = on_agreement_changed,
 };

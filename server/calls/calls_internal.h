@@ -9,10 +9,10 @@
 #include "server/calls/calls.h"
 #include "server/session/session_internal.h"
 
-#define CALL_MAX_CONTACTS 4     /* contacts in one group call */
-#define CALL_MAX_PARTIES 8      /* child + contacts + supervisors (SFU_MAX_PARTICIPANTS) */
-#define CALL_MAX_WATCHERS 16    /* supervisors of the child's case who see the call */
-#define CALL_WARNING_MS 120000  /* warning before the server ends a call */
+#define CALL_MAX_CONTACTS 4    /* contacts in one group call */
+#define CALL_MAX_PARTIES 8     /* child + contacts + supervisors (SFU_MAX_PARTICIPANTS) */
+#define CALL_MAX_WATCHERS 16   /* supervisors of the child's case who see the call */
+#define CALL_WARNING_MS 120000 /* warning before the server ends a call */
 
 enum call_state { CALL_RINGING, CALL_ACTIVE, CALL_WAITING_SUPERVISOR };
 enum party_role { PARTY_CHILD, PARTY_CONTACT, PARTY_SUPERVISOR };
@@ -21,10 +21,10 @@ enum party_media { PMEDIA_NONE, PMEDIA_CONNECTED, PMEDIA_FLOWING };
 enum party_consent { CONSENT_NONE, CONSENT_PENDING, CONSENT_GIVEN };
 
 struct call_party {
-	int64_t account;         /* also its participant id on the media worker */
-	char name[129];          /* display name */
+	int64_t account; /* also its participant id on the media worker */
+	char name[129];  /* display name */
 	enum party_role role;
-	int64_t agreement_id;    /* contacts: the agreement with the child */
+	int64_t agreement_id; /* contacts: the agreement with the child */
 	enum party_state state;
 	const char *left_reason; /* static string once left */
 	uint64_t conn;           /* its call session (started, accepted or joined); 0 while ringing */
@@ -32,30 +32,30 @@ struct call_party {
 	enum party_media media;
 	int audio_muted, video_muted; /* by a supervisor */
 	enum party_consent consent;   /* supervisors listening in */
-	int64_t answered_at;     /* contacts: ms when this contact's part began (both sides in); 0 = never */
-	int64_t ends_at;         /* contacts: ms when the server ends its part; 0 = no limit */
-	const char *ends_because; /* "window_closes" or "time_limit" */
-	int warned;              /* the two-minute warning for ends_at was sent */
+	int64_t answered_at;          /* contacts: ms when this contact's part began (both sides in); 0 = never */
+	int64_t ends_at;              /* contacts: ms when the server ends its part; 0 = no limit */
+	const char *ends_because;     /* "window_closes" or "time_limit" */
+	int warned;                   /* the two-minute warning for ends_at was sent */
 };
 
 struct call {
-	uint64_t id;             /* call id on the wire and on the media workers */
-	struct app *app;         /* the control thread */
-	int64_t child;           /* the child's account */
-	int64_t caller;          /* who started it */
-	int64_t case_id;         /* the child's case */
-	int video;               /* video call (else voice) */
-	int supervised;          /* an agreement makes calls supervised: media waits for a supervisor */
-	int media;               /* media_call_create succeeded */
-	int paused;              /* media paused on the worker */
+	uint64_t id;                     /* call id on the wire and on the media workers */
+	struct app *app;                 /* the control thread */
+	int64_t child;                   /* the child's account */
+	int64_t caller;                  /* who started it */
+	int64_t case_id;                 /* the child's case */
+	int video;                       /* video call (else voice) */
+	int supervised;                  /* an agreement makes calls supervised: media waits for a supervisor */
+	int media;                       /* media_call_create succeeded */
+	int paused;                      /* media paused on the worker */
 	int64_t started_at, answered_at; /* ms; answered_at 0 while ringing */
 	enum call_state state;
 	struct call_party p[CALL_MAX_PARTIES]; /* [0] is the child; left parties stay (for the record) */
 	size_t n;
 	int64_t watchers[CALL_MAX_WATCHERS]; /* supervisors of the case: get call.state, may join */
 	size_t n_watchers;
-	ev_timer ring;           /* ring timeout, while anyone rings */
-	ev_timer clock;          /* next warning or end (calls_timing.c) */
+	ev_timer ring;  /* ring timeout, while anyone rings */
+	ev_timer clock; /* next warning or end (calls_timing.c) */
 };
 
 /* calls.c */

@@ -24,8 +24,8 @@ int calls__needs_consent(struct call *c)
 	for (size_t i = 0; i < c->n; i++) {
 		const struct call_party *p = &c->p[i];
 		const struct agreement *a = p->role == PARTY_CONTACT && p->state != PARTY_LEFT
-						    ? agreements_get(&c->app->agreements, p->agreement_id)
-						    : NULL;
+		    ? agreements_get(&c->app->agreements, p->agreement_id)
+		    : NULL;
 		if (a && a->terms.listen_in_needs_consent)
 			return 1;
 	}
@@ -134,7 +134,8 @@ void calls_handle_join(struct session *s, struct proto_request *r)
 	struct call_party *p = calls__party(c, s->account_id);
 	if (!c->answered_at || (!p && c->n >= CALL_MAX_PARTIES)) {
 		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE,
-				    c->answered_at ? "proto: the call is full" : "proto: the call has not been answered yet");
+				    c->answered_at ? "proto: the call is full"
+						   : "proto: the call has not been answered yet");
 		return;
 	}
 	if (p && p->state == PARTY_JOINED) { /* another session of the same supervisor takes over */
@@ -148,8 +149,8 @@ void calls_handle_join(struct session *s, struct proto_request *r)
 	supervision_audit(c, s->account_id, "join", 0, json_pack("{s:b}", "listen_in", !c->supervised));
 	session_reply_ok(s, r->id, calls__json(c, NULL, NULL, 0));
 	if (p->consent == CONSENT_PENDING) {
-		json_t *ask = json_pack("{s:I,s:I,s:s}", "call_id", (json_int_t)c->id, "supervisor", (json_int_t)p->account,
-					"name", p->name);
+		json_t *ask = json_pack("{s:I,s:I,s:s}", "call_id", (json_int_t)c->id, "supervisor",
+					(json_int_t)p->account, "name", p->name);
 		session_deliver(s->app, c->child, "call.consent_request", ask, NULL);
 		calls__broadcast(c, NULL, "consent_requested", s->account_id);
 	} else {

@@ -107,7 +107,8 @@ static int call_recheck(struct call *c)
 					     : policy_decision_for(REASON_NO_AGREEMENT, call_channel(c));
 		if (d.verdict == VERDICT_ALLOW || d.verdict == VERDICT_NEEDS_SUPERVISOR)
 			continue;
-		const char *why = d.reason == REASON_OUTSIDE_WINDOW && p->answered_at ? "window_closed" : "agreement_changed";
+		const char *why =
+		    d.reason == REASON_OUTSIDE_WINDOW && p->answered_at ? "window_closed" : "agreement_changed";
 		if (calls__party_leave(c, p, why, 0))
 			return 1;
 	}

@@ -136,6 +136,7 @@ void turn_handle_ice(struct session *s, struct proto_request *r)
 		json_array_append_new(servers, entry);
 		expires_ms = expires_s * 1000;
 	}
-	session_reply_ok(s, r->id, json_pack("{s:o,s:o}", "ice_servers", servers, "expires_at",
-					     expires_ms ? json_integer(expires_ms) : json_null()));
+	session_reply_ok(s, r->id,
+			 json_pack("{s:o,s:o}", "ice_servers", servers, "expires_at",
+				   expires_ms ? json_integer(expires_ms) : json_null()));
 }

@@ -44,8 +44,9 @@ static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_
 	}
 	struct policy_decision d = policy_decide(a, self, CH_TEXT, clock_now_ms(), NULL);
 	json_t *text = session_decision_json(&d);
-	json_object_set_new(text, "message", json_string(d.reason == REASON_ALLOWED ? "You can write now."
-										    : policy_reason_message(d.reason)));
+	json_object_set_new(
+	    text, "message",
+	    json_string(d.reason == REASON_ALLOWED ? "You can write now." : policy_reason_message(d.reason)));
 	json_t *o = json_object();
 	json_object_set_new(o, "agreement_id", json_integer(a->id));
 	json_object_set_new(o, "peer", peer_json(&peer));
@@ -59,9 +60,10 @@ static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_
 	json_object_set_new(o, "peer_delivered_seq", json_integer(peer_delivered));
 	json_object_set_new(o, "peer_read_seq", json_integer(peer_read));
 	if (self == a->child_id && a->paused_until > clock_now_ms()) /* the child sees its pause and who made it */
-		json_object_set_new(o, "paused", json_pack("{s:s,s:o}", "by", a->paused_by_child ? "child" : "carer", "until",
-							   a->paused_until == INT64_MAX ? json_null()
-											: json_integer(a->paused_until)));
+		json_object_set_new(
+		    o, "paused",
+		    json_pack("{s:s,s:o}", "by", a->paused_by_child ? "child" : "carer", "until",
+			      a->paused_until == INT64_MAX ? json_null() : json_integer(a->paused_until)));
 	return o;
 }
 
@@ -195,12 +197,12 @@ static void on_agreement_changed(struct app *app, const struct agreement *old, c
 }
 
 const struct session_method contacts_methods[] = {
-	{"contacts.list", 1, contacts_handle_list},
-	{"contact.pause", 1, contacts_handle_pause},
-	{"contact.resume", 1, contacts_handle_resume},
+    {"contacts.list", 1, contacts_handle_list},
+    {"contact.pause", 1, contacts_handle_pause},
+    {"contact.resume", 1, contacts_handle_resume},
 };
 const size_t contacts_method_count = sizeof(contacts_methods) / sizeof(contacts_methods[0]);
 
 const struct session_listener contacts_listener = {
-	.agreement_changed = on_agreement_changed,
+    .agreement_changed = on_agreement_changed,
 };

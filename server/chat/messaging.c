@@ -105,11 +105,11 @@ static struct agreement *conversation_of(struct session *s, struct proto_request
 /* A message waiting for the commit that makes it durable. */
 struct pending_send {
 	struct commit_wait wait; /* its place in the commit queue */
-	uint64_t conn_id;  /* sender's connection, to answer */
-	json_t *id;        /* request id */
-	struct message m;  /* what was stored (m.text points at text) */
-	int duplicate;     /* a retry of an already stored message: answer only */
-	char text[];       /* copy of the text */
+	uint64_t conn_id;        /* sender's connection, to answer */
+	json_t *id;              /* request id */
+	struct message m;        /* what was stored (m.text points at text) */
+	int duplicate;           /* a retry of an already stored message: answer only */
+	char text[];             /* copy of the text */
 };
 
 static void send_committed(void *owner, void *arg, int ok)
@@ -310,7 +310,8 @@ static void messaging_handle_send(struct session *s, struct proto_request *r)
 	}
 	enum proto_error te = proto_text_check(text, tlen);
 	if (te != PROTO_ERR_OK) {
-		session_reply_error(s, r->id, te, te == PROTO_ERR_BAD_REQUEST ? "proto: 'text' is not valid UTF-8" : NULL);
+		session_reply_error(s, r->id, te,
+				    te == PROTO_ERR_BAD_REQUEST ? "proto: 'text' is not valid UTF-8" : NULL);
 		return;
 	}
 	struct message m = {a->id, a->last_seq + 1, s->account_id, clock_now_ms(), text, tlen};
@@ -444,19 +445,19 @@ static void messaging_push_undelivered(struct session *s)
 			continue;
 		/* The newest UNDELIVERED_MAX, oldest first; anything older stays reachable through msg.history. */
 		int64_t after = a->last_seq - UNDELIVERED_MAX > delivered ? a->last_seq - UNDELIVERED_MAX : delivered;
-		if (store_messages_after(s->app->store, a->id, after, s->account_id, UNDELIVERED_MAX, on_undelivered, s) !=
-		    STORE_OK)
+		if (store_messages_after(s->app->store, a->id, after, s->account_id, UNDELIVERED_MAX, on_undelivered,
+					 s) != STORE_OK)
 			log_error("undelivered: %s", store_errmsg(s->app->store));
 	}
 }
 
 const struct session_method messaging_methods[] = {
-	{"msg.send", 1, messaging_handle_send},
-	{"msg.history", 1, messaging_handle_history},
-	{"msg.receipt", 1, messaging_handle_receipt},
+    {"msg.send", 1, messaging_handle_send},
+    {"msg.history", 1, messaging_handle_history},
+    {"msg.receipt", 1, messaging_handle_receipt},
 };
 const size_t messaging_method_count = sizeof(messaging_methods) / sizeof(messaging_methods[0]);
 
 const struct session_listener messaging_listener = {
-	.authenticated = messaging_push_undelivered, /* what arrived while the account was away */
+    .authenticated = messaging_push_undelivered, /* what arrived while the account was away */
 };

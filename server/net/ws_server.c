@@ -13,45 +13,45 @@
 #include "server/session/session.h"
 #include "server/session/state.h"
 
-#define RX_CHUNK 4096                 /* lws receive buffer per connection */
-#define QUEUE_MAX_FRAMES 4096         /* outbound frames before a client counts as too slow */
-#define QUEUE_MAX_BYTES (8u << 20)    /* outbound bytes before a client counts as too slow */
-#define WRITE_MAX 65536               /* bytes of queued frames coalesced into one write */
+#define RX_CHUNK 4096              /* lws receive buffer per connection */
+#define QUEUE_MAX_FRAMES 4096      /* outbound frames before a client counts as too slow */
+#define QUEUE_MAX_BYTES (8u << 20) /* outbound bytes before a client counts as too slow */
+#define WRITE_MAX 65536            /* bytes of queued frames coalesced into one write */
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must cover LWS_PRE");
 
-#define SUBPROTOCOL "samvaer.v1"        /* the only WebSocket subprotocol (PROTOCOL.md section 1) */
+#define SUBPROTOCOL "samvaer.v1" /* the only WebSocket subprotocol (PROTOCOL.md section 1) */
 
 struct ws_conn;
 
 struct ws_server {
 	struct app *app;
 	struct lws_context *ctx;
-	unsigned open;           /* WebSocket connections */
-	struct ws_conn *dirty;   /* connections with frames queued this turn, written before the loop blocks */
-	ev_prepare flush;        /* writes them (after the turn's commit: lowest priority) */
-	unsigned char *wbuf;     /* coalescing buffer for one connection's frames */
+	unsigned open;         /* WebSocket connections */
+	struct ws_conn *dirty; /* connections with frames queued this turn, written before the loop blocks */
+	ev_prepare flush;      /* writes them (after the turn's commit: lowest priority) */
+	unsigned char *wbuf;   /* coalescing buffer for one connection's frames */
 	size_t wcap;
 };
 
 /* Per WebSocket connection (lws allocates it zeroed as per-session data). */
 struct ws_conn {
-	struct conn base;          /* what sessions see; first member */
-	struct lws *wsi;           /* the lws connection */
-	struct ws_server *server;  /* back pointer */
-	struct session *session;   /* protocol state */
-	struct frame **queue;      /* ring of outbound frames */
+	struct conn base;         /* what sessions see; first member */
+	struct lws *wsi;          /* the lws connection */
+	struct ws_server *server; /* back pointer */
+	struct session *session;  /* protocol state */
+	struct frame **queue;     /* ring of outbound frames */
 	uint32_t qhead, qcount, qcap;
-	size_t qbytes;             /* payload bytes queued */
-	char *rx;                  /* reassembly of a fragmented message */
+	size_t qbytes; /* payload bytes queued */
+	char *rx;      /* reassembly of a fragmented message */
 	size_t rxlen;
 	struct ws_conn *dirty_prev, *dirty_next; /* on server->dirty */
-	int is_dirty;              /* on server->dirty */
-	int peer_closed;           /* the client sent a close frame: lws answers it, we write nothing more */
-	int close_code;            /* != 0: close after the queue drains */
-	int discarding;            /* swallowing the rest of a refused message before closing */
-	int close_started;         /* the close frame is lws's now: later writable callbacks must not close again */
-	size_t discarded;          /* bytes swallowed so far */
+	int is_dirty;                            /* on server->dirty */
+	int peer_closed;   /* the client sent a close frame: lws answers it, we write nothing more */
+	int close_code;    /* != 0: close after the queue drains */
+	int discarding;    /* swallowing the rest of a refused message before closing */
+	int close_started; /* the close frame is lws's now: later writable callbacks must not close again */
+	size_t discarded;  /* bytes swallowed so far */
 	char close_reason[64];
 };
 
@@ -61,12 +61,12 @@ struct ws_conn {
 struct http_req {
 	unsigned char *body; /* response: LWS_PRE headroom + payload */
 	size_t len;
-	int is_post;         /* /api POST: the request body is being collected */
-	char *in;            /* request body so far */
+	int is_post; /* /api POST: the request body is being collected */
+	char *in;    /* request body so far */
 	size_t in_len;
-	char path[256];      /* request path without the query */
-	char query[512];     /* URL arguments joined by '&' */
-	char bearer[160];    /* Authorization: Bearer token */
+	char path[256];   /* request path without the query */
+	char query[512];  /* URL arguments joined by '&' */
+	char bearer[160]; /* Authorization: Bearer token */
 };
 
 static void queue_clear(struct ws_conn *c)
@@ -354,25 +354,17 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	struct ws_server *w = lws_context_user(lws_get_context(wsi));
 	struct ws_conn *c = user;
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return w->app->shutting_down ? -1 : 0;
-	case LWS_CALLBACK_ESTABLISHED:
-		on_established(w, wsi, c);
-		return 0;
-	case LWS_CALLBACK_RECEIVE:
-		return on_receive(c, in, len);
-	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return on_writeable(c);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return w->app->shutting_down ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED: on_established(w, wsi, c); return 0;
+	case LWS_CALLBACK_RECEIVE: return on_receive(c, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE: return on_writeable(c);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		c->peer_closed = 1; /* lws sends the closing handshake; frames after it would break the protocol */
 		dirty_remove(c);
 		queue_clear(c);
 		return 0;
-	case LWS_CALLBACK_CLOSED:
-		on_closed(w, c);
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_CLOSED: on_closed(w, c); return 0;
+	default: return 0;
 	}
 }
 
@@ -401,8 +393,8 @@ static int api_run(struct ws_server *w, struct lws *wsi, struct http_req *req, c
 {
 	char peer[48] = "";
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
-	struct api_request ar = {method, req->path, req->query, req->in, req->in_len, req->bearer[0] ? req->bearer : NULL,
-				 peer};
+	struct api_request ar = {
+	    method, req->path, req->query, req->in, req->in_len, req->bearer[0] ? req->bearer : NULL, peer};
 	struct api_response res;
 	api_handle(w->app, &ar, &res);
 	return http_reply(wsi, req, res.status, res.content_type ? res.content_type : "application/json", res.body,
@@ -520,9 +512,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct ws_server *w = lws_context_user(lws_get_context(wsi));
 	struct http_req *req = user;
 	switch (reason) {
-	case LWS_CALLBACK_HTTP:
-		memset(req, 0, sizeof(*req));
-		return on_http(w, wsi, req, in);
+	case LWS_CALLBACK_HTTP: memset(req, 0, sizeof(*req)); return on_http(w, wsi, req, in);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!req || !req->body)
 			return -1;
@@ -531,8 +521,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		free(req->body);
 		req->body = NULL;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
-	case LWS_CALLBACK_HTTP_BODY:
-		return req && req->is_post ? api_body(wsi, req, in, len) : 0;
+	case LWS_CALLBACK_HTTP_BODY: return req && req->is_post ? api_body(wsi, req, in, len) : 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (req && req->is_post) {
 			req->is_post = 0;
@@ -548,19 +537,17 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			req->in = NULL;
 		}
 		return 0;
-	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		return confirm_upgrade(wsi, in);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return -1; /* a WebSocket must ask for samvaer.v1 (confirm_upgrade has answered those that do not) */
-	default:
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	default: return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
 }
 
 static const struct lws_protocols protocols[] = {
-	{"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
-	{SUBPROTOCOL, ws_callback, sizeof(struct ws_conn), RX_CHUNK, 0, NULL, WRITE_MAX},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+    {"http", http_callback, sizeof(struct http_req), 0, 0, NULL, 0},
+    {SUBPROTOCOL, ws_callback, sizeof(struct ws_conn), RX_CHUNK, 0, NULL, WRITE_MAX},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 static struct lws_http_mount mounts[5];
@@ -617,8 +604,7 @@ struct ws_server *ws_server_start(struct app *app)
 	info.protocols = protocols;
 	info.mounts = &mounts[3];
 	info.user = w;
-	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-		       LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
 	foreign_loops[0] = app->loop;
 	info.foreign_loops = foreign_loops;
 	info.pt_serv_buf_size = 16384;

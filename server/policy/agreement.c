@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-static const char *const channel_names[CH__COUNT] = {"text", "photo", "video_clip", "voice_note", "voice_call",
-						     "video_call"};
+static const char *const channel_names[CH__COUNT] = {"text",       "photo",      "video_clip",
+						     "voice_note", "voice_call", "video_call"};
 static const char *const mode_names[MODE__COUNT] = {"off", "allowed", "moderated"};
 static const char *const status_names[AG__COUNT] = {"draft", "pending", "active", "suspended", "ended"};
 

@@ -9,24 +9,24 @@
 #include "server/policy/terms.h"
 
 struct agreement {
-	int64_t id;                 /* agreements.id; also the conversation id */
-	int64_t case_id;            /* the child's case */
-	int64_t child_id;           /* account of the child */
-	int64_t contact_id;         /* account of the contact */
+	int64_t id;         /* agreements.id; also the conversation id */
+	int64_t case_id;    /* the child's case */
+	int64_t child_id;   /* account of the child */
+	int64_t contact_id; /* account of the contact */
 	enum agreement_status status;
 	uint8_t channels[CH__COUNT]; /* enum channel_mode per channel */
-	int64_t valid_from;         /* ms; 0 = no start date */
-	int64_t valid_until;        /* ms; 0 = no end date */
-	char relationship[64];      /* label the child sees, e.g. "Dad" */
-	char status_reason[160];    /* why suspended/ended (shown to adults only) */
-	char zone[48];              /* the child's IANA time zone (from the case) */
-	struct terms terms;         /* windows, limits, supervision, privacy, goal (channels/validity mirrored) */
-	int64_t paused_until;       /* ms; 0 = not paused, INT64_MAX = until resumed */
-	int paused_by_child;        /* 1: the child paused, 0: a carer or caseworker did */
+	int64_t valid_from;          /* ms; 0 = no start date */
+	int64_t valid_until;         /* ms; 0 = no end date */
+	char relationship[64];       /* label the child sees, e.g. "Dad" */
+	char status_reason[160];     /* why suspended/ended (shown to adults only) */
+	char zone[48];               /* the child's IANA time zone (from the case) */
+	struct terms terms;          /* windows, limits, supervision, privacy, goal (channels/validity mirrored) */
+	int64_t paused_until;        /* ms; 0 = not paused, INT64_MAX = until resumed */
+	int paused_by_child;         /* 1: the child paused, 0: a carer or caseworker did */
 	/* runtime state, not terms (never compared when diffing a reload) */
-	schedule *sched;            /* compiled windows, NULL = any time (owned by the agreement cache) */
-	int64_t next_boundary;      /* ms when a window or pause next opens/closes; 0 = none known */
-	int64_t last_seq;           /* highest message seq stored (owned by messaging) */
+	schedule *sched;       /* compiled windows, NULL = any time (owned by the agreement cache) */
+	int64_t next_boundary; /* ms when a window or pause next opens/closes; 0 = none known */
+	int64_t last_seq;      /* highest message seq stored (owned by messaging) */
 };
 
 /* The other party of an agreement for account `self`, or 0 if self is not a party. */

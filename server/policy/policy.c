@@ -7,22 +7,22 @@
 
 static const char *const reason_codes[] = {
 #define X(name, code, verdict, rule, msg) code,
-	POLICY_REASONS(X)
+    POLICY_REASONS(X)
 #undef X
 };
 static const enum policy_verdict reason_verdicts[] = {
 #define X(name, code, verdict, rule, msg) verdict,
-	POLICY_REASONS(X)
+    POLICY_REASONS(X)
 #undef X
 };
 static const char *const reason_rules[] = {
 #define X(name, code, verdict, rule, msg) rule,
-	POLICY_REASONS(X)
+    POLICY_REASONS(X)
 #undef X
 };
 static const char *const reason_messages[] = {
 #define X(name, code, verdict, rule, msg) msg,
-	POLICY_REASONS(X)
+    POLICY_REASONS(X)
 #undef X
 };
 
@@ -67,20 +67,11 @@ static int is_call(enum channel ch)
 static int status_reason(enum agreement_status st, enum policy_reason *r)
 {
 	switch (st) {
-	case AG_ACTIVE:
-		return 0;
-	case AG_DRAFT:
-		*r = REASON_AGREEMENT_DRAFT;
-		return 1;
-	case AG_PENDING:
-		*r = REASON_AGREEMENT_PENDING;
-		return 1;
-	case AG_SUSPENDED:
-		*r = REASON_AGREEMENT_SUSPENDED;
-		return 1;
-	default:
-		*r = REASON_AGREEMENT_ENDED;
-		return 1;
+	case AG_ACTIVE: return 0;
+	case AG_DRAFT: *r = REASON_AGREEMENT_DRAFT; return 1;
+	case AG_PENDING: *r = REASON_AGREEMENT_PENDING; return 1;
+	case AG_SUSPENDED: *r = REASON_AGREEMENT_SUSPENDED; return 1;
+	default: *r = REASON_AGREEMENT_ENDED; return 1;
 	}
 }
 

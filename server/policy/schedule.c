@@ -10,15 +10,15 @@
 
 #define MIN_MS 60000LL
 #define DAY_MS 86400000LL
-#define FIRST_MS (-2208988800000LL) /* 1900-01-01T00:00Z: earliest instant we answer for */
-#define LAST_MS 7258118400000LL     /* 2200-01-01T00:00Z: first instant we no longer answer for */
-#define CACHE_BACK_MS (2 * DAY_MS)   /* cache reaches this far before the query that refilled it */
-#define CACHE_AHEAD_MS (33 * DAY_MS) /* ... and this far after it */
-#define SCAN_CHUNK_MS (28 * DAY_MS)  /* step of the slow forward scans past the cache */
+#define FIRST_MS (-2208988800000LL)    /* 1900-01-01T00:00Z: earliest instant we answer for */
+#define LAST_MS 7258118400000LL        /* 2200-01-01T00:00Z: first instant we no longer answer for */
+#define CACHE_BACK_MS (2 * DAY_MS)     /* cache reaches this far before the query that refilled it */
+#define CACHE_AHEAD_MS (33 * DAY_MS)   /* ... and this far after it */
+#define SCAN_CHUNK_MS (28 * DAY_MS)    /* step of the slow forward scans past the cache */
 #define LIST_MAX_MS (3 * 366 * DAY_MS) /* longest range schedule_list_open accepts */
-#define MAX_SEGMENTS 128             /* offset changes in one fill (<= 3 years); real zones have ~2 a year */
-#define UNKNOWN INT64_MIN            /* memo not computed yet */
-#define ZONE_MAX 64                  /* longest IANA zone name we accept */
+#define MAX_SEGMENTS 128               /* offset changes in one fill (<= 3 years); real zones have ~2 a year */
+#define UNKNOWN INT64_MIN              /* memo not computed yet */
+#define ZONE_MAX 64                    /* longest IANA zone name we accept */
 
 struct ivec {
 	struct schedule_interval *v; /* intervals, sorted and merged after fill() */
@@ -38,31 +38,31 @@ struct window {
 };
 
 struct schedule {
-	UCalendar *cal;          /* ICU calendar in the schedule's zone; only used for offsets and transitions */
-	struct window *weekly;   /* weekly windows sorted by weekday (.day = 1..7) */
+	UCalendar *cal;        /* ICU calendar in the schedule's zone; only used for offsets and transitions */
+	struct window *weekly; /* weekly windows sorted by weekday (.day = 1..7) */
 	size_t n_weekly;
-	size_t wd_first[9];      /* weekly[wd_first[wd] .. wd_first[wd + 1]) fall on weekday wd (1..7) */
-	struct window *dated;    /* dated windows sorted by local day */
+	size_t wd_first[9];   /* weekly[wd_first[wd] .. wd_first[wd + 1]) fall on weekday wd (1..7) */
+	struct window *dated; /* dated windows sorted by local day */
 	size_t n_dated;
-	int64_t *blackouts;      /* blacked-out local days, sorted */
+	int64_t *blackouts; /* blacked-out local days, sorted */
 	size_t n_blackouts;
-	struct segment *segs;    /* scratch: UTC offset segments of the current fill */
+	struct segment *segs; /* scratch: UTC offset segments of the current fill */
 	size_t n_segs;
-	struct ivec tmp;         /* scratch for the slow scans */
-	int64_t c_from, c_to;    /* the cache covers [c_from, c_to); empty when equal */
-	struct ivec cache;       /* open intervals within the cache range, clipped to it */
-	int64_t tail_end;        /* memo: true end of a cached interval that runs to c_to (-1: past horizon) */
-	int64_t next_after;      /* memo: first opening at or after c_to (-1: none within horizon) */
+	struct ivec tmp;      /* scratch for the slow scans */
+	int64_t c_from, c_to; /* the cache covers [c_from, c_to); empty when equal */
+	struct ivec cache;    /* open intervals within the cache range, clipped to it */
+	int64_t tail_end;     /* memo: true end of a cached interval that runs to c_to (-1: past horizon) */
+	int64_t next_after;   /* memo: first opening at or after c_to (-1: none within horizon) */
 };
 
 static const char *const error_codes[] = {
 #define SCHEDULE_ERR_CODE(name, code, msg) code,
-	SCHEDULE_ERRORS(SCHEDULE_ERR_CODE)
+    SCHEDULE_ERRORS(SCHEDULE_ERR_CODE)
 #undef SCHEDULE_ERR_CODE
 };
 static const char *const error_messages[] = {
 #define SCHEDULE_ERR_MSG(name, code, msg) msg,
-	SCHEDULE_ERRORS(SCHEDULE_ERR_MSG)
+    SCHEDULE_ERRORS(SCHEDULE_ERR_MSG)
 #undef SCHEDULE_ERR_MSG
 };
 
@@ -89,9 +89,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = floor_div(y, 400);
-	int64_t yoe = y - era * 400;                                    /* 0..399 */
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  /* 0..365, March-based */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;            /* 0..146096 */
+	int64_t yoe = y - era * 400;                                   /* 0..399 */
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365, March-based */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
 	return era * 146097 + doe - 719468;
 }
 
@@ -208,8 +208,7 @@ static enum schedule_error zone_segments(schedule *s, int64_t from, int64_t to)
 /* Appends the UTC instants, within [from, to), whose local wall-clock time lies in the window. For
  * each offset segment, local time is utc + offset, so the window's preimage there is one interval:
  * skipped local times have none, repeated ones get one per segment. */
-static bool emit_window(schedule *s, struct ivec *out, int64_t day, const struct window *w, int64_t from,
-			int64_t to)
+static bool emit_window(schedule *s, struct ivec *out, int64_t day, const struct window *w, int64_t from, int64_t to)
 {
 	int64_t ls = day * DAY_MS + w->start_min * MIN_MS;
 	int64_t le = day * DAY_MS + (w->end_min <= w->start_min ? DAY_MS : 0) + w->end_min * MIN_MS;
@@ -385,8 +384,7 @@ int64_t schedule_next_open(schedule *s, int64_t now_ms)
 	return s->next_after;
 }
 
-long schedule_list_open(schedule *s, int64_t from_ms, int64_t to_ms, struct schedule_interval *out,
-			size_t cap)
+long schedule_list_open(schedule *s, int64_t from_ms, int64_t to_ms, struct schedule_interval *out, size_t cap)
 {
 	if (from_ms < FIRST_MS || to_ms > LAST_MS || from_ms > to_ms || to_ms - from_ms > LIST_MAX_MS)
 		return -SCHEDULE_ERR_RANGE;
@@ -421,8 +419,8 @@ static enum schedule_error zone_open(const char *zone, UCalendar **cal)
 		return SCHEDULE_ERR_ZONE;
 	for (size_t i = 0; i < len; i++) {
 		char c = zone[i];
-		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			  c == '/' || c == '_' || c == '-' || c == '+';
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' ||
+		    c == '_' || c == '-' || c == '+';
 		if (!ok)
 			return SCHEDULE_ERR_ZONE;
 	}

@@ -25,27 +25,27 @@
  */
 
 /* X(enum suffix, stable code, message) */
-#define SCHEDULE_ERRORS(X)                                                                           \
-	X(OK, "ok", "schedule: ok")                                                                      \
-	X(ZONE, "unknown_zone", "schedule: unknown time zone")                                           \
-	X(WEEKDAY, "bad_weekday", "schedule: weekday out of range (1=Monday .. 7=Sunday)")                \
-	X(MINUTE, "bad_minute", "schedule: minute out of range (start 0..1439, end 0..1440)")             \
-	X(DATE, "bad_date", "schedule: not a valid date (YYYYMMDD, years 1900..2199)")                    \
-	X(TOO_MANY, "too_many", "schedule: too many windows or blackout dates")                           \
-	X(RANGE, "bad_time", "schedule: instant out of range (years 1900..2199)")                          \
-	X(NOMEM, "no_memory", "schedule: out of memory")                                                  \
+#define SCHEDULE_ERRORS(X)                                                                    \
+	X(OK, "ok", "schedule: ok")                                                           \
+	X(ZONE, "unknown_zone", "schedule: unknown time zone")                                \
+	X(WEEKDAY, "bad_weekday", "schedule: weekday out of range (1=Monday .. 7=Sunday)")    \
+	X(MINUTE, "bad_minute", "schedule: minute out of range (start 0..1439, end 0..1440)") \
+	X(DATE, "bad_date", "schedule: not a valid date (YYYYMMDD, years 1900..2199)")        \
+	X(TOO_MANY, "too_many", "schedule: too many windows or blackout dates")               \
+	X(RANGE, "bad_time", "schedule: instant out of range (years 1900..2199)")             \
+	X(NOMEM, "no_memory", "schedule: out of memory")                                      \
 	X(ICU, "icu", "schedule: time-zone library failure")
 
 enum schedule_error {
 #define SCHEDULE_ERR_ENUM(name, code, msg) SCHEDULE_ERR_##name,
 	SCHEDULE_ERRORS(SCHEDULE_ERR_ENUM)
 #undef SCHEDULE_ERR_ENUM
-	SCHEDULE_ERR__COUNT
+	    SCHEDULE_ERR__COUNT
 };
 
-#define SCHEDULE_MAX_WEEKLY 168   /* weekly windows per schedule */
-#define SCHEDULE_MAX_DATED 1024   /* dated (special-day) windows per schedule */
-#define SCHEDULE_MAX_BLACKOUTS 1024 /* blackout dates per schedule */
+#define SCHEDULE_MAX_WEEKLY 168                /* weekly windows per schedule */
+#define SCHEDULE_MAX_DATED 1024                /* dated (special-day) windows per schedule */
+#define SCHEDULE_MAX_BLACKOUTS 1024            /* blackout dates per schedule */
 #define SCHEDULE_HORIZON_MS (400LL * 86400000) /* how far next_open / closes_at look ahead */
 
 struct schedule_weekly {
@@ -61,12 +61,12 @@ struct schedule_dated {
 };
 
 struct schedule_spec {
-	const char *zone;                      /* IANA zone name of the child, e.g. "Europe/Bucharest" */
-	const struct schedule_weekly *weekly;  /* weekly windows */
+	const char *zone;                     /* IANA zone name of the child, e.g. "Europe/Bucharest" */
+	const struct schedule_weekly *weekly; /* weekly windows */
 	size_t n_weekly;
-	const struct schedule_dated *dated;    /* special-day windows */
+	const struct schedule_dated *dated; /* special-day windows */
 	size_t n_dated;
-	const int32_t *blackouts;              /* blackout dates, YYYYMMDD */
+	const int32_t *blackouts; /* blackout dates, YYYYMMDD */
 	size_t n_blackouts;
 };
 
@@ -95,8 +95,7 @@ int64_t schedule_next_open(schedule *s, int64_t now_ms);
 /* Open intervals within [from_ms, to_ms), clipped to it, in order. Writes at most cap and returns how
  * many there are (call again with a larger buffer if more than cap), or -SCHEDULE_ERR_x. Computed
  * fresh (ICU), does not touch the cache: meant for reports, not the per-decision path. */
-long schedule_list_open(schedule *s, int64_t from_ms, int64_t to_ms, struct schedule_interval *out,
-			size_t cap);
+long schedule_list_open(schedule *s, int64_t from_ms, int64_t to_ms, struct schedule_interval *out, size_t cap);
 
 /* Stable code ("unknown_zone") and message of an error. */
 const char *schedule_error_code(enum schedule_error e);

@@ -119,10 +119,10 @@ static int has_email(const char *s)
 /* A house number next to a street word ("strada florilor 12", "12 baker street", "nørregade 5"). */
 static int has_address(const char *s)
 {
-	static const char *const words[] = {"strada", "str.", "street", "st.", "road", "rd.", "avenue", "ave",
-					    "lane", "drive", "calea", "bulevardul", "blvd", "bd.", "aleea", "soseaua",
-					    "vej", "gade", "allé", "via ", "viale", "piazza", "corso", "rue ", "platz",
-					    "straße", "strasse", "weg "};
+	static const char *const words[] = {"strada", "str.",    "street", "st.",   "road",       "rd.",     "avenue",
+					    "ave",    "lane",    "drive",  "calea", "bulevardul", "blvd",    "bd.",
+					    "aleea",  "soseaua", "vej",    "gade",  "allé",       "via ",    "viale",
+					    "piazza", "corso",   "rue ",   "platz", "straße",     "strasse", "weg "};
 	/* Danish and German street names are compounds ("nørregade", "hauptstraße"): these may end a word. */
 	static const char *const suffixes = "|vej|gade|allé|platz|straße|strasse|weg |";
 	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
@@ -150,8 +150,10 @@ enum screen_hit screen_contact_details(const char *text, size_t len)
 	char *n = normalise(text, len);
 	if (!n)
 		return SCREEN_NONE;
-	enum screen_hit h = has_email(n) ? SCREEN_EMAIL : has_phone(n) ? SCREEN_PHONE : has_address(n) ? SCREEN_ADDRESS
-													: SCREEN_NONE;
+	enum screen_hit h = has_email(n) ? SCREEN_EMAIL
+	    : has_phone(n)               ? SCREEN_PHONE
+	    : has_address(n)             ? SCREEN_ADDRESS
+					 : SCREEN_NONE;
 	free(n);
 	return h;
 }

@@ -105,7 +105,8 @@ static int parse_channels(struct terms *t, const json_t *ch, char *err, size_t e
 	json_t *v;
 	if (!json_is_object(ch))
 		return fail(err, errlen, "channels", "expected an object");
-	json_object_foreach((json_t *)ch, key, v) {
+	json_object_foreach((json_t *)ch, key, v)
+	{
 		int c = channel_parse(key), m = channel_mode_parse(json_string_value(v));
 		char what[64];
 		snprintf(what, sizeof(what), "channels.%s", key);
@@ -183,8 +184,7 @@ static int parse_windows(struct terms *t, const json_t *w, char *err, size_t err
 }
 
 /* An optional non-negative integer member no larger than max. */
-static int opt_int(const json_t *obj, const char *key, int max, int *out, const char *section, char *err,
-		   size_t errlen)
+static int opt_int(const json_t *obj, const char *key, int max, int *out, const char *section, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(obj, key);
 	char what[64];
@@ -219,7 +219,8 @@ static int unknown_key(const json_t *obj, const char *const *allowed, const char
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		int ok = 0;
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = !strcmp(key, *a);
@@ -241,18 +242,21 @@ static int parse_sections(struct terms *t, const json_t *j, char *err, size_t er
 	for (int i = 0; i < 4; i++)
 		if (secs[i] && !json_is_object(secs[i]))
 			return fail(err, errlen, names[i], "expected an object");
-	static const char *const lim_keys[] = {"max_call_minutes", "calls_per_day", "calls_per_week", "min_gap_minutes", NULL};
-	static const char *const sup_keys[] = {"calls", "messages", "recording_allowed", "listen_in_needs_consent", NULL};
+	static const char *const lim_keys[] = {"max_call_minutes", "calls_per_day", "calls_per_week", "min_gap_minutes",
+					       NULL};
+	static const char *const sup_keys[] = {"calls", "messages", "recording_allowed", "listen_in_needs_consent",
+					       NULL};
 	static const char *const priv_keys[] = {"screen_contact_details", "hide_carer", NULL};
 	static const char *const goal_keys[] = {"calls_per_week", "messages_per_week", NULL};
 	const char *const *keys[] = {lim_keys, sup_keys, priv_keys, goal_keys};
 	for (int i = 0; i < 4; i++)
 		if (secs[i] && unknown_key(secs[i], keys[i], names[i], err, errlen))
 			return -1;
-	if (lim && (opt_int(lim, "max_call_minutes", 24 * 60, &t->max_call_minutes, "limits", err, errlen) ||
-		    opt_int(lim, "calls_per_day", 100, &t->calls_per_day, "limits", err, errlen) ||
-		    opt_int(lim, "calls_per_week", 700, &t->calls_per_week, "limits", err, errlen) ||
-		    opt_int(lim, "min_gap_minutes", 7 * 24 * 60, &t->min_gap_minutes, "limits", err, errlen)))
+	if (lim &&
+	    (opt_int(lim, "max_call_minutes", 24 * 60, &t->max_call_minutes, "limits", err, errlen) ||
+	     opt_int(lim, "calls_per_day", 100, &t->calls_per_day, "limits", err, errlen) ||
+	     opt_int(lim, "calls_per_week", 700, &t->calls_per_week, "limits", err, errlen) ||
+	     opt_int(lim, "min_gap_minutes", 7 * 24 * 60, &t->min_gap_minutes, "limits", err, errlen)))
 		return -1;
 	if (sup) {
 		const json_t *c = json_object_get(sup, "calls"), *m = json_object_get(sup, "messages");
@@ -267,11 +271,13 @@ static int parse_sections(struct terms *t, const json_t *j, char *err, size_t er
 		    opt_bool(sup, "listen_in_needs_consent", &t->listen_in_needs_consent, "supervision", err, errlen))
 			return -1;
 	}
-	if (priv && (opt_bool(priv, "screen_contact_details", &t->screen_contact_details, "privacy", err, errlen) ||
-		     opt_bool(priv, "hide_carer", &t->hide_carer, "privacy", err, errlen)))
+	if (priv &&
+	    (opt_bool(priv, "screen_contact_details", &t->screen_contact_details, "privacy", err, errlen) ||
+	     opt_bool(priv, "hide_carer", &t->hide_carer, "privacy", err, errlen)))
 		return -1;
-	if (goal && (opt_int(goal, "calls_per_week", 100, &t->goal_calls_per_week, "goal", err, errlen) ||
-		     opt_int(goal, "messages_per_week", 10000, &t->goal_messages_per_week, "goal", err, errlen)))
+	if (goal &&
+	    (opt_int(goal, "calls_per_week", 100, &t->goal_calls_per_week, "goal", err, errlen) ||
+	     opt_int(goal, "messages_per_week", 10000, &t->goal_messages_per_week, "goal", err, errlen)))
 		return -1;
 	return 0;
 }
@@ -343,11 +349,12 @@ int terms_from_json(struct terms *t, const json_t *j, const char *zone, char *er
 		return fail(err, errlen, "terms", "expected an object");
 	const json_t *ch = json_object_get(j, "channels"), *w = json_object_get(j, "windows");
 	const json_t *val = json_object_get(j, "validity");
-	static const char *const top[] = {"channels", "windows", "limits", "supervision", "privacy", "validity", "goal",
-					  NULL};
+	static const char *const top[] = {"channels", "windows",  "limits", "supervision",
+					  "privacy",  "validity", "goal",   NULL};
 	static const char *const win_keys[] = {"weekly", "dated", "blackouts", NULL};
 	static const char *const val_keys[] = {"from", "until", "review", NULL};
-	if (unknown_key(j, top, NULL, err, errlen) || (json_is_object(w) && unknown_key(w, win_keys, "windows", err, errlen)) ||
+	if (unknown_key(j, top, NULL, err, errlen) ||
+	    (json_is_object(w) && unknown_key(w, win_keys, "windows", err, errlen)) ||
 	    (json_is_object(val) && unknown_key(val, val_keys, "validity", err, errlen)))
 		return -1;
 	if ((ch && parse_channels(t, ch, err, errlen)) || (w && parse_windows(t, w, err, errlen)) ||
@@ -382,11 +389,13 @@ static json_t *windows_json(const struct terms *t)
 {
 	json_t *weekly = json_array(), *dated = json_array(), *black = json_array();
 	for (size_t i = 0; i < t->n_weekly; i++)
-		json_array_append_new(weekly, json_pack("{s:s,s:o,s:o}", "day", days[t->weekly[i].weekday - 1], "start",
-							hhmm(t->weekly[i].start_min), "end", hhmm(t->weekly[i].end_min)));
+		json_array_append_new(weekly,
+				      json_pack("{s:s,s:o,s:o}", "day", days[t->weekly[i].weekday - 1], "start",
+						hhmm(t->weekly[i].start_min), "end", hhmm(t->weekly[i].end_min)));
 	for (size_t i = 0; i < t->n_dated; i++)
-		json_array_append_new(dated, json_pack("{s:o,s:o,s:o}", "date", ymd_json(t->dated[i].date), "start",
-						       hhmm(t->dated[i].start_min), "end", hhmm(t->dated[i].end_min)));
+		json_array_append_new(dated,
+				      json_pack("{s:o,s:o,s:o}", "date", ymd_json(t->dated[i].date), "start",
+						hhmm(t->dated[i].start_min), "end", hhmm(t->dated[i].end_min)));
 	for (size_t i = 0; i < t->n_blackouts; i++)
 		json_array_append_new(black, ymd_json(t->blackouts[i]));
 	return json_pack("{s:o,s:o,s:o}", "weekly", weekly, "dated", dated, "blackouts", black);
@@ -401,10 +410,11 @@ json_t *terms_to_json(const struct terms *t)
 			 "channels", ch, "windows", windows_json(t), "limits", "max_call_minutes", t->max_call_minutes,
 			 "calls_per_day", t->calls_per_day, "calls_per_week", t->calls_per_week, "min_gap_minutes",
 			 t->min_gap_minutes, "supervision", "calls", supervision_names[t->calls], "messages",
-			 review_names[t->messages], "recording_allowed", t->recording_allowed, "listen_in_needs_consent",
-			 t->listen_in_needs_consent, "privacy", "screen_contact_details", t->screen_contact_details,
-			 "hide_carer", t->hide_carer, "validity", "from", date_json(t->from_ymd, t->valid_from), "until",
-			 date_json(t->until_ymd, t->valid_until), "review", date_json(t->review_ymd, t->review_at), "goal", "calls_per_week",
+			 review_names[t->messages], "recording_allowed", t->recording_allowed,
+			 "listen_in_needs_consent", t->listen_in_needs_consent, "privacy", "screen_contact_details",
+			 t->screen_contact_details, "hide_carer", t->hide_carer, "validity", "from",
+			 date_json(t->from_ymd, t->valid_from), "until", date_json(t->until_ymd, t->valid_until),
+			 "review", date_json(t->review_ymd, t->review_at), "goal", "calls_per_week",
 			 t->goal_calls_per_week, "messages_per_week", t->goal_messages_per_week);
 }
 

@@ -18,17 +18,17 @@ enum call_supervision { SUPERVISION_NONE, SUPERVISION_SUPERVISED };
 enum message_review { REVIEW_NONE, REVIEW_AFTER, REVIEW_BEFORE };
 
 struct terms {
-	uint8_t channels[CH__COUNT];                      /* enum channel_mode per channel */
-	struct schedule_weekly weekly[TERMS_MAX_WEEKLY];  /* contact windows; none at all = any time */
+	uint8_t channels[CH__COUNT];                     /* enum channel_mode per channel */
+	struct schedule_weekly weekly[TERMS_MAX_WEEKLY]; /* contact windows; none at all = any time */
 	size_t n_weekly;
-	struct schedule_dated dated[TERMS_MAX_DATED];     /* special days */
+	struct schedule_dated dated[TERMS_MAX_DATED]; /* special days */
 	size_t n_dated;
-	int32_t blackouts[TERMS_MAX_BLACKOUTS];           /* YYYYMMDD, no contact */
+	int32_t blackouts[TERMS_MAX_BLACKOUTS]; /* YYYYMMDD, no contact */
 	size_t n_blackouts;
-	int max_call_minutes;     /* 0 = no limit */
-	int calls_per_day;        /* 0 = no limit */
-	int calls_per_week;       /* 0 = no limit */
-	int min_gap_minutes;      /* between calls; 0 = none */
+	int max_call_minutes; /* 0 = no limit */
+	int calls_per_day;    /* 0 = no limit */
+	int calls_per_week;   /* 0 = no limit */
+	int min_gap_minutes;  /* between calls; 0 = none */
 	enum call_supervision calls;
 	enum message_review messages;
 	int recording_allowed;

@@ -100,8 +100,8 @@ static json_t *zcal_stamp(struct zcal *z, int64_t ms)
 {
 	UErrorCode st = U_ZERO_ERROR;
 	ucal_setMillis(z->cal, (UDate)ms, &st);
-	int f[6] = {ucal_get(z->cal, UCAL_YEAR, &st), ucal_get(z->cal, UCAL_MONTH, &st) + 1,
-		    ucal_get(z->cal, UCAL_DATE, &st), ucal_get(z->cal, UCAL_HOUR_OF_DAY, &st),
+	int f[6] = {ucal_get(z->cal, UCAL_YEAR, &st),   ucal_get(z->cal, UCAL_MONTH, &st) + 1,
+		    ucal_get(z->cal, UCAL_DATE, &st),   ucal_get(z->cal, UCAL_HOUR_OF_DAY, &st),
 		    ucal_get(z->cal, UCAL_MINUTE, &st), ucal_get(z->cal, UCAL_SECOND, &st)};
 	int off = (ucal_get(z->cal, UCAL_ZONE_OFFSET, &st) + ucal_get(z->cal, UCAL_DST_OFFSET, &st)) / 60000;
 	if (U_FAILURE(st))
@@ -122,9 +122,9 @@ static json_t *date_json(int32_t ymd)
 /* ---- what one agreement's report is made of ---- */
 
 struct span {
-	int64_t from, to;    /* [from, to); to = OPEN_END while open */
-	char by_role[16];    /* pauses: child, carer, caseworker */
-	char kind[16];       /* cancellations: suspend, end */
+	int64_t from, to; /* [from, to); to = OPEN_END while open */
+	char by_role[16]; /* pauses: child, carer, caseworker */
+	char kind[16];    /* cancellations: suspend, end */
 	char reason[200];
 };
 
@@ -154,15 +154,15 @@ struct msg_at {
 };
 
 struct source {
-	struct agreement a;                /* as stored now (terms, zone, validity) */
-	int64_t created_at;                /* agreements.created_at */
-	struct list msgs;                  /* struct msg_at, by time */
-	struct list windows;               /* struct schedule_interval, by time; empty if no windows */
-	int has_windows;                   /* the terms define windows */
-	struct list pauses;                /* struct span */
-	struct list cancels;               /* struct span (from = at) */
-	struct list calls;                 /* struct call_at: answered calls, by end time */
-	struct list off;                   /* struct span: suspended periods and pauses */
+	struct agreement a;  /* as stored now (terms, zone, validity) */
+	int64_t created_at;  /* agreements.created_at */
+	struct list msgs;    /* struct msg_at, by time */
+	struct list windows; /* struct schedule_interval, by time; empty if no windows */
+	int has_windows;     /* the terms define windows */
+	struct list pauses;  /* struct span */
+	struct list cancels; /* struct span (from = at) */
+	struct list calls;   /* struct call_at: answered calls, by end time */
+	struct list off;     /* struct span: suspended periods and pauses */
 };
 
 static void source_free(struct source *src)
@@ -317,9 +317,9 @@ static void status_entry(struct source *src, int64_t at, const char *detail, int
 static int load_status_changes(struct store *s, struct source *src, int64_t to)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT at, detail FROM audit WHERE agreement_id = ? AND kind = ? AND at < ? ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		s->db, "SELECT at, detail FROM audit WHERE agreement_id = ? AND kind = ? AND at < ? ORDER BY seq", -1,
+		&st, NULL) != SQLITE_OK)
 		return store__fail(s, "report status changes");
 	sqlite3_bind_int64(st, 1, src->a.id);
 	sqlite3_bind_text(st, 2, AUDIT_AGREEMENT_STATUS, -1, SQLITE_STATIC);
@@ -365,7 +365,7 @@ static int load_windows(struct source *src, int64_t from, int64_t to, char *err,
 	src->windows.n = n > 0 && n <= (long)src->windows.cap ? (size_t)n : 0;
 	schedule_free(sc);
 	if (n < 0)
-		snprintf(err, errlen, "%s", schedule_error_message((enum schedule_error)-n));
+		snprintf(err, errlen, "%s", schedule_error_message((enum schedule_error) - n));
 	return n < 0 ? STORE_ERR : STORE_OK;
 }
 
@@ -395,7 +395,8 @@ static int source_load(struct store *s, int64_t id, int64_t from, int64_t to, st
 		return STORE_ERR;
 	}
 	src->created_at = agreement_created(s, id);
-	if (load_messages(s, src, from, to) || load_calls(s, src, from, to) || load_pauses(s, src, from, to) || load_status_changes(s, src, to)) {
+	if (load_messages(s, src, from, to) || load_calls(s, src, from, to) || load_pauses(s, src, from, to) ||
+	    load_status_changes(s, src, to)) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		return STORE_ERR;
 	}
@@ -405,11 +406,11 @@ static int source_load(struct store *s, int64_t id, int64_t from, int64_t to, st
 /* ---- counting one week ---- */
 
 struct week_counts {
-	int64_t start, end;            /* [start, end) */
-	int32_t date;                  /* local Monday */
+	int64_t start, end; /* [start, end) */
+	int32_t date;       /* local Monday */
 	long planned, minutes, with_contact, missed;
 	long from_child, to_child;
-	long calls, call_seconds;      /* answered calls that began this week */
+	long calls, call_seconds; /* answered calls that began this week */
 };
 
 /* Index of the first message at or after t. */
@@ -440,7 +441,8 @@ static int overlaps_off(const struct source *src, int64_t from, int64_t to)
 static int in_force(const struct source *src, int64_t t)
 {
 	const struct agreement *a = &src->a;
-	return t >= src->created_at && (!a->valid_from || t >= a->valid_from) && (!a->valid_until || t < a->valid_until);
+	return t >= src->created_at && (!a->valid_from || t >= a->valid_from) &&
+	    (!a->valid_until || t < a->valid_until);
 }
 
 /* Whether an answered call overlapped [from, to). */
@@ -504,9 +506,10 @@ static json_t *week_pauses(const struct source *src, const struct week_counts *w
 	for (size_t i = 0; i < src->pauses.n; i++) {
 		if (p[i].from >= w->end || p[i].to <= w->start)
 			continue;
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:o}", "by_role", p[i].by_role, "reason", p[i].reason,
-						     "from", zcal_stamp(z, p[i].from), "to",
-						     p[i].to == OPEN_END ? json_null() : zcal_stamp(z, p[i].to)));
+		json_array_append_new(arr,
+				      json_pack("{s:s,s:s,s:o,s:o}", "by_role", p[i].by_role, "reason", p[i].reason,
+						"from", zcal_stamp(z, p[i].from), "to",
+						p[i].to == OPEN_END ? json_null() : zcal_stamp(z, p[i].to)));
 	}
 	return arr;
 }
@@ -517,8 +520,9 @@ static json_t *week_cancellations(const struct source *src, const struct week_co
 	const struct span *c = src->cancels.v;
 	for (size_t i = 0; i < src->cancels.n; i++)
 		if (c[i].from >= w->start && c[i].from < w->end)
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "kind", c[i].kind, "reason", c[i].reason,
-							     "at", zcal_stamp(z, c[i].from)));
+			json_array_append_new(arr,
+					      json_pack("{s:s,s:s,s:o}", "kind", c[i].kind, "reason", c[i].reason, "at",
+							zcal_stamp(z, c[i].from)));
 	return arr;
 }
 
@@ -538,10 +542,9 @@ static json_t *week_json(const struct source *src, const struct week_counts *w, 
 	json_t *j = json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:o}", "week_start", date_json(w->date),
 			      "planned_windows", count_or_null(h, w->planned), "planned_minutes",
 			      count_or_null(h, w->minutes), "messages_from_child", (json_int_t)w->from_child,
-			      "messages_to_child", (json_int_t)w->to_child, "calls", (json_int_t)w->calls, "call_minutes",
-			      (json_int_t)((w->call_seconds + 30) / 60),
-			      "windows_with_contact", count_or_null(h, w->with_contact), "missed_windows",
-			      count_or_null(h, w->missed));
+			      "messages_to_child", (json_int_t)w->to_child, "calls", (json_int_t)w->calls,
+			      "call_minutes", (json_int_t)((w->call_seconds + 30) / 60), "windows_with_contact",
+			      count_or_null(h, w->with_contact), "missed_windows", count_or_null(h, w->missed));
 	json_object_set_new(j, "pauses", week_pauses(src, w, z));
 	json_object_set_new(j, "cancellations", week_cancellations(src, w, z));
 	json_object_set_new(j, "goal_met", goal_met(&src->a.terms, w, now));
@@ -562,9 +565,9 @@ static json_t *agreement_json(struct store *s, const struct source *src, const s
 {
 	const struct terms *t = &src->a.terms;
 	json_t *goal = t->goal_calls_per_week || t->goal_messages_per_week
-			       ? json_pack("{s:i,s:i}", "calls_per_week", t->goal_calls_per_week, "messages_per_week",
-					   t->goal_messages_per_week)
-			       : json_null();
+	    ? json_pack("{s:i,s:i}", "calls_per_week", t->goal_calls_per_week, "messages_per_week",
+			t->goal_messages_per_week)
+	    : json_null();
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++) {
 		struct week_counts w = weeks[i];
@@ -599,10 +602,11 @@ static int child_zone(struct store *s, int64_t child_id, struct account *child, 
 static int agreement_ids(struct store *s, int64_t child_id, struct list *ids)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id FROM agreements WHERE child_id = ? AND status IN ('active','suspended','ended')"
-			       " ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		s->db,
+		"SELECT id FROM agreements WHERE child_id = ? AND status IN ('active','suspended','ended')"
+		" ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
 		return store__fail(s, "report agreements");
 	sqlite3_bind_int64(st, 1, child_id);
 	int rc;
@@ -680,10 +684,11 @@ int report_build(struct store *s, const struct report_request *rq, json_t **out,
 	json_t *arr = json_array();
 	rc = build_agreements(s, rq, weeks, &z, arr, err, errlen);
 	if (rc == STORE_OK)
-		*out = json_pack("{s:{s:I,s:s,s:s,s:s},s:o,s:o,s:o,s:o}", "child", "id", (json_int_t)child.id, "username",
-				 child.username, "display_name", child.display_name, "time_zone", zone, "from",
-				 date_json(weeks[0].date), "to", date_json(civil_from_days(ymd_days(weeks[rq->weeks - 1].date) + 6)),
-				 "generated_at", zcal_stamp(&z, rq->now_ms), "agreements", arr);
+		*out = json_pack("{s:{s:I,s:s,s:s,s:s},s:o,s:o,s:o,s:o}", "child", "id", (json_int_t)child.id,
+				 "username", child.username, "display_name", child.display_name, "time_zone", zone,
+				 "from", date_json(weeks[0].date), "to",
+				 date_json(civil_from_days(ymd_days(weeks[rq->weeks - 1].date) + 6)), "generated_at",
+				 zcal_stamp(&z, rq->now_ms), "agreements", arr);
 	else
 		json_decref(arr);
 	ucal_close(z.cal);
@@ -761,8 +766,9 @@ static void csv_spans(struct buf *b, const json_t *arr, const char *who, const c
 		const char *reason = json_string_value(json_object_get(it, "reason"));
 		int has_reason = reason && reason[0];
 		if (asprintf(&s, "%s%s%s%s (%s%s%s)", i ? "; " : "", json_string_value(json_object_get(it, who)),
-			     has_reason ? ": " : "", has_reason ? reason : "", json_string_value(json_object_get(it, t1)),
-			     t2 ? " .. " : "", t2 ? (to ? to : "open") : "") < 0)
+			     has_reason ? ": " : "", has_reason ? reason : "",
+			     json_string_value(json_object_get(it, t1)), t2 ? " .. " : "",
+			     t2 ? (to ? to : "open") : "") < 0)
 			continue;
 		buf_add(&cell, s, strlen(s));
 		free(s);
@@ -779,7 +785,8 @@ static void csv_row(struct buf *b, const json_t *rep, const json_t *ag, const js
 {
 	char num[64];
 	const json_t *goal = json_object_get(ag, "goal");
-	snprintf(num, sizeof(num), "%lld,%lld", (long long)json_integer_value(json_object_get(json_object_get(rep, "child"), "id")),
+	snprintf(num, sizeof(num), "%lld,%lld",
+		 (long long)json_integer_value(json_object_get(json_object_get(rep, "child"), "id")),
 		 (long long)json_integer_value(json_object_get(ag, "agreement_id")));
 	buf_add(b, num, strlen(num));
 	csv_value(b, json_object_get(json_object_get(ag, "contact"), "display_name"));
@@ -798,17 +805,16 @@ static void csv_row(struct buf *b, const json_t *rep, const json_t *ag, const js
 char *report_csv(const json_t *report, size_t *len)
 {
 	static const char header[] =
-		"child_id,agreement_id,contact,relationship,week_start,planned_windows,planned_minutes,"
-		"messages_from_child,messages_to_child,calls,call_minutes,windows_with_contact,missed_windows,pauses,"
-		"cancellations,goal_calls_per_week,goal_messages_per_week,goal_met\r\n";
+	    "child_id,agreement_id,contact,relationship,week_start,planned_windows,planned_minutes,"
+	    "messages_from_child,messages_to_child,calls,call_minutes,windows_with_contact,missed_windows,pauses,"
+	    "cancellations,goal_calls_per_week,goal_messages_per_week,goal_met\r\n";
 	struct buf b = {0};
 	buf_add(&b, header, sizeof(header) - 1);
 	size_t i, k;
 	json_t *ag, *wk;
 	json_array_foreach(json_object_get(report, "agreements"), i, ag)
 	{
-		json_array_foreach(json_object_get(ag, "weeks"), k, wk)
-			csv_row(&b, report, ag, wk);
+		json_array_foreach(json_object_get(ag, "weeks"), k, wk) csv_row(&b, report, ag, wk);
 	}
 	if (b.failed) {
 		free(b.p);

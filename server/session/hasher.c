@@ -9,7 +9,7 @@
 
 struct hasher {
 	struct ev_loop *loop;
-	ev_async wake;                 /* signalled by workers when results are ready */
+	ev_async wake; /* signalled by workers when results are ready */
 	hasher_done_cb done;
 	void *ctx;
 	pthread_mutex_t lock;

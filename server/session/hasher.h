@@ -10,16 +10,16 @@
 
 struct hasher_job {
 	/* set by the control thread */
-	uint64_t conn_id;                      /* connection that asked */
-	void *request_id;                      /* json_t* id, owned by the control thread */
-	int64_t account_id;                    /* 0 = unknown username (verify the dummy hash) */
-	char hash[AUTH_HASH_MAX];              /* encoded Argon2id hash to check against */
-	char password[AUTH_PASSWORD_MAX + 1];  /* wiped by the worker after use */
+	uint64_t conn_id;                     /* connection that asked */
+	void *request_id;                     /* json_t* id, owned by the control thread */
+	int64_t account_id;                   /* 0 = unknown username (verify the dummy hash) */
+	char hash[AUTH_HASH_MAX];             /* encoded Argon2id hash to check against */
+	char password[AUTH_PASSWORD_MAX + 1]; /* wiped by the worker after use */
 	size_t password_len;
-	uint64_t user_key, pair_key;           /* the login limits' keys this attempt was counted under */
+	uint64_t user_key, pair_key; /* the login limits' keys this attempt was counted under */
 	/* set by the worker */
-	int result;                            /* 1 match, 0 mismatch, -1 bad hash */
-	struct hasher_job *next;               /* queue link */
+	int result;              /* 1 match, 0 mismatch, -1 bad hash */
+	struct hasher_job *next; /* queue link */
 };
 
 struct hasher;

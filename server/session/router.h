@@ -23,9 +23,9 @@ struct router {
 
 void router_init(struct router *r);
 void router_free(struct router *r);
-void router_add(struct router *r, struct route *rt);      /* a new connection */
+void router_add(struct router *r, struct route *rt);                   /* a new connection */
 void router_bind(struct router *r, struct route *rt, int64_t account); /* after authentication */
-void router_remove(struct router *r, struct route *rt);   /* connection closed */
+void router_remove(struct router *r, struct route *rt);                /* connection closed */
 struct route *router_by_conn(const struct router *r, uint64_t conn_id);
 struct route *router_first(const struct router *r, int64_t account);
 /* Queue f on every session of account except `skip` (may be NULL). Returns how many got it. */

@@ -16,10 +16,10 @@ static void handle_ping(struct session *s, struct proto_request *r)
 
 /* The session's own methods, looked up before those the features add. */
 static const struct session_method builtin[] = {
-	{"ping", 0, handle_ping},
-	{"auth.login", 0, auth_handle_login},
-	{"auth.resume", 0, auth_handle_resume},
-	{"auth.logout", 1, auth_handle_logout},
+    {"ping", 0, handle_ping},
+    {"auth.login", 0, auth_handle_login},
+    {"auth.resume", 0, auth_handle_resume},
+    {"auth.logout", 1, auth_handle_logout},
 };
 
 static const struct session_method *find_method(const struct session_table *t, const char *type)
@@ -208,8 +208,9 @@ void session_audit_decision(struct session *s, const struct agreement *a, enum c
 			    const struct policy_decision *d)
 {
 	struct app *app = s->app;
-	json_t *detail = json_pack("{s:s,s:s,s:s,s:s}", "channel", channel_name(ch), "verdict",
-				   policy_verdict_name(d->verdict), "reason", policy_reason_name(d->reason), "rule", d->rule);
+	json_t *detail =
+	    json_pack("{s:s,s:s,s:s,s:s}", "channel", channel_name(ch), "verdict", policy_verdict_name(d->verdict),
+		      "reason", policy_reason_name(d->reason), "rule", d->rule);
 	const char *kind = d->verdict == VERDICT_HOLD ? AUDIT_HOLD : AUDIT_REFUSAL;
 	if (store_begin(app->store) != STORE_OK) {
 		json_decref(detail);
@@ -352,7 +353,8 @@ void session_check_accounts(struct app *app)
 	while (intmap_next(&app->router.by_conn, &pos, NULL, &v)) {
 		struct session *s = ((struct route *)v)->owner;
 		int64_t account, expires;
-		if (s->account_id && store_session_get(app->store, s->token_hash, &account, &expires) == STORE_NOT_FOUND)
+		if (s->account_id &&
+		    store_session_get(app->store, s->token_hash, &account, &expires) == STORE_NOT_FOUND)
 			end_session(s, 1008, "session_ended");
 	}
 }

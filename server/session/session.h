@@ -27,7 +27,7 @@ struct session_method {
 /* What a feature hears about connections and agreements (a listener, as mediasoup's children tell their
  * parents); any member may be NULL. Listeners run in the order they were added. */
 struct session_listener {
-	void (*authenticated)(struct session *s); /* after the login's reply went out */
+	void (*authenticated)(struct session *s);                           /* after the login's reply went out */
 	void (*closed)(struct app *app, int64_t account, uint64_t conn_id); /* an authenticated connection is gone
 									     * (it has left the router) */
 	void (*agreement_changed)(struct app *app, const struct agreement *old, const struct agreement *now);

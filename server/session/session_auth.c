@@ -34,15 +34,16 @@ static void reply_rate_limited(struct session *s, json_t *id, int64_t wait_ms)
 	json_t *extra = json_object();
 	json_object_set_new(extra, "retry_after_s", json_integer((wait_ms + 999) / 1000));
 	s->app->metrics.logins_rate_limited++;
-	session_reply_extra(s, id, proto_error_code(PROTO_ERR_RATE_LIMITED), proto_error_message(PROTO_ERR_RATE_LIMITED),
-			    extra);
+	session_reply_extra(s, id, proto_error_code(PROTO_ERR_RATE_LIMITED),
+			    proto_error_message(PROTO_ERR_RATE_LIMITED), extra);
 }
 
 /* Shared checks: not yet authenticated, not over the per-address limit. Returns 0 to go on. */
 static int auth_precheck(struct session *s, json_t *id, int64_t now)
 {
 	if (s->account_id || s->auth_pending) {
-		session_reply_error(s, id, PROTO_ERR_ALREADY_AUTHENTICATED, s->auth_pending ? "A login is already in progress." : NULL);
+		session_reply_error(s, id, PROTO_ERR_ALREADY_AUTHENTICATED,
+				    s->auth_pending ? "A login is already in progress." : NULL);
 		return -1;
 	}
 	uint64_t addr = key_of("addr", s->route.conn->peer);
@@ -108,7 +109,7 @@ static void audit_login_failed(struct app *app, int64_t account, const char *use
 	if (store_begin(app->store) != STORE_OK ||
 	    audit_append(app->store, account, AUDIT_LOGIN, 0, 0,
 			 json_pack("{s:s,s:b,s:s,s:s}", "username", username, "ok", 0, "reason", why, "from", peer)) !=
-		    STORE_OK) /* audit_append is only reached (and takes the detail) once the transaction is open */
+		STORE_OK) /* audit_append is only reached (and takes the detail) once the transaction is open */
 		log_error("audit: %s", store_errmsg(app->store));
 }
 
@@ -145,7 +146,8 @@ static void login_committed(void *owner, void *arg, int ok)
 			session_authenticated(s, lc->account.id, lc->account.role, lc->id,
 					      auth_result(&lc->account, lc->expires_at, lc->token));
 		} else {
-			session_reply_error(s, lc->id, PROTO_ERR_STORE_UNAVAILABLE, "The login could not be saved. Please try again.");
+			session_reply_error(s, lc->id, PROTO_ERR_STORE_UNAVAILABLE,
+					    "The login could not be saved. Please try again.");
 		}
 	}
 	explicit_bzero(lc->token, sizeof(lc->token));
@@ -171,7 +173,7 @@ static void login_accept(struct session *s, json_t *id, const struct account *a)
 	if (store_session_add(app->store, lc->token_hash, a->id, lc->expires_at) != STORE_OK ||
 	    audit_append(app->store, a->id, AUDIT_LOGIN, 0, 0,
 			 json_pack("{s:s,s:b,s:s}", "username", a->username, "ok", 1, "from", s->route.conn->peer)) !=
-		    STORE_OK) {
+		STORE_OK) {
 		log_error("%s", store_errmsg(app->store));
 		login_committed(app, lc, 0);
 		return;
@@ -193,8 +195,9 @@ void session_login_verified(struct hasher_job *job, void *arg)
 			log_warn("account %lld has a malformed password hash", (long long)job->account_id);
 		s->auth_pending = 0;
 		app->metrics.logins_failed++;
-		ratelimit_touch(&app->login_by_user, job->user_key, clock_now_ms()); /* the backoff runs from the answer */
-		if (found) /* already counted, like an unknown name's attempt */
+		ratelimit_touch(&app->login_by_user, job->user_key,
+				clock_now_ms()); /* the backoff runs from the answer */
+		if (found)                       /* already counted, like an unknown name's attempt */
 			audit_login_failed(app, a.id, a.username, s->route.conn->peer, "bad_credentials");
 		session_reply_error(s, id, PROTO_ERR_BAD_CREDENTIALS, NULL);
 		goto out;
@@ -262,7 +265,8 @@ static void logout_committed(void *owner, void *arg, int ok)
 	if (ok) /* the token is gone: so is every other connection that authenticated with it */
 		session_end_token(app, lc->token_hash, 1008, "session_ended");
 	else if (s) {
-		session_reply_error(s, lc->id, PROTO_ERR_STORE_UNAVAILABLE, "Logout could not be saved. Please try again.");
+		session_reply_error(s, lc->id, PROTO_ERR_STORE_UNAVAILABLE,
+				    "Logout could not be saved. Please try again.");
 	}
 	json_decref(lc->id);
 	free(lc);
@@ -271,9 +275,11 @@ static void logout_committed(void *owner, void *arg, int ok)
 void auth_handle_logout(struct session *s, struct proto_request *r)
 {
 	struct logout_commit *lc = calloc(1, sizeof(*lc));
-	if (!lc || store_begin(s->app->store) != STORE_OK || store_session_del(s->app->store, s->token_hash) != STORE_OK) {
+	if (!lc || store_begin(s->app->store) != STORE_OK ||
+	    store_session_del(s->app->store, s->token_hash) != STORE_OK) {
 		free(lc);
-		session_reply_error(s, r->id, PROTO_ERR_STORE_UNAVAILABLE, "Logout could not be saved. Please try again.");
+		session_reply_error(s, r->id, PROTO_ERR_STORE_UNAVAILABLE,
+				    "Logout could not be saved. Please try again.");
 		return;
 	}
 	lc->conn_id = s->route.conn->id;

@@ -14,8 +14,8 @@
 
 /* The canonical form hashed for an entry: its fields in a fixed order (absent ids as 0), the detail as the
  * stored sorted compact JSON. Unambiguous because kind never holds '|' and the detail comes last. */
-static char *canonical(int64_t seq, int64_t at, int64_t actor, const char *kind, int64_t case_id,
-		       int64_t agreement_id, const char *detail)
+static char *canonical(int64_t seq, int64_t at, int64_t actor, const char *kind, int64_t case_id, int64_t agreement_id,
+		       const char *detail)
 {
 	char *out = NULL;
 	if (asprintf(&out, "%lld|%lld|%lld|%s|%lld|%lld|%s", (long long)seq, (long long)at, (long long)actor, kind,
@@ -59,8 +59,8 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-static int insert_entry(struct store *s, int64_t seq, int64_t at, int64_t actor, const char *kind,
-			int64_t case_id, int64_t agreement_id, const char *text, const uint8_t prev[HASH_LEN],
+static int insert_entry(struct store *s, int64_t seq, int64_t at, int64_t actor, const char *kind, int64_t case_id,
+			int64_t agreement_id, const char *text, const uint8_t prev[HASH_LEN],
 			const uint8_t hash[HASH_LEN])
 {
 	sqlite3_stmt *st;
@@ -135,11 +135,11 @@ const char *audit_problem_name(enum audit_problem p)
 
 enum { COL_SEQ, COL_AT, COL_ACTOR, COL_KIND, COL_CASE, COL_AGREEMENT, COL_DETAIL, COL_PREV, COL_HASH };
 
-static const char *const col_names[] = {"seq", "at", "actor", "kind", "case_id", "agreement_id", "detail",
-					"prev_hash", "hash"};
+static const char *const col_names[] = {"seq",          "at",     "actor",     "kind", "case_id",
+					"agreement_id", "detail", "prev_hash", "hash"};
 
 static int bad(struct audit_check *c, int64_t seq, enum audit_problem kind, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Record the first bad entry; returns 1. */
 static int bad(struct audit_check *c, int64_t seq, enum audit_problem kind, const char *fmt, ...)
@@ -203,8 +203,8 @@ static int row_is_bad(sqlite3_stmt *st, int64_t prev_seq, const uint8_t prev[HAS
 	if (seq == prev_seq + 2)
 		return bad(c, seq, AUDIT_GAP, "gap: entry %lld is missing (removed)", (long long)prev_seq + 1);
 	if (seq != prev_seq + 1)
-		return bad(c, seq, AUDIT_GAP, "gap: entries %lld to %lld are missing (removed)", (long long)prev_seq + 1,
-			   (long long)seq - 1);
+		return bad(c, seq, AUDIT_GAP, "gap: entries %lld to %lld are missing (removed)",
+			   (long long)prev_seq + 1, (long long)seq - 1);
 	if (memcmp(sqlite3_column_blob(st, COL_PREV), prev, HASH_LEN) != 0) {
 		if (!prev_seq)
 			return bad(c, seq, AUDIT_BAD_LINK, "bad link: the first entry's prev_hash is not zero");
@@ -213,7 +213,8 @@ static int row_is_bad(sqlite3_stmt *st, int64_t prev_seq, const uint8_t prev[HAS
 			   (long long)prev_seq);
 	}
 	if (!content_matches(st, prev))
-		return bad(c, seq, AUDIT_BAD_HASH, "hash mismatch: the entry's content was changed (edited or swapped)");
+		return bad(c, seq, AUDIT_BAD_HASH,
+			   "hash mismatch: the entry's content was changed (edited or swapped)");
 	return 0;
 }
 
@@ -263,10 +264,11 @@ int audit_hash_at(struct store *s, int64_t seq, uint8_t out[HASH_LEN])
 int audit_calls_answered(struct store *s, int64_t since, audit_call_cb cb, void *ctx)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT agreement_id, at - 1000 * json_extract(detail, '$.duration_s') AS answered, at FROM audit"
-			       " WHERE kind = ? AND at >= ? AND json_extract(detail, '$.answered') ORDER BY answered",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		s->db,
+		"SELECT agreement_id, at - 1000 * json_extract(detail, '$.duration_s') AS answered, at FROM audit"
+		" WHERE kind = ? AND at >= ? AND json_extract(detail, '$.answered') ORDER BY answered",
+		-1, &st, NULL) != SQLITE_OK)
 		return store__fail(s, "audit calls");
 	sqlite3_bind_text(st, 1, AUDIT_CALL, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
@@ -313,15 +315,14 @@ int audit_hex_parse(const char *hex, uint8_t out[HASH_LEN])
 
 /* ---- listing --------------------------------------------------------------------------------------- */
 
-int audit_list(struct store *s, int64_t case_id, int64_t before, int limit, int *more, audit_entry_cb cb,
-	       void *ctx)
+int audit_list(struct store *s, int64_t case_id, int64_t before, int limit, int *more, audit_entry_cb cb, void *ctx)
 {
 	/* two statements so that the case filter can use the audit_case(case_id, seq) index */
 	static const char *const sql[2] = {
-		"SELECT seq, at, actor, kind, case_id, agreement_id, detail FROM audit"
-		" WHERE seq < ?2 ORDER BY seq DESC LIMIT ?3",
-		"SELECT seq, at, actor, kind, case_id, agreement_id, detail FROM audit"
-		" WHERE case_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+	    "SELECT seq, at, actor, kind, case_id, agreement_id, detail FROM audit"
+	    " WHERE seq < ?2 ORDER BY seq DESC LIMIT ?3",
+	    "SELECT seq, at, actor, kind, case_id, agreement_id, detail FROM audit"
+	    " WHERE case_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
 	};
 	sqlite3_stmt *st;
 	*more = 0;
@@ -339,10 +340,12 @@ int audit_list(struct store *s, int64_t case_id, int64_t before, int limit, int 
 			*more = 1;
 			break;
 		}
-		const char *kind = (const char *)sqlite3_column_text(st, 3), *detail = (const char *)sqlite3_column_text(st, 6);
+		const char *kind = (const char *)sqlite3_column_text(st, 3),
+			   *detail = (const char *)sqlite3_column_text(st, 6);
 		struct audit_entry e = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 					sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 4),
-					sqlite3_column_int64(st, 5), kind ? kind : "", detail ? detail : "{}"};
+					sqlite3_column_int64(st, 5), kind ? kind : "",
+					detail ? detail : "{}"};
 		cb(&e, ctx);
 	}
 	sqlite3_finalize(st);

@@ -25,22 +25,24 @@
 #define AUDIT_HASH_LEN 32
 
 /* Kinds in use (stable strings; reports and the console read them). */
-#define AUDIT_LOGIN "login"                     /* detail: {username, ok, reason?} */
-#define AUDIT_REFUSAL "refusal"                 /* detail: {channel, verdict, reason, rule} */
-#define AUDIT_HOLD "hold"                       /* detail: {channel, reason, rule, seq?} */
+#define AUDIT_LOGIN "login"                         /* detail: {username, ok, reason?} */
+#define AUDIT_REFUSAL "refusal"                     /* detail: {channel, verdict, reason, rule} */
+#define AUDIT_HOLD "hold"                           /* detail: {channel, reason, rule, seq?} */
 #define AUDIT_AGREEMENT_CREATED "agreement_created" /* detail: {status, relationship, contact, via?} */
-#define AUDIT_AGREEMENT_STATUS "agreement_status" /* detail: {from, to, reason} */
-#define AUDIT_TERMS_CHANGED "terms_changed"     /* detail: {proposal_id, terms} or from the CLI {channel, mode} */
-#define AUDIT_PROPOSAL "proposal"               /* detail: {proposal_id, role} */
-#define AUDIT_APPROVAL "approval"               /* detail: {proposal_id, role, decision, note} */
-#define AUDIT_PAUSE "pause"                     /* detail: {by_role, reason, expires_at} */
-#define AUDIT_UNPAUSE "unpause"                 /* detail: {by_role} */
-#define AUDIT_MESSAGE_REVIEW "message_review"   /* detail: {seq, decision} */
-#define AUDIT_ACCOUNT "account"                 /* detail: {username, action, role?} */
-#define AUDIT_CASE "case"                       /* detail: {action, member?, role?} */
-#define AUDIT_CALL "call"                       /* detail: {call_id, channel, answered, duration_s, reason, ended_by,
+#define AUDIT_AGREEMENT_STATUS "agreement_status"   /* detail: {from, to, reason} */
+#define AUDIT_TERMS_CHANGED "terms_changed"         /* detail: {proposal_id, terms} or from the CLI {channel, mode} */
+#define AUDIT_PROPOSAL "proposal"                   /* detail: {proposal_id, role} */
+#define AUDIT_APPROVAL "approval"                   /* detail: {proposal_id, role, decision, note} */
+#define AUDIT_PAUSE "pause"                         /* detail: {by_role, reason, expires_at} */
+#define AUDIT_UNPAUSE "unpause"                     /* detail: {by_role} */
+#define AUDIT_MESSAGE_REVIEW "message_review"       /* detail: {seq, decision} */
+#define AUDIT_ACCOUNT "account"                     /* detail: {username, action, role?} */
+#define AUDIT_CASE "case"                           /* detail: {action, member?, role?} */
+#define AUDIT_CALL \
+	"call" /* detail: {call_id, channel, answered, duration_s, reason, ended_by,
 						   supervised, supervisors, group} (actor: caller; one per contact's part) */
-#define AUDIT_CALL_SUPERVISION "call_supervision" /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
+#define AUDIT_CALL_SUPERVISION \
+	"call_supervision" /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */
 
 /* Append one entry inside the caller's open write transaction (store_begin). Steals `detail` (an object;
@@ -65,12 +67,12 @@ enum audit_problem {
 const char *audit_problem_name(enum audit_problem p);
 
 struct audit_check {
-	int ok;                          /* 1 if the whole chain verifies */
-	int64_t entries;                 /* entries checked (up to and including the first bad one) */
-	int64_t first_bad_seq;           /* first entry that does not verify (0 if ok) */
-	enum audit_problem kind;         /* what kind of problem (AUDIT_INTACT if ok) */
-	char problem[160];               /* what is wrong with it, for people: "gap: entry 41 is missing", ... */
-	int64_t head_seq;                /* newest entry that verified (0: none) */
+	int ok;                            /* 1 if the whole chain verifies */
+	int64_t entries;                   /* entries checked (up to and including the first bad one) */
+	int64_t first_bad_seq;             /* first entry that does not verify (0 if ok) */
+	enum audit_problem kind;           /* what kind of problem (AUDIT_INTACT if ok) */
+	char problem[160];                 /* what is wrong with it, for people: "gap: entry 41 is missing", ... */
+	int64_t head_seq;                  /* newest entry that verified (0: none) */
 	uint8_t head_hash[AUDIT_HASH_LEN]; /* its hash: record it elsewhere to detect truncation later */
 };
 
@@ -88,16 +90,15 @@ int audit_hex_parse(const char *hex, uint8_t out[AUDIT_HASH_LEN]);
 
 /* One entry as listed; the strings are valid during the callback only. */
 struct audit_entry {
-	int64_t seq, at;           /* at: ms since the epoch */
-	int64_t actor;             /* account id, 0 = operator console / system */
+	int64_t seq, at;               /* at: ms since the epoch */
+	int64_t actor;                 /* account id, 0 = operator console / system */
 	int64_t case_id, agreement_id; /* 0 = none */
 	const char *kind;
-	const char *detail;        /* JSON object text */
+	const char *detail; /* JSON object text */
 };
 typedef void (*audit_entry_cb)(const struct audit_entry *e, void *ctx);
 /* Entries newest first: of one case (case_id 0 = all), with seq < before (0 = from the newest), at most
  * `limit`; *more is set to 1 if older matching entries remain. STORE_OK or STORE_ERR. */
-int audit_list(struct store *s, int64_t case_id, int64_t before, int limit, int *more, audit_entry_cb cb,
-	       void *ctx);
+int audit_list(struct store *s, int64_t case_id, int64_t before, int limit, int *more, audit_entry_cb cb, void *ctx);
 
 #endif

@@ -32,24 +32,24 @@ struct commit_batch {
 
 struct commit {
 	/* passed to commit_init */
-	struct ev_loop *loop;         /* the control thread's loop */
-	struct store *store;          /* the connection whose transaction is committed */
-	struct metrics *metrics;      /* commit latency, failures, WAL restarts */
-	void *owner;                  /* first argument of every commit_fn and of failed */
-	void (*failed)(void *owner);  /* a commit was rolled back (its log records were dropped); may be NULL */
+	struct ev_loop *loop;        /* the control thread's loop */
+	struct store *store;         /* the connection whose transaction is committed */
+	struct metrics *metrics;     /* commit latency, failures, WAL restarts */
+	void *owner;                 /* first argument of every commit_fn and of failed */
+	void (*failed)(void *owner); /* a commit was rolled back (its log records were dropped); may be NULL */
 	/* allocated by this */
-	struct syncer *syncer;        /* fsyncs the WAL and the log off the loop (NULL with sync_full = 0) */
+	struct syncer *syncer; /* fsyncs the WAL and the log off the loop (NULL with sync_full = 0) */
 	/* others */
 	struct commit_wait *wait_head; /* waiting for this turn's commit, in order */
 	struct commit_wait **wait_tail;
-	uint64_t committed_gen;          /* commits made */
-	uint64_t durable_gen;            /* commits known durable */
-	uint64_t requested_gen;          /* highest commit handed to the syncer (an fsync is in flight while > durable_gen) */
-	unsigned unsynced_files;         /* STORE_FILE_* written by commits not yet handed to the syncer */
+	uint64_t committed_gen;  /* commits made */
+	uint64_t durable_gen;    /* commits known durable */
+	uint64_t requested_gen;  /* highest commit handed to the syncer (an fsync is in flight while > durable_gen) */
+	unsigned unsynced_files; /* STORE_FILE_* written by commits not yet handed to the syncer */
 	struct commit_batch *batch_head; /* committed turns waiting to be durable, oldest first */
 	struct commit_batch **batch_tail;
-	ev_prepare turn_end;             /* runs the group commit before the loop blocks */
-	int started;                     /* turn_end is running */
+	ev_prepare turn_end; /* runs the group commit before the loop blocks */
+	int started;         /* turn_end is running */
 };
 
 /* Start the syncer thread when sync_full. 0, or -1 with err. */

@@ -48,17 +48,17 @@ struct pend {
 struct msglog {
 	int fd;
 	int writable;
-	uint64_t end;          /* bytes of complete records in the file */
-	uint64_t count;        /* messages indexed, pending included */
-	struct intmap convs;   /* agreement id → struct conv* */
-	struct keytab keys;    /* idempotency keys */
-	struct keytab old;     /* while the table grows: the previous one, moved into keys a step per insert */
-	size_t old_pos;        /* old's slots before this have been moved */
-	uint8_t *buf;          /* pending appends, the file's bytes from `end` on */
+	uint64_t end;        /* bytes of complete records in the file */
+	uint64_t count;      /* messages indexed, pending included */
+	struct intmap convs; /* agreement id → struct conv* */
+	struct keytab keys;  /* idempotency keys */
+	struct keytab old;   /* while the table grows: the previous one, moved into keys a step per insert */
+	size_t old_pos;      /* old's slots before this have been moved */
+	uint8_t *buf;        /* pending appends, the file's bytes from `end` on */
 	size_t buf_len, buf_cap;
-	struct pend *pend;     /* pending appends in order, to undo them */
+	struct pend *pend; /* pending appends in order, to undo them */
 	size_t npend, pend_cap;
-	uint8_t *rbuf;         /* msglog_read's record */
+	uint8_t *rbuf; /* msglog_read's record */
 	size_t rbuf_cap;
 };
 
@@ -251,7 +251,8 @@ static int keys_put(struct msglog *l, uint64_t h, struct conv *c, int64_t seq)
 		if (l->old.s) /* not reached (see above); finish the move rather than lose old's entries */
 			keys_move(l, l->old.cap);
 		size_t cap = l->keys.cap ? l->keys.cap * 2 : KEYS_FIRST_CAP;
-		struct keyslot *k = calloc(cap, sizeof(*k)); /* fresh pages from the kernel: zeroed as they are touched */
+		struct keyslot *k =
+		    calloc(cap, sizeof(*k)); /* fresh pages from the kernel: zeroed as they are touched */
 		if (!k)
 			return -1;
 		l->old = l->keys;
@@ -323,7 +324,8 @@ static int scan(struct msglog *l, const char *path, uint64_t size, char *err, si
 		}
 		/* A checksummed record out of sequence is not a torn write: refuse rather than cut off what follows. */
 		if ((uint64_t)r.seq != c->n + 1) {
-			snprintf(err, errlen, "message log: %s: the record at byte %llu has seq %lld in conversation %lld after %zu",
+			snprintf(err, errlen,
+				 "message log: %s: the record at byte %llu has seq %lld in conversation %lld after %zu",
 				 path, (unsigned long long)off, (long long)r.seq, (long long)r.agreement, c->n);
 			rc = -1;
 			break;

@@ -24,12 +24,12 @@
 #define MSGLOG_ERR (-1)
 
 #define MSGLOG_HEADER 12
-#define MSGLOG_FIXED 38                /* payload bytes before the key */
+#define MSGLOG_FIXED 38               /* payload bytes before the key */
 #define MSGLOG_MAX_PAYLOAD (1u << 20) /* a longer length field is corruption */
 
 struct msglog_record {
 	int64_t agreement, seq, sender, sent_at;
-	const char *key;  /* not terminated */
+	const char *key; /* not terminated */
 	size_t key_len;
 	const char *text; /* not terminated */
 	size_t text_len;

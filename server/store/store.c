@@ -174,15 +174,21 @@ struct msglog *store__log(struct store *s, int writable)
 static int import_messages(struct store *s, struct msglog *l)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT agreement_id, seq, sender_id, client_key, body, sent_at FROM messages"
-				      " ORDER BY agreement_id, seq", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT agreement_id, seq, sender_id, client_key, body, sent_at FROM messages"
+			       " ORDER BY agreement_id, seq",
+			       -1, &st, NULL) != SQLITE_OK)
 		return store__fail(s, "import messages");
 	int rc, n = 0, renumbered = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct msglog_record r = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-					  sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 5),
-					  (const char *)sqlite3_column_text(st, 3), (size_t)sqlite3_column_bytes(st, 3),
-					  (const char *)sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4)};
+		struct msglog_record r = {sqlite3_column_int64(st, 0),
+					  sqlite3_column_int64(st, 1),
+					  sqlite3_column_int64(st, 2),
+					  sqlite3_column_int64(st, 5),
+					  (const char *)sqlite3_column_text(st, 3),
+					  (size_t)sqlite3_column_bytes(st, 3),
+					  (const char *)sqlite3_column_text(st, 4),
+					  (size_t)sqlite3_column_bytes(st, 4)};
 		int64_t last = msglog_last_seq(l, r.agreement);
 		if (r.seq <= last)
 			continue; /* imported before a crash */
@@ -262,9 +268,9 @@ struct store *store_open(const char *dir, int sync_mode, char *err, size_t errle
 		return NULL;
 	/* A 64 MiB page cache and memory-mapped reads keep the hot pages out of read(2) calls. */
 	static const char *const sync_pragmas[] = {
-		"PRAGMA synchronous=NORMAL;",
-		"PRAGMA synchronous=FULL;",
-		"PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;",
+	    "PRAGMA synchronous=NORMAL;",
+	    "PRAGMA synchronous=FULL;",
+	    "PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;",
 	};
 	char pragmas[400];
 	snprintf(pragmas, sizeof(pragmas),

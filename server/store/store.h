@@ -20,8 +20,8 @@ struct account {
 	int64_t id;
 	char username[65];
 	char display_name[129];
-	char role[16];            /* child, contact, carer, caseworker, supervisor, operator */
-	char password_hash[160];  /* Argon2id encoded string */
+	char role[16];           /* child, contact, carer, caseworker, supervisor, operator */
+	char password_hash[160]; /* Argon2id encoded string */
 	int disabled;
 };
 
@@ -29,15 +29,16 @@ struct message {
 	int64_t agreement_id;
 	int64_t seq;
 	int64_t sender_id;
-	int64_t sent_at;   /* ms */
-	const char *text;  /* valid during the callback only */
+	int64_t sent_at;  /* ms */
+	const char *text; /* valid during the callback only */
 	size_t text_len;
 };
 
 /* How commits reach the disk. */
-#define STORE_SYNC_NORMAL 0   /* synchronous=NORMAL: durable at checkpoints (tests, benchmarks) */
-#define STORE_SYNC_FULL 1     /* synchronous=FULL: every commit fsyncs (samvaer-admin) */
-#define STORE_SYNC_EXTERNAL 2 /* synchronous=OFF, no auto-checkpoint: the server's syncer thread fsyncs
+#define STORE_SYNC_NORMAL 0 /* synchronous=NORMAL: durable at checkpoints (tests, benchmarks) */
+#define STORE_SYNC_FULL 1   /* synchronous=FULL: every commit fsyncs (samvaer-admin) */
+#define STORE_SYNC_EXTERNAL \
+	2 /* synchronous=OFF, no auto-checkpoint: the server's syncer thread fsyncs
 			       * the WAL and checkpoints (server/syncer.h) */
 
 /* Open (creating if needed) DIR/samvaer.db and migrate it to the latest schema. NULL with err on failure. */
@@ -57,13 +58,13 @@ int store_exec(struct store *s, const char *sql);
 /* Group commit: writes join one transaction per loop turn; commit makes them durable. Messages go to the message
  * log (server/msglog.h) instead of SQLite and need no store_begin: they are pending until the next commit, which
  * writes them first and then commits the SQLite transaction, if one is open. */
-int store_begin(struct store *s);   /* BEGIN IMMEDIATE unless a transaction is open */
-int store_commit(struct store *s);  /* write pending messages, COMMIT if open; STORE_ERR leaves both rolled back */
+int store_begin(struct store *s);  /* BEGIN IMMEDIATE unless a transaction is open */
+int store_commit(struct store *s); /* write pending messages, COMMIT if open; STORE_ERR leaves both rolled back */
 void store_rollback(struct store *s);
-int store_in_txn(struct store *s);  /* a transaction is open or messages are pending */
+int store_in_txn(struct store *s); /* a transaction is open or messages are pending */
 /* Which files the commits since the last call wrote (STORE_FILE_*): what an fsync must cover. */
-#define STORE_FILE_WAL 1u    /* DIR/samvaer.db-wal */
-#define STORE_FILE_LOG 2u    /* DIR/messages.log */
+#define STORE_FILE_WAL 1u /* DIR/samvaer.db-wal */
+#define STORE_FILE_LOG 2u /* DIR/messages.log */
 unsigned store_take_written(struct store *s);
 /* Become the writer of DIR/messages.log now (the server, at start), rather than at the first message: fails while
  * another process writes it. Also moves any messages an older version kept in SQLite into the log. */
@@ -136,8 +137,8 @@ typedef void (*store_message_cb)(const struct message *m, void *ctx);
 int store_message_by_key(struct store *s, int64_t agreement, int64_t sender, const char *key, store_message_cb cb,
 			 void *ctx);
 /* Up to `limit` messages with seq < before (0 = newest), delivered oldest first; *more set if older exist. */
-int store_messages_page(struct store *s, int64_t agreement, int64_t before, int limit, int *more,
-			store_message_cb cb, void *ctx);
+int store_messages_page(struct store *s, int64_t agreement, int64_t before, int limit, int *more, store_message_cb cb,
+			void *ctx);
 /* Messages with seq > after not sent by `exclude_sender`, oldest first, at most limit. */
 int store_messages_after(struct store *s, int64_t agreement, int64_t after, int64_t exclude_sender, int limit,
 			 store_message_cb cb, void *ctx);

@@ -30,7 +30,8 @@ static int fetch_account(struct store *s, sqlite3_stmt *st, struct account *out)
 
 int store_account_by_name(struct store *s, const char *username, struct account *out)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_ACCOUNT_BY_NAME, "SELECT " ACCOUNT_COLS " FROM accounts WHERE username=?");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_ACCOUNT_BY_NAME, "SELECT " ACCOUNT_COLS " FROM accounts WHERE username=?");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
@@ -113,8 +114,9 @@ int store_accounts_list(struct store *s, store_account_cb cb, void *ctx)
 
 int store_session_add(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t account, int64_t expires_at)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_SESSION_ADD,
-				       "INSERT INTO sessions(token_hash, account_id, created_at, expires_at) VALUES (?,?,?,?)");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_SESSION_ADD,
+			"INSERT INTO sessions(token_hash, account_id, created_at, expires_at) VALUES (?,?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
@@ -126,7 +128,8 @@ int store_session_add(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN],
 
 int store_session_get(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t *account, int64_t *expires_at)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_SESSION_GET, "SELECT account_id, expires_at FROM sessions WHERE token_hash=?");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_SESSION_GET, "SELECT account_id, expires_at FROM sessions WHERE token_hash=?");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
@@ -159,7 +162,8 @@ int store_sessions_purge_expired(struct store *s, int64_t now)
 
 int store_case_add(struct store *s, int64_t child_id, const char *tz, int64_t *case_id)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_CASE_ADD, "INSERT INTO cases(child_id, time_zone, created_at) VALUES (?,?,?)");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_CASE_ADD, "INSERT INTO cases(child_id, time_zone, created_at) VALUES (?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, child_id);
@@ -212,12 +216,11 @@ int store_case_has_member(struct store *s, int64_t case_id, int64_t account_id, 
 
 int store_cases_list(struct store *s, store_case_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = store__stmt(
-		s, SQL_CASES_LIST,
-		"SELECT c.id, a.username, c.time_zone,"
-		" (SELECT group_concat(m.role || ':' || x.username, ' ') FROM case_members m"
-		"  JOIN accounts x ON x.id = m.account_id WHERE m.case_id = c.id)"
-		" FROM cases c JOIN accounts a ON a.id = c.child_id ORDER BY c.id");
+	sqlite3_stmt *st = store__stmt(s, SQL_CASES_LIST,
+				       "SELECT c.id, a.username, c.time_zone,"
+				       " (SELECT group_concat(m.role || ':' || x.username, ' ') FROM case_members m"
+				       "  JOIN accounts x ON x.id = m.account_id WHERE m.case_id = c.id)"
+				       " FROM cases c JOIN accounts a ON a.id = c.child_id ORDER BY c.id");
 	if (!st)
 		return STORE_ERR;
 	int rc;

@@ -67,10 +67,11 @@ int store_admin_case_get(struct store *s, int64_t case_id, struct admin_case *ou
 
 int store_admin_cases_of(struct store *s, int64_t account, const char *role, store_admin_case_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prep(s,
-				"SELECT c.id, c.child_id, c.time_zone FROM cases c JOIN case_members m ON m.case_id = c.id"
-				" WHERE m.account_id=? AND m.role=? ORDER BY c.id",
-				"caseload");
+	sqlite3_stmt *st =
+	    prep(s,
+		 "SELECT c.id, c.child_id, c.time_zone FROM cases c JOIN case_members m ON m.case_id = c.id"
+		 " WHERE m.account_id=? AND m.role=? ORDER BY c.id",
+		 "caseload");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
@@ -86,10 +87,11 @@ int store_admin_cases_of(struct store *s, int64_t account, const char *role, sto
 
 int store_admin_case_members(struct store *s, int64_t case_id, store_admin_member_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prep(s,
-				"SELECT a.id, a.display_name, m.role FROM case_members m JOIN accounts a ON a.id = m.account_id"
-				" WHERE m.case_id=? ORDER BY m.role, a.id",
-				"case members");
+	sqlite3_stmt *st =
+	    prep(s,
+		 "SELECT a.id, a.display_name, m.role FROM case_members m JOIN accounts a ON a.id = m.account_id"
+		 " WHERE m.case_id=? ORDER BY m.role, a.id",
+		 "case members");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);
@@ -132,8 +134,8 @@ int store_admin_case_counts(struct store *s, int64_t case_id, int64_t *pending_p
 
 /* ---- proposals ---- */
 
-#define PROPOSAL_COLS                                                                                          \
-	"p.id, p.agreement_id, a.case_id, p.terms, p.proposed_by, p.proposed_role, p.status, p.created_at,"   \
+#define PROPOSAL_COLS                                                                                       \
+	"p.id, p.agreement_id, a.case_id, p.terms, p.proposed_by, p.proposed_role, p.status, p.created_at," \
 	" p.decided_at FROM proposals p JOIN agreements a ON a.id = p.agreement_id"
 
 static void read_proposal(sqlite3_stmt *st, struct proposal *p, int copy_terms)
@@ -152,10 +154,11 @@ static void read_proposal(sqlite3_stmt *st, struct proposal *p, int copy_terms)
 int store_admin_proposal_add(struct store *s, int64_t agreement, const char *terms, int64_t by, const char *role,
 			     int64_t *id)
 {
-	sqlite3_stmt *st = prep(s,
-				"INSERT INTO proposals(agreement_id, terms, proposed_by, proposed_role, status, created_at)"
-				" VALUES (?,?,?,?,'pending',?)",
-				"add proposal");
+	sqlite3_stmt *st =
+	    prep(s,
+		 "INSERT INTO proposals(agreement_id, terms, proposed_by, proposed_role, status, created_at)"
+		 " VALUES (?,?,?,?,'pending',?)",
+		 "add proposal");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -194,8 +197,8 @@ void store_admin_proposal_clear(struct proposal *p)
 
 int store_admin_proposal_close(struct store *s, int64_t id, const char *status)
 {
-	sqlite3_stmt *st = prep(s, "UPDATE proposals SET status=?, decided_at=? WHERE id=? AND status='pending'",
-				"close proposal");
+	sqlite3_stmt *st =
+	    prep(s, "UPDATE proposals SET status=?, decided_at=? WHERE id=? AND status='pending'", "close proposal");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
@@ -241,12 +244,12 @@ int store_admin_proposals_list(struct store *s, int64_t agreement, int pending_o
 
 /* ---- approvals ---- */
 
-int store_admin_approval_add(struct store *s, int64_t proposal, int64_t account, const char *role,
-			     const char *decision, const char *note)
+int store_admin_approval_add(struct store *s, int64_t proposal, int64_t account, const char *role, const char *decision,
+			     const char *note)
 {
-	sqlite3_stmt *st = prep(s,
-				"INSERT INTO approvals(proposal_id, account_id, role, decision, note, at) VALUES (?,?,?,?,?,?)",
-				"add approval");
+	sqlite3_stmt *st =
+	    prep(s, "INSERT INTO approvals(proposal_id, account_id, role, decision, note, at) VALUES (?,?,?,?,?,?)",
+		 "add approval");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, proposal);
@@ -287,11 +290,12 @@ int store_admin_approvals_list(struct store *s, int64_t proposal, store_admin_ap
 
 int store_admin_pauses_list(struct store *s, int64_t agreement, int open_only, store_admin_pause_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prep(s,
-				"SELECT p.id, p.by_account, a.display_name, p.by_role, p.reason, p.started_at, p.expires_at,"
-				" p.ended_at FROM pauses p JOIN accounts a ON a.id = p.by_account WHERE p.agreement_id=?"
-				" AND (?2 = 0 OR p.ended_at = 0) ORDER BY p.id DESC LIMIT 100",
-				"pauses");
+	sqlite3_stmt *st =
+	    prep(s,
+		 "SELECT p.id, p.by_account, a.display_name, p.by_role, p.reason, p.started_at, p.expires_at,"
+		 " p.ended_at FROM pauses p JOIN accounts a ON a.id = p.by_account WHERE p.agreement_id=?"
+		 " AND (?2 = 0 OR p.ended_at = 0) ORDER BY p.id DESC LIMIT 100",
+		 "pauses");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -319,9 +323,9 @@ int store_admin_notice_add(struct store *s, int64_t case_id, int64_t agreement, 
 {
 	char *text = json_dumps(detail ? detail : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(detail);
-	sqlite3_stmt *st = text ? prep(s, "INSERT INTO notices(case_id, agreement_id, kind, detail, at) VALUES (?,?,?,?,?)",
-				       "add notice")
-				: NULL;
+	sqlite3_stmt *st = text
+	    ? prep(s, "INSERT INTO notices(case_id, agreement_id, kind, detail, at) VALUES (?,?,?,?,?)", "add notice")
+	    : NULL;
 	if (!st) {
 		free(text);
 		return STORE_ERR;

@@ -10,22 +10,22 @@
 
 /* A child's case. */
 struct admin_case {
-	int64_t id;          /* cases.id */
-	int64_t child_id;    /* the child's account */
-	char time_zone[48];  /* IANA zone of the child */
+	int64_t id;         /* cases.id */
+	int64_t child_id;   /* the child's account */
+	char time_zone[48]; /* IANA zone of the child */
 };
 
 /* A proposed set of terms for one agreement. */
 struct proposal {
 	int64_t id;
 	int64_t agreement_id;
-	int64_t case_id;          /* the agreement's case */
-	char *terms;              /* canonical terms JSON (malloc'd; store_admin_proposal_clear frees it) */
-	int64_t proposed_by;      /* account */
-	char proposed_role[16];   /* its role in the case */
-	char status[16];          /* pending, approved, rejected, withdrawn */
-	int64_t created_at;       /* ms */
-	int64_t decided_at;       /* ms; 0 while pending */
+	int64_t case_id;        /* the agreement's case */
+	char *terms;            /* canonical terms JSON (malloc'd; store_admin_proposal_clear frees it) */
+	int64_t proposed_by;    /* account */
+	char proposed_role[16]; /* its role in the case */
+	char status[16];        /* pending, approved, rejected, withdrawn */
+	int64_t created_at;     /* ms */
+	int64_t decided_at;     /* ms; 0 while pending */
 };
 
 /* One approval or rejection of a proposal. */
@@ -33,9 +33,9 @@ struct approval {
 	int64_t account_id;
 	char display_name[129];
 	char role[16];
-	char decision[8];  /* approve, reject */
-	const char *note;  /* valid during the callback */
-	int64_t at;        /* ms */
+	char decision[8]; /* approve, reject */
+	const char *note; /* valid during the callback */
+	int64_t at;       /* ms */
 };
 
 /* One pause of an agreement. */
@@ -43,8 +43,8 @@ struct pause {
 	int64_t id;
 	int64_t by_account;
 	char by_name[129];
-	char by_role[16];    /* child, carer, caseworker */
-	const char *reason;  /* valid during the callback */
+	char by_role[16];                         /* child, carer, caseworker */
+	const char *reason;                       /* valid during the callback */
 	int64_t started_at, expires_at, ended_at; /* ms; expires_at 0 = until resumed, ended_at 0 = open */
 };
 
@@ -91,8 +91,8 @@ int store_admin_proposals_list(struct store *s, int64_t agreement, int pending_o
 			       void *ctx);
 
 /* Approvals: STORE_DUPLICATE if the account already decided on the proposal. */
-int store_admin_approval_add(struct store *s, int64_t proposal, int64_t account, const char *role,
-			     const char *decision, const char *note);
+int store_admin_approval_add(struct store *s, int64_t proposal, int64_t account, const char *role, const char *decision,
+			     const char *note);
 int store_admin_approvals_list(struct store *s, int64_t proposal, store_admin_approval_cb cb, void *ctx);
 
 /* Pauses of an agreement, newest first (open_only: not ended). */

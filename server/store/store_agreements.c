@@ -8,10 +8,10 @@
 #include "server/store/store_internal.h"
 
 #define AGREEMENT_COLS                                                                                         \
-	"a.id, a.case_id, a.child_id, a.contact_id, a.relationship, a.status, a.status_reason, a.ch_text, "  \
+	"a.id, a.case_id, a.child_id, a.contact_id, a.relationship, a.status, a.status_reason, a.ch_text, "    \
 	"a.ch_photo, a.ch_video_clip, a.ch_voice_note, a.ch_voice_call, a.ch_video_call, a.valid_from, "       \
 	"a.valid_until, a.terms, a.review_at, (SELECT c.time_zone FROM cases c WHERE c.id = a.case_id), "      \
-	"(SELECT MAX(CASE WHEN p.expires_at = 0 THEN 9223372036854775807 ELSE p.expires_at END) FROM pauses p"  \
+	"(SELECT MAX(CASE WHEN p.expires_at = 0 THEN 9223372036854775807 ELSE p.expires_at END) FROM pauses p" \
 	" WHERE p.agreement_id = a.id AND p.ended_at = 0), "                                                   \
 	"(SELECT MAX(p.by_role = 'child') FROM pauses p WHERE p.agreement_id = a.id AND p.ended_at = 0)"
 
@@ -75,10 +75,10 @@ static char *terms_text(const struct agreement *a)
 int store_agreement_add(struct store *s, const struct agreement *a, int64_t *id)
 {
 	sqlite3_stmt *st = store__stmt(
-		s, SQL_AGREEMENT_ADD,
-		"INSERT INTO agreements(case_id, child_id, contact_id, relationship, status, status_reason, ch_text,"
-		" ch_photo, ch_video_clip, ch_voice_note, ch_voice_call, ch_video_call, valid_from, valid_until,"
-		" created_at, updated_at, terms, review_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	    s, SQL_AGREEMENT_ADD,
+	    "INSERT INTO agreements(case_id, child_id, contact_id, relationship, status, status_reason, ch_text,"
+	    " ch_photo, ch_video_clip, ch_voice_note, ch_voice_call, ch_video_call, valid_from, valid_until,"
+	    " created_at, updated_at, terms, review_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	int64_t now = clock_now_ms();
@@ -122,12 +122,12 @@ int store_agreement_set_channel(struct store *s, int64_t id, enum channel ch, en
 {
 	/* Column names come from a fixed table, never from input. */
 	static const char *const sql[CH__COUNT] = {
-		"UPDATE agreements SET ch_text=?, updated_at=? WHERE id=?",
-		"UPDATE agreements SET ch_photo=?, updated_at=? WHERE id=?",
-		"UPDATE agreements SET ch_video_clip=?, updated_at=? WHERE id=?",
-		"UPDATE agreements SET ch_voice_note=?, updated_at=? WHERE id=?",
-		"UPDATE agreements SET ch_voice_call=?, updated_at=? WHERE id=?",
-		"UPDATE agreements SET ch_video_call=?, updated_at=? WHERE id=?",
+	    "UPDATE agreements SET ch_text=?, updated_at=? WHERE id=?",
+	    "UPDATE agreements SET ch_photo=?, updated_at=? WHERE id=?",
+	    "UPDATE agreements SET ch_video_clip=?, updated_at=? WHERE id=?",
+	    "UPDATE agreements SET ch_voice_note=?, updated_at=? WHERE id=?",
+	    "UPDATE agreements SET ch_voice_call=?, updated_at=? WHERE id=?",
+	    "UPDATE agreements SET ch_video_call=?, updated_at=? WHERE id=?",
 	};
 	if ((unsigned)ch >= CH__COUNT)
 		return STORE_ERR;
@@ -146,9 +146,9 @@ int store_agreement_set_channel(struct store *s, int64_t id, enum channel ch, en
 int store_agreement_set_terms(struct store *s, const struct agreement *a)
 {
 	sqlite3_stmt *st = store__stmt(
-		s, SQL_AGREEMENT_TERMS,
-		"UPDATE agreements SET ch_text=?, ch_photo=?, ch_video_clip=?, ch_voice_note=?, ch_voice_call=?,"
-		" ch_video_call=?, valid_from=?, valid_until=?, review_at=?, terms=?, updated_at=? WHERE id=?");
+	    s, SQL_AGREEMENT_TERMS,
+	    "UPDATE agreements SET ch_text=?, ch_photo=?, ch_video_clip=?, ch_voice_note=?, ch_voice_call=?,"
+	    " ch_video_call=?, valid_from=?, valid_until=?, review_at=?, terms=?, updated_at=? WHERE id=?");
 	if (!st)
 		return STORE_ERR;
 	for (int c = 0; c < CH__COUNT; c++)
@@ -167,7 +167,8 @@ int store_agreement_set_terms(struct store *s, const struct agreement *a)
 
 int store_agreement_get(struct store *s, int64_t id, struct agreement *out)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_AGREEMENT_GET, "SELECT " AGREEMENT_COLS " FROM agreements a WHERE a.id=?");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_AGREEMENT_GET, "SELECT " AGREEMENT_COLS " FROM agreements a WHERE a.id=?");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -180,8 +181,8 @@ int store_agreement_get(struct store *s, int64_t id, struct agreement *out)
 
 int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_AGREEMENTS_LOAD,
-				       "SELECT " AGREEMENT_COLS " FROM agreements a ORDER BY a.id");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_AGREEMENTS_LOAD, "SELECT " AGREEMENT_COLS " FROM agreements a ORDER BY a.id");
 	if (!st)
 		return STORE_ERR;
 	int rc;
@@ -198,9 +199,10 @@ int store_agreements_load(struct store *s, store_agreement_cb cb, void *ctx)
 int store_pause_add(struct store *s, int64_t agreement, int64_t by, const char *by_role, const char *reason,
 		    int64_t expires_at, int64_t *pause_id)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_PAUSE_ADD,
-				       "INSERT INTO pauses(agreement_id, by_account, by_role, reason, started_at, expires_at)"
-				       " VALUES (?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_PAUSE_ADD,
+			"INSERT INTO pauses(agreement_id, by_account, by_role, reason, started_at, expires_at)"
+			" VALUES (?,?,?,?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -246,8 +248,8 @@ int store_pause_end_role(struct store *s, int64_t agreement, int64_t by, const c
 int store_notice_add(struct store *s, int64_t case_id, int64_t agreement_id, const char *kind, const char *detail,
 		     int64_t *notice_id)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_NOTICE_ADD,
-				       "INSERT INTO notices(case_id, agreement_id, kind, detail, at) VALUES (?,?,?,?,?)");
+	sqlite3_stmt *st = store__stmt(
+	    s, SQL_NOTICE_ADD, "INSERT INTO notices(case_id, agreement_id, kind, detail, at) VALUES (?,?,?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);
@@ -266,8 +268,8 @@ int store_notice_add(struct store *s, int64_t case_id, int64_t agreement_id, con
 
 int store_case_members_in_role(struct store *s, int64_t case_id, const char *role, store_id_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_CASE_MEMBERS_ROLE,
-				       "SELECT account_id FROM case_members WHERE case_id=? AND role=?");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_CASE_MEMBERS_ROLE, "SELECT account_id FROM case_members WHERE case_id=? AND role=?");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);

@@ -27,8 +27,8 @@ int store_message_add(struct store *s, const struct message *m, const char *clie
 	struct msglog *l = store__log(s, 1);
 	if (!l)
 		return STORE_ERR;
-	struct msglog_record r = {m->agreement_id, m->seq, m->sender_id, m->sent_at,
-				  client_key, strlen(client_key), m->text, m->text_len};
+	struct msglog_record r = {m->agreement_id,    m->seq,  m->sender_id, m->sent_at, client_key,
+				  strlen(client_key), m->text, m->text_len};
 	int rc = msglog_append(l, &r);
 	if (rc == MSGLOG_DUPLICATE) {
 		snprintf(s->err, sizeof(s->err), "store: add message: seq %lld or its key exists", (long long)m->seq);
@@ -55,8 +55,8 @@ int store_message_by_key(struct store *s, int64_t agreement, int64_t sender, con
 	return seq == 0 ? STORE_NOT_FOUND : deliver(s, l, agreement, seq, cb, ctx);
 }
 
-int store_messages_page(struct store *s, int64_t agreement, int64_t before, int limit, int *more,
-			store_message_cb cb, void *ctx)
+int store_messages_page(struct store *s, int64_t agreement, int64_t before, int limit, int *more, store_message_cb cb,
+			void *ctx)
 {
 	struct msglog *l = store__log(s, 0);
 	*more = 0;
@@ -116,8 +116,8 @@ int store_messages_meta(struct store *s, int64_t agreement, store_message_meta_c
 
 int store_receipt_get(struct store *s, int64_t agreement, int64_t account, int64_t *delivered, int64_t *read)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_RECEIPT_GET,
-				       "SELECT delivered_seq, read_seq FROM receipts WHERE agreement_id=? AND account_id=?");
+	sqlite3_stmt *st = store__stmt(
+	    s, SQL_RECEIPT_GET, "SELECT delivered_seq, read_seq FROM receipts WHERE agreement_id=? AND account_id=?");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -135,10 +135,10 @@ int store_receipt_get(struct store *s, int64_t agreement, int64_t account, int64
 int store_receipt_advance(struct store *s, int64_t agreement, int64_t account, int64_t delivered, int64_t read)
 {
 	sqlite3_stmt *st = store__stmt(
-		s, SQL_RECEIPT_ADVANCE,
-		"INSERT INTO receipts(agreement_id, account_id, delivered_seq, read_seq) VALUES (?1,?2,?3,?4)"
-		" ON CONFLICT(agreement_id, account_id) DO UPDATE SET"
-		" delivered_seq = MAX(delivered_seq, excluded.delivered_seq), read_seq = MAX(read_seq, excluded.read_seq)");
+	    s, SQL_RECEIPT_ADVANCE,
+	    "INSERT INTO receipts(agreement_id, account_id, delivered_seq, read_seq) VALUES (?1,?2,?3,?4)"
+	    " ON CONFLICT(agreement_id, account_id) DO UPDATE SET"
+	    " delivered_seq = MAX(delivered_seq, excluded.delivered_seq), read_seq = MAX(read_seq, excluded.read_seq)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -200,8 +200,8 @@ static int held_one(struct store *s, sqlite3_stmt *st, store_held_cb cb, void *c
 
 int store_held_by_key(struct store *s, int64_t agreement, int64_t sender, const char *key, store_held_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_HELD_BY_KEY,
-				       "SELECT " HELD_COLS " FROM held WHERE agreement_id=? AND sender_id=? AND client_key=?");
+	sqlite3_stmt *st = store__stmt(
+	    s, SQL_HELD_BY_KEY, "SELECT " HELD_COLS " FROM held WHERE agreement_id=? AND sender_id=? AND client_key=?");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -238,12 +238,13 @@ int store_held_decide(struct store *s, int64_t id, int64_t reviewer, int release
 int store_held_pending(struct store *s, int64_t reviewer, store_held_cb cb, void *ctx)
 {
 	/* Held messages of the cases where the reviewer is linked as supervisor or caseworker. */
-	sqlite3_stmt *st = store__stmt(s, SQL_HELD_PENDING,
-				       "SELECT h.id, h.agreement_id, h.sender_id, h.sent_at, h.body, h.reason, h.state,"
-				       " h.released_seq FROM held h JOIN agreements a ON a.id = h.agreement_id"
-				       " WHERE h.state = 'held' AND EXISTS (SELECT 1 FROM case_members m WHERE"
-				       " m.case_id = a.case_id AND m.account_id = ? AND m.role IN ('supervisor','caseworker'))"
-				       " ORDER BY h.id");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_HELD_PENDING,
+			"SELECT h.id, h.agreement_id, h.sender_id, h.sent_at, h.body, h.reason, h.state,"
+			" h.released_seq FROM held h JOIN agreements a ON a.id = h.agreement_id"
+			" WHERE h.state = 'held' AND EXISTS (SELECT 1 FROM case_members m WHERE"
+			" m.case_id = a.case_id AND m.account_id = ? AND m.role IN ('supervisor','caseworker'))"
+			" ORDER BY h.id");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, reviewer);

@@ -18,11 +18,11 @@
 #define WRITE_CHUNK 0x1f000    /* the unix VFS masks one write's length to 17 bits: stay below 128 KiB */
 
 struct wal_file {
-	sqlite3_file base;  /* pMethods = wal_methods */
-	unsigned char *buf; /* gathered appends */
-	size_t len;         /* bytes in buf */
-	sqlite3_int64 off;  /* file offset of buf[0] */
-	int commit_next;    /* the last write was a commit frame's header: its page ends the commit */
+	sqlite3_file base;   /* pMethods = wal_methods */
+	unsigned char *buf;  /* gathered appends */
+	size_t len;          /* bytes in buf */
+	sqlite3_int64 off;   /* file offset of buf[0] */
+	int commit_next;     /* the last write was a commit frame's header: its page ends the commit */
 	sqlite3_file real[]; /* the default VFS's file (szOsFile bytes) */
 };
 
@@ -80,11 +80,11 @@ static int x_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 
 /* Every other method: write the buffer out first, then forward. */
 #define REAL(f) (((struct wal_file *)(f))->real)
-#define FLUSH_OR_RETURN(f)                                            \
-	do {                                                          \
-		int frc_ = flush((struct wal_file *)(f));             \
-		if (frc_ != SQLITE_OK)                                \
-			return frc_;                                  \
+#define FLUSH_OR_RETURN(f)                                \
+	do {                                              \
+		int frc_ = flush((struct wal_file *)(f)); \
+		if (frc_ != SQLITE_OK)                    \
+			return frc_;                      \
 	} while (0)
 
 static int x_close(sqlite3_file *f)
@@ -188,9 +188,25 @@ static int x_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods wal_methods = {
-	3, x_close, x_read, x_write, x_truncate, x_sync, x_file_size, x_lock, x_unlock, x_check_reserved,
-	x_file_control, x_sector_size, x_device_characteristics, x_shm_map, x_shm_lock, x_shm_barrier, x_shm_unmap,
-	x_fetch, x_unfetch,
+    3,
+    x_close,
+    x_read,
+    x_write,
+    x_truncate,
+    x_sync,
+    x_file_size,
+    x_lock,
+    x_unlock,
+    x_check_reserved,
+    x_file_control,
+    x_sector_size,
+    x_device_characteristics,
+    x_shm_map,
+    x_shm_lock,
+    x_shm_barrier,
+    x_shm_unmap,
+    x_fetch,
+    x_unfetch,
 };
 
 /* The WAL gets the gathering wrapper; every other file is the default VFS's own, opened in place. */

@@ -18,7 +18,7 @@
 
 #define CHECKPOINT_EVERY_MS 1000 /* fewer, larger checkpoints copy a hot page once instead of ten times */
 #define CHECKPOINT_NICE 10       /* the loop thread preempts the checkpointer when both want the CPU */
-#define SYNC_SPACING_US 1000    /* fsyncs start at least this far apart */
+#define SYNC_SPACING_US 1000     /* fsyncs start at least this far apart */
 /* A WAL this long after a checkpoint asks the loop to start it over. Well below journal_size_limit (store.c), so
  * after its first growth the file keeps its size and commits overwrite it in place instead of appending (an
  * append also changes the file's size and block allocation, which its fdatasync must write too). */
@@ -26,7 +26,7 @@
 
 struct syncer {
 	struct ev_loop *loop;
-	ev_async wake;         /* tells the loop that synced_gen moved */
+	ev_async wake; /* tells the loop that synced_gen moved */
 	syncer_done_cb done;
 	void *ctx;
 	char wal_path[600];
@@ -41,10 +41,10 @@ struct syncer {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;      /* wakes the fsync thread */
 	pthread_cond_t ckpt_cond; /* wakes the checkpoint thread (only to stop it) */
-	uint64_t requested;    /* highest generation committed (under lock) */
-	unsigned files;        /* SYNCER_* written by the commits not yet synced (under lock) */
-	uint64_t synced;       /* highest generation durable (under lock) */
-	int failed;            /* an fsync failed: report ok = 0 for what it covered */
+	uint64_t requested;       /* highest generation committed (under lock) */
+	unsigned files;           /* SYNCER_* written by the commits not yet synced (under lock) */
+	uint64_t synced;          /* highest generation durable (under lock) */
+	int failed;               /* an fsync failed: report ok = 0 for what it covered */
 	int stopping;
 	int has_ckpt_thread;
 	int restart_frames;        /* WAL_RESTART_BYTES in frames of this database's page size */
@@ -76,7 +76,8 @@ static int sync_files(struct syncer *s, unsigned files)
 static void checkpoint(struct syncer *s)
 {
 	if (!s->ckpt) {
-		if (sqlite3_open_v2(s->db_path, &s->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		if (sqlite3_open_v2(s->db_path, &s->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK)
 			return;
 		sqlite3_exec(s->ckpt, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 		sqlite3_stmt *st;
@@ -120,7 +121,8 @@ static void *run(void *arg)
 		 * fsync cover many turns (each fsync costs the VM a device kick and an interrupt). */
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t since = (now.tv_sec - s->last_sync.tv_sec) * 1000000LL + (now.tv_nsec - s->last_sync.tv_nsec) / 1000;
+		int64_t since =
+		    (now.tv_sec - s->last_sync.tv_sec) * 1000000LL + (now.tv_nsec - s->last_sync.tv_nsec) / 1000;
 		if (since < SYNC_SPACING_US && !s->stopping) {
 			pthread_mutex_unlock(&s->lock);
 			usleep((useconds_t)(SYNC_SPACING_US - since));

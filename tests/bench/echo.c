@@ -20,11 +20,11 @@ struct echo_msg {
 
 /* Per-connection state, allocated and zeroed by lws. */
 struct echo_pss {
-	struct echo_msg *head;  /* oldest queued message (sent first) */
-	struct echo_msg *tail;  /* newest queued message */
-	unsigned char *frag;    /* reassembly buffer for a fragmented message */
-	size_t frag_len;        /* bytes in frag */
-	size_t frag_cap;        /* capacity of frag */
+	struct echo_msg *head; /* oldest queued message (sent first) */
+	struct echo_msg *tail; /* newest queued message */
+	unsigned char *frag;   /* reassembly buffer for a fragmented message */
+	size_t frag_len;       /* bytes in frag */
+	size_t frag_cap;       /* capacity of frag */
 };
 
 static void echo_queue_push(struct echo_pss *pss, const void *data, size_t len, int binary)
@@ -124,25 +124,16 @@ static int echo_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct echo_pss *pss = user;
 
 	switch (reason) {
-	case LWS_CALLBACK_ESTABLISHED:
-		memset(pss, 0, sizeof(*pss));
-		return 0;
-	case LWS_CALLBACK_RECEIVE:
-		return echo_on_receive(wsi, pss, in, len);
-	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return echo_on_writable(wsi, pss);
-	case LWS_CALLBACK_CLOSED:
-		echo_pss_free(pss);
-		return 0;
-	default:
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	case LWS_CALLBACK_ESTABLISHED: memset(pss, 0, sizeof(*pss)); return 0;
+	case LWS_CALLBACK_RECEIVE: return echo_on_receive(wsi, pss, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE: return echo_on_writable(wsi, pss);
+	case LWS_CALLBACK_CLOSED: echo_pss_free(pss); return 0;
+	default: return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
 }
 
 static const struct lws_protocols echo_protocols[] = {
-	{ "samvaer.v1", echo_callback, sizeof(struct echo_pss), 4096, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+    {"samvaer.v1", echo_callback, sizeof(struct echo_pss), 4096, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static void echo_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -164,7 +155,7 @@ int main(int argc, char **argv)
 	struct lws_context_creation_info info;
 	struct lws_context *ctx;
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
-	void *foreign_loops[1] = { loop };
+	void *foreign_loops[1] = {loop};
 	ev_signal sig_int, sig_term;
 	int port = argc > 1 ? atoi(argv[1]) : 0;
 

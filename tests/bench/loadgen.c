@@ -14,85 +14,85 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LG_MAX_FRAME   (1u << 20)  /* largest server frame we accept */
-#define LG_READ_BUF    (256 * 1024)
-#define LG_MAX_ERRPRINT 5          /* error responses printed verbatim */
+#define LG_MAX_FRAME (1u << 20) /* largest server frame we accept */
+#define LG_READ_BUF (256 * 1024)
+#define LG_MAX_ERRPRINT 5 /* error responses printed verbatim */
 
 enum lg_mode { LG_ECHO, LG_SAMVAER };
 enum lg_state { ST_NEW, ST_CONNECTING, ST_UPGRADING, ST_AUTHING, ST_READY, ST_DEAD };
 
 struct lg_opts {
-	const char *host;      /* server address (IPv4 literal) */
-	int port;              /* server port */
-	const char *path;      /* WebSocket path */
-	const char *mode_name; /* --mode as given */
-	enum lg_mode mode;     /* echo or samvaer */
-	int conns;             /* connections */
-	int window;            /* frames in flight per connection (saturated), or cap (paced) */
-	double rate;           /* paced total msg/s; 0 = saturated */
-	double duration;       /* measured seconds */
-	double warmup;         /* unmeasured seconds of traffic first */
-	const char *tokens;    /* samvaer: file of "TOKEN AGREEMENT_ID" lines */
-	int idle;              /* connect+authenticate, hold, measure server RSS */
-	double hold;           /* idle: seconds to hold the connections */
-	int text_len;          /* characters of message text */
-	int server_pid;        /* server to sample CPU/RSS from (0 = none) */
-	int max_pending;       /* handshakes in progress at once */
+	const char *host;       /* server address (IPv4 literal) */
+	int port;               /* server port */
+	const char *path;       /* WebSocket path */
+	const char *mode_name;  /* --mode as given */
+	enum lg_mode mode;      /* echo or samvaer */
+	int conns;              /* connections */
+	int window;             /* frames in flight per connection (saturated), or cap (paced) */
+	double rate;            /* paced total msg/s; 0 = saturated */
+	double duration;        /* measured seconds */
+	double warmup;          /* unmeasured seconds of traffic first */
+	const char *tokens;     /* samvaer: file of "TOKEN AGREEMENT_ID" lines */
+	int idle;               /* connect+authenticate, hold, measure server RSS */
+	double hold;            /* idle: seconds to hold the connections */
+	int text_len;           /* characters of message text */
+	int server_pid;         /* server to sample CPU/RSS from (0 = none) */
+	int max_pending;        /* handshakes in progress at once */
 	double connect_timeout; /* seconds to get every connection ready */
 };
 
 struct lg_conn {
-	int fd;                /* socket, -1 when closed */
-	enum lg_state state;   /* life cycle */
-	char *token;           /* samvaer session token */
-	long agreement;        /* samvaer agreement id */
-	unsigned char *out;    /* bytes waiting to be written */
-	size_t out_len;        /* valid bytes in out */
-	size_t out_off;        /* bytes of out already written */
-	size_t out_cap;        /* capacity of out */
-	int want_out;          /* EPOLLOUT is registered */
-	int dirty;             /* on the flush list */
-	unsigned char *in;     /* unparsed received bytes */
-	size_t in_len;         /* valid bytes in in */
-	size_t in_cap;         /* capacity of in */
-	unsigned char *msg;    /* fragmented message being reassembled */
-	size_t msg_len;        /* bytes in msg */
-	size_t msg_cap;        /* capacity of msg */
-	int inflight;          /* sent frames not yet answered */
-	uint32_t seq;          /* request ids / message numbers */
+	int fd;              /* socket, -1 when closed */
+	enum lg_state state; /* life cycle */
+	char *token;         /* samvaer session token */
+	long agreement;      /* samvaer agreement id */
+	unsigned char *out;  /* bytes waiting to be written */
+	size_t out_len;      /* valid bytes in out */
+	size_t out_off;      /* bytes of out already written */
+	size_t out_cap;      /* capacity of out */
+	int want_out;        /* EPOLLOUT is registered */
+	int dirty;           /* on the flush list */
+	unsigned char *in;   /* unparsed received bytes */
+	size_t in_len;       /* valid bytes in in */
+	size_t in_cap;       /* capacity of in */
+	unsigned char *msg;  /* fragmented message being reassembled */
+	size_t msg_len;      /* bytes in msg */
+	size_t msg_cap;      /* capacity of msg */
+	int inflight;        /* sent frames not yet answered */
+	uint32_t seq;        /* request ids / message numbers */
 };
 
 struct lg_stats {
-	uint64_t sent;         /* frames sent (measured window) */
-	uint64_t acks;         /* ok responses (measured window) */
-	uint64_t delivered;    /* messages/echoes received (measured window) */
-	uint64_t errors;       /* error responses (whole run) */
-	uint64_t closes;       /* connections lost after becoming ready (whole run) */
-	uint64_t skipped;      /* paced sends skipped: connection not ready or window full */
-	uint32_t *lat;         /* latency samples in microseconds */
-	size_t lat_n;          /* samples */
-	size_t lat_cap;        /* capacity of lat */
+	uint64_t sent;      /* frames sent (measured window) */
+	uint64_t acks;      /* ok responses (measured window) */
+	uint64_t delivered; /* messages/echoes received (measured window) */
+	uint64_t errors;    /* error responses (whole run) */
+	uint64_t closes;    /* connections lost after becoming ready (whole run) */
+	uint64_t skipped;   /* paced sends skipped: connection not ready or window full */
+	uint32_t *lat;      /* latency samples in microseconds */
+	size_t lat_n;       /* samples */
+	size_t lat_cap;     /* capacity of lat */
 };
 
 static struct {
-	struct lg_opts o;      /* options */
-	struct lg_conn *c;     /* connections */
-	int epfd;              /* epoll instance */
-	int *dirty;            /* connections with unflushed output */
-	int ndirty;            /* entries in dirty */
-	int started;           /* connections started */
-	int failed;            /* connections that never became ready */
-	int pending;           /* connections started but not ready or dead */
-	int ready;             /* connections ready */
-	int dead;              /* connections failed or closed */
-	int measuring;         /* inside the measured window */
-	uint64_t t_from;       /* measured window start (ns) */
-	double cpu0;           /* server CPU seconds at the window start (-1 = unknown) */
-	double cpu1;           /* server CPU seconds at the window end */
-	long rss;              /* server VmRSS (KB) at the last sample */
-	struct lg_stats st;    /* counters */
-	unsigned run_id;       /* makes client_keys unique across runs */
-	uint32_t rng;          /* xorshift state for masks */
+	struct lg_opts o;                /* options */
+	struct lg_conn *c;               /* connections */
+	int epfd;                        /* epoll instance */
+	int *dirty;                      /* connections with unflushed output */
+	int ndirty;                      /* entries in dirty */
+	int started;                     /* connections started */
+	int failed;                      /* connections that never became ready */
+	int pending;                     /* connections started but not ready or dead */
+	int ready;                       /* connections ready */
+	int dead;                        /* connections failed or closed */
+	int measuring;                   /* inside the measured window */
+	uint64_t t_from;                 /* measured window start (ns) */
+	double cpu0;                     /* server CPU seconds at the window start (-1 = unknown) */
+	double cpu1;                     /* server CPU seconds at the window end */
+	long rss;                        /* server VmRSS (KB) at the last sample */
+	struct lg_stats st;              /* counters */
+	unsigned run_id;                 /* makes client_keys unique across runs */
+	uint32_t rng;                    /* xorshift state for masks */
 	unsigned char rbuf[LG_READ_BUF]; /* shared read buffer */
 } G;
 
@@ -266,7 +266,7 @@ static void lg_flush(int i)
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	if (c->want_out != (c->out_len > 0)) { /* EPOLLOUT only while output is pending */
-		struct epoll_event ev = { .events = EPOLLIN | (c->out_len ? EPOLLOUT : 0), .data.u32 = (uint32_t)i };
+		struct epoll_event ev = {.events = EPOLLIN | (c->out_len ? EPOLLOUT : 0), .data.u32 = (uint32_t)i};
 
 		c->want_out = c->out_len > 0;
 		epoll_ctl(G.epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -296,9 +296,10 @@ static void lg_send_msg(int i)
 	for (; n < G.o.text_len && n < (int)sizeof(text) - 1; n++)
 		text[n] = (char)('a' + n % 26);
 	text[n] = 0;
-	len = snprintf(frame, sizeof(frame),
-		       "{\"id\":%u,\"type\":\"msg.send\",\"agreement_id\":%ld,\"text\":\"%s\",\"client_key\":\"%08x-%d-%u\"}",
-		       c->seq, c->agreement, text, G.run_id, i, c->seq);
+	len = snprintf(
+	    frame, sizeof(frame),
+	    "{\"id\":%u,\"type\":\"msg.send\",\"agreement_id\":%ld,\"text\":\"%s\",\"client_key\":\"%08x-%d-%u\"}",
+	    c->seq, c->agreement, text, G.run_id, i, c->seq);
 	lg_send_frame(i, 1, frame, (size_t)len);
 	c->inflight++;
 	if (G.measuring)
@@ -308,8 +309,8 @@ static void lg_send_msg(int i)
 static void lg_send_auth(int i)
 {
 	char frame[512];
-	int len = snprintf(frame, sizeof(frame), "{\"id\":\"auth\",\"type\":\"auth.resume\",\"token\":\"%s\"}",
-			   G.c[i].token);
+	int len =
+	    snprintf(frame, sizeof(frame), "{\"id\":\"auth\",\"type\":\"auth.resume\",\"token\":\"%s\"}", G.c[i].token);
 
 	lg_send_frame(i, 1, frame, (size_t)len);
 }
@@ -442,8 +443,8 @@ static int lg_on_frame(int i, int fin, int op, const unsigned char *p, size_t le
 	if (op == 8) {
 		int code = len >= 2 ? (p[0] << 8 | p[1]) : 0;
 
-		snprintf(why, sizeof(why), "server close %d %.*s", code, (int)(len > 2 ? (len - 2 > 100 ? 100 : len - 2) : 0),
-			 len > 2 ? (const char *)p + 2 : "");
+		snprintf(why, sizeof(why), "server close %d %.*s", code,
+			 (int)(len > 2 ? (len - 2 > 100 ? 100 : len - 2) : 0), len > 2 ? (const char *)p + 2 : "");
 		lg_close(i, why);
 		return -1;
 	}
@@ -565,8 +566,8 @@ static void lg_on_readable(int i, uint64_t now)
 static void lg_start_conn(int i)
 {
 	struct lg_conn *c = &G.c[i];
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)G.o.port) };
-	struct epoll_event ev = { .events = EPOLLOUT | EPOLLIN, .data.u32 = (uint32_t)i };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)G.o.port)};
+	struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u32 = (uint32_t)i};
 	int one = 1;
 
 	G.started++;
@@ -601,10 +602,11 @@ static void lg_on_connected(int i)
 		key[k] = b64[lg_rand() % 64];
 	key[21] = b64[(lg_rand() % 4) * 16];
 	memcpy(key + 22, "==", 3);
-	len = snprintf(req, sizeof(req),
-		       "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-		       "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: samvaer.v1\r\n\r\n",
-		       G.o.path, G.o.host, G.o.port, key);
+	len =
+	    snprintf(req, sizeof(req),
+		     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: samvaer.v1\r\n\r\n",
+		     G.o.path, G.o.host, G.o.port, key);
 	G.c[i].state = ST_UPGRADING;
 	lg_append(i, req, (size_t)len);
 }
@@ -631,7 +633,8 @@ static void lg_on_event(const struct epoll_event *ev, uint64_t now)
 static void lg_poll(uint64_t timeout_ns)
 {
 	struct epoll_event evs[512];
-	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / 1000000000ull), .tv_nsec = (long)(timeout_ns % 1000000000ull) };
+	struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000ull),
+			      .tv_nsec = (long)(timeout_ns % 1000000000ull)};
 	int n, k;
 	uint64_t now;
 
@@ -798,18 +801,32 @@ static void lg_usage(void)
 }
 
 /* Options: "--name value" (or a bare flag), each written straight into G.o. */
-static const struct { const char *name; char type; void *dst; } lg_options[] = {
-	{ "host", 's', &G.o.host }, { "port", 'i', &G.o.port }, { "path", 's', &G.o.path },
-	{ "mode", 's', &G.o.mode_name }, { "conns", 'i', &G.o.conns }, { "window", 'i', &G.o.window },
-	{ "rate", 'd', &G.o.rate }, { "duration", 'd', &G.o.duration }, { "warmup", 'd', &G.o.warmup },
-	{ "tokens", 's', &G.o.tokens }, { "idle", 'f', &G.o.idle }, { "hold", 'd', &G.o.hold },
-	{ "text-len", 'i', &G.o.text_len }, { "server-pid", 'i', &G.o.server_pid },
-	{ "max-pending", 'i', &G.o.max_pending }, { "connect-timeout", 'd', &G.o.connect_timeout },
+static const struct {
+	const char *name;
+	char type;
+	void *dst;
+} lg_options[] = {
+    {"host", 's', &G.o.host},
+    {"port", 'i', &G.o.port},
+    {"path", 's', &G.o.path},
+    {"mode", 's', &G.o.mode_name},
+    {"conns", 'i', &G.o.conns},
+    {"window", 'i', &G.o.window},
+    {"rate", 'd', &G.o.rate},
+    {"duration", 'd', &G.o.duration},
+    {"warmup", 'd', &G.o.warmup},
+    {"tokens", 's', &G.o.tokens},
+    {"idle", 'f', &G.o.idle},
+    {"hold", 'd', &G.o.hold},
+    {"text-len", 'i', &G.o.text_len},
+    {"server-pid", 'i', &G.o.server_pid},
+    {"max-pending", 'i', &G.o.max_pending},
+    {"connect-timeout", 'd', &G.o.connect_timeout},
 };
 
 static void lg_parse_args(int argc, char **argv)
 {
-	struct lg_opts o = { "127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0, 0, 10, 2, NULL, 0, 5, 64, 0, 256, 60 };
+	struct lg_opts o = {"127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0, 0, 10, 2, NULL, 0, 5, 64, 0, 256, 60};
 	size_t k;
 	int a;
 
@@ -861,7 +878,8 @@ int main(int argc, char **argv)
 		return 1;
 	lg_proc_sample(G.o.server_pid, &G.cpu0, &rss0);
 	connect_s = lg_connect_all();
-	fprintf(stderr, "loadgen: %d/%d connections ready in %.2f s (%d failed)\n", G.ready, G.o.conns, connect_s, G.dead);
+	fprintf(stderr, "loadgen: %d/%d connections ready in %.2f s (%d failed)\n", G.ready, G.o.conns, connect_s,
+		G.dead);
 	if (G.o.idle) {
 		lg_run_idle(connect_s, rss0);
 		return G.ready == G.o.conns ? 0 : 1;

@@ -89,8 +89,8 @@ static double run(const char *label, struct agreement *ag, long n_ag, long n)
 		verdicts[d.verdict & 3]++;
 	}
 	double el = seconds() - start, rate = n / el;
-	printf("%-34s %10.0f decisions/s  %s  (%ld in %.3f s; allow %ld deny %ld hold %ld supervisor %ld)\n", label, rate,
-	       rate >= TARGET ? "PASS" : "FAIL", n, el, verdicts[0], verdicts[1], verdicts[2], verdicts[3]);
+	printf("%-34s %10.0f decisions/s  %s  (%ld in %.3f s; allow %ld deny %ld hold %ld supervisor %ld)\n", label,
+	       rate, rate >= TARGET ? "PASS" : "FAIL", n, el, verdicts[0], verdicts[1], verdicts[2], verdicts[3]);
 	return rate;
 }
 
@@ -111,7 +111,8 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n_ag; i++) /* first query fills each schedule's cache (ICU) */
 		policy_decide(&with[i], with[i].child_id, CH_TEXT, T0, NULL);
 	double filled = seconds() - t;
-	printf("bench-policy: %ld agreements, 8 weekly windows + 1-3 dated + 1-3 blackouts each, zones BUC/CPH/ROM\n", n_ag);
+	printf("bench-policy: %ld agreements, 8 weekly windows + 1-3 dated + 1-3 blackouts each, zones BUC/CPH/ROM\n",
+	       n_ag);
 	printf("cold: terms_schedule %.1f us each, first decision (cache fill) %.1f us each\n", built * 1e6 / n_ag,
 	       filled * 1e6 / n_ag);
 	double a = run("with windows (10k cached)", with, n_ag, n);

@@ -19,12 +19,11 @@ static double seconds(void)
 static schedule *make(void)
 {
 	static const struct schedule_weekly weekly[] = {
-		{1, 1080, 1140}, {2, 1080, 1140}, {3, 1080, 1140}, {4, 1080, 1140}, {5, 1320, 60},
-		{6, 600, 720},   {6, 1320, 60},   {7, 600, 720},   {7, 1080, 1200}, {1, 420, 450},
-		{2, 420, 450},   {3, 420, 450},   {4, 420, 450},   {5, 420, 450},
+	    {1, 1080, 1140}, {2, 1080, 1140}, {3, 1080, 1140}, {4, 1080, 1140}, {5, 1320, 60},
+	    {6, 600, 720},   {6, 1320, 60},   {7, 600, 720},   {7, 1080, 1200}, {1, 420, 450},
+	    {2, 420, 450},   {3, 420, 450},   {4, 420, 450},   {5, 420, 450},
 	};
-	static const struct schedule_dated dated[] = {
-		{20261224, 600, 900}, {20261231, 1380, 60}, {20270101, 600, 720}};
+	static const struct schedule_dated dated[] = {{20261224, 600, 900}, {20261231, 1380, 60}, {20270101, 600, 720}};
 	static const int32_t blackouts[] = {20261225, 20270326, 20270402};
 	struct schedule_spec spec = {"Europe/Bucharest", weekly, 14, dated, 3, blackouts, 3};
 	schedule *s;
@@ -52,8 +51,7 @@ static double run(const char *label, schedule *s, long n, int mode)
 		sink += open > 0 ? closes : schedule_next_open(s, t);
 	}
 	double el = seconds() - start;
-	printf("%-52s %10.0f decisions/s  (%ld in %.3f s, sink %lld)\n", label, n / el, n, el,
-	       (long long)(sink & 1));
+	printf("%-52s %10.0f decisions/s  (%ld in %.3f s, sink %lld)\n", label, n / el, n, el, (long long)(sink & 1));
 	return n / el;
 }
 
@@ -78,8 +76,8 @@ int main(int argc, char **argv)
 		sink += open > 0 ? closes : 0;
 	}
 	t_many = seconds() - t_many;
-	printf("%-52s %10.0f decisions/s  (%ld in %.3f s, sink %lld)\n", "is_open+closes_at, 5000 schedules, time passing",
-	       n / t_many, n, t_many, (long long)(sink & 1));
+	printf("%-52s %10.0f decisions/s  (%ld in %.3f s, sink %lld)\n",
+	       "is_open+closes_at, 5000 schedules, time passing", n / t_many, n, t_many, (long long)(sink & 1));
 	for (int i = 0; i < MANY; i++)
 		schedule_free(all[i]);
 

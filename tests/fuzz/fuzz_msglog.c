@@ -23,7 +23,8 @@ static void write_file(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!path[0])
-		snprintf(path, sizeof(path), "%s/fuzz-msglog-%d.log", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+		snprintf(path, sizeof(path), "%s/fuzz-msglog-%d.log",
+			 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
 			 (int)getpid()); /* tmpfs: no disk writes per run */
 	/* The decoder alone, on a private copy so reads past the end are caught. */
 	uint8_t *copy = malloc(size ? size : 1);

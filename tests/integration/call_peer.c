@@ -51,7 +51,7 @@ static int print_json(json_t *o)
 }
 
 struct control {
-	char buf[131072];                /* stdin bytes not yet run as a line */
+	char buf[131072]; /* stdin bytes not yet run as a line */
 	size_t len;
 	bool eof, stop, streams;
 	int64_t t0;
@@ -73,17 +73,17 @@ static int take_answer(struct peer *p, const char *line)
 
 static json_t *stream_json(const struct peer_stream *s)
 {
-	json_t *o = json_pack("{s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "ssrc",
-			      (json_int_t)s->ssrc, "kind", s->video ? "video" : "audio", "announced", s->announced,
-			      "packets", (json_int_t)s->packets, "bytes", (json_int_t)s->bytes, "rtx",
-			      (json_int_t)s->rtx, "rtx_bytes", (json_int_t)s->rtx_bytes, "rtx_ssrc",
-			      (json_int_t)s->rtx_ssrc, "first_seq", (int)s->first_seq, "last_seq", (int)s->last_seq,
-			      "mid", s->mid, "mid_packets", (json_int_t)s->mid_packets, "mid_changes",
-			      (json_int_t)s->mid_changes, "sdp_mid", s->sdp_mid, "msid", s->msid, "track", s->track,
-			      "cname", s->cname);
+	json_t *o = json_pack(
+	    "{s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "ssrc", (json_int_t)s->ssrc,
+	    "kind", s->video ? "video" : "audio", "announced", s->announced, "packets", (json_int_t)s->packets, "bytes",
+	    (json_int_t)s->bytes, "rtx", (json_int_t)s->rtx, "rtx_bytes", (json_int_t)s->rtx_bytes, "rtx_ssrc",
+	    (json_int_t)s->rtx_ssrc, "first_seq", (int)s->first_seq, "last_seq", (int)s->last_seq, "mid", s->mid,
+	    "mid_packets", (json_int_t)s->mid_packets, "mid_changes", (json_int_t)s->mid_changes, "sdp_mid", s->sdp_mid,
+	    "msid", s->msid, "track", s->track, "cname", s->cname);
 	if (o && !s->video)
-		json_object_update_new(o, json_pack("{s:i,s:f,s:I}", "tone_hz", (int)s->tone_hz, "tone_share",
-						    s->tone_share, "decode_errors", (json_int_t)s->decode_errors));
+		json_object_update_new(o,
+				       json_pack("{s:i,s:f,s:I}", "tone_hz", (int)s->tone_hz, "tone_share",
+						 s->tone_share, "decode_errors", (json_int_t)s->decode_errors));
 	return o;
 }
 
@@ -103,8 +103,9 @@ static json_t *report(struct peer *p, bool streams)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, stream_json(&ss[i]));
 	json_object_set_new(o, "streams", arr);
-	json_object_update_new(o, json_pack("{s:I,s:I,s:I}", "rx_bad", (json_int_t)st.rx_bad, "tx_nack",
-					    (json_int_t)st.tx_nack, "rx_untracked", (json_int_t)st.rx_untracked));
+	json_object_update_new(o,
+			       json_pack("{s:I,s:I,s:I}", "rx_bad", (json_int_t)st.rx_bad, "tx_nack",
+					 (json_int_t)st.tx_nack, "rx_untracked", (json_int_t)st.rx_untracked));
 	return o;
 }
 
@@ -141,7 +142,7 @@ static void command(struct peer *p, struct control *c, const char *line)
 static bool fill(struct control *c)
 {
 	if (c->len == sizeof c->buf - 1)
-		c->len = 0;              /* a line longer than any SDP: drop it */
+		c->len = 0; /* a line longer than any SDP: drop it */
 	ssize_t n = read(0, c->buf + c->len, sizeof c->buf - 1 - c->len);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		c->eof = true;
@@ -179,7 +180,7 @@ static void run(struct peer *p, struct control *c, int64_t ms)
 {
 	int64_t end = now_ms() + ms;
 	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
-	read_commands(p, c);             /* lines that came with the answer */
+	read_commands(p, c); /* lines that came with the answer */
 	while (now_ms() < end && !c->stop) {
 		struct pollfd pf[2] = {{.fd = peer_fd(p), .events = POLLIN}, {.fd = 0, .events = POLLIN}};
 		poll(pf, c->eof ? 1 : 2, 2);
@@ -217,7 +218,7 @@ int main(int argc, char **argv)
 			seconds = atoi(argv[i]);
 	}
 	ctl.streams = pc.track_streams = pc.track_streams || pc.tone_hz || pc.recv_sections || pc.hostile_nack;
-	pc.send_mid = ctl.streams;               /* like a browser: our packets name our mid */
+	pc.send_mid = ctl.streams; /* like a browser: our packets name our mid */
 	struct peer *p = peer_new(&pc, err, sizeof err);
 	if (!p || peer_offer(p, offer, sizeof offer) < 0) {
 		fprintf(stderr, "call_peer: %s\n", p ? "offer failed" : err);

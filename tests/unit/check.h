@@ -6,14 +6,14 @@
 
 static int check_passed, check_failed;
 
-#define CHECK(cond, name)                                                                           \
-	do {                                                                                        \
-		if (cond)                                                                           \
-			check_passed++;                                                             \
-		else {                                                                              \
-			check_failed++;                                                             \
-			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond);   \
-		}                                                                                   \
+#define CHECK(cond, name)                                                                          \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			check_passed++;                                                            \
+		else {                                                                             \
+			check_failed++;                                                            \
+			fprintf(stderr, "FAIL %s:%d: %s (%s)\n", __FILE__, __LINE__, name, #cond); \
+		}                                                                                  \
 	} while (0)
 
 static inline int check_done(const char *suite)

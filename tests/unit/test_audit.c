@@ -16,12 +16,12 @@ static const struct {
 	int64_t case_id, agreement_id;
 	const char *detail;
 } base[] = {
-	{0, AUDIT_ACCOUNT, 0, 0, "{\"username\":\"kid\",\"action\":\"add\",\"via\":\"cli\"}"},
-	{0, AUDIT_CASE, 1, 0, "{\"action\":\"add\",\"via\":\"cli\"}"},
-	{7, AUDIT_LOGIN, 0, 0, "{\"username\":\"ana\",\"ok\":true}"},
-	{7, AUDIT_AGREEMENT_STATUS, 1, 1, "{\"from\":\"active\",\"to\":\"suspended\",\"reason\":\"review\"}"},
-	{9, AUDIT_REFUSAL, 1, 1, "{\"channel\":\"text\",\"reason\":\"agreement_suspended\"}"},
-	{0, AUDIT_AGREEMENT_STATUS, 2, 3, "{\"from\":\"active\",\"to\":\"ended\",\"via\":\"cli\"}"},
+    {0, AUDIT_ACCOUNT, 0, 0, "{\"username\":\"kid\",\"action\":\"add\",\"via\":\"cli\"}"},
+    {0, AUDIT_CASE, 1, 0, "{\"action\":\"add\",\"via\":\"cli\"}"},
+    {7, AUDIT_LOGIN, 0, 0, "{\"username\":\"ana\",\"ok\":true}"},
+    {7, AUDIT_AGREEMENT_STATUS, 1, 1, "{\"from\":\"active\",\"to\":\"suspended\",\"reason\":\"review\"}"},
+    {9, AUDIT_REFUSAL, 1, 1, "{\"channel\":\"text\",\"reason\":\"agreement_suspended\"}"},
+    {0, AUDIT_AGREEMENT_STATUS, 2, 3, "{\"from\":\"active\",\"to\":\"ended\",\"via\":\"cli\"}"},
 };
 #define BASE_N ((int)(sizeof(base) / sizeof(base[0])))
 
@@ -73,7 +73,8 @@ static int tamper(const char *dir, const char *sql)
 	snprintf(path, sizeof(path), "%s/samvaer.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		return -1;
-	int rc = sqlite3_exec(db, "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;", NULL, NULL, &err);
+	int rc = sqlite3_exec(db, "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;",
+			      NULL, NULL, &err);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, sql, NULL, NULL, &err);
 	if (rc != SQLITE_OK)
@@ -114,8 +115,8 @@ static int rewrite_history(const char *dir)
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		doc_hash(prev, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-			 (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-			 (const char *)sqlite3_column_text(st, 6), h);
+			 (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4),
+			 sqlite3_column_int64(st, 5), (const char *)sqlite3_column_text(st, 6), h);
 		sqlite3_stmt *up;
 		sqlite3_prepare_v2(db, "UPDATE audit SET prev_hash=?, hash=? WHERE seq=?", -1, &up, NULL);
 		sqlite3_bind_blob(up, 1, prev, 32, SQLITE_TRANSIENT);
@@ -140,7 +141,8 @@ static void test_append_and_format(void)
 	CHECK(c.entries == BASE_N && c.head_seq == BASE_N && c.first_bad_seq == 0 && c.kind == AUDIT_INTACT,
 	      "entries, head seq, no bad entry");
 	uint8_t h[32], zero[32] = {0}, want[32];
-	CHECK(audit_hash_at(s, BASE_N, h) == STORE_OK && memcmp(h, c.head_hash, 32) == 0, "head hash is entry 6's hash");
+	CHECK(audit_hash_at(s, BASE_N, h) == STORE_OK && memcmp(h, c.head_hash, 32) == 0,
+	      "head hash is entry 6's hash");
 	CHECK(audit_hash_at(s, BASE_N + 1, h) == STORE_NOT_FOUND, "no entry 7");
 	/* entry 1 hashed exactly as audit.h documents (absent ids as 0, detail as sorted compact JSON) */
 	sqlite3 *db;
@@ -148,10 +150,12 @@ static void test_append_and_format(void)
 	char path[512];
 	snprintf(path, sizeof(path), "%s/samvaer.db", dir);
 	sqlite3_open(path, &db);
-	sqlite3_prepare_v2(db, "SELECT at, detail, hash, actor IS NULL, case_id IS NULL FROM audit WHERE seq=1", -1, &st, NULL);
+	sqlite3_prepare_v2(db, "SELECT at, detail, hash, actor IS NULL, case_id IS NULL FROM audit WHERE seq=1", -1,
+			   &st, NULL);
 	CHECK(sqlite3_step(st) == SQLITE_ROW, "entry 1 stored");
 	const char *detail = (const char *)sqlite3_column_text(st, 1);
-	CHECK(!strcmp(detail, "{\"action\":\"add\",\"username\":\"kid\",\"via\":\"cli\"}"), "detail stored sorted and compact");
+	CHECK(!strcmp(detail, "{\"action\":\"add\",\"username\":\"kid\",\"via\":\"cli\"}"),
+	      "detail stored sorted and compact");
 	doc_hash(zero, 1, sqlite3_column_int64(st, 0), 0, AUDIT_ACCOUNT, 0, 0, detail, want);
 	CHECK(memcmp(want, sqlite3_column_blob(st, 2), 32) == 0, "entry 1's hash follows the documented format");
 	CHECK(sqlite3_column_int(st, 3) && sqlite3_column_int(st, 4), "actor 0 and case 0 stored as NULL");
@@ -160,7 +164,8 @@ static void test_append_and_format(void)
 	char hex[65];
 	uint8_t back[32];
 	audit_hex(h, hex);
-	CHECK(strlen(hex) == 64 && audit_hex_parse(hex, back) == 0 && audit_hash_at(s, 6, h) == 0 && !memcmp(back, h, 32),
+	CHECK(strlen(hex) == 64 && audit_hex_parse(hex, back) == 0 && audit_hash_at(s, 6, h) == 0 &&
+		  !memcmp(back, h, 32),
 	      "hex round trip");
 	CHECK(audit_hex_parse("abc", back) == -1 && audit_hex_parse(NULL, back) == -1, "short hex refused");
 	CHECK(audit_append(s, 0, "bad|kind", 0, 0, NULL) == STORE_ERR, "kind with '|' refused");
@@ -180,10 +185,10 @@ static void test_append_and_format(void)
 static void test_triggers(void)
 {
 	static const char *const refused[] = {
-		"UPDATE audit SET detail='{}' WHERE seq=3",
-		"UPDATE audit SET hash=x'00' WHERE seq=6",
-		"DELETE FROM audit WHERE seq=6",
-		"DELETE FROM audit",
+	    "UPDATE audit SET detail='{}' WHERE seq=3",
+	    "UPDATE audit SET hash=x'00' WHERE seq=6",
+	    "DELETE FROM audit WHERE seq=6",
+	    "DELETE FROM audit",
 	};
 	char *dir = make_trail();
 	struct store *s = open_store(dir);
@@ -210,53 +215,55 @@ static void test_triggers(void)
 static const struct {
 	const char *name;
 	const char *sql;
-	int64_t first_bad_seq;           /* 0: the chain still verifies (what a chain alone cannot see) */
+	int64_t first_bad_seq; /* 0: the chain still verifies (what a chain alone cannot see) */
 	enum audit_problem kind;
 } cases[] = {
-	{"edit detail", "UPDATE audit SET detail='{\"action\":\"add\",\"via\":\"web\"}' WHERE seq=2", 2, AUDIT_BAD_HASH},
-	{"edit detail by one byte", "UPDATE audit SET detail=replace(detail,'review','reviev') WHERE seq=4", 4, AUDIT_BAD_HASH},
-	{"edit kind", "UPDATE audit SET kind='logout' WHERE seq=3", 3, AUDIT_BAD_HASH},
-	{"edit at", "UPDATE audit SET at=at+1 WHERE seq=5", 5, AUDIT_BAD_HASH},
-	{"edit actor", "UPDATE audit SET actor=8 WHERE seq=3", 3, AUDIT_BAD_HASH},
-	{"set NULL actor", "UPDATE audit SET actor=5 WHERE seq=1", 1, AUDIT_BAD_HASH},
-	{"clear actor", "UPDATE audit SET actor=NULL WHERE seq=5", 5, AUDIT_BAD_HASH},
-	{"edit case_id", "UPDATE audit SET case_id=2 WHERE seq=4", 4, AUDIT_BAD_HASH},
-	{"edit agreement_id", "UPDATE audit SET agreement_id=NULL WHERE seq=6", 6, AUDIT_BAD_HASH},
-	{"actor NULL to 0", "UPDATE audit SET actor=0 WHERE seq=2", 2, AUDIT_BAD_FORM},
-	{"case_id to a real", "UPDATE audit SET case_id=1.5 WHERE seq=4", 4, AUDIT_BAD_FORM},
-	{"detail as a blob", "UPDATE audit SET detail=CAST(detail AS BLOB) WHERE seq=3", 3, AUDIT_BAD_FORM},
-	{"kind with a separator", "UPDATE audit SET kind='login|0' WHERE seq=3", 3, AUDIT_BAD_FORM},
-	{"short hash", "UPDATE audit SET hash=x'00' WHERE seq=5", 5, AUDIT_BAD_FORM},
-	{"edit hash", "UPDATE audit SET hash=randomblob(32) WHERE seq=3", 3, AUDIT_BAD_HASH},
-	{"edit prev_hash", "UPDATE audit SET prev_hash=randomblob(32) WHERE seq=4", 4, AUDIT_BAD_LINK},
-	{"first prev_hash not zero", "UPDATE audit SET prev_hash=randomblob(32) WHERE seq=1", 1, AUDIT_BAD_LINK},
-	{"remove a middle entry", "DELETE FROM audit WHERE seq=3", 4, AUDIT_GAP},
-	{"remove the first entry", "DELETE FROM audit WHERE seq=1", 2, AUDIT_GAP},
-	{"remove two entries", "DELETE FROM audit WHERE seq IN (3,4)", 5, AUDIT_GAP},
-	{"remove and renumber",
-	 "DELETE FROM audit WHERE seq=3; UPDATE audit SET seq=3 WHERE seq=4; UPDATE audit SET seq=4 WHERE seq=5;"
-	 "UPDATE audit SET seq=5 WHERE seq=6",
-	 3, AUDIT_BAD_LINK},
-	{"swap two rows (all but seq)",
-	 "CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (2,5);"
-	 "UPDATE audit SET (at,actor,kind,case_id,agreement_id,detail,prev_hash,hash)=(SELECT at,actor,kind,case_id,"
-	 "agreement_id,detail,prev_hash,hash FROM t WHERE t.seq = 7 - audit.seq) WHERE seq IN (2,5)",
-	 2, AUDIT_BAD_LINK},
-	{"swap two rows' content, keep hashes",
-	 "CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (3,4);"
-	 "UPDATE audit SET (at,actor,kind,case_id,agreement_id,detail)=(SELECT at,actor,kind,case_id,agreement_id,"
-	 "detail FROM t WHERE t.seq = 7 - audit.seq) WHERE seq IN (3,4)",
-	 3, AUDIT_BAD_HASH},
-	{"move an entry to the end",
-	 "INSERT INTO audit SELECT 7,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash FROM audit WHERE seq=2;"
-	 "DELETE FROM audit WHERE seq=2",
-	 3, AUDIT_GAP},
-	{"append a forged entry",
-	 "INSERT INTO audit SELECT 7,at,actor,kind,case_id,agreement_id,detail,hash,randomblob(32) FROM audit WHERE seq=6",
-	 7, AUDIT_BAD_HASH},
-	{"entry with seq 0", "INSERT INTO audit SELECT 0,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash FROM audit WHERE seq=1",
-	 0, AUDIT_BAD_FORM},
-	{"truncate the tail (not detectable by the chain)", "DELETE FROM audit WHERE seq>=5", 0, AUDIT_INTACT},
+    {"edit detail", "UPDATE audit SET detail='{\"action\":\"add\",\"via\":\"web\"}' WHERE seq=2", 2, AUDIT_BAD_HASH},
+    {"edit detail by one byte", "UPDATE audit SET detail=replace(detail,'review','reviev') WHERE seq=4", 4,
+     AUDIT_BAD_HASH},
+    {"edit kind", "UPDATE audit SET kind='logout' WHERE seq=3", 3, AUDIT_BAD_HASH},
+    {"edit at", "UPDATE audit SET at=at+1 WHERE seq=5", 5, AUDIT_BAD_HASH},
+    {"edit actor", "UPDATE audit SET actor=8 WHERE seq=3", 3, AUDIT_BAD_HASH},
+    {"set NULL actor", "UPDATE audit SET actor=5 WHERE seq=1", 1, AUDIT_BAD_HASH},
+    {"clear actor", "UPDATE audit SET actor=NULL WHERE seq=5", 5, AUDIT_BAD_HASH},
+    {"edit case_id", "UPDATE audit SET case_id=2 WHERE seq=4", 4, AUDIT_BAD_HASH},
+    {"edit agreement_id", "UPDATE audit SET agreement_id=NULL WHERE seq=6", 6, AUDIT_BAD_HASH},
+    {"actor NULL to 0", "UPDATE audit SET actor=0 WHERE seq=2", 2, AUDIT_BAD_FORM},
+    {"case_id to a real", "UPDATE audit SET case_id=1.5 WHERE seq=4", 4, AUDIT_BAD_FORM},
+    {"detail as a blob", "UPDATE audit SET detail=CAST(detail AS BLOB) WHERE seq=3", 3, AUDIT_BAD_FORM},
+    {"kind with a separator", "UPDATE audit SET kind='login|0' WHERE seq=3", 3, AUDIT_BAD_FORM},
+    {"short hash", "UPDATE audit SET hash=x'00' WHERE seq=5", 5, AUDIT_BAD_FORM},
+    {"edit hash", "UPDATE audit SET hash=randomblob(32) WHERE seq=3", 3, AUDIT_BAD_HASH},
+    {"edit prev_hash", "UPDATE audit SET prev_hash=randomblob(32) WHERE seq=4", 4, AUDIT_BAD_LINK},
+    {"first prev_hash not zero", "UPDATE audit SET prev_hash=randomblob(32) WHERE seq=1", 1, AUDIT_BAD_LINK},
+    {"remove a middle entry", "DELETE FROM audit WHERE seq=3", 4, AUDIT_GAP},
+    {"remove the first entry", "DELETE FROM audit WHERE seq=1", 2, AUDIT_GAP},
+    {"remove two entries", "DELETE FROM audit WHERE seq IN (3,4)", 5, AUDIT_GAP},
+    {"remove and renumber",
+     "DELETE FROM audit WHERE seq=3; UPDATE audit SET seq=3 WHERE seq=4; UPDATE audit SET seq=4 WHERE seq=5;"
+     "UPDATE audit SET seq=5 WHERE seq=6",
+     3, AUDIT_BAD_LINK},
+    {"swap two rows (all but seq)",
+     "CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (2,5);"
+     "UPDATE audit SET (at,actor,kind,case_id,agreement_id,detail,prev_hash,hash)=(SELECT at,actor,kind,case_id,"
+     "agreement_id,detail,prev_hash,hash FROM t WHERE t.seq = 7 - audit.seq) WHERE seq IN (2,5)",
+     2, AUDIT_BAD_LINK},
+    {"swap two rows' content, keep hashes",
+     "CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (3,4);"
+     "UPDATE audit SET (at,actor,kind,case_id,agreement_id,detail)=(SELECT at,actor,kind,case_id,agreement_id,"
+     "detail FROM t WHERE t.seq = 7 - audit.seq) WHERE seq IN (3,4)",
+     3, AUDIT_BAD_HASH},
+    {"move an entry to the end",
+     "INSERT INTO audit SELECT 7,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash FROM audit WHERE seq=2;"
+     "DELETE FROM audit WHERE seq=2",
+     3, AUDIT_GAP},
+    {"append a forged entry",
+     "INSERT INTO audit SELECT 7,at,actor,kind,case_id,agreement_id,detail,hash,randomblob(32) FROM audit WHERE seq=6",
+     7, AUDIT_BAD_HASH},
+    {"entry with seq 0",
+     "INSERT INTO audit SELECT 0,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash FROM audit WHERE seq=1", 0,
+     AUDIT_BAD_FORM},
+    {"truncate the tail (not detectable by the chain)", "DELETE FROM audit WHERE seq>=5", 0, AUDIT_INTACT},
 };
 
 static void test_tampering(void)
@@ -269,7 +276,7 @@ static void test_tampering(void)
 		int rc = s ? audit_verify(s, &c) : STORE_ERR;
 		int want_ok = cases[i].kind == AUDIT_INTACT;
 		CHECK(rc == STORE_OK && c.ok == want_ok && c.first_bad_seq == cases[i].first_bad_seq &&
-			      c.kind == cases[i].kind,
+			  c.kind == cases[i].kind,
 		      cases[i].name);
 		if (rc == STORE_OK && (c.first_bad_seq != cases[i].first_bad_seq || c.kind != cases[i].kind))
 			fprintf(stderr, "  %s: got seq %lld %s (%s)\n", cases[i].name, (long long)c.first_bad_seq,
@@ -294,7 +301,8 @@ static void test_head_anchor(void)
 	CHECK(rewrite_history(dir) == 0, "rewrite history with recomputed hashes");
 	s = open_store(dir);
 	CHECK(audit_verify(s, &c) == STORE_OK && c.ok, "a fully recomputed chain verifies on its own");
-	CHECK(audit_hash_at(s, 6, h) == STORE_OK && memcmp(h, head, 32) != 0, "but the recorded head no longer matches");
+	CHECK(audit_hash_at(s, 6, h) == STORE_OK && memcmp(h, head, 32) != 0,
+	      "but the recorded head no longer matches");
 	store_close(s);
 	CHECK(tamper(dir, "DELETE FROM audit WHERE seq=6") == 0, "truncate");
 	s = open_store(dir);
@@ -323,15 +331,15 @@ static void test_list(void)
 		int limit, n, more;
 		int64_t first, last;
 	} lists[] = {
-		{"all, newest first", 0, 0, 50, 6, 0, 6, 1},
-		{"all, limit 2", 0, 0, 2, 2, 1, 6, 5},
-		{"all, before 5, limit 2", 0, 5, 2, 2, 1, 4, 3},
-		{"all, before 3, limit 2 (last page)", 0, 3, 2, 2, 0, 2, 1},
-		{"case 1", 1, 0, 50, 3, 0, 5, 2},
-		{"case 1, limit 2", 1, 0, 2, 2, 1, 5, 4},
-		{"case 1, before 4", 1, 4, 10, 1, 0, 2, 2},
-		{"case 2", 2, 0, 10, 1, 0, 6, 6},
-		{"case 99", 99, 0, 10, 0, 0, 0, 0},
+	    {"all, newest first", 0, 0, 50, 6, 0, 6, 1},
+	    {"all, limit 2", 0, 0, 2, 2, 1, 6, 5},
+	    {"all, before 5, limit 2", 0, 5, 2, 2, 1, 4, 3},
+	    {"all, before 3, limit 2 (last page)", 0, 3, 2, 2, 0, 2, 1},
+	    {"case 1", 1, 0, 50, 3, 0, 5, 2},
+	    {"case 1, limit 2", 1, 0, 2, 2, 1, 5, 4},
+	    {"case 1, before 4", 1, 4, 10, 1, 0, 2, 2},
+	    {"case 2", 2, 0, 10, 1, 0, 6, 6},
+	    {"case 99", 99, 0, 10, 0, 0, 0, 0},
 	};
 	char *dir = make_trail();
 	struct store *s = open_store(dir);
@@ -340,7 +348,8 @@ static void test_list(void)
 		int more = -1;
 		int rc = audit_list(s, lists[i].case_id, lists[i].before, lists[i].limit, &more, collect, &col);
 		CHECK(rc == STORE_OK && col.n == lists[i].n && more == lists[i].more, lists[i].name);
-		CHECK(col.n == 0 || (col.seqs[0] == lists[i].first && col.seqs[col.n - 1] == lists[i].last), lists[i].name);
+		CHECK(col.n == 0 || (col.seqs[0] == lists[i].first && col.seqs[col.n - 1] == lists[i].last),
+		      lists[i].name);
 	}
 	store_close(s);
 	rm_dir(dir);

@@ -13,15 +13,15 @@ static const struct {
 	const char *s;
 	size_t len;
 } strings[] = {
-	{"empty", "", 0},
-	{"plain", "hello", 5},
-	{"quote and backslash", "a\"b\\c", 5},
-	{"named escapes", "\b\f\n\r\t", 5},
-	{"other controls", "\x01\x1f\x7f", 3},
-	{"nul inside", "a\0b", 3},
-	{"slash stays", "a/b", 3},
-	{"utf-8 passes", "h\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80", 12},
-	{"escape at the end", "abc\n", 4},
+    {"empty", "", 0},
+    {"plain", "hello", 5},
+    {"quote and backslash", "a\"b\\c", 5},
+    {"named escapes", "\b\f\n\r\t", 5},
+    {"other controls", "\x01\x1f\x7f", 3},
+    {"nul inside", "a\0b", 3},
+    {"slash stays", "a/b", 3},
+    {"utf-8 passes", "h\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80", 12},
+    {"escape at the end", "abc\n", 4},
 };
 
 static void test_strings(void)
@@ -82,11 +82,11 @@ static void test_frame_headers(void)
 		size_t hdr;
 		unsigned char want[4];
 	} cases[] = {
-		{0, 2, {0x81, 0}},
-		{125, 2, {0x81, 125}},
-		{126, 4, {0x81, 126, 0, 126}},
-		{65535, 4, {0x81, 126, 0xff, 0xff}},
-		{65536, 10, {0x81, 127, 0, 0}},
+	    {0, 2, {0x81, 0}},
+	    {125, 2, {0x81, 125}},
+	    {126, 4, {0x81, 126, 0, 126}},
+	    {65535, 4, {0x81, 126, 0xff, 0xff}},
+	    {65536, 10, {0x81, 127, 0, 0}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *data = calloc(1, cases[i].len + 1);

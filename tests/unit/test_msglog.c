@@ -54,7 +54,7 @@ static void test_append_and_reopen(void)
 	struct msglog_record a1 = rec(7, 1, 1, "k1", "hello"), a2 = rec(7, 2, 2, "k1", "hi back"),
 			     b1 = rec(9, 1, 1, "k1", "other conversation");
 	CHECK(msglog_append(l, &a1) == MSGLOG_OK && msglog_append(l, &a2) == MSGLOG_OK &&
-		      msglog_append(l, &b1) == MSGLOG_OK,
+		  msglog_append(l, &b1) == MSGLOG_OK,
 	      "append to two conversations");
 	CHECK(msglog_pending(l) && file_size() == 0, "pending until written");
 	struct msglog_record r;
@@ -252,19 +252,25 @@ static void test_legacy_import(void)
 	char err[256];
 	fresh();
 	struct store *s = store_open(dir, STORE_SYNC_FULL, err, sizeof(err));
-	CHECK(s && store_exec(s, "PRAGMA foreign_keys=OFF;"
-				 "INSERT INTO messages(agreement_id,seq,sender_id,client_key,body,sent_at) VALUES"
-				 " (1,1,1,'a','one',5),(1,2,2,'b','two',6),(1,4,1,'c','after a gap',7),(2,1,1,'a','x',8)") ==
-			   STORE_OK,
-	      "legacy rows");
+	CHECK(
+	    s &&
+		store_exec(s,
+			   "PRAGMA foreign_keys=OFF;"
+			   "INSERT INTO messages(agreement_id,seq,sender_id,client_key,body,sent_at) VALUES"
+			   " (1,1,1,'a','one',5),(1,2,2,'b','two',6),(1,4,1,'c','after a gap',7),(2,1,1,'a','x',8)") ==
+		    STORE_OK,
+	    "legacy rows");
 	store_close(s);
 	s = store_open(dir, STORE_SYNC_FULL, err, sizeof(err));
 	char got[32] = "";
 	CHECK(s && store_message_last_seq(s, 1) == 3 && store_message_last_seq(s, 2) == 1, "imported, gap closed");
 	CHECK(s && store_message_by_key(s, 1, 1, "c", on_msg, got) == STORE_OK && !strcmp(got, "3:after a gap"),
 	      "renumbered message keeps its key");
-	CHECK(s && store_exec(s, "PRAGMA foreign_keys=OFF; INSERT INTO messages(agreement_id,seq,sender_id,client_key,body,sent_at) SELECT 9,1,1,'z',"
-				 "'probe',1 WHERE (SELECT COUNT(*) FROM messages) = 0") == STORE_OK,
+	CHECK(s &&
+		  store_exec(s,
+			     "PRAGMA foreign_keys=OFF; INSERT INTO "
+			     "messages(agreement_id,seq,sender_id,client_key,body,sent_at) SELECT 9,1,1,'z',"
+			     "'probe',1 WHERE (SELECT COUNT(*) FROM messages) = 0") == STORE_OK,
 	      "table emptied");
 	store_close(s);
 	/* the probe row is legacy too: the next open moves it; the four imported ones stay single */

@@ -23,8 +23,8 @@ static struct agreement base(void)
 
 struct tcase {
 	const char *name;
-	int status;        /* -1 = base */
-	int text_mode;     /* -1 = base */
+	int status;    /* -1 = base */
+	int text_mode; /* -1 = base */
 	int64_t from, until;
 	int64_t actor;
 	enum channel ch;
@@ -36,28 +36,38 @@ struct tcase {
 };
 
 static const struct tcase cases[] = {
-	{"child may write", -1, -1, 0, 0, CHILD, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
-	{"contact may write", -1, -1, 0, 0, CONTACT, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
-	{"stranger denied", -1, -1, 0, 0, STRANGER, CH_TEXT, 0, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
-	{"no agreement", -1, -1, 0, 0, CHILD, CH_TEXT, 1, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
-	{"actor zero", -1, -1, 0, 0, 0, CH_TEXT, 0, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
-	{"draft", AG_DRAFT, -1, 0, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_DRAFT, VERDICT_DENY, "agreement.status", 0},
-	{"pending", AG_PENDING, -1, 0, 0, CONTACT, CH_TEXT, 0, REASON_AGREEMENT_PENDING, VERDICT_DENY, "agreement.status", 0},
-	{"suspended", AG_SUSPENDED, -1, 0, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_SUSPENDED, VERDICT_DENY, "agreement.status", 0},
-	{"ended", AG_ENDED, -1, 0, 0, CONTACT, CH_TEXT, 0, REASON_AGREEMENT_ENDED, VERDICT_DENY, "agreement.status", 0},
-	{"stranger on suspended", AG_SUSPENDED, -1, 0, 0, STRANGER, CH_TEXT, 0, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
-	{"text off", -1, MODE_OFF, 0, 0, CHILD, CH_TEXT, 0, REASON_CHANNEL_OFF, VERDICT_DENY, "channels.text", 0},
-	{"text moderated holds", -1, MODE_MODERATED, 0, 0, CHILD, CH_TEXT, 0, REASON_HELD_FOR_REVIEW, VERDICT_HOLD, "channels.text", 0},
-	{"photo off by default", -1, -1, 0, 0, CHILD, CH_PHOTO, 0, REASON_CHANNEL_OFF, VERDICT_DENY, "channels.photo", 0},
-	{"video call off", -1, -1, 0, 0, CONTACT, CH_VIDEO_CALL, 0, REASON_CHANNEL_OFF, VERDICT_DENY, "channels.video_call", 0},
-	{"bad channel", -1, -1, 0, 0, CHILD, (enum channel)99, 0, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
-	{"not started", -1, -1, NOW + 1000, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_NOT_STARTED, VERDICT_DENY, "agreement.valid_from", NOW + 1000},
-	{"starts now", -1, -1, NOW, 0, CHILD, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
-	{"started", -1, -1, NOW - 1, NOW + 1, CHILD, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
-	{"expires now", -1, -1, 0, NOW, CHILD, CH_TEXT, 0, REASON_AGREEMENT_EXPIRED, VERDICT_DENY, "agreement.valid_until", 0},
-	{"expired", -1, -1, 0, NOW - 5, CONTACT, CH_TEXT, 0, REASON_AGREEMENT_EXPIRED, VERDICT_DENY, "agreement.valid_until", 0},
-	{"status before dates", AG_SUSPENDED, -1, NOW + 5, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_SUSPENDED, VERDICT_DENY, "agreement.status", 0},
-	{"dates before channel", -1, MODE_OFF, 0, NOW - 5, CHILD, CH_TEXT, 0, REASON_AGREEMENT_EXPIRED, VERDICT_DENY, "agreement.valid_until", 0},
+    {"child may write", -1, -1, 0, 0, CHILD, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
+    {"contact may write", -1, -1, 0, 0, CONTACT, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
+    {"stranger denied", -1, -1, 0, 0, STRANGER, CH_TEXT, 0, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
+    {"no agreement", -1, -1, 0, 0, CHILD, CH_TEXT, 1, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
+    {"actor zero", -1, -1, 0, 0, 0, CH_TEXT, 0, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
+    {"draft", AG_DRAFT, -1, 0, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_DRAFT, VERDICT_DENY, "agreement.status", 0},
+    {"pending", AG_PENDING, -1, 0, 0, CONTACT, CH_TEXT, 0, REASON_AGREEMENT_PENDING, VERDICT_DENY, "agreement.status",
+     0},
+    {"suspended", AG_SUSPENDED, -1, 0, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_SUSPENDED, VERDICT_DENY,
+     "agreement.status", 0},
+    {"ended", AG_ENDED, -1, 0, 0, CONTACT, CH_TEXT, 0, REASON_AGREEMENT_ENDED, VERDICT_DENY, "agreement.status", 0},
+    {"stranger on suspended", AG_SUSPENDED, -1, 0, 0, STRANGER, CH_TEXT, 0, REASON_NO_AGREEMENT, VERDICT_DENY,
+     "agreement", 0},
+    {"text off", -1, MODE_OFF, 0, 0, CHILD, CH_TEXT, 0, REASON_CHANNEL_OFF, VERDICT_DENY, "channels.text", 0},
+    {"text moderated holds", -1, MODE_MODERATED, 0, 0, CHILD, CH_TEXT, 0, REASON_HELD_FOR_REVIEW, VERDICT_HOLD,
+     "channels.text", 0},
+    {"photo off by default", -1, -1, 0, 0, CHILD, CH_PHOTO, 0, REASON_CHANNEL_OFF, VERDICT_DENY, "channels.photo", 0},
+    {"video call off", -1, -1, 0, 0, CONTACT, CH_VIDEO_CALL, 0, REASON_CHANNEL_OFF, VERDICT_DENY, "channels.video_call",
+     0},
+    {"bad channel", -1, -1, 0, 0, CHILD, (enum channel)99, 0, REASON_NO_AGREEMENT, VERDICT_DENY, "agreement", 0},
+    {"not started", -1, -1, NOW + 1000, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_NOT_STARTED, VERDICT_DENY,
+     "agreement.valid_from", NOW + 1000},
+    {"starts now", -1, -1, NOW, 0, CHILD, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
+    {"started", -1, -1, NOW - 1, NOW + 1, CHILD, CH_TEXT, 0, REASON_ALLOWED, VERDICT_ALLOW, "channels.text", 0},
+    {"expires now", -1, -1, 0, NOW, CHILD, CH_TEXT, 0, REASON_AGREEMENT_EXPIRED, VERDICT_DENY, "agreement.valid_until",
+     0},
+    {"expired", -1, -1, 0, NOW - 5, CONTACT, CH_TEXT, 0, REASON_AGREEMENT_EXPIRED, VERDICT_DENY,
+     "agreement.valid_until", 0},
+    {"status before dates", AG_SUSPENDED, -1, NOW + 5, 0, CHILD, CH_TEXT, 0, REASON_AGREEMENT_SUSPENDED, VERDICT_DENY,
+     "agreement.status", 0},
+    {"dates before channel", -1, MODE_OFF, 0, NOW - 5, CHILD, CH_TEXT, 0, REASON_AGREEMENT_EXPIRED, VERDICT_DENY,
+     "agreement.valid_until", 0},
 };
 
 int main(void)

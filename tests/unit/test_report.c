@@ -19,16 +19,16 @@ static int64_t utc(int y, int mo, int d, int h, int mi)
 /* Europe/Bucharest is UTC+2 until 2026-03-29 03:00 local, UTC+3 after. Windows: Tue 17-19, Sun 10-12 local.
  * Week A = 2026-03-16, B = 03-23 (167 hours: clocks go forward on Sunday), C = 03-30. */
 static const char *const fixture =
-	"INSERT INTO accounts(id,username,display_name,role,password_hash,created_at) VALUES"
-	" (1,'kid','Kid','child','h',1),(2,'dad','Dad Person','contact','h',1),(3,'gran','Gran','contact','h',1),"
-	" (4,'carer','Carer','carer','h',1);"
-	"INSERT INTO cases(id,child_id,time_zone,created_at) VALUES (1,1,'Europe/Bucharest',1);"
-	"INSERT INTO agreements(id,case_id,child_id,contact_id,relationship,status,created_at,updated_at,terms) VALUES"
-	" (1,1,1,2,'Dad','suspended',1772323200000,1,"
-	"'{\"windows\":{\"weekly\":[{\"day\":\"tue\",\"start\":\"17:00\",\"end\":\"19:00\"},"
-	"{\"day\":\"sun\",\"start\":\"10:00\",\"end\":\"12:00\"}]},\"goal\":{\"messages_per_week\":2}}'),"
-	" (2,1,1,3,'=cmd, \"x\"','active',1774396800000,1,'{}'),"
-	" (3,1,1,4,'Draft','draft',1,1,'{}');";
+    "INSERT INTO accounts(id,username,display_name,role,password_hash,created_at) VALUES"
+    " (1,'kid','Kid','child','h',1),(2,'dad','Dad Person','contact','h',1),(3,'gran','Gran','contact','h',1),"
+    " (4,'carer','Carer','carer','h',1);"
+    "INSERT INTO cases(id,child_id,time_zone,created_at) VALUES (1,1,'Europe/Bucharest',1);"
+    "INSERT INTO agreements(id,case_id,child_id,contact_id,relationship,status,created_at,updated_at,terms) VALUES"
+    " (1,1,1,2,'Dad','suspended',1772323200000,1,"
+    "'{\"windows\":{\"weekly\":[{\"day\":\"tue\",\"start\":\"17:00\",\"end\":\"19:00\"},"
+    "{\"day\":\"sun\",\"start\":\"10:00\",\"end\":\"12:00\"}]},\"goal\":{\"messages_per_week\":2}}'),"
+    " (2,1,1,3,'=cmd, \"x\"','active',1774396800000,1,'{}'),"
+    " (3,1,1,4,'Draft','draft',1,1,'{}');";
 
 struct msg {
 	int64_t ag, seq, sender, at;
@@ -37,14 +37,14 @@ struct msg {
 static void add_messages(struct store *s)
 {
 	const struct msg m[] = {
-		{1, 1, 1, utc(2026, 3, 17, 15, 30)}, /* A: Tue 17:30 local, in the window, from the child */
-		{1, 2, 2, utc(2026, 3, 17, 15, 35)}, /* A: in the same window, to the child */
-		{1, 3, 2, utc(2026, 3, 20, 12, 0)},  /* A: Friday, outside any window */
-		{1, 4, 2, utc(2026, 3, 22, 21, 30)}, /* A: Sunday 23:30 local, the last hour of week A */
-		{1, 5, 1, utc(2026, 3, 29, 7, 30)},  /* B: Sun 10:30 EEST, in the window (07:00-09:00 UTC after DST) */
-		{1, 6, 2, utc(2026, 3, 29, 9, 30)},  /* B: Sun 12:30 EEST, after the window (inside it at UTC+2) */
-		{1, 7, 2, utc(2026, 3, 29, 21, 30)}, /* C: Mon 00:30 EEST (still Sunday at UTC+2) */
-		{2, 1, 3, utc(2026, 3, 26, 9, 0)},   /* B: the agreement without windows */
+	    {1, 1, 1, utc(2026, 3, 17, 15, 30)}, /* A: Tue 17:30 local, in the window, from the child */
+	    {1, 2, 2, utc(2026, 3, 17, 15, 35)}, /* A: in the same window, to the child */
+	    {1, 3, 2, utc(2026, 3, 20, 12, 0)},  /* A: Friday, outside any window */
+	    {1, 4, 2, utc(2026, 3, 22, 21, 30)}, /* A: Sunday 23:30 local, the last hour of week A */
+	    {1, 5, 1, utc(2026, 3, 29, 7, 30)},  /* B: Sun 10:30 EEST, in the window (07:00-09:00 UTC after DST) */
+	    {1, 6, 2, utc(2026, 3, 29, 9, 30)},  /* B: Sun 12:30 EEST, after the window (inside it at UTC+2) */
+	    {1, 7, 2, utc(2026, 3, 29, 21, 30)}, /* C: Mon 00:30 EEST (still Sunday at UTC+2) */
+	    {2, 1, 3, utc(2026, 3, 26, 9, 0)},   /* B: the agreement without windows */
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		char key[16];
@@ -62,10 +62,12 @@ static void add_events(struct store *s)
 		 "INSERT INTO pauses(agreement_id,by_account,by_role,reason,started_at,expires_at,ended_at)"
 		 " VALUES (1,4,'carer','ill, resting',%lld,%lld,0),(1,1,'child','',%lld,0,%lld);"
 		 "INSERT INTO audit(seq,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash) VALUES"
-		 " (1,%lld,4,'agreement_status',1,1,'{\"from\":\"active\",\"reason\":\"review\",\"to\":\"suspended\"}',x'00',x'00'),"
+		 " (1,%lld,4,'agreement_status',1,1,'{\"from\":\"active\",\"reason\":\"review\",\"to\":\"suspended\"}',"
+		 "x'00',x'00'),"
 		 " (2,%lld,4,'agreement_created',1,1,'{}',x'00',x'00');",
-		 (long long)utc(2026, 3, 24, 14, 0), (long long)utc(2026, 3, 25, 0, 0), (long long)utc(2026, 3, 1, 0, 0),
-		 (long long)utc(2026, 3, 2, 0, 0), (long long)utc(2026, 4, 1, 10, 0), (long long)utc(2026, 4, 1, 11, 0));
+		 (long long)utc(2026, 3, 24, 14, 0), (long long)utc(2026, 3, 25, 0, 0),
+		 (long long)utc(2026, 3, 1, 0, 0), (long long)utc(2026, 3, 2, 0, 0), (long long)utc(2026, 4, 1, 10, 0),
+		 (long long)utc(2026, 4, 1, 11, 0));
 	CHECK(store_exec(s, sql) == STORE_OK, "pauses and audit");
 }
 
@@ -75,27 +77,38 @@ struct expect {
 	const char *name;
 	int ag, week; /* index into agreements[], weeks[] */
 	const char *field;
-	long want;    /* integer, NUL, or 1/0 for booleans */
+	long want; /* integer, NUL, or 1/0 for booleans */
 };
 
 static const struct expect after_all[] = {
-	{"A planned", 0, 0, "planned_windows", 2},         {"A minutes", 0, 0, "planned_minutes", 240},
-	{"A from child", 0, 0, "messages_from_child", 1},  {"A to child (incl. Sun 23:30)", 0, 0, "messages_to_child", 3},
-	{"A with contact", 0, 0, "windows_with_contact", 1}, {"A missed Sunday", 0, 0, "missed_windows", 1},
-	{"A goal met", 0, 0, "goal_met", 1},               {"A calls", 0, 0, "calls", 0},
-	{"B planned", 0, 1, "planned_windows", 2},         {"B from child", 0, 1, "messages_from_child", 1},
-	{"B to child (DST edge)", 0, 1, "messages_to_child", 1}, {"B with contact (EEST window)", 0, 1, "windows_with_contact", 1},
-	{"B paused Tuesday not missed", 0, 1, "missed_windows", 0}, {"B goal met", 0, 1, "goal_met", 1},
-	{"C to child (Mon 00:30 EEST)", 0, 2, "messages_to_child", 1}, {"C planned", 0, 2, "planned_windows", 2},
-	{"C missed Tue, not Sun (suspended)", 0, 2, "missed_windows", 1}, {"C goal not met", 0, 2, "goal_met", 0},
-	{"any-time planned null", 1, 0, "planned_windows", NUL}, {"any-time missed null", 1, 1, "missed_windows", NUL},
-	{"any-time B message", 1, 1, "messages_to_child", 1}, {"no goal: goal_met null", 1, 1, "goal_met", NUL},
+    {"A planned", 0, 0, "planned_windows", 2},
+    {"A minutes", 0, 0, "planned_minutes", 240},
+    {"A from child", 0, 0, "messages_from_child", 1},
+    {"A to child (incl. Sun 23:30)", 0, 0, "messages_to_child", 3},
+    {"A with contact", 0, 0, "windows_with_contact", 1},
+    {"A missed Sunday", 0, 0, "missed_windows", 1},
+    {"A goal met", 0, 0, "goal_met", 1},
+    {"A calls", 0, 0, "calls", 0},
+    {"B planned", 0, 1, "planned_windows", 2},
+    {"B from child", 0, 1, "messages_from_child", 1},
+    {"B to child (DST edge)", 0, 1, "messages_to_child", 1},
+    {"B with contact (EEST window)", 0, 1, "windows_with_contact", 1},
+    {"B paused Tuesday not missed", 0, 1, "missed_windows", 0},
+    {"B goal met", 0, 1, "goal_met", 1},
+    {"C to child (Mon 00:30 EEST)", 0, 2, "messages_to_child", 1},
+    {"C planned", 0, 2, "planned_windows", 2},
+    {"C missed Tue, not Sun (suspended)", 0, 2, "missed_windows", 1},
+    {"C goal not met", 0, 2, "goal_met", 0},
+    {"any-time planned null", 1, 0, "planned_windows", NUL},
+    {"any-time missed null", 1, 1, "missed_windows", NUL},
+    {"any-time B message", 1, 1, "messages_to_child", 1},
+    {"no goal: goal_met null", 1, 1, "goal_met", NUL},
 };
 
 static const struct expect mid_week[] = {
-	{"open window not missed yet", 0, 2, "missed_windows", 0},
-	{"running week, goal pending", 0, 2, "goal_met", NUL},
-	{"past week still judged", 0, 1, "goal_met", 1},
+    {"open window not missed yet", 0, 2, "missed_windows", 0},
+    {"running week, goal pending", 0, 2, "goal_met", NUL},
+    {"past week still judged", 0, 1, "goal_met", 1},
 };
 
 static long value_of(const json_t *v)
@@ -167,7 +180,8 @@ static void check_csv(const json_t *rep)
 	CHECK(strstr(csv, ",\"carer: ill, resting (2026-03-24T16:00:00+02:00 .. 2026-03-25T02:00:00+02:00)\",") != NULL,
 	      "pause cell quoted");
 	CHECK(strstr(csv, ",\"'=cmd, \"\"x\"\"\",") != NULL, "formula guarded and quotes doubled");
-	CHECK(strstr(csv, "2026-03-30,2,240,0,1,0,0,0,1,,suspend: review (2026-04-01T13:00:00+03:00),0,2,false") != NULL,
+	CHECK(strstr(csv, "2026-03-30,2,240,0,1,0,0,0,1,,suspend: review (2026-04-01T13:00:00+03:00),0,2,false") !=
+		  NULL,
 	      "week C row");
 	free(csv);
 }
@@ -178,8 +192,8 @@ static void test_dates(void)
 		const char *in;
 		int32_t want;
 	} t[] = {{"2026-03-01", 20260301}, {"2024-02-29", 20240229}, {"2026-02-29", -1}, {"2026-02-30", -1},
-		 {"2026-3-01", -1},        {"2026-03-01x", -1},       {"", -1},           {"1899-12-31", -1},
-		 {"2199-12-31", 21991231}, {"2026-13-01", -1},        {"abcd-ef-gh", -1}};
+		 {"2026-3-01", -1},        {"2026-03-01x", -1},      {"", -1},           {"1899-12-31", -1},
+		 {"2199-12-31", 21991231}, {"2026-13-01", -1},       {"abcd-ef-gh", -1}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		CHECK(report_parse_date(t[i].in) == t[i].want, t[i].in);
 }
@@ -190,8 +204,11 @@ static void test_errors(struct store *s)
 		const char *name;
 		int64_t child;
 		int weeks, want;
-	} t[] = {{"weeks 0", 1, 0, STORE_ERR}, {"weeks 53", 1, 53, STORE_ERR}, {"not a child", 2, 4, STORE_NOT_FOUND},
-		 {"no such account", 99, 4, STORE_NOT_FOUND}, {"weeks 52", 1, 52, STORE_OK}};
+	} t[] = {{"weeks 0", 1, 0, STORE_ERR},
+		 {"weeks 53", 1, 53, STORE_ERR},
+		 {"not a child", 2, 4, STORE_NOT_FOUND},
+		 {"no such account", 99, 4, STORE_NOT_FOUND},
+		 {"weeks 52", 1, 52, STORE_OK}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct report_request rq = {t[i].child, t[i].weeks, 20260405, utc(2026, 6, 1, 0, 0)};
 		json_t *rep = NULL;

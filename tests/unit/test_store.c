@@ -27,24 +27,25 @@ static void rm_dir(const char *d)
 
 /* Rows that each schema version can hold; later versions must keep them. */
 static const char *const fixtures[] = {
-	/* v1 */
-	"INSERT INTO accounts(id,username,display_name,role,password_hash,created_at) VALUES"
-	" (1,'kid','Kid','child','h',1),(2,'mum','Mum','contact','h',1);"
-	"INSERT INTO cases(id,child_id,created_at) VALUES (1,1,1);"
-	"INSERT INTO agreements(id,case_id,child_id,contact_id,relationship,status,created_at,updated_at)"
-	" VALUES (1,1,1,2,'Mum','active',1,1);",
-	/* v2 */
-	"INSERT INTO messages(agreement_id,seq,sender_id,client_key,body,sent_at) VALUES (1,1,1,'k','hi',5);"
-	"INSERT INTO receipts(agreement_id,account_id,delivered_seq,read_seq) VALUES (1,2,1,0);",
-	/* v3 */
-	"UPDATE agreements SET terms='{\"goal\":{\"calls_per_week\":3}}', review_at=9 WHERE id=1;"
-	"INSERT INTO proposals(id,agreement_id,terms,proposed_by,proposed_role,status,created_at)"
-	" VALUES (1,1,'{}',2,'caseworker','pending',1);"
-	"INSERT INTO approvals(proposal_id,account_id,role,decision,at) VALUES (1,2,'caseworker','approve',1);"
-	"INSERT INTO pauses(agreement_id,by_account,by_role,reason,started_at) VALUES (1,1,'child','',1);"
-	"INSERT INTO notices(case_id,agreement_id,kind,detail,at) VALUES (1,1,'pause','{}',1);"
-	"INSERT INTO audit(seq,at,actor,kind,detail,prev_hash,hash) VALUES (1,1,1,'login','{}',x'00',x'01');"
-	"INSERT INTO held(agreement_id,sender_id,client_key,body,sent_at,reason) VALUES (1,2,'h1','call me',1,'review_before');",
+    /* v1 */
+    "INSERT INTO accounts(id,username,display_name,role,password_hash,created_at) VALUES"
+    " (1,'kid','Kid','child','h',1),(2,'mum','Mum','contact','h',1);"
+    "INSERT INTO cases(id,child_id,created_at) VALUES (1,1,1);"
+    "INSERT INTO agreements(id,case_id,child_id,contact_id,relationship,status,created_at,updated_at)"
+    " VALUES (1,1,1,2,'Mum','active',1,1);",
+    /* v2 */
+    "INSERT INTO messages(agreement_id,seq,sender_id,client_key,body,sent_at) VALUES (1,1,1,'k','hi',5);"
+    "INSERT INTO receipts(agreement_id,account_id,delivered_seq,read_seq) VALUES (1,2,1,0);",
+    /* v3 */
+    "UPDATE agreements SET terms='{\"goal\":{\"calls_per_week\":3}}', review_at=9 WHERE id=1;"
+    "INSERT INTO proposals(id,agreement_id,terms,proposed_by,proposed_role,status,created_at)"
+    " VALUES (1,1,'{}',2,'caseworker','pending',1);"
+    "INSERT INTO approvals(proposal_id,account_id,role,decision,at) VALUES (1,2,'caseworker','approve',1);"
+    "INSERT INTO pauses(agreement_id,by_account,by_role,reason,started_at) VALUES (1,1,'child','',1);"
+    "INSERT INTO notices(case_id,agreement_id,kind,detail,at) VALUES (1,1,'pause','{}',1);"
+    "INSERT INTO audit(seq,at,actor,kind,detail,prev_hash,hash) VALUES (1,1,1,'login','{}',x'00',x'01');"
+    "INSERT INTO held(agreement_id,sender_id,client_key,body,sent_at,reason) VALUES (1,2,'h1','call "
+    "me',1,'review_before');",
 };
 
 static void test_upgrades(void)
@@ -209,7 +210,7 @@ static void test_agreements_and_changes(void)
 	CHECK(store_agreement_set_status(s, 999, AG_ACTIVE, "") == STORE_NOT_FOUND, "unknown agreement");
 	CHECK(store_exec(s, "UPDATE agreements SET status='bogus'") == STORE_ERR, "status is checked by SQL");
 	CHECK(store_exec(s, "INSERT INTO audit(at,kind,detail,prev_hash,hash) VALUES (1,'x','{}',x'00',x'01')") ==
-		      STORE_OK,
+		  STORE_OK,
 	      "audit append");
 	CHECK(store_exec(s, "UPDATE audit SET kind='y'") == STORE_ERR, "audit rows cannot be updated");
 	CHECK(store_exec(s, "DELETE FROM audit") == STORE_ERR, "audit rows cannot be deleted");
@@ -257,7 +258,8 @@ static void test_wal_restart(void)
 	sqlite3 *ckpt = NULL;
 	CHECK(sqlite3_open_v2(path, &ckpt, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK, "checkpoint connection");
 	CHECK(count(ckpt, "PRAGMA page_size") == 1024, "new databases use 1 KiB pages");
-	CHECK(store_exec(s, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);") == STORE_OK, "schema");
+	CHECK(store_exec(s, "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);") == STORE_OK,
+	      "schema");
 	int grew = 1, last = 0;
 	for (int i = 0; i < 60; i++) { /* the server's pattern: a checkpoint runs while a transaction is open */
 		store_begin(s);
@@ -289,7 +291,8 @@ static void test_wal_restart(void)
 	snprintf(crashed, sizeof(crashed), "%s/crash/samvaer.db", dir);
 	sqlite3 *copy = NULL;
 	CHECK(system(cmd) == 0 && sqlite3_open_v2(crashed, &copy, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-		      count(copy, "SELECT COUNT(*) FROM t") == 121 && count(copy, "SELECT COUNT(*) FROM t WHERE v = 'after'") == 1,
+		  count(copy, "SELECT COUNT(*) FROM t") == 121 &&
+		  count(copy, "SELECT COUNT(*) FROM t WHERE v = 'after'") == 1,
 	      "a crash after the restart keeps every committed row");
 	sqlite3_close(copy);
 	CHECK(count(s->db, "PRAGMA synchronous") == 0, "the connection is back to synchronous=OFF");

@@ -36,7 +36,7 @@ static int commit_rows(sqlite3 *db, int first, int rows, int size)
 	char *blob = malloc((size_t)size);
 	memset(blob, 'x', (size_t)size);
 	int ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
-		 sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES (?, ?)", -1, &st, NULL) == SQLITE_OK;
+	    sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES (?, ?)", -1, &st, NULL) == SQLITE_OK;
 	for (int i = 0; ok && i < rows; i++) {
 		sqlite3_bind_int64(st, 1, (int64_t)(first + i) * 7919 % 1000003);
 		sqlite3_bind_blob(st, 2, blob, size, SQLITE_STATIC);
@@ -53,12 +53,12 @@ static const struct {
 	const char *name;
 	int rows, size;
 } commits[] = {
-	{"one small row", 1, 10},
-	{"a few pages", 40, 300},
-	{"just over one write chunk", 40, 3500},
-	{"over the 1 MiB buffer", 400, 3500},
-	{"rows larger than a page", 20, 9000},
-	{"small again after a large one", 3, 50},
+    {"one small row", 1, 10},
+    {"a few pages", 40, 300},
+    {"just over one write chunk", 40, 3500},
+    {"over the 1 MiB buffer", 400, 3500},
+    {"rows larger than a page", 20, 9000},
+    {"small again after a large one", 3, 50},
 };
 
 int main(void)
@@ -72,8 +72,9 @@ int main(void)
 	CHECK(vfs != NULL, "vfs registered");
 	sqlite3 *db = NULL, *other = NULL, *crashed = NULL;
 	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) == SQLITE_OK, "open");
-	CHECK(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;"
-			       "CREATE TABLE t(k INTEGER, v BLOB); CREATE INDEX t_k ON t(k);",
+	CHECK(sqlite3_exec(db,
+			   "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;"
+			   "CREATE TABLE t(k INTEGER, v BLOB); CREATE INDEX t_k ON t(k);",
 			   NULL, NULL, NULL) == SQLITE_OK,
 	      "schema");
 	CHECK(sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK, "second connection");
@@ -85,22 +86,23 @@ int main(void)
 			CHECK(count_rows(other) == total, commits[i].name); /* visible to another connection at once */
 			run(dir, "rm -rf crash && mkdir crash && cp db db-wal crash/ 2>/dev/null");
 			CHECK(sqlite3_open_v2(copy, &crashed, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-				      count_rows(crashed) == total,
+				  count_rows(crashed) == total,
 			      "the files as a crash would leave them hold the commit");
 			sqlite3_close(crashed);
 		}
 		int log = -1, done = -1; /* a checkpoint by the other connection, then the WAL restarts from the top */
 		CHECK(sqlite3_wal_checkpoint_v2(other, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) == SQLITE_OK &&
-			      log == done,
+			  log == done,
 		      "checkpoint by another connection");
 	}
 	CHECK(sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT INTO t VALUES (1, 'gone'); ROLLBACK;", NULL, NULL, NULL) ==
-		      SQLITE_OK && count_rows(other) == total,
+		      SQLITE_OK &&
+		  count_rows(other) == total,
 	      "a rolled-back transaction leaves nothing");
 	CHECK(commit_rows(db, total, 5, 100) && count_rows(other) == total + 5, "commit after a rollback");
 	sqlite3_stmt *st;
 	int ok = sqlite3_prepare_v2(other, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
-		 sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	    sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
 	sqlite3_finalize(st);
 	CHECK(ok, "integrity");
 	sqlite3_close(other);

@@ -18,23 +18,25 @@ static const struct {
 	const char *message;
 	const char *want;
 } hmac_cases[] = {
-	{"rfc2202 case 1", "\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b", 20,
-	 "Hi There", "thcxhlUFcmTii8C2+zeMjvFGvgA="}, /* hex b617318655057264e28bc0b6fb378c8ef146be00 */
-	{"rfc2202 case 2", "Jefe", 4, "what do ya want for nothing?", "7/zfauXrL6LSdBbV8YTfnCWafHk="},
-	{"turn rest username", "north-secret", 12, "1735689600:42", "hwMvliwSaK2xeOyKMn7eWcSTcek="},
-	{"empty key and message", "", 0, "", "+9sdGxiqbAgyS31ktx+3Y3BpDh0="},
+    {"rfc2202 case 1", "\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b", 20,
+     "Hi There", "thcxhlUFcmTii8C2+zeMjvFGvgA="}, /* hex b617318655057264e28bc0b6fb378c8ef146be00 */
+    {"rfc2202 case 2", "Jefe", 4, "what do ya want for nothing?", "7/zfauXrL6LSdBbV8YTfnCWafHk="},
+    {"turn rest username", "north-secret", 12, "1735689600:42", "hwMvliwSaK2xeOyKMn7eWcSTcek="},
+    {"empty key and message", "", 0, "", "+9sdGxiqbAgyS31ktx+3Y3BpDh0="},
 };
 
 static void test_credentials(void)
 {
 	for (size_t i = 0; i < sizeof(hmac_cases) / sizeof(hmac_cases[0]); i++) {
 		char out[TURN_CREDENTIAL_MAX];
-		int n = turn_credential(hmac_cases[i].key, hmac_cases[i].key_len, hmac_cases[i].message, out, sizeof(out));
+		int n =
+		    turn_credential(hmac_cases[i].key, hmac_cases[i].key_len, hmac_cases[i].message, out, sizeof(out));
 		CHECK(n == 28, hmac_cases[i].name);
 		CHECK(n == 28 && strcmp(out, hmac_cases[i].want) == 0, hmac_cases[i].name);
 	}
 	char small[28];
-	CHECK(turn_credential("k", 1, "m", small, sizeof(small)) == -1, "credential refuses a buffer without room for NUL");
+	CHECK(turn_credential("k", 1, "m", small, sizeof(small)) == -1,
+	      "credential refuses a buffer without room for NUL");
 }
 
 static void test_usernames(void)

@@ -11,13 +11,13 @@
  * only interface is lo. Build: cc -shared -fPIC -o loopback_shim.so loopback_shim.c -ldl */
 int getifaddrs(struct ifaddrs **ifap)
 {
-    static int (*real)(struct ifaddrs **);
-    if (!real)
-        real = (int (*)(struct ifaddrs **))dlsym(RTLD_NEXT, "getifaddrs");
-    if (!real)
-        return -1;
-    int rc = real(ifap);
-    for (struct ifaddrs *i = rc == 0 ? *ifap : NULL; i; i = i->ifa_next)
-        i->ifa_flags &= ~(unsigned)IFF_LOOPBACK;
-    return rc;
+	static int (*real)(struct ifaddrs **);
+	if (!real)
+		real = (int (*)(struct ifaddrs **))dlsym(RTLD_NEXT, "getifaddrs");
+	if (!real)
+		return -1;
+	int rc = real(ifap);
+	for (struct ifaddrs *i = rc == 0 ? *ifap : NULL; i; i = i->ifa_next)
+		i->ifa_flags &= ~(unsigned)IFF_LOOPBACK;
+	return rc;
 }

@@ -328,16 +328,30 @@ static void w_long_user(struct stun_writer *w)
 	memset(u, 'u', sizeof u);
 	stun_writer_add(w, STUN_ATTR_USERNAME, u, sizeof u);
 }
+/* clang-format off: a list of macro calls without semicolons, which clang-format 14 does not format stably */
 #define W(fn)                              \
 	static size_t b_##fn(uint8_t *b)   \
 	{                                  \
 		return with_writer(b, fn); \
 	}
 W(w_after_fp)
-W(w_mi_after_fp) W(w_between_mi_fp) W(w_no_mi) W(w_bad_family) W(w_v4_len) W(w_err_class) W(w_err_short) W(w_prio_len)
-    W(w_ctl_len) W(w_usecand_len) W(w_fp_len) W(w_unknown) W(w_dup) W(w_long_user)
+W(w_mi_after_fp)
+W(w_between_mi_fp)
+W(w_no_mi)
+W(w_bad_family)
+W(w_v4_len)
+W(w_err_class)
+W(w_err_short)
+W(w_prio_len)
+W(w_ctl_len)
+W(w_usecand_len)
+W(w_fp_len)
+W(w_unknown)
+W(w_dup)
+W(w_long_user)
+/* clang-format on */
 
-	struct bad_case {
+struct bad_case {
 	const char *name;
 	build_fn build;
 	int parse_rc, fp_rc, mi_rc; /* expected; fp/mi only checked when parse succeeds */
