@@ -3,7 +3,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev git
+PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev git
 libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev sqlite3
 libjansson-dev libargon2-dev libicu-dev libsrtp2-dev libopus-dev libogg-dev
 libvips-dev libavformat-dev
