@@ -1,5 +1,5 @@
 /* proposals.c: samvaer-admin proposal add/approve/reject/list and pause/unpause, acting as a named account
- * under the same role and scope rules as the admin API (server/approvals.h). */
+ * under the same role and scope rules as the admin API (server/agreements/approvals.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

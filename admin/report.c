@@ -1,4 +1,4 @@
-/* report.c: samvaer-admin report — a child's continuity report as JSON or CSV on stdout (server/report.h). */
+/* report.c: samvaer-admin report — a child's continuity report as JSON or CSV on stdout (server/report/report.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -23,7 +23,7 @@ struct api_response {
 	size_t len;
 };
 
-/* Handle one request synchronously. Writes are committed (app_flush) before this returns, so the response
+/* Handle one request synchronously. Writes are committed (commit_flush) before this returns, so the response
  * never acknowledges something that is not durable. */
 void api_handle(struct app *app, const struct api_request *req, struct api_response *res);
 

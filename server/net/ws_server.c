@@ -621,7 +621,8 @@ struct ws_server *ws_server_start(struct app *app)
 	}
 	ev_prepare_init(&w->flush, on_flush);
 	w->flush.data = w;
-	ev_set_priority(&w->flush, EV_MINPRI); /* after app.c's commit watcher, which may queue replies */
+	ev_set_priority(&w->flush,
+			EV_MINPRI); /* after the group commit's watcher (store/commit.c), which may queue replies */
 	ev_prepare_start(app->loop, &w->flush);
 	ev_unref(app->loop);
 	return w;

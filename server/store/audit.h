@@ -52,7 +52,7 @@ int audit_append(struct store *s, int64_t actor, const char *kind, int64_t case_
 		 json_t *detail);
 /* audit_append, then store_commit: the change made in the caller's transaction and its entry become durable
  * together, or (on any error) neither does — the transaction is rolled back. For one-shot tools such as
- * samvaer-admin; the server commits through app_flush instead. */
+ * samvaer-admin; the server commits through commit_flush (store/commit.h) instead. */
 int audit_append_commit(struct store *s, int64_t actor, const char *kind, int64_t case_id, int64_t agreement_id,
 			json_t *detail);
 

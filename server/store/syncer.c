@@ -92,7 +92,7 @@ static void checkpoint(struct syncer *s)
 	int log_frames = 0, done_frames = 0;
 	sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
 	/* SQLite syncs the database file only after a checkpoint that copied the whole WAL, which under a stream of
-	 * commits is the loop's short one (restart_wal in app.c): that fdatasync then wrote out every page this
+	 * commits is the loop's short one (restart_wal in commit.c): that fdatasync then wrote out every page this
 	 * thread had copied in the last second, 4-8 ms on the loop (up to 30). Writing them out here leaves the
 	 * loop only the pages it copies itself: 1-3 ms. */
 	if (done_frames > 0) {
