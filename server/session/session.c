@@ -35,7 +35,7 @@ static const struct session_method *find_method(const struct session_table *t, c
 
 int session_methods_add(struct app *app, const struct session_method *m, size_t n)
 {
-	struct session_table *t = &app->methods;
+	struct session_table *t = &app->features;
 	if (n > SESSION_METHODS_MAX - t->n_methods)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -48,7 +48,7 @@ int session_methods_add(struct app *app, const struct session_method *m, size_t 
 
 int session_listen(struct app *app, const struct session_listener *l)
 {
-	struct session_table *t = &app->methods;
+	struct session_table *t = &app->features;
 	if (t->n_listeners == SESSION_LISTENERS_MAX)
 		return -1;
 	t->listeners[t->n_listeners++] = l;
@@ -72,7 +72,7 @@ static void unauth_unlink(struct app *app, struct session *s)
 
 static void tell_closed(struct app *app, int64_t account, uint64_t conn_id)
 {
-	const struct session_table *t = &app->methods;
+	const struct session_table *t = &app->features;
 	for (size_t i = 0; i < t->n_listeners; i++)
 		if (t->listeners[i]->closed)
 			t->listeners[i]->closed(app, account, conn_id);
@@ -125,7 +125,7 @@ void session_receive(struct session *s, const char *buf, size_t len)
 		proto_request_free(&r);
 		return;
 	}
-	const struct session_method *m = find_method(&s->app->methods, r.type);
+	const struct session_method *m = find_method(&s->app->features, r.type);
 	if (m) {
 		if (m->needs_auth && !s->account_id)
 			session_reply_error(s, r.id, PROTO_ERR_UNAUTHENTICATED, NULL);
@@ -276,7 +276,7 @@ void session_authenticated(struct session *s, int64_t account, const char *role,
 	router_bind(&s->app->router, &s->route, account);
 	s->app->metrics.sessions_authenticated++;
 	session_reply_ok(s, id, result);
-	const struct session_table *t = &s->app->methods;
+	const struct session_table *t = &s->app->features;
 	for (size_t i = 0; i < t->n_listeners; i++)
 		if (t->listeners[i]->authenticated)
 			t->listeners[i]->authenticated(s);
@@ -333,9 +333,9 @@ void session_close_all(struct app *app, int code, const char *reason)
 void session_agreement_changed(const struct agreement *old, const struct agreement *now, void *arg)
 {
 	struct app *app = arg;
-	for (size_t i = 0; i < app->methods.n_listeners; i++)
-		if (app->methods.listeners[i]->agreement_changed)
-			app->methods.listeners[i]->agreement_changed(app, old, now);
+	for (size_t i = 0; i < app->features.n_listeners; i++)
+		if (app->features.listeners[i]->agreement_changed)
+			app->features.listeners[i]->agreement_changed(app, old, now);
 }
 
 void session_agreements_changed(struct app *app)

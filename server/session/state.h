@@ -27,7 +27,7 @@ struct app {
 	struct agreements agreements;   /* policy cache */
 	struct calls *calls;            /* live calls and their media (calls/calls.c) */
 	struct router router;           /* connected sessions */
-	struct session_table methods;   /* request types and their handlers, as the features registered them */
+	struct session_table features;  /* what chat and calls added: their request types and listeners */
 	struct ratelimit login_by_pair; /* login attempts per (username, address), hard limit */
 	struct ratelimit login_by_user; /* login attempts per username, from any address: backoff */
 	struct ratelimit login_by_addr; /* login/resume attempts per client address */

@@ -92,7 +92,7 @@ static void test_methods(void)
 	memset(&app, 0, sizeof(app));
 	router_init(&app.router);
 	CHECK(session_methods_add(&app, feature, 2) == 0, "add a feature's methods");
-	CHECK(session_methods_add(&app, feature + 1, 1) == -1 && app.methods.n_methods == 2, "a type added twice");
+	CHECK(session_methods_add(&app, feature + 1, 1) == -1 && app.features.n_methods == 2, "a type added twice");
 	struct session_method ping = {"ping", 0, h_open};
 	CHECK(session_methods_add(&app, &ping, 1) == -1, "a built-in type cannot be taken");
 	CHECK(session_listen(&app, &listener_a) == 0 && session_listen(&app, &listener_b) == 0, "listen");
@@ -128,7 +128,7 @@ static void test_full(void)
 		struct session_method m = {names[i], 1, h_auth};
 		rc = session_methods_add(&app, &m, 1);
 	}
-	CHECK(rc == -1 && app.methods.n_methods == SESSION_METHODS_MAX, "the table is full");
+	CHECK(rc == -1 && app.features.n_methods == SESSION_METHODS_MAX, "the table is full");
 	for (int i = 0; i < SESSION_LISTENERS_MAX; i++)
 		session_listen(&app, &listener_b);
 	CHECK(session_listen(&app, &listener_b) == -1, "too many listeners");
