@@ -5,7 +5,7 @@
 
 #include "media/random.h"
 
-static int kind_of(enum sdp_kind k)
+int call_plan_kind(enum sdp_kind k)
 {
 	return k == SDP_KIND_AUDIO ? ROUTER_AUDIO : k == SDP_KIND_VIDEO ? ROUTER_VIDEO : -1;
 }
@@ -74,7 +74,7 @@ static void keep_previous(const struct call_plan *cp, struct plan_member *m, con
 	for (unsigned i = 0; i < o->n_media; i++) {
 		const struct sdp_media *om = &o->media[i];
 		struct plan_section *s = &m->sec[i];
-		s->kind = kind_of(om->kind);
+		s->kind = call_plan_kind(om->kind);
 		if (strlen(om->mid) < CALL_PLAN_MID_MAX)
 			strcpy(s->mid, om->mid);
 		if (s->kind < 0 || !s->mid[0] || !receives(om->dir))
@@ -117,7 +117,7 @@ void call_plan_assign(struct call_plan *cp, struct plan_member *m, const struct 
 		fill_free(cp, m, o);
 	} else {
 		for (unsigned i = 0; i < o->n_media; i++)
-			m->sec[i].kind = kind_of(o->media[i].kind);
+			m->sec[i].kind = call_plan_kind(o->media[i].kind);
 	}
 }
 

@@ -52,6 +52,8 @@ struct call_plan {
 	struct plan_member m[ROUTER_MAX_PARTICIPANTS];
 };
 
+/* ROUTER_AUDIO / ROUTER_VIDEO for an m-section's media kind, -1 for any other. */
+int call_plan_kind(enum sdp_kind k);
 struct plan_member *call_plan_member(struct call_plan *cp, uint64_t pid);
 /* A free slot for a new member, or NULL when the call is full. */
 struct plan_member *call_plan_add(struct call_plan *cp, uint64_t pid, bool can_send, bool can_recv);

@@ -379,11 +379,6 @@ static uint32_t offer_ssrc(const struct sdp_media *m)
 	return m->n_ssrcs ? m->ssrcs[0].ssrc : 0;
 }
 
-static int kind_index(enum sdp_kind k)
-{
-	return k == SDP_KIND_AUDIO ? ROUTER_AUDIO : k == SDP_KIND_VIDEO ? ROUTER_VIDEO : -1;
-}
-
 /* The negotiated extension ids (the answer keeps the offer's; BUNDLE makes them one map). */
 static void extmap_from(struct rtp_extmap *x, const struct sdp_media *am)
 {
@@ -401,7 +396,7 @@ static void fill_producers(struct media_cmd *cmd, const struct sdp_session *o, c
 {
 	for (unsigned i = 0; i < a->n_media; i++) {
 		const struct sdp_media *am = &a->media[i], *om = &o->media[i];
-		int k = kind_index(am->kind);
+		int k = call_plan_kind(am->kind);
 		if (k < 0 || !am->port || !am->n_codecs)
 			continue;
 		extmap_from(&cmd->pp.ext, am);
@@ -497,7 +492,7 @@ static int pick_transport(struct media_cmd *cmd, struct plan_member *m, const st
 {
 	const struct sdp_media *first = NULL;
 	for (unsigned i = 0; i < o->n_media && !first; i++)
-		if (kind_index(o->media[i].kind) >= 0 && (o->media[i].port || o->media[i].bundle_only))
+		if (call_plan_kind(o->media[i].kind) >= 0 && (o->media[i].port || o->media[i].bundle_only))
 			first = &o->media[i];
 	if (!first)
 		return MEDIA_ERR_SDP;
