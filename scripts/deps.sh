@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev git
 libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev sqlite3
 libjansson-dev libargon2-dev libicu-dev libsrtp2-dev libopus-dev libogg-dev
-libvips-dev libavformat-dev
+libvips-dev libavformat-dev libqrencode-dev libcurl4-openssl-dev
 python3 python3-websockets chromium nodejs iproute2 util-linux procps tzdata
 janus coturn"
 
@@ -26,7 +26,12 @@ if [ -n "$missing" ]; then
 fi
 
 # Browser tests drive Debian's chromium through playwright-core (no browser download).
-if [ "${SAMVAER_SKIP_NPM:-0}" != 1 ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
-	echo "deps: installing playwright-core for browser tests"
+# Reinstalled when package.json names a module node_modules lacks (a new test dependency).
+npm_missing() {
+	node -e 'const fs = require("fs"), d = require("./tests/browser/package.json").dependencies;
+		process.exit(Object.keys(d).some((m) => !fs.existsSync("tests/browser/node_modules/" + m)) ? 0 : 1)'
+}
+if [ "${SAMVAER_SKIP_NPM:-0}" != 1 ] && npm_missing; then
+	echo "deps: installing the browser tests' npm modules"
 	(cd tests/browser && npm install --no-audit --no-fund --silent)
 fi

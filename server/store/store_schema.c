@@ -142,6 +142,79 @@ const char *const store__migrations[] = {
     "  released_seq INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE (agreement_id, sender_id, client_key));"
     "CREATE INDEX held_state ON held(state, agreement_id);",
+
+    /* 4: joining and staying reachable (issue 15).
+	 * - accounts.username_key: the username as logins match it (ICU NFKC case fold, server/base/username.h). SQL
+	 *   cannot compute it, so store_open fills the NULL keys of older rows after migrating; then it is UNIQUE.
+	 * - accounts.language: the person's preferred language ("ro", "da", "en", "it", "es"; "" = the browser's).
+	 * - accounts.password_reset_at: set when a carer or caseworker resets the password; the person is told at the
+	 *   next sign-in, then it is cleared.
+	 * - invitations and pairings: one-time codes, looked up by a public part and checked by a hashed secret, so a
+	 *   wrong secret counts against that one code (failed_tries) as well as against the address.
+	 * - devices: long-lived device credentials (hashed), each bound to one account; sessions made by a device name
+	 *   it, so revoking the device ends them.
+	 * - push_subscriptions: Web Push endpoints (RFC 8030) with the browser's keys (RFC 8291). */
+    "ALTER TABLE accounts ADD COLUMN username_key TEXT;"
+    "CREATE UNIQUE INDEX accounts_username_key ON accounts(username_key);"
+    "ALTER TABLE accounts ADD COLUMN language TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE accounts ADD COLUMN password_reset_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE invitations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  lookup TEXT NOT NULL UNIQUE,"
+    "  secret_hash BLOB NOT NULL,"
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  child_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  invitee_name TEXT NOT NULL,"
+    "  relationship TEXT NOT NULL,"
+    "  language TEXT NOT NULL DEFAULT '',"
+    "  terms TEXT NOT NULL DEFAULT '{}',"
+    "  created_by INTEGER NOT NULL REFERENCES accounts(id),"
+    "  created_role TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  failed_tries INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','used','revoked','locked')),"
+    "  ended_by INTEGER REFERENCES accounts(id),"
+    "  ended_at INTEGER NOT NULL DEFAULT 0,"
+    "  agreement_id INTEGER REFERENCES agreements(id));"
+    "CREATE INDEX invitations_case ON invitations(case_id, state);"
+    "CREATE TABLE pairings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  lookup TEXT NOT NULL UNIQUE,"
+    "  secret_hash BLOB NOT NULL,"
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  created_by INTEGER NOT NULL REFERENCES accounts(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  failed_tries INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','used','revoked','locked')),"
+    "  ended_at INTEGER NOT NULL DEFAULT 0,"
+    "  device_id INTEGER REFERENCES devices(id));"
+    "CREATE INDEX pairings_account ON pairings(account_id, state);"
+    "CREATE TABLE devices ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  name TEXT NOT NULL,"
+    "  credential_hash BLOB NOT NULL UNIQUE,"
+    "  created_by INTEGER NOT NULL REFERENCES accounts(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  last_seen_at INTEGER NOT NULL DEFAULT 0,"
+    "  revoked_by INTEGER REFERENCES accounts(id),"
+    "  revoked_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX devices_account ON devices(account_id, revoked_at);"
+    "ALTER TABLE sessions ADD COLUMN device_id INTEGER REFERENCES devices(id);"
+    "CREATE INDEX sessions_device ON sessions(device_id);"
+    "CREATE TABLE push_subscriptions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  device_id INTEGER REFERENCES devices(id),"
+    "  endpoint TEXT NOT NULL UNIQUE,"
+    "  p256dh BLOB NOT NULL,"
+    "  auth BLOB NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_ok_at INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX push_account ON push_subscriptions(account_id);",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

@@ -46,6 +46,15 @@ static const char *const fixtures[] = {
     "INSERT INTO audit(seq,at,actor,kind,detail,prev_hash,hash) VALUES (1,1,1,'login','{}',x'00',x'01');"
     "INSERT INTO held(agreement_id,sender_id,client_key,body,sent_at,reason) VALUES (1,2,'h1','call "
     "me',1,'review_before');",
+    /* v4 */
+    "UPDATE accounts SET language='ro' WHERE id=2;"
+    "INSERT INTO invitations(id,lookup,secret_hash,case_id,child_id,invitee_name,relationship,created_by,"
+    "created_role,created_at,expires_at) VALUES (1,'ABCD',x'00',1,1,'Maria','Mother',2,'carer',1,2);"
+    "INSERT INTO devices(id,account_id,name,credential_hash,created_by,created_at) VALUES (1,1,'Tablet',x'01',2,1);"
+    "INSERT INTO pairings(lookup,secret_hash,account_id,created_by,created_at,expires_at,device_id)"
+    " VALUES ('EFGH',x'02',1,2,1,2,1);"
+    "INSERT INTO push_subscriptions(account_id,device_id,endpoint,p256dh,auth,created_at)"
+    " VALUES (1,1,'http://127.0.0.1/p',x'04',x'05',1);",
 };
 
 static void test_upgrades(void)
