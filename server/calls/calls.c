@@ -9,6 +9,7 @@
 #include "media/worker.h"
 #include "server/store/audit.h"
 #include "server/calls/calls_internal.h"
+#include "server/chat/chat.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/calls/turn.h"
@@ -162,6 +163,29 @@ static void party_audit(struct call *c, const struct call_party *p, const char *
 		log_error("audit: %s", store_errmsg(app->store));
 }
 
+/* A contact's part that never began leaves a trace in its conversation for both sides: "Missed call from Dad" or
+ * "You declined a call" (PROTOCOL.md, "Records in a conversation"). Ends for other reasons (a shutdown, a failure,
+ * a supervisor or the agreement ending it) leave only the audit entry. */
+static void record_unanswered(struct call *c, const struct call_party *p, const char *reason, int64_t by)
+{
+	static const char *const missed[] = {"timeout", "cancelled", "disconnected", "busy"};
+	const char *outcome = !strcmp(reason, "declined") ? "declined" : NULL;
+	for (size_t i = 0; !outcome && i < sizeof(missed) / sizeof(missed[0]); i++)
+		if (!strcmp(reason, missed[i]))
+			outcome = "missed";
+	if (!outcome || p->answered_at)
+		return;
+	char key[48];
+	snprintf(key, sizeof(key), "call:%llu", (unsigned long long)c->id);
+	int64_t callee = c->caller == p->account ? c->child : p->account;
+	json_t *data =
+	    json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:o}", "call_id", (json_int_t)c->id, "channel",
+		      c->video ? "video_call" : "voice_call", "outcome", outcome, "reason", reason, "caller",
+		      (json_int_t)c->caller, "callee", (json_int_t)callee, "by", by ? json_integer(by) : json_null());
+	if (chat_record(c->app, p->agreement_id, c->started_at, key, "call", data) != 0)
+		log_error("call %llu: the missed call was not recorded", (unsigned long long)c->id);
+}
+
 /* Take the party out of the call's media, maps and usage; mark it left. */
 static void party_detach(struct call *c, struct call_party *p, const char *reason, int64_t by, int64_t now)
 {
@@ -176,6 +200,7 @@ static void party_detach(struct call *c, struct call_party *p, const char *reaso
 		if (p->answered_at)
 			calls__usage_ended(app->calls, p->agreement_id, now);
 		party_audit(c, p, reason, by, now);
+		record_unanswered(c, p, reason, by);
 	}
 	p->state = PARTY_LEFT;
 	p->left_reason = reason;

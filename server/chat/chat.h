@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+#include <stdint.h>
+
 #include "server/session/session.h"
 
 /* msg.send, msg.history, msg.receipt (messaging.c) */
@@ -17,5 +20,13 @@ extern const struct session_method contacts_methods[];
 extern const size_t contacts_method_count;
 /* When an agreement changes: push its fresh `contact` entry to its connected parties. */
 extern const struct session_listener contacts_listener;
+
+/* Records the server writes into a conversation (a missed call, ...) carry this sender. Clients see them as a
+ * `message` with "from": 0 and a "kind" (PROTOCOL.md, "Records in a conversation"). */
+#define CHAT_SERVER_SENDER 0
+/* Write {"kind": kind, kind: data} into the conversation as the next message, with idempotency key `key` (one
+ * record per event: a repeat is ignored). Durable with this turn's commit, then delivered to both parties; older
+ * clients get it as undelivered on login, as any message. Takes data. 0, or -1. */
+int chat_record(struct app *app, int64_t agreement_id, int64_t at, const char *key, const char *kind, json_t *data);
 
 #endif

@@ -47,8 +47,18 @@ static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_
 	json_object_set_new(
 	    text, "message",
 	    json_string(d.reason == REASON_ALLOWED ? "You can write now." : policy_reason_message(d.reason)));
+	/* Whether a call may start now (window, pause, status; the call limits are checked when it starts), so a
+	 * missed call's "call back" shows only when it would work. Video when the agreement has it, else voice. */
+	enum channel call_ch = a->channels[CH_VIDEO_CALL] != MODE_OFF ? CH_VIDEO_CALL : CH_VOICE_CALL;
+	struct policy_decision cd = policy_decide(a, self, call_ch, clock_now_ms(), NULL);
+	json_t *call = session_decision_json(&cd);
+	json_object_set_new(call, "channel", json_string(channel_name(call_ch)));
+	json_object_set_new(
+	    call, "message",
+	    json_string(cd.verdict == VERDICT_DENY ? policy_reason_message(cd.reason) : "You can call now."));
 	json_t *o = json_object();
 	json_object_set_new(o, "agreement_id", json_integer(a->id));
+	json_object_set_new(o, "call", call);
 	json_object_set_new(o, "peer", peer_json(&peer));
 	json_object_set_new(o, "relationship", json_string(a->relationship));
 	json_object_set_new(o, "status", json_string(agreement_status_name(a->status)));

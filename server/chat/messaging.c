@@ -22,7 +22,16 @@ static json_t *message_json(const struct message *m)
 	json_object_set_new(o, "agreement_id", json_integer(m->agreement_id));
 	json_object_set_new(o, "seq", json_integer(m->seq));
 	json_object_set_new(o, "from", json_integer(m->sender_id));
-	json_object_set_new(o, "text", json_stringn(m->text, m->text_len));
+	if (m->sender_id == CHAT_SERVER_SENDER) { /* a record the server wrote: {"kind": ..., kind: {...}} */
+		json_t *rec = json_loadb(m->text, m->text_len, 0, NULL);
+		const char *kind = json_string_value(json_object_get(rec, "kind"));
+		json_object_set_new(o, "kind", json_string(kind ? kind : "unknown"));
+		if (kind)
+			json_object_set(o, kind, json_object_get(rec, kind));
+		json_decref(rec);
+	} else {
+		json_object_set_new(o, "text", json_stringn(m->text, m->text_len));
+	}
 	json_object_set_new(o, "sent_at", json_integer(m->sent_at));
 	return o;
 }
@@ -30,6 +39,19 @@ static json_t *message_json(const struct message *m)
 /* The `message` event, {"event":"message","data":{...message_json...}}, written straight into a frame. */
 static struct frame *message_event_frame(const struct message *m)
 {
+	if (m->sender_id == CHAT_SERVER_SENDER) {
+		json_t *ev = json_pack("{s:s,s:o}", "event", "message", "data", message_json(m));
+		char *text = json_dumps(ev, JSON_COMPACT);
+		json_decref(ev);
+		size_t len = text ? strlen(text) : 0;
+		struct frame *f = text ? frame_alloc(len) : NULL;
+		if (f) {
+			memcpy(frame_payload(f), text, len);
+			frame_seal(f, len);
+		}
+		free(text);
+		return f;
+	}
 	size_t cap = 80 + 4 * JSONW_INT_MAX + jsonw_str_len(m->text, m->text_len);
 	struct frame *f = frame_alloc(cap);
 	if (!f)
@@ -335,6 +357,54 @@ static void messaging_handle_send(struct session *s, struct proto_request *r)
 	}
 	a->last_seq = m.seq;
 	commit_after_in(&app->commit, &p->wait, send_committed, p);
+}
+
+/* A server record waiting for its commit, then delivered to both parties. */
+struct pending_record {
+	struct message m;
+	char text[];
+};
+
+static void record_committed(void *owner, void *arg, int ok)
+{
+	struct app *app = owner;
+	struct pending_record *p = arg;
+	struct agreement *a = agreements_get(&app->agreements, p->m.agreement_id);
+	if (!ok) {
+		if (a && a->last_seq >= p->m.seq)
+			a->last_seq = p->m.seq - 1; /* the whole turn rolled back */
+		log_error("conversation %lld: a server record was not saved", (long long)p->m.agreement_id);
+	} else if (a) {
+		int64_t to[2] = {a->child_id, a->contact_id};
+		struct frame *f = message_event_frame(&p->m);
+		if (f)
+			session_deliver_frame(app, to, 2, f, NULL);
+		frame_unref(f);
+	}
+	free(p);
+}
+
+int chat_record(struct app *app, int64_t agreement_id, int64_t at, const char *key, const char *kind, json_t *data)
+{
+	struct agreement *a = agreements_get(&app->agreements, agreement_id);
+	char *text = json_dumps(json_pack("{s:s,s:O}", "kind", kind, kind, data), JSON_COMPACT);
+	json_decref(data);
+	struct pending_record *p = text && a ? malloc(sizeof(*p) + strlen(text) + 1) : NULL;
+	if (!p) {
+		free(text);
+		return -1;
+	}
+	strcpy(p->text, text);
+	free(text);
+	p->m = (struct message){a->id, a->last_seq + 1, CHAT_SERVER_SENDER, at, p->text, strlen(p->text)};
+	int rc = store_message_add(app->store, &p->m, key);
+	if (rc != STORE_OK) { /* STORE_DUPLICATE: recorded already (the key names the event) */
+		free(p);
+		return rc == STORE_DUPLICATE ? 0 : -1;
+	}
+	a->last_seq = p->m.seq;
+	commit_after(&app->commit, record_committed, p);
+	return 0;
 }
 
 static void on_history_row(const struct message *m, void *arg)

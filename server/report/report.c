@@ -187,7 +187,7 @@ static void on_message_meta(int64_t seq, int64_t sender, int64_t sent_at, void *
 {
 	struct msg_range *r = arg;
 	(void)seq;
-	if (r->failed || sent_at < r->from || sent_at >= r->to)
+	if (r->failed || sent_at < r->from || sent_at >= r->to || sender == 0) /* 0: the server's records */
 		return;
 	struct msg_at *m = list_push(&r->src->msgs);
 	if (!m) {

@@ -451,6 +451,11 @@ export function onCallEvent(event, data) {
 }
 
 /** May this contact entry be called now (video)? */
+/** The agreement has a call channel and the server says a call may start now (window, pause, status). */
+export function canCallNow(contact) {
+  return canCall(contact) && !!contact.call && contact.call.verdict !== 'deny';
+}
+
 export function canCall(contact) {
   return !!(contact && contact.status === 'active' && contact.channels
     && (contact.channels.video_call === 'allowed' || contact.channels.video_call === 'supervised'));

@@ -80,7 +80,9 @@ export function addHistory(s, aid, messages, more, older) {
 }
 
 export function isMine(s, m) {
-  return !!s.me && m.from === s.me.id;
+  if (!s.me) return false;
+  if (m.kind === 'call' && m.call) return m.call.caller === s.me.id; // the server's record of my call
+  return m.from === s.me.id;
 }
 
 /** Apply a `receipt` event: the peer's marks, or our own from another session. */

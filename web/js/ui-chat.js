@@ -3,7 +3,7 @@
 import { el, avatar, formatTime, formatNextAt, icon } from './util.js';
 import { conv, isMine, receiptOf, sortedMessages, canWrite } from './store.js';
 import { relationshipOf } from './ui-contacts.js';
-import { canCall } from './call.js';
+import { canCall, canCallNow } from './call.js';
 
 const $ = (sel) => document.querySelector(sel);
 const RETRYABLE = new Set(['store_unavailable', 'internal', 'offline']);
@@ -37,6 +37,7 @@ export function initChat(handlers) {
     const retry = ev.target.closest('[data-retry]');
     if (retry) handlers.onRetry(retry.dataset.retry);
     if (ev.target.closest('[data-testid="load-older"]')) handlers.onOlder();
+    if (ev.target.closest('[data-callback]')) handlers.onCall();
   });
 }
 
@@ -80,7 +81,15 @@ function renderLog(store, aid, contact, mode) {
   const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight;
   const c = conv(store, aid);
   const items = [{ key: `t:${aid}`, sig: topSig(c, contact), build: () => topLine(c, contact) }];
-  for (const m of sortedMessages(store, aid)) {
+  const msgs = sortedMessages(store, aid);
+  const lastCall = msgs.filter((m) => m.kind === 'call').pop();
+  for (const m of msgs) {
+    if (m.kind === 'call') {
+      const callBack = m === lastCall && canCallNow(contact);
+      items.push({ key: `m:${aid}:${m.seq}`, sig: `call:${callBack}`, build: () => callRecord(store, contact, m, callBack) });
+      continue;
+    }
+    if (m.kind) continue; // a record kind this app does not know yet
     const state = isMine(store, m) ? receiptOf(contact, m.seq) : '';
     items.push({ key: `m:${aid}:${m.seq}`, sig: state, build: () => bubble(store, contact, m) });
   }
@@ -156,6 +165,27 @@ function bubble(store, contact, m) {
   el('span', { class: 'bubble-meta' },
     el('time', { datetime: new Date(m.sent_at).toISOString() }, formatTime(m.sent_at)),
     mine ? receiptMark(state) : null));
+}
+
+/** A missed or declined call, on the side of whoever it concerns, with "Call back" while calling is allowed. */
+function callRecord(store, contact, m, callBack) {
+  const mine = isMine(store, m); // I made the call
+  const who = relationshipOf(contact) || (contact && contact.peer && contact.peer.display_name) || '';
+  const declined = m.call.outcome === 'declined';
+  let words;
+  if (mine) words = declined ? `${who} could not take the call` : `${who} did not answer`;
+  else words = declined ? `You did not take a call from ${who}` : `Missed call from ${who}`;
+  const button = callBack
+    ? el('button', { type: 'button', class: 'call-back', 'data-callback': '1', 'data-testid': 'call-back' },
+      mine ? 'Call again' : 'Call back')
+    : null;
+  return el('li', {
+    class: 'log-call', 'data-testid': 'call-record', 'data-outcome': m.call.outcome, 'data-mine': mine ? 'yes' : 'no',
+  },
+  icon(m.call.channel === 'video_call' ? 'video' : 'phone'),
+  el('span', { class: 'log-call-text' }, words, ', ',
+    el('time', { datetime: new Date(m.sent_at).toISOString() }, formatTime(m.sent_at))),
+  button);
 }
 
 function receiptMark(state) {
