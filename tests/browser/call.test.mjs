@@ -115,8 +115,24 @@ async function scenario(baseUrl, admin) {
     await mia.locator('#view-call').waitFor({ state: 'hidden' });
   });
 
-  await runner.check('mia calls; andrei sees the ringing screen and answers', async () => {
-    await mia.getByTestId('chat-call').click();
+  await runner.check('the declined call stays in both chats, with "Call again" / "Call back"', async () => {
+    const miaRecord = mia.getByTestId('call-record');
+    await miaRecord.waitFor({ state: 'visible' });
+    expect(await miaRecord.getAttribute('data-outcome') === 'declined', 'mia\'s record is not "declined"');
+    const miaText = await miaRecord.textContent();
+    expect(/could not take the call/.test(miaText), `mia's record says: ${miaText}`);
+    expect((await mia.getByTestId('call-back').textContent()) === 'Call again', 'mia has no "Call again"');
+    await andrei.evaluate(() => { location.hash = '#/chat/1'; });
+    const andreiRecord = andrei.getByTestId('call-record');
+    await andreiRecord.waitFor({ state: 'visible' });
+    const andreiText = await andreiRecord.textContent();
+    expect(/You did not take a call from Mia/.test(andreiText), `andrei's record says: ${andreiText}`);
+    expect((await andrei.getByTestId('call-back').textContent()) === 'Call back', 'andrei has no "Call back"');
+    await shot(mia, 'call-record');
+  });
+
+  await runner.check('mia calls again from the record; andrei sees the ringing screen and answers', async () => {
+    await mia.getByTestId('call-back').click();
     await mia.locator('#view-call[data-state="calling"]').waitFor({ state: 'visible' });
     await andrei.locator('#view-call[data-state="ringing"]').waitFor({ state: 'visible' });
     await andrei.getByTestId('call-accept').waitFor({ state: 'visible' });
