@@ -22,6 +22,8 @@ static void usage(void)
 	    "  pause AGREEMENT --as CARER --reason TEXT [--hours N] | unpause AGREEMENT --as USER\n"
 	    "  audit verify [--head SEQ:HASH] | audit list [--case ID] [--limit N]\n"
 	    "  report CHILD [--weeks N] [--format json|csv]\n"
+	    "  backup DEST | backup --into ROOT [--keep N]   (online, while the server runs)\n"
+	    "  verify BACKUP | restore BACKUP NEWDIR\n"
 	    "  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
 	    "See docs/ADMIN-CLI.md.\n");
 }
@@ -41,8 +43,14 @@ static const struct {
     {"init", cmd_init, 0},           {"demo", admin_cmd_demo, 0},           {"account", admin_cmd_account, 0},
     {"case", admin_cmd_case, 0},     {"agreement", admin_cmd_agreement, 0}, {"bench-seed", admin_cmd_bench_seed, 0},
     {"audit", admin_cmd_audit, 0},   {"proposal", admin_cmd_proposal, 0},   {"pause", admin_cmd_pause, 1},
-    {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},
+    {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},       {"backup", admin_cmd_backup, 0},
 };
+
+/* Commands that work on a backup's files and never open the database of --data. */
+static const struct {
+	const char *name;
+	int (*fn)(struct admin *a, int argc, char **argv);
+} offline[] = {{"restore", admin_cmd_restore}, {"verify", admin_cmd_verify}};
 
 static int dispatch(struct admin *a, const char *cmd, int argc, char **argv)
 {
@@ -71,6 +79,9 @@ int main(int argc, char **argv)
 		usage();
 		return ADMIN_USAGE;
 	}
+	for (size_t k = 0; k < sizeof(offline) / sizeof(offline[0]); k++)
+		if (!strcmp(argv[i], offline[k].name))
+			return offline[k].fn(&a, argc - i - 1, argv + i + 1);
 	char err[512];
 	a.store = store_open(a.data_dir, 1, err, sizeof(err));
 	if (!a.store)
