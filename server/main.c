@@ -1,12 +1,16 @@
 /* main.c: the samvaer server process — read settings, open the store, serve until SIGTERM/SIGINT, shut down cleanly. */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <ev.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "server/app.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/net/tls.h"
 #include "server/net/ws_server.h"
 
 /* SIGTERM ends the process within 2 s whatever clients do (PROTOCOL.md section 1): clients that read get their
@@ -26,6 +30,32 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	commit_flush(&app->commit); /* finish the pending commit: every acknowledged message is durable */
 	ws_server_drain(server);
 	ev_break(loop, EVBREAK_ALL);
+}
+
+/* SIGHUP: reopen the log file (after a rotation) and load the TLS certificate and key again; connections stay. */
+static void on_hangup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct app *app = w->data;
+	char err[512];
+	if (app->cfg.log_file[0] && log_open_file(app->cfg.log_file) != 0)
+		log_error("SIGHUP: cannot reopen %s: %s", app->cfg.log_file, strerror(errno));
+	if (!tls_enabled()) {
+		log_info("SIGHUP: log reopened");
+	} else if (tls_reload(app->cfg.tls_cert, app->cfg.tls_key, err, sizeof(err)) != 0) {
+		log_error("SIGHUP: %s; the previous certificate stays in use", err);
+	} else {
+		app->metrics.tls_reloads++;
+		log_info("SIGHUP: TLS certificate reloaded from %s", app->cfg.tls_cert);
+	}
+}
+
+/* Loopback only (127.0.0.0/8, ::1, localhost): where plain HTTP cannot be overheard. */
+static int loopback(const char *addr)
+{
+	struct in_addr a4;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return !strcmp(addr, "::1") || !strcmp(addr, "localhost");
 }
 
 static void on_grace_end(struct ev_loop *loop, ev_timer *w, int revents)
@@ -70,6 +100,10 @@ int main(int argc, char **argv)
 		return rc < 0 ? 2 : 0;
 	}
 	log_setup((enum log_level)cfg.log_level, cfg.log_json);
+	if (cfg.log_file[0] && log_open_file(cfg.log_file) != 0) {
+		fprintf(stderr, "samvaer: cannot open the log file %s: %s\n", cfg.log_file, strerror(errno));
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
@@ -84,13 +118,22 @@ int main(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
-	ev_signal sigterm, sigint;
+	ev_signal sigterm, sigint, sighup;
 	ev_signal_init(&sigterm, on_signal, SIGTERM);
 	ev_signal_init(&sigint, on_signal, SIGINT);
-	sigterm.data = sigint.data = &app;
+	ev_signal_init(&sighup, on_hangup, SIGHUP);
+	sigterm.data = sigint.data = sighup.data = &app;
 	ev_signal_start(loop, &sigterm);
 	ev_signal_start(loop, &sigint);
-	fprintf(stderr, "samvaer: listening on http://%s:%d\n", cfg.listen, cfg.port);
+	ev_signal_start(loop, &sighup);
+	if (!tls_enabled() && !loopback(cfg.listen))
+		log_warn(
+		    "WARNING: serving plain HTTP on %s, which is not a loopback address: passwords, messages and "
+		    "call signalling cross the network unencrypted. Set tls_cert and tls_key (docs/OPERATIONS.md).",
+		    cfg.listen);
+	/* on stdout: it stays with the process's output when the log goes to --log-file */
+	printf("samvaer: listening on %s://%s:%d\n", tls_enabled() ? "https" : "http", cfg.listen, cfg.port);
+	fflush(stdout);
 	log_info("data dir %s, web dir %s", cfg.data_dir, cfg.web_dir);
 	ev_run(loop, 0);
 	drain(loop, &app);

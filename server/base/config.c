@@ -131,6 +131,8 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		return set_str(c->console_dir, sizeof(c->console_dir), v, err, errlen, key);
 	if (!strcmp(key, "approvals"))
 		return set_approvals(c, v, err, errlen);
+	if (!strcmp(key, "log_file"))
+		return set_str(c->log_file, sizeof(c->log_file), v, err, errlen, key);
 	if (!strcmp(key, "tls_cert"))
 		return set_str(c->tls_cert, sizeof(c->tls_cert), v, err, errlen, key);
 	if (!strcmp(key, "tls_key"))
@@ -224,6 +226,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: samvaer [--config FILE] [--listen ADDR] [--port N] [--data DIR] [--web DIR]\n"
 		"               [--tls-cert PEM --tls-key PEM] [--log-level debug|info|warn|error] [--log-json]\n"
+		"               [--log-file PATH]   (SIGHUP reloads the TLS certificate and reopens the log file)\n"
 		"               [--turn-uris URI,URI --turn-secret-file FILE --turn-ttl-s N]\n"
 		"Every flag --some-name sets the config-file key some_name.\n");
 }

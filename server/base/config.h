@@ -15,6 +15,7 @@ struct config {
 	char tls_key[512];          /* PEM private key */
 	int log_level;              /* enum log_level */
 	int log_json;               /* 1: log as JSON lines */
+	char log_file[512];         /* append logs here instead of stderr (reopened on SIGHUP); default "": stderr */
 	int64_t session_ttl_s;      /* session token lifetime, default 7 days */
 	int auth_timeout_s;         /* close unauthenticated sockets after this, default 10 */
 	int sync_full;              /* 1: PRAGMA synchronous=FULL (default), 0: NORMAL */

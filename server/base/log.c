@@ -2,7 +2,9 @@
 #include "server/base/log.h"
 
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -87,4 +89,15 @@ void log_ratelimited(const char *fmt, ...)
 	if (LOG_WARN >= min_level)
 		vlog(LOG_WARN, fmt, ap);
 	va_end(ap);
+}
+
+int log_open_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	fflush(stderr);
+	int rc = dup2(fd, STDERR_FILENO) < 0 ? -1 : 0;
+	close(fd);
+	return rc;
 }

@@ -5,6 +5,9 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_setup(enum log_level min, int json_lines);
+/* Send stderr (every log line, ours and the libraries') to `path`, appending; called again it reopens the file,
+ * so a rotated log is let go of (SIGHUP). 0, or -1 with errno (stderr is then unchanged). */
+int log_open_file(const char *path);
 /* Parse "debug"/"info"/"warn"/"error"; returns -1 if unknown. */
 int log_level_parse(const char *s);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,5 +1,6 @@
 /* ws_server.c: libwebsockets on libev — static files, /healthz, /metrics, and the samvaer.v1 WebSocket. */
 #include "server/net/ws_server.h"
+#include "server/net/tls.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -538,6 +539,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		}
 		return 0;
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return confirm_upgrade(wsi, in);
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS: tls_context_created(user); return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return -1; /* a WebSocket must ask for samvaer.v1 (confirm_upgrade has answered those that do not) */
 	default: return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -608,11 +610,7 @@ struct ws_server *ws_server_start(struct app *app)
 	foreign_loops[0] = app->loop;
 	info.foreign_loops = foreign_loops;
 	info.pt_serv_buf_size = 16384;
-	if (app->cfg.tls_cert[0]) {
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.ssl_cert_filepath = app->cfg.tls_cert;
-		info.ssl_private_key_filepath = app->cfg.tls_key;
-	}
+	tls_configure(&info, &app->cfg);
 	w->ctx = lws_create_context(&info);
 	if (!w->ctx) {
 		log_error("cannot listen on %s:%d", app->cfg.listen, app->cfg.port);

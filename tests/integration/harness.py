@@ -189,7 +189,7 @@ class Server:
                "--web", SAMVAER_WEB] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
         self.exit_code = None
-        want = "samvaer: listening on http://127.0.0.1:%d" % self.port
+        want = "samvaer: listening on %s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -265,8 +265,25 @@ class Server:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
     # -- HTTP --------------------------------------------------------------------------------------
+    @property
+    def tls(self):
+        """With --tls-cert the server speaks HTTPS and WSS; tests trust any certificate and compare it themselves."""
+        return "--tls-cert" in self.extra_args
+
+    def ssl_context(self):
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+    def _http(self, timeout):
+        if self.tls:
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=self.ssl_context())
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
     def http_get(self, path, timeout=5):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c = self._http(timeout)
         try:
             c.request("GET", path)
             r = c.getresponse()
@@ -275,7 +292,7 @@ class Server:
             c.close()
 
     def http_get_full(self, path, timeout=5):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c = self._http(timeout)
         try:
             c.request("GET", path)
             r = c.getresponse()
@@ -285,7 +302,7 @@ class Server:
 
     @property
     def ws_url(self):
-        return "ws://127.0.0.1:%d/ws" % self.port
+        return "%s://127.0.0.1:%d/ws" % ("wss" if self.tls else "ws", self.port)
 
     async def connect(self, **kw):
         return await Client.open(self, **kw)
@@ -335,6 +352,8 @@ class Client:
     async def open(cls, server, subprotocols=(SUBPROTOCOL,), source=None, **kw):
         await server.settle()
         source = source or next_source_addr()
+        if server.tls and "ssl" not in kw:
+            kw["ssl"] = server.ssl_context()
         ws = await websockets.connect(server.ws_url, subprotocols=list(subprotocols) if subprotocols else None,
                                       compression=None, ping_interval=None, max_size=4 * 1024 * 1024,
                                       open_timeout=5, close_timeout=2, local_addr=(source, 0), **kw)
