@@ -6,7 +6,9 @@ JOBS       ?= $(shell nproc)
 DATA       ?= data
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build build-asan run test test-unit test-asan bench fuzz clean
+PREFIX     ?= /usr
+
+.PHONY: all deps build build-asan run test test-unit test-asan bench fuzz clean install
 
 all: build
 
@@ -38,6 +40,16 @@ bench: build
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Programs, web apps, docs, systemd units, the samvaer user and /etc/samvaer/samvaer.conf (docs/OPERATIONS.md).
+# DESTDIR=/tmp/stage make install stages it; as root without DESTDIR it also creates the user and directories.
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers samvaer.conf && systemd-tmpfiles --create samvaer.conf && \
+		(systemctl daemon-reload 2>/dev/null || true); \
+		echo "installed; next: put the TLS files in /etc/samvaer/tls, then systemctl enable --now samvaer"; fi
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

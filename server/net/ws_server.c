@@ -606,7 +606,9 @@ struct ws_server *ws_server_start(struct app *app)
 	info.protocols = protocols;
 	info.mounts = &mounts[3];
 	info.user = w;
-	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* a port it cannot bind (taken, or below 1024 without CAP_NET_BIND_SERVICE) is a failed start, not a retry loop */
+	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 |
+	    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	foreign_loops[0] = app->loop;
 	info.foreign_loops = foreign_loops;
 	info.pt_serv_buf_size = 16384;
