@@ -13,7 +13,8 @@ import { createRunner, expect, guardProcess } from './lib/harness.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
 const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 90000;
+const WATCHDOG_MS = 120000;
+const AUTH_TIMEOUT_S = 2; // the server closes a socket that has not logged in after this: the join form outlives it
 const CODE_RE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$/;
 
 runInLoopbackNamespace(fileURLToPath(import.meta.url));
@@ -127,6 +128,7 @@ async function scenario(base) {
     await maria.getByTestId('join-name').fill('Maria Rossi');
     await maria.getByTestId('join-username').fill(username);
     await maria.getByTestId('join-password').fill('maria-password-1');
+    await maria.waitForTimeout(AUTH_TIMEOUT_S * 1000 + 1200); // reading the form: the server closed her socket
     await maria.getByTestId('join-submit').click();
     await maria.getByTestId('waiting').waitFor();
     expect((await maria.getByTestId('waiting-text').textContent()).includes('Mia'), 'the waiting screen names the child');
@@ -194,7 +196,7 @@ async function main() {
   if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
   const data = seedDemo(admin, tmp);
   const port = await freePort();
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR] });
+  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR, '--auth-timeout-s', String(AUTH_TIMEOUT_S)] });
   console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
   state.browser = await launchBrowser();
   await scenario(state.server.url);
