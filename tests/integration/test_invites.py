@@ -264,11 +264,31 @@ async def linked_accounts(server):
     expect_error(r, "username_taken", "taken username")
     _, r = await join(server, made["code"], password="short")
     expect_error(r, "bad_request", "short password")
+    _, r = await join(server, made["code"], name="   ")
+    expect_error(r, "bad_request", "a blank name")
     _, r = await join(server, made["code"])
     expect_ok(r, "then a free username works")
     c = await server.connect()
     expect_error(await c.request("invite.open", code="K7QM-4XPD-9HT0"), "invite_unknown", "a look-alike 0")
     expect_error(await c.request("invite.open", code="ABC"), "invite_unknown", "too short")
+
+
+async def accept_race(server):
+    """Two people accept the same code at the same moment: one account joins, the other is told it was used."""
+    case_id, _ = await demo_ids(server)
+    made = await invite(server, await token(server, "elena"), case_id, invitee_name="Race", relationship="Aunt")
+    a, b = await server.connect(), await server.connect()
+    ua, ub = new_user(), new_user()
+    ra, rb = await asyncio.gather(
+        a.request("invite.accept", code=made["code"], username=ua, display_name="A", password="race-pw-123"),
+        b.request("invite.accept", code=made["code"], username=ub, display_name="B", password="race-pw-123"))
+    oks = [r for r in (ra, rb) if r.get("ok")]
+    check_eq(len(oks), 1, "exactly one accept wins: %s / %s" % (short(ra), short(rb)))
+    expect_error(rb if ra.get("ok") else ra, "invite_used", "the other is refused")
+    loser = ub if ra.get("ok") else ua
+    c = await server.connect()
+    expect_error(await c.request("auth.login", username=loser, password="race-pw-123"), "bad_credentials",
+                 "the refused accept left no account behind")
 
 
 async def cli(server):
@@ -301,5 +321,6 @@ main([
     Case("guessing_per_address", guessing_per_address),
     Case("out_of_scope", out_of_scope),
     Case("linked_accounts", linked_accounts),
+    Case("accept_race", accept_race),
     Case("cli", cli),
 ])
