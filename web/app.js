@@ -196,7 +196,8 @@ function onServerEvent({ event, data }) {
     rerender();
   } else if (event === 'contact') {
     upsertContact(store, data);
-    if (waitingFor !== null && data.agreement_id === waitingFor && data.status === 'active') {
+    const mine = waitingFor === null || data.agreement_id === waitingFor;
+    if (location.hash === '#/waiting' && mine && data.status === 'active') {
       waitingFor = null; // approved: the new contact is in the list like any other
       location.hash = '#/';
     }

@@ -187,6 +187,29 @@ async function scenario(base) {
     await row.waitFor();
     expect(await row.getAttribute('data-state') === 'used', `state ${await row.getAttribute('data-state')}`);
   });
+
+  await step('ioana, already logged in to the family app, opens another invitation and joins with her account', async () => {
+    await elena.getByTestId('invite-name').fill('Ioana');
+    await elena.getByTestId('invite-relationship').fill('Godmother');
+    await elena.getByTestId('invite-submit').click();
+    await elena.locator('[data-testid="invite-result"]', { hasText: 'Ioana' }).waitFor();
+    const link2 = await elena.getByTestId('invite-link').getAttribute('href');
+    const ioana = await newPage('ioana', `${base}/`, { width: 420, height: 760 });
+    await login(ioana, 'ioana');
+    await ioana.getByTestId('me-name').waitFor({ state: 'visible' });
+    await ioana.goto(link2);
+    const asMe = ioana.getByTestId('join-as-me');
+    await asMe.waitFor();
+    expect((await asMe.textContent()).includes('Ioana Marin'), `offers her own account: ${await asMe.textContent()}`);
+    expect(await ioana.getByTestId('join-username').isHidden(), 'no new-account form when logged in');
+    await asMe.click();
+    await ioana.getByTestId('waiting').waitFor();
+    await elena.reload();
+    await elena.getByTestId('invites-page').waitFor();
+    const row = elena.locator('[data-testid^="invite-"][data-state]', { hasText: 'Godmother' }).first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-state') === 'used', `state ${await row.getAttribute('data-state')}`);
+  });
 }
 
 async function main() {
