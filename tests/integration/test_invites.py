@@ -291,6 +291,26 @@ async def accept_race(server):
                  "the refused accept left no account behind")
 
 
+async def own_approval_not_enough(server):
+    """With `approvals = caseworker`, a caseworker's invitation is not approved by her own invitation: she approves
+    after seeing who joined."""
+    case_id, _ = await demo_ids(server)
+    ana = await token(server, "ana")
+    made = await invite(server, ana, case_id, invitee_name="Solo", relationship="Cousin")
+    maria, r = await join(server, made["code"])
+    aid = expect_ok(r, "accept")["agreement_id"]
+    ag = await expect_api(server, "GET", "/api/agreements/%d" % aid, ana)
+    check_eq(ag["status"], "pending", "still pending")
+    prop = [p for p in ag["proposals"] if p["status"] == "pending"]
+    check(len(prop) == 1 and prop[0]["approvals"] == [] and prop[0]["needs"] == ["caseworker"],
+          "no approval recorded yet, the caseworker's needed: %s" % short(ag["proposals"]))
+    inbox = await expect_api(server, "GET", "/api/approvals", ana)
+    check(aid in [x["agreement_id"] for x in inbox], "in ana's inbox: %s" % short(inbox))
+    await expect_api(server, "POST", "/api/proposals/%d/approve" % prop[0]["id"], ana, {}, 200, what="approve")
+    await maria.next_event_where("contact", lambda d: d.get("agreement_id") == aid and d.get("status") == "active",
+                                 timeout=2)
+
+
 async def cli(server):
     r = server.admin("invite", "create", "mia", "--as", "elena", "--name", "Chiara", "--relationship", "Aunt",
                      "--expires-in", "3600", "--url", "https://samvaer.example/")
@@ -322,5 +342,6 @@ main([
     Case("out_of_scope", out_of_scope),
     Case("linked_accounts", linked_accounts),
     Case("accept_race", accept_race),
+    Case("own_approval_not_enough", own_approval_not_enough, fresh=True, server_args=("--approvals", "caseworker")),
     Case("cli", cli),
 ])
