@@ -179,6 +179,7 @@ static void joined_hashed(struct hasher_job *job, void *arg)
 	json_object_update(l->result, joined);
 	json_decref(joined);
 	commit_after(&app->commit, invites_ws__later_done, l);
+	app->metrics.invites_accepted++;
 	session_agreements_changed(app);
 out:
 	if (!s)

@@ -94,6 +94,7 @@ static int addr_allows(struct session *s, json_t *id, int64_t now)
 	if (wait) {
 		json_t *extra = json_object();
 		json_object_set_new(extra, "retry_after_s", json_integer((wait + 999) / 1000));
+		s->app->metrics.invite_codes_rate_limited++;
 		session_reply_extra(s, id, proto_error_code(PROTO_ERR_RATE_LIMITED),
 				    proto_error_message(PROTO_ERR_RATE_LIMITED), extra);
 		return -1;
@@ -125,6 +126,7 @@ int invites_ws__redeem(struct session *s, struct proto_request *r, int64_t now, 
 		return rc;
 	}
 	store_invitation_clear(inv);
+	s->app->metrics.invite_codes_refused += rc != INVITES_ERR;
 	if (rc == INVITES_ERR)
 		log_error("invitations: %s", store_errmsg(s->app->store));
 	invites_ws__reply_later(s, r->id, invites_ws__error_of(rc), NULL, NULL);
@@ -204,6 +206,7 @@ static void accept_linked(struct session *s, struct proto_request *r)
 	json_t *res = invites_ws__joined_json(&out);
 	json_object_set_new(res, "account", invites_ws__account_json(&me));
 	invites_ws__reply_later(s, r->id, PROTO_ERR_OK, NULL, res);
+	s->app->metrics.invites_accepted++;
 	session_agreements_changed(s->app); /* the child's caseworkers and the new contact see the pending agreement */
 }
 

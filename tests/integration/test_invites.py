@@ -217,6 +217,11 @@ async def guessing_per_address(server):
     check(r["error"].get("retry_after_s", 0) > 0, "says how long to wait: %s" % short(r))
     _, r = await join(server, made["code"])
     expect_ok(r, "another address is not affected")
+    status, text = server.http_get("/metrics")
+    limited = re.search(r"^samvaer_invite_codes_rate_limited_total (\d+)$", text, re.M)
+    refused = re.search(r"^samvaer_invite_codes_refused_total (\d+)$", text, re.M)
+    check(limited and int(limited.group(1)) >= 1 and refused and int(refused.group(1)) >= 10,
+          "/metrics counts refused and rate-limited codes: %s %s" % (limited and limited.group(0), refused and refused.group(0)))
 
 
 async def out_of_scope(server):
