@@ -128,6 +128,7 @@ async function scenario(base) {
     await maria.getByTestId('join-name').fill('Maria Rossi');
     await maria.getByTestId('join-username').fill(username);
     await maria.getByTestId('join-password').fill('maria-password-1');
+    await shot(maria, 'i02a-join');
     await maria.waitForTimeout(AUTH_TIMEOUT_S * 1000 + 1200); // reading the form: the server closed her socket
     await maria.getByTestId('join-submit').click();
     await maria.getByTestId('waiting').waitFor();
