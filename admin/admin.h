@@ -41,6 +41,7 @@ int admin_cmd_report(struct admin *a, int argc, char **argv);   /* report.c: con
 int admin_cmd_backup(struct admin *a, int argc, char **argv);   /* backup.c: online backup of --data */
 int admin_cmd_restore(struct admin *a, int argc, char **argv);  /* backup.c: (no store) backup into a new dir */
 int admin_cmd_verify(struct admin *a, int argc, char **argv);   /* backup.c: (no store) check a backup */
+int admin_cmd_invite(struct admin *a, int argc, char **argv);   /* invites.c: invite create / list / revoke */
 /* seed_history.c: a few weeks of past contact for the demo family (messages, pauses, audit). */
 int admin_seed_demo_history(struct admin *a);
 

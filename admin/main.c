@@ -24,6 +24,9 @@ static void usage(void)
 	    "  report CHILD [--weeks N] [--format json|csv]\n"
 	    "  backup DEST | backup --into ROOT [--keep N]   (online, while the server runs)\n"
 	    "  verify BACKUP | restore BACKUP NEWDIR\n"
+	    "  invite create CHILD --as USER --name NAME --relationship LABEL [--language TAG] [--terms FILE]\n"
+	    "                [--expires-in SECONDS] [--url APP_URL] [--qr FILE|-] | invite list CHILD\n"
+	    "  invite revoke ID [--as USER]\n"
 	    "  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
 	    "See docs/ADMIN-CLI.md.\n");
 }
@@ -44,6 +47,7 @@ static const struct {
     {"case", admin_cmd_case, 0},     {"agreement", admin_cmd_agreement, 0}, {"bench-seed", admin_cmd_bench_seed, 0},
     {"audit", admin_cmd_audit, 0},   {"proposal", admin_cmd_proposal, 0},   {"pause", admin_cmd_pause, 1},
     {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},       {"backup", admin_cmd_backup, 0},
+    {"invite", admin_cmd_invite, 0},
 };
 
 /* Commands that work on a backup's files and never open the database of --data. */

@@ -23,7 +23,15 @@
 	X(NO_CALL, "no_call", "There is no such call (it may have ended).")                                      \
 	X(CALL_STATE, "call_state", "The call cannot do that now.")                                              \
 	X(BUSY, "busy", "You are already in a call.")                                                            \
-	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")
+	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")                                    \
+	X(INVITE_UNKNOWN, "invite_unknown", "This code is not right. Please check it and try again.")            \
+	X(INVITE_USED, "invite_used", "This invitation has already been used.")                                  \
+	X(INVITE_EXPIRED, "invite_expired", "This invitation has expired. Please ask for a new one.")            \
+	X(INVITE_REVOKED, "invite_revoked", "This invitation was withdrawn. Please ask for a new one.")          \
+	X(INVITE_LOCKED, "invite_locked", "This code was locked after too many wrong tries. Ask for a new one.") \
+	X(INVITE_CONFLICT, "invite_conflict", "You are already connected with this child.")                      \
+	X(INVITE_WRONG_ACCOUNT, "invite_wrong_account", "Only a family member can accept an invitation.")        \
+	X(USERNAME_TAKEN, "username_taken", "This username is taken. Please choose another one.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

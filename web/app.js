@@ -10,6 +10,7 @@ import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
 import { initCall, setCallStore, startCall, onCallEvent, canCall } from './js/call.js';
 import { renderGroupCall } from './js/call-supervision.js';
+import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -17,11 +18,13 @@ const conn = new Conn(wsUrl);
 let store = createStore();
 const receiptQueue = new Map(); // agreement_id -> {delivered, read} seqs waiting to be sent
 let receiptTimer = null;
+let showJoin = () => {};   // set by initJoin at boot
+let waitingFor = null;     // agreement id of an accepted invitation, until it is approved
 
 // ---- views and routing ----
 
 function show(view) {
-  for (const name of ['login', 'contacts', 'chat', 'wait']) $(`#view-${name}`).hidden = name !== view;
+  for (const name of ['login', 'contacts', 'chat', 'wait', 'join', 'waiting']) $(`#view-${name}`).hidden = name !== view;
   document.body.dataset.view = view;
   $('#me').hidden = view === 'login' || view === 'wait' || !store.me;
   document.title = view === 'chat' ? 'Chat – Samvaer' : 'Samvaer';
@@ -33,7 +36,17 @@ function currentChatId() {
 }
 
 function route() {
+  const joinCode = joinCodeFromHash();
+  if (joinCode !== null || location.hash === '#/join') {
+    show('join');
+    showJoin(joinCode);
+    return;
+  }
   if (!conn.authed && !store.me) return;
+  if (location.hash === '#/waiting') {
+    show('waiting');
+    return;
+  }
   const aid = currentChatId();
   if (aid !== null) openChat(aid);
   else showContacts();
@@ -183,6 +196,11 @@ function onServerEvent({ event, data }) {
     rerender();
   } else if (event === 'contact') {
     upsertContact(store, data);
+    const mine = waitingFor === null || data.agreement_id === waitingFor;
+    if (location.hash === '#/waiting' && mine && data.status === 'active') {
+      waitingFor = null; // approved: the new contact is in the list like any other
+      location.hash = '#/';
+    }
     rerender();
   } else if (event === 'held') {
     const c = conv(store, data.agreement_id);
@@ -246,6 +264,30 @@ function boot() {
   conn.addEventListener('event', (e) => onServerEvent(e.detail));
   initCall(conn, store);
   initLogin((username, password) => conn.login(username, password));
+  showJoin = initJoin({
+    open: (code) => conn.openInvite(code),
+    me: () => store.me,
+    accept: async (params) => {
+      const back = location.hash;
+      history.replaceState(null, '', '#/waiting'); // the login this may bring routes to the waiting screen
+      try {
+        return await conn.acceptInvite(params);
+      } catch (err) {
+        history.replaceState(null, '', back);
+        throw err;
+      }
+    },
+    onJoined: (result, inv) => {
+      waitingFor = result.agreement_id;
+      const child = (inv && inv.child && inv.child.first_name) || 'the child';
+      $('#waiting-text').textContent = `Thank you! The people responsible for ${child} will check the invitation. `
+        + `You can write to ${child} as soon as it is approved.`;
+      history.replaceState(null, '', '#/waiting');
+      show('waiting');
+      loadContacts();
+    },
+  });
+  $('#waiting-contacts').addEventListener('click', () => { location.hash = '#/'; });
   initChat({
     onBack: () => { location.hash = '#/'; },
     onSend: (text) => store.openId !== null && sendText(store.openId, text),
@@ -267,6 +309,8 @@ function boot() {
   if (conn.token) {
     show('wait');
     conn.start();
+  } else if (joinCodeFromHash() !== null || location.hash === '#/join') {
+    route();
   } else {
     show('login');
     focusLogin();

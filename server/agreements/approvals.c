@@ -188,14 +188,38 @@ static int check_text(const char *v, size_t max, const char *field, struct appro
 	return APPROVALS_OK;
 }
 
-int approvals_create(struct store *s, const char *required, const struct account *who, int64_t case_id,
-		     const char *contact_username, const char *relationship, const json_t *terms,
-		     struct approvals_outcome *out)
+/* Propose an invited person's first terms: the inviter's approval counts unless it would be the only one needed,
+ * so someone always approves after seeing who joined; never applied here. */
+static int propose_invited(struct store *s, const char *required, const struct account *who, int64_t case_id,
+			   int64_t agreement_id, const char *terms, struct approvals_outcome *out)
+{
+	char missing[128];
+	if (store_admin_proposal_add(s, agreement_id, terms, who->id, who->role, &out->proposal_id) != STORE_OK ||
+	    approvals_missing(s, required, out->proposal_id, missing, sizeof(missing)) != STORE_OK)
+		return store_failed(s, out);
+	int others = 0;
+	char list[128];
+	snprintf(list, sizeof(list), "%s", missing);
+	for (char *save = NULL, *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save))
+		others |= strcmp(r, who->role) != 0;
+	if (others && store_admin_approval_add(s, out->proposal_id, who->id, who->role, "approve", "") != STORE_OK)
+		return store_failed(s, out);
+	if (audit_append(s, who->id, AUDIT_PROPOSAL, case_id, agreement_id,
+			 json_pack("{s:I,s:s,s:s}", "proposal_id", (json_int_t)out->proposal_id, "role", who->role,
+				   "via", "invitation")) != STORE_OK)
+		return store_failed(s, out);
+	return APPROVALS_OK;
+}
+
+/* The new agreement itself; `invited` takes the invitation's rule for the first proposal. */
+static int create_agreement(struct store *s, const char *required, const struct account *who, const char *roles,
+			    int64_t case_id, const char *contact_username, const char *relationship,
+			    const json_t *terms, int invited, struct approvals_outcome *out)
 {
 	struct admin_case cs;
 	struct account contact;
 	struct agreement a = {0};
-	int rc = approvals_check(s, who, case_id, APPROVALS_ROLES_CREATE);
+	int rc = approvals_check(s, who, case_id, roles);
 	if (rc != APPROVALS_OK)
 		return say(out, rc, NULL,
 			   rc == APPROVALS_FORBIDDEN ? "your role may not create agreements" : "no such case");
@@ -218,11 +242,15 @@ int approvals_create(struct store *s, const char *required, const struct account
 	a.valid_from = a.terms.valid_from;
 	a.valid_until = a.terms.valid_until;
 	rc = store_agreement_add(s, &a, &out->agreement_id);
+	if (rc == STORE_OK) {
+		json_t *detail = json_pack("{s:s,s:s}", "contact", contact.username, "relationship", relationship);
+		if (invited)
+			json_object_set_new(detail, "via", json_string("invitation"));
+		rc = audit_append(s, who->id, AUDIT_AGREEMENT_CREATED, case_id, out->agreement_id, detail);
+	}
 	if (rc == STORE_OK)
-		rc = audit_append(s, who->id, AUDIT_AGREEMENT_CREATED, case_id, out->agreement_id,
-				  json_pack("{s:s,s:s}", "contact", contact.username, "relationship", relationship));
-	if (rc == STORE_OK)
-		rc = propose_terms(s, required, who, case_id, out->agreement_id, text, out);
+		rc = invited ? propose_invited(s, required, who, case_id, out->agreement_id, text, out)
+			     : propose_terms(s, required, who, case_id, out->agreement_id, text, out);
 	else if (rc == STORE_DUPLICATE)
 		rc = say(out, APPROVALS_CONFLICT, "contact_username", "the child already has an agreement with '%s'",
 			 contact_username);
@@ -230,6 +258,22 @@ int approvals_create(struct store *s, const char *required, const struct account
 		rc = store_failed(s, out);
 	free(text);
 	return rc;
+}
+
+int approvals_create(struct store *s, const char *required, const struct account *who, int64_t case_id,
+		     const char *contact_username, const char *relationship, const json_t *terms,
+		     struct approvals_outcome *out)
+{
+	return create_agreement(s, required, who, APPROVALS_ROLES_CREATE, case_id, contact_username, relationship,
+				terms, 0, out);
+}
+
+int approvals_create_invited(struct store *s, const char *required, const struct account *inviter, int64_t case_id,
+			     const char *contact_username, const char *relationship, const json_t *terms,
+			     struct approvals_outcome *out)
+{
+	return create_agreement(s, required, inviter, APPROVALS_ROLES_INVITE, case_id, contact_username, relationship,
+				terms, 1, out);
 }
 
 int approvals_propose(struct store *s, const char *required, const struct account *who, int64_t agreement_id,

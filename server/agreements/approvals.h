@@ -30,6 +30,7 @@ enum approvals_result {
 #define APPROVALS_ROLES_PAUSE "carer"
 #define APPROVALS_ROLES_UNPAUSE "carer,caseworker"
 #define APPROVALS_ROLES_NOTICES "caseworker"
+#define APPROVALS_ROLES_INVITE "caseworker,carer"
 
 #define APPROVALS_PAUSE_HOURS_DEFAULT 48
 #define APPROVALS_PAUSE_HOURS_MAX 72
@@ -61,6 +62,12 @@ int approvals_missing(struct store *s, const char *required, int64_t proposal_id
 int approvals_create(struct store *s, const char *required, const struct account *who, int64_t case_id,
 		     const char *contact_username, const char *relationship, const json_t *terms,
 		     struct approvals_outcome *out);
+/* The same for a person who accepted an invitation (server/invites): the inviter (a caseworker or carer of the
+ * case) is the proposer. Always left pending: the inviter's approval counts only when another required role must
+ * still approve, so someone approves after seeing who joined. */
+int approvals_create_invited(struct store *s, const char *required, const struct account *inviter, int64_t case_id,
+			     const char *contact_username, const char *relationship, const json_t *terms,
+			     struct approvals_outcome *out);
 /* Propose new terms; the agreement keeps its terms until every required role has approved. */
 int approvals_propose(struct store *s, const char *required, const struct account *who, int64_t agreement_id,
 		      const json_t *terms, struct approvals_outcome *out);

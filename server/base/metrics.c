@@ -79,6 +79,12 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 		m->logins_rate_limited);
 	counter(&o, "samvaer_tls_reloads_total", "TLS certificate reloads on SIGHUP that took effect.", "counter",
 		m->tls_reloads);
+	counter(&o, "samvaer_invites_accepted_total", "Invitations used (new or linked accounts).", "counter",
+		m->invites_accepted);
+	counter(&o, "samvaer_invite_codes_refused_total", "Invitation codes refused (unknown, used, expired ...).",
+		"counter", m->invite_codes_refused);
+	counter(&o, "samvaer_invite_codes_rate_limited_total", "Invitation codes refused by the per-address limit.",
+		"counter", m->invite_codes_rate_limited);
 	counter(&o, "samvaer_commit_failures_total", "Group commits that failed.", "counter", m->commit_failures);
 	counter(&o, "samvaer_wal_restart_checkpoints_total", "Checkpoints run on the loop so a long WAL starts over.",
 		"counter", m->wal_restarts);

@@ -18,6 +18,7 @@ struct metrics {
 	uint64_t protocol_violations;    /* connections closed for binary/oversize/bad UTF-8 */
 	uint64_t logins_ok, logins_failed, logins_rate_limited;
 	uint64_t tls_reloads; /* certificate reloads on SIGHUP that took effect */
+	uint64_t invites_accepted, invite_codes_refused, invite_codes_rate_limited;
 	uint64_t commits, commit_failures;
 	uint64_t wal_restarts; /* checkpoints the loop ran to let a long WAL start over */
 	uint64_t commit_latency_buckets[METRICS_LATENCY_BUCKETS + 1]; /* last one is +Inf */

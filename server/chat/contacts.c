@@ -9,6 +9,7 @@
 #include "server/base/log.h"
 #include "server/chat/chat.h"
 #include "server/session/session_internal.h"
+#include "server/store/store_invites.h"
 
 static json_t *peer_json(const struct account *p)
 {
@@ -77,11 +78,21 @@ static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_
 	return o;
 }
 
+/* A person who joined by invitation reaches the child's list only once the agreement is approved: until then
+ * the child sees nothing of them, not even the name they chose. */
+static int hidden_from(struct app *app, const struct agreement *a, int64_t self)
+{
+	return self == a->child_id && a->status == AG_PENDING &&
+	    store_invitation_of_agreement(app->store, a->id) == STORE_OK;
+}
+
 static void contacts_handle_list(struct session *s, struct proto_request *r)
 {
 	const struct agreement_list *l = agreements_of(&s->app->agreements, s->account_id);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < l->n; i++) {
+		if (hidden_from(s->app, l->items[i], s->account_id))
+			continue;
 		json_t *e = contacts_entry(s->app, l->items[i], s->account_id);
 		if (!e) {
 			json_decref(arr);
@@ -198,7 +209,7 @@ static void on_agreement_changed(struct app *app, const struct agreement *old, c
 {
 	int64_t parties[2] = {now->child_id, now->contact_id};
 	for (int i = 0; i < 2; i++) {
-		if (!router_first(&app->router, parties[i]))
+		if (!router_first(&app->router, parties[i]) || hidden_from(app, now, parties[i]))
 			continue;
 		json_t *entry = contacts_entry(app, now, parties[i]);
 		if (entry)

@@ -35,11 +35,16 @@ static void *worker(void *arg)
 		if (!h->todo_head)
 			h->todo_tail = NULL;
 		pthread_mutex_unlock(&h->lock);
-		const char *hash = job->account_id ? job->hash : auth_dummy_hash();
-		/* Stopping: what is still queued fails unverified, so shutdown never waits for a queue of slow hashes. */
-		job->result = h->stopping ? 0 : auth_password_verify(hash, job->password, job->password_len);
-		if (!job->account_id)
-			job->result = 0;
+		if (job->op == HASHER_HASH) {
+			job->password[job->password_len] = 0;
+			job->result = !h->stopping && auth_password_hash(job->password, job->hash) == 0 ? 1 : -1;
+		} else {
+			const char *hash = job->account_id ? job->hash : auth_dummy_hash();
+			/* Stopping: what is still queued fails unverified, so shutdown never waits for slow hashes. */
+			job->result = h->stopping ? 0 : auth_password_verify(hash, job->password, job->password_len);
+			if (!job->account_id)
+				job->result = 0;
+		}
 		explicit_bzero(job->password, sizeof(job->password));
 		pthread_mutex_lock(&h->lock);
 		job->next = h->done_head;
@@ -67,7 +72,10 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
 	}
 	while (ordered) {
 		struct hasher_job *next = ordered->next;
-		h->done(ordered, h->ctx);
+		if (ordered->done)
+			ordered->done(ordered, ordered->done_ctx);
+		else
+			h->done(ordered, h->ctx);
 		ordered = next;
 	}
 }

@@ -3,7 +3,7 @@
 const TOKEN_KEY = 'samvaer.token';
 const PING_EVERY_MS = 20000;
 const PING_TIMEOUT_MS = 10000;
-const AUTH_TYPES = new Set(['auth.login', 'auth.resume']);
+const AUTH_TYPES = new Set(['auth.login', 'auth.resume', 'invite.open', 'invite.accept']);
 
 /** A refusal from the server (or from the connection), carrying the protocol error fields. */
 export class ProtoError extends Error {
@@ -97,6 +97,24 @@ export class Conn extends EventTarget {
     sessionStorage.setItem(TOKEN_KEY, result.token);
     this.becomeReady(result.account, false);
     return result.account;
+  }
+
+  /** What an invitation code is for (works before login); rejects with ProtoError. */
+  async openInvite(code) {
+    await this.waitOpen();
+    return this.request('invite.open', { code });
+  }
+
+  /** Accept an invitation: with account details a new account is made and this connection logs in with it;
+   * without them (already logged in) the current account is linked. Resolves with the result. */
+  async acceptInvite(params) {
+    await this.waitOpen();
+    const result = await this.request('invite.accept', params);
+    if (result.token) {
+      sessionStorage.setItem(TOKEN_KEY, result.token);
+      this.becomeReady(result.account, false);
+    }
+    return result;
   }
 
   async logout() {

@@ -9,6 +9,7 @@ import { approvalsView, noticesView, heldView } from './view-inbox.js';
 import { auditView, verifyView } from './view-audit.js';
 import { liveCallsView, watchLiveCalls, unwatchLiveCalls } from './view-calls.js';
 import { liveConn } from './live-conn.js';
+import { invitesView } from './view-invites.js';
 
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
@@ -19,6 +20,7 @@ const ROUTES = [
   [/^#\/cases$/, caseloadView],
   [/^#\/case\/(\d+)$/, caseView],
   [/^#\/case\/(\d+)\/new$/, (ctx, caseId) => editorView(ctx, { caseId })],
+  [/^#\/case\/(\d+)\/invite$/, invitesView],
   [/^#\/agreement\/(\d+)$/, agreementView],
   [/^#\/agreement\/(\d+)\/propose$/, (ctx, aid) => editorView(ctx, { agreementId: aid })],
   [/^#\/approvals$/, approvalsView],

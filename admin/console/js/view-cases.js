@@ -12,6 +12,7 @@ function caseLinks(ctx, c) {
   const role = ctx.me.role;
   return el('p', { class: 'actions' },
     role === 'caseworker' ? el('a', { class: 'button', href: `#/case/${c.id}/new`, 'data-testid': 'new-agreement' }, 'New agreement') : null,
+    ['caseworker', 'carer'].includes(role) ? el('a', { class: 'button', href: `#/case/${c.id}/invite`, 'data-testid': 'invite-link-page' }, 'Invite someone') : null,
     ['caseworker', 'supervisor'].includes(role) ? el('a', { class: 'button quiet', href: `#/audit/${c.id}`, 'data-testid': 'audit-link' }, 'Audit trail') : null,
     el('a', { class: 'button quiet', href: `report.html?child=${encodeURIComponent(childId(c))}`, 'data-testid': 'report-link' }, 'Continuity report'));
 }

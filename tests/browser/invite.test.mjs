@@ -1,0 +1,241 @@
+// Browser test: an invitation end to end against a real samvaer (demo family) — elena (carer) invites a relative in
+// the console and gets a code, link and QR code; the relative opens the link in a second browser context and joins
+// with a new account; she waits (mia sees nothing of her) until ana (caseworker) approves in the console; then the
+// relative and mia exchange a first message, each seeing the other's text.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
+import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
+import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
+const PASSWORD = 'samvaer-demo';
+const WATCHDOG_MS = 120000;
+const AUTH_TIMEOUT_S = 2; // the server closes a socket that has not logged in after this: the join form outlives it
+const CODE_RE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$/;
+
+runInLoopbackNamespace(fileURLToPath(import.meta.url));
+
+const tmp = makeTempDir('samvaer-invite-');
+const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
+const runner = createRunner({ shotDir, label: 'invite' });
+const state = { server: null, browser: null };
+
+async function cleanup() {
+  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
+  state.browser = null;
+  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
+  if (state.server) await state.server.stop();
+  state.server = null;
+}
+
+const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+
+// ---- helpers over data-testid attributes ----
+
+async function newPage(name, url, viewport = { width: 1100, height: 900 }) {
+  const context = await state.browser.newContext({ viewport });
+  context.setDefaultTimeout(6000);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
+  runner.addPage(name, page);
+  await page.goto(url);
+  return page;
+}
+
+async function login(page, username) {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+}
+
+async function shot(page, name) {
+  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+}
+
+const familyContact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
+const bubble = (page, text) => page.locator('[data-testid="bubble"][data-seq]', { hasText: text });
+
+async function send(page, text) {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-send').click();
+}
+
+// ---- the scenario ----
+
+async function scenario(base) {
+  const stamp = (Date.now() % 100000).toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[d]);
+  const username = `maria${stamp}`;
+  const hello = `Ciao Mia, sono la mamma ${stamp}`;
+  const reply = `Hi Mum ${stamp}`;
+  let stopped = false;
+  const step = async (name, fn) => {
+    if (stopped) return;
+    if (!(await runner.check(name, fn))) { stopped = true; console.log('  (stopping the scenario after the first failure)'); }
+  };
+  const elena = await newPage('elena', `${base}/admin/`);
+  let link = '';
+  let code = '';
+  let maria = null;
+  let mia = null;
+  let ana = null;
+
+  await step('elena (carer) invites "Maria, Mother" for mia in the console: code, link and QR shown', async () => {
+    await login(elena, 'elena');
+    await elena.getByTestId('caseload').waitFor();
+    const card = elena.locator('[data-testid^="case-"]', { hasText: 'Mia' }).first();
+    await card.getByTestId('invite-link-page').click();
+    await elena.getByTestId('invites-page').waitFor();
+    await elena.getByTestId('invite-name').fill('Maria');
+    await elena.getByTestId('invite-relationship').fill('Mother');
+    await elena.getByTestId('invite-language').selectOption('it');
+    await elena.getByTestId('invite-submit').click();
+    await elena.getByTestId('invite-result').waitFor();
+    code = (await elena.getByTestId('invite-code').textContent()).trim();
+    expect(CODE_RE.test(code), `the code is three groups of four readable characters: ${code}`);
+    link = await elena.getByTestId('invite-link').getAttribute('href');
+    expect(link === `${base}/#join=${code}`, `the link opens the family app with the code: ${link}`);
+    const qrWidth = await elena.getByTestId('invite-qr').evaluate((img) => img.complete ? img.naturalWidth : 0);
+    expect(qrWidth > 100, `the QR code image renders (${qrWidth} px wide)`);
+    const row = elena.locator('[data-testid^="invite-"][data-state]', { hasText: 'Maria' });
+    await row.first().waitFor();
+    expect(await row.first().getAttribute('data-state') === 'open', 'the list shows the invitation open');
+    expect(!(await elena.getByTestId('invites-list').textContent()).includes(code.slice(5)), 'the list never shows the secret part');
+    await shot(elena, 'i01-invitation');
+  });
+
+  await step('mia is logged in to the family app and does not see Maria', async () => {
+    mia = await newPage('mia', `${base}/`, { width: 420, height: 760 });
+    await login(mia, 'mia');
+    await mia.getByTestId('me-name').waitFor({ state: 'visible' });
+    await mia.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
+    await familyContact(mia, 'Andrei').first().waitFor();
+    expect((await familyContact(mia, 'Maria').count()) === 0, 'Maria is listed before she joined');
+  });
+
+  await step('Maria opens the link in her own browser, creates an account and waits for approval', async () => {
+    maria = await newPage('maria', link, { width: 420, height: 760 });
+    await maria.getByTestId('join').waitFor();
+    const intro = maria.getByTestId('join-intro');
+    await intro.waitFor();
+    const text = await intro.textContent();
+    for (const word of ['Elena Popescu', 'Mia', 'Mother']) expect(text.includes(word), `the invitation says ${word}: ${text}`);
+    expect(await maria.getByTestId('join-name').inputValue() === 'Maria', 'her name is filled in from the invitation');
+    expect(await maria.getByTestId('join-language').inputValue() === 'it', 'the suggested language is selected');
+    await maria.getByTestId('join-name').fill('Maria Rossi');
+    await maria.getByTestId('join-username').fill(username);
+    await maria.getByTestId('join-password').fill('maria-password-1');
+    await shot(maria, 'i02a-join');
+    await maria.waitForTimeout(AUTH_TIMEOUT_S * 1000 + 1200); // reading the form: the server closed her socket
+    await maria.getByTestId('join-submit').click();
+    await maria.getByTestId('waiting').waitFor();
+    expect((await maria.getByTestId('waiting-text').textContent()).includes('Mia'), 'the waiting screen names the child');
+    await shot(maria, 'i02-waiting');
+  });
+
+  await step('the code cannot be used twice, and mia still sees nothing of Maria', async () => {
+    const again = await newPage('again', `${base}/#join=${code.toLowerCase()}`, { width: 420, height: 760 });
+    await again.getByTestId('join-error').waitFor();
+    expect(await again.getByTestId('join-error').getAttribute('data-code') === 'invite_used', 'reuse refused with invite_used');
+    await again.close();
+    await mia.waitForTimeout(300);
+    expect((await familyContact(mia, 'Maria').count()) === 0, 'Maria reached the child before approval');
+  });
+
+  await step('ana (caseworker) sees Maria in the approvals inbox and approves', async () => {
+    ana = await newPage('ana', `${base}/admin/`);
+    await login(ana, 'ana');
+    await ana.getByTestId('caseload').waitFor();
+    await ana.getByTestId('nav-approvals').click();
+    await ana.getByTestId('approvals-page').waitFor();
+    const item = ana.locator('[data-testid^="approval-"]', { hasText: 'Maria Rossi' });
+    await item.first().waitFor();
+    expect((await item.count()) === 1, `${await item.count()} proposals for Maria in the inbox`);
+    expect((await item.textContent()).includes('Mother'), 'the inbox item shows the relationship');
+    await item.getByTestId('approve').click();
+    await item.getByTestId('decision-done').waitFor();
+    await shot(ana, 'i03-approved');
+  });
+
+  await step('Maria\'s app moves on by itself: Mia is in her contacts and she writes first', async () => {
+    const mine = familyContact(maria, 'Mia');
+    await mine.first().waitFor({ timeout: 5000 });
+    await maria.waitForFunction(() => document.querySelector('[data-testid^="contact-"][data-name*="Mia"]')?.dataset.canWrite === 'yes');
+    await mine.first().click();
+    await send(maria, hello);
+    await bubble(maria, hello).waitFor();
+  });
+
+  await step('mia sees Maria appear, reads her message and answers; Maria sees the answer', async () => {
+    const her = familyContact(mia, 'Maria');
+    await her.first().waitFor({ timeout: 5000 });
+    await her.first().click();
+    await bubble(mia, hello).waitFor();
+    await send(mia, reply);
+    await bubble(mia, reply).waitFor();
+    await bubble(maria, reply).waitFor();
+    await shot(mia, 'i04-mia');
+    await shot(maria, 'i05-maria');
+  });
+
+  await step('elena\'s list shows the invitation used', async () => {
+    await elena.reload();
+    await elena.getByTestId('invites-page').waitFor();
+    const row = elena.locator('[data-testid^="invite-"][data-state]', { hasText: 'Maria' }).first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-state') === 'used', `state ${await row.getAttribute('data-state')}`);
+  });
+
+  await step('ioana, already logged in to the family app, opens another invitation and joins with her account', async () => {
+    await elena.getByTestId('invite-name').fill('Ioana');
+    await elena.getByTestId('invite-relationship').fill('Godmother');
+    await elena.getByTestId('invite-submit').click();
+    await elena.locator('[data-testid="invite-result"]', { hasText: 'Ioana' }).waitFor();
+    const link2 = await elena.getByTestId('invite-link').getAttribute('href');
+    const ioana = await newPage('ioana', `${base}/`, { width: 420, height: 760 });
+    await login(ioana, 'ioana');
+    await ioana.getByTestId('me-name').waitFor({ state: 'visible' });
+    await ioana.goto(link2);
+    const asMe = ioana.getByTestId('join-as-me');
+    await asMe.waitFor();
+    expect((await asMe.textContent()).includes('Ioana Marin'), `offers her own account: ${await asMe.textContent()}`);
+    expect(await ioana.getByTestId('join-username').isHidden(), 'no new-account form when logged in');
+    await asMe.click();
+    await ioana.getByTestId('waiting').waitFor();
+    await elena.reload();
+    await elena.getByTestId('invites-page').waitFor();
+    const row = elena.locator('[data-testid^="invite-"][data-state]', { hasText: 'Godmother' }).first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-state') === 'used', `state ${await row.getAttribute('data-state')}`);
+  });
+}
+
+async function main() {
+  const bin = process.env.SAMVAER_BIN;
+  const admin = process.env.SAMVAER_ADMIN;
+  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
+  if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
+  const data = seedDemo(admin, tmp);
+  const port = await freePort();
+  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR, '--auth-timeout-s', String(AUTH_TIMEOUT_S)] });
+  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
+  state.browser = await launchBrowser();
+  await scenario(state.server.url);
+}
+
+let code = 1;
+try {
+  await main();
+} catch (err) {
+  runner.fail('setup', err);
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+  code = runner.summary();
+  if (code !== 0) console.log(`artifacts: ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(code);

@@ -1,0 +1,119 @@
+// Join screen: an invited person opens the link (#join=CODE) or types the code, sees who invited them for whom,
+// then creates an account (or joins with the one they are logged in with) and waits for approval.
+
+const $ = (sel) => document.querySelector(sel);
+
+/** The code in a #join=CODE link, or null. */
+export function joinCodeFromHash(hash = location.hash) {
+  const m = /^#join=([A-Za-z0-9 .-]{1,64})$/.exec(decodeURIComponent(hash || ''));
+  return m ? m[1] : null;
+}
+
+function showError(err) {
+  const box = $('#join-error');
+  let text = err ? (err.message || 'That did not work. Try again.') : '';
+  if (err && err.code === 'rate_limited' && err.retryAfter) text += ` Wait about ${Math.ceil(err.retryAfter / 60)} minutes.`;
+  box.textContent = text;
+  box.dataset.code = (err && err.code) || '';
+  box.hidden = !text;
+}
+
+function describe(inv) {
+  const by = inv.inviter && inv.inviter.display_name;
+  const child = inv.child && inv.child.first_name;
+  return `${by} invited you, ${inv.invitee_name}, to stay in contact with ${child} (as ${inv.relationship}).`;
+}
+
+/**
+ * Wire the join screen. hooks: open(code) -> invitation, accept(params) -> result, me() -> account or null,
+ * onJoined(result, invitation).
+ */
+export function initJoin(hooks) {
+  let code = null;
+  let invitation = null;
+
+  async function openCode(typed) {
+    showError(null);
+    $('#join-open').disabled = true;
+    try {
+      invitation = await hooks.open(typed);
+      code = typed;
+    } catch (err) {
+      invitation = null;
+      showError(err);
+      $('#join-code-form').hidden = false;
+      $('#join-code').focus();
+      return;
+    } finally {
+      $('#join-open').disabled = false;
+    }
+    const me = hooks.me();
+    $('#join-intro').textContent = describe(invitation);
+    $('#join-intro').hidden = false;
+    $('#join-code-form').hidden = true;
+    $('#join-account-form').hidden = !!me;
+    $('#join-as-me').hidden = !me;
+    if (me) {
+      $('#join-as-me').textContent = `Join as ${me.display_name || me.username}`;
+      $('#join-as-me').focus();
+    } else {
+      $('#join-name').value = $('#join-name').value || invitation.invitee_name || '';
+      if (invitation.language) $('#join-language').value = invitation.language;
+      $('#join-username').focus();
+    }
+  }
+
+  async function accept(params, button) {
+    showError(null);
+    button.disabled = true;
+    try {
+      const result = await hooks.accept({ code, ...params });
+      $('#join-password').value = '';
+      hooks.onJoined(result, invitation);
+    } catch (err) {
+      showError(err);
+      if (['invite_used', 'invite_expired', 'invite_revoked', 'invite_locked'].includes(err.code)) reset();
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function reset() {
+    $('#join-code-form').hidden = false;
+    $('#join-account-form').hidden = true;
+    $('#join-as-me').hidden = true;
+    $('#join-intro').hidden = true;
+  }
+
+  $('#join-code-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const typed = $('#join-code').value.trim();
+    if (!typed) { showError({ message: 'Please type the code you were given.' }); return; }
+    openCode(typed);
+  });
+  $('#join-account-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const params = {
+      display_name: $('#join-name').value.trim(),
+      username: $('#join-username').value.trim(),
+      password: $('#join-password').value,
+    };
+    if ($('#join-language').value) params.language = $('#join-language').value;
+    if (!params.display_name || !params.username) { showError({ message: 'Please fill in your name and a username.' }); return; }
+    if (params.password.length < 8) { showError({ message: 'The password needs at least 8 characters.' }); return; }
+    accept(params, $('#join-submit'));
+  });
+  $('#join-as-me').addEventListener('click', () => accept({}, $('#join-as-me')));
+
+  /** Show the screen, opening `typed` at once when the link carried a code. */
+  return function showJoin(typed) {
+    reset();
+    showError(null);
+    if (typed) {
+      $('#join-code').value = typed;
+      openCode(typed);
+    } else {
+      $('#join-code').focus();
+    }
+  };
+}
