@@ -8,7 +8,9 @@ import { initLogin, showLoginError, focusLogin } from './js/ui-login.js';
 import { renderContacts } from './js/ui-contacts.js';
 import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
-import { initCall, setCallStore, startCall, onCallEvent, canCall } from './js/call.js';
+import { initCall, setCallStore, startCall, onCallEvent, canCall, ringingCall } from './js/call.js';
+import { initRinging, callerLabel } from './js/ring.js';
+import { initNotify, notifyReady, notifySignedOut, noticeMessage, forgetPush } from './js/notify.js';
 import { renderGroupCall } from './js/call-supervision.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -176,6 +178,7 @@ function onServerEvent({ event, data }) {
     if (!isMine(store, data)) {
       queueReceipt(data.agreement_id, 'delivered', data.seq);
       markRead(data.agreement_id);
+      if (isNew) noticeMessage(data.agreement_id, callerLabel(store.contacts.get(data.agreement_id)));
     }
     if (isNew) rerender();
   } else if (event === 'receipt') {
@@ -212,6 +215,7 @@ function onReady({ account, resumed }) {
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
   loadContacts();
+  notifyReady();
   if (first) {
     route();
   } else if (resumed && store.openId !== null) {
@@ -222,6 +226,7 @@ function onReady({ account, resumed }) {
 function onLoggedOut({ message }) {
   store = createStore();
   setCallStore(store);
+  notifySignedOut();
   show('login');
   showLoginError(message ? `${message} Please log in again.` : '');
   focusLogin();
@@ -230,7 +235,7 @@ function onLoggedOut({ message }) {
 function onState({ state }) {
   const words = {
     connecting: conn.token ? 'Connecting…' : '',
-    reconnecting: 'No connection. Trying again…',
+    reconnecting: 'No connection. Reconnecting…',
     online: '', open: '', offline: '',
   };
   setStatus(words[state] ?? '');
@@ -245,6 +250,8 @@ function boot() {
   conn.addEventListener('state', (e) => onState(e.detail));
   conn.addEventListener('event', (e) => onServerEvent(e.detail));
   initCall(conn, store);
+  initRinging(ringingCall, (aid) => store.contacts.get(aid));
+  initNotify(conn);
   initLogin((username, password) => conn.login(username, password));
   initChat({
     onBack: () => { location.hash = '#/'; },
@@ -258,6 +265,7 @@ function boot() {
     },
   });
   $('#logout').addEventListener('click', async () => {
+    await forgetPush();
     await conn.logout();
     onLoggedOut({});
     location.hash = '#/';

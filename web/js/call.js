@@ -450,6 +450,12 @@ export function onCallEvent(event, data) {
   return false;
 }
 
+/** The call ringing on this screen ({id, aid}) or null: the ringtone and its notification follow it (ring.js). */
+export function ringingCall() {
+  if (!call || call.mine || call.role !== 'callee' || document.body.dataset.call !== 'ringing') return null;
+  return { id: call.id, aid: call.aid };
+}
+
 /** May this contact entry be called now (video)? */
 export function canCall(contact) {
   return !!(contact && contact.status === 'active' && contact.channels
