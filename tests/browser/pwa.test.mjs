@@ -73,7 +73,8 @@ function setHidden(page, hidden) {
 /** The service worker's notifications as plain objects (optionally only one tag). */
 function notifications(page, tag) {
   return page.evaluate(async (t) => {
-    const reg = await navigator.serviceWorker.ready;
+    const reg = await Promise.race([navigator.serviceWorker.ready, new Promise((r) => setTimeout(r, 3000, null))]);
+    if (!reg) throw new Error('no active service worker');
     const list = await reg.getNotifications(t ? { tag: t } : {});
     return list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, requireInteraction: n.requireInteraction, data: n.data }));
   }, tag || null);
@@ -143,11 +144,10 @@ async function scenario(base, admin) {
     mia = await openPage(ctx.mia, 'mia', `${base}/`);
     await login(mia, 'mia');
     const shell = await mia.evaluate(async () => {
-      await navigator.serviceWorker.ready;
       for (let i = 0; i < 50 && !navigator.serviceWorker.controller; i++) await new Promise((r) => setTimeout(r, 100));
       const names = await caches.keys();
-      const cache = await caches.open(names.find((n) => n.startsWith('samvaer-shell-')));
-      const paths = (await cache.keys()).map((r) => new URL(r.url).pathname);
+      const name = names.find((n) => n.startsWith('samvaer-shell-'));
+      const paths = name ? (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname) : [];
       return { controlled: !!navigator.serviceWorker.controller, names, paths };
     });
     expect(shell.controlled, 'the page is not controlled by the service worker');
@@ -266,7 +266,7 @@ async function scenario(base, admin) {
     await push({ kind: 'call', title: 'Dad is calling', body: 'Open Samvaer to answer.', tag: 'call-99', url: '/' });
     const call = await waitForNotification(mia, 'call-99');
     expect(call.length === 1 && call[0].title === 'Dad is calling' && call[0].requireInteraction, `call push: ${JSON.stringify(call)}`);
-    await mia.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).forEach((n) => n.close()));
+    await mia.evaluate(async () => (await (await navigator.serviceWorker.getRegistration()).getNotifications()).forEach((n) => n.close()));
     await cdp.detach();
   });
 
