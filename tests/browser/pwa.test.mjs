@@ -139,7 +139,7 @@ async function scenario(base, admin) {
     expect(/<link rel="manifest" href="manifest.json">/.test(html), 'index.html does not link the manifest');
   });
 
-  await runner.check('mia logs in; the service worker takes the page and caches the app shell', async () => {
+  await runner.check('mia logs in; the service worker takes the page and caches the app shell; Chromium finds it installable', async () => {
     ctx.mia = await newContext(base);
     mia = await openPage(ctx.mia, 'mia', `${base}/`);
     await login(mia, 'mia');
@@ -151,6 +151,15 @@ async function scenario(base, admin) {
       return { controlled: !!navigator.serviceWorker.controller, names, paths };
     });
     expect(shell.controlled, 'the page is not controlled by the service worker');
+    const cdp = await ctx.mia.newCDPSession(mia);
+    const manifest = await cdp.send('Page.getAppManifest');
+    expect(manifest.url.endsWith('/manifest.json') && manifest.errors.length === 0, `manifest: ${JSON.stringify(manifest.errors)}`);
+    // Playwright's contexts are off-the-record profiles, which never install apps ("in-incognito"): any other reason
+    // is about the app (manifest fields, icons, service worker).
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    const errors = installabilityErrors.filter((e) => e.errorId !== 'in-incognito');
+    expect(errors.length === 0, `Chromium would not install it: ${JSON.stringify(errors)}`);
+    await cdp.detach();
     for (const p of ['/index.html', '/app.js', '/app.css', '/manifest.json', '/js/conn.js', '/js/ring.js', '/js/notify.js',
       '/js/call.js', '/icons/icon-192.png']) {
       expect(shell.paths.includes(p), `${p} is not in the shell cache (${shell.paths.join(' ')})`);

@@ -90,7 +90,8 @@ async function subscribePush() {
     await conn.request('push.subscribe', { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } });
     document.body.dataset.push = 'on';
   } catch (err) {
-    document.body.dataset.push = `off:${(err && (err.code || err.name)) || 'error'}`;
+    // A server refusal has a string code (unknown_type: no push on this server); the browser's, a name (AbortError).
+    document.body.dataset.push = `off:${(err && (typeof err.code === 'string' ? err.code : err.name)) || 'error'}`;
   }
 }
 
