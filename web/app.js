@@ -1,6 +1,6 @@
 // Family web app entry: wires the connection, the store and the views; routes #/ and #/chat/ID.
 
-import { Conn } from './js/conn.js';
+import { Conn, TOKEN_KEY } from './js/conn.js';
 import {
   createStore, conv, setContacts, upsertContact, addMessage, addHistory, applyReceipt, lastPeerSeq, isMine,
 } from './js/store.js';
@@ -271,6 +271,8 @@ function boot() {
     location.hash = '#/';
   });
   window.addEventListener('hashchange', route);
+  // The token is shared by every tab (localStorage): when another tab logs out or in, this one starts over with it.
+  window.addEventListener('storage', (e) => { if (e.key === TOKEN_KEY || e.key === null) location.reload(); });
   document.addEventListener('visibilitychange', () => store.openId !== null && markRead(store.openId));
   if (conn.token) {
     show('wait');

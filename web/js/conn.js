@@ -2,7 +2,7 @@
 // The session token is kept in localStorage, so closing the tab (or the installed app) keeps you signed in;
 // logging out or the server saying token_invalid / account_disabled forgets it.
 
-const TOKEN_KEY = 'samvaer.token';
+export const TOKEN_KEY = 'samvaer.token';
 const PING_EVERY_MS = 20000;
 const PING_TIMEOUT_MS = 10000;
 const AUTH_TYPES = new Set(['auth.login', 'auth.resume']);
