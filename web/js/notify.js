@@ -97,7 +97,7 @@ async function subscribePush() {
 
 /** Before logging out: this browser stops getting the account's pushes. */
 export async function forgetPush() {
-  const reg = supported() ? await registration() : null;
+  const reg = 'serviceWorker' in navigator ? await navigator.serviceWorker.getRegistration().catch(() => null) : null;
   const sub = reg && reg.pushManager ? await reg.pushManager.getSubscription().catch(() => null) : null;
   if (!sub) return;
   try { await conn.request('push.unsubscribe', { endpoint: sub.endpoint }); } catch (e) { /* no push on the server */ }
