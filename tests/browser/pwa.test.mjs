@@ -254,6 +254,27 @@ async function scenario(base, admin) {
     expect((await notifications(mia)).length === 0, 'a visible page got a notification');
   });
 
+  await runner.check('a call to the visible page rings without a notification; "Not now" silences it', async () => {
+    await andrei.getByTestId('chat-call').click();
+    await mia.locator('body[data-ringing="yes"]').waitFor({ state: 'attached' });
+    const id = await mia.evaluate(() => window.__samvaerRing.callId);
+    expect(id !== callId, 'the same call id twice');
+    const heard = await listenToRing(mia, 1200);
+    expect(heard.after > heard.before && heard.loudest > 0.05, `not ringing: ${JSON.stringify(heard)}`);
+    expect((await notifications(mia, `call-${id}`)).length === 0, 'a visible page got a call notification');
+    // Read the ringing state in the same click dispatch, after the app's own handlers (before any server answer).
+    await mia.evaluate(() => document.getElementById('call-decline').addEventListener('click', () => {
+      window.__ringingAtTap = document.body.dataset.ringing;
+    }, { once: true }));
+    await mia.getByTestId('call-decline').click();
+    const atTap = await mia.evaluate(() => window.__ringingAtTap);
+    expect(atTap === 'no', `still ringing at the tap on "Not now" (${atTap})`);
+    await mia.locator('#view-call[data-state="ended"][data-reason="declined"]').waitFor({ state: 'attached' });
+    await mia.getByTestId('call-done').click();
+    await andrei.locator('#view-call[data-state="ended"]').waitFor({ state: 'attached' });
+    await andrei.getByTestId('call-done').click();
+  });
+
   await runner.check('a push delivered to the service worker shows a notification without message text', async () => {
     const cdp = await ctx.mia.newCDPSession(mia);
     const registrations = new Map();
