@@ -1,9 +1,11 @@
-// Browser test: the family app as an installable app that rings. Manifest and icons; the session kept across
-// closing the page; a call to a page in the background rings (Web Audio tones + a system notification named by the
-// relationship, gone when the caller gives up); a new message in the background notifies without its text; a push
-// delivered to the service worker (CDP) shows a notification without message text; logging out and a dead token
-// forget the session; with the server stopped the app still opens from the service worker's cache and says it is
-// reconnecting, while a browser that never visited gets no page at all.
+// Browser test: the family app as an installable app that rings. Manifest and icons (and Chromium's installability
+// check); the session kept across closing the page; a call to a page in the background rings (Web Audio tones that
+// really sound, vibration, a system notification named by the relationship, all gone when the caller gives up); a
+// call to a visible page rings without a notification and "Not now" silences it at the tap; a new message in the
+// background notifies who wrote, never the text; a push delivered to the service worker (CDP) shows a notification
+// without message text; a notification click brings the open app to its conversation; logging out (in any tab) and
+// a dead token forget the session; with the server stopped the app still opens from the service worker's cache and
+// says it is reconnecting, while a browser that never visited gets no page at all.
 // Headless Chromium reports every page as visible (new tab, bringToFront, a minimised window: all checked), so the
 // "page in the background" is made by overriding document.visibilityState in that page and firing
 // visibilitychange, which is what the browser does when the tab goes to the background.
