@@ -1,6 +1,6 @@
 // Family web app entry: wires the connection, the store and the views; routes #/ and #/chat/ID.
 
-import { Conn } from './js/conn.js';
+import { Conn, TOKEN_KEY } from './js/conn.js';
 import {
   createStore, conv, setContacts, upsertContact, addMessage, addHistory, applyReceipt, lastPeerSeq, isMine,
 } from './js/store.js';
@@ -8,7 +8,9 @@ import { initLogin, showLoginError, focusLogin } from './js/ui-login.js';
 import { renderContacts } from './js/ui-contacts.js';
 import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
-import { initCall, setCallStore, startCall, onCallEvent, canCall } from './js/call.js';
+import { initCall, setCallStore, startCall, onCallEvent, canCall, ringingCall } from './js/call.js';
+import { initRinging, callerLabel } from './js/ring.js';
+import { initNotify, notifyReady, notifySignedOut, noticeMessage, forgetPush } from './js/notify.js';
 import { renderGroupCall } from './js/call-supervision.js';
 import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 
@@ -189,6 +191,7 @@ function onServerEvent({ event, data }) {
     if (!isMine(store, data)) {
       queueReceipt(data.agreement_id, 'delivered', data.seq);
       markRead(data.agreement_id);
+      if (isNew) noticeMessage(data.agreement_id, callerLabel(store.contacts.get(data.agreement_id)));
     }
     if (isNew) rerender();
   } else if (event === 'receipt') {
@@ -230,6 +233,7 @@ function onReady({ account, resumed }) {
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
   loadContacts();
+  notifyReady();
   if (first) {
     route();
   } else if (resumed && store.openId !== null) {
@@ -240,6 +244,7 @@ function onReady({ account, resumed }) {
 function onLoggedOut({ message }) {
   store = createStore();
   setCallStore(store);
+  notifySignedOut();
   show('login');
   showLoginError(message ? `${message} Please log in again.` : '');
   focusLogin();
@@ -248,7 +253,7 @@ function onLoggedOut({ message }) {
 function onState({ state }) {
   const words = {
     connecting: conn.token ? 'Connecting…' : '',
-    reconnecting: 'No connection. Trying again…',
+    reconnecting: 'No connection. Reconnecting…',
     online: '', open: '', offline: '',
   };
   setStatus(words[state] ?? '');
@@ -263,6 +268,8 @@ function boot() {
   conn.addEventListener('state', (e) => onState(e.detail));
   conn.addEventListener('event', (e) => onServerEvent(e.detail));
   initCall(conn, store);
+  initRinging(ringingCall, (aid) => store.contacts.get(aid));
+  initNotify(conn);
   initLogin((username, password) => conn.login(username, password));
   showJoin = initJoin({
     open: (code) => conn.openInvite(code),
@@ -300,11 +307,14 @@ function boot() {
     },
   });
   $('#logout').addEventListener('click', async () => {
+    await forgetPush();
     await conn.logout();
     onLoggedOut({});
     location.hash = '#/';
   });
   window.addEventListener('hashchange', route);
+  // The token is shared by every tab (localStorage): when another tab logs out or in, this one starts over with it.
+  window.addEventListener('storage', (e) => { if (e.key === TOKEN_KEY || e.key === null) location.reload(); });
   document.addEventListener('visibilitychange', () => store.openId !== null && markRead(store.openId));
   if (conn.token) {
     show('wait');

@@ -85,7 +85,7 @@ async function shot(page, name) {
 /** Send n messages from a page over its own extra socket (resuming the page's session). */
 function bulkSend(page, agreementId, n) {
   return page.evaluate(async ({ aid, count }) => {
-    const token = sessionStorage.getItem('samvaer.token');
+    const token = localStorage.getItem('samvaer.token');
     const ws = new WebSocket(`ws://${location.host}/ws`, 'samvaer.v1');
     const answers = new Map();
     ws.onmessage = (ev) => {

@@ -118,7 +118,7 @@ function rawSend(page, aid, text) {
     ws.onmessage = (ev) => { const m = JSON.parse(ev.data); if (answers.has(m.id)) answers.get(m.id)(m); };
     const call = (id, frame) => new Promise((resolve) => { answers.set(id, resolve); ws.send(JSON.stringify({ id, ...frame })); });
     await new Promise((resolve) => { ws.onopen = resolve; });
-    await call(1, { type: 'auth.resume', token: sessionStorage.getItem('samvaer.token') });
+    await call(1, { type: 'auth.resume', token: localStorage.getItem('samvaer.token') });
     const answer = await call(2, { type: 'msg.send', agreement_id: agreementId, text: body, client_key: `console-test-${Date.now()}` });
     ws.close();
     return answer;

@@ -450,6 +450,12 @@ export function onCallEvent(event, data) {
   return false;
 }
 
+/** The call ringing on this screen ({id, aid}) or null: the ringtone and its notification follow it (ring.js). */
+export function ringingCall() {
+  if (!call || call.mine || call.role !== 'callee' || document.body.dataset.call !== 'ringing') return null;
+  return { id: call.id, aid: call.aid };
+}
+
 /** May this contact entry be called now (video)? */
 /** The agreement has a call channel and the server says a call may start now (window, pause, status). */
 export function canCallNow(contact) {

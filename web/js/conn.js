@@ -1,6 +1,8 @@
 // WebSocket client for samvaer.v1: request ids, one promise per request, reconnect + auth.resume.
+// The session token is kept in localStorage, so closing the tab (or the installed app) keeps you signed in;
+// logging out or the server saying token_invalid / account_disabled forgets it.
 
-const TOKEN_KEY = 'samvaer.token';
+export const TOKEN_KEY = 'samvaer.token';
 const PING_EVERY_MS = 20000;
 const PING_TIMEOUT_MS = 10000;
 const AUTH_TYPES = new Set(['auth.login', 'auth.resume', 'invite.open', 'invite.accept']);
@@ -38,7 +40,7 @@ export class Conn extends EventTarget {
     this.state = 'offline';
   }
 
-  get token() { return sessionStorage.getItem(TOKEN_KEY); }
+  get token() { return localStorage.getItem(TOKEN_KEY); }
 
   setState(state) {
     if (this.state === state) return;
@@ -94,7 +96,7 @@ export class Conn extends EventTarget {
   async login(username, password) {
     await this.waitOpen();
     const result = await this.request('auth.login', { username, password });
-    sessionStorage.setItem(TOKEN_KEY, result.token);
+    localStorage.setItem(TOKEN_KEY, result.token);
     this.becomeReady(result.account, false);
     return result.account;
   }
@@ -126,7 +128,7 @@ export class Conn extends EventTarget {
   }
 
   forget() {
-    sessionStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(TOKEN_KEY);
     this.authed = false;
     this.account = null;
   }
