@@ -113,7 +113,7 @@ export class Conn extends EventTarget {
     await this.waitOpen();
     const result = await this.request('invite.accept', params);
     if (result.token) {
-      sessionStorage.setItem(TOKEN_KEY, result.token);
+      localStorage.setItem(TOKEN_KEY, result.token);
       this.becomeReady(result.account, false);
     }
     return result;
