@@ -23,7 +23,14 @@
 	X(NO_CALL, "no_call", "There is no such call (it may have ended).")                                      \
 	X(CALL_STATE, "call_state", "The call cannot do that now.")                                              \
 	X(BUSY, "busy", "You are already in a call.")                                                            \
-	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")
+	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")                                    \
+	X(PAIRING_INVALID, "pairing_invalid", "This pairing code is not valid. Check it or ask for a new one.")  \
+	X(PAIRING_EXPIRED, "pairing_expired", "This pairing code has expired. Please ask for a new one.")        \
+	X(PAIRING_USED, "pairing_used", "This pairing code was used already. Please ask for a new one.")         \
+	X(DEVICE_INVALID, "device_invalid", "This device is no longer paired. Please pair it again.")            \
+	X(NOT_FOUND, "not_found", "No such person, device or code in your care.")                                \
+	X(FORBIDDEN, "forbidden", "Your role may not do this.")                                                  \
+	X(CONFLICT, "conflict", "That cannot be done in its present state.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

@@ -31,6 +31,7 @@ struct app {
 	struct ratelimit login_by_pair; /* login attempts per (username, address), hard limit */
 	struct ratelimit login_by_user; /* login attempts per username, from any address: backoff */
 	struct ratelimit login_by_addr; /* login/resume attempts per client address */
+	struct ratelimit pair_by_addr;  /* pairing codes tried per client address (devices/devices_ws.c) */
 	int64_t next_expiry;            /* ms: no connection's token expires before this (session_expire) */
 	struct hasher *hasher;          /* password verification thread */
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */
