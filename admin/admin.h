@@ -38,6 +38,8 @@ int admin_cmd_audit(struct admin *a, int argc, char **argv);    /* audit.c: audi
 int admin_cmd_proposal(struct admin *a, int argc, char **argv); /* proposals.c: propose/approve/reject/list */
 int admin_cmd_pause(struct admin *a, int argc, char **argv);    /* proposals.c: pause / unpause */
 int admin_cmd_report(struct admin *a, int argc, char **argv);   /* report.c: continuity report */
+int admin_cmd_device(struct admin *a, int argc, char **argv);   /* devices.c: device pair/list/revoke */
+int admin_cmd_password(struct admin *a, int argc, char **argv); /* devices.c: password reset */
 /* seed_history.c: a few weeks of past contact for the demo family (messages, pauses, audit). */
 int admin_seed_demo_history(struct admin *a);
 

@@ -22,6 +22,8 @@ static void usage(void)
 	    "  pause AGREEMENT --as CARER --reason TEXT [--hours N] | unpause AGREEMENT --as USER\n"
 	    "  audit verify [--head SEQ:HASH] | audit list [--case ID] [--limit N]\n"
 	    "  report CHILD [--weeks N] [--format json|csv]\n"
+	    "  device pair USERNAME --as USER [--hours N] | device list USERNAME | device revoke ID --as USER\n"
+	    "  password reset USERNAME --as USER [--password-file FILE|-]   (prints a temporary password)\n"
 	    "  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
 	    "See docs/ADMIN-CLI.md.\n");
 }
@@ -38,10 +40,19 @@ static const struct {
 	int (*fn)(struct admin *a, int argc, char **argv);
 	int with_name;
 } commands[] = {
-    {"init", cmd_init, 0},           {"demo", admin_cmd_demo, 0},           {"account", admin_cmd_account, 0},
-    {"case", admin_cmd_case, 0},     {"agreement", admin_cmd_agreement, 0}, {"bench-seed", admin_cmd_bench_seed, 0},
-    {"audit", admin_cmd_audit, 0},   {"proposal", admin_cmd_proposal, 0},   {"pause", admin_cmd_pause, 1},
-    {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},
+    {"init", cmd_init, 0},
+    {"demo", admin_cmd_demo, 0},
+    {"account", admin_cmd_account, 0},
+    {"case", admin_cmd_case, 0},
+    {"agreement", admin_cmd_agreement, 0},
+    {"bench-seed", admin_cmd_bench_seed, 0},
+    {"audit", admin_cmd_audit, 0},
+    {"proposal", admin_cmd_proposal, 0},
+    {"pause", admin_cmd_pause, 1},
+    {"unpause", admin_cmd_pause, 1},
+    {"report", admin_cmd_report, 0},
+    {"device", admin_cmd_device, 0},
+    {"password", admin_cmd_password, 0},
 };
 
 static int dispatch(struct admin *a, const char *cmd, int argc, char **argv)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const struct api_route *const tables[] = {api_routes_cases, api_routes_audit, api_routes_reports,
-						 api_routes_review};
+						 api_routes_review, api_routes_devices};
 
 /* A pattern matches segment by segment; "#" matches a positive integer, collected in ids. */
 static int match(const char *pattern, const char *path, int64_t ids[3])
