@@ -10,6 +10,8 @@ import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
 import { initCall, setCallStore, startCall, onCallEvent, canCall } from './js/call.js';
 import { renderGroupCall } from './js/call-supervision.js';
+import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
+import { initDevices, showDevices } from './js/ui-devices.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -21,9 +23,12 @@ let receiptTimer = null;
 // ---- views and routing ----
 
 function show(view) {
-  for (const name of ['login', 'contacts', 'chat', 'wait']) $(`#view-${name}`).hidden = name !== view;
+  for (const name of ['login', 'pair', 'contacts', 'chat', 'devices', 'wait']) {
+    $(`#view-${name}`).hidden = name !== view;
+  }
   document.body.dataset.view = view;
-  $('#me').hidden = view === 'login' || view === 'wait' || !store.me;
+  $('#me').hidden = view === 'login' || view === 'pair' || view === 'wait' || !store.me;
+  $('#devices-open').hidden = !store.me || store.me.role === 'child' || view === 'devices';
   document.title = view === 'chat' ? 'Chat – Samvaer' : 'Samvaer';
 }
 
@@ -33,10 +38,23 @@ function currentChatId() {
 }
 
 function route() {
-  if (!conn.authed && !store.me) return;
+  if (!conn.authed && !store.me) {
+    const code = pairCodeFromHash();
+    if (code !== null) showPair(code);
+    return;
+  }
   const aid = currentChatId();
   if (aid !== null) openChat(aid);
-  else showContacts();
+  else if (location.hash === '#/devices' && store.me.role !== 'child') {
+    store.openId = null;
+    show('devices');
+    showDevices();
+  } else showContacts();
+}
+
+function showPair(code) {
+  show('pair');
+  openPair(code);
 }
 
 function showContacts() {
@@ -211,17 +229,25 @@ function onReady({ account, resumed }) {
   $('#me-avatar').replaceChildren(avatar(account, 'small'));
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
+  showLoginNotice(conn.notice);
+  conn.notice = null;
   loadContacts();
   if (first) {
+    if (pairCodeFromHash() !== null) history.replaceState(null, '', '#/');
     route();
   } else if (resumed && store.openId !== null) {
     loadHistory(store.openId, false); // fill anything missed while away
   }
 }
 
-function onLoggedOut({ message }) {
+function onLoggedOut({ message, code }) {
   store = createStore();
   setCallStore(store);
+  showLoginNotice(null);
+  if (code === 'device_invalid') { // a revoked device: only a new code brings it back
+    showPair('');
+    return;
+  }
   show('login');
   showLoginError(message ? `${message} Please log in again.` : '');
   focusLogin();
@@ -246,6 +272,9 @@ function boot() {
   conn.addEventListener('event', (e) => onServerEvent(e.detail));
   initCall(conn, store);
   initLogin((username, password) => conn.login(username, password));
+  initPair((code, name) => conn.pair(code, name), () => { show('login'); focusLogin(); });
+  initDevices(conn, () => { location.hash = '#/'; });
+  $('#devices-open').addEventListener('click', () => { location.hash = '#/devices'; });
   initChat({
     onBack: () => { location.hash = '#/'; },
     onSend: (text) => store.openId !== null && sendText(store.openId, text),
@@ -258,15 +287,23 @@ function boot() {
     },
   });
   $('#logout').addEventListener('click', async () => {
+    if (conn.credential) { // a paired device logging out gives up its pairing on the server too
+      try {
+        const { this_device: id } = await conn.request('device.list');
+        if (id) await conn.request('device.revoke', { device_id: id });
+      } catch (e) { /* logging out anyway */ }
+    }
     await conn.logout();
     onLoggedOut({});
     location.hash = '#/';
   });
   window.addEventListener('hashchange', route);
   document.addEventListener('visibilitychange', () => store.openId !== null && markRead(store.openId));
-  if (conn.token) {
+  if (conn.canSignIn) {
     show('wait');
     conn.start();
+  } else if (pairCodeFromHash() !== null) {
+    showPair(pairCodeFromHash());
   } else {
     show('login');
     focusLogin();

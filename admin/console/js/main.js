@@ -9,6 +9,7 @@ import { approvalsView, noticesView, heldView } from './view-inbox.js';
 import { auditView, verifyView } from './view-audit.js';
 import { liveCallsView, watchLiveCalls, unwatchLiveCalls } from './view-calls.js';
 import { liveConn } from './live-conn.js';
+import { devicesView } from './view-devices.js';
 
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^#\/audit\/(\d+)$/, auditView],
   [/^#\/verify$/, verifyView],
   [/^#\/calls$/, liveCallsView],
+  [/^#\/case\/(\d+)\/devices$/, devicesView],
 ];
 
 const ctx = {
