@@ -59,7 +59,8 @@ static int write_end(struct api_call *c, int rc, const struct devices_outcome *o
 		api_error(c, 500, "internal", "The change could not be saved.", NULL);
 		return 0;
 	}
-	session_check_accounts(c->app);
+	if (out->account_id)
+		session_check_account(c->app, out->account_id);
 	return 1;
 }
 

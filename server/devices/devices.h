@@ -36,9 +36,10 @@ enum devices_result {
 
 /* What happened, or why not. */
 struct devices_outcome {
-	int64_t case_id;   /* the case through which the caller acted (0: their own account) */
-	char message[200]; /* why not, for people */
-	char field[32];    /* the request member that is wrong, or "" */
+	int64_t case_id;    /* the case through which the caller acted (0: their own account) */
+	int64_t account_id; /* whose sessions a revocation or reset may have ended (0: none) */
+	char message[200];  /* why not, for people */
+	char field[32];     /* the request member that is wrong, or "" */
 };
 
 /* May `who` look after `target`'s devices? DEVICES_OK when who is target (self_ok), or a carer or caseworker
@@ -77,6 +78,10 @@ struct devices_paired {
 /* Redeem `typed` for a new device called `name`: on OK the pairing is used, the device exists with its
  * credential's hash, and the use is audited. A wrong secret counts against the code (commit it anyway). */
 int devices_pair(struct store *s, const char *typed, const char *name, const char *peer, struct devices_paired *out);
+/* A new device with a fresh credential for `account`, made by `created_by` (an account), without a code: what
+ * devices_pair does once the code checked out, and what an accepted invitation can give the new account's device
+ * instead of a password. The caller audits it and adds a session (store_session_add_device). */
+int devices_issue(struct store *s, int64_t account, const char *name, int64_t created_by, struct devices_paired *out);
 /* The device holding `credential`: on OK, last_seen_at is now and the sign-in is audited. */
 int devices_signin(struct store *s, const char *credential, size_t len, const char *peer, struct devices_paired *out);
 

@@ -217,7 +217,8 @@ static void handle_list(struct session *s, struct proto_request *r)
 struct write_commit {
 	uint64_t conn_id;
 	json_t *id;
-	json_t *result; /* the reply once committed */
+	json_t *result;  /* the reply once committed */
+	int64_t account; /* whose connections to check afterwards (a revoked device's owner), or 0 */
 };
 
 static void write_committed(void *owner, void *arg, int ok)
@@ -225,8 +226,6 @@ static void write_committed(void *owner, void *arg, int ok)
 	struct app *app = owner;
 	struct write_commit *wc = arg;
 	struct session *s = session_by_conn(app, wc->conn_id);
-	if (ok)
-		session_check_accounts(app); /* a revoked device's connections end now (this one too, if it was it) */
 	if (s && ok)
 		session_reply_ok(s, wc->id, wc->result);
 	else {
@@ -234,11 +233,13 @@ static void write_committed(void *owner, void *arg, int ok)
 			session_reply_error(s, wc->id, PROTO_ERR_STORE_UNAVAILABLE, "The change could not be saved.");
 		json_decref(wc->result);
 	}
+	if (ok && wc->account) /* after the reply: a revoked device's connections end now (this one too, if it was) */
+		session_check_account(app, wc->account);
 	json_decref(wc->id);
 	free(wc);
 }
 
-static void commit_then_reply(struct session *s, json_t *id, json_t *result)
+static void commit_then_reply(struct session *s, json_t *id, json_t *result, int64_t account)
 {
 	struct write_commit *wc = calloc(1, sizeof(*wc));
 	if (!wc) {
@@ -249,6 +250,7 @@ static void commit_then_reply(struct session *s, json_t *id, json_t *result)
 	wc->conn_id = s->route.conn->id;
 	wc->id = json_incref(id);
 	wc->result = result;
+	wc->account = account;
 	commit_after(&s->app->commit, write_committed, wc);
 }
 
@@ -273,7 +275,8 @@ static void handle_revoke(struct session *s, struct proto_request *r)
 		reply_outcome(s, r->id, rc, &out); /* nothing was written */
 		return;
 	}
-	commit_then_reply(s, r->id, json_pack("{s:I,s:b}", "device_id", (json_int_t)device_id, "revoked", 1));
+	commit_then_reply(s, r->id, json_pack("{s:I,s:b}", "device_id", (json_int_t)device_id, "revoked", 1),
+			  out.account_id);
 }
 
 struct targets_ctx {
@@ -340,7 +343,7 @@ static void handle_create(struct session *s, struct proto_request *r)
 		reply_outcome(s, r->id, rc, &out);
 		return;
 	}
-	commit_then_reply(s, r->id, devices_code_json(&code, target, json_string_value(url)));
+	commit_then_reply(s, r->id, devices_code_json(&code, target, json_string_value(url)), 0);
 	explicit_bzero(&code, sizeof(code));
 }
 

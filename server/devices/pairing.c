@@ -139,11 +139,28 @@ static int pairing_note(struct store *s, int64_t actor, const struct pairing *p,
 	return audit_append(s, actor, AUDIT_PAIRING, case_of(s, p->account_id), 0, d);
 }
 
+int devices_issue(struct store *s, int64_t account, const char *name, int64_t created_by, struct devices_paired *out)
+{
+	uint8_t cred_hash[32];
+	int rc = store_account_by_id(s, account, &out->account);
+	if (rc != STORE_OK)
+		return DEVICES_SIGNIN_ERR;
+	if (out->account.disabled)
+		return DEVICES_SIGNIN_DISABLED;
+	if (auth_token_new(out->credential, cred_hash) != 0 ||
+	    store_device_add(s, account, name, cred_hash, created_by, &out->device.id) != STORE_OK ||
+	    store_device_seen(s, out->device.id, clock_now_ms()) != STORE_OK ||
+	    store_device_get(s, out->device.id, &out->device) != STORE_OK) {
+		explicit_bzero(out->credential, sizeof(out->credential));
+		return DEVICES_SIGNIN_ERR;
+	}
+	return DEVICES_SIGNIN_OK;
+}
+
 int devices_pair(struct store *s, const char *typed, const char *name, const char *peer, struct devices_paired *out)
 {
 	struct rcode code;
 	struct pairing p;
-	uint8_t cred_hash[32];
 	int64_t now = clock_now_ms();
 	memset(out, 0, sizeof(*out));
 	if (rcode_parse(typed, &code) != 0)
@@ -166,15 +183,9 @@ int devices_pair(struct store *s, const char *typed, const char *name, const cha
 		return DEVICES_SIGNIN_INVALID;
 	if (p.expires_at <= now)
 		return DEVICES_SIGNIN_EXPIRED;
-	if ((rc = store_account_by_id(s, p.account_id, &out->account)) != STORE_OK)
-		return DEVICES_SIGNIN_ERR;
-	if (out->account.disabled)
-		return DEVICES_SIGNIN_DISABLED;
-	if (auth_token_new(out->credential, cred_hash) != 0 ||
-	    store_device_add(s, p.account_id, name, cred_hash, p.created_by, &out->device.id) != STORE_OK ||
-	    store_device_seen(s, out->device.id, now) != STORE_OK ||
-	    store_device_get(s, out->device.id, &out->device) != STORE_OK ||
-	    store_pairing_end(s, p.id, "used", out->device.id) != STORE_OK ||
+	if ((rc = devices_issue(s, p.account_id, name, p.created_by, out)) != DEVICES_SIGNIN_OK)
+		return rc;
+	if (store_pairing_end(s, p.id, "used", out->device.id) != STORE_OK ||
 	    pairing_note(s, p.account_id, &p, "used", out->device.id, peer) != STORE_OK) {
 		explicit_bzero(out->credential, sizeof(out->credential));
 		return DEVICES_SIGNIN_ERR;
@@ -217,6 +228,7 @@ int devices_revoke(struct store *s, const struct account *who, int64_t device_id
 	if ((rc = devices_check(s, who, d.account_id, case_id, 1, out)) != DEVICES_OK)
 		return rc == DEVICES_FORBIDDEN ? fail(out, DEVICES_NOT_FOUND, NULL, "No such device in your care.")
 					       : rc;
+	out->account_id = d.account_id;
 	rc = store_device_revoke(s, device_id, who->id, clock_now_ms());
 	if (rc == STORE_NOT_FOUND)
 		return fail(out, DEVICES_CONFLICT, NULL, "This device was revoked already.");

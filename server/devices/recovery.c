@@ -41,6 +41,7 @@ int devices_password_reset(struct store *s, const struct account *who, int64_t t
 		return fail(out, DEVICES_ERR, NULL, "No randomness for a password.");
 	if (auth_password_hash(password ? password : temp, hash) != 0)
 		return fail(out, DEVICES_ERR, NULL, "The password could not be hashed.");
+	out->account_id = target;
 	rc = store_account_password_reset(s, target, hash, clock_now_ms());
 	explicit_bzero(hash, sizeof(hash));
 	if (rc != STORE_OK ||
