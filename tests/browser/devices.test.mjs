@@ -49,6 +49,11 @@ async function newPage(context, name, url) {
   return page;
 }
 
+/** With SAMVAER_SHOTS=DIR, keep a picture of each screen for a look by eye. */
+async function shot(page, name) {
+  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(process.env.SAMVAER_SHOTS, `${name}.png`), fullPage: true });
+}
+
 async function signedInAsMia(page) {
   await page.waitForFunction(() => document.body.dataset.view === 'contacts', null, { timeout: 8000 });
   const name = await page.getByTestId('me-name').textContent();
@@ -78,6 +83,7 @@ async function scenario(base, data, port) {
     expect(qr === 1, 'a QR image beside the code');
     const link = await mia.getByTestId('pair-link').getAttribute('href');
     expect(link === `${base}/#pair=${code}`, `the pairing link ${link}`);
+    await shot(carer, 'console-pair-code');
   });
 
   let tablet;
@@ -85,6 +91,7 @@ async function scenario(base, data, port) {
     tablet = await newPage(tabletCtx, 'tablet', `${base}/#pair=${code}`);
     await tablet.waitForFunction(() => document.body.dataset.view === 'pair');
     expect(await tablet.getByTestId('pair-code').inputValue() === code, 'the code comes from the link');
+    await shot(tablet, 'tablet-pair-screen');
     await tablet.getByTestId('pair-name').fill('Mia’s tablet');
     await tablet.getByTestId('pair-submit').click();
     await signedInAsMia(tablet);
@@ -116,6 +123,7 @@ async function scenario(base, data, port) {
     expect(await rows.count() === 1, `${await rows.count()} devices for mia`);
     expect((await rows.first().textContent()).includes('Mia’s tablet'), 'named as the tablet named itself');
     expect((await rows.first().getByTestId('device-last-seen').textContent()) !== 'never', 'last seen shown');
+    await shot(carer, 'console-devices');
   });
 
   await runner.check('the carer’s family app shows a pairing code for mia', async () => {
@@ -131,6 +139,25 @@ async function scenario(base, data, port) {
     expect(await app.locator('[data-testid="pair-qr"] svg path').count() === 1, 'with its QR');
     const listed = await app.getByTestId('device-list').textContent();
     expect(listed.includes('Mia’s tablet'), `mia's devices listed in the app: ${listed}`);
+    await app.close();
+  });
+
+  await runner.check('a password reset in the console: temporary password shown, andrei told at his next login', async () => {
+    const andrei = carer.getByTestId('person-andrei');
+    await andrei.getByTestId('reset-password').click();
+    const temp = (await andrei.getByTestId('temporary-password').textContent()).trim();
+    expect(CODE_RE.test(temp), `a readable temporary password: ${temp}`);
+    const app = await newPage(consoleCtx, 'andrei-app', `${base}/`);
+    await app.getByTestId('login-username').fill('ANDREI');
+    await app.getByTestId('login-password').fill(PASSWORD);
+    await app.getByTestId('login-submit').click();
+    await app.getByTestId('login-error').waitFor();
+    expect((await app.getByTestId('login-error').getAttribute('data-code')) === 'bad_credentials', 'old password refused');
+    await app.getByTestId('login-password').fill(temp);
+    await app.getByTestId('login-submit').click();
+    await app.getByTestId('notice').waitFor();
+    const text = await app.getByTestId('notice').textContent();
+    expect(text.includes('password was reset'), `the notice: ${text}`);
     await app.close();
   });
 
