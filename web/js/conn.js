@@ -91,7 +91,7 @@ export class Conn extends EventTarget {
         sessionStorage.removeItem(TOKEN_KEY); // the session ended; the device signs in again by itself
         this.deviceSignIn();
       } else if (err.code === 'token_invalid' || err.code === 'account_disabled') {
-        this.forget();
+        this.forget(err.code === 'account_disabled');
         this.dispatchEvent(new CustomEvent('loggedout', { detail: { message: err.message, code: err.code } }));
         if (this.ws) this.ws.close(1000);
       } else if (err.code === 'rate_limited') {
@@ -109,8 +109,8 @@ export class Conn extends EventTarget {
       this.becomeReady(result.account, false);
     } catch (err) {
       if (err.code === 'device_invalid' || err.code === 'account_disabled') {
-        localStorage.removeItem(DEVICE_KEY); // revoked: only a new pairing code brings it back
-        this.forget();
+        // revoked: only a new pairing code brings it back; disabled: the pairing stays for when it is enabled
+        this.forget(err.code === 'account_disabled');
         this.dispatchEvent(new CustomEvent('loggedout', { detail: { message: err.message, code: err.code } }));
         if (this.ws) this.ws.close(1000);
       } else if (err.code === 'rate_limited') {
@@ -148,9 +148,9 @@ export class Conn extends EventTarget {
     if (ws && ws === this.ws) ws.close(1000);
   }
 
-  forget() {
+  forget(keepDevice = false) {
     sessionStorage.removeItem(TOKEN_KEY);
-    localStorage.removeItem(DEVICE_KEY); // logging out of a paired device unpairs it here
+    if (!keepDevice) localStorage.removeItem(DEVICE_KEY); // logging out of a paired device unpairs it here
     this.authed = false;
     this.account = null;
   }
