@@ -1,6 +1,5 @@
 /* devices_ws.c: the WebSocket methods of paired devices — auth.pair and auth.device before login; device.list,
  * device.revoke, pairing.targets and pairing.create after it (proto/PROTOCOL.md, "Paired devices"). */
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +60,8 @@ static void signin_committed(void *owner, void *arg, int ok)
 					    NULL);
 		}
 	}
-	explicit_bzero(sc, offsetof(struct signin_commit, expires_at));
 	json_decref(sc->id);
+	explicit_bzero(sc, sizeof(*sc)); /* the credential and the token */
 	free(sc);
 }
 
