@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "admin/admin.h"
+#include "server/base/username.h"
 #include "server/store/audit.h"
 #include "server/session/auth.h"
 
@@ -16,24 +17,13 @@ static int valid_role(const char *r)
 	return 0;
 }
 
-static int valid_username(const char *u)
-{
-	size_t n = strlen(u);
-	if (n < 2 || n > 64)
-		return 0;
-	for (const char *p = u; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
-			return 0;
-	return 1;
-}
-
 static int account_add(struct admin *a, int argc, char **argv)
 {
 	if (argc < 1)
 		return admin_usage("account add needs a USERNAME");
 	const char *user = argv[0], *role = admin_opt(argc, argv, "--role"), *name = admin_opt(argc, argv, "--name");
-	if (!valid_username(user))
-		return admin_usage("usernames are 2-64 characters of a-z 0-9 . _ -");
+	if (!username_valid(user)) /* matched case-insensitively: "Mia" signs in as "mia" too */
+		return admin_usage("usernames are 2-64 bytes of letters, digits, . _ -");
 	if (!valid_role(role))
 		return admin_usage("--role must be child, contact, carer, caseworker, supervisor or operator");
 	if (!name || !*name || strlen(name) > 128)

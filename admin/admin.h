@@ -42,6 +42,8 @@ int admin_cmd_backup(struct admin *a, int argc, char **argv);   /* backup.c: onl
 int admin_cmd_restore(struct admin *a, int argc, char **argv);  /* backup.c: (no store) backup into a new dir */
 int admin_cmd_verify(struct admin *a, int argc, char **argv);   /* backup.c: (no store) check a backup */
 int admin_cmd_invite(struct admin *a, int argc, char **argv);   /* invites.c: invite create / list / revoke */
+int admin_cmd_device(struct admin *a, int argc, char **argv);   /* devices.c: device pair/list/revoke */
+int admin_cmd_password(struct admin *a, int argc, char **argv); /* devices.c: password reset */
 /* seed_history.c: a few weeks of past contact for the demo family (messages, pauses, audit). */
 int admin_seed_demo_history(struct admin *a);
 

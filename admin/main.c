@@ -27,6 +27,8 @@ static void usage(void)
 	    "  invite create CHILD --as USER --name NAME --relationship LABEL [--language TAG] [--terms FILE]\n"
 	    "                [--expires-in SECONDS] [--url APP_URL] [--qr FILE|-] | invite list CHILD\n"
 	    "  invite revoke ID [--as USER]\n"
+	    "  device pair USERNAME --as USER [--hours N] | device list USERNAME | device revoke ID --as USER\n"
+	    "  password reset USERNAME --as USER [--password-file FILE|-]   (prints a temporary password)\n"
 	    "  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
 	    "See docs/ADMIN-CLI.md.\n");
 }
@@ -47,7 +49,7 @@ static const struct {
     {"case", admin_cmd_case, 0},     {"agreement", admin_cmd_agreement, 0}, {"bench-seed", admin_cmd_bench_seed, 0},
     {"audit", admin_cmd_audit, 0},   {"proposal", admin_cmd_proposal, 0},   {"pause", admin_cmd_pause, 1},
     {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},       {"backup", admin_cmd_backup, 0},
-    {"invite", admin_cmd_invite, 0},
+    {"invite", admin_cmd_invite, 0}, {"device", admin_cmd_device, 0},       {"password", admin_cmd_password, 0},
 };
 
 /* Commands that work on a backup's files and never open the database of --data. */

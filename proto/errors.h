@@ -31,7 +31,14 @@
 	X(INVITE_LOCKED, "invite_locked", "This code was locked after too many wrong tries. Ask for a new one.") \
 	X(INVITE_CONFLICT, "invite_conflict", "You are already connected with this child.")                      \
 	X(INVITE_WRONG_ACCOUNT, "invite_wrong_account", "Only a family member can accept an invitation.")        \
-	X(USERNAME_TAKEN, "username_taken", "This username is taken. Please choose another one.")
+	X(USERNAME_TAKEN, "username_taken", "This username is taken. Please choose another one.")                \
+	X(PAIRING_INVALID, "pairing_invalid", "This pairing code is not valid. Check it or ask for a new one.")  \
+	X(PAIRING_EXPIRED, "pairing_expired", "This pairing code has expired. Please ask for a new one.")        \
+	X(PAIRING_USED, "pairing_used", "This pairing code was used already. Please ask for a new one.")         \
+	X(DEVICE_INVALID, "device_invalid", "This device is no longer paired. Please pair it again.")            \
+	X(NOT_FOUND, "not_found", "No such person, device or code in your care.")                                \
+	X(FORBIDDEN, "forbidden", "Your role may not do this.")                                                  \
+	X(CONFLICT, "conflict", "That cannot be done in its present state.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

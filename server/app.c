@@ -10,6 +10,7 @@
 #include "server/calls/calls.h"
 #include "server/chat/chat.h"
 #include "server/invites/invites_ws.h"
+#include "server/devices/devices.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/policy/policy.h"
@@ -37,7 +38,8 @@ static int register_features(struct app *app)
 	if (session_methods_add(app, contacts_methods, contacts_method_count) != 0 ||
 	    session_methods_add(app, messaging_methods, messaging_method_count) != 0 ||
 	    session_methods_add(app, calls_methods, calls_method_count) != 0 ||
-	    session_methods_add(app, invites_methods, invites_method_count) != 0)
+	    session_methods_add(app, invites_methods, invites_method_count) != 0 ||
+	    session_methods_add(app, devices_methods, devices_method_count) != 0)
 		return -1;
 	if (session_listen(app, &calls_listener) != 0 || session_listen(app, &contacts_listener) != 0 ||
 	    session_listen(app, &messaging_listener) != 0)
@@ -79,6 +81,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 	ratelimit_sweep(&app->login_by_user, now);
 	ratelimit_sweep(&app->login_by_addr, now);
 	ratelimit_sweep(&app->invite_tries, now);
+	ratelimit_sweep(&app->pair_by_addr, now);
 }
 
 void app_poll_changes(struct app *app)
@@ -138,6 +141,7 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	ratelimit_init_backoff(&app->login_by_user, 10, 10 * 60 * 1000, 1000, 60 * 1000);
 	ratelimit_init(&app->login_by_addr, 30, 60 * 1000);
 	ratelimit_init(&app->invite_tries, INVITES_TRIES_PER_ADDR, INVITES_TRIES_WINDOW_MS);
+	ratelimit_init(&app->pair_by_addr, 10, 10 * 60 * 1000); /* pairing codes tried: devices/devices_ws.c */
 	app->store = store_open(cfg->data_dir, cfg->sync_full ? STORE_SYNC_EXTERNAL : STORE_SYNC_NORMAL, err, errlen);
 	if (!app->store)
 		return -1;
@@ -190,4 +194,5 @@ void app_free(struct app *app)
 	ratelimit_free(&app->login_by_user);
 	ratelimit_free(&app->login_by_addr);
 	ratelimit_free(&app->invite_tries);
+	ratelimit_free(&app->pair_by_addr);
 }

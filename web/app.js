@@ -13,6 +13,8 @@ import { initRinging, callerLabel } from './js/ring.js';
 import { initNotify, notifyReady, notifySignedOut, noticeMessage, forgetPush } from './js/notify.js';
 import { renderGroupCall } from './js/call-supervision.js';
 import { initJoin, joinCodeFromHash } from './js/ui-join.js';
+import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
+import { initDevices, showDevices } from './js/ui-devices.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -26,9 +28,12 @@ let waitingFor = null;     // agreement id of an accepted invitation, until it i
 // ---- views and routing ----
 
 function show(view) {
-  for (const name of ['login', 'contacts', 'chat', 'wait', 'join', 'waiting']) $(`#view-${name}`).hidden = name !== view;
+  for (const name of ['login', 'pair', 'contacts', 'chat', 'devices', 'wait', 'join', 'waiting']) {
+    $(`#view-${name}`).hidden = name !== view;
+  }
   document.body.dataset.view = view;
-  $('#me').hidden = view === 'login' || view === 'wait' || !store.me;
+  $('#me').hidden = view === 'login' || view === 'pair' || view === 'wait' || !store.me;
+  $('#devices-open').hidden = !store.me || store.me.role === 'child' || view === 'devices';
   document.title = view === 'chat' ? 'Chat – Samvaer' : 'Samvaer';
 }
 
@@ -44,14 +49,27 @@ function route() {
     showJoin(joinCode);
     return;
   }
-  if (!conn.authed && !store.me) return;
+  if (!conn.authed && !store.me) {
+    const code = pairCodeFromHash();
+    if (code !== null) showPair(code);
+    return;
+  }
   if (location.hash === '#/waiting') {
     show('waiting');
     return;
   }
   const aid = currentChatId();
   if (aid !== null) openChat(aid);
-  else showContacts();
+  else if (location.hash === '#/devices' && store.me.role !== 'child') {
+    store.openId = null;
+    show('devices');
+    showDevices();
+  } else showContacts();
+}
+
+function showPair(code) {
+  show('pair');
+  openPair(code);
 }
 
 function showContacts() {
@@ -232,19 +250,27 @@ function onReady({ account, resumed }) {
   $('#me-avatar').replaceChildren(avatar(account, 'small'));
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
+  showLoginNotice(conn.notice);
+  conn.notice = null;
   loadContacts();
   notifyReady();
   if (first) {
+    if (pairCodeFromHash() !== null) history.replaceState(null, '', '#/');
     route();
   } else if (resumed && store.openId !== null) {
     loadHistory(store.openId, false); // fill anything missed while away
   }
 }
 
-function onLoggedOut({ message }) {
+function onLoggedOut({ message, code }) {
   store = createStore();
   setCallStore(store);
   notifySignedOut();
+  showLoginNotice(null);
+  if (code === 'device_invalid') { // a revoked device: only a new code brings it back
+    showPair('');
+    return;
+  }
   show('login');
   showLoginError(message ? `${message} Please log in again.` : '');
   focusLogin();
@@ -295,6 +321,9 @@ function boot() {
     },
   });
   $('#waiting-contacts').addEventListener('click', () => { location.hash = '#/'; });
+  initPair((code, name) => conn.pair(code, name), () => { show('login'); focusLogin(); });
+  initDevices(conn, () => { location.hash = '#/'; });
+  $('#devices-open').addEventListener('click', () => { location.hash = '#/devices'; });
   initChat({
     onBack: () => { location.hash = '#/'; },
     onSend: (text) => store.openId !== null && sendText(store.openId, text),
@@ -308,6 +337,12 @@ function boot() {
   });
   $('#logout').addEventListener('click', async () => {
     await forgetPush();
+    if (conn.credential) { // a paired device logging out gives up its pairing on the server too
+      try {
+        const { this_device: id } = await conn.request('device.list');
+        if (id) await conn.request('device.revoke', { device_id: id });
+      } catch (e) { /* logging out anyway */ }
+    }
     await conn.logout();
     onLoggedOut({});
     location.hash = '#/';
@@ -316,11 +351,13 @@ function boot() {
   // The token is shared by every tab (localStorage): when another tab logs out or in, this one starts over with it.
   window.addEventListener('storage', (e) => { if (e.key === TOKEN_KEY || e.key === null) location.reload(); });
   document.addEventListener('visibilitychange', () => store.openId !== null && markRead(store.openId));
-  if (conn.token) {
+  if (conn.canSignIn) {
     show('wait');
     conn.start();
   } else if (joinCodeFromHash() !== null || location.hash === '#/join') {
     route();
+  } else if (pairCodeFromHash() !== null) {
+    showPair(pairCodeFromHash());
   } else {
     show('login');
     focusLogin();

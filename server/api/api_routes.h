@@ -18,6 +18,7 @@ extern const struct api_route api_routes_audit[];   /* api_audit.c */
 extern const struct api_route api_routes_reports[]; /* api_reports.c */
 extern const struct api_route api_routes_review[];  /* api_review.c: held messages */
 extern const struct api_route api_routes_invites[]; /* api_invites.c: invitations */
+extern const struct api_route api_routes_devices[]; /* api_devices.c: devices, pairing codes, password resets */
 
 /* Find the route for method + path, filling ids; NULL if none. */
 const struct api_route *api_route_find(const char *method, const char *path, int64_t ids[3]);

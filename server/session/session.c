@@ -359,6 +359,16 @@ void session_check_accounts(struct app *app)
 	}
 }
 
+void session_check_account(struct app *app, int64_t account)
+{
+	for (struct route *rt = router_first(&app->router, account); rt; rt = rt->next) {
+		struct session *s = rt->owner;
+		int64_t owner, expires;
+		if (store_session_get(app->store, s->token_hash, &owner, &expires) == STORE_NOT_FOUND)
+			end_session(s, 1008, "session_ended");
+	}
+}
+
 void session_end_token(struct app *app, const uint8_t token_hash[32], int code, const char *reason)
 {
 	size_t pos = 0;

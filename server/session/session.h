@@ -68,6 +68,9 @@ void session_agreement_changed(const struct agreement *old, const struct agreeme
  * listeners what changed. */
 void session_agreements_changed(struct app *app);
 void session_check_accounts(struct app *app);
+/* The same for one account's connections only (a revoked device, a reset password): each whose login session is
+ * gone is closed with 1008 session_ended. */
+void session_check_account(struct app *app, int64_t account);
 /* A login session ended (auth.logout): close every connection that authenticated with that token. */
 void session_end_token(struct app *app, const uint8_t token_hash[32], int code, const char *reason);
 /* Encode an event once and deliver it to every session of `account` (the router's deliver(account, event)). */

@@ -7,7 +7,9 @@
 #include "server/session/auth.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/base/username.h"
 #include "server/session/session_internal.h"
+#include "server/store/store_devices.h"
 
 static uint64_t key_of(const char *kind, const char *value)
 {
@@ -39,7 +41,7 @@ static void reply_rate_limited(struct session *s, json_t *id, int64_t wait_ms)
 }
 
 /* Shared checks: not yet authenticated, not over the per-address limit. Returns 0 to go on. */
-static int auth_precheck(struct session *s, json_t *id, int64_t now)
+int auth_precheck(struct session *s, json_t *id, int64_t now)
 {
 	if (s->account_id || s->auth_pending) {
 		session_reply_error(s, id, PROTO_ERR_ALREADY_AUTHENTICATED,
@@ -70,9 +72,11 @@ void auth_handle_login(struct session *s, struct proto_request *r)
 	if (auth_precheck(s, r->id, now))
 		return;
 	/* Known and unknown usernames alike: the limits must not tell which names exist. */
-	char pair[320];
-	snprintf(pair, sizeof(pair), "%s\n%s", username, s->route.conn->peer);
-	uint64_t user_key = key_of("user", username), pair_key = key_of("pair", pair);
+	char pair[400], folded[USERNAME_KEY_MAX]; /* "Mia" and "MIA" are one name to the limits too */
+	if (username_key(username, folded, sizeof(folded)) != 0)
+		snprintf(folded, sizeof(folded), "%s", username);
+	snprintf(pair, sizeof(pair), "%s\n%s", folded, s->route.conn->peer);
+	uint64_t user_key = key_of("user", folded), pair_key = key_of("pair", pair);
 	int64_t wait = ratelimit_check(&s->app->login_by_pair, pair_key, now);
 	int64_t user_wait = ratelimit_check(&s->app->login_by_user, user_key, now);
 	if (wait || user_wait) {
@@ -113,6 +117,11 @@ static void audit_login_failed(struct app *app, int64_t account, const char *use
 		log_error("audit: %s", store_errmsg(app->store));
 }
 
+void auth_forgive_addr(struct session *s)
+{
+	ratelimit_reset(&s->app->login_by_addr, key_of("addr", s->route.conn->peer));
+}
+
 struct login_commit {
 	uint64_t conn_id;
 	json_t *id;
@@ -122,7 +131,7 @@ struct login_commit {
 	int64_t expires_at;
 };
 
-static json_t *auth_result(const struct account *a, int64_t expires_at, const char *token)
+json_t *auth_result(const struct account *a, int64_t expires_at, const char *token)
 {
 	json_t *res = json_object();
 	if (token)
@@ -143,8 +152,12 @@ static void login_committed(void *owner, void *arg, int ok)
 			memcpy(s->token_hash, lc->token_hash, sizeof(s->token_hash));
 			s->expires_at = lc->expires_at;
 			app->metrics.logins_ok++;
-			session_authenticated(s, lc->account.id, lc->account.role, lc->id,
-					      auth_result(&lc->account, lc->expires_at, lc->token));
+			json_t *res = auth_result(&lc->account, lc->expires_at, lc->token);
+			if (lc->account.password_reset_at)
+				json_object_set_new(res, "notice",
+						    json_pack("{s:s,s:I}", "kind", "password_reset", "at",
+							      (json_int_t)lc->account.password_reset_at));
+			session_authenticated(s, lc->account.id, lc->account.role, lc->id, res);
 		} else {
 			session_reply_error(s, lc->id, PROTO_ERR_STORE_UNAVAILABLE,
 					    "The login could not be saved. Please try again.");
@@ -170,6 +183,12 @@ static void login_accept(struct session *s, json_t *id, const struct account *a)
 	lc->id = json_incref(id);
 	lc->account = *a;
 	lc->expires_at = clock_now_ms() + app->cfg.session_ttl_s * 1000;
+	/* A carer or caseworker reset the password: say so in this reply, once (devices/recovery.c). */
+	if (a->password_reset_at && store_account_reset_told(app->store, a->id) != STORE_OK) {
+		log_error("%s", store_errmsg(app->store));
+		login_committed(app, lc, 0);
+		return;
+	}
 	if (store_session_add(app->store, lc->token_hash, a->id, lc->expires_at) != STORE_OK ||
 	    audit_append(app->store, a->id, AUDIT_LOGIN, 0, 0,
 			 json_pack("{s:s,s:b,s:s}", "username", a->username, "ok", 1, "from", s->route.conn->peer)) !=
@@ -240,8 +259,7 @@ void auth_handle_resume(struct session *s, struct proto_request *r)
 		session_reply_error(s, r->id, PROTO_ERR_ACCOUNT_DISABLED, NULL);
 		return;
 	}
-	/* A resume proves the client holds the token: forgive its address's attempts. */
-	ratelimit_reset(&s->app->login_by_addr, key_of("addr", s->route.conn->peer));
+	auth_forgive_addr(s); /* a resume proves the client holds the token */
 	memcpy(s->token_hash, hash, sizeof(hash));
 	s->expires_at = expires_at;
 	session_authenticated(s, a.id, a.role, r->id, auth_result(&a, expires_at, NULL));

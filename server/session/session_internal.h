@@ -55,5 +55,11 @@ void session_authenticated(struct session *s, int64_t account, const char *role,
 void auth_handle_login(struct session *s, struct proto_request *r);
 void auth_handle_resume(struct session *s, struct proto_request *r);
 void auth_handle_logout(struct session *s, struct proto_request *r);
+/* For other features' pre-login methods (devices/): not yet authenticated and under the per-address limit (0 to go
+ * on, else the error was sent and the attempt counted); the result object of a login (token when new, expires_at,
+ * account); and forgiving the address's attempts once the client proved it holds a secret. */
+int auth_precheck(struct session *s, json_t *id, int64_t now);
+json_t *auth_result(const struct account *a, int64_t expires_at, const char *token);
+void auth_forgive_addr(struct session *s);
 
 #endif

@@ -32,6 +32,7 @@ struct app {
 	struct ratelimit login_by_user; /* login attempts per username, from any address: backoff */
 	struct ratelimit login_by_addr; /* login/resume attempts per client address */
 	struct ratelimit invite_tries;  /* invitation codes tried per client address (server/invites) */
+	struct ratelimit pair_by_addr;  /* pairing codes tried per client address (devices/devices_ws.c) */
 	int64_t next_expiry;            /* ms: no connection's token expires before this (session_expire) */
 	struct hasher *hasher;          /* password verification thread */
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */

@@ -42,7 +42,10 @@
 	"call" /* detail: {call_id, channel, answered, duration_s, reason, ended_by,
 						   supervised, supervisors, group} (actor: caller; one per contact's part) */
 #define AUDIT_CALL_SUPERVISION \
-	"call_supervision" /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
+	"call_supervision"                    /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
+#define AUDIT_PAIRING "pairing"               /* detail: {action, pairing_id, account, device_id?, from?, via?} */
+#define AUDIT_DEVICE "device"                 /* detail: {action: revoked, device_id, account, name, via} */
+#define AUDIT_PASSWORD_RESET "password_reset" /* detail: {account, username, temporary, via} */
 #define AUDIT_INVITATION \
 	"invitation" /* detail: {action: created|used|failed_try|locked|revoked, invitation_id, ...} (invites.h) */
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */

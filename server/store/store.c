@@ -279,7 +279,8 @@ struct store *store_open(const char *dir, int sync_mode, char *err, size_t errle
 		 sync_pragmas[sync_mode >= 0 && sync_mode <= 2 ? sync_mode : 1]);
 	s->sync_external = sync_mode == STORE_SYNC_EXTERNAL;
 	s->sync_full = sync_mode == STORE_SYNC_FULL;
-	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count) || import_if_any(s)) {
+	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count) || store__fill_username_keys(s) ||
+	    import_if_any(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		store_close(s);
 		return NULL;

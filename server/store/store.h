@@ -23,6 +23,7 @@ struct account {
 	char role[16];           /* child, contact, carer, caseworker, supervisor, operator */
 	char password_hash[160]; /* Argon2id encoded string */
 	int disabled;
+	int64_t password_reset_at; /* ms: a carer or caseworker reset the password; told at the next login, then 0 */
 };
 
 struct message {
@@ -76,7 +77,7 @@ int store_checkpoint(struct store *s, int *wal_frames, int *copied_frames);
 /* Changes whenever another connection (e.g. samvaer-admin) commits. */
 int64_t store_data_version(struct store *s);
 
-/* Accounts */
+/* Accounts. Names are matched by their exact spelling first, then by NFKC case fold (server/base/username.h). */
 int store_account_by_name(struct store *s, const char *username, struct account *out);
 int store_account_by_id(struct store *s, int64_t id, struct account *out);
 int store_account_add(struct store *s, const struct account *a, int64_t *id);

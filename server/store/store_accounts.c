@@ -1,13 +1,16 @@
 /* store_accounts.c: accounts, login sessions (token hashes only) and cases. */
+#include <stdio.h>
 #include <string.h>
 
 #include "server/base/clock.h"
+#include "server/base/log.h"
+#include "server/base/username.h"
 #include "server/store/store_internal.h"
 
 #define now_ms clock_now_ms
 #define step_write store__step_write
 
-#define ACCOUNT_COLS "id, username, display_name, role, password_hash, disabled"
+#define ACCOUNT_COLS "id, username, display_name, role, password_hash, disabled, password_reset_at"
 
 static void read_account(sqlite3_stmt *st, struct account *a)
 {
@@ -17,6 +20,7 @@ static void read_account(sqlite3_stmt *st, struct account *a)
 	store__copy_text(st, 3, a->role, sizeof(a->role));
 	store__copy_text(st, 4, a->password_hash, sizeof(a->password_hash));
 	a->disabled = sqlite3_column_int(st, 5);
+	a->password_reset_at = sqlite3_column_int64(st, 6);
 }
 
 static int fetch_account(struct store *s, sqlite3_stmt *st, struct account *out)
@@ -28,13 +32,21 @@ static int fetch_account(struct store *s, sqlite3_stmt *st, struct account *out)
 	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : store__fail(s, "account");
 }
 
+/* The exact name first (an account whose key was left unfolded after a clash, see fill_username_keys), then the
+ * folded key: "Mia", "MIA" and "ｍｉａ" find "mia". */
 int store_account_by_name(struct store *s, const char *username, struct account *out)
 {
+	char key[USERNAME_KEY_MAX];
+	if (username_key(username, key, sizeof(key)) != 0)
+		return STORE_NOT_FOUND; /* not UTF-8, or too long to be anyone's name */
 	sqlite3_stmt *st =
-	    store__stmt(s, SQL_ACCOUNT_BY_NAME, "SELECT " ACCOUNT_COLS " FROM accounts WHERE username=?");
+	    store__stmt(s, SQL_ACCOUNT_BY_NAME,
+			"SELECT " ACCOUNT_COLS ", 0 FROM accounts WHERE username=?1 UNION ALL"
+			" SELECT " ACCOUNT_COLS ", 1 FROM accounts WHERE username_key=?2 ORDER BY 8 LIMIT 1");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
 	return fetch_account(s, st, out);
 }
 
@@ -49,9 +61,15 @@ int store_account_by_id(struct store *s, int64_t id, struct account *out)
 
 int store_account_add(struct store *s, const struct account *a, int64_t *id)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_ACCOUNT_ADD,
-				       "INSERT INTO accounts(username, display_name, role, password_hash, created_at)"
-				       " VALUES (?,?,?,?,?)");
+	char key[USERNAME_KEY_MAX];
+	if (username_key(a->username, key, sizeof(key)) != 0) {
+		snprintf(s->err, sizeof(s->err), "store: add account: the username is not valid UTF-8 or too long");
+		return STORE_ERR;
+	}
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_ACCOUNT_ADD,
+			"INSERT INTO accounts(username, display_name, role, password_hash, created_at, username_key)"
+			" VALUES (?,?,?,?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, a->username, -1, SQLITE_TRANSIENT);
@@ -59,6 +77,7 @@ int store_account_add(struct store *s, const struct account *a, int64_t *id)
 	sqlite3_bind_text(st, 3, a->role, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, a->password_hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, now_ms());
+	sqlite3_bind_text(st, 6, key, -1, SQLITE_TRANSIENT);
 	int rc = step_write(s, st, "add account");
 	if (rc == STORE_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -67,23 +86,22 @@ int store_account_add(struct store *s, const struct account *a, int64_t *id)
 
 int store_account_set_disabled(struct store *s, const char *username, int disabled)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_ACCOUNT_DISABLE, "UPDATE accounts SET disabled=? WHERE username=?");
+	struct account a;
+	int rc = store_account_by_name(s, username, &a);
+	if (rc != STORE_OK)
+		return rc;
+	sqlite3_stmt *st = store__stmt(s, SQL_ACCOUNT_DISABLE, "UPDATE accounts SET disabled=? WHERE id=?");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int(st, 1, disabled);
-	sqlite3_bind_text(st, 2, username, -1, SQLITE_TRANSIENT);
-	int rc = step_write(s, st, "disable account");
-	if (rc != STORE_OK)
+	sqlite3_bind_int64(st, 2, a.id);
+	rc = step_write(s, st, "disable account");
+	if (rc != STORE_OK || !disabled)
 		return rc;
-	if (sqlite3_changes(s->db) == 0)
-		return STORE_NOT_FOUND;
-	if (!disabled)
-		return STORE_OK;
-	st = store__stmt(s, SQL_ACCOUNT_KILL_SESSIONS,
-			 "DELETE FROM sessions WHERE account_id=(SELECT id FROM accounts WHERE username=?)");
+	st = store__stmt(s, SQL_ACCOUNT_KILL_SESSIONS, "DELETE FROM sessions WHERE account_id=?");
 	if (!st)
 		return STORE_ERR;
-	sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, a.id);
 	return step_write(s, st, "end sessions");
 }
 
@@ -231,4 +249,77 @@ int store_cases_list(struct store *s, store_case_cb cb, void *ctx)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? STORE_OK : store__fail(s, "list cases");
+}
+
+/* One pass of fill_username_keys: rows still without a key, `exact` = only those whose name is its own key. */
+static int fill_pass(struct store *s, int exact, int *clashes)
+{
+	sqlite3_stmt *sel, *upd;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, username FROM accounts WHERE username_key IS NULL ORDER BY id", -1,
+			       &sel, NULL) != SQLITE_OK)
+		return store__fail(s, "username keys");
+	if (sqlite3_prepare_v2(s->db, "UPDATE accounts SET username_key=? WHERE id=?", -1, &upd, NULL) != SQLITE_OK) {
+		sqlite3_finalize(sel);
+		return store__fail(s, "username keys");
+	}
+	int rc = STORE_OK;
+	while (rc == STORE_OK && sqlite3_step(sel) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(sel, 0);
+		const char *name = (const char *)sqlite3_column_text(sel, 1), *use;
+		char key[USERNAME_KEY_MAX];
+		int folds = name && username_key(name, key, sizeof(key)) == 0;
+		if (exact && (!folds || strcmp(key, name)))
+			continue;
+		use = folds ? key : name;
+		for (int attempt = 0; attempt < 2; attempt++) {
+			sqlite3_reset(upd);
+			sqlite3_bind_text(upd, 1, use, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(upd, 2, id);
+			int step = sqlite3_step(upd);
+			if (step == SQLITE_DONE)
+				break;
+			if ((step & 0xff) != SQLITE_CONSTRAINT || use == name) {
+				rc = store__fail(s, "username keys");
+				break;
+			}
+			/* Its fold is another account's key: keep its exact name (never a folded key, since the fold is
+			 * idempotent and this name differs from its fold), so both can still sign in by their exact
+			 * names. */
+			log_error(
+			    "store: CLASH: username '%s' (account %lld) folds to '%s' like an older account; it keeps"
+			    " its exact name as its key and must sign in with exactly that name",
+			    name, (long long)id, key);
+			(*clashes)++;
+			use = name;
+		}
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return rc;
+}
+
+int store__fill_username_keys(struct store *s)
+{
+	sqlite3_stmt *st;
+	int missing = 0, clashes = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM accounts WHERE username_key IS NULL)", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		missing = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!missing)
+		return STORE_OK;
+	/* Names already in folded form first: an exact "mia" keeps "mia" even if an older "Mia" exists. */
+	if (store_exec(s, "BEGIN IMMEDIATE"))
+		return STORE_ERR;
+	if (fill_pass(s, 1, &clashes) || fill_pass(s, 0, &clashes) || store_exec(s, "COMMIT")) {
+		char keep[256];
+		snprintf(keep, sizeof(keep), "%s", s->err);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		snprintf(s->err, sizeof(s->err), "%s", keep);
+		return STORE_ERR;
+	}
+	log_info("store: usernames are matched case-insensitively now (NFKC case fold)%s",
+		 clashes ? "; see the CLASH lines above" : "");
+	return STORE_OK;
 }

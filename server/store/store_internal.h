@@ -32,6 +32,10 @@ struct msglog *store__log(struct store *s, int writable);
 /* Copy a text column into a fixed buffer (truncating, always terminated). */
 void store__copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
 
+/* Fill accounts.username_key where it is NULL (rows from before schema 4), in one transaction. A name whose fold
+ * clashes with another account's key keeps its exact name as its key, logged as a CLASH (store_accounts.c). */
+int store__fill_username_keys(struct store *s);
+
 /* Migrations, in store_schema.c */
 extern const char *const store__migrations[];
 extern const int store__migration_count;

@@ -3,9 +3,10 @@
 // logging out or the server saying token_invalid / account_disabled forgets it.
 
 export const TOKEN_KEY = 'samvaer.token';
+const DEVICE_KEY = 'samvaer.device'; // a paired device's credential (auth.pair), kept across restarts
 const PING_EVERY_MS = 20000;
 const PING_TIMEOUT_MS = 10000;
-const AUTH_TYPES = new Set(['auth.login', 'auth.resume', 'invite.open', 'invite.accept']);
+const AUTH_TYPES = new Set(['auth.login', 'auth.resume', 'auth.pair', 'auth.device', 'invite.open', 'invite.accept']);
 
 /** A refusal from the server (or from the connection), carrying the protocol error fields. */
 export class ProtoError extends Error {
@@ -42,14 +43,20 @@ export class Conn extends EventTarget {
 
   get token() { return localStorage.getItem(TOKEN_KEY); }
 
+  /** The device credential of a paired device (never a password), or null. */
+  get credential() { return localStorage.getItem(DEVICE_KEY); }
+
+  /** Signed in by a token, or able to sign in again by itself (a paired device). */
+  get canSignIn() { return Boolean(this.token || this.credential); }
+
   setState(state) {
     if (this.state === state) return;
     this.state = state;
     this.dispatchEvent(new CustomEvent('state', { detail: { state } }));
   }
 
-  /** Connect now if we hold a token (resume), else wait for login(). */
-  start() { if (this.token) this.open(); }
+  /** Connect now if we hold a token (resume) or a device credential, else wait for login(). */
+  start() { if (this.canSignIn) this.open(); }
 
   open() {
     if (this.ws) return;
@@ -73,6 +80,7 @@ export class Conn extends EventTarget {
     this.retryMs = 500;
     for (const resolve of this.openWaiters.splice(0)) resolve();
     if (this.token) this.resume();
+    else if (this.credential) this.deviceSignIn();
     else this.setState('open');
   }
 
@@ -81,8 +89,11 @@ export class Conn extends EventTarget {
       const result = await this.request('auth.resume', { token: this.token });
       this.becomeReady(result.account, true);
     } catch (err) {
-      if (err.code === 'token_invalid' || err.code === 'account_disabled') {
-        this.forget();
+      if (err.code === 'token_invalid' && this.credential) {
+        localStorage.removeItem(TOKEN_KEY); // the session ended; the device signs in again by itself
+        this.deviceSignIn();
+      } else if (err.code === 'token_invalid' || err.code === 'account_disabled') {
+        this.forget(err.code === 'account_disabled');
         this.dispatchEvent(new CustomEvent('loggedout', { detail: { message: err.message, code: err.code } }));
         if (this.ws) this.ws.close(1000);
       } else if (err.code === 'rate_limited') {
@@ -92,11 +103,41 @@ export class Conn extends EventTarget {
     }
   }
 
+  /** A paired device signs in with its credential (a new session each time). */
+  async deviceSignIn() {
+    try {
+      const result = await this.request('auth.device', { credential: this.credential });
+      localStorage.setItem(TOKEN_KEY, result.token);
+      this.becomeReady(result.account, false);
+    } catch (err) {
+      if (err.code === 'device_invalid' || err.code === 'account_disabled') {
+        // revoked: only a new pairing code brings it back; disabled: the pairing stays for when it is enabled
+        this.forget(err.code === 'account_disabled');
+        this.dispatchEvent(new CustomEvent('loggedout', { detail: { message: err.message, code: err.code } }));
+        if (this.ws) this.ws.close(1000);
+      } else if (err.code === 'rate_limited') {
+        this.retryMs = Math.max(this.retryMs, (err.retryAfter || 5) * 1000);
+        if (this.ws) this.ws.close(1000);
+      }
+    }
+  }
+
+  /** Pair this device with a code from a carer or caseworker; keeps the credential it gets. */
+  async pair(code, deviceName) {
+    await this.waitOpen();
+    const result = await this.request('auth.pair', { code, device_name: deviceName });
+    localStorage.setItem(DEVICE_KEY, result.credential);
+    localStorage.setItem(TOKEN_KEY, result.token);
+    this.becomeReady(result.account, false);
+    return result;
+  }
+
   /** Log in with a name and password; resolves with the account, rejects with ProtoError. */
   async login(username, password) {
     await this.waitOpen();
     const result = await this.request('auth.login', { username, password });
     localStorage.setItem(TOKEN_KEY, result.token);
+    this.notice = result.notice || null; // e.g. {kind: 'password_reset', at}: shown once
     this.becomeReady(result.account, false);
     return result.account;
   }
@@ -127,8 +168,9 @@ export class Conn extends EventTarget {
     if (ws && ws === this.ws) ws.close(1000);
   }
 
-  forget() {
+  forget(keepDevice = false) {
     localStorage.removeItem(TOKEN_KEY);
+    if (!keepDevice) localStorage.removeItem(DEVICE_KEY); // logging out of a paired device unpairs it here
     this.authed = false;
     this.account = null;
   }
@@ -159,7 +201,7 @@ export class Conn extends EventTarget {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { frame, resolve, reject, sentOn: null, auth: AUTH_TYPES.has(type) });
       if (this.authed || AUTH_TYPES.has(type)) this.sendPending(id);
-      else if (!this.ws && this.token) this.open();
+      else if (!this.ws && this.canSignIn) this.open();
     });
   }
 
@@ -201,7 +243,7 @@ export class Conn extends EventTarget {
       this.pending.delete(id);
       entry.reject(new ProtoError({ code: 'offline', message: 'The connection was lost. Try again.' }));
     }
-    if (this.token && code !== 1000) {
+    if (this.canSignIn && code !== 1000) {
       this.setState('reconnecting');
       this.scheduleReconnect();
     } else {

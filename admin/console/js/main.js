@@ -10,6 +10,7 @@ import { auditView, verifyView } from './view-audit.js';
 import { liveCallsView, watchLiveCalls, unwatchLiveCalls } from './view-calls.js';
 import { liveConn } from './live-conn.js';
 import { invitesView } from './view-invites.js';
+import { devicesView } from './view-devices.js';
 
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
@@ -29,6 +30,7 @@ const ROUTES = [
   [/^#\/audit\/(\d+)$/, auditView],
   [/^#\/verify$/, verifyView],
   [/^#\/calls$/, liveCallsView],
+  [/^#\/case\/(\d+)\/devices$/, devicesView],
 ];
 
 const ctx = {

@@ -14,6 +14,7 @@ function caseLinks(ctx, c) {
     role === 'caseworker' ? el('a', { class: 'button', href: `#/case/${c.id}/new`, 'data-testid': 'new-agreement' }, 'New agreement') : null,
     ['caseworker', 'carer'].includes(role) ? el('a', { class: 'button', href: `#/case/${c.id}/invite`, 'data-testid': 'invite-link-page' }, 'Invite someone') : null,
     ['caseworker', 'supervisor'].includes(role) ? el('a', { class: 'button quiet', href: `#/audit/${c.id}`, 'data-testid': 'audit-link' }, 'Audit trail') : null,
+    ['caseworker', 'carer'].includes(role) ? el('a', { class: 'button quiet', href: `#/case/${c.id}/devices`, 'data-testid': 'devices-link' }, 'Devices and passwords') : null,
     el('a', { class: 'button quiet', href: `report.html?child=${encodeURIComponent(childId(c))}`, 'data-testid': 'report-link' }, 'Continuity report'));
 }
 

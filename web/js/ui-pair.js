@@ -1,0 +1,78 @@
+// Pairing screen: a device that is not logged in types (or opens a link with) a pairing code from a carer or
+// caseworker, names itself, and from then on signs in by itself with the credential it got (never a password).
+
+const $ = (sel) => document.querySelector(sel);
+
+/** The code carried by a pairing link (#pair=CODE), or null. */
+export function pairCodeFromHash() {
+  const m = /^#pair=([0-9A-Za-z -]{4,20})$/.exec(decodeURIComponent(location.hash));
+  return m ? m[1] : null;
+}
+
+/** Wire the pairing form; onPair(code, name) must return a promise; onBack() returns to the login form. */
+export function initPair(onPair, onBack) {
+  $('#pair-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const code = $('#pair-code').value.trim();
+    const name = $('#pair-name').value.trim() || defaultName();
+    if (code.replace(/[\s-]/g, '').length !== 12) {
+      showPairError('The code has 12 letters and numbers, like K7QM-3XTP-9HRW.');
+      $('#pair-code').focus();
+      return;
+    }
+    setBusy(true);
+    showPairError('');
+    try {
+      await onPair(code, name);
+      $('#pair-code').value = '';
+    } catch (err) {
+      showPairError(err.message || 'That did not work. Try again.', err.code);
+    } finally {
+      setBusy(false);
+    }
+  });
+  $('#pair-back').addEventListener('click', onBack);
+  $('#pair-open').addEventListener('click', () => openPair(''));
+}
+
+/** Show the form, with a code from a link filled in. */
+export function openPair(code) {
+  $('#pair-code').value = code || '';
+  if (!$('#pair-name').value) $('#pair-name').value = defaultName();
+  showPairError('');
+  ($('#pair-code').value ? $('#pair-submit') : $('#pair-code')).focus();
+}
+
+function defaultName() {
+  const ua = navigator.userAgent;
+  if (/iPad|Tablet|Android(?!.*Mobile)/.test(ua)) return 'Tablet';
+  if (/Mobile|iPhone|Android/.test(ua)) return 'Phone';
+  return 'Computer';
+}
+
+function setBusy(busy) {
+  const btn = $('#pair-submit');
+  btn.disabled = busy;
+  btn.textContent = busy ? 'Wait…' : 'Pair this device';
+}
+
+export function showPairError(text, code = '') {
+  const box = $('#pair-error');
+  box.textContent = text;
+  box.dataset.code = code || '';
+  box.hidden = !text;
+}
+
+/** After a password login: say once that a carer or caseworker reset the password. */
+export function showLoginNotice(notice) {
+  const box = $('#notice');
+  if (!notice || notice.kind !== 'password_reset') {
+    box.hidden = true;
+    return;
+  }
+  const when = new Date(notice.at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  box.textContent = `Your password was reset by a carer or caseworker on ${when}. ` +
+    'If you did not ask for this, tell them.';
+  box.dataset.kind = notice.kind;
+  box.hidden = false;
+}
