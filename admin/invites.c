@@ -8,7 +8,7 @@
 #include "admin/admin.h"
 #include "server/base/clock.h"
 #include "server/base/config.h"
-#include "server/invites/invite_qr.h"
+#include "server/base/qr_svg.h"
 #include "server/invites/invites.h"
 
 static int64_t parse_num(const char *s)
@@ -63,11 +63,12 @@ static int app_url(int argc, char **argv, char *out, size_t cap)
 
 static int write_qr(const char *file, const char *link)
 {
-	char *svg = invite_qr_svg(link);
-	if (!svg)
+	char *svg;
+	size_t len;
+	if (qr_svg(link, &svg, &len))
 		return admin_fail("the link is too long for a QR code");
 	FILE *f = strcmp(file, "-") ? fopen(file, "w") : stdout;
-	int ok = f && fputs(svg, f) >= 0 && fputc('\n', f) != EOF;
+	int ok = f && fwrite(svg, 1, len, f) == len && fputc('\n', f) != EOF;
 	if (f && f != stdout)
 		ok = fclose(f) == 0 && ok;
 	free(svg);
@@ -90,7 +91,7 @@ static int invite_create(struct admin *a, int argc, char **argv)
 	struct account who;
 	struct invites_outcome out = {0};
 	struct invites_request req = {0};
-	char base[256], link[400], shown[INVITE_DISPLAY_LEN + 1];
+	char base[256], link[400];
 	int64_t case_id;
 	const char *as = admin_opt(argc, argv, "--as"), *exp = admin_opt(argc, argv, "--expires-in");
 	req.invitee_name = admin_opt(argc, argv, "--name");
@@ -113,12 +114,12 @@ static int invite_create(struct admin *a, int argc, char **argv)
 	json_decref(terms);
 	if (rc != ADMIN_OK)
 		return rc;
-	invite_code_display(&out.code, shown);
 	invites_link(base, &out.code, link, sizeof(link));
 	time_t until = (time_t)((now / 1000) + (req.expires_in_s ? req.expires_in_s : INVITES_EXPIRY_DEFAULT_S));
 	char when[32];
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&until));
-	printf("invitation: %lld\ncode: %s\nlink: %s\nexpires: %s\n", (long long)out.invitation_id, shown, link, when);
+	printf("invitation: %lld\ncode: %s\nlink: %s\nexpires: %s\n", (long long)out.invitation_id, out.code.text, link,
+	       when);
 	const char *qr = admin_opt(argc, argv, "--qr");
 	return qr ? write_qr(qr, link) : ADMIN_OK;
 }

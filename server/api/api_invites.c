@@ -6,7 +6,7 @@
 
 #include "server/api/api_routes.h"
 #include "server/base/clock.h"
-#include "server/invites/invite_qr.h"
+#include "server/base/qr_svg.h"
 #include "server/invites/invites.h"
 
 static void reply_outcome(struct api_call *c, int rc, const struct invites_outcome *out)
@@ -100,7 +100,7 @@ static void route_create(struct api_call *c)
 	struct invites_request req = {0};
 	struct invites_outcome out = {0};
 	struct invitation inv;
-	char base[256], link[400], shown[INVITE_DISPLAY_LEN + 1];
+	char base[256], link[400];
 	if (!c->body) {
 		api_error(c, 400, "bad_request", "Send the invitation as a JSON object.", NULL);
 		return;
@@ -115,11 +115,11 @@ static void route_create(struct api_call *c)
 	int rc = invites_create(c->app->store, &c->me, c->ids[0], &req, now, &out);
 	if (!write_end(c, rc, &out))
 		return;
-	invite_code_display(&out.code, shown);
 	invites_link(base, &out.code, link, sizeof(link));
-	char *svg = invite_qr_svg(link);
-	json_t *o =
-	    json_pack("{s:s,s:s,s:o}", "code", shown, "link", link, "qr_svg", svg ? json_string(svg) : json_null());
+	char *svg = NULL;
+	size_t svg_len;
+	json_t *o = json_pack("{s:s,s:s,s:o}", "code", out.code.text, "link", link, "qr_svg",
+			      qr_svg(link, &svg, &svg_len) ? json_null() : json_stringn(svg, svg_len));
 	free(svg);
 	explicit_bzero(&out.code, sizeof(out.code));
 	if (store_invitation_get(c->app->store, out.invitation_id, &inv) == STORE_OK) {

@@ -48,9 +48,11 @@ int rcode_parse(const char *typed, struct rcode *out)
 {
 	char symbols[RCODE_LOOKUP_LEN + RCODE_SECRET_LEN + 1];
 	size_t n = 0;
+	if (!typed)
+		return -1;
 	for (const char *p = typed; *p; p++) {
 		char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
-		if (ch == ' ' || ch == '-' || ch == '\t')
+		if (ch == ' ' || ch == '-' || ch == '.' || ch == '\t')
 			continue;
 		if (n == RCODE_LOOKUP_LEN + RCODE_SECRET_LEN || !strchr(RCODE_ALPHABET, ch) || ch == 0)
 			return -1;

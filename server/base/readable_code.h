@@ -1,6 +1,6 @@
 /* readable_code.h: one-time codes a person can read out on the phone or type on a tablet — an alphabet without
  * look-alikes, in groups of four, typed in any case — split into a public lookup part and a secret part that is
- * stored only as a SHA-256 hash (pairing codes; the same shape suits invitations). */
+ * stored only as a SHA-256 hash (pairing codes and invitation codes). */
 #ifndef SAMVAER_READABLE_CODE_H
 #define SAMVAER_READABLE_CODE_H
 
@@ -22,8 +22,9 @@ struct rcode {
 
 /* A new random code (getrandom). 0, or -1 if randomness failed. */
 int rcode_new(struct rcode *out);
-/* What a person typed or a link carried: upper-cased, spaces and dashes dropped, then exactly 12 symbols of the
- * alphabet. Fills text, lookup, secret and secret_hash; 0, or -1 if it cannot be a code. */
+/* What a person typed or a link carried: upper-cased, the separators people put between groups (dashes, dots,
+ * spaces, tabs) dropped, then exactly 12 symbols of the alphabet. Fills text, lookup, secret and secret_hash; 0, or
+ * -1 if it cannot be a code (or typed is NULL). */
 int rcode_parse(const char *typed, struct rcode *out);
 /* 1 if two hashes are equal, in constant time. */
 int rcode_hash_equal(const uint8_t a[RCODE_HASH_LEN], const uint8_t b[RCODE_HASH_LEN]);

@@ -109,10 +109,10 @@ static int audit(struct store *s, int64_t actor, const struct invitation *inv, c
 static int insert_new(struct store *s, struct invitation *inv, struct invites_outcome *out)
 {
 	for (int attempt = 0; attempt < 8; attempt++) {
-		if (invite_code_new(&out->code))
+		if (rcode_new(&out->code))
 			return say(out, INVITES_ERR, NULL, "no randomness available");
 		snprintf(inv->lookup, sizeof(inv->lookup), "%s", out->code.lookup);
-		invite_code_hash(&out->code, inv->secret_hash);
+		memcpy(inv->secret_hash, out->code.secret_hash, sizeof(inv->secret_hash));
 		int rc = store_invitation_add(s, inv);
 		if (rc == STORE_OK)
 			return INVITES_OK;
@@ -195,16 +195,16 @@ static int failed_try(struct store *s, const struct invitation *inv, const char 
 
 int invites_redeem(struct store *s, const char *typed, const char *from, int64_t now, struct invitation *inv)
 {
-	struct invite_code code;
-	uint8_t hash[INVITE_HASH_LEN];
+	struct rcode code;
 	memset(inv, 0, sizeof(*inv));
-	if (invite_code_parse(typed, &code))
+	if (rcode_parse(typed, &code))
 		return INVITES_UNKNOWN;
 	int rc = store_invitation_by_lookup(s, code.lookup, inv);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? INVITES_UNKNOWN : INVITES_ERR;
-	invite_code_hash(&code, hash);
-	if (!invite_hash_equal(hash, inv->secret_hash)) /* only the right code learns what became of it */
+	int right = rcode_hash_equal(code.secret_hash, inv->secret_hash);
+	explicit_bzero(&code, sizeof(code));
+	if (!right) /* only the right code learns what became of it */
 		return strcmp(inv->state, "open") ? INVITES_UNKNOWN : failed_try(s, inv, from, now);
 	if (!strcmp(inv->state, "used"))
 		return INVITES_USED;
@@ -254,12 +254,10 @@ int invites_accept(struct store *s, const char *required, const struct invitatio
 	return INVITES_OK;
 }
 
-void invites_link(const char *base, const struct invite_code *code, char *out, size_t cap)
+void invites_link(const char *base, const struct rcode *code, char *out, size_t cap)
 {
-	char shown[INVITE_DISPLAY_LEN + 1];
-	invite_code_display(code, shown);
 	size_t n = base ? strlen(base) : 0;
-	snprintf(out, cap, "%s%s#join=%s", base ? base : "", n && base[n - 1] == '/' ? "" : "/", shown);
+	snprintf(out, cap, "%s%s#join=%s", base ? base : "", n && base[n - 1] == '/' ? "" : "/", code->text);
 }
 
 static json_t *person(struct store *s, int64_t id)

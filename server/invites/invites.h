@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "server/invites/invite_code.h"
+#include "server/base/readable_code.h"
 #include "server/store/store.h"
 #include "server/store/store_invites.h"
 
@@ -43,7 +43,7 @@ struct invites_request {
 };
 
 struct invites_outcome {
-	struct invite_code code; /* the new code (create only: it is never stored in clear) */
+	struct rcode code; /* the new code (create only: it is never stored in clear) */
 	int64_t invitation_id;
 	int64_t agreement_id, proposal_id; /* accept */
 	char message[256];                 /* why not, for people */
@@ -71,7 +71,7 @@ int invites_redeem(struct store *s, const char *typed, const char *from, int64_t
 int invites_accept(struct store *s, const char *required, const struct invitation *inv, const struct account *contact,
 		   const char *from, int64_t now, struct invites_outcome *out);
 /* The link the family app opens: base (e.g. "https://samvaer.example/") + "#join=" + the grouped code. */
-void invites_link(const char *base, const struct invite_code *code, char *out, size_t cap);
+void invites_link(const char *base, const struct rcode *code, char *out, size_t cap);
 /* The invitation as the admin API lists it (no secret). */
 json_t *invites_json(struct store *s, const struct invitation *inv, int64_t now);
 

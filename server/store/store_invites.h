@@ -13,7 +13,7 @@
 struct invitation {
 	int64_t id;
 	char lookup[8];                             /* public part of the code */
-	uint8_t secret_hash[STORE_INVITE_HASH_LEN]; /* SHA-256 of the code (invite_code_hash) */
+	uint8_t secret_hash[STORE_INVITE_HASH_LEN]; /* SHA-256 of the code (rcode secret_hash) */
 	int64_t case_id, child_id;                  /* whose case */
 	char invitee_name[129];                     /* "Maria", as the inviter wrote it */
 	char relationship[64];                      /* "Mother": the agreement's label */

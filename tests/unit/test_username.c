@@ -1,11 +1,9 @@
-/* test_username.c: username folding (NFKC case fold with ICU), which names a new account may take, the readable
- * one-time codes, and the QR SVG. */
+/* test_username.c: username folding (NFKC case fold with ICU) and which names a new account may take. (The readable
+ * one-time codes and the QR SVG: test_readable_code.c.) */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "server/base/qr_svg.h"
-#include "server/base/readable_code.h"
 #include "server/base/username.h"
 
 static const struct {
@@ -78,61 +76,9 @@ static void test_names(void)
 		CHECK(username_valid(names[i].typed) == names[i].valid, names[i].name);
 }
 
-static void test_codes(void)
-{
-	struct rcode a, b, typed;
-	CHECK(rcode_new(&a) == 0 && rcode_new(&b) == 0, "two codes");
-	CHECK(strlen(a.text) == RCODE_TEXT_LEN && a.text[4] == '-' && a.text[9] == '-', "grouped in fours");
-	CHECK(strcmp(a.text, b.text) != 0, "random");
-	int alphabet_only = 1;
-	for (const char *p = a.text; *p; p++)
-		alphabet_only &= *p == '-' || strchr(RCODE_ALPHABET, *p) != NULL;
-	CHECK(alphabet_only, "only the look-alike-free alphabet");
-	CHECK(!strpbrk(RCODE_ALPHABET, "01OIL"), "no 0, 1, O, I, L");
-	char lower[32];
-	for (size_t i = 0; i <= strlen(a.text); i++)
-		lower[i] =
-		    a.text[i] == '-' ? ' ' : (char)(a.text[i] >= 'A' && a.text[i] <= 'Z' ? a.text[i] + 32 : a.text[i]);
-	CHECK(rcode_parse(lower, &typed) == 0 && !strcmp(typed.text, a.text), "typed in lower case with spaces");
-	CHECK(rcode_hash_equal(typed.secret_hash, a.secret_hash), "the same hash");
-	CHECK(!rcode_hash_equal(b.secret_hash, a.secret_hash), "another code, another hash");
-	CHECK(!strcmp(typed.lookup, a.lookup) && strlen(typed.secret) == RCODE_SECRET_LEN, "lookup and secret parts");
-	CHECK(rcode_parse("ABCD-EFGH-JKM", &typed) == -1, "too short");
-	CHECK(rcode_parse("ABCD-EFGH-JKMNP", &typed) == -1, "too long");
-	CHECK(rcode_parse("ABCD-EFGH-JKM0", &typed) == -1, "a zero is not in the alphabet");
-	CHECK(rcode_parse("ABCD-EFGH-JKMO", &typed) == -1, "nor an O");
-	int counts[31] = {0};
-	char sym[3101];
-	CHECK(rcode_random_symbols(sym, 3100) == 0 && strlen(sym) == 3100, "random symbols");
-	for (int i = 0; i < 3100; i++)
-		counts[strchr(RCODE_ALPHABET, sym[i]) - RCODE_ALPHABET]++;
-	int spread = 1;
-	for (int i = 0; i < 31; i++)
-		spread &= counts[i] > 40 && counts[i] < 180; /* 100 expected each; far outside is a bias */
-	CHECK(spread, "every symbol drawn about equally often");
-}
-
-static void test_qr(void)
-{
-	char *svg = NULL;
-	size_t len = 0;
-	CHECK(qr_svg("http://127.0.0.1:8080/#pair=K7QM-3XTP-9HRW", &svg, &len) == 0, "encodes");
-	CHECK(svg && len == strlen(svg), "length");
-	CHECK(svg && !strncmp(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", 52), "an SVG document");
-	CHECK(svg && strstr(svg, "</svg>") && strstr(svg, "<path fill=\"#000\" d=\"M4 4h7v1H4z"),
-	      "starts with the top-left finder pattern's first row (7 dark modules after the 4-module quiet zone)");
-	free(svg);
-	char big[4000];
-	memset(big, 'a', sizeof(big) - 1);
-	big[sizeof(big) - 1] = 0;
-	CHECK(qr_svg(big, &svg, &len) == -1, "too long for any QR code");
-}
-
 int main(void)
 {
 	test_folds();
 	test_names();
-	test_codes();
-	test_qr();
 	return check_done("username");
 }

@@ -1,14 +1,18 @@
-/* test_invite_code.c: invitation codes (server/invites/invite_code.c) — typed input is read case-insensitively with
- * separators ignored and look-alikes refused, display and parse round-trip, random codes use the whole alphabet about
- * evenly, the stored hash binds lookup and secret; and the QR SVG (invite_qr.c) draws exactly libqrencode's modules. */
+/* test_readable_code.c: the readable one-time codes of pairings and invitations (server/base/readable_code.c) —
+ * typed input is read case-insensitively with separators ignored and look-alikes refused, shown form and parse
+ * round-trip, random codes use the whole alphabet about evenly, the stored hash binds lookup and secret; and the QR
+ * SVG (server/base/qr_svg.c) draws exactly libqrencode's modules. */
 #include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/invites/invite_code.h"
-#include "server/invites/invite_qr.h"
+#include "server/base/qr_svg.h"
+#include "server/base/readable_code.h"
 #include "tests/unit/check.h"
+
+#define SYMBOLS (RCODE_LOOKUP_LEN + RCODE_SECRET_LEN)
+#define NSYM ((int)sizeof(RCODE_ALPHABET) - 1)
 
 static const struct {
 	const char *name;
@@ -20,6 +24,7 @@ static const struct {
     {"spaces and no dashes", " k7qm 4xpd 9htw ", "K7QM", "4XPD9HTW"},
     {"run together", "K7QM4XPD9HTW", "K7QM", "4XPD9HTW"},
     {"dots", "K7QM.4XPD.9HTW", "K7QM", "4XPD9HTW"},
+    {"tabs", "K7QM\t4XPD\t9HTW", "K7QM", "4XPD9HTW"},
     {"zero is not in the alphabet", "K7QM-4XPD-9HT0", NULL, NULL},
     {"O is not in the alphabet", "K7QM-4XPD-9HTO", NULL, NULL},
     {"I is not in the alphabet", "K7QM-4XPD-9HTI", NULL, NULL},
@@ -36,86 +41,96 @@ static const struct {
 static void test_parse(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct invite_code c;
-		int rc = invite_code_parse(cases[i].typed, &c);
+		struct rcode c;
+		int rc = rcode_parse(cases[i].typed, &c);
 		if (!cases[i].lookup) {
 			CHECK(rc == -1, cases[i].name);
 			continue;
 		}
-		CHECK(rc == 0 && !strcmp(c.lookup, cases[i].lookup) && !strcmp(c.secret, cases[i].secret),
+		CHECK(rc == 0 && !strcmp(c.lookup, cases[i].lookup) && !strcmp(c.secret, cases[i].secret) &&
+			  !strcmp(c.text, "K7QM-4XPD-9HTW"),
 		      cases[i].name);
 	}
-	struct invite_code c;
-	CHECK(invite_code_parse(NULL, &c) == -1, "NULL");
+	struct rcode c;
+	CHECK(rcode_parse(NULL, &c) == -1, "NULL");
 }
 
 static void test_random(void)
 {
-	int counts[sizeof(INVITE_ALPHABET) - 1] = {0};
+	int counts[NSYM] = {0};
 	const int n = 20000;
-	int roundtrip = 1, distinct = 1, from_alphabet = 1, random_ok = 1;
-	struct invite_code prev;
+	int shape = 1, roundtrip = 1, distinct = 1, from_alphabet = 1, random_ok = 1;
+	struct rcode prev;
 	memset(&prev, 0, sizeof(prev));
 	for (int i = 0; i < n; i++) {
-		struct invite_code c, back;
-		char shown[INVITE_DISPLAY_LEN + 1];
-		random_ok &= invite_code_new(&c) == 0;
-		invite_code_display(&c, shown);
-		roundtrip &= strlen(shown) == 14 && shown[4] == '-' && shown[9] == '-' &&
-		    invite_code_parse(shown, &back) == 0 && !strcmp(back.lookup, c.lookup) &&
-		    !strcmp(back.secret, c.secret);
+		struct rcode c, back;
+		char lower[RCODE_TEXT_LEN + 1];
+		random_ok &= rcode_new(&c) == 0;
+		shape &= strlen(c.text) == RCODE_TEXT_LEN && c.text[4] == '-' && c.text[9] == '-' &&
+		    !strncmp(c.text, c.lookup, 4) && !strncmp(c.text + 5, c.secret, 4) &&
+		    !strcmp(c.text + 10, c.secret + 4);
+		for (int k = 0; k <= RCODE_TEXT_LEN; k++) /* as someone might type it: lower case, spaces */
+			lower[k] = c.text[k] == '-'
+			    ? ' '
+			    : (char)(c.text[k] >= 'A' && c.text[k] <= 'Z' ? c.text[k] + 32 : c.text[k]);
+		roundtrip &= rcode_parse(lower, &back) == 0 && !strcmp(back.text, c.text) &&
+		    rcode_hash_equal(back.secret_hash, c.secret_hash);
 		distinct &= strcmp(c.secret, prev.secret) != 0;
 		prev = c;
-		for (int k = 0; k < INVITE_CODE_LEN; k++) {
-			char ch = k < INVITE_LOOKUP_LEN ? c.lookup[k] : c.secret[k - INVITE_LOOKUP_LEN];
-			const char *at = strchr(INVITE_ALPHABET, ch);
+		for (int k = 0; k < SYMBOLS; k++) {
+			char ch = k < RCODE_LOOKUP_LEN ? c.lookup[k] : c.secret[k - RCODE_LOOKUP_LEN];
+			const char *at = strchr(RCODE_ALPHABET, ch);
 			from_alphabet &= at && ch;
 			if (at && ch)
-				counts[at - INVITE_ALPHABET]++;
+				counts[at - RCODE_ALPHABET]++;
 		}
 	}
 	CHECK(random_ok, "randomness");
+	CHECK(!strpbrk(RCODE_ALPHABET, "01OIL"), "no 0, 1, O, I, L in the alphabet");
 	CHECK(from_alphabet, "every character from the alphabet");
-	CHECK(roundtrip, "display then parse gives the code back");
+	CHECK(shape, "shown as the lookup and the secret in groups of four");
+	CHECK(roundtrip, "typed back in lower case with spaces: the same code and hash");
 	CHECK(distinct, "consecutive secrets differ");
 	/* 240000 characters over 31 symbols: about 7742 each (sd about 87); a plain modulo draw would give the first 8
 	 * symbols 12.5% more, far outside +-6% (5 sd) */
-	int expect = n * INVITE_CODE_LEN / (int)(sizeof(INVITE_ALPHABET) - 1), even = 1;
-	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+	int expect = n * SYMBOLS / NSYM, even = 1;
+	for (int k = 0; k < NSYM; k++)
 		even &= counts[k] > expect * 94 / 100 && counts[k] < expect * 106 / 100;
 	CHECK(even, "characters spread evenly over the alphabet");
+	char sym[41];
+	memset(sym, '!', sizeof(sym));
+	CHECK(rcode_random_symbols(sym, 40) == 0 && strlen(sym) == 40 && strspn(sym, RCODE_ALPHABET) == 40,
+	      "random symbols: as many as asked, then the terminator");
 }
 
 static void test_hash(void)
 {
-	struct invite_code a, b, c;
-	uint8_t ha[INVITE_HASH_LEN], hb[INVITE_HASH_LEN], hc[INVITE_HASH_LEN], again[INVITE_HASH_LEN];
-	invite_code_parse("AAAA-2345-6789", &a);
-	invite_code_parse("BBBB-2345-6789", &b);
-	invite_code_parse("AAAA-2345-678A", &c);
-	invite_code_hash(&a, ha);
-	invite_code_hash(&b, hb);
-	invite_code_hash(&c, hc);
-	invite_code_hash(&a, again);
-	CHECK(invite_hash_equal(ha, again), "same code, same hash");
-	CHECK(!invite_hash_equal(ha, hb), "the lookup is part of the hash");
-	CHECK(!invite_hash_equal(ha, hc), "the secret is part of the hash");
+	struct rcode a, b, c, again;
+	CHECK(rcode_parse("AAAA-2345-6789", &a) == 0 && rcode_parse("BBBB-2345-6789", &b) == 0 &&
+		  rcode_parse("AAAA-2345-678A", &c) == 0 && rcode_parse("aaaa 2345 6789", &again) == 0,
+	      "parses");
+	CHECK(rcode_hash_equal(a.secret_hash, again.secret_hash), "same code, same hash");
+	CHECK(!rcode_hash_equal(a.secret_hash, b.secret_hash), "the lookup is part of the hash");
+	CHECK(!rcode_hash_equal(a.secret_hash, c.secret_hash), "the secret is part of the hash");
 }
 
 /* Paint the path's "Mx yhNv1Hxz" runs into a grid and compare with libqrencode's own modules. */
 static void test_qr(void)
 {
 	const char *link = "https://samvaer.example/#join=K7QM-4XPD-9HTW";
-	char *svg = invite_qr_svg(link);
+	char *svg = NULL;
+	size_t len = 0;
 	QRcode *qr = QRcode_encodeString(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-	CHECK(svg && qr, "encodes");
+	CHECK(qr_svg(link, &svg, &len) == 0 && qr, "encodes");
 	if (!svg || !qr) {
 		free(svg);
 		QRcode_free(qr);
 		return;
 	}
 	int w = qr->width, size = 0;
-	CHECK(!strncmp(svg, "<svg ", 5) && strstr(svg, "</svg>"), "an SVG document");
+	CHECK(len == strlen(svg), "length");
+	CHECK(!strncmp(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 40) && strstr(svg, "</svg>"),
+	      "an SVG document");
 	const char *vb = strstr(svg, "viewBox=\"0 0 ");
 	CHECK(vb && sscanf(vb, "viewBox=\"0 0 %d", &size) == 1 && size == w + 8, "4 modules of quiet zone each side");
 	unsigned char *grid = calloc((size_t)w * w, 1);
@@ -136,6 +151,11 @@ static void test_qr(void)
 	free(grid);
 	free(svg);
 	QRcode_free(qr);
+	char big[4000];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	svg = NULL;
+	CHECK(qr_svg(big, &svg, &len) == -1 && !svg, "too long for any QR code");
 }
 
 int main(void)
@@ -144,5 +164,5 @@ int main(void)
 	test_random();
 	test_hash();
 	test_qr();
-	return check_done("invite_code");
+	return check_done("readable_code");
 }
