@@ -1,5 +1,7 @@
 /* invites_join.c: invite.accept before login — check the code and the username, hash the password on the hasher
- * thread, then create the family account, the pending agreement, the used invitation and a login session together. */
+ * thread, then create the family account, the pending agreement, the used invitation and a login session together.
+ * With a device name the session is a paired device's, and its credential signs the device in from then on; without
+ * a password too, the account's password is a random one nobody is told (a device credential instead). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +9,7 @@
 
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/devices/devices.h"
 #include "server/invites/invites_ws_internal.h"
 #include "server/store/audit.h"
 #include "server/store/store_invites.h"
@@ -18,16 +21,22 @@ struct join {
 	char username[65];
 	char display_name[129];
 	char language[16];
+	char device_name[DEVICES_NAME_MAX + 1]; /* "" = a password login, no device */
 };
 
 static int read_join(struct session *s, struct proto_request *r, struct join *j, const char **password, size_t *pwlen)
 {
 	char err[PROTO_ERRBUF];
-	const char *code, *user, *name, *lang = "";
+	const char *code, *user, *name, *lang = "", *device = "";
+	int with_device = json_object_get(r->root, "device_name") != NULL;
+	*password = NULL;
+	*pwlen = 0;
 	if (proto_param_string(r, "code", 1, CODE_MAX, &code, NULL, err) ||
 	    proto_param_string(r, "username", 2, 64, &user, NULL, err) ||
 	    proto_param_string(r, "display_name", 1, 128, &name, NULL, err) ||
-	    proto_param_string(r, "password", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX, password, pwlen, err) ||
+	    (with_device && proto_param_string(r, "device_name", 1, DEVICES_NAME_MAX, &device, NULL, err)) ||
+	    ((!with_device || json_object_get(r->root, "password")) &&
+	     proto_param_string(r, "password", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX, password, pwlen, err)) ||
 	    (json_object_get(r->root, "language") && proto_param_string(r, "language", 0, 15, &lang, NULL, err))) {
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
 		return -1;
@@ -54,6 +63,7 @@ static int read_join(struct session *s, struct proto_request *r, struct join *j,
 		j->username[i] = (char)tolower((unsigned char)user[i]);
 	snprintf(j->display_name, sizeof(j->display_name), "%s", name);
 	snprintf(j->language, sizeof(j->language), "%s", lang);
+	snprintf(j->device_name, sizeof(j->device_name), "%s", device);
 	return 0;
 }
 
@@ -67,6 +77,8 @@ void invites_ws__accept_new(struct session *s, struct proto_request *r)
 	struct account taken;
 	const char *password;
 	size_t pwlen;
+	char never_told[AUTH_TOKEN_HEX + 1];
+	uint8_t unused[32];
 	if (s->auth_pending) {
 		session_reply_error(s, r->id, PROTO_ERR_ALREADY_AUTHENTICATED, "A login is already in progress.");
 		return;
@@ -87,6 +99,16 @@ void invites_ws__accept_new(struct session *s, struct proto_request *r)
 		session_reply_error(s, r->id, PROTO_ERR_INTERNAL, NULL);
 		return;
 	}
+	if (!password) { /* a device credential instead: the password is 256 random bits, forgotten once hashed */
+		if (auth_token_new(never_told, unused) != 0) {
+			free(job);
+			free(keep);
+			session_reply_error(s, r->id, PROTO_ERR_INTERNAL, NULL);
+			return;
+		}
+		password = never_told;
+		pwlen = AUTH_TOKEN_HEX;
+	}
 	*keep = j;
 	keep->app = s->app;
 	job->op = HASHER_HASH;
@@ -96,18 +118,34 @@ void invites_ws__accept_new(struct session *s, struct proto_request *r)
 	job->request_id = json_incref(r->id);
 	memcpy(job->password, password, pwlen);
 	job->password_len = pwlen;
+	explicit_bzero(never_told, sizeof(never_told));
 	s->auth_pending = 1;
 	hasher_submit(s->app->hasher, job);
 }
 
+/* The joining person's phone as a paired device of the new account, made by that account (audited). */
+static int add_device(struct app *app, const struct account *a, int64_t case_id, const char *name, const char *peer,
+		      struct devices_paired *paired)
+{
+	if (devices_issue(app->store, a->id, name, a->id, paired) != DEVICES_SIGNIN_OK)
+		return -1;
+	return audit_append(app->store, a->id, AUDIT_DEVICE, case_id, 0,
+			    json_pack("{s:s,s:I,s:I,s:s,s:s,s:s}", "action", "added", "device_id",
+				      (json_int_t)paired->device.id, "account", (json_int_t)a->id, "name",
+				      paired->device.name, "via", "invitation", "from", peer)) == STORE_OK
+	    ? 0
+	    : -1;
+}
+
 /* The new account, its preferred language, the agreement, the invitation used and a login session: one transaction. */
 static int create_joined(struct app *app, struct session *s, const struct join *j, const char *hash, struct later *l,
-			 struct invites_outcome *out)
+			 struct invites_outcome *out, struct devices_paired *paired)
 {
 	struct invitation inv;
 	struct account a = {0};
 	int64_t now = clock_now_ms();
 	int rc = invites_redeem(app->store, j->code, s->route.conn->peer, now, &inv); /* still open? */
+	int64_t case_id = inv.case_id;
 	if (rc == INVITES_OK) {
 		snprintf(a.username, sizeof(a.username), "%s", j->username);
 		snprintf(a.display_name, sizeof(a.display_name), "%s", j->display_name);
@@ -131,11 +169,17 @@ static int create_joined(struct app *app, struct session *s, const struct join *
 		return rc;
 	l->account = a;
 	l->expires_at = now + app->cfg.session_ttl_s * 1000;
+	if (j->device_name[0] && add_device(app, &a, case_id, j->device_name, s->route.conn->peer, paired) != 0)
+		return INVITES_ERR;
+	json_t *login = json_pack("{s:s,s:b,s:s,s:s}", "username", a.username, "ok", 1, "from", s->route.conn->peer,
+				  "via", "invitation");
+	if (paired->device.id)
+		json_object_set_new(login, "device_id", json_integer(paired->device.id));
 	if (auth_token_new(l->token, l->token_hash) != 0 ||
-	    store_session_add(app->store, l->token_hash, a.id, l->expires_at) != STORE_OK ||
-	    audit_append(app->store, a.id, AUDIT_LOGIN, 0, 0,
-			 json_pack("{s:s,s:b,s:s,s:s}", "username", a.username, "ok", 1, "from", s->route.conn->peer,
-				   "via", "invitation")) != STORE_OK)
+	    (paired->device.id
+		 ? store_session_add_device(app->store, l->token_hash, a.id, l->expires_at, paired->device.id)
+		 : store_session_add(app->store, l->token_hash, a.id, l->expires_at)) != STORE_OK ||
+	    audit_append(app->store, a.id, AUDIT_LOGIN, 0, 0, login) != STORE_OK)
 		return INVITES_ERR;
 	return INVITES_OK;
 }
@@ -148,6 +192,7 @@ static void joined_hashed(struct hasher_job *job, void *arg)
 	struct app *app = j->app;
 	struct session *s = session_by_conn(app, job->conn_id);
 	struct invites_outcome out = {0};
+	struct devices_paired paired = {0};
 	struct later *l = s ? invites_ws__later_new(s, job->request_id) : NULL;
 	if (s && !l) {
 		s->auth_pending = 0;
@@ -159,7 +204,7 @@ static void joined_hashed(struct hasher_job *job, void *arg)
 	commit_flush(&app->commit);
 	int rc = job->result != 1                 ? INVITES_ERR
 	    : store_begin(app->store) != STORE_OK ? INVITES_ERR
-						  : create_joined(app, s, j, job->hash, l, &out);
+						  : create_joined(app, s, j, job->hash, l, &out, &paired);
 	if (rc != INVITES_OK) {
 		if (store_in_txn(app->store))
 			store_rollback(app->store);
@@ -175,6 +220,10 @@ static void joined_hashed(struct hasher_job *job, void *arg)
 	}
 	l->result = json_pack("{s:s,s:I,s:o}", "token", l->token, "expires_at", (json_int_t)l->expires_at, "account",
 			      invites_ws__account_json(&l->account));
+	if (paired.device.id) { /* as auth.pair answers */
+		json_object_set_new(l->result, "credential", json_string(paired.credential));
+		json_object_set_new(l->result, "device", devices_device_json(&paired.device));
+	}
 	json_t *joined = invites_ws__joined_json(&out);
 	json_object_update(l->result, joined);
 	json_decref(joined);
@@ -182,6 +231,7 @@ static void joined_hashed(struct hasher_job *job, void *arg)
 	app->metrics.invites_accepted++;
 	session_agreements_changed(app);
 out:
+	explicit_bzero(&paired, sizeof(paired)); /* the credential */
 	if (!s)
 		log_info("invite.accept: the connection left while its password was hashed");
 	explicit_bzero(job->hash, sizeof(job->hash));

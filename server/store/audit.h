@@ -42,9 +42,9 @@
 	"call" /* detail: {call_id, channel, answered, duration_s, reason, ended_by,
 						   supervised, supervisors, group} (actor: caller; one per contact's part) */
 #define AUDIT_CALL_SUPERVISION \
-	"call_supervision"                    /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
-#define AUDIT_PAIRING "pairing"               /* detail: {action, pairing_id, account, device_id?, from?, via?} */
-#define AUDIT_DEVICE "device"                 /* detail: {action: revoked, device_id, account, name, via} */
+	"call_supervision"      /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
+#define AUDIT_PAIRING "pairing" /* detail: {action, pairing_id, account, device_id?, from?, via?} */
+#define AUDIT_DEVICE "device"   /* detail: {action: revoked or added, device_id, account, name, via, from?} */
 #define AUDIT_PASSWORD_RESET "password_reset" /* detail: {account, username, temporary, via} */
 #define AUDIT_INVITATION \
 	"invitation" /* detail: {action: created|used|failed_try|locked|revoked, invitation_id, ...} (invites.h) */

@@ -338,6 +338,53 @@ async def cli(server):
     check("<svg" in r.stdout, "--qr - prints the SVG")
 
 
+async def with_device(server):
+    """Joining on a phone without a password: the phone gets a device credential and signs in with it from then on."""
+    case_id, _ = await demo_ids(server)
+    elena = await token(server, "elena")
+    made = await invite(server, elena, case_id, invitee_name="Bunica", relationship="Grandmother")
+    user = new_user()
+    phone = await server.connect()
+    base = dict(code=made["code"], username=user, display_name="Bunica Ileana", language="ro")
+    expect_error(await phone.request("invite.accept", **base), "bad_request", "neither a password nor a device")
+    expect_error(await phone.request("invite.accept", device_name="x" * 65, **base), "bad_request",
+                 "a device name over 64 bytes")
+    res = expect_ok(await phone.request("invite.accept", device_name="Ileana's phone", **base), "accept on a phone")
+    check(re.match(r"^[0-9a-f]{64}$", res.get("credential") or ""), "a device credential: %s" % short(res))
+    check(re.match(r"^[0-9a-f]{64}$", res.get("token") or ""), "and a session token, as auth.pair gives")
+    check_eq((res["device"]["name"], res["account"]["username"], res["status"]), ("Ileana's phone", user, "pending"),
+             "the device, the new account and a pending agreement")
+    listed = expect_ok(await phone.request("device.list"), "her devices")
+    check_eq(([d["id"] for d in listed["devices"]], listed["this_device"]), ([res["device"]["id"]], res["device"]["id"]),
+             "this connection is that device")
+    await phone.close()
+
+    # the invitation is used; the phone signs in by itself on a new connection with its credential
+    _, r2 = await join(server, made["code"])
+    expect_error(r2, "invite_used", "the code is used")
+    later = await server.connect()
+    got = expect_ok(await later.request("auth.device", credential=res["credential"]), "auth.device afterwards")
+    check_eq((got["account"]["username"], got["device"]["id"]), (user, res["device"]["id"]), "signed in as her phone")
+    contacts = expect_ok(await later.request("contacts.list"), "her contacts")["contacts"]
+    check_eq([(c["agreement_id"], c["status"]) for c in contacts], [(res["agreement_id"], "pending")],
+             "her pending agreement, seen from the phone")
+
+    # no password anyone knows: neither the credential nor the token logs in as a password
+    for guess in (res["credential"], res["token"], "maria-pw-123"):
+        c = await server.connect()
+        expect_error(await c.request("auth.login", username=user, password=guess), "bad_credentials",
+                     "a password login for a device-only account")
+
+    # audited: the device added through the invitation, and the login on it
+    rows = audit_rows(server, "--case", case_id)
+    find(rows, "device added", lambda x: x["kind"] == "device" and x["detail"].get("action") == "added"
+         and x["detail"].get("device_id") == res["device"]["id"] and x["detail"].get("via") == "invitation")
+    find(rows, "used", lambda x: x["kind"] == "invitation" and x["detail"].get("action") == "used"
+         and x["agreement"] == res["agreement_id"])
+    find(audit_rows(server), "login on the device", lambda x: x["kind"] == "login" and x["detail"].get("username") == user
+         and x["detail"].get("device_id") == res["device"]["id"] and x["detail"].get("via") == "invitation")
+
+
 main([
     Case("life_cycle", life_cycle),
     Case("expiry", expiry),
@@ -347,6 +394,7 @@ main([
     Case("out_of_scope", out_of_scope),
     Case("linked_accounts", linked_accounts),
     Case("accept_race", accept_race),
+    Case("with_device", with_device),
     Case("own_approval_not_enough", own_approval_not_enough, fresh=True, server_args=("--approvals", "caseworker")),
     Case("cli", cli),
 ])
