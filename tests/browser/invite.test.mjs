@@ -1,7 +1,8 @@
 // Browser test: an invitation end to end against a real samvaer (demo family) — elena (carer) invites a relative in
 // the console and gets a code, link and QR code; the relative opens the link in a second browser context and joins
 // with a new account; she waits (mia sees nothing of her) until ana (caseworker) approves in the console; then the
-// relative and mia exchange a first message, each seeing the other's text.
+// relative and mia exchange a first message, each seeing the other's text. A grandmother then joins on her phone
+// without a password (a device credential), closes the app and opens it again: still signed in.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,8 +37,10 @@ const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
 
 // ---- helpers over data-testid attributes ----
 
-async function newPage(name, url, viewport = { width: 1100, height: 900 }) {
-  const context = await state.browser.newContext({ viewport });
+const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36';
+
+async function newPage(name, url, viewport = { width: 1100, height: 900 }, userAgent = undefined) {
+  const context = await state.browser.newContext({ viewport, ...(userAgent ? { userAgent } : {}) });
   context.setDefaultTimeout(6000);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
@@ -210,6 +213,38 @@ async function scenario(base) {
     const row = elena.locator('[data-testid^="invite-"][data-state]', { hasText: 'Godmother' }).first();
     await row.waitFor();
     expect(await row.getAttribute('data-state') === 'used', `state ${await row.getAttribute('data-state')}`);
+  });
+
+  await step('a grandmother joins on her phone without a password, closes the app, opens it again: still signed in', async () => {
+    await elena.getByTestId('invite-name').fill('Ileana');
+    await elena.getByTestId('invite-relationship').fill('Grandmother');
+    await elena.getByTestId('invite-submit').click();
+    await elena.locator('[data-testid="invite-result"]', { hasText: 'Ileana' }).waitFor();
+    const link3 = await elena.getByTestId('invite-link').getAttribute('href');
+    const phone = await newPage('ileana', link3, { width: 400, height: 800 }, PHONE_UA);
+    await phone.getByTestId('join-intro').waitFor();
+    expect(await phone.getByTestId('join-way-device').isChecked(), 'on a phone, "stay signed in on this device" is the default');
+    expect(await phone.getByTestId('join-password').isHidden(), 'no password asked for on that choice');
+    expect(await phone.getByTestId('join-device-name').inputValue() === 'Phone', 'the device is called Phone');
+    await phone.getByTestId('join-username').fill(`ileana${stamp}`);
+    await shot(phone, 'i06-join-phone');
+    await phone.getByTestId('join-submit').click();
+    await phone.getByTestId('waiting').waitFor();
+    const kept = await phone.evaluate(() => localStorage.getItem('samvaer.device'));
+    expect(/^[0-9a-f]{64}$/.test(kept || ''), `the phone keeps its device credential: ${kept}`);
+    // only the credential may sign her in again: drop the session token, close the app, open it again
+    await phone.evaluate(() => localStorage.removeItem('samvaer.token'));
+    const context = phone.context();
+    await phone.close();
+    const again = await context.newPage();
+    runner.addPage('ileana-again', again);
+    await again.goto(`${base}/`);
+    await again.getByTestId('me-name').waitFor({ state: 'visible' });
+    expect((await again.getByTestId('me-name').textContent()).includes('Ileana'), 'signed in as Ileana');
+    expect(await again.getByTestId('login-username').isHidden(), 'no login form');
+    const token = await again.evaluate(() => localStorage.getItem('samvaer.token'));
+    expect(/^[0-9a-f]{64}$/.test(token || ''), 'a new session from the credential');
+    await shot(again, 'i07-reopened');
   });
 }
 

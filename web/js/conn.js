@@ -148,11 +148,13 @@ export class Conn extends EventTarget {
     return this.request('invite.open', { code });
   }
 
-  /** Accept an invitation: with account details a new account is made and this connection logs in with it;
-   * without them (already logged in) the current account is linked. Resolves with the result. */
+  /** Accept an invitation: with account details a new account is made and this connection logs in with it (with a
+   * device_name and no password this device is paired to it, and keeps the credential as pair() does); without them
+   * (already logged in) the current account is linked. Resolves with the result. */
   async acceptInvite(params) {
     await this.waitOpen();
     const result = await this.request('invite.accept', params);
+    if (result.credential) localStorage.setItem(DEVICE_KEY, result.credential);
     if (result.token) {
       localStorage.setItem(TOKEN_KEY, result.token);
       this.becomeReady(result.account, false);

@@ -1,5 +1,9 @@
 // Join screen: an invited person opens the link (#join=CODE) or types the code, sees who invited them for whom,
-// then creates an account (or joins with the one they are logged in with) and waits for approval.
+// then creates an account (or joins with the one they are logged in with) and waits for approval. A new account on a
+// phone or tablet stays signed in on that device by default (a device credential, no password); a password is the
+// other choice.
+
+import { defaultName } from './ui-pair.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -16,6 +20,21 @@ function showError(err) {
   box.textContent = text;
   box.dataset.code = (err && err.code) || '';
   box.hidden = !text;
+}
+
+/** Show the fields of the chosen way to sign in: this device, or a password. */
+function showWay() {
+  const device = $('#join-way-device').checked;
+  $('#join-device-fields').hidden = !device;
+  $('#join-password-fields').hidden = device;
+}
+
+/** The default way: no password on a phone or tablet, a password on a computer (which others may share). */
+function chooseDefaultWay() {
+  const kind = defaultName();
+  $(kind === 'Computer' ? '#join-way-password' : '#join-way-device').checked = true;
+  if (!$('#join-device-name').value) $('#join-device-name').value = kind;
+  showWay();
 }
 
 function describe(inv) {
@@ -59,6 +78,7 @@ export function initJoin(hooks) {
     } else {
       $('#join-name').value = $('#join-name').value || invitation.invitee_name || '';
       if (invitation.language) $('#join-language').value = invitation.language;
+      chooseDefaultWay();
       $('#join-username').focus();
     }
   }
@@ -96,13 +116,16 @@ export function initJoin(hooks) {
     const params = {
       display_name: $('#join-name').value.trim(),
       username: $('#join-username').value.trim(),
-      password: $('#join-password').value,
     };
+    if ($('#join-way-device').checked) params.device_name = $('#join-device-name').value.trim() || defaultName();
+    else params.password = $('#join-password').value;
     if ($('#join-language').value) params.language = $('#join-language').value;
     if (!params.display_name || !params.username) { showError({ message: 'Please fill in your name and a username.' }); return; }
-    if (params.password.length < 8) { showError({ message: 'The password needs at least 8 characters.' }); return; }
+    if (!params.device_name && params.password.length < 8) { showError({ message: 'The password needs at least 8 characters.' }); return; }
     accept(params, $('#join-submit'));
   });
+  $('#join-way-device').addEventListener('change', showWay);
+  $('#join-way-password').addEventListener('change', showWay);
   $('#join-as-me').addEventListener('click', () => accept({}, $('#join-as-me')));
 
   /** Show the screen, opening `typed` at once when the link carried a code. */

@@ -43,7 +43,8 @@ export function openPair(code) {
   ($('#pair-code').value ? $('#pair-submit') : $('#pair-code')).focus();
 }
 
-function defaultName() {
+/** "Tablet", "Phone" or "Computer", from the browser's description of itself. */
+export function defaultName() {
   const ua = navigator.userAgent;
   if (/iPad|Tablet|Android(?!.*Mobile)/.test(ua)) return 'Tablet';
   if (/Mobile|iPhone|Android/.test(ua)) return 'Phone';
