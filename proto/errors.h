@@ -23,7 +23,14 @@
 	X(NO_CALL, "no_call", "There is no such call (it may have ended).")                                      \
 	X(CALL_STATE, "call_state", "The call cannot do that now.")                                              \
 	X(BUSY, "busy", "You are already in a call.")                                                            \
-	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")
+	X(SDP_REJECTED, "sdp_rejected", "The call could not use this offer.")                                    \
+	X(PUSH_ENDPOINT_INVALID, "push_endpoint_invalid",                                                        \
+	  "This notification address cannot be used (it must be an https:// address).")                          \
+	X(PUSH_KEYS_INVALID, "push_keys_invalid", "The browser's notification keys are not valid.")              \
+	X(PUSH_LIMIT, "push_limit",                                                                              \
+	  "Too many devices get notifications for this account. Turn them off on a device you no longer use.")   \
+	X(SUPERVISOR_ABSENT, "supervisor_absent",                                                                \
+	  "This call needs a supervisor, and none is available now. Please try again later.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

@@ -1,0 +1,19 @@
+/* push_internal.h: the push feature's state, shared by push.c (methods, outcomes) and notify.c (decisions). */
+#ifndef SAMVAER_PUSH_INTERNAL_H
+#define SAMVAER_PUSH_INTERNAL_H
+
+#include <stdint.h>
+
+#include "server/push/push.h"
+#include "server/push/sender.h"
+#include "server/push/vapid.h"
+#include "server/session/session_internal.h"
+
+struct push {
+	struct vapid *vapid;         /* the server's key (owned) */
+	struct push_sender *sender;  /* the sender thread (owned) */
+	uint64_t queued, dropped;    /* pushes handed to the sender / refused by a full queue */
+	uint64_t sent, gone, failed; /* outcomes: accepted, subscription gone (deleted), other failures */
+};
+
+#endif
