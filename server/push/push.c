@@ -67,7 +67,8 @@ int push_init(struct app *app, char *err, size_t errlen)
 	p->vapid = vapid_open(app->cfg.data_dir, err, errlen);
 	if (!p->vapid)
 		return -1;
-	p->sender = push_sender_start(app->loop, p->vapid, app->cfg.push_subject, on_result, app);
+	p->sender =
+	    push_sender_start(app->loop, p->vapid, app->cfg.push_subject, app->cfg.push_allow_http, on_result, app);
 	if (!p->sender) {
 		snprintf(err, errlen, "push: cannot start the sender thread");
 		return -1;

@@ -40,9 +40,10 @@ typedef void (*push_result_fn)(const struct push_result *r, void *ctx);
 
 struct push_sender;
 
-/* Start the thread; results are handed to fn on loop's thread. NULL on failure. vapid must outlive it. */
+/* Start the thread; results are handed to fn on loop's thread. NULL on failure. vapid must outlive it. Pushes go
+ * only to public addresses (never this machine or its private network), and to loopback when allow_loopback. */
 struct push_sender *push_sender_start(struct ev_loop *loop, const struct vapid *v, const char *subject,
-				      push_result_fn fn, void *ctx);
+				      int allow_loopback, push_result_fn fn, void *ctx);
 /* Copy the job into the queue. 0, or -1 when the queue is full (the push is dropped). */
 int push_sender_enqueue(struct push_sender *s, const struct push_job *job);
 /* Abort what is in flight, drop what waits, join the thread (well under a second). */
