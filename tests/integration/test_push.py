@@ -17,7 +17,7 @@ from test_calls import CALLS_ON, propose
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = ("--push-allow-http", "1", "--ring-timeout-s", "20")
 SECRET_TEXT = "the spare key is under the blue flowerpot"
-NAMES = ("child", "contact", "paused", "window", "supervised", "gone", "limit")
+NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "gone", "limit")
 
 
 class Endpoint:
@@ -143,7 +143,7 @@ async def message_and_call_to_offline(server):
 
 
 async def refused_contact_pushes_nothing(server):
-    """Paused, outside the window, supervised without a supervisor online: no ring, no push."""
+    """Paused, outside the window, suspended, supervised without a supervisor online: no ring, no push."""
     ep = await Endpoint.start()
     try:
         paused = add_family(server, "Mum")
@@ -154,12 +154,14 @@ async def refused_contact_pushes_nothing(server):
         supervised = add_family(server, "Uncle", dict(CALLS_ON, supervision={"calls": "supervised"}))
         sup, _ = server.add_account("supervisor")
         server.admin("case", "link", supervised["child"], "--supervisor", sup)
+        suspended = add_family(server, "Cousin")
+        server.admin("agreement", "suspend", suspended["agreement_id"], "--reason", "Under review")
         await server.settle()
 
         child = await subscribe(server, paused["child"], ep.subs["paused"])
         await child.ok("contact.pause", agreement_id=paused["agreement_id"])
         await child.close()
-        for name, p in (("window", window), ("supervised", supervised)):
+        for name, p in (("window", window), ("supervised", supervised), ("suspended", suspended)):
             await (await subscribe(server, p["child"], ep.subs[name])).close()
 
         mum = await server.login(paused["contact"])
@@ -172,6 +174,11 @@ async def refused_contact_pushes_nothing(server):
                                         client_key="w1"), "outside_window", "message outside the window")
         expect_error(await gran.request("call.start", agreement_id=window["agreement_id"]), "outside_window",
                      "call outside the window")
+        cousin = await server.login(suspended["contact"])
+        expect_error(await cousin.request("msg.send", agreement_id=suspended["agreement_id"], text=SECRET_TEXT,
+                                          client_key="s1"), "agreement_suspended", "message while suspended")
+        expect_error(await cousin.request("call.start", agreement_id=suspended["agreement_id"]),
+                     "agreement_suspended", "call while suspended")
         uncle = await server.login(supervised["contact"])
         expect_error(await uncle.request("call.start", agreement_id=supervised["agreement_id"]),
                      "supervisor_absent", "supervised call, no supervisor online")
