@@ -22,7 +22,7 @@ static void label_for(struct app *app, const struct agreement *a, int64_t to, ch
 }
 
 struct fanout {
-	struct push *push;
+	struct app *app;
 	struct push_job *job; /* template: everything but the subscription */
 	int queued;
 };
@@ -35,11 +35,11 @@ static void on_subscription(const struct push_sub *sub, void *ctx)
 	memcpy(j->endpoint, sub->endpoint, sizeof(j->endpoint));
 	memcpy(j->p256dh, sub->p256dh, sizeof(j->p256dh));
 	memcpy(j->auth, sub->auth, sizeof(j->auth));
-	if (push_sender_enqueue(f->push->sender, j) == 0) {
-		f->push->queued++;
+	if (push_sender_enqueue(f->app->push->sender, j) == 0) {
+		f->app->metrics.push_queued++;
 		f->queued++;
 	} else {
-		f->push->dropped++;
+		f->app->metrics.push_dropped++;
 		log_warn("push: the queue is full; a push to account %lld was dropped", (long long)j->account);
 	}
 }
@@ -62,7 +62,7 @@ static int fan_out(struct app *app, int64_t to, json_t *payload, int ttl_s, int 
 	job.len = strlen(text);
 	memcpy(job.payload, text, job.len);
 	free(text);
-	struct fanout f = {app->push, &job, 0};
+	struct fanout f = {app, &job, 0};
 	if (store_push_list(app->store, to, on_subscription, &f) != STORE_OK)
 		log_error("push: %s", store_errmsg(app->store));
 	memset(&job, 0, sizeof(job));

@@ -32,21 +32,20 @@ static void audit_push(struct app *app, int64_t actor, const char *action, const
 static void on_result(const struct push_result *r, void *ctx)
 {
 	struct app *app = ctx;
-	struct push *p = app->push;
 	int rc = store_begin(app->store);
 	if (r->status >= 200 && r->status < 300) {
-		p->sent++;
+		app->metrics.push_sent++;
 		if (rc == STORE_OK)
 			rc = store_push_ok(app->store, r->sub_id, r->endpoint, clock_now_ms());
 	} else if (r->status == 404 || r->status == 410) { /* RFC 8030 §7.3: the subscription is gone */
-		p->gone++;
+		app->metrics.push_gone++;
 		if (rc == STORE_OK)
 			rc = store_push_delete(app->store, r->sub_id, r->endpoint);
 		audit_push(app, r->account, "expired", r->endpoint, r->status);
 		log_info("push: subscription %lld of account %lld is gone (%ld): deleted", (long long)r->sub_id,
 			 (long long)r->account, r->status);
 	} else {
-		p->failed++;
+		app->metrics.push_failed++;
 		if (rc == STORE_OK)
 			rc = store_push_failed(app->store, r->sub_id, r->endpoint);
 		log_warn("push: subscription %lld of account %lld: status %ld", (long long)r->sub_id,

@@ -10,10 +10,8 @@
 #include "server/session/session_internal.h"
 
 struct push {
-	struct vapid *vapid;         /* the server's key (owned) */
-	struct push_sender *sender;  /* the sender thread (owned) */
-	uint64_t queued, dropped;    /* pushes handed to the sender / refused by a full queue */
-	uint64_t sent, gone, failed; /* outcomes: accepted, subscription gone (deleted), other failures */
+	struct vapid *vapid;        /* the server's key (owned) */
+	struct push_sender *sender; /* the sender thread (owned) */
 };
 
 #endif

@@ -88,6 +88,25 @@ async def subscribe(server, username, sub):
     return c
 
 
+def metric(server, name):
+    status, body = server.http_get("/metrics")
+    check_eq(status, 200, "/metrics")
+    text = body.decode() if isinstance(body, bytes) else body
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.split()[1]))
+    raise AssertionError("no %s in /metrics" % name)
+
+
+async def metric_reaches(server, name, want, what):
+    """The sender's outcome reaches the control thread just after the push service answered: wait a little."""
+    for _ in range(40):
+        if metric(server, name) >= want:
+            return
+        await asyncio.sleep(0.05)
+    check_eq(metric(server, name), want, what)
+
+
 def payload(push):
     check(push["payload"] is not None, "decrypted payload: %s" % short(push))
     return json.loads(push["payload"])
@@ -107,8 +126,10 @@ async def message_and_call_to_offline(server):
         await child.close()
         contact = await server.login(p["contact"])
         aid = p["agreement_id"]
+        sent = metric(server, "samvaer_push_sent_total")
         await contact.ok("msg.send", agreement_id=aid, text=SECRET_TEXT, client_key="m1")
         push = await ep.next_push("child")
+        await metric_reaches(server, "samvaer_push_sent_total", sent + 1, "/metrics counts the accepted push")
         check_eq(push["k"], key, "the JWT's k= is the server's push.key")
         check_eq(payload(push), {"kind": "message", "title": "New message", "body": "From Dad",
                                  "tag": "msg-%d" % aid, "url": "/#/chat/%d" % aid}, "message payload")
@@ -203,14 +224,20 @@ async def gone_subscription_is_deleted(server):
         await server.settle()
         await (await subscribe(server, p["child"], ep.subs["gone"])).close()
         aunt = await server.login(p["contact"])
+        gone = metric(server, "samvaer_push_gone_total")
         await aunt.ok("msg.send", agreement_id=p["agreement_id"], text="one", client_key="g1")
         check_eq((await ep.next_push("gone"))["status"], 410, "the endpoint said Gone")
-        await asyncio.sleep(0.5)
+        await metric_reaches(server, "samvaer_push_gone_total", gone + 1, "/metrics counts the gone subscription")
         await aunt.ok("msg.send", agreement_id=p["agreement_id"], text="two", client_key="g2")
         await ep.nothing(1.5, "after 410 Gone")
         child = await server.login(p["child"])
         res = await child.ok("push.unsubscribe", endpoint=ep.subs["gone"]["endpoint"])
         check_eq(res, {"removed": False}, "the gone subscription was already deleted")
+        audit = [line for line in server.admin("audit", "list", "--limit", "500").stdout.splitlines()
+                 if " push " in line and '"origin":"http://127.0.0.1:%d"' % ep.port in line.replace(" ", "")]
+        check(any('"subscribed"' in line for line in audit), "audit: subscribed: %s" % audit)
+        check(any('"expired"' in line and "410" in line for line in audit), "audit: expired with 410: %s" % audit)
+        check(not any("/push/" in line for line in audit), "the audit keeps the origin, not the endpoint's path")
     finally:
         await ep.stop()
 
