@@ -81,8 +81,8 @@ int push_message(struct app *app, const struct agreement *a, int64_t sender)
 	if (!to || !offline(app, to))
 		return 0;
 	struct policy_decision d = policy_decide(a, sender, CH_TEXT, clock_now_ms(), NULL);
-	if (d.verdict != VERDICT_ALLOW)
-		return 0;
+	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_HOLD)
+		return 0; /* hold: a message a supervisor released (every earlier check passed: status, pause, window) */
 	char label[160], body[200], tag[32], url[48];
 	label_for(app, a, to, label, sizeof(label));
 	snprintf(body, sizeof(body), "From %s", label);

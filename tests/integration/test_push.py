@@ -12,12 +12,13 @@ import sys
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
 from harness import Case, check, check_eq, expect_error, main, short
+from test_admin_api import expect_api, token
 from test_calls import CALLS_ON, propose
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = ("--push-allow-http", "1", "--ring-timeout-s", "20")
 SECRET_TEXT = "the spare key is under the blue flowerpot"
-NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "gone", "limit")
+NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "held", "gone", "limit")
 
 
 class Endpoint:
@@ -216,6 +217,28 @@ async def refused_contact_pushes_nothing(server):
         await ep.stop()
 
 
+async def released_message_is_pushed(server):
+    """A message held for review is not pushed; when the supervisor releases it, the offline child gets its push."""
+    ep = await Endpoint.start()
+    try:
+        p = add_family(server, "Grandpa", {"channels": {"text": "allowed"}, "supervision": {"messages": "before"}})
+        sup, _ = server.add_account("supervisor")
+        server.admin("case", "link", p["child"], "--supervisor", sup)
+        await server.settle()
+        await (await subscribe(server, p["child"], ep.subs["held"])).close()
+        grandpa = await server.login(p["contact"])
+        r = await grandpa.send_text(p["agreement_id"], SECRET_TEXT)
+        check(r.get("ok") and r["result"].get("held") is True, "the message is held: %s" % short(r))
+        await ep.nothing(1.5, "a held message")
+        await expect_api(server, "POST", "/api/messages/held/%d/release" % r["result"]["hold_id"],
+                         await token(server, sup), {}, 200, what="release")
+        push = await ep.next_push("held")
+        check_eq((payload(push)["kind"], payload(push)["body"]), ("message", "From Grandpa"), "released message push")
+        check("flowerpot" not in push["payload"], "no message text")
+    finally:
+        await ep.stop()
+
+
 async def gone_subscription_is_deleted(server):
     """The push service answers 410 Gone: the server deletes the subscription and pushes there no more."""
     ep = await Endpoint.start()
@@ -288,6 +311,7 @@ if __name__ == "__main__":
     main([
         Case("message_and_call_to_offline", message_and_call_to_offline, server_args=ARGS, timeout=60),
         Case("refused_contact_pushes_nothing", refused_contact_pushes_nothing, server_args=ARGS, timeout=60),
+        Case("released_message_is_pushed", released_message_is_pushed, server_args=ARGS, timeout=60),
         Case("gone_subscription_is_deleted", gone_subscription_is_deleted, server_args=ARGS, timeout=60),
         Case("subscribe_checks", subscribe_checks, server_args=ARGS, timeout=60),
     ])
