@@ -2,9 +2,7 @@
  * control thread through an eventfd. Encryption and the VAPID signature happen here, not on the event loop. */
 #include "server/push/sender.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "server/base/log.h"
+#include "server/push/netcheck.h"
 #include "server/push/vapid.h"
 
 struct result_node {
@@ -58,40 +57,13 @@ static void post_result(struct push_sender *s, const struct push_job *j, long st
 		log_warn("push: eventfd write failed");
 }
 
-/* Not a public address: loopback, private, link-local, shared, multicast or unspecified (IPv4, or IPv4-mapped). */
-static int special_v4(uint32_t a)
-{
-	return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 16) == 0xa9fe || (a >> 20) == 0xac1 ||
-	    (a >> 16) == 0xc0a8 || (a >> 22) == 0x191 || (a >> 28) >= 0xe;
-}
-
-static int special_address(const struct sockaddr *sa, int *loopback)
-{
-	if (sa->sa_family == AF_INET) {
-		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-		*loopback = (a >> 24) == 127;
-		return special_v4(a);
-	}
-	if (sa->sa_family != AF_INET6)
-		return 1;
-	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-	const uint8_t *b = a6->s6_addr;
-	*loopback = IN6_IS_ADDR_LOOPBACK(a6);
-	if (IN6_IS_ADDR_V4MAPPED(a6))
-		return *loopback = b[12] == 127,
-		       special_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | b[14] << 8 | b[15]);
-	return *loopback || IN6_IS_ADDR_UNSPECIFIED(a6) || (b[0] & 0xfe) == 0xfc ||
-	    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff;
-}
-
 /* Every address curl is about to connect to (after DNS): a push service is on the public internet, so an endpoint
  * naming (or resolving to) an address inside this network is refused — a subscription cannot make the server probe
  * its neighbours. Loopback is allowed only with push_allow_http (tests). */
 static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 {
 	struct push_sender *s = arg;
-	int loopback = 0;
-	if (special_address(&addr->addr, &loopback) && !(loopback && s->allow_loopback))
+	if (!push_address_allowed(&addr->addr, s->allow_loopback))
 		return CURL_SOCKET_BAD;
 	return socket(addr->family, addr->socktype, addr->protocol);
 }

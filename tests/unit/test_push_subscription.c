@@ -1,8 +1,13 @@
 /* test_push_subscription.c: the push.subscribe checks — which endpoints are accepted (https; http only on loopback
- * and only when allowed), and which keys (a P-256 point, a 16-byte auth secret), each with its error code. */
+ * and only when allowed), and which keys (a P-256 point, a 16-byte auth secret), each with its error code; the
+ * addresses the sender may connect to; the push_* settings. */
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <string.h>
 
+#include "server/base/config.h"
+#include "server/push/netcheck.h"
 #include "server/push/subscription.h"
 #include "tests/unit/check.h"
 
@@ -100,9 +105,82 @@ static void test_requests(void)
 	}
 }
 
+static const struct {
+	const char *addr;
+	int allow_loopback, want;
+} addresses[] = {
+    {"142.250.74.106", 0, 1},
+    {"17.253.144.10", 0, 1},
+    {"2a00:1450:400f:80d::200a", 0, 1},
+    {"127.0.0.1", 0, 0},
+    {"127.0.0.1", 1, 1},
+    {"127.9.9.9", 1, 1},
+    {"::1", 0, 0},
+    {"::1", 1, 1},
+    {"::ffff:127.0.0.1", 0, 0},
+    {"::ffff:127.0.0.1", 1, 1},
+    {"::ffff:10.1.2.3", 1, 0},
+    {"::ffff:8.8.8.8", 0, 1},
+    {"10.0.0.1", 1, 0},
+    {"172.16.0.1", 0, 0},
+    {"172.31.255.255", 0, 0},
+    {"172.32.0.1", 0, 1},
+    {"192.168.1.1", 0, 0},
+    {"169.254.169.254", 1, 0},
+    {"100.64.0.1", 0, 0},
+    {"100.128.0.1", 0, 1},
+    {"0.0.0.0", 1, 0},
+    {"224.0.0.1", 0, 0},
+    {"255.255.255.255", 0, 0},
+    {"::", 1, 0},
+    {"fd00::1", 0, 0},
+    {"fe80::1", 0, 0},
+    {"ff02::1", 0, 0},
+};
+
+static void test_addresses(void)
+{
+	for (size_t i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++) {
+		struct sockaddr_storage ss = {0};
+		if (strchr(addresses[i].addr, ':')) {
+			struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+			a6->sin6_family = AF_INET6;
+			CHECK(inet_pton(AF_INET6, addresses[i].addr, &a6->sin6_addr) == 1, addresses[i].addr);
+		} else {
+			struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+			a4->sin_family = AF_INET;
+			CHECK(inet_pton(AF_INET, addresses[i].addr, &a4->sin_addr) == 1, addresses[i].addr);
+		}
+		CHECK(push_address_allowed((struct sockaddr *)&ss, addresses[i].allow_loopback) == addresses[i].want,
+		      addresses[i].addr);
+	}
+	struct sockaddr unix_sa = {.sa_family = AF_UNIX};
+	CHECK(!push_address_allowed(&unix_sa, 1), "another address family");
+}
+
+static void test_settings(void)
+{
+	struct config c;
+	char err[256];
+	config_defaults(&c);
+	CHECK(!strcmp(c.push_subject, "mailto:operator@localhost") && c.push_allow_http == 0, "defaults");
+	CHECK(config_set(&c, "push_subject", "mailto:care@kommune.example", err, sizeof(err)) == 0 &&
+		  !strcmp(c.push_subject, "mailto:care@kommune.example"),
+	      "a mailto: subject");
+	CHECK(config_set(&c, "push_subject", "https://samvaer.example/contact", err, sizeof(err)) == 0,
+	      "an https subject");
+	CHECK(config_set(&c, "push_subject", "operator@localhost", err, sizeof(err)) == -1, "no scheme refused");
+	CHECK(config_set(&c, "push_subject", "mailto:a\"b", err, sizeof(err)) == -1, "a quote refused");
+	CHECK(!strcmp(c.push_subject, "https://samvaer.example/contact"), "a refused value leaves the setting");
+	CHECK(config_set(&c, "push_allow_http", "1", err, sizeof(err)) == 0 && c.push_allow_http == 1, "allow http");
+	CHECK(config_set(&c, "push_allow_http", "2", err, sizeof(err)) == -1, "allow http is 0 or 1");
+}
+
 int main(void)
 {
 	test_endpoints();
 	test_requests();
+	test_addresses();
+	test_settings();
 	return check_done("push_subscription");
 }
