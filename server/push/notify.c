@@ -69,10 +69,13 @@ static int fan_out(struct app *app, int64_t to, json_t *payload, int ttl_s, int 
 	return f.queued;
 }
 
-/* Only an account with no authenticated connection gets a push: a live one has the event already. */
+/* Only an account with no authenticated connection gets a push (a live one has the event already), and never a
+ * disabled one. */
 static int offline(struct app *app, int64_t account)
 {
-	return app->push && router_first(&app->router, account) == NULL;
+	struct account acc;
+	return app->push && router_first(&app->router, account) == NULL &&
+	    store_account_by_id(app->store, account, &acc) == STORE_OK && !acc.disabled;
 }
 
 int push_message(struct app *app, const struct agreement *a, int64_t sender)

@@ -18,7 +18,7 @@ from test_calls import CALLS_ON, propose
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = ("--push-allow-http", "1", "--ring-timeout-s", "20")
 SECRET_TEXT = "the spare key is under the blue flowerpot"
-NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "held", "gone", "limit")
+NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "disabled", "held", "gone", "limit")
 
 
 class Endpoint:
@@ -165,7 +165,8 @@ async def message_and_call_to_offline(server):
 
 
 async def refused_contact_pushes_nothing(server):
-    """Paused, outside the window, suspended, supervised without a supervisor online: no ring, no push."""
+    """Paused, outside the window, suspended, supervised without a supervisor online, a disabled account: no ring,
+    no push."""
     ep = await Endpoint.start()
     try:
         paused = add_family(server, "Mum")
@@ -176,6 +177,7 @@ async def refused_contact_pushes_nothing(server):
         supervised = add_family(server, "Uncle", dict(CALLS_ON, supervision={"calls": "supervised"}))
         sup, _ = server.add_account("supervisor")
         server.admin("case", "link", supervised["child"], "--supervisor", sup)
+        disabled = add_family(server, "Godmother")
         suspended = add_family(server, "Cousin")
         server.admin("agreement", "suspend", suspended["agreement_id"], "--reason", "Under review")
         await server.settle()
@@ -183,8 +185,13 @@ async def refused_contact_pushes_nothing(server):
         child = await subscribe(server, paused["child"], ep.subs["paused"])
         await child.ok("contact.pause", agreement_id=paused["agreement_id"])
         await child.close()
-        for name, p in (("window", window), ("supervised", supervised), ("suspended", suspended)):
+        for name, p in (("window", window), ("supervised", supervised), ("suspended", suspended),
+                        ("disabled", disabled)):
             await (await subscribe(server, p["child"], ep.subs[name])).close()
+        server.admin("account", "disable", disabled["child"])
+        await server.settle()
+        godmother = await server.login(disabled["contact"])
+        await godmother.send_text(disabled["agreement_id"], SECRET_TEXT)  # stored or refused: either way no push
 
         mum = await server.login(paused["contact"])
         expect_error(await mum.request("msg.send", agreement_id=paused["agreement_id"], text=SECRET_TEXT,
