@@ -50,6 +50,11 @@ static void on_result(const struct push_result *r, void *ctx)
 			rc = store_push_failed(app->store, r->sub_id, r->endpoint);
 		log_warn("push: subscription %lld of account %lld: status %ld", (long long)r->sub_id,
 			 (long long)r->account, r->status);
+		if (rc == STORE_OK) /* e.g. 403 for ever after the VAPID key changed: the app subscribes again */
+			rc = store_push_prune(app->store, r->sub_id, r->endpoint, PUSH_FAILURES_MAX);
+		if (rc == STORE_OK)
+			audit_push(app, r->account, "failing", r->endpoint, r->status);
+		rc = rc == STORE_NOT_FOUND ? STORE_OK : rc;
 	}
 	if (rc != STORE_OK)
 		log_error("push: %s", store_errmsg(app->store));

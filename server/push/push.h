@@ -16,7 +16,8 @@
  *   rings a party, and that account has no authenticated connection, push_message / push_call decide whether the
  *   agreement allows this contact now and, if so, queue one encrypted push per subscription for the sender thread
  *   (sender.c). Payloads carry the relationship label, never a message's text. The service's answers come back on
- *   the control thread: 2xx marks the subscription fine, 404/410 deletes it, anything else counts a failure.
+ *   the control thread: 2xx marks the subscription fine, 404/410 deletes it, anything else counts a failure
+ *   (PUSH_FAILURES_MAX in a row delete it too).
  * Data flow: chat and calls call down into push; push reads session (router, policy) and store. Nothing calls up.
  * Thread rules: control thread only (the sender thread owns its own copies of each job).
  */
@@ -24,6 +25,7 @@
 #define PUSH_SUBS_MAX 10     /* subscriptions per account */
 #define PUSH_CALL_TTL_S 30   /* a ring is worth nothing after the ring timeout */
 #define PUSH_MSG_TTL_S 86400 /* a message notice may wait a day for the device */
+#define PUSH_FAILURES_MAX 20 /* failed pushes in a row (not 404/410) after which a subscription is deleted */
 
 struct app;
 struct push;

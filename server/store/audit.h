@@ -43,7 +43,7 @@
 						   supervised, supervisors, group} (actor: caller; one per contact's part) */
 #define AUDIT_CALL_SUPERVISION \
 	"call_supervision" /* detail: {call_id, action, participant, audio?, video?, listen_in?} */
-#define AUDIT_PUSH "push"  /* detail: {action (subscribed, unsubscribed, expired), origin, status?} */
+#define AUDIT_PUSH "push"  /* detail: {action (subscribed, unsubscribed, expired, failing), origin, status?} */
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */
 
 /* Append one entry inside the caller's open write transaction (store_begin). Steals `detail` (an object;

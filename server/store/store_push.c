@@ -126,3 +126,15 @@ int store_push_delete(struct store *s, int64_t id, const char *endpoint)
 {
 	return by_id(s, "DELETE FROM push_subscriptions WHERE id=?1 AND endpoint=?2", id, endpoint, 0);
 }
+
+int store_push_prune(struct store *s, int64_t id, const char *endpoint, int max)
+{
+	sqlite3_stmt *st = prepare(s, "DELETE FROM push_subscriptions WHERE id=?1 AND endpoint=?2 AND failures>=?3");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, max);
+	int rc = run(s, st);
+	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
+}

@@ -35,6 +35,8 @@ int store_push_list(struct store *s, int64_t account, store_push_cb cb, void *ct
  * subscription is gone (deleted). Only the row with this id AND endpoint (it may have been replaced since). */
 int store_push_ok(struct store *s, int64_t id, const char *endpoint, int64_t now_ms);
 int store_push_failed(struct store *s, int64_t id, const char *endpoint);
+/* Delete the subscription if it has failed at least max times in a row: STORE_OK (deleted), STORE_NOT_FOUND. */
+int store_push_prune(struct store *s, int64_t id, const char *endpoint, int max);
 int store_push_delete(struct store *s, int64_t id, const char *endpoint);
 
 #endif

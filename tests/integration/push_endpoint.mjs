@@ -2,7 +2,8 @@
 // auth secret) per name given on the command line, prints them as a JSON line, then for every POST checks the VAPID
 // JWT (RFC 8292: ES256 signature against k=, aud = this origin, exp within 24 h, sub), decrypts the body with the
 // independent http_ece package (RFC 8291/8188) and prints what arrived as one JSON line. Names starting with
-// "gone" answer 410 Gone, as a push service does for an expired subscription.
+// "gone" answer 410 Gone, as a push service does for an expired subscription; names starting with "broken" answer
+// 500 (a service that keeps failing).
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -63,7 +64,7 @@ const server = http.createServer((req, res) => {
           authSecret: b64u(sub.auth) }).toString('utf8');
       } catch (e) { errors.push(`decrypt: ${e.message}`); }
     }
-    const status = name.startsWith('gone') ? 410 : errors.length ? 400 : 201;
+    const status = name.startsWith('gone') ? 410 : name.startsWith('broken') ? 500 : errors.length ? 400 : 201;
     res.writeHead(status);
     res.end();
     console.log(JSON.stringify({ event: 'push', name, status, errors, payload, k, claims,

@@ -18,7 +18,7 @@ from test_calls import CALLS_ON, propose
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = ("--push-allow-http", "1", "--ring-timeout-s", "20")
 SECRET_TEXT = "the spare key is under the blue flowerpot"
-NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "disabled", "held", "gone", "limit")
+NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "disabled", "held", "gone", "broken", "limit")
 
 
 class Endpoint:
@@ -272,6 +272,29 @@ async def gone_subscription_is_deleted(server):
         await ep.stop()
 
 
+async def failing_subscription_is_deleted(server):
+    """A push service that answers 500 twenty times in a row: the subscription is deleted (audited)."""
+    ep = await Endpoint.start()
+    try:
+        p = add_family(server, "Stepdad")
+        await server.settle()
+        await (await subscribe(server, p["child"], ep.subs["broken"])).close()
+        stepdad = await server.login(p["contact"])
+        for i in range(20):
+            await stepdad.ok("msg.send", agreement_id=p["agreement_id"], text="try %d" % i, client_key="b%d" % i)
+            check_eq((await ep.next_push("broken"))["status"], 500, "push %d answered 500" % i)
+        await asyncio.sleep(0.5)
+        await stepdad.ok("msg.send", agreement_id=p["agreement_id"], text="once more", client_key="b20")
+        await ep.nothing(1.5, "after twenty failures in a row")
+        child = await server.login(p["child"])
+        check_eq(await child.ok("push.unsubscribe", endpoint=ep.subs["broken"]["endpoint"]), {"removed": False},
+                 "the failing subscription was deleted")
+        audit = server.admin("audit", "list", "--limit", "500").stdout
+        check('"failing"' in audit, "audit: a failing subscription deleted")
+    finally:
+        await ep.stop()
+
+
 async def subscribe_checks(server):
     """push.subscribe refuses non-https endpoints, bad keys, and more than 10 browsers; unsubscribe works."""
     ep = await Endpoint.start()
@@ -320,5 +343,6 @@ if __name__ == "__main__":
         Case("refused_contact_pushes_nothing", refused_contact_pushes_nothing, server_args=ARGS, timeout=60),
         Case("released_message_is_pushed", released_message_is_pushed, server_args=ARGS, timeout=60),
         Case("gone_subscription_is_deleted", gone_subscription_is_deleted, server_args=ARGS, timeout=60),
+        Case("failing_subscription_is_deleted", failing_subscription_is_deleted, server_args=ARGS, timeout=60),
         Case("subscribe_checks", subscribe_checks, server_args=ARGS, timeout=60),
     ])
