@@ -39,6 +39,7 @@ struct push_sender {
 	int efd;                     /* eventfd: results are waiting */
 	ev_io io;
 	atomic_int stop; /* abort transfers, leave the thread */
+	CURLM *multi;    /* runs the one transfer; curl_multi_wakeup interrupts its wait */
 };
 
 static void post_result(struct push_sender *s, const struct push_job *j, long status)
@@ -68,15 +69,31 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 	return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	struct push_sender *s = arg;
-	return atomic_load(&s->stop) ? 1 : 0; /* non-zero aborts the transfer */
-}
-
 static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
 	return size * n;
+}
+
+/* curl_easy_perform through the multi handle, so push_sender_stop can wake the wait (curl_multi_wakeup) and abort a
+ * request at once instead of at the next progress callback. */
+static CURLcode perform(struct push_sender *s, CURL *curl)
+{
+	CURLcode rc = CURLE_ABORTED_BY_CALLBACK;
+	int running = 1;
+	if (curl_multi_add_handle(s->multi, curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	while (running && !atomic_load(&s->stop)) {
+		if (curl_multi_perform(s->multi, &running) != CURLM_OK)
+			break;
+		if (running && curl_multi_poll(s->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+			break;
+	}
+	int left;
+	for (CURLMsg *m; (m = curl_multi_info_read(s->multi, &left));)
+		if (m->msg == CURLMSG_DONE && m->easy_handle == curl)
+			rc = m->data.result;
+	curl_multi_remove_handle(s->multi, curl);
+	return rc;
 }
 
 /* Encrypt, sign and POST one job on the reused easy handle; returns the HTTP status or 0. */
@@ -109,7 +126,7 @@ static long send_one(struct push_sender *s, CURL *curl, const struct push_job *j
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)n);
 	long status = 0;
-	CURLcode rc = curl_easy_perform(curl);
+	CURLcode rc = perform(s, curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	else if (!atomic_load(&s->stop))
@@ -129,9 +146,6 @@ static CURL *easy_new(struct push_sender *s)
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)PUSH_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)PUSH_CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "samvaer-push");
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
@@ -208,11 +222,13 @@ struct push_sender *push_sender_start(struct ev_loop *loop, const struct vapid *
 	*s = (struct push_sender){.loop = loop, .vapid = v, .allow_loopback = allow_loopback, .fn = fn, .ctx = ctx};
 	snprintf(s->subject, sizeof(s->subject), "%s", subject);
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	s->multi = curl_multi_init();
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	if (s->efd < 0 || pthread_create(&s->thread, NULL, run, s) != 0) {
+	if (s->efd < 0 || !s->multi || pthread_create(&s->thread, NULL, run, s) != 0) {
 		if (s->efd >= 0)
 			close(s->efd);
+		curl_multi_cleanup(s->multi);
 		pthread_mutex_destroy(&s->mu);
 		pthread_cond_destroy(&s->cv);
 		free(s);
@@ -252,7 +268,9 @@ void push_sender_stop(struct push_sender *s)
 	atomic_store(&s->stop, 1);
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+	curl_multi_wakeup(s->multi); /* a transfer in progress ends now */
 	pthread_join(s->thread, NULL);
+	curl_multi_cleanup(s->multi);
 	ev_ref(s->loop);
 	ev_io_stop(s->loop, &s->io);
 	for (; s->n; s->n--, s->head = (s->head + 1) % PUSH_QUEUE_MAX)

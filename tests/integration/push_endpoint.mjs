@@ -3,7 +3,7 @@
 // JWT (RFC 8292: ES256 signature against k=, aud = this origin, exp within 24 h, sub), decrypts the body with the
 // independent http_ece package (RFC 8291/8188) and prints what arrived as one JSON line. Names starting with
 // "gone" answer 410 Gone, as a push service does for an expired subscription; names starting with "broken" answer
-// 500 (a service that keeps failing).
+// 500 (a service that keeps failing); names starting with "slow" never answer.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -65,8 +65,10 @@ const server = http.createServer((req, res) => {
       } catch (e) { errors.push(`decrypt: ${e.message}`); }
     }
     const status = name.startsWith('gone') ? 410 : name.startsWith('broken') ? 500 : errors.length ? 400 : 201;
-    res.writeHead(status);
-    res.end();
+    if (!name.startsWith('slow')) {
+      res.writeHead(status);
+      res.end();
+    }
     console.log(JSON.stringify({ event: 'push', name, status, errors, payload, k, claims,
       ttl: req.headers.ttl, urgency: req.headers.urgency, topic: req.headers.topic || null }));
   });

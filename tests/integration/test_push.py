@@ -11,14 +11,16 @@ import sys
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import Case, check, check_eq, expect_error, main, short
+import time
+
+from harness import Case, Server, check, check_eq, expect_error, main, short
 from test_admin_api import expect_api, token
 from test_calls import CALLS_ON, propose
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = ("--push-allow-http", "1", "--ring-timeout-s", "20")
 SECRET_TEXT = "the spare key is under the blue flowerpot"
-NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "disabled", "held", "gone", "broken", "limit")
+NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "disabled", "held", "gone", "broken", "slow", "limit")
 
 
 class Endpoint:
@@ -295,6 +297,31 @@ async def failing_subscription_is_deleted(server):
         await ep.stop()
 
 
+async def shutdown_with_a_push_in_flight(_):
+    """A push service that never answers holds the sender's request: SIGTERM still ends the server at once (the
+    README promises 2 s; the sender aborts its request through curl_multi_wakeup)."""
+    server = Server(extra_args=ARGS)
+    ep = await Endpoint.start()
+    try:
+        server.start()
+        p = add_family(server, "Foster dad")
+        await server.settle()
+        await (await subscribe(server, p["child"], ep.subs["slow"])).close()
+        contact = await server.login(p["contact"])
+        await contact.ok("msg.send", agreement_id=p["agreement_id"], text="hello", client_key="s1")
+        check_eq((await ep.next_push("slow"))["name"], "slow", "the push is in flight")
+        t0 = time.monotonic()
+        server.signal()
+        code = await asyncio.to_thread(server.wait_exit, 10)
+        took = time.monotonic() - t0
+        server.proc = None
+        check_eq(code, 0, "exit code after SIGTERM")
+        check(took < 1.0, "exited %.2f s after SIGTERM with a push in flight (the sender aborts at once)" % took)
+    finally:
+        await ep.stop()
+        server.cleanup()
+
+
 async def subscribe_checks(server):
     """push.subscribe refuses non-https endpoints, bad keys, and more than 10 browsers; unsubscribe works."""
     ep = await Endpoint.start()
@@ -344,5 +371,6 @@ if __name__ == "__main__":
         Case("released_message_is_pushed", released_message_is_pushed, server_args=ARGS, timeout=60),
         Case("gone_subscription_is_deleted", gone_subscription_is_deleted, server_args=ARGS, timeout=60),
         Case("failing_subscription_is_deleted", failing_subscription_is_deleted, server_args=ARGS, timeout=60),
+        Case("shutdown_with_a_push_in_flight", shutdown_with_a_push_in_flight, own_servers=True, timeout=60),
         Case("subscribe_checks", subscribe_checks, server_args=ARGS, timeout=60),
     ])
