@@ -38,7 +38,14 @@
 	X(DEVICE_INVALID, "device_invalid", "This device is no longer paired. Please pair it again.")            \
 	X(NOT_FOUND, "not_found", "No such person, device or code in your care.")                                \
 	X(FORBIDDEN, "forbidden", "Your role may not do this.")                                                  \
-	X(CONFLICT, "conflict", "That cannot be done in its present state.")
+	X(CONFLICT, "conflict", "That cannot be done in its present state.")                                     \
+	X(PUSH_ENDPOINT_INVALID, "push_endpoint_invalid",                                                        \
+	  "This notification address cannot be used (it must be an https:// address).")                          \
+	X(PUSH_KEYS_INVALID, "push_keys_invalid", "The browser's notification keys are not valid.")              \
+	X(PUSH_LIMIT, "push_limit",                                                                              \
+	  "Too many devices get notifications for this account. Turn them off on a device you no longer use.")   \
+	X(SUPERVISOR_ABSENT, "supervisor_absent",                                                                \
+	  "This call needs a supervisor, and none is available now. Please try again later.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

@@ -14,6 +14,7 @@
 #include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/policy/policy.h"
+#include "server/push/push.h"
 #include "server/session/session.h"
 
 #define POLL_INTERVAL_S 0.25
@@ -39,7 +40,8 @@ static int register_features(struct app *app)
 	    session_methods_add(app, messaging_methods, messaging_method_count) != 0 ||
 	    session_methods_add(app, calls_methods, calls_method_count) != 0 ||
 	    session_methods_add(app, invites_methods, invites_method_count) != 0 ||
-	    session_methods_add(app, devices_methods, devices_method_count) != 0)
+	    session_methods_add(app, devices_methods, devices_method_count) != 0 ||
+	    session_methods_add(app, push_methods, push_method_count) != 0)
 		return -1;
 	if (session_listen(app, &calls_listener) != 0 || session_listen(app, &contacts_listener) != 0 ||
 	    session_listen(app, &messaging_listener) != 0)
@@ -164,7 +166,7 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 		snprintf(err, errlen, "cannot start the password hasher");
 		return -1;
 	}
-	if (calls_init(app, err, errlen) != 0)
+	if (calls_init(app, err, errlen) != 0 || push_init(app, err, errlen) != 0)
 		return -1;
 	if (register_features(app) != 0) {
 		snprintf(err, errlen, "a request type is registered twice, or the method table is full");
@@ -185,6 +187,7 @@ void app_free(struct app *app)
 		ev_io_stop(app->loop, &app->media_io);
 	}
 	calls_free(app);
+	push_free(app); /* after the calls: their end pushes nothing, but the sender must stop before the store */
 	hasher_stop(app->hasher);
 	commit_free(&app->commit); /* commits and fsyncs what is pending: every acknowledged write is durable */
 	store_close(app->store);

@@ -8,6 +8,7 @@
 #include "server/store/audit.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/push/push.h"
 #include "server/session/session.h"
 
 struct held_copy {
@@ -104,6 +105,8 @@ static void deliver_released(struct app *app, const struct message *m, int64_t h
 				"sent_at", (json_int_t)m->sent_at);
 	int64_t to[2] = {m->sender_id, a ? agreement_peer(a, m->sender_id) : 0};
 	session_deliver_many(app, to, a ? 2 : 1, "message", msg, NULL);
+	if (a)
+		push_message(app, a, m->sender_id); /* the recipient, if offline (push/notify.c) */
 	session_deliver(app, m->sender_id, "held",
 			json_pack("{s:I,s:I,s:s,s:I}", "hold_id", (json_int_t)hold_id, "agreement_id",
 				  (json_int_t)m->agreement_id, "state", "released", "seq", (json_int_t)m->seq),

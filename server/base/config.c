@@ -25,6 +25,7 @@ void config_defaults(struct config *c)
 	c->media_workers = 1;
 	c->ring_timeout_s = 45;
 	c->turn_ttl_s = 3600;
+	snprintf(c->push_subject, sizeof(c->push_subject), "mailto:operator@localhost");
 }
 
 static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
@@ -96,6 +97,28 @@ static int set_turn(struct config *c, const char *key, const char *v, char *err,
 	if (set_int(&x, v, 60, 7 * 24 * 3600, err, errlen, key))
 		return -1;
 	c->turn_ttl_s = (int)x;
+	return 0;
+}
+
+/* Web Push: the VAPID contact (mailto: or https:) and whether loopback http:// endpoints are accepted. */
+static int set_push(struct config *c, const char *key, const char *v, char *err, int errlen)
+{
+	int64_t x;
+	if (!strcmp(key, "push_subject")) {
+		if (strncmp(v, "mailto:", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+			snprintf(err, errlen, "config: push_subject must start with mailto: or https://");
+			return -1;
+		}
+		for (const char *p = v; *p; p++)
+			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) {
+				snprintf(err, errlen, "config: push_subject holds a character a JWT claim cannot");
+				return -1;
+			}
+		return set_str(c->push_subject, sizeof(c->push_subject), v, err, errlen, key);
+	}
+	if (set_int(&x, v, 0, 1, err, errlen, key))
+		return -1;
+	c->push_allow_http = (int)x;
 	return 0;
 }
 
@@ -174,6 +197,8 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 	    (!strcmp(key, "turn_uris") || !strcmp(key, "turn_secret") || !strcmp(key, "turn_secret_file") ||
 	     !strcmp(key, "turn_ttl_s")))
 		return set_turn(c, key, v, err, errlen);
+	if (!strcmp(key, "push_subject") || !strcmp(key, "push_allow_http"))
+		return set_push(c, key, v, err, errlen);
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;

@@ -26,6 +26,9 @@ struct config {
 	char turn_uris[512];        /* comma-separated TURN URIs handed out by call.ice; default "": no relay */
 	char turn_secret[256];      /* shared secret with coturn's static-auth-secret (or read from turn_secret_file) */
 	int turn_ttl_s;             /* lifetime of the TURN credentials call.ice hands out, default 3600 */
+	char push_subject
+	    [256]; /* VAPID sub claim (RFC 8292): mailto: or https: contact, default mailto:operator@localhost */
+	int push_allow_http; /* 1: accept http:// push endpoints on loopback (tests); default 0: https only */
 };
 
 void config_defaults(struct config *c);

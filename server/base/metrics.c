@@ -68,6 +68,14 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 	counter(&o, "samvaer_call_media_lost_total", "Calls ended because media failed or went silent.", "counter",
 		m->call_media_lost);
 	counter(&o, "samvaer_media_events_total", "Events read from the media workers.", "counter", m->media_events);
+	counter(&o, "samvaer_push_queued_total", "Web Push messages queued for the sender.", "counter", m->push_queued);
+	counter(&o, "samvaer_push_dropped_total", "Web Push messages dropped: the sender's queue was full.", "counter",
+		m->push_dropped);
+	counter(&o, "samvaer_push_sent_total", "Web Push messages the push service accepted.", "counter", m->push_sent);
+	counter(&o, "samvaer_push_gone_total", "Web Push subscriptions deleted: the push service said 404 or 410.",
+		"counter", m->push_gone);
+	counter(&o, "samvaer_push_failed_total", "Web Push messages refused or unanswered (other statuses, timeouts).",
+		"counter", m->push_failed);
 	counter(&o, "samvaer_events_sent_total", "Frames queued to clients.", "counter", m->events_sent);
 	counter(&o, "samvaer_requests_total", "Requests received.", "counter", m->requests_total);
 	counter(&o, "samvaer_request_errors_total", "Requests answered with an error.", "counter", m->request_errors);

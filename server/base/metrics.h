@@ -28,6 +28,9 @@ struct metrics {
 	uint64_t call_media_connected;       /* participants whose ICE + DTLS came up */
 	uint64_t call_media_lost;            /* calls ended because a participant's media failed or went silent */
 	uint64_t media_events;               /* events read from the media workers */
+	uint64_t push_queued, push_dropped;  /* Web Push jobs handed to the sender / dropped on a full queue */
+	uint64_t push_sent, push_gone;       /* accepted by the push service / subscription gone (404, 410) */
+	uint64_t push_failed;                /* any other answer, or none */
 };
 
 void metrics_commit_observe(struct metrics *m, uint64_t ns);

@@ -10,6 +10,7 @@
 #include "server/store/audit.h"
 #include "server/calls/calls_internal.h"
 #include "server/chat/chat.h"
+#include "server/push/push.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/calls/turn.h"
@@ -411,6 +412,23 @@ static int start_decide(struct session *s, struct proto_request *r, const struct
 	return 0;
 }
 
+/* The agreement a ringing party is called under: a contact's own, or for the child the caller's. */
+static int64_t ring_agreement(const struct call *c, const struct call_party *p)
+{
+	return p->role == PARTY_CONTACT ? p->agreement_id : c->p[1].agreement_id;
+}
+
+/* The call.ring event for party p (PROTOCOL.md §9). */
+static json_t *ring_json(const struct call *c, const struct call_party *p)
+{
+	int contacts = 0;
+	for (size_t i = 0; i < c->n; i++)
+		contacts += c->p[i].role == PARTY_CONTACT;
+	return json_pack("{s:I,s:I,s:I,s:b,s:b,s:i}", "call_id", (json_int_t)c->id, "agreement_id",
+			 (json_int_t)ring_agreement(c, p), "from", (json_int_t)c->caller, "video", c->video,
+			 "supervised", c->supervised, "group", contacts);
+}
+
 /* Add the contacts, mark the caller in, ring everyone else (or mark them busy). Returns how many ring. */
 static int call_ring(struct call *c, const struct agreement **as, int n, uint64_t conn)
 {
@@ -432,26 +450,42 @@ static int call_ring(struct call *c, const struct agreement **as, int n, uint64_
 		}
 		intmap_put(&app->calls->by_account, (uint64_t)p->account, c);
 		ringing++;
-		int64_t agreement = p->role == PARTY_CONTACT ? p->agreement_id : c->p[1].agreement_id;
-		json_t *ring = json_pack("{s:I,s:I,s:I,s:b,s:b,s:i}", "call_id", (json_int_t)c->id, "agreement_id",
-					 (json_int_t)agreement, "from", (json_int_t)c->caller, "video", c->video,
-					 "supervised", c->supervised, "group", n);
-		session_deliver(app, p->account, "call.ring", ring, NULL);
+		session_deliver(app, p->account, "call.ring", ring_json(c, p), NULL);
+		const struct agreement *a = agreements_get(&app->agreements, ring_agreement(c, p));
+		if (a) /* an offline party: Web Push, if the agreement allows the call now */
+			push_call(app, a, p->account, c->caller, c->id, c->video,
+				  !c->supervised || calls__supervisor_available(app, c->case_id));
 	}
 	return ringing;
+}
+
+/* A party that (re)connects while its part still rings (e.g. opened from a push notification) hears the ring. */
+static void ring_again(struct session *s)
+{
+	struct call *c = intmap_get(&s->app->calls->by_account, (uint64_t)s->account_id);
+	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
+	if (p && p->state == PARTY_RINGING)
+		session_push(s, "call.ring", ring_json(c, p));
 }
 
 void calls_handle_start(struct session *s, struct proto_request *r)
 {
 	enum channel ch;
 	struct app *app = s->app;
-	const struct agreement *as[CALL_MAX_CONTACTS];
+	const struct agreement *as[CALL_MAX_CONTACTS] = {0};
 	int n = start_agreements(s, r, as, &ch), supervised;
 	struct policy_decision d;
 	if (n < 0 || start_decide(s, r, as, n, ch, &d, &supervised) != 0)
 		return;
 	if (call_busy(app, s->account_id)) {
 		session_reply_error(s, r->id, PROTO_ERR_BUSY, NULL);
+		return;
+	}
+	if (supervised && s->account_id != as[0]->child_id && !calls__supervisor_available(app, as[0]->case_id)) {
+		/* a supervised call never rings the child while no supervisor of the case could join it */
+		log_info("call from %lld refused: supervised, and no supervisor of case %lld is online",
+			 (long long)s->account_id, (long long)as[0]->case_id);
+		session_reply_error(s, r->id, PROTO_ERR_SUPERVISOR_ABSENT, NULL);
 		return;
 	}
 	struct call *c = call_new(app, as[0], s->account_id, ch);
@@ -769,6 +803,7 @@ const struct session_method calls_methods[] = {
 const size_t calls_method_count = sizeof(calls_methods) / sizeof(calls_methods[0]);
 
 const struct session_listener calls_listener = {
+    .authenticated = ring_again,
     .closed = calls_conn_closed,
     .agreement_changed = on_agreement_changed,
 };

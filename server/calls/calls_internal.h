@@ -79,6 +79,8 @@ int calls__supervisor_connected(const struct call *c); /* a supervisor's media i
 /* A supervisor's media connected or it left: resume or pause a supervised call, tell everyone (change). */
 void calls__supervision_update(struct call *c, const char *change, int64_t by);
 int calls__needs_consent(struct call *c);
+/* A supervisor of the case has a live connection (could join a supervised call). */
+int calls__supervisor_available(struct app *app, int64_t case_id);
 
 /* calls_timing.c */
 void calls__timing_init(struct call *c);

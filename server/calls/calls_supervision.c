@@ -32,6 +32,25 @@ int calls__needs_consent(struct call *c)
 	return 0;
 }
 
+struct availability {
+	struct app *app;
+	int online; /* a supervisor of the case is connected */
+};
+
+static void on_supervisor(int64_t account, void *ctx)
+{
+	struct availability *x = ctx;
+	x->online |= router_first(&x->app->router, account) != NULL;
+}
+
+int calls__supervisor_available(struct app *app, int64_t case_id)
+{
+	struct availability x = {app, 0};
+	if (store_case_members_in_role(app->store, case_id, "supervisor", on_supervisor, &x) != STORE_OK)
+		log_warn("call: case supervisors: %s", store_errmsg(app->store));
+	return x.online;
+}
+
 static void media_pause(struct call *c, int on)
 {
 	if (c->media && c->paused != on && media_call_pause(c->id, on) == MEDIA_OK)

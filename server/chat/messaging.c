@@ -9,6 +9,7 @@
 #include "server/policy/screen.h"
 #include "server/base/log.h"
 #include "server/chat/chat.h"
+#include "server/push/push.h"
 #include "server/session/session_internal.h"
 
 #define HISTORY_DEFAULT 50
@@ -169,6 +170,7 @@ static void send_committed(void *owner, void *arg, int ok)
 					log_error("out of memory encoding a message event");
 				frame_unref(f);
 			}
+			push_message(app, a, p->m.sender_id); /* the peer, if it has no live connection */
 		}
 	}
 out:

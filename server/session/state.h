@@ -17,6 +17,7 @@
 #include "server/store/store.h"
 
 struct calls;
+struct push;
 
 struct app {
 	struct config cfg;              /* settings in force */
@@ -26,6 +27,7 @@ struct app {
 	struct metrics metrics;         /* counters for /metrics */
 	struct agreements agreements;   /* policy cache */
 	struct calls *calls;            /* live calls and their media (calls/calls.c) */
+	struct push *push;              /* Web Push: VAPID key, sender thread (push/push.c) */
 	struct router router;           /* connected sessions */
 	struct session_table features;  /* what chat and calls added: their request types and listeners */
 	struct ratelimit login_by_pair; /* login attempts per (username, address), hard limit */

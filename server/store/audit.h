@@ -47,7 +47,8 @@
 #define AUDIT_DEVICE "device"   /* detail: {action: revoked or added, device_id, account, name, via, from?} */
 #define AUDIT_PASSWORD_RESET "password_reset" /* detail: {account, username, temporary, via} */
 #define AUDIT_INVITATION \
-	"invitation" /* detail: {action: created|used|failed_try|locked|revoked, invitation_id, ...} (invites.h) */
+	"invitation"      /* detail: {action: created|used|failed_try|locked|revoked, invitation_id, ...} (invites.h) */
+#define AUDIT_PUSH "push" /* detail: {action (subscribed, unsubscribed, expired, failing), origin, status?} */
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */
 
 /* Append one entry inside the caller's open write transaction (store_begin). Steals `detail` (an object;

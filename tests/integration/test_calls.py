@@ -172,8 +172,20 @@ async def dropped_session(server):
     await state(child, cid, "ended", "disconnected")
 
 
+async def online_supervisor(server, p):
+    """A supervisor of the child's case, logged in (a supervised call rings the child only while one is online)."""
+    name, _ = server.add_account("supervisor")
+    server.admin("case", "link", p["child"], "--supervisor", name)
+    await server.settle()
+    return await server.login(name)
+
+
 async def supervised(server):
     p, child, contact = await pair(server, dict(CALLS_ON, supervision={"calls": "supervised"}))
+    expect_error(await contact.request("call.start", agreement_id=p["agreement_id"]), "supervisor_absent",
+                 "a supervised call while no supervisor is online")
+    await child.no_event("call.ring", 0.3)
+    sup = await online_supervisor(server, p)
     res = await contact.ok("call.start", agreement_id=p["agreement_id"])
     check_eq(res["decision"]["verdict"], "needs_supervisor", "decision")
     r = await child.next_event_where("call.ring", lambda d: d.get("call_id") == res["call_id"])
@@ -181,6 +193,7 @@ async def supervised(server):
     check_eq((await child.ok("call.accept", call_id=res["call_id"]))["state"], "waiting_for_supervisor", "accept")
     await state(contact, res["call_id"], "waiting_for_supervisor")
     await contact.ok("call.hangup", call_id=res["call_id"])
+    await sup.close()
 
 
 async def limits(server):
@@ -318,6 +331,7 @@ async def media_flows(server):
 async def supervised_media_paused(server):
     """A supervised call waiting for its supervisor: the transports come up, but no media is relayed."""
     p, child, contact = await pair(server, dict(CALLS_ON, supervision={"calls": "supervised"}))
+    await online_supervisor(server, p)  # online, but never joins
     cid = (await contact.ok("call.start", agreement_id=p["agreement_id"], video=True))["call_id"]
     await child.ok("call.accept", call_id=cid)
     peers = [await peer_join(contact, cid), await peer_join(child, cid)]
