@@ -9,6 +9,7 @@
 #include "server/push/push_internal.h"
 #include "server/push/subscription.h"
 #include "server/store/audit.h"
+#include "server/store/store_devices.h"
 
 /* The endpoint's origin only: the path identifies the browser to its push service and stays out of the audit. */
 static json_t *audit_detail(const char *action, const char *endpoint, long status)
@@ -145,8 +146,11 @@ static void handle_subscribe(struct session *s, struct proto_request *r)
 		session_reply_error(s, r->id, PROTO_ERR_PUSH_LIMIT, NULL);
 		return;
 	}
-	if (store_begin(app->store) != STORE_OK ||
-	    store_push_put(app->store, s->account_id, sub.endpoint, sub.p256dh, sub.auth, clock_now_ms()) != STORE_OK) {
+	int64_t device = 0; /* a paired device's subscription goes when the device is revoked */
+	if (store_session_device(app->store, s->token_hash, &device) == STORE_ERR ||
+	    store_begin(app->store) != STORE_OK ||
+	    store_push_put(app->store, s->account_id, device, sub.endpoint, sub.p256dh, sub.auth, clock_now_ms()) !=
+		STORE_OK) {
 		log_error("push.subscribe: %s", store_errmsg(app->store));
 		session_reply_error(s, r->id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
 		return;

@@ -247,7 +247,13 @@ int store_device_revoke(struct store *s, int64_t id, int64_t by, int64_t now)
 	if (!(st = prepare(s, "DELETE FROM sessions WHERE device_id=?")))
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	return write_done(s, st, "end device sessions", 0);
+	if ((rc = write_done(s, st, "end device sessions", 0)) != STORE_OK)
+		return rc;
+	/* a lost tablet gets no more "Dad is calling" on its lock screen */
+	if (!(st = prepare(s, "DELETE FROM push_subscriptions WHERE device_id=?")))
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	return write_done(s, st, "end device push subscriptions", 0);
 }
 
 int store_devices_of(struct store *s, int64_t account, store_device_cb cb, void *ctx)

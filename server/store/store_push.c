@@ -26,21 +26,26 @@ static int run(struct store *s, sqlite3_stmt *st)
 	return STORE_OK;
 }
 
-int store_push_put(struct store *s, int64_t account, const char *endpoint, const uint8_t p256dh[65],
+int store_push_put(struct store *s, int64_t account, int64_t device, const char *endpoint, const uint8_t p256dh[65],
 		   const uint8_t auth[16], int64_t now_ms)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "INSERT INTO push_subscriptions(account_id, endpoint, p256dh, auth, created_at)"
-				   " VALUES (?,?,?,?,?) ON CONFLICT(endpoint) DO UPDATE SET"
-				   " account_id=excluded.account_id, p256dh=excluded.p256dh, auth=excluded.auth,"
-				   " created_at=excluded.created_at, last_ok_at=0, failures=0");
+	sqlite3_stmt *st =
+	    prepare(s,
+		    "INSERT INTO push_subscriptions(account_id, device_id, endpoint, p256dh, auth, created_at)"
+		    " VALUES (?,?,?,?,?,?) ON CONFLICT(endpoint) DO UPDATE SET"
+		    " account_id=excluded.account_id, device_id=excluded.device_id, p256dh=excluded.p256dh,"
+		    " auth=excluded.auth, created_at=excluded.created_at, last_ok_at=0, failures=0");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
-	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 3, p256dh, 65, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 4, auth, 16, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, now_ms);
+	if (device > 0)
+		sqlite3_bind_int64(st, 2, device);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, p256dh, 65, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 5, auth, 16, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, now_ms);
 	return run(s, st);
 }
 

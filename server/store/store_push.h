@@ -21,9 +21,10 @@ struct push_sub {
 
 typedef void (*store_push_cb)(const struct push_sub *sub, void *ctx);
 
-/* Add (or take over: the same browser, another login) the subscription for endpoint. Inside the caller's
- * transaction (store_begin). STORE_OK or STORE_ERR. */
-int store_push_put(struct store *s, int64_t account, const char *endpoint, const uint8_t p256dh[65],
+/* Add (or take over: the same browser, another login) the subscription for endpoint, made on paired device
+ * `device` (0: a password login), so revoking the device deletes it. Inside the caller's transaction
+ * (store_begin). STORE_OK or STORE_ERR. */
+int store_push_put(struct store *s, int64_t account, int64_t device, const char *endpoint, const uint8_t p256dh[65],
 		   const uint8_t auth[16], int64_t now_ms);
 /* Remove account's subscription for endpoint: STORE_OK, STORE_NOT_FOUND, STORE_ERR. */
 int store_push_remove(struct store *s, int64_t account, const char *endpoint);

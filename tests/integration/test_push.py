@@ -20,7 +20,7 @@ from test_calls import CALLS_ON, propose
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = ("--push-allow-http", "1", "--ring-timeout-s", "20")
 SECRET_TEXT = "the spare key is under the blue flowerpot"
-NAMES = ("child", "contact", "paused", "window", "supervised", "suspended", "disabled", "held", "gone", "broken", "slow", "limit")
+NAMES = ("child", "contact", "tablet", "paused", "window", "supervised", "suspended", "disabled", "held", "gone", "broken", "slow", "limit")
 
 
 class Endpoint:
@@ -162,6 +162,37 @@ async def message_and_call_to_offline(server):
         check_eq(payload(push)["body"], "From Mia Berg", "the contact sees the child's name")
         check("flowerpot" not in push["payload"], "no message text to the contact either")
         check_eq(payload(push)["kind"], "message", "contact's push kind")
+    finally:
+        await ep.stop()
+
+
+async def revoked_device_gets_no_push(server):
+    """A subscription made on a paired tablet belongs to that device: revoking the tablet (it was lost) deletes it,
+    so its lock screen shows nothing more, while the child's other subscriptions stay."""
+    ep = await Endpoint.start()
+    try:
+        p = add_family(server, relationship="Mum")
+        carer, _ = server.add_account("carer")
+        server.admin("case", "link", p["child"], "--carer", carer)
+        code = server.admin("device", "pair", p["child"], "--as", carer).stdout.split()[0]
+        await server.settle()
+        tablet = await server.connect()
+        paired = (await tablet.ok("auth.pair", code=code, device_name="Tablet"))
+        await tablet.ok("push.subscribe", endpoint=ep.subs["tablet"]["endpoint"], keys=ep.subs["tablet"]["keys"])
+        phone = await subscribe(server, p["child"], ep.subs["child"])   # a password login elsewhere
+        await tablet.close()
+        await phone.close()
+        contact = await server.login(p["contact"])
+        aid = p["agreement_id"]
+        await contact.ok("msg.send", agreement_id=aid, text="one", client_key="r1")
+        pushes = [await asyncio.wait_for(ep.queue.get(), 5) for _ in range(2)]
+        check_eq(sorted(x["name"] for x in pushes), ["child", "tablet"], "both subscriptions get the message")
+        server.admin("device", "revoke", paired["device"]["id"], "--as", carer)
+        await asyncio.sleep(0.5)
+        await contact.ok("msg.send", agreement_id=aid, text="two", client_key="r2")
+        push = await ep.next_push("child")
+        check_eq(payload(push)["kind"], "message", "the password login's subscription stays")
+        await ep.nothing(1.5, "the revoked tablet's subscription")
     finally:
         await ep.stop()
 
@@ -368,6 +399,7 @@ if __name__ == "__main__":
     main([
         Case("message_and_call_to_offline", message_and_call_to_offline, server_args=ARGS, timeout=60),
         Case("refused_contact_pushes_nothing", refused_contact_pushes_nothing, server_args=ARGS, timeout=60),
+        Case("revoked_device_gets_no_push", revoked_device_gets_no_push, server_args=ARGS, timeout=60),
         Case("released_message_is_pushed", released_message_is_pushed, server_args=ARGS, timeout=60),
         Case("gone_subscription_is_deleted", gone_subscription_is_deleted, server_args=ARGS, timeout=60),
         Case("failing_subscription_is_deleted", failing_subscription_is_deleted, server_args=ARGS, timeout=60),
