@@ -8,14 +8,14 @@ import os
 import random
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
-import time
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
 import powercut
-from harness import Case, Server, TestFailure, check, check_eq, main
+from harness import SAMVAER_ADMIN, Case, Server, check, check_eq, main
 from test_shutdown import full_history, sender
 
 PAIRS = 3
@@ -253,34 +253,58 @@ async def unsynced_acks_are_caught(_):
         shutil.rmtree(root, ignore_errors=True)
 
 
-async def backup_survives_cut(_):
-    """`samvaer-admin backup` under the shim (watching the backups folder), then a cut: `verify` still passes."""
+def admin_under_shim(root, shadow, *args):
+    """samvaer-admin ARGS with the shim watching root (the backups' or the restore's folder, not the data)."""
+    r = subprocess.run([SAMVAER_ADMIN] + [str(a) for a in args], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, **powercut.env(root, shadow)))
+    check(r.returncode == 0, "samvaer-admin %s: %s %s" % (" ".join(map(str, args)), r.stdout, r.stderr))
+    return r
+
+
+async def backup_and_restore_survive_cut(_):
+    """`samvaer-admin backup` under the shim, a cut, and `verify` still passes; `restore` under the shim, a cut, and
+    the restored folder serves every message. The data folder has a subfolder, whose entries need their own fsync."""
     root = tempfile.mkdtemp(prefix="samvaer-powercut-")
     srv = None
     try:
-        data, _shadow, pairs = setup(root)
+        data, _shadow, pairs = setup(root, pairs=1)
+        os.makedirs(os.path.join(data, "keys", "old"))
+        with open(os.path.join(data, "keys", "old", "note.txt"), "w") as f:
+            f.write("a file in a subfolder: backup and restore keep it\n")
         srv = Server(data_dir=data)
         srv.start(seed=False)
+        aid = pairs[0]["agreement_id"]
         c = await srv.login(pairs[0]["child"])
         for i in range(20):
-            r = await c.send_text(pairs[0]["agreement_id"], "before the backup %d" % i)
+            r = await c.send_text(aid, "before the backup %d" % i)
             check(r.get("ok"), "send: %s" % r)
         await c.close()
-        backups, shadow = os.path.join(root, "backups"), os.path.join(root, "backup-shadow")
+        backups, dest = os.path.join(root, "backups"), os.path.join(root, "backups", "b1")
         os.mkdir(backups)
-        dest = os.path.join(backups, "b1")
-        add = powercut.env(backups, shadow)
-        import subprocess
-        from harness import SAMVAER_ADMIN
-        r = subprocess.run([SAMVAER_ADMIN, "--data", data, "backup", dest], capture_output=True, text=True,
-                           timeout=60, env=dict(os.environ, **add))
-        check(r.returncode == 0 and "backup written to" in r.stdout, "backup: %s %s" % (r.stdout, r.stderr))
-        changed = powercut.cut(backups, shadow, "lose_all")
+        admin_under_shim(backups, os.path.join(root, "shadow-b"), "--data", data, "backup", dest)
+        changed = powercut.cut(backups, os.path.join(root, "shadow-b"), "lose_all")
         print("  the cut after the backup changed: %s" % (changed or "nothing"))
         check(os.path.isdir(dest), "the backup's folder is gone after the cut (its rename was not made durable)")
         r = subprocess.run([SAMVAER_ADMIN, "verify", dest], capture_output=True, text=True, timeout=60)
         check(r.returncode == 0 and "audit chain intact" in r.stdout,
               "verify after the cut: %s %s" % (r.stdout, r.stderr))
+        srv.stop()
+        srv.cleanup()
+        srv = None
+        restores = os.path.join(root, "restores")
+        os.mkdir(restores)
+        newdir = os.path.join(restores, "data")
+        admin_under_shim(restores, os.path.join(root, "shadow-r"), "restore", dest, newdir)
+        changed = powercut.cut(restores, os.path.join(root, "shadow-r"), "lose_all")
+        print("  the cut after the restore changed: %s" % (changed or "nothing"))
+        check(os.path.exists(os.path.join(newdir, "keys", "old", "note.txt")),
+              "the restored subfolder's file is gone after the cut")
+        srv = Server(data_dir=newdir)
+        srv.start(seed=False)
+        c = await srv.login(pairs[0]["child"])
+        texts = [m["text"] for m in await full_history(c, aid)]
+        await c.close()
+        check_eq(texts, ["before the backup %d" % i for i in range(20)], "messages served after restore and cut")
     finally:
         if srv:
             srv.stop()
@@ -293,7 +317,7 @@ CASES = [
     Case("cut_in_the_first_second", cut_in_the_first_second, own_servers=True, timeout=60),
     Case("cut_after_clean_stop", cut_after_clean_stop, own_servers=True, timeout=90),
     Case("unsynced_acks_are_caught", unsynced_acks_are_caught, own_servers=True, timeout=90),
-    Case("backup_survives_cut", backup_survives_cut, own_servers=True, timeout=90),
+    Case("backup_and_restore_survive_cut", backup_and_restore_survive_cut, own_servers=True, timeout=90),
 ]
 
 if __name__ == "__main__":
