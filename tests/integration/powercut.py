@@ -9,9 +9,12 @@ Two models of what survives:
   keep_names -- the directory entries as they are (creations, renames, unlinks all reached the disk), but every
                 file's bytes only as synced: the file system committed its metadata before the data (ext4
                 data=writeback, or a rename/unlink that went out in a journal commit before the bytes did).
+  torn       -- as lose_all, but a file that had grown since its last sync keeps a random part of what was
+                appended (possibly ending inside a record or a page): the disk had begun writing it back.
 """
 import hashlib
 import os
+import random
 import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,15 +41,21 @@ def _ids(shadow):
     return by_inode
 
 
-def _put_file(path, shadow, ident):
+def _put_file(path, shadow, ident, unsynced=None):
+    """The durable bytes of file ident at path; with unsynced (the file's bytes when the power went), a random part
+    of what it had appended since its last sync too."""
     data = os.path.join(shadow, "data", ident)
+    durable = b""
     if os.path.exists(data):
-        shutil.copyfile(data, path)
-    else:
-        open(path, "wb").close()       # created, never synced: its entry may survive, its bytes do not
+        with open(data, "rb") as f:
+            durable = f.read()
+    if unsynced is not None and len(unsynced) > len(durable):
+        durable += unsynced[len(durable):len(durable) + random.randint(0, len(unsynced) - len(durable))]
+    with open(path, "wb") as f:     # created, never synced: its entry may survive, its bytes do not
+        f.write(durable)
 
 
-def _build(path, shadow, ident):
+def _build(path, shadow, ident, real):
     listing = os.path.join(shadow, "dirs", ident)
     if not os.path.exists(listing):
         return
@@ -56,9 +65,23 @@ def _build(path, shadow, ident):
             sub = os.path.join(path, name)
             if kind == "D":
                 os.mkdir(sub)
-                _build(sub, shadow, child)
+                _build(sub, shadow, child, real)
             else:
-                _put_file(sub, shadow, child)
+                _put_file(sub, shadow, child, real.get(child) if real is not None else None)
+
+
+def _real_by_id(root, shadow):
+    """id -> the bytes of that file as the process left it (before the cut)."""
+    ids, out = _ids(shadow), {}
+    for d, _dirs, files in os.walk(root):
+        for n in files:
+            p = os.path.join(d, n)
+            st = os.lstat(p)
+            ident = ids.get((st.st_dev, st.st_ino))
+            if ident is not None:
+                with open(p, "rb") as f:
+                    out[ident] = f.read()
+    return out
 
 
 def _clear(root):
@@ -71,11 +94,12 @@ def cut(root, shadow, model="lose_all"):
     """Replace root with what a power cut would have left (the shimmed process must be gone).
     Returns {relative path: (bytes before, bytes after or None when the file is gone)} for every file it changed."""
     before = _sizes_and_sums(root)
-    if model == "lose_all":
+    if model in ("lose_all", "torn"):
+        real = _real_by_id(root, shadow) if model == "torn" else None
         with open(os.path.join(shadow, "root")) as f:
             root_id = f.read().strip()
         _clear(root)
-        _build(root, shadow, root_id)
+        _build(root, shadow, root_id, real)
     elif model == "keep_names":
         ids = _ids(shadow)
         for d, _dirs, files in os.walk(root):
