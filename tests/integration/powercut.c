@@ -17,9 +17,10 @@
  * (every fsync copies the ranges written since the last one), so it survives the process being killed;
  * tests/integration/powercut.py then rebuilds the tree from it: the state after a power cut.
  *
- * Limits: writes through a shared mapping are not seen (SQLite's -shm, which is rebuilt after a crash anyway);
- * sync(2)/syncfs(2) make nothing durable; one process under the shim at a time writes the tree. Real fsyncs
- * are skipped (the model decides what is durable, not the disk).
+ * Writes through a shared writable mapping cannot be seen one by one: such a file is copied whole at each of its
+ * fsyncs (SQLite maps only its -shm, which it never syncs and rebuilds after a crash). Limits: sync(2)/syncfs(2)
+ * make nothing durable; one process under the shim at a time writes the tree. Real fsyncs are skipped (the model
+ * decides what is durable, not the disk).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -51,7 +53,8 @@ struct node {
 	ino_t ino;
 	long id;
 	int is_dir;
-	int whole; /* copy the whole file at the next fsync */
+	int whole;  /* copy the whole file at the next fsync */
+	int mapped; /* mapped shared and writable: copy it whole at every fsync */
 	struct range *r;
 	size_t nr, cap;
 };
@@ -79,6 +82,7 @@ static int (*real_truncate)(const char *, off_t);
 static int (*real_fallocate)(int, int, off_t, off_t);
 static int (*real_posix_fallocate)(int, off_t, off_t);
 static int (*real_close)(int);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 
 static void *next_sym(const char *name)
 {
@@ -104,6 +108,7 @@ static void load_real(void)
 	real_fallocate = next_sym("fallocate64");
 	real_posix_fallocate = next_sym("posix_fallocate64");
 	real_close = next_sym("close");
+	real_mmap = next_sym("mmap64");
 	real_open = next_sym("open64");
 }
 
@@ -237,7 +242,7 @@ static void sync_file(struct node *nd, int src)
 		die("ftruncate of the shadow image");
 	real_close(dst);
 	nd->nr = 0;
-	nd->whole = 0;
+	nd->whole = nd->mapped;
 }
 
 /* The durable entries of a directory become what it holds now. Untracked entries (new) get IDs. */
@@ -638,6 +643,27 @@ int posix_fallocate(int fd, off_t off, off_t len)
 int posix_fallocate64(int fd, off_t off, off_t len)
 {
 	return posix_fallocate(fd, off, len);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	load_real();
+	void *p = real_mmap(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && (prot & PROT_WRITE) && (flags & MAP_SHARED)) {
+		int saved = errno;
+		struct node *nd = tracked(fd, 0);
+		if (nd) {
+			nd->mapped = nd->whole = 1;
+			pthread_mutex_unlock(&pc.lock);
+		}
+		errno = saved;
+	}
+	return p;
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
 }
 
 /* fsync and fdatasync: the file's written ranges, or the directory's entries, become durable. */
