@@ -19,8 +19,9 @@
  *
  * Writes through a shared writable mapping cannot be seen one by one: such a file is copied whole at each of its
  * fsyncs (SQLite maps only its -shm, which it never syncs and rebuilds after a crash). Limits: sync(2)/syncfs(2)
- * make nothing durable; one process under the shim at a time writes the tree. Real fsyncs are skipped (the model
- * decides what is durable, not the disk).
+ * make nothing durable; writes by copy_file_range/sendfile/splice, io_uring or raw syscalls are not seen (the
+ * server and SQLite use none); one process under the shim at a time writes the tree. Real fsyncs are skipped (the
+ * model decides what is durable, not the disk).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

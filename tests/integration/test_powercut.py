@@ -273,24 +273,32 @@ async def cut_after_clean_stop(_):
 
 
 async def unsynced_acks_are_caught(_):
-    """--sync-full 0 answers before the disk has the write: the same check must see acknowledged data lost."""
-    root = tempfile.mkdtemp(prefix="samvaer-powercut-")
-    srv = None
-    try:
-        data, shadow, pairs = setup(root)
-        srv = ShimServer(data, shadow, extra_args=["--sync-full", "0"])
-        srv.start()
-        acked = await flood_and_cut(srv, pairs, "lose_all")
-        lost = await lost_after_restart(data, pairs, acked)
+    """--sync-full 0 answers before the disk has the write: the same check must see acknowledged data lost. The
+    message log is then never synced, so messages are always lost; the WAL is synced by SQLite's automatic
+    checkpoints, so a cut just after one can keep every receipt and audit entry: one more round is allowed."""
+    seen = set()
+    for _round in range(2):
+        root = tempfile.mkdtemp(prefix="samvaer-powercut-")
+        srv = None
+        try:
+            data, shadow, pairs = setup(root)
+            srv = ShimServer(data, shadow, extra_args=["--sync-full", "0"])
+            srv.start()
+            acked = await flood_and_cut(srv, pairs, "lose_all")
+            lost = await lost_after_restart(data, pairs, acked)
+        finally:
+            if srv:
+                srv.cleanup()
+            shutil.rmtree(root, ignore_errors=True)
         kinds = {k: [x for x in lost if x.startswith(k)] for k in ("message", "read receipt", "audit")}
         print("  with --sync-full 0 the check finds acknowledged writes lost: %s" %
               ", ".join("%d %s" % (len(v), k) for k, v in kinds.items()))
-        for k, v in kinds.items():
-            check(v, "acknowledgements sent before the fsync lost no %s: the power-cut check cannot fail" % k)
-    finally:
-        if srv:
-            srv.cleanup()
-        shutil.rmtree(root, ignore_errors=True)
+        check(kinds["message"], "acknowledgements sent before the fsync lost no message: the check cannot fail")
+        seen |= {k for k, v in kinds.items() if v}
+        if len(seen) == len(kinds):
+            return
+    check(False, "acknowledgements sent before the fsync lost no %s in two rounds: the check cannot fail"
+          % " or ".join(sorted(set(kinds) - seen)))
 
 
 def admin_under_shim(root, shadow, *args):
