@@ -6,6 +6,7 @@
 #include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/session/session_internal.h"
+#include "server/store/commit.h"
 
 static void handle_ping(struct session *s, struct proto_request *r)
 {
@@ -177,6 +178,54 @@ void session_reply_error(struct session *s, json_t *id, enum proto_error e, cons
 	session_reply_extra(s, id, proto_error_code(e), message ? message : proto_error_message(e), NULL);
 }
 
+/* An answer held until the turn's writes are durable. */
+struct durable_reply {
+	uint64_t conn_id;
+	json_t *id;
+	struct frame *f; /* the answer, encoded when it was decided */
+};
+
+static void durable_reply_committed(void *owner, void *arg, int ok)
+{
+	struct app *app = owner;
+	struct durable_reply *d = arg;
+	struct session *s = session_by_conn(app, d->conn_id);
+	if (s && ok)
+		session_send_frame(s, d->f);
+	else if (s)
+		session_reply_error(s, d->id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+	frame_unref(d->f);
+	json_decref(d->id);
+	free(d);
+}
+
+void session_reply_extra_durable(struct session *s, json_t *id, const char *code, const char *message, json_t *extra)
+{
+	struct app *app = s->app;
+	struct durable_reply *d = store_in_txn(app->store) ? malloc(sizeof(*d)) : NULL;
+	if (!d) { /* nothing written this turn (or no memory: answer now rather than never) */
+		session_reply_extra(s, id, code, message, extra);
+		return;
+	}
+	size_t len;
+	app->metrics.request_errors++;
+	char *text = proto_encode_error(id, code, message, extra, &len);
+	d->f = frame_from_string(text, len);
+	if (!d->f) {
+		free(d);
+		log_error("out of memory encoding a reply");
+		return;
+	}
+	d->conn_id = s->route.conn->id;
+	d->id = json_incref(id);
+	commit_after(&app->commit, durable_reply_committed, d);
+}
+
+void session_reply_error_durable(struct session *s, json_t *id, enum proto_error e)
+{
+	session_reply_extra_durable(s, id, proto_error_code(e), proto_error_message(e), NULL);
+}
+
 json_t *session_decision_json(const struct policy_decision *d)
 {
 	json_t *o = json_object();
@@ -193,7 +242,9 @@ void session_reply_denied(struct session *s, json_t *id, const struct policy_dec
 {
 	json_t *extra = json_object();
 	json_object_set_new(extra, "decision", session_decision_json(d));
-	session_reply_extra(s, id, policy_reason_name(d->reason), policy_reason_message(d->reason), extra);
+	/* A refusal is audited in this turn's transaction: it is answered once that entry is durable, so no client
+	 * is told of a refusal that a power cut would leave out of the audit trail. */
+	session_reply_extra_durable(s, id, policy_reason_name(d->reason), policy_reason_message(d->reason), extra);
 }
 
 struct policy_decision session_decide(struct app *app, const struct agreement *a, int64_t actor, enum channel ch)

@@ -218,13 +218,15 @@ void session_login_verified(struct hasher_job *job, void *arg)
 				clock_now_ms()); /* the backoff runs from the answer */
 		if (found)                       /* already counted, like an unknown name's attempt */
 			audit_login_failed(app, a.id, a.username, s->route.conn->peer, "bad_credentials");
-		session_reply_error(s, id, PROTO_ERR_BAD_CREDENTIALS, NULL);
+		else /* an unknown name waits for the same commit and fsync: the timing must not tell which names exist */
+			store_begin(app->store);
+		session_reply_error_durable(s, id, PROTO_ERR_BAD_CREDENTIALS); /* after its audit entry */
 		goto out;
 	}
 	if (a.disabled) {
 		s->auth_pending = 0;
 		audit_login_failed(app, a.id, a.username, s->route.conn->peer, "account_disabled");
-		session_reply_error(s, id, PROTO_ERR_ACCOUNT_DISABLED, NULL);
+		session_reply_error_durable(s, id, PROTO_ERR_ACCOUNT_DISABLED);
 		goto out;
 	}
 	ratelimit_reset(&app->login_by_pair, job->pair_key);

@@ -29,6 +29,11 @@ struct session {
 void session_reply_ok(struct session *s, json_t *id, json_t *result);
 void session_reply_error(struct session *s, json_t *id, enum proto_error e, const char *message);
 void session_reply_extra(struct session *s, json_t *id, const char *code, const char *message, json_t *extra);
+/* Like session_reply_extra/_error, but sent only once this turn's writes (the audit entry of what is answered)
+ * are durable; right away when the turn wrote nothing. */
+void session_reply_extra_durable(struct session *s, json_t *id, const char *code, const char *message, json_t *extra);
+void session_reply_error_durable(struct session *s, json_t *id, enum proto_error e);
+/* A refusal (after session_audit_decision), answered once its audit entry is durable. */
 void session_reply_denied(struct session *s, json_t *id, const struct policy_decision *d);
 /* Send a ready-made frame to this session only (the caller keeps its reference). */
 void session_send_frame(struct session *s, struct frame *f);

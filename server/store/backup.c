@@ -18,6 +18,7 @@
 #include "server/base/clock.h"
 #include "server/base/intmap.h"
 #include "server/store/audit.h"
+#include "server/store/fsdir.h"
 #include "server/store/msglog.h"
 #include "server/store/store_internal.h"
 
@@ -318,8 +319,9 @@ static int copy_tree(const char *src_root, const char *dst_root, const char *rel
 		}
 	}
 	closedir(d);
-	if (rc == 0 && fsync_path(dst_root) != 0)
-		rc = fail(err, n, "backup: fsync %s: %s", dst_root, strerror(errno));
+	path_join(dst, dst_root, rel); /* the folder this call filled: its entries */
+	if (rc == 0 && fsync_path(dst) != 0)
+		rc = fail(err, n, "backup: fsync %s: %s", dst, strerror(errno));
 	return rc;
 }
 
@@ -461,10 +463,23 @@ static int make_parents(const char *root, const char *rel)
 	return 0;
 }
 
+/* fsync the folders of rel below root, deepest first, then root: the entries restore made there. */
+static int sync_parents(const char *root, const char *rel)
+{
+	char path[PATH_CAP];
+	path_join(path, root, rel);
+	for (char *p = strrchr(path, '/'); p && p >= path + strlen(root); p = strrchr(path, '/')) {
+		*p = 0;
+		if (fsync_path(path) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int dir_empty_or_new(const char *dir)
 {
 	if (mkdir(dir, 0700) == 0)
-		return 1;
+		return fsdir_sync_parent(dir) == 0; /* its own name */
 	DIR *d = errno == EEXIST ? opendir(dir) : NULL;
 	if (!d)
 		return 0;
@@ -604,6 +619,8 @@ int backup_restore(const char *src, const char *newdir, struct backup_summary *o
 		path_join(dst, newdir, rel);
 		if (make_parents(newdir, rel) != 0 || copy_plain(path, dst, sha, &bytes) != 0)
 			rc = fail(err, errlen, "restore: copying %s: %s", rel, strerror(errno));
+		else if (sync_parents(newdir, rel) != 0)
+			rc = fail(err, errlen, "restore: fsync the folders of %s: %s", rel, strerror(errno));
 		else if (bytes != want_bytes || strcmp(sha, want))
 			rc = fail(err, errlen,
 				  "restore: %s does not match the manifest (%lld bytes, sha256 %.12s…; "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "server/base/intmap.h"
 #include "server/base/log.h"
+#include "server/store/fsdir.h"
 #include "base/siphash.h"
 
 #define MAGIC 0x314d5653u /* "SVM1" little-endian */
@@ -358,6 +359,11 @@ struct msglog *msglog_open(const char *path, int writable, char *err, size_t err
 	}
 	if (writable && flock(l->fd, LOCK_EX | LOCK_NB) != 0) {
 		snprintf(err, errlen, "message log: %s is being written by another process (a running server?)", path);
+		goto err;
+	}
+	/* The file may be new: its name must survive a power cut as surely as the records fdatasync makes durable. */
+	if (writable && fsdir_sync_parent(path) != 0) {
+		snprintf(err, errlen, "message log: cannot sync the folder of %s: %s", path, strerror(errno));
 		goto err;
 	}
 	struct stat st;

@@ -1,6 +1,7 @@
 /* store.c: opening the database, migrations, the statement cache and the group-commit transaction. */
 #include "server/store/store_internal.h"
 #include "server/store/store_wal.h"
+#include "server/store/fsdir.h"
 #include "server/store/msglog.h"
 #include "server/base/log.h"
 
@@ -113,7 +114,12 @@ int store_migrate_to(struct store *s, int target)
 
 static struct store *open_db(const char *dir, const char *vfs, char *err, size_t errlen)
 {
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) == 0) {
+		if (fsdir_sync_parent(dir) != 0) { /* the new folder's own name */
+			snprintf(err, errlen, "store: cannot sync the folder holding %s: %s", dir, strerror(errno));
+			return NULL;
+		}
+	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "store: cannot create %s: %s", dir, strerror(errno));
 		return NULL;
 	}
@@ -285,6 +291,13 @@ struct store *store_open(const char *dir, int sync_mode, char *err, size_t errle
 		store_close(s);
 		return NULL;
 	}
+	/* The database file may be new, and its WAL is new whenever the last connection closed: the server commits
+	 * with synchronous=OFF and fdatasyncs the WAL itself, so nothing else makes their names durable. */
+	if (fsdir_sync(dir) != 0) {
+		snprintf(err, errlen, "store: cannot sync the folder %s: %s", dir, strerror(errno));
+		store_close(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -294,6 +307,11 @@ void store_close(struct store *s)
 		return;
 	if (store_in_txn(s))
 		store_rollback(s);
+	/* The last connection to close copies the WAL into the database and deletes it. With synchronous=OFF that
+	 * copy is not synced before the delete, and a power cut soon after a clean stop could lose acknowledged
+	 * writes: NORMAL syncs the database before the WAL goes. */
+	if (s->sync_external)
+		sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	msglog_close(s->log);
 	for (int i = 0; i < STORE_MAX_STMTS; i++)
 		sqlite3_finalize(s->stmts[i]);
