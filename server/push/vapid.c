@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -16,6 +17,7 @@
 
 #include "server/base/log.h"
 #include "server/push/b64url.h"
+#include "server/store/fsdir.h"
 
 struct vapid {
 	EVP_PKEY *key;                          /* the private key (read-only after open: shared by threads) */
@@ -47,21 +49,44 @@ static EVP_PKEY *load_key(const char *path, char *err, size_t errlen)
 	return k;
 }
 
-/* A new key, written with O_EXCL and mode 0600 from the start (never readable by others, even briefly). */
+/* write() all of p to fd (plain write: a power-cut model that wraps write sees it too). */
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A new key: written to a temporary name with mode 0600 from the start (never readable by others, even
+ * briefly), fsynced, renamed into place and the folder fsynced, so after a power cut the key is either whole
+ * or absent (and made again), never an empty file that stops the start. */
 static EVP_PKEY *create_key(const char *path, char *err, size_t errlen)
 {
+	char tmp[1100];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp); /* left by a start that died half-way */
 	EVP_PKEY *k = EVP_EC_gen("prime256v1");
-	int fd = k ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	int ok = f && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (f)
-		fclose(f);
-	else if (fd >= 0)
-		close(fd);
+	BIO *mem = k ? BIO_new(BIO_s_mem()) : NULL;
+	char *pem = NULL;
+	long len = mem && PEM_write_bio_PrivateKey(mem, k, NULL, NULL, 0, NULL, NULL) ? BIO_get_mem_data(mem, &pem) : 0;
+	int fd = len > 0 ? open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+	int ok = fd >= 0 && write_all(fd, pem, (size_t)len) == 0 && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = 0;
+	ok = ok && rename(tmp, path) == 0 && fsdir_sync_parent(path) == 0;
+	if (pem)
+		OPENSSL_cleanse(pem, (size_t)len);
+	BIO_free(mem);
 	if (!ok) {
 		snprintf(err, errlen, "push: cannot write the VAPID key %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			unlink(path);
+		unlink(tmp);
 		EVP_PKEY_free(k);
 		return NULL;
 	}
