@@ -90,6 +90,38 @@ const char *api_query(struct api_call *c, const char *name, char *buf, size_t ca
 	return NULL;
 }
 
+int api_write_begin(struct api_call *c)
+{
+	commit_flush(&c->app->commit);
+	if (store_begin(c->app->store) == STORE_OK)
+		return 1;
+	api_error(c, 500, "internal", "The store is not available.", NULL);
+	return 0;
+}
+
+static void note_commit(void *owner, void *arg, int ok)
+{
+	*(int *)arg = ok;
+}
+
+int api_write_commit(struct api_call *c, int agreements_changed)
+{
+	int ok = 0;
+	commit_after(&c->app->commit, note_commit, &ok);
+	if (agreements_changed)
+		session_agreements_changed(c->app);
+	else
+		commit_flush(&c->app->commit);
+	if (!ok)
+		api_error(c, 500, "internal", "The change could not be saved.", NULL);
+	return ok;
+}
+
+const char *api_body_str(struct api_call *c, const char *name)
+{
+	return c->body ? json_string_value(json_object_get(c->body, name)) : NULL;
+}
+
 static void route_me(struct api_call *c)
 {
 	char initials[16];

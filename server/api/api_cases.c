@@ -155,21 +155,6 @@ static void reply_outcome(struct api_call *c, int rc, const struct approvals_out
 		  out->field[0] ? out->field : NULL);
 }
 
-static void note_commit(void *owner, void *arg, int ok)
-{
-	*(int *)arg = ok;
-}
-
-/* Start a write in a transaction of its own (earlier writes of this loop turn are committed first). */
-static int write_begin(struct api_call *c)
-{
-	commit_flush(&c->app->commit);
-	if (store_begin(c->app->store) == STORE_OK)
-		return 1;
-	api_error(c, 500, "internal", "The store is not available.", NULL);
-	return 0;
-}
-
 /* Finish it: roll back and answer the error, or commit (and push agreement changes). 1 if committed. */
 static int write_end(struct api_call *c, int rc, const struct approvals_outcome *out, int changed)
 {
@@ -178,20 +163,7 @@ static int write_end(struct api_call *c, int rc, const struct approvals_outcome 
 		reply_outcome(c, rc, out);
 		return 0;
 	}
-	int ok = 0;
-	commit_after(&c->app->commit, note_commit, &ok);
-	if (changed)
-		session_agreements_changed(c->app);
-	else
-		commit_flush(&c->app->commit);
-	if (!ok)
-		api_error(c, 500, "internal", "The change could not be saved.", NULL);
-	return ok;
-}
-
-static const char *body_str(struct api_call *c, const char *name)
-{
-	return c->body ? json_string_value(json_object_get(c->body, name)) : NULL;
+	return api_write_commit(c, changed);
 }
 
 static json_t *outcome_json(const struct approvals_outcome *out)
@@ -252,11 +224,11 @@ static void route_agreement(struct api_call *c)
 static void route_create(struct api_call *c)
 {
 	struct approvals_outcome out = {0};
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
-	int rc =
-	    approvals_create(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0], body_str(c, "contact_username"),
-			     body_str(c, "relationship"), c->body ? json_object_get(c->body, "terms") : NULL, &out);
+	int rc = approvals_create(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0],
+				  api_body_str(c, "contact_username"), api_body_str(c, "relationship"),
+				  c->body ? json_object_get(c->body, "terms") : NULL, &out);
 	if (write_end(c, rc, &out, 1))
 		api_reply(c, 201, outcome_json(&out));
 }
@@ -264,7 +236,7 @@ static void route_create(struct api_call *c)
 static void route_propose(struct api_call *c)
 {
 	struct approvals_outcome out = {0};
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
 	int rc = approvals_propose(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0],
 				   c->body ? json_object_get(c->body, "terms") : NULL, &out);
@@ -275,10 +247,10 @@ static void route_propose(struct api_call *c)
 static void decide(struct api_call *c, int yes)
 {
 	struct approvals_outcome out = {0};
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
-	int rc =
-	    approvals_decide(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0], yes, body_str(c, "note"), &out);
+	int rc = approvals_decide(c->app->store, c->app->cfg.approvals, &c->me, c->ids[0], yes, api_body_str(c, "note"),
+				  &out);
 	if (write_end(c, rc, &out, out.applied))
 		api_reply(c, 200, outcome_json(&out));
 }
@@ -296,9 +268,9 @@ static void route_reject(struct api_call *c)
 static void set_status(struct api_call *c, const char *verb)
 {
 	struct approvals_outcome out = {0};
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
-	int rc = approvals_set_status(c->app->store, &c->me, c->ids[0], verb, body_str(c, "reason"), &out);
+	int rc = approvals_set_status(c->app->store, &c->me, c->ids[0], verb, api_body_str(c, "reason"), &out);
 	if (write_end(c, rc, &out, 1))
 		route_agreement(c);
 }
@@ -327,9 +299,9 @@ static void route_pause(struct api_call *c)
 		return;
 	}
 	json_int_t hours = h ? json_integer_value(h) : APPROVALS_PAUSE_HOURS_DEFAULT;
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
-	int rc = approvals_pause(c->app->store, &c->me, c->ids[0], body_str(c, "reason"),
+	int rc = approvals_pause(c->app->store, &c->me, c->ids[0], api_body_str(c, "reason"),
 				 hours < 0 || hours > 1000 ? 0 : (int)hours, &out);
 	if (write_end(c, rc, &out, 1))
 		api_reply(c, 201,
@@ -340,7 +312,7 @@ static void route_pause(struct api_call *c)
 static void route_unpause(struct api_call *c)
 {
 	struct approvals_outcome out = {0};
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
 	int rc = approvals_unpause(c->app->store, &c->me, c->ids[0], &out);
 	if (write_end(c, rc, &out, 1))
@@ -419,7 +391,7 @@ static void route_notice_read(struct api_call *c)
 		api_error(c, 404, "not_found", "No such notice in your caseload.", NULL);
 		return;
 	}
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
 	struct approvals_outcome out = {0};
 	int rc = store_admin_notice_read(c->app->store, c->ids[0]) == STORE_OK ? APPROVALS_OK : APPROVALS_ERR;

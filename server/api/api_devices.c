@@ -29,22 +29,8 @@ static void reply_outcome(struct api_call *c, int rc, const struct devices_outco
 		  out->field[0] ? out->field : NULL);
 }
 
-static void note_commit(void *owner, void *arg, int ok)
-{
-	*(int *)arg = ok;
-}
-
-/* A write in a transaction of its own, committed before the reply; then the connections of whatever ended (a
- * revoked device, a reset password's sessions) are closed. 1 if committed, else the error was answered. */
-static int write_begin(struct api_call *c)
-{
-	commit_flush(&c->app->commit);
-	if (store_begin(c->app->store) == STORE_OK)
-		return 1;
-	api_error(c, 500, "internal", "The store is not available.", NULL);
-	return 0;
-}
-
+/* Roll back and answer a refusal, or commit (api_write_commit) and then close the connections of whatever ended (a
+ * revoked device, a reset password's sessions). 1 if committed. */
 static int write_end(struct api_call *c, int rc, const struct devices_outcome *out)
 {
 	if (rc != DEVICES_OK) {
@@ -52,21 +38,11 @@ static int write_end(struct api_call *c, int rc, const struct devices_outcome *o
 		reply_outcome(c, rc, out);
 		return 0;
 	}
-	int ok = 0;
-	commit_after(&c->app->commit, note_commit, &ok);
-	commit_flush(&c->app->commit);
-	if (!ok) {
-		api_error(c, 500, "internal", "The change could not be saved.", NULL);
+	if (!api_write_commit(c, 0))
 		return 0;
-	}
 	if (out->account_id)
 		session_check_account(c->app, out->account_id);
 	return 1;
-}
-
-static const char *body_str(struct api_call *c, const char *name)
-{
-	return c->body ? json_string_value(json_object_get(c->body, name)) : NULL;
 }
 
 /* ---- GET /api/cases/#/devices ---- */
@@ -132,19 +108,19 @@ static void route_pair(struct api_call *c)
 		api_error(c, 400, "bad_request", "hours must be a whole number.", "hours");
 		return;
 	}
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
 	int rc = devices_pairing_create(c->app->store, &c->me, c->ids[1], c->ids[0],
 					hours ? (int)json_integer_value(hours) : 0, "api", &code, &out);
 	if (write_end(c, rc, &out))
-		api_reply(c, 201, devices_code_json(&code, c->ids[1], body_str(c, "app_url")));
+		api_reply(c, 201, devices_code_json(&code, c->ids[1], api_body_str(c, "app_url")));
 	explicit_bzero(&code, sizeof(code));
 }
 
 static void route_pairing_revoke(struct api_call *c)
 {
 	struct devices_outcome out = {0};
-	if (!allowed(c) || !write_begin(c))
+	if (!allowed(c) || !api_write_begin(c))
 		return;
 	int rc = devices_pairing_revoke(c->app->store, &c->me, c->ids[1], c->ids[0], "api", &out);
 	if (write_end(c, rc, &out))
@@ -154,7 +130,7 @@ static void route_pairing_revoke(struct api_call *c)
 static void route_device_revoke(struct api_call *c)
 {
 	struct devices_outcome out = {0};
-	if (!allowed(c) || !write_begin(c))
+	if (!allowed(c) || !api_write_begin(c))
 		return;
 	int rc = devices_revoke(c->app->store, &c->me, c->ids[1], c->ids[0], "api", &out);
 	if (write_end(c, rc, &out))
@@ -172,7 +148,7 @@ static void route_password(struct api_call *c)
 		api_error(c, 400, "bad_request", "password must be text.", "password");
 		return;
 	}
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
 	int rc = devices_password_reset(c->app->store, &c->me, c->ids[1], c->ids[0], json_string_value(pw), "api", temp,
 					&out);

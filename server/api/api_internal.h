@@ -33,6 +33,14 @@ const char *api_case_role(struct api_call *c, int64_t case_id);
 int api_require_case(struct api_call *c, int64_t case_id, const char *roles);
 /* 1 if the caller's role is in `roles`; on 0 the reply (403 forbidden) has been sent. */
 int api_require_role(struct api_call *c, const char *roles);
+/* Writes: a transaction of its own (earlier writes of this loop turn are committed first). 1, or 0 with the error
+ * answered. */
+int api_write_begin(struct api_call *c);
+/* Commit it durably before the reply; with agreements_changed, also rebuild the agreement cache and tell connected
+ * clients. 1 if committed, else 0 with the error answered. (On a refusal the route rolls back instead.) */
+int api_write_commit(struct api_call *c, int agreements_changed);
+/* A string member of the JSON body, or NULL. */
+const char *api_body_str(struct api_call *c, const char *name);
 /* Query parameter value (static buffer per call), or NULL. */
 const char *api_query(struct api_call *c, const char *name, char *buf, size_t cap);
 

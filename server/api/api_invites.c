@@ -26,22 +26,8 @@ static void reply_outcome(struct api_call *c, int rc, const struct invites_outco
 		  out->field[0] ? out->field : NULL);
 }
 
-static void note_commit(void *owner, void *arg, int ok)
-{
-	*(int *)arg = ok;
-}
-
-/* A write in a transaction of its own: earlier writes of this loop turn are committed first. */
-static int write_begin(struct api_call *c)
-{
-	commit_flush(&c->app->commit);
-	if (store_begin(c->app->store) == STORE_OK)
-		return 1;
-	api_error(c, 500, "internal", "The store is not available.", NULL);
-	return 0;
-}
-
 /* Roll back and answer the error, or commit durably. 1 if committed. */
+/* Roll back and answer a refusal, or commit durably (api_write_commit). 1 if committed. */
 static int write_end(struct api_call *c, int rc, const struct invites_outcome *out)
 {
 	if (rc != INVITES_OK) {
@@ -49,24 +35,14 @@ static int write_end(struct api_call *c, int rc, const struct invites_outcome *o
 		reply_outcome(c, rc, out);
 		return 0;
 	}
-	int ok = 0;
-	commit_after(&c->app->commit, note_commit, &ok);
-	commit_flush(&c->app->commit);
-	if (!ok)
-		api_error(c, 500, "internal", "The change could not be saved.", NULL);
-	return ok;
-}
-
-static const char *body_str(struct api_call *c, const char *name)
-{
-	return json_string_value(json_object_get(c->body, name));
+	return api_write_commit(c, 0);
 }
 
 /* Where the family app lives, for the link: the body's app_url (the console sends its own origin), else the
  * server's listen address. */
 static int app_url(struct api_call *c, char *out, size_t cap)
 {
-	const char *u = body_str(c, "app_url");
+	const char *u = api_body_str(c, "app_url");
 	if (!u) {
 		snprintf(out, cap, "%s://%s:%d/", c->app->cfg.tls_cert[0] ? "https" : "http", c->app->cfg.listen,
 			 c->app->cfg.port);
@@ -87,9 +63,9 @@ static int read_request(struct api_call *c, struct invites_request *req)
 		api_error(c, 400, "bad_request", "expires_in_s must be a whole number of seconds", "expires_in_s");
 		return -1;
 	}
-	req->invitee_name = body_str(c, "invitee_name");
-	req->relationship = body_str(c, "relationship");
-	req->language = body_str(c, "language");
+	req->invitee_name = api_body_str(c, "invitee_name");
+	req->relationship = api_body_str(c, "relationship");
+	req->language = api_body_str(c, "language");
 	req->terms = json_is_null(terms) ? NULL : terms;
 	req->expires_in_s = exp ? json_integer_value(exp) : 0;
 	return 0;
@@ -109,7 +85,7 @@ static void route_create(struct api_call *c)
 		api_error(c, 400, "bad_request", "app_url must be an http(s) address", "app_url");
 		return;
 	}
-	if (read_request(c, &req) || !write_begin(c))
+	if (read_request(c, &req) || !api_write_begin(c))
 		return;
 	int64_t now = clock_now_ms();
 	int rc = invites_create(c->app->store, &c->me, c->ids[0], &req, now, &out);
@@ -158,7 +134,7 @@ static void route_revoke(struct api_call *c)
 {
 	struct invites_outcome out = {0};
 	struct invitation inv;
-	if (!write_begin(c))
+	if (!api_write_begin(c))
 		return;
 	int64_t now = clock_now_ms();
 	if (!write_end(c, invites_revoke(c->app->store, &c->me, c->ids[0], now, &out), &out))
