@@ -39,6 +39,31 @@ void store__copy_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
 	snprintf(dst, cap, "%s", t ? (const char *)t : "");
 }
 
+sqlite3_stmt *store__prepare_once(struct store *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store__fail(s, what);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int store__write_once(struct store *s, sqlite3_stmt *st, const char *what, int must_change)
+{
+	int rc = store__step_write(s, st, what);
+	sqlite3_finalize(st);
+	return rc == STORE_OK && must_change && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+int store__read_done(struct store *s, sqlite3_stmt *st, int rc, const char *what)
+{
+	int out = rc == SQLITE_DONE ? STORE_OK : store__fail(s, what);
+	sqlite3_finalize(st);
+	return out;
+}
+
 int store__step_write(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	if (!st)

@@ -7,34 +7,6 @@
 #include "server/base/clock.h"
 #include "server/store/store_internal.h"
 
-static sqlite3_stmt *prep(struct store *s, const char *sql, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store__fail(s, what);
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
-/* Finish a read loop: STORE_OK when it ran to the end. */
-static int done(struct store *s, sqlite3_stmt *st, int rc, const char *what)
-{
-	int out = rc == SQLITE_DONE ? STORE_OK : store__fail(s, what);
-	sqlite3_finalize(st);
-	return out;
-}
-
-/* Run a one-shot write; STORE_NOT_FOUND when it changed no row. */
-static int write_one(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = store__step_write(s, st, what);
-	int changed = sqlite3_changes(s->db);
-	sqlite3_finalize(st);
-	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
-}
-
 static const char *col_text(sqlite3_stmt *st, int i)
 {
 	const char *t = (const char *)sqlite3_column_text(st, i);
@@ -52,7 +24,7 @@ static void read_case(sqlite3_stmt *st, struct admin_case *c)
 
 int store_admin_case_get(struct store *s, int64_t case_id, struct admin_case *out)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id, child_id, time_zone FROM cases WHERE id=?", "case");
+	sqlite3_stmt *st = store__prepare_once(s, "SELECT id, child_id, time_zone FROM cases WHERE id=?", "case");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);
@@ -62,16 +34,16 @@ int store_admin_case_get(struct store *s, int64_t case_id, struct admin_case *ou
 		sqlite3_finalize(st);
 		return STORE_OK;
 	}
-	return rc == SQLITE_DONE ? (sqlite3_finalize(st), STORE_NOT_FOUND) : done(s, st, rc, "case");
+	return rc == SQLITE_DONE ? (sqlite3_finalize(st), STORE_NOT_FOUND) : store__read_done(s, st, rc, "case");
 }
 
 int store_admin_cases_of(struct store *s, int64_t account, const char *role, store_admin_case_cb cb, void *ctx)
 {
-	sqlite3_stmt *st =
-	    prep(s,
-		 "SELECT c.id, c.child_id, c.time_zone FROM cases c JOIN case_members m ON m.case_id = c.id"
-		 " WHERE m.account_id=? AND m.role=? ORDER BY c.id",
-		 "caseload");
+	sqlite3_stmt *st = store__prepare_once(
+	    s,
+	    "SELECT c.id, c.child_id, c.time_zone FROM cases c JOIN case_members m ON m.case_id = c.id"
+	    " WHERE m.account_id=? AND m.role=? ORDER BY c.id",
+	    "caseload");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
@@ -82,40 +54,42 @@ int store_admin_cases_of(struct store *s, int64_t account, const char *role, sto
 		read_case(st, &c);
 		cb(&c, ctx);
 	}
-	return done(s, st, rc, "caseload");
+	return store__read_done(s, st, rc, "caseload");
 }
 
 int store_admin_case_members(struct store *s, int64_t case_id, store_admin_member_cb cb, void *ctx)
 {
-	sqlite3_stmt *st =
-	    prep(s,
-		 "SELECT a.id, a.display_name, m.role FROM case_members m JOIN accounts a ON a.id = m.account_id"
-		 " WHERE m.case_id=? ORDER BY m.role, a.id",
-		 "case members");
+	sqlite3_stmt *st = store__prepare_once(
+	    s,
+	    "SELECT a.id, a.display_name, m.role FROM case_members m JOIN accounts a ON a.id = m.account_id"
+	    " WHERE m.case_id=? ORDER BY m.role, a.id",
+	    "case members");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cb(sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2), ctx);
-	return done(s, st, rc, "case members");
+	return store__read_done(s, st, rc, "case members");
 }
 
 int store_admin_case_agreements(struct store *s, int64_t case_id, store_admin_id_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id FROM agreements WHERE case_id=? ORDER BY id", "case agreements");
+	sqlite3_stmt *st =
+	    store__prepare_once(s, "SELECT id FROM agreements WHERE case_id=? ORDER BY id", "case agreements");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cb(sqlite3_column_int64(st, 0), ctx);
-	return done(s, st, rc, "case agreements");
+	return store__read_done(s, st, rc, "case agreements");
 }
 
 int store_admin_case_counts(struct store *s, int64_t case_id, int64_t *pending_proposals, int64_t *open_notices)
 {
-	sqlite3_stmt *st = prep(s,
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
 				"SELECT (SELECT COUNT(*) FROM proposals p JOIN agreements a ON a.id = p.agreement_id"
 				" WHERE a.case_id=?1 AND p.status='pending'),"
 				" (SELECT COUNT(*) FROM notices n WHERE n.case_id=?1 AND n.read_at=0)",
@@ -129,7 +103,7 @@ int store_admin_case_counts(struct store *s, int64_t case_id, int64_t *pending_p
 		*open_notices = sqlite3_column_int64(st, 1);
 		rc = SQLITE_DONE;
 	}
-	return done(s, st, rc, "case counts");
+	return store__read_done(s, st, rc, "case counts");
 }
 
 /* ---- proposals ---- */
@@ -154,11 +128,11 @@ static void read_proposal(sqlite3_stmt *st, struct proposal *p, int copy_terms)
 int store_admin_proposal_add(struct store *s, int64_t agreement, const char *terms, int64_t by, const char *role,
 			     int64_t *id)
 {
-	sqlite3_stmt *st =
-	    prep(s,
-		 "INSERT INTO proposals(agreement_id, terms, proposed_by, proposed_role, status, created_at)"
-		 " VALUES (?,?,?,?,'pending',?)",
-		 "add proposal");
+	sqlite3_stmt *st = store__prepare_once(
+	    s,
+	    "INSERT INTO proposals(agreement_id, terms, proposed_by, proposed_role, status, created_at)"
+	    " VALUES (?,?,?,?,'pending',?)",
+	    "add proposal");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -176,7 +150,7 @@ int store_admin_proposal_add(struct store *s, int64_t agreement, const char *ter
 int store_admin_proposal_get(struct store *s, int64_t id, struct proposal *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = prep(s, "SELECT " PROPOSAL_COLS " WHERE p.id=?", "proposal");
+	sqlite3_stmt *st = store__prepare_once(s, "SELECT " PROPOSAL_COLS " WHERE p.id=?", "proposal");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -186,7 +160,7 @@ int store_admin_proposal_get(struct store *s, int64_t id, struct proposal *out)
 		sqlite3_finalize(st);
 		return out->terms ? STORE_OK : STORE_ERR;
 	}
-	return rc == SQLITE_DONE ? (sqlite3_finalize(st), STORE_NOT_FOUND) : done(s, st, rc, "proposal");
+	return rc == SQLITE_DONE ? (sqlite3_finalize(st), STORE_NOT_FOUND) : store__read_done(s, st, rc, "proposal");
 }
 
 void store_admin_proposal_clear(struct proposal *p)
@@ -197,19 +171,20 @@ void store_admin_proposal_clear(struct proposal *p)
 
 int store_admin_proposal_close(struct store *s, int64_t id, const char *status)
 {
-	sqlite3_stmt *st =
-	    prep(s, "UPDATE proposals SET status=?, decided_at=? WHERE id=? AND status='pending'", "close proposal");
+	sqlite3_stmt *st = store__prepare_once(
+	    s, "UPDATE proposals SET status=?, decided_at=? WHERE id=? AND status='pending'", "close proposal");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, clock_now_ms());
 	sqlite3_bind_int64(st, 3, id);
-	return write_one(s, st, "close proposal");
+	return store__write_once(s, st, "close proposal", 1);
 }
 
 int store_admin_proposals_withdraw(struct store *s, int64_t agreement, int64_t except)
 {
-	sqlite3_stmt *st = prep(s,
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
 				"UPDATE proposals SET status='withdrawn', decided_at=? WHERE agreement_id=? AND id<>?"
 				" AND status='pending'",
 				"withdraw proposals");
@@ -218,17 +193,17 @@ int store_admin_proposals_withdraw(struct store *s, int64_t agreement, int64_t e
 	sqlite3_bind_int64(st, 1, clock_now_ms());
 	sqlite3_bind_int64(st, 2, agreement);
 	sqlite3_bind_int64(st, 3, except);
-	int rc = write_one(s, st, "withdraw proposals");
+	int rc = store__write_once(s, st, "withdraw proposals", 1);
 	return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
 int store_admin_proposals_list(struct store *s, int64_t agreement, int pending_only, store_admin_proposal_cb cb,
 			       void *ctx)
 {
-	sqlite3_stmt *st = prep(s,
-				"SELECT " PROPOSAL_COLS " WHERE (?1 = 0 OR p.agreement_id = ?1)"
-				" AND (?2 = 0 OR p.status = 'pending') ORDER BY p.id DESC",
-				"proposals");
+	sqlite3_stmt *st = store__prepare_once(s,
+					       "SELECT " PROPOSAL_COLS " WHERE (?1 = 0 OR p.agreement_id = ?1)"
+					       " AND (?2 = 0 OR p.status = 'pending') ORDER BY p.id DESC",
+					       "proposals");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -239,7 +214,7 @@ int store_admin_proposals_list(struct store *s, int64_t agreement, int pending_o
 		read_proposal(st, &p, 0);
 		cb(&p, ctx);
 	}
-	return done(s, st, rc, "proposals");
+	return store__read_done(s, st, rc, "proposals");
 }
 
 /* ---- approvals ---- */
@@ -247,9 +222,9 @@ int store_admin_proposals_list(struct store *s, int64_t agreement, int pending_o
 int store_admin_approval_add(struct store *s, int64_t proposal, int64_t account, const char *role, const char *decision,
 			     const char *note)
 {
-	sqlite3_stmt *st =
-	    prep(s, "INSERT INTO approvals(proposal_id, account_id, role, decision, note, at) VALUES (?,?,?,?,?,?)",
-		 "add approval");
+	sqlite3_stmt *st = store__prepare_once(
+	    s, "INSERT INTO approvals(proposal_id, account_id, role, decision, note, at) VALUES (?,?,?,?,?,?)",
+	    "add approval");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, proposal);
@@ -265,7 +240,8 @@ int store_admin_approval_add(struct store *s, int64_t proposal, int64_t account,
 
 int store_admin_approvals_list(struct store *s, int64_t proposal, store_admin_approval_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prep(s,
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
 				"SELECT p.account_id, a.display_name, p.role, p.decision, p.note, p.at FROM approvals p"
 				" JOIN accounts a ON a.id = p.account_id WHERE p.proposal_id=? ORDER BY p.at, p.rowid",
 				"approvals");
@@ -283,19 +259,19 @@ int store_admin_approvals_list(struct store *s, int64_t proposal, store_admin_ap
 		ap.at = sqlite3_column_int64(st, 5);
 		cb(&ap, ctx);
 	}
-	return done(s, st, rc, "approvals");
+	return store__read_done(s, st, rc, "approvals");
 }
 
 /* ---- pauses ---- */
 
 int store_admin_pauses_list(struct store *s, int64_t agreement, int open_only, store_admin_pause_cb cb, void *ctx)
 {
-	sqlite3_stmt *st =
-	    prep(s,
-		 "SELECT p.id, p.by_account, a.display_name, p.by_role, p.reason, p.started_at, p.expires_at,"
-		 " p.ended_at FROM pauses p JOIN accounts a ON a.id = p.by_account WHERE p.agreement_id=?"
-		 " AND (?2 = 0 OR p.ended_at = 0) ORDER BY p.id DESC LIMIT 100",
-		 "pauses");
+	sqlite3_stmt *st = store__prepare_once(
+	    s,
+	    "SELECT p.id, p.by_account, a.display_name, p.by_role, p.reason, p.started_at, p.expires_at,"
+	    " p.ended_at FROM pauses p JOIN accounts a ON a.id = p.by_account WHERE p.agreement_id=?"
+	    " AND (?2 = 0 OR p.ended_at = 0) ORDER BY p.id DESC LIMIT 100",
+	    "pauses");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement);
@@ -313,7 +289,7 @@ int store_admin_pauses_list(struct store *s, int64_t agreement, int open_only, s
 		p.ended_at = sqlite3_column_int64(st, 7);
 		cb(&p, ctx);
 	}
-	return done(s, st, rc, "pauses");
+	return store__read_done(s, st, rc, "pauses");
 }
 
 /* ---- notices ---- */
@@ -324,7 +300,8 @@ int store_admin_notice_add(struct store *s, int64_t case_id, int64_t agreement, 
 	char *text = json_dumps(detail ? detail : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(detail);
 	sqlite3_stmt *st = text
-	    ? prep(s, "INSERT INTO notices(case_id, agreement_id, kind, detail, at) VALUES (?,?,?,?,?)", "add notice")
+	    ? store__prepare_once(s, "INSERT INTO notices(case_id, agreement_id, kind, detail, at) VALUES (?,?,?,?,?)",
+				  "add notice")
 	    : NULL;
 	if (!st) {
 		free(text);
@@ -348,7 +325,8 @@ int store_admin_notice_add(struct store *s, int64_t case_id, int64_t agreement, 
 
 int store_admin_notices_list(struct store *s, int64_t account, int limit, store_admin_notice_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prep(s,
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
 				"SELECT n.id, n.case_id, IFNULL(n.agreement_id, 0), n.kind, n.detail, n.at, n.read_at"
 				" FROM notices n JOIN case_members m ON m.case_id = n.case_id AND m.role = 'caseworker'"
 				" WHERE m.account_id=? ORDER BY n.id DESC LIMIT ?",
@@ -369,12 +347,12 @@ int store_admin_notices_list(struct store *s, int64_t account, int limit, store_
 		n.read_at = sqlite3_column_int64(st, 6);
 		cb(&n, ctx);
 	}
-	return done(s, st, rc, "notices");
+	return store__read_done(s, st, rc, "notices");
 }
 
 int store_admin_notice_case(struct store *s, int64_t id, int64_t *case_id)
 {
-	sqlite3_stmt *st = prep(s, "SELECT case_id FROM notices WHERE id=?", "notice");
+	sqlite3_stmt *st = store__prepare_once(s, "SELECT case_id FROM notices WHERE id=?", "notice");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -384,16 +362,17 @@ int store_admin_notice_case(struct store *s, int64_t id, int64_t *case_id)
 		sqlite3_finalize(st);
 		return STORE_OK;
 	}
-	return rc == SQLITE_DONE ? (sqlite3_finalize(st), STORE_NOT_FOUND) : done(s, st, rc, "notice");
+	return rc == SQLITE_DONE ? (sqlite3_finalize(st), STORE_NOT_FOUND) : store__read_done(s, st, rc, "notice");
 }
 
 int store_admin_notice_read(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st = prep(s, "UPDATE notices SET read_at=? WHERE id=? AND read_at=0", "read notice");
+	sqlite3_stmt *st =
+	    store__prepare_once(s, "UPDATE notices SET read_at=? WHERE id=? AND read_at=0", "read notice");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, clock_now_ms());
 	sqlite3_bind_int64(st, 2, id);
-	int rc = write_one(s, st, "read notice");
+	int rc = store__write_once(s, st, "read notice", 1);
 	return rc == STORE_NOT_FOUND ? STORE_OK : rc; /* already read: fine */
 }

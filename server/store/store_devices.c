@@ -13,27 +13,6 @@
 #define DEVICE_COLS \
 	"id, account_id, name, COALESCE(created_by, 0), created_at, last_seen_at, revoked_at, COALESCE(revoked_by, 0)"
 
-/* A statement for one call (these run a few times a minute at most, so none is cached). */
-static sqlite3_stmt *prepare(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store__fail(s, "prepare");
-		return NULL;
-	}
-	return st;
-}
-
-/* Step a write and finalize it; STORE_NOT_FOUND when `must_change` and no row changed. */
-static int write_done(struct store *s, sqlite3_stmt *st, const char *what, int must_change)
-{
-	int rc = store__step_write(s, st, what);
-	sqlite3_finalize(st);
-	if (rc == STORE_OK && must_change && sqlite3_changes(s->db) == 0)
-		return STORE_NOT_FOUND;
-	return rc;
-}
-
 static void bind_id_or_null(sqlite3_stmt *st, int col, int64_t id)
 {
 	if (id)
@@ -98,9 +77,11 @@ static void read_device_v(sqlite3_stmt *st, void *out)
 int store_pairing_add(struct store *s, const char *lookup, const uint8_t hash[STORE_SECRET_HASH_LEN], int64_t account,
 		      int64_t created_by, int64_t expires_at, int64_t *id)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "INSERT INTO pairings(lookup, secret_hash, account_id, created_by, created_at,"
-				   " expires_at) VALUES (?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
+				"INSERT INTO pairings(lookup, secret_hash, account_id, created_by, created_at,"
+				" expires_at) VALUES (?,?,?,?,?,?)",
+				"devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, lookup, -1, SQLITE_TRANSIENT);
@@ -109,7 +90,7 @@ int store_pairing_add(struct store *s, const char *lookup, const uint8_t hash[ST
 	sqlite3_bind_int64(st, 4, created_by);
 	sqlite3_bind_int64(st, 5, clock_now_ms());
 	sqlite3_bind_int64(st, 6, expires_at);
-	int rc = write_done(s, st, "add pairing", 0);
+	int rc = store__write_once(s, st, "add pairing", 0);
 	if (rc == STORE_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -117,7 +98,7 @@ int store_pairing_add(struct store *s, const char *lookup, const uint8_t hash[ST
 
 int store_pairing_by_lookup(struct store *s, const char *lookup, struct pairing *out)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT " PAIRING_COLS " FROM pairings WHERE lookup=?");
+	sqlite3_stmt *st = store__prepare_once(s, "SELECT " PAIRING_COLS " FROM pairings WHERE lookup=?", "devices");
 	if (st)
 		sqlite3_bind_text(st, 1, lookup, -1, SQLITE_TRANSIENT);
 	return fetch_one(s, st, read_pairing_v, out, "pairing");
@@ -125,7 +106,7 @@ int store_pairing_by_lookup(struct store *s, const char *lookup, struct pairing 
 
 int store_pairing_get(struct store *s, int64_t id, struct pairing *out)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT " PAIRING_COLS " FROM pairings WHERE id=?");
+	sqlite3_stmt *st = store__prepare_once(s, "SELECT " PAIRING_COLS " FROM pairings WHERE id=?", "devices");
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
 	return fetch_one(s, st, read_pairing_v, out, "pairing");
@@ -133,12 +114,13 @@ int store_pairing_get(struct store *s, int64_t id, struct pairing *out)
 
 int store_pairing_failed(struct store *s, int64_t id, int lock_at, int *locked)
 {
-	sqlite3_stmt *st =
-	    prepare(s,
-		    "UPDATE pairings SET failed_tries = failed_tries + 1,"
-		    " state = CASE WHEN failed_tries + 1 >= ?1 AND state = 'open' THEN 'locked' ELSE state END,"
-		    " ended_at = CASE WHEN failed_tries + 1 >= ?1 AND state = 'open' THEN ?2 ELSE ended_at END"
-		    " WHERE id=?3 RETURNING state");
+	sqlite3_stmt *st = store__prepare_once(
+	    s,
+	    "UPDATE pairings SET failed_tries = failed_tries + 1,"
+	    " state = CASE WHEN failed_tries + 1 >= ?1 AND state = 'open' THEN 'locked' ELSE state END,"
+	    " ended_at = CASE WHEN failed_tries + 1 >= ?1 AND state = 'open' THEN ?2 ELSE ended_at END"
+	    " WHERE id=?3 RETURNING state",
+	    "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int(st, 1, lock_at);
@@ -154,22 +136,24 @@ int store_pairing_failed(struct store *s, int64_t id, int lock_at, int *locked)
 
 int store_pairing_end(struct store *s, int64_t id, const char *state, int64_t device_id)
 {
-	sqlite3_stmt *st =
-	    prepare(s, "UPDATE pairings SET state=?, ended_at=?, device_id=? WHERE id=? AND state='open'");
+	sqlite3_stmt *st = store__prepare_once(
+	    s, "UPDATE pairings SET state=?, ended_at=?, device_id=? WHERE id=? AND state='open'", "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, clock_now_ms());
 	bind_id_or_null(st, 3, device_id);
 	sqlite3_bind_int64(st, 4, id);
-	return write_done(s, st, "end pairing", 1);
+	return store__write_once(s, st, "end pairing", 1);
 }
 
 int store_pairings_open(struct store *s, int64_t account, int64_t now, store_pairing_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "SELECT " PAIRING_COLS " FROM pairings WHERE account_id=? AND state='open'"
-				   " AND expires_at > ? ORDER BY id DESC");
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
+				"SELECT " PAIRING_COLS " FROM pairings WHERE account_id=? AND state='open'"
+				" AND expires_at > ? ORDER BY id DESC",
+				"devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
@@ -189,9 +173,11 @@ int store_pairings_open(struct store *s, int64_t account, int64_t now, store_pai
 int store_device_add(struct store *s, int64_t account, const char *name, const uint8_t hash[STORE_SECRET_HASH_LEN],
 		     int64_t created_by, int64_t *id)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "INSERT INTO devices(account_id, name, credential_hash, created_by, created_at)"
-				   " VALUES (?,?,?,?,?)");
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
+				"INSERT INTO devices(account_id, name, credential_hash, created_by, created_at)"
+				" VALUES (?,?,?,?,?)",
+				"devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
@@ -199,7 +185,7 @@ int store_device_add(struct store *s, int64_t account, const char *name, const u
 	sqlite3_bind_blob(st, 3, hash, STORE_SECRET_HASH_LEN, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, created_by);
 	sqlite3_bind_int64(st, 5, clock_now_ms());
-	int rc = write_done(s, st, "add device", 0);
+	int rc = store__write_once(s, st, "add device", 0);
 	if (rc == STORE_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -207,7 +193,7 @@ int store_device_add(struct store *s, int64_t account, const char *name, const u
 
 int store_device_get(struct store *s, int64_t id, struct device *out)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT " DEVICE_COLS " FROM devices WHERE id=?");
+	sqlite3_stmt *st = store__prepare_once(s, "SELECT " DEVICE_COLS " FROM devices WHERE id=?", "devices");
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
 	return fetch_one(s, st, read_device_v, out, "device");
@@ -215,7 +201,8 @@ int store_device_get(struct store *s, int64_t id, struct device *out)
 
 int store_device_by_credential(struct store *s, const uint8_t hash[STORE_SECRET_HASH_LEN], struct device *out)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT " DEVICE_COLS " FROM devices WHERE credential_hash=? AND revoked_at=0");
+	sqlite3_stmt *st = store__prepare_once(
+	    s, "SELECT " DEVICE_COLS " FROM devices WHERE credential_hash=? AND revoked_at=0", "devices");
 	if (st)
 		sqlite3_bind_blob(st, 1, hash, STORE_SECRET_HASH_LEN, SQLITE_TRANSIENT);
 	return fetch_one(s, st, read_device_v, out, "device");
@@ -223,43 +210,45 @@ int store_device_by_credential(struct store *s, const uint8_t hash[STORE_SECRET_
 
 int store_device_seen(struct store *s, int64_t id, int64_t now)
 {
-	sqlite3_stmt *st = prepare(s, "UPDATE devices SET last_seen_at=? WHERE id=?");
+	sqlite3_stmt *st = store__prepare_once(s, "UPDATE devices SET last_seen_at=? WHERE id=?", "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
-	return write_done(s, st, "device seen", 0);
+	return store__write_once(s, st, "device seen", 0);
 }
 
 int store_device_revoke(struct store *s, int64_t id, int64_t by, int64_t now)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "UPDATE devices SET credential_hash=randomblob(32), revoked_at=?, revoked_by=?"
-				   " WHERE id=? AND revoked_at=0");
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
+				"UPDATE devices SET credential_hash=randomblob(32), revoked_at=?, revoked_by=?"
+				" WHERE id=? AND revoked_at=0",
+				"devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, now);
 	bind_id_or_null(st, 2, by);
 	sqlite3_bind_int64(st, 3, id);
-	int rc = write_done(s, st, "revoke device", 1);
+	int rc = store__write_once(s, st, "revoke device", 1);
 	if (rc != STORE_OK)
 		return rc;
-	if (!(st = prepare(s, "DELETE FROM sessions WHERE device_id=?")))
+	if (!(st = store__prepare_once(s, "DELETE FROM sessions WHERE device_id=?", "devices")))
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = write_done(s, st, "end device sessions", 0)) != STORE_OK)
+	if ((rc = store__write_once(s, st, "end device sessions", 0)) != STORE_OK)
 		return rc;
 	/* a lost tablet gets no more "Dad is calling" on its lock screen */
-	if (!(st = prepare(s, "DELETE FROM push_subscriptions WHERE device_id=?")))
+	if (!(st = store__prepare_once(s, "DELETE FROM push_subscriptions WHERE device_id=?", "devices")))
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	return write_done(s, st, "end device push subscriptions", 0);
+	return store__write_once(s, st, "end device push subscriptions", 0);
 }
 
 int store_devices_of(struct store *s, int64_t account, store_device_cb cb, void *ctx)
 {
-	sqlite3_stmt *st =
-	    prepare(s, "SELECT " DEVICE_COLS " FROM devices WHERE account_id=? AND revoked_at=0 ORDER BY id");
+	sqlite3_stmt *st = store__prepare_once(
+	    s, "SELECT " DEVICE_COLS " FROM devices WHERE account_id=? AND revoked_at=0 ORDER BY id", "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
@@ -278,9 +267,11 @@ int store_devices_of(struct store *s, int64_t account, store_device_cb cb, void 
 int store_session_add_device(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t account,
 			     int64_t expires_at, int64_t device_id)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "INSERT INTO sessions(token_hash, account_id, created_at, expires_at, device_id)"
-				   " VALUES (?,?,?,?,?)");
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
+				"INSERT INTO sessions(token_hash, account_id, created_at, expires_at, device_id)"
+				" VALUES (?,?,?,?,?)",
+				"devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
@@ -288,12 +279,13 @@ int store_session_add_device(struct store *s, const uint8_t hash[STORE_TOKEN_HAS
 	sqlite3_bind_int64(st, 3, clock_now_ms());
 	sqlite3_bind_int64(st, 4, expires_at);
 	sqlite3_bind_int64(st, 5, device_id);
-	return write_done(s, st, "add device session", 0);
+	return store__write_once(s, st, "add device session", 0);
 }
 
 int store_session_device(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LEN], int64_t *device_id)
 {
-	sqlite3_stmt *st = prepare(s, "SELECT COALESCE(device_id, 0) FROM sessions WHERE token_hash=?");
+	sqlite3_stmt *st =
+	    store__prepare_once(s, "SELECT COALESCE(device_id, 0) FROM sessions WHERE token_hash=?", "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_blob(st, 1, hash, STORE_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
@@ -306,37 +298,39 @@ int store_session_device(struct store *s, const uint8_t hash[STORE_TOKEN_HASH_LE
 
 int store_account_password_reset(struct store *s, int64_t account, const char *password_hash, int64_t now)
 {
-	sqlite3_stmt *st = prepare(s, "UPDATE accounts SET password_hash=?, password_reset_at=? WHERE id=?");
+	sqlite3_stmt *st =
+	    store__prepare_once(s, "UPDATE accounts SET password_hash=?, password_reset_at=? WHERE id=?", "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, account);
-	int rc = write_done(s, st, "reset password", 1);
+	int rc = store__write_once(s, st, "reset password", 1);
 	if (rc != STORE_OK)
 		return rc;
-	if (!(st = prepare(s, "DELETE FROM sessions WHERE account_id=? AND device_id IS NULL")))
+	if (!(st = store__prepare_once(s, "DELETE FROM sessions WHERE account_id=? AND device_id IS NULL", "devices")))
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
-	return write_done(s, st, "end password sessions", 0);
+	return store__write_once(s, st, "end password sessions", 0);
 }
 
 int store_account_reset_told(struct store *s, int64_t account)
 {
-	sqlite3_stmt *st = prepare(s, "UPDATE accounts SET password_reset_at=0 WHERE id=?");
+	sqlite3_stmt *st = store__prepare_once(s, "UPDATE accounts SET password_reset_at=0 WHERE id=?", "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
-	return write_done(s, st, "clear reset notice", 0);
+	return store__write_once(s, st, "clear reset notice", 0);
 }
 
 int store_case_people(struct store *s, int64_t case_id, store_person_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "SELECT child_id, '', 0 FROM cases WHERE id=?1 UNION ALL"
-				   " SELECT contact_id, relationship, 1 FROM agreements a WHERE case_id=?1"
-				   " AND id = (SELECT MAX(id) FROM agreements b WHERE b.case_id=?1 AND"
-				   " b.contact_id=a.contact_id) ORDER BY 3, 1");
+	sqlite3_stmt *st = store__prepare_once(s,
+					       "SELECT child_id, '', 0 FROM cases WHERE id=?1 UNION ALL"
+					       " SELECT contact_id, relationship, 1 FROM agreements a WHERE case_id=?1"
+					       " AND id = (SELECT MAX(id) FROM agreements b WHERE b.case_id=?1 AND"
+					       " b.contact_id=a.contact_id) ORDER BY 3, 1",
+					       "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);
@@ -349,9 +343,10 @@ int store_case_people(struct store *s, int64_t case_id, store_person_cb cb, void
 
 int store_cases_of_person(struct store *s, int64_t account, store_id_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "SELECT id FROM cases WHERE child_id=?1 UNION"
-				   " SELECT case_id FROM agreements WHERE contact_id=?1 ORDER BY 1");
+	sqlite3_stmt *st = store__prepare_once(s,
+					       "SELECT id FROM cases WHERE child_id=?1 UNION"
+					       " SELECT case_id FROM agreements WHERE contact_id=?1 ORDER BY 1",
+					       "devices");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);

@@ -23,6 +23,13 @@ struct store {
 /* Prepared statement for `sql` cached in `slot` (each call site uses its own constant slot), reset and
  * with bindings cleared; NULL on error (store->err set). */
 sqlite3_stmt *store__stmt(struct store *s, int slot, const char *sql);
+/* A statement for one call, not cached (admin commands and rare writes); NULL with store->err set for `what`. */
+sqlite3_stmt *store__prepare_once(struct store *s, const char *sql, const char *what);
+/* Step a one-shot write and finalize it: STORE_OK, STORE_DUPLICATE (a constraint), STORE_ERR; with must_change,
+ * STORE_NOT_FOUND when it changed no row. */
+int store__write_once(struct store *s, sqlite3_stmt *st, const char *what, int must_change);
+/* Finalize a read loop that stopped with rc: STORE_OK when it ran to the end (SQLITE_DONE). */
+int store__read_done(struct store *s, sqlite3_stmt *st, int rc, const char *what);
 /* Record the database error for `what` and return STORE_ERR. */
 int store__fail(struct store *s, const char *what);
 /* Step a write statement: STORE_OK, STORE_DUPLICATE on a constraint violation, else STORE_ERR. */

@@ -11,17 +11,6 @@
 	" created_role, created_at, expires_at, failed_tries, state, IFNULL(ended_by, 0), ended_at,"           \
 	" IFNULL(agreement_id, 0)"
 
-static sqlite3_stmt *prep(struct store *s, const char *sql, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store__fail(s, what);
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static void read_row(sqlite3_stmt *st, struct invitation *inv, int with_terms)
 {
 	memset(inv, 0, sizeof(*inv));
@@ -57,7 +46,8 @@ void store_invitation_clear(struct invitation *inv)
 
 int store_invitation_add(struct store *s, struct invitation *inv)
 {
-	sqlite3_stmt *st = prep(s,
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
 				"INSERT INTO invitations(lookup, secret_hash, case_id, child_id, invitee_name,"
 				" relationship, language, terms, created_by, created_role, created_at, expires_at)"
 				" VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -96,7 +86,7 @@ static int get_one(struct store *s, sqlite3_stmt *st, struct invitation *out)
 
 int store_invitation_get(struct store *s, int64_t id, struct invitation *out)
 {
-	sqlite3_stmt *st = prep(s, "SELECT " INVITE_COLS " FROM invitations WHERE id=?", "invitation");
+	sqlite3_stmt *st = store__prepare_once(s, "SELECT " INVITE_COLS " FROM invitations WHERE id=?", "invitation");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -105,7 +95,8 @@ int store_invitation_get(struct store *s, int64_t id, struct invitation *out)
 
 int store_invitation_by_lookup(struct store *s, const char *lookup, struct invitation *out)
 {
-	sqlite3_stmt *st = prep(s, "SELECT " INVITE_COLS " FROM invitations WHERE lookup=?", "invitation");
+	sqlite3_stmt *st =
+	    store__prepare_once(s, "SELECT " INVITE_COLS " FROM invitations WHERE lookup=?", "invitation");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, lookup, -1, SQLITE_TRANSIENT);
@@ -114,8 +105,8 @@ int store_invitation_by_lookup(struct store *s, const char *lookup, struct invit
 
 int store_invitations_of_case(struct store *s, int64_t case_id, store_invitation_cb cb, void *ctx)
 {
-	sqlite3_stmt *st =
-	    prep(s, "SELECT " INVITE_COLS " FROM invitations WHERE case_id=? ORDER BY id DESC", "invitations");
+	sqlite3_stmt *st = store__prepare_once(
+	    s, "SELECT " INVITE_COLS " FROM invitations WHERE case_id=? ORDER BY id DESC", "invitations");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, case_id);
@@ -130,24 +121,15 @@ int store_invitations_of_case(struct store *s, int64_t case_id, store_invitation
 	return out;
 }
 
-/* Run a one-shot write; STORE_NOT_FOUND when it changed no row. */
-static int write_one(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = store__step_write(s, st, what);
-	int changed = sqlite3_changes(s->db);
-	sqlite3_finalize(st);
-	return rc == STORE_OK && changed == 0 ? STORE_NOT_FOUND : rc;
-}
-
 int store_invitation_failed_try(struct store *s, int64_t id, int max, int64_t now, int *tries, int *locked)
 {
-	sqlite3_stmt *st =
-	    prep(s,
-		 "UPDATE invitations SET failed_tries = failed_tries + 1,"
-		 " state = CASE WHEN state='open' AND failed_tries + 1 >= ?2 THEN 'locked' ELSE state END,"
-		 " ended_at = CASE WHEN state='open' AND failed_tries + 1 >= ?2 THEN ?3 ELSE ended_at END"
-		 " WHERE id=?1 RETURNING failed_tries, state",
-		 "count a failed try");
+	sqlite3_stmt *st = store__prepare_once(
+	    s,
+	    "UPDATE invitations SET failed_tries = failed_tries + 1,"
+	    " state = CASE WHEN state='open' AND failed_tries + 1 >= ?2 THEN 'locked' ELSE state END,"
+	    " ended_at = CASE WHEN state='open' AND failed_tries + 1 >= ?2 THEN ?3 ELSE ended_at END"
+	    " WHERE id=?1 RETURNING failed_tries, state",
+	    "count a failed try");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -166,10 +148,10 @@ int store_invitation_failed_try(struct store *s, int64_t id, int max, int64_t no
 
 static int end_open(struct store *s, int64_t id, const char *state, int64_t by, int64_t agreement_id, int64_t now)
 {
-	sqlite3_stmt *st = prep(s,
-				"UPDATE invitations SET state=?, ended_by=?, ended_at=?, agreement_id=?"
-				" WHERE id=? AND state='open'",
-				"end invitation");
+	sqlite3_stmt *st = store__prepare_once(s,
+					       "UPDATE invitations SET state=?, ended_by=?, ended_at=?, agreement_id=?"
+					       " WHERE id=? AND state='open'",
+					       "end invitation");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
@@ -183,7 +165,7 @@ static int end_open(struct store *s, int64_t id, const char *state, int64_t by, 
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int64(st, 5, id);
-	return write_one(s, st, "end invitation");
+	return store__write_once(s, st, "end invitation", 1);
 }
 
 int store_invitation_use(struct store *s, int64_t id, int64_t by, int64_t agreement_id, int64_t now)
@@ -198,7 +180,8 @@ int store_invitation_revoke(struct store *s, int64_t id, int64_t by, int64_t now
 
 int store_invitation_of_agreement(struct store *s, int64_t agreement_id)
 {
-	sqlite3_stmt *st = prep(s, "SELECT 1 FROM invitations WHERE agreement_id=? LIMIT 1", "invitation of agreement");
+	sqlite3_stmt *st =
+	    store__prepare_once(s, "SELECT 1 FROM invitations WHERE agreement_id=? LIMIT 1", "invitation of agreement");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, agreement_id);
@@ -209,10 +192,10 @@ int store_invitation_of_agreement(struct store *s, int64_t agreement_id)
 
 int store_account_set_language(struct store *s, int64_t account, const char *language)
 {
-	sqlite3_stmt *st = prep(s, "UPDATE accounts SET language=? WHERE id=?", "set language");
+	sqlite3_stmt *st = store__prepare_once(s, "UPDATE accounts SET language=? WHERE id=?", "set language");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, language, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, account);
-	return write_one(s, st, "set language");
+	return store__write_once(s, st, "set language", 1);
 }

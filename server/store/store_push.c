@@ -6,35 +6,16 @@
 
 #include "server/store/store_internal.h"
 
-static sqlite3_stmt *prepare(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store__fail(s, "push subscriptions");
-		return NULL;
-	}
-	return st;
-}
-
-/* Step a prepared write once and finalize it. */
-static int run(struct store *s, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store__fail(s, "push subscriptions");
-	return STORE_OK;
-}
-
 int store_push_put(struct store *s, int64_t account, int64_t device, const char *endpoint, const uint8_t p256dh[65],
 		   const uint8_t auth[16], int64_t now_ms)
 {
-	sqlite3_stmt *st =
-	    prepare(s,
-		    "INSERT INTO push_subscriptions(account_id, device_id, endpoint, p256dh, auth, created_at)"
-		    " VALUES (?,?,?,?,?,?) ON CONFLICT(endpoint) DO UPDATE SET"
-		    " account_id=excluded.account_id, device_id=excluded.device_id, p256dh=excluded.p256dh,"
-		    " auth=excluded.auth, created_at=excluded.created_at, last_ok_at=0, failures=0");
+	sqlite3_stmt *st = store__prepare_once(
+	    s,
+	    "INSERT INTO push_subscriptions(account_id, device_id, endpoint, p256dh, auth, created_at)"
+	    " VALUES (?,?,?,?,?,?) ON CONFLICT(endpoint) DO UPDATE SET"
+	    " account_id=excluded.account_id, device_id=excluded.device_id, p256dh=excluded.p256dh,"
+	    " auth=excluded.auth, created_at=excluded.created_at, last_ok_at=0, failures=0",
+	    "push subscriptions");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
@@ -46,25 +27,27 @@ int store_push_put(struct store *s, int64_t account, int64_t device, const char 
 	sqlite3_bind_blob(st, 4, p256dh, 65, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(st, 5, auth, 16, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 6, now_ms);
-	return run(s, st);
+	return store__write_once(s, st, "push subscriptions", 0);
 }
 
 int store_push_remove(struct store *s, int64_t account, const char *endpoint)
 {
-	sqlite3_stmt *st = prepare(s, "DELETE FROM push_subscriptions WHERE account_id=? AND endpoint=?");
+	sqlite3_stmt *st = store__prepare_once(s, "DELETE FROM push_subscriptions WHERE account_id=? AND endpoint=?",
+					       "push subscriptions");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_TRANSIENT);
-	int rc = run(s, st);
+	int rc = store__write_once(s, st, "push subscriptions", 0);
 	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
 }
 
 int store_push_count(struct store *s, int64_t account, const char *endpoint, int *owned, int *n)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "SELECT count(*), coalesce(sum(endpoint=?), 0) FROM push_subscriptions"
-				   " WHERE account_id=?");
+	sqlite3_stmt *st = store__prepare_once(s,
+					       "SELECT count(*), coalesce(sum(endpoint=?), 0) FROM push_subscriptions"
+					       " WHERE account_id=?",
+					       "push subscriptions");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_TRANSIENT);
@@ -80,9 +63,11 @@ int store_push_count(struct store *s, int64_t account, const char *endpoint, int
 
 int store_push_list(struct store *s, int64_t account, store_push_cb cb, void *ctx)
 {
-	sqlite3_stmt *st = prepare(s,
-				   "SELECT id, endpoint, p256dh, auth, last_ok_at, failures FROM push_subscriptions"
-				   " WHERE account_id=? ORDER BY id");
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
+				"SELECT id, endpoint, p256dh, auth, last_ok_at, failures FROM push_subscriptions"
+				" WHERE account_id=? ORDER BY id",
+				"push subscriptions");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, account);
@@ -105,14 +90,14 @@ int store_push_list(struct store *s, int64_t account, store_push_cb cb, void *ct
 
 static int by_id(struct store *s, const char *sql, int64_t id, const char *endpoint, int64_t now_ms)
 {
-	sqlite3_stmt *st = prepare(s, sql);
+	sqlite3_stmt *st = store__prepare_once(s, sql, "push subscriptions");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_TRANSIENT);
 	if (now_ms)
 		sqlite3_bind_int64(st, 3, now_ms);
-	return run(s, st);
+	return store__write_once(s, st, "push subscriptions", 0);
 }
 
 int store_push_ok(struct store *s, int64_t id, const char *endpoint, int64_t now_ms)
@@ -134,12 +119,13 @@ int store_push_delete(struct store *s, int64_t id, const char *endpoint)
 
 int store_push_prune(struct store *s, int64_t id, const char *endpoint, int max)
 {
-	sqlite3_stmt *st = prepare(s, "DELETE FROM push_subscriptions WHERE id=?1 AND endpoint=?2 AND failures>=?3");
+	sqlite3_stmt *st = store__prepare_once(
+	    s, "DELETE FROM push_subscriptions WHERE id=?1 AND endpoint=?2 AND failures>=?3", "push subscriptions");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, max);
-	int rc = run(s, st);
+	int rc = store__write_once(s, st, "push subscriptions", 0);
 	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
 }
