@@ -1,6 +1,7 @@
 /* store.c: opening the database, migrations, the statement cache and the group-commit transaction. */
 #include "server/store/store_internal.h"
 #include "server/store/store_wal.h"
+#include "server/store/audit_erase.h"
 #include "server/store/msglog.h"
 #include "server/base/log.h"
 
@@ -279,7 +280,8 @@ struct store *store_open(const char *dir, int sync_mode, char *err, size_t errle
 		 sync_pragmas[sync_mode >= 0 && sync_mode <= 2 ? sync_mode : 1]);
 	s->sync_external = sync_mode == STORE_SYNC_EXTERNAL;
 	s->sync_full = sync_mode == STORE_SYNC_FULL;
-	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count) || import_if_any(s)) {
+	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count) || import_if_any(s) ||
+	    audit_upgrade(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		store_close(s);
 		return NULL;
