@@ -27,6 +27,8 @@ static void usage(void)
 	    "  invite create CHILD --as USER --name NAME --relationship LABEL [--language TAG] [--terms FILE]\n"
 	    "                [--expires-in SECONDS] [--url APP_URL] [--qr FILE|-] | invite list CHILD\n"
 	    "  invite revoke ID [--as USER]\n"
+	    "  retention CHILD [--messages DAYS] [--media DAYS] [--recordings DAYS]\n"
+	    "  erase account USERNAME --reference REF | erase case CHILD --reference REF   (server stopped)\n"
 	    "  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
 	    "See docs/ADMIN-CLI.md.\n");
 }
@@ -47,7 +49,7 @@ static const struct {
     {"case", admin_cmd_case, 0},     {"agreement", admin_cmd_agreement, 0}, {"bench-seed", admin_cmd_bench_seed, 0},
     {"audit", admin_cmd_audit, 0},   {"proposal", admin_cmd_proposal, 0},   {"pause", admin_cmd_pause, 1},
     {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},       {"backup", admin_cmd_backup, 0},
-    {"invite", admin_cmd_invite, 0},
+    {"invite", admin_cmd_invite, 0}, {"erase", admin_cmd_erase, 0},         {"retention", admin_cmd_retention, 0},
 };
 
 /* Commands that work on a backup's files and never open the database of --data. */

@@ -2,6 +2,7 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_wal.h"
 #include "server/store/audit_erase.h"
+#include "server/store/store_retention.h"
 #include "server/store/msglog.h"
 #include "server/base/log.h"
 
@@ -165,6 +166,11 @@ struct msglog *store__log(struct store *s, int writable)
 	}
 	msglog_close(s->log);
 	s->log = l;
+	if (store__apply_floors(s, l) != STORE_OK) { /* messages removed before a crash left them in the file */
+		s->log = NULL;
+		msglog_close(l);
+		return NULL;
+	}
 	return l;
 }
 
