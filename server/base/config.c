@@ -24,6 +24,7 @@ void config_defaults(struct config *c)
 	c->sync_full = 1;
 	c->media_workers = 1;
 	c->ring_timeout_s = 45;
+	c->retention_sweep_s = 3600;
 	c->turn_ttl_s = 3600;
 }
 
@@ -174,6 +175,12 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 	    (!strcmp(key, "turn_uris") || !strcmp(key, "turn_secret") || !strcmp(key, "turn_secret_file") ||
 	     !strcmp(key, "turn_ttl_s")))
 		return set_turn(c, key, v, err, errlen);
+	if (!strcmp(key, "retention_sweep_s")) {
+		if (set_int(&x, v, 1, 86400, err, errlen, key))
+			return -1;
+		c->retention_sweep_s = (int)x;
+		return 0;
+	}
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;

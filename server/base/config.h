@@ -26,6 +26,7 @@ struct config {
 	char turn_uris[512];        /* comma-separated TURN URIs handed out by call.ice; default "": no relay */
 	char turn_secret[256];      /* shared secret with coturn's static-auth-secret (or read from turn_secret_file) */
 	int turn_ttl_s;             /* lifetime of the TURN credentials call.ice hands out, default 3600 */
+	int retention_sweep_s;      /* how often the retention sweep runs (server/retention), default 3600 */
 };
 
 void config_defaults(struct config *c);

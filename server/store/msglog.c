@@ -474,6 +474,12 @@ int64_t msglog_last_seq(const struct msglog *l, int64_t agreement)
 	return c ? c->base + (int64_t)c->n - 1 : 0;
 }
 
+int64_t msglog_first_seq(const struct msglog *l, int64_t agreement)
+{
+	const struct conv *c = conv_of(l, agreement);
+	return c ? c->base : 1;
+}
+
 static const struct entry *entry_of(const struct msglog *l, int64_t agreement, int64_t seq)
 {
 	const struct conv *c = conv_of(l, agreement);

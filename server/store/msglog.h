@@ -57,6 +57,8 @@ int msglog_sync(struct msglog *l);
 void msglog_discard(struct msglog *l);
 
 int64_t msglog_last_seq(const struct msglog *l, int64_t agreement);
+/* The oldest seq still held (1 unless messages were removed; last + 1 when none is). */
+int64_t msglog_first_seq(const struct msglog *l, int64_t agreement);
 /* Who sent message seq and when, from memory: 0, or -1 when there is no such message. */
 int msglog_meta(const struct msglog *l, int64_t agreement, int64_t seq, int64_t *sender, int64_t *sent_at);
 /* Read message seq: 0 and *r filled (its strings valid until the next read or append), or -1 (errno ENOENT

@@ -280,10 +280,11 @@ struct store *store_open(const char *dir, int sync_mode, char *err, size_t errle
 	    "PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;",
 	};
 	char pragmas[400];
-	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode=WAL; %s PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=ON;"
-		 " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA journal_size_limit=67108864;",
-		 sync_pragmas[sync_mode >= 0 && sync_mode <= 2 ? sync_mode : 1]);
+	snprintf(
+	    pragmas, sizeof(pragmas),
+	    "PRAGMA journal_mode=WAL; %s PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=ON; PRAGMA secure_delete=ON;"
+	    " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA journal_size_limit=67108864;",
+	    sync_pragmas[sync_mode >= 0 && sync_mode <= 2 ? sync_mode : 1]);
 	s->sync_external = sync_mode == STORE_SYNC_EXTERNAL;
 	s->sync_full = sync_mode == STORE_SYNC_FULL;
 	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count) || import_if_any(s) ||

@@ -1,0 +1,175 @@
+# test_retention.py: retention and erasure (docs/ADMIN-API.md "Retention and erasure", docs/ADMIN-CLI.md): a case's
+# message period set by its caseworker makes the background sweep remove older messages from history AND from the
+# bytes of messages.log, reported in the audit trail and /metrics; erasing a person (admin API, server running) or a
+# case (CLI, server stopped) leaves `samvaer-admin audit verify` intact and the person's data unreadable; scope.
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
+
+from harness import SAMVAER_ADMIN, Case, Server, TestFailure, check, check_eq, expect_error, expect_ok, main, now_ms
+from test_admin_api import expect_api, family, token
+
+DAY_MS = 86400000
+OLD_TEXT = b"Good evening, puiule!"   # sent five weeks ago by the demo history (admin/seed_history.c)
+
+
+def log_bytes(server):
+    with open(os.path.join(server.data_dir, "messages.log"), "rb") as f:
+        return f.read()
+
+
+def verify_audit(server):
+    r = subprocess.run([SAMVAER_ADMIN, "--data", server.data_dir, "audit", "verify"], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 0 and "chain intact" in r.stdout, "audit verify: %s%s" % (r.stdout, r.stderr))
+
+
+def audit_text(server):
+    return server.admin("audit", "list", "--limit", "100000").stdout
+
+
+async def history(client, aid, limit=100):
+    return expect_ok(await client.request("msg.history", agreement_id=aid, limit=limit), "history")["messages"]
+
+
+def metric(server, name):
+    status, text = server.http_get("/metrics")
+    m = re.search(r"^%s (\d+)$" % name, text, re.M)
+    check(status == 200 and m, "/metrics has %s" % name)
+    return int(m.group(1))
+
+
+async def wait_for(what, pred, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        await asyncio.sleep(0.1)
+    raise TestFailure("timed out waiting for %s" % what)
+
+
+async def sweep_removes_old_messages(server):
+    mia = await server.login("mia")
+    before = await history(mia, 1)
+    check(any(m["sent_at"] < now_ms() - 7 * DAY_MS for m in before), "the demo has messages older than a week")
+    check(OLD_TEXT in log_bytes(server), "the old message is in messages.log before the sweep")
+    kept = expect_ok(await mia.send_text(1, "Fresh message, kept"), "send")["seq"]
+    ana = await token(server, "ana")
+    got = await expect_api(server, "POST", "/api/cases/1/retention", ana, {"messages_days": 7, "media_days": 30})
+    check_eq((got["messages_days"], got["media_days"], got["recordings_days"]), (7, 30, 0), "periods stored")
+    got = await expect_api(server, "GET", "/api/cases/1/retention", ana)
+    check_eq(got["messages_days"], 7, "periods read back")
+    # the sweep runs every second here (--retention-sweep-s 1)
+    await wait_for("the sweep to rewrite messages.log", lambda: OLD_TEXT not in log_bytes(server))
+    after = await history(mia, 1)
+    check(after and all(m["sent_at"] >= now_ms() - 7 * DAY_MS - 60000 for m in after),
+          "history holds only the last week: %s" % [m["sent_at"] for m in after][:5])
+    check_eq(after[-1]["seq"], kept, "the newest message is kept")
+    check(after[0]["seq"] > 1, "the oldest messages are gone (history starts at seq %d)" % after[0]["seq"])
+    check_eq([m["seq"] for m in after], list(range(after[0]["seq"], kept + 1)), "kept seqs have no gaps")
+    check(len(log_bytes(server)) > 0 and b"Fresh message, kept" in log_bytes(server), "kept messages on disk")
+    nxt = expect_ok(await mia.send_text(1, "After the sweep"), "send after the compaction")["seq"]
+    check_eq(nxt, kept + 1, "the conversation continues its sequence")
+    check(metric(server, "samvaer_retention_messages_removed_total") >= len(before) - len(after),
+          "/metrics counts the removed messages")
+    check(metric(server, "samvaer_message_log_bytes_compacted_total") > 0, "/metrics counts compacted bytes")
+    text = audit_text(server)
+    check(re.search(r'retention\s+case=1 .*"action":"sweep".*"messages":\d+', text), "a sweep entry: %s" % text[:600])
+    check(re.search(r'ana\s+retention\s+case=1 .*"action":"set"', text), "the setting is audited with who set it")
+    check("retention: removed" in server.log_text(), "the sweep is logged")
+    verify_audit(server)
+    # a backup of the compacted log verifies, and a restart reads it back
+    dest = tempfile.mkdtemp(prefix="samvaer-ret-bak-")
+    os.rmdir(dest)
+    try:
+        server.admin("backup", dest)
+        r = subprocess.run([SAMVAER_ADMIN, "verify", dest], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "backup of a compacted log verifies: %s%s" % (r.stdout, r.stderr))
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+    await mia.close()
+    server.stop()
+    server.start(seed=False)
+    mia = await server.login("mia")
+    again = await history(mia, 1)
+    check_eq([m["seq"] for m in again], list(range(after[0]["seq"], nxt + 1)), "after a restart")
+
+
+async def erase_person_online(server):
+    andrei = await server.login("andrei")
+    mia = await server.login("mia")
+    expect_ok(await andrei.send_text(1, "My phone is 0722 123 456"), "send")
+    check(b"0722 123 456" in log_bytes(server) and OLD_TEXT in log_bytes(server), "his messages are on disk")
+    ana = await token(server, "ana")
+    elena = await token(server, "elena")
+    other = family(server)
+    await server.settle()
+    stranger = await token(server, other["caseworker"])
+    # scope: a carer may not erase, another caseworker does not see him, a reference is required
+    await expect_api(server, "POST", "/api/accounts/2/erase", elena, {"reference": "x"}, 403, "forbidden")
+    await expect_api(server, "POST", "/api/accounts/2/erase", stranger, {"reference": "x"}, 404, "not_found")
+    await expect_api(server, "POST", "/api/cases/1/erase", stranger, {"reference": "x"}, 404, "not_found")
+    await expect_api(server, "POST", "/api/cases/1/retention", elena, {"messages_days": 1}, 404, "not_found")
+    await expect_api(server, "POST", "/api/cases/1/retention", ana, {"messages_days": -1}, 400, "bad_request")
+    await expect_api(server, "POST", "/api/accounts/2/erase", ana, {}, 400, "bad_request")
+    check(OLD_TEXT in log_bytes(server), "nothing erased by refused requests")
+    got = await expect_api(server, "POST", "/api/accounts/2/erase", ana, {"reference": "SAR 2026/118"})
+    check(got["messages"] > 50 and got["conversations"] == 1 and got["audit_entries"] > 0, "result: %s" % got)
+    await andrei.wait_closed()
+    check(b"0722 123 456" not in log_bytes(server) and OLD_TEXT not in log_bytes(server),
+          "his conversation is gone from the bytes of messages.log")
+    check_eq(await history(mia, 1), [], "the child's history with him is empty")
+    r = await server.connect()
+    resp = await r.request("auth.login", username="andrei", password=server.password_of("andrei"))
+    check(resp.get("error"), "he cannot log in: %s" % resp)
+    await expect_api(server, "POST", "/api/accounts/2/erase", ana, {"reference": "again"}, 404, "not_found")
+    verify_audit(server)
+    text = audit_text(server)
+    check("andrei" not in text and "Andrei" not in text, "no audit detail names him any more")
+    check(re.search(r'ana\s+erasure .*"reference":"SAR 2026/118".*"subject":"account"', text),
+          "the erasure is audited with its reference")
+    check(server.admin("account", "list").stdout.count("erased-2") == 1, "his account is a pseudonym")
+    check(metric(server, "samvaer_erasures_total") == 1, "/metrics counts the erasure")
+    await mia.close()
+    server.stop()
+    with open(os.path.join(server.data_dir, "samvaer.db"), "rb") as f:
+        db = f.read()
+    check(b"Andrei Popescu" not in db and b"0722 123 456" not in db, "nothing of him left in samvaer.db's bytes")
+    server.start(seed=False)
+
+
+async def erase_case_cli(server):
+    r = server.admin("erase", "case", "mia", "--reference", "Court order 7", ok=False)
+    check(r.returncode == 1 and "console" in r.stderr, "with the server running the CLI refuses: %s" % r.stderr)
+    server.stop()
+    out = server.admin("erase", "case", "mia", "--reference", "Court order 7").stdout
+    check(re.search(r"erased case mia: 3 conversations, \d+ messages", out), "CLI result: %s" % out)
+    verify_audit(server)
+    check(OLD_TEXT not in log_bytes(server) and len(log_bytes(server)) == 0, "the case's messages left the log")
+    text = audit_text(server)
+    check('"subject":"case"' in text and '"reference":"Court order 7"' in text, "the erasure entry")
+    case_lines = [l for l in text.splitlines() if re.search(r"\scase=1\s", l)]
+    check(case_lines and all(l.endswith('{"erased":true}') for l in case_lines),
+          "every entry of the case lost its detail: %s" % [l for l in case_lines if "erased" not in l][:3])
+    server.start(seed=False)
+    c = await server.connect()
+    resp = await c.request("auth.login", username="mia", password=server.password_of("mia"))
+    check(resp.get("error"), "the child's account cannot log in")
+    andrei = await server.login("andrei")
+    contacts = expect_ok(await andrei.request("contacts.list"), "contacts")
+    check(all(x.get("status") != "active" for x in contacts.get("contacts", [])), "no active agreement left")
+
+
+main([
+    Case("sweep_removes_old_messages", sweep_removes_old_messages, fresh=True, timeout=60,
+         server_args=("--retention-sweep-s", "1")),
+    Case("erase_person_online", erase_person_online, fresh=True, timeout=60),
+    Case("erase_case_cli", erase_case_cli, fresh=True, timeout=60),
+], shared_server=False)
