@@ -10,6 +10,7 @@ import { auditView, verifyView } from './view-audit.js';
 import { liveCallsView, watchLiveCalls, unwatchLiveCalls } from './view-calls.js';
 import { liveConn } from './live-conn.js';
 import { invitesView } from './view-invites.js';
+import { privacyView } from './view-privacy.js';
 
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
@@ -21,6 +22,7 @@ const ROUTES = [
   [/^#\/case\/(\d+)$/, caseView],
   [/^#\/case\/(\d+)\/new$/, (ctx, caseId) => editorView(ctx, { caseId })],
   [/^#\/case\/(\d+)\/invite$/, invitesView],
+  [/^#\/case\/(\d+)\/privacy$/, privacyView],
   [/^#\/agreement\/(\d+)$/, agreementView],
   [/^#\/agreement\/(\d+)\/propose$/, (ctx, aid) => editorView(ctx, { agreementId: aid })],
   [/^#\/approvals$/, approvalsView],
@@ -104,7 +106,7 @@ async function refreshCounts() {
 function markNav(hash) {
   const name = (hash.match(/^#\/(\w+)/) || [])[1];
   document.querySelectorAll('#nav a').forEach((a) => {
-    const current = a.dataset.route === name || (a.dataset.route === 'cases' && ['case', 'agreement', 'audit'].includes(name));
+    const current = a.dataset.route === name || (a.dataset.route === 'cases' && ['case', 'agreement', 'audit', 'privacy'].includes(name));
     if (current) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
 }

@@ -14,6 +14,7 @@ function caseLinks(ctx, c) {
     role === 'caseworker' ? el('a', { class: 'button', href: `#/case/${c.id}/new`, 'data-testid': 'new-agreement' }, 'New agreement') : null,
     ['caseworker', 'carer'].includes(role) ? el('a', { class: 'button', href: `#/case/${c.id}/invite`, 'data-testid': 'invite-link-page' }, 'Invite someone') : null,
     ['caseworker', 'supervisor'].includes(role) ? el('a', { class: 'button quiet', href: `#/audit/${c.id}`, 'data-testid': 'audit-link' }, 'Audit trail') : null,
+    role === 'caseworker' ? el('a', { class: 'button quiet', href: `#/case/${c.id}/privacy`, 'data-testid': 'privacy-link' }, 'Data protection') : null,
     el('a', { class: 'button quiet', href: `report.html?child=${encodeURIComponent(childId(c))}`, 'data-testid': 'report-link' }, 'Continuity report'));
 }
 
