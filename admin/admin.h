@@ -44,6 +44,7 @@ int admin_cmd_verify(struct admin *a, int argc, char **argv);    /* backup.c: (n
 int admin_cmd_invite(struct admin *a, int argc, char **argv);    /* invites.c: invite create / list / revoke */
 int admin_cmd_erase(struct admin *a, int argc, char **argv);     /* erase.c: erase account|case (server stopped) */
 int admin_cmd_retention(struct admin *a, int argc, char **argv); /* erase.c: a case's retention periods */
+int admin_cmd_export(struct admin *a, int argc, char **argv);    /* export.c: a person's data as a zip */
 /* seed_history.c: a few weeks of past contact for the demo family (messages, pauses, audit). */
 int admin_seed_demo_history(struct admin *a);
 
