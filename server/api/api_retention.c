@@ -1,12 +1,15 @@
 /* api_retention.c: the admin API's retention periods and erasure routes (docs/ADMIN-API.md, "Retention and
  * erasure"). Caseworkers of the case only: a period or an erasure is the local authority's decision. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/api/api_routes.h"
 #include "server/base/clock.h"
+#include "server/retention/export_zip.h"
 #include "server/retention/retention.h"
 #include "server/session/state.h"
 #include "server/store/audit.h"
+#include "server/store/store_export.h"
 #include "server/store/store_retention.h"
 
 static json_t *retention_json(const struct retention *r)
@@ -155,10 +158,39 @@ static void route_erase_account(struct api_call *c)
 	reply_erased(c, retention_erase(c->app, c->me.id, c->ids[0], 0, ref, &r), &r);
 }
 
+/* The person's data as a zip (application/zip); the export is audited before the bytes leave. */
+static void route_export(struct api_call *c)
+{
+	const char *ref;
+	int missing, ok = 0;
+	char *zip = NULL, err[256];
+	size_t len = 0;
+	if (!api_require_role(c, "caseworker") || !require_person(c, c->ids[0]) || !(ref = reference(c)))
+		return;
+	commit_flush(&c->app->commit);
+	json_t *doc = store_export_account(c->app->store, c->ids[0], &missing);
+	size_t messages = json_array_size(json_object_get(doc, "messages")),
+	       entries = json_array_size(json_object_get(doc, "audit"));
+	int rc = doc ? export_zip(doc, &zip, &len, err, sizeof(err)) : -1;
+	json_decref(doc);
+	if (rc == 0 && store_begin(c->app->store) == STORE_OK &&
+	    audit_append(c->app->store, c->me.id, AUDIT_EXPORT, 0, 0,
+			 json_pack("{s:I,s:s,s:I,s:I}", "account_id", (json_int_t)c->ids[0], "reference", ref,
+				   "messages", (json_int_t)messages, "entries", (json_int_t)entries)) == STORE_OK) {
+		commit_after(&c->app->commit, note_commit, &ok);
+		commit_flush(&c->app->commit);
+	} else if (store_in_txn(c->app->store)) {
+		store_rollback(c->app->store);
+	}
+	if (!ok) {
+		free(zip);
+		return api_error(c, 500, "internal", "The export could not be made.", NULL);
+	}
+	api_reply_text(c, 200, "application/zip", zip, len);
+}
+
 const struct api_route api_routes_retention[] = {
-    {"GET", "/api/cases/#/retention", route_get},
-    {"POST", "/api/cases/#/retention", route_set},
-    {"POST", "/api/cases/#/erase", route_erase_case},
-    {"POST", "/api/accounts/#/erase", route_erase_account},
-    {NULL, NULL, NULL},
+    {"GET", "/api/cases/#/retention", route_get},     {"POST", "/api/cases/#/retention", route_set},
+    {"POST", "/api/cases/#/erase", route_erase_case}, {"POST", "/api/accounts/#/erase", route_erase_account},
+    {"POST", "/api/accounts/#/export", route_export}, {NULL, NULL, NULL},
 };

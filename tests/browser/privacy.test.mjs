@@ -108,6 +108,26 @@ async function scenario(base, admin) {
     await until('the sweep to rewrite messages.log', () => !old.some((t) => logText().includes(t)));
   });
 
+  await step('ana downloads Andrei\'s data as a zip (subject access): his conversation and agreement are in it', async () => {
+    const option = await ana.getByTestId('export-person').locator('option', { hasText: 'Andrei' }).getAttribute('value');
+    await ana.getByTestId('export-person').selectOption(option);
+    await ana.getByTestId('export-reference').fill('SAR 2026/54');
+    await ana.getByTestId('export-submit').click();
+    await ana.getByTestId('export-ready').waitFor();
+    const name = await ana.getByTestId('export-link').getAttribute('download');
+    expect(name === 'samvaer-export-andrei.zip', `the file is named after him: ${name}`);
+    const bytes = await ana.getByTestId('export-link').evaluate(async (a) => Array.from(new Uint8Array(await (await fetch(a.href)).arrayBuffer())));
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, Buffer.from(bytes));
+    const py = spawnSync('python3', ['-c', 'import json,sys,zipfile; d=json.loads(zipfile.ZipFile(sys.argv[1]).read("export.json")); '
+      + 'print(json.dumps({"user": d["account"]["username"], "agreements": [a["id"] for a in d["agreements"]], "texts": [m["text"] for m in d["messages"]]}))', file], { encoding: 'utf8' });
+    expect(py.status === 0, `the download is a zip with export.json: ${py.stderr}`);
+    const got = JSON.parse(py.stdout);
+    const his = only((r) => r.agreement === 1);
+    expect(got.user === 'andrei' && got.agreements.join() === '1', `his account and agreement: ${py.stdout.slice(0, 200)}`);
+    expect(his.every((t) => got.texts.includes(t)), 'every message of his conversation is in the export');
+  });
+
   await step('ana erases Andrei with the request\'s reference: his conversation leaves the log, the audit verifies', async () => {
     const his = only((r) => r.agreement === 1);
     expect(his.length > 0, 'his recent messages are in the log');

@@ -3,6 +3,9 @@
 # bytes of messages.log, reported in the audit trail and /metrics; erasing a person (admin API, server running) or a
 # case (CLI, server stopped) leaves `samvaer-admin audit verify` intact and the person's data unreadable; scope.
 import asyncio
+import http.client
+import io
+import json
 import os
 import re
 import shutil
@@ -10,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
@@ -177,9 +181,72 @@ async def erase_case_cli(server):
     check(all(x.get("status") != "active" for x in contacts.get("contacts", [])), "no active agreement left")
 
 
+def post_raw(server, path, tok, body):
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        c.request("POST", path, body=json.dumps(body),
+                  headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, r.getheader("Content-Type"), r.read()
+    finally:
+        c.close()
+
+
+def unzip(data):
+    z = zipfile.ZipFile(io.BytesIO(data))
+    check(z.testzip() is None and set(z.namelist()) == {"export.json", "README.txt"}, "zip: %s" % z.namelist())
+    return json.loads(z.read("export.json")), z.read("README.txt").decode()
+
+
+async def export_person(server):
+    mia = await server.login("mia")
+    expect_ok(await mia.send_text(1, "Export me too, Dad"), "send")
+    dad = await history(mia, 1)
+    uncle = {m["text"] for m in await history(mia, 2)} - {m["text"] for m in dad}
+    ana = await token(server, "ana")
+    elena = await token(server, "elena")
+    other = family(server)
+    await server.settle()
+    stranger = await token(server, other["caseworker"])
+    await expect_api(server, "POST", "/api/accounts/2/export", elena, {"reference": "x"}, 403, "forbidden")
+    await expect_api(server, "POST", "/api/accounts/2/export", stranger, {"reference": "x"}, 404, "not_found")
+    await expect_api(server, "POST", "/api/accounts/2/export", ana, {}, 400, "bad_request")
+    status, ctype, data = await asyncio.to_thread(post_raw, server, "/api/accounts/2/export", ana, {"reference": "SAR 9"})
+    check(status == 200 and ctype == "application/zip", "export answers a zip: %s %s" % (status, ctype))
+    doc, readme = unzip(data)
+    check_eq(doc["format"], "samvaer-subject-access-1", "format")
+    check_eq((doc["account"]["id"], doc["account"]["username"]), (2, "andrei"), "whose data")
+    check("password" not in json.dumps(doc["account"]), "no password hash in the export")
+    check_eq([a["id"] for a in doc["agreements"]], [1], "his one agreement, with terms")
+    check_eq([(m["seq"], m["text"]) for m in doc["messages"]], [(m["seq"], m["text"]) for m in dad],
+             "every message of his conversation, sent and received, in order")
+    check({m["from"] for m in doc["messages"]} == {1, 2}, "sent and received")
+    check(not uncle & {m["text"] for m in doc["messages"]}, "nothing of another person's conversation")
+    check(doc["audit"] and all(e["actor"] == 2 or e["agreement_id"] == 1 or "andrei" in json.dumps(e["detail"])
+                               for e in doc["audit"]), "only audit entries about him")
+    check("messages" in readme and "audit" in readme, "a README explains the parts")
+    text = audit_text(server)
+    check(re.search(r'ana\s+export .*"account_id":2.*"reference":"SAR 9"', text), "the export is audited")
+    # the CLI, while the server runs
+    out = os.path.join(tempfile.mkdtemp(prefix="samvaer-export-"), "mia.zip")
+    try:
+        r = server.admin("export", "mia", "--out", out, "--reference", "SAR 10")
+        check(re.match(r"exported mia to .*: \d+ messages", r.stdout), "CLI: %s" % r.stdout)
+        check_eq(os.stat(out).st_mode & 0o777, 0o600, "the export file is private")
+        with open(out, "rb") as f:
+            doc, _ = unzip(f.read())
+        check_eq(doc["account"]["username"], "mia", "CLI export of the child")
+        check({m["agreement_id"] for m in doc["messages"]} >= {1, 2}, "the child's conversations")
+        check('"reference":"SAR 10"' in audit_text(server), "the CLI export is audited")
+    finally:
+        shutil.rmtree(os.path.dirname(out), ignore_errors=True)
+    verify_audit(server)
+
+
 main([
     Case("sweep_removes_old_messages", sweep_removes_old_messages, fresh=True, timeout=60,
          server_args=("--retention-sweep-s", "1")),
     Case("erase_person_online", erase_person_online, fresh=True, timeout=60),
     Case("erase_case_cli", erase_case_cli, fresh=True, timeout=60),
+    Case("export_person", export_person, fresh=True, timeout=60),
 ], shared_server=False)

@@ -60,6 +60,30 @@ function eraseForm(c, ctx) {
   return form;
 }
 
+/** Subject access: one person's data as a zip, downloaded by the caseworker to hand over. */
+function exportForm(c) {
+  const person = el('select', { 'data-testid': 'export-person' },
+    people(c).map((p) => el('option', { value: p.id, 'data-username': p.username || '' }, `${who(p)} (${p.role})`)));
+  const ref = el('input', { maxlength: 200, required: true, 'data-testid': 'export-reference', placeholder: 'Case file or letter number' });
+  const out = el('div', { 'data-testid': 'export-result' });
+  const submit = el('button', { type: 'submit', 'data-testid': 'export-submit' }, 'Prepare the download');
+  const form = el('form', { class: 'card', 'data-testid': 'export-form' },
+    el('h2', {}, 'A person\'s data (subject access)'),
+    el('p', { class: 'muted' }, 'Everything the server keeps about one person, as a zip: their messages, agreements and the audit entries about them. The export is recorded in the audit trail.'),
+    field('Whose data', person), field('Reference of the request', ref), out, submit);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(submit, out, async () => {
+      const blob = await api.postForFile(`/api/accounts/${person.value}/export`, { reference: ref.value.trim() });
+      const name = `samvaer-export-${person.selectedOptions[0].dataset.username || person.value}.zip`;
+      const link = el('a', { href: URL.createObjectURL(blob), download: name, 'data-testid': 'export-link' }, `Download ${name}`);
+      out.replaceChildren(note('ok', `Ready (${Math.ceil(blob.size / 1024)} KB). `, 'export-ready'), link);
+      link.click();
+    });
+  });
+  return form;
+}
+
 export async function privacyView(ctx, id) {
   const c = await api.get(`/api/cases/${id}`);
   const current = await api.get(`/api/cases/${id}/retention`);
@@ -69,5 +93,6 @@ export async function privacyView(ctx, id) {
     el('h1', {}, `Data protection: ${who(c.child)}`),
     editable ? retentionForm(c, current)
       : el('p', { 'data-testid': 'retention-readonly' }, `Messages are kept ${current.messages_days ? `${current.messages_days} days` : 'for ever'}.`),
+    editable ? exportForm(c) : null,
     editable ? eraseForm(c, ctx) : null);
 }
