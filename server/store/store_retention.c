@@ -127,18 +127,15 @@ int store_retention_set(struct store *s, const struct retention *r)
 	return rc;
 }
 
-/* The first seq at or after the floor whose message was sent at or after cutoff (sent_at grows with seq). */
+/* The first seq at or after the floor whose message was sent at or after cutoff. A walk from the floor, not a
+ * binary search: a held message released late carries its original time, so times are not sorted by seq, and no
+ * message sent after the cutoff may go. Each sweep walks only what it removes, plus one. */
 static int64_t first_kept(struct msglog *l, int64_t agreement, int64_t from, int64_t last, int64_t cutoff)
 {
-	int64_t lo = from, hi = last + 1, sender, at;
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2;
-		if (msglog_meta(l, agreement, mid, &sender, &at) == 0 && at < cutoff)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	int64_t seq = from, sender, at;
+	while (seq <= last && msglog_meta(l, agreement, seq, &sender, &at) == 0 && at < cutoff)
+		seq++;
+	return seq;
 }
 
 int store_retention_due(struct store *s, int64_t now, store_retention_due_cb cb, void *ctx)

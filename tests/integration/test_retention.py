@@ -77,6 +77,11 @@ async def sweep_removes_old_messages(server):
     check_eq((got["messages_days"], got["media_days"], got["recordings_days"]), (7, 30, 0), "periods stored")
     got = await expect_api(server, "GET", "/api/cases/1/retention", ana)
     check_eq(got["messages_days"], 7, "periods read back")
+    out = server.admin("retention", "mia").stdout
+    check("messages 7 days, media 30 days, recordings 0 days" in out, "the CLI shows the periods: %s" % out)
+    out = server.admin("retention", "mia", "--recordings", "90").stdout
+    check("messages 7 days, media 30 days, recordings 90 days" in out, "the CLI changes one period: %s" % out)
+    check(server.admin("retention", "mia", "--messages", "-3", ok=False).returncode == 2, "negative days refused")
     # the sweep runs every second here (--retention-sweep-s 1)
     await wait_for("the sweep to rewrite messages.log", lambda: not any(t in log_bytes(server) for t in old))
     after = await history(mia, 1)
@@ -94,6 +99,7 @@ async def sweep_removes_old_messages(server):
     text = audit_text(server)
     check(re.search(r'retention\s+case=1 .*"action":"sweep".*"messages":\d+', text), "a sweep entry: %s" % text[:600])
     check(re.search(r'ana\s+retention\s+case=1 .*"action":"set"', text), "the setting is audited with who set it")
+    check(re.search(r'console\s+retention\s+case=1 .*"recordings_days":90,"via":"cli"', text), "the CLI's too")
     check("retention: removed" in server.log_text(), "the sweep is logged")
     verify_audit(server)
     # a backup of the compacted log verifies, and a restart reads it back
