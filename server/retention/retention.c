@@ -8,6 +8,7 @@
 #include "server/session/session.h"
 #include "server/session/state.h"
 #include "server/store/audit.h"
+#include "server/store/msglog.h"
 #include "server/store/store_retention.h"
 
 static void note_commit(void *owner, void *arg, int ok)
@@ -80,6 +81,62 @@ static void on_due(const struct retention_due *d, void *ctx)
 	}
 }
 
+/* The poll timer does not keep the loop alive (like the other timers). */
+static void compact_timer_stop(struct app *app)
+{
+	if (!ev_is_active(&app->compact_timer))
+		return;
+	ev_ref(app->loop);
+	ev_timer_stop(app->loop, &app->compact_timer);
+}
+
+/* Stop a background compaction (its thread is joined, its file dropped): before an erasure compacts at once. */
+static void compaction_abort(struct app *app)
+{
+	if (!app->compactor)
+		return;
+	msglog_compact_abort(app->compactor);
+	app->compactor = NULL;
+	compact_timer_stop(app);
+}
+
+/* Poll the background copy; when it is done, finish between two loop turns (nothing pending). */
+static void on_compact_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct app *app = w->data;
+	if (!app->compactor || !msglog_compact_done(app->compactor))
+		return;
+	compact_timer_stop(app);
+	struct msglog_compactor *k = app->compactor;
+	struct msglog_compaction st;
+	app->compactor = NULL;
+	commit_flush(&app->commit);
+	if (store_messages_compact_finish(app->store, k, &st) != STORE_OK) {
+		log_warn("retention: compacting the message log: %s (the removed messages stay hidden; the next sweep "
+			 "tries again)",
+			 store_errmsg(app->store));
+		return;
+	}
+	commit_log_replaced(&app->commit);
+	app->metrics.log_bytes_compacted += st.bytes_before - st.bytes_after;
+	log_info("retention: messages.log compacted in the background: %llu -> %llu bytes (%llu records removed)",
+		 (unsigned long long)st.bytes_before, (unsigned long long)st.bytes_after,
+		 (unsigned long long)st.removed_records);
+}
+
+static void compaction_start(struct app *app)
+{
+	compaction_abort(app); /* a running one would only fail: more messages were removed since it began */
+	commit_flush(&app->commit);
+	app->compactor = store_messages_compact_start(app->store);
+	if (!app->compactor) {
+		log_error("retention: %s", store_errmsg(app->store));
+		return;
+	}
+	ev_timer_start(app->loop, &app->compact_timer);
+	ev_unref(app->loop);
+}
+
 int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 {
 	struct sweep w = {app, out, 0, 0, 0, 0, 0};
@@ -102,16 +159,11 @@ int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 	app->metrics.retention_sweeps++;
 	if (!out->messages)
 		return 0;
-	struct msglog_compaction st;
-	int rc = compact(app, &st);
-	out->bytes_before = st.bytes_before;
-	out->bytes_after = st.bytes_after;
 	app->metrics.retention_messages_removed += (uint64_t)out->messages;
-	log_info("retention: removed %lld messages from %lld conversations in %lld cases; messages.log %llu -> %llu "
-		 "bytes",
-		 (long long)out->messages, (long long)out->conversations, (long long)out->cases,
-		 (unsigned long long)st.bytes_before, (unsigned long long)st.bytes_after);
-	return rc;
+	log_info("retention: removed %lld messages from %lld conversations in %lld cases; compacting messages.log",
+		 (long long)out->messages, (long long)out->conversations, (long long)out->cases);
+	compaction_start(app); /* hides them at once; the file follows when the thread is done */
+	return 0;
 }
 
 int retention_erase(struct app *app, int64_t actor, int64_t account_id, int64_t case_id, const char *reference,
@@ -132,6 +184,7 @@ int retention_erase(struct app *app, int64_t actor, int64_t account_id, int64_t 
 	session_agreements_changed(app); /* their agreements ended */
 	session_check_accounts(app);     /* the erased account is disabled: its connections close */
 	struct msglog_compaction st = {0};
+	compaction_abort(app);
 	compact(app, &st); /* on failure the messages stay hidden and the next sweep compacts */
 	log_info("erasure: %s %lld (%s): %lld messages, %lld audit details; messages.log %llu -> %llu bytes",
 		 case_id ? "case" : "account", (long long)(case_id ? case_id : account_id), reference,
@@ -148,6 +201,8 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 void retention_start(struct app *app)
 {
+	ev_timer_init(&app->compact_timer, on_compact_timer, 0.05, 0.05);
+	app->compact_timer.data = app;
 	ev_timer_init(&app->retention_timer, on_timer, 1.0, app->cfg.retention_sweep_s);
 	app->retention_timer.data = app;
 	ev_timer_start(app->loop, &app->retention_timer);
@@ -158,4 +213,5 @@ void retention_stop(struct app *app)
 {
 	ev_ref(app->loop);
 	ev_timer_stop(app->loop, &app->retention_timer);
+	compaction_abort(app);
 }

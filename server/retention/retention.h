@@ -3,10 +3,12 @@
  * DIR/messages.log so the removed messages leave the file, and each reported in the audit trail, the log and
  * /metrics.
  *
- * Both run on the control thread between loop turns: the group commit is flushed first (every acknowledged
- * message durable), the floors and the audit entries are committed durably, then the log is rewritten (a sequential
- * copy of the kept records, one fdatasync, a rename) and the syncer told to fsync the new file. The sweep runs every
- * retention_sweep_s seconds (default an hour) and compacts only when it removed something. */
+ * Both commit on the control thread between loop turns: the group commit is flushed first (every acknowledged
+ * message durable), then the floors and the audit entries are committed durably, which hides the removed messages.
+ * The sweep (every retention_sweep_s seconds, default an hour) then compacts in the background: a thread copies the
+ * kept records to messages.log.compact while sends go on, and the loop finishes (the records appended meanwhile, one
+ * fdatasync, a rename) when it is done. An erasure compacts at once, on the loop, so its reply can say the messages
+ * left the file. */
 #ifndef SAMVAER_RETENTION_H
 #define SAMVAER_RETENTION_H
 

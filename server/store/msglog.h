@@ -86,6 +86,17 @@ struct msglog_compaction {
  * reading the old file until it reopens. */
 int msglog_compact(struct msglog *l, const char *path, struct msglog_compaction *st, char *err, size_t errlen);
 
+/* The same with the bulk of the copy on a thread: _start snapshots what is kept and copies the file's bytes up to
+ * now in the background while appends go on; once _done, _finish (the writer's thread, nothing pending) copies the
+ * records appended meanwhile, syncs, renames and moves the index. _finish fails with EAGAIN (the old file kept) if
+ * msglog_floor removed more meanwhile: start again. _abort waits for the thread and drops its work. */
+struct msglog_compactor;
+struct msglog_compactor *msglog_compact_start(struct msglog *l, const char *path, char *err, size_t errlen);
+int msglog_compact_done(const struct msglog_compactor *k);
+int msglog_compact_finish(struct msglog *l, struct msglog_compactor *k, struct msglog_compaction *st, char *err,
+			  size_t errlen);
+void msglog_compact_abort(struct msglog_compactor *k);
+
 /* Bytes of complete records in the file, and messages indexed. */
 uint64_t msglog_size(const struct msglog *l);
 uint64_t msglog_count(const struct msglog *l);

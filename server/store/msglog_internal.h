@@ -54,7 +54,8 @@ struct msglog {
 	size_t buf_len, buf_cap;
 	struct pend *pend; /* pending appends in order, to undo them */
 	size_t npend, pend_cap;
-	uint8_t *rbuf; /* msglog_read's record */
+	uint64_t floors_gen; /* changes whenever msglog_floor hides messages (a background compaction then restarts) */
+	uint8_t *rbuf;       /* msglog_read's record */
 	size_t rbuf_cap;
 };
 

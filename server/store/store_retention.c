@@ -82,6 +82,36 @@ int store_messages_compact(struct store *s, struct msglog_compaction *out)
 	return STORE_OK;
 }
 
+struct msglog_compactor *store_messages_compact_start(struct store *s)
+{
+	char path[600], err[256];
+	struct msglog *l = store__log(s, 1);
+	if (!l || store__apply_floors(s, l) != STORE_OK)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/messages.log", s->dir);
+	struct msglog_compactor *k = msglog_compact_start(l, path, err, sizeof(err));
+	if (!k)
+		snprintf(s->err, sizeof(s->err), "store: %s", err);
+	return k;
+}
+
+int store_messages_compact_finish(struct store *s, struct msglog_compactor *k, struct msglog_compaction *out)
+{
+	char err[256];
+	struct msglog *l = store__log(s, 1);
+	memset(out, 0, sizeof(*out));
+	if (!l || s->in_txn) {
+		msglog_compact_abort(k);
+		snprintf(s->err, sizeof(s->err), "store: compaction inside a transaction");
+		return STORE_ERR;
+	}
+	if (msglog_compact_finish(l, k, out, err, sizeof(err)) != 0) {
+		snprintf(s->err, sizeof(s->err), "store: %s", err);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
 int store_retention_get(struct store *s, int64_t case_id, struct retention *out)
 {
 	sqlite3_stmt *st;

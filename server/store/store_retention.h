@@ -16,6 +16,10 @@ int store_message_floor_set(struct store *s, int64_t agreement, int64_t first_se
 /* Outside a transaction, nothing pending, as the log's writer: apply every floor to the log, then rewrite the file
  * without the messages below them (msglog_compact). STORE_OK or STORE_ERR. */
 int store_messages_compact(struct store *s, struct msglog_compaction *out);
+/* The same with the copy on a thread (msglog_compact_start): _start applies the floors and starts it (NULL with
+ * store_errmsg); once msglog_compact_done, _finish completes it (outside a transaction, nothing pending). */
+struct msglog_compactor *store_messages_compact_start(struct store *s);
+int store_messages_compact_finish(struct store *s, struct msglog_compactor *k, struct msglog_compaction *out);
 /* Apply the floors to a freshly opened log (store__log calls it). */
 int store__apply_floors(struct store *s, struct msglog *l);
 

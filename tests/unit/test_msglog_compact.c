@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/store/msglog.h"
 #include "tests/unit/check.h"
@@ -72,6 +73,41 @@ int main(void)
 	l = msglog_open(path, 1, err, sizeof(err));
 	CHECK(l && msglog_last_seq(l, 2) == 0 && msglog_floor(l, 2, 4, NULL) == 0 && msglog_last_seq(l, 2) == 3,
 	      "an emptied conversation keeps its last seq through the floor the store applies");
+	msglog_close(l);
+
+	/* in the background: appends go on while the thread copies; the index follows the new file */
+	l = msglog_open(path, 1, err, sizeof(err));
+	for (int i = 1; l && i <= 200; i++)
+		ok = add(l, 5, i) == MSGLOG_OK;
+	CHECK(l && ok && msglog_write(l) == 0 && msglog_floor(l, 5, 151, NULL) == 0, "conversation 5: 200, floor 151");
+	struct msglog_compactor *k = l ? msglog_compact_start(l, path, err, sizeof(err)) : NULL;
+	CHECK(k != NULL, "background compaction started");
+	for (int i = 201; i <= 210; i++)
+		ok = ok && add(l, 5, i) == MSGLOG_OK && msglog_write(l) == 0;
+	CHECK(ok, "ten appends while it runs");
+	while (k && !msglog_compact_done(k))
+		usleep(1000);
+	CHECK(k && msglog_compact_finish(l, k, &st, err, sizeof(err)) == 0, "finish");
+	CHECK(st.removed_records == 150 && !file_has(path, "secret-5-150") && file_has(path, "secret-5-151") &&
+		  file_has(path, "secret-5-210"),
+	      "150 removed from the file; the kept and the appended are there");
+	CHECK(msglog_read(l, 5, 151, &r) == 0 && r.text_len == 12 && !memcmp(r.text, "secret-5-151", 12) &&
+		  msglog_read(l, 5, 210, &r) == 0 && !memcmp(r.text, "secret-5-210", 12) &&
+		  msglog_find_key(l, 5, 7, "k205", 4) == 205,
+	      "kept and appended messages read at their new offsets");
+	CHECK(add(l, 5, 211) == MSGLOG_OK && msglog_write(l) == 0, "appends go on in the new file");
+	/* more removed while it runs: finish refuses and keeps the old file */
+	k = msglog_compact_start(l, path, err, sizeof(err));
+	CHECK(k && msglog_floor(l, 5, 200, NULL) == 0, "a floor while a compaction runs");
+	while (k && !msglog_compact_done(k))
+		usleep(1000);
+	errno = 0;
+	CHECK(k && msglog_compact_finish(l, k, &st, err, sizeof(err)) == -1 && errno == EAGAIN &&
+		  file_has(path, "secret-5-199") && msglog_read(l, 5, 211, &r) == 0,
+	      "finish refuses (EAGAIN); the old file stays in use");
+	msglog_close(l);
+	l = msglog_open(path, 1, err, sizeof(err));
+	CHECK(l && msglog_last_seq(l, 5) == 211 && msglog_read(l, 5, 151, &r) == 0, "reopened after both");
 	msglog_close(l);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
