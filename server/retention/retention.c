@@ -33,8 +33,10 @@ static int compact(struct app *app, struct msglog_compaction *st)
 		log_error("retention: compacting the message log: %s (the removed messages stay hidden; the next "
 			  "sweep tries again)",
 			  store_errmsg(app->store));
+		app->compact_owed = 1;
 		return -1;
 	}
+	app->compact_owed = 0;
 	commit_log_replaced(&app->commit);
 	app->metrics.log_bytes_compacted += st->bytes_before - st->bytes_after;
 	return 0;
@@ -115,8 +117,10 @@ static void on_compact_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		log_warn("retention: compacting the message log: %s (the removed messages stay hidden; the next sweep "
 			 "tries again)",
 			 store_errmsg(app->store));
+		app->compact_owed = 1;
 		return;
 	}
+	app->compact_owed = 0;
 	commit_log_replaced(&app->commit);
 	app->metrics.log_bytes_compacted += st.bytes_before - st.bytes_after;
 	log_info("retention: messages.log compacted in the background: %llu -> %llu bytes (%llu records removed)",
@@ -131,6 +135,7 @@ static void compaction_start(struct app *app)
 	app->compactor = store_messages_compact_start(app->store);
 	if (!app->compactor) {
 		log_error("retention: %s", store_errmsg(app->store));
+		app->compact_owed = 1;
 		return;
 	}
 	ev_timer_start(app->loop, &app->compact_timer);
@@ -157,6 +162,8 @@ int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 	if (!commit_durably(app))
 		return -1;
 	app->metrics.retention_sweeps++;
+	if (!out->messages && app->compact_owed && !app->compactor)
+		compaction_start(app); /* an earlier compaction failed: the removed messages are still in the file */
 	if (!out->messages)
 		return 0;
 	app->metrics.retention_messages_removed += (uint64_t)out->messages;
@@ -201,6 +208,7 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 void retention_start(struct app *app)
 {
+	app->compact_owed = store_messages_hidden(app->store) > 0; /* removed before a crash, still in the file */
 	ev_timer_init(&app->compact_timer, on_compact_timer, 0.05, 0.05);
 	app->compact_timer.data = app;
 	ev_timer_init(&app->retention_timer, on_timer, 1.0, app->cfg.retention_sweep_s);

@@ -47,7 +47,7 @@ struct app {
 	ev_timer retention_timer;           /* the retention sweep (server/retention) */
 	ev_timer compact_timer;             /* polls a background compaction of the message log */
 	struct msglog_compactor *compactor; /* that compaction, or NULL */
-	int64_t compact_removed;            /* messages the sweep that started it removed */
+	int compact_owed; /* a compaction failed: the next sweep compacts even if it removes nothing */
 };
 
 #endif

@@ -53,12 +53,17 @@ int store__apply_floors(struct store *s, struct msglog *l)
 		return STORE_OK; /* a database older than schema 5 (tests open raw ones) */
 	int rc = STORE_OK;
 	while (rc == STORE_OK && sqlite3_step(st) == SQLITE_ROW)
-		if (msglog_floor(l, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), NULL) != 0) {
+		if (msglog_floor(l, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), &s->log_hidden) != 0) {
 			snprintf(s->err, sizeof(s->err), "store: applying a message floor: %s", strerror(errno));
 			rc = STORE_ERR;
 		}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+uint64_t store_messages_hidden(struct store *s)
+{
+	return s->log_hidden;
 }
 
 int store_messages_compact(struct store *s, struct msglog_compaction *out)
@@ -79,6 +84,7 @@ int store_messages_compact(struct store *s, struct msglog_compaction *out)
 		snprintf(s->err, sizeof(s->err), "store: %s", err);
 		return STORE_ERR;
 	}
+	s->log_hidden = 0;
 	return STORE_OK;
 }
 
@@ -109,6 +115,7 @@ int store_messages_compact_finish(struct store *s, struct msglog_compactor *k, s
 		snprintf(s->err, sizeof(s->err), "store: %s", err);
 		return STORE_ERR;
 	}
+	s->log_hidden = 0;
 	return STORE_OK;
 }
 

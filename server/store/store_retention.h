@@ -20,6 +20,8 @@ int store_messages_compact(struct store *s, struct msglog_compaction *out);
  * store_errmsg); once msglog_compact_done, _finish completes it (outside a transaction, nothing pending). */
 struct msglog_compactor *store_messages_compact_start(struct store *s);
 int store_messages_compact_finish(struct store *s, struct msglog_compactor *k, struct msglog_compaction *out);
+/* Messages still in the file although a floor removed them (a crash before the compaction): 0 after one. */
+uint64_t store_messages_hidden(struct store *s);
 /* Apply the floors to a freshly opened log (store__log calls it). */
 int store__apply_floors(struct store *s, struct msglog *l);
 
