@@ -193,6 +193,10 @@ int retention_erase(struct app *app, int64_t actor, int64_t account_id, int64_t 
 	struct msglog_compaction st = {0};
 	compaction_abort(app);
 	compact(app, &st); /* on failure the messages stay hidden and the next sweep compacts */
+	commit_flush(&app->commit);
+	if (store_wal_truncate(app->store) != STORE_OK) /* the erased rows' old page images leave the WAL */
+		log_warn("erasure: the WAL could not be truncated now (%s); it is overwritten as it is reused",
+			 store_errmsg(app->store));
 	log_info("erasure: %s %lld (%s): %lld messages, %lld audit details; messages.log %llu -> %llu bytes",
 		 case_id ? "case" : "account", (long long)(case_id ? case_id : account_id), reference,
 		 (long long)out->messages, (long long)out->audit_entries, (unsigned long long)st.bytes_before,

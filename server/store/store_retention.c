@@ -61,6 +61,22 @@ int store__apply_floors(struct store *s, struct msglog *l)
 	return rc;
 }
 
+int store_wal_truncate(struct store *s)
+{
+	if (s->in_txn) {
+		snprintf(s->err, sizeof(s->err), "store: checkpoint inside a transaction");
+		return STORE_ERR;
+	}
+	if (s->sync_external && store_exec(s, "PRAGMA synchronous=NORMAL")) /* see store_checkpoint */
+		return STORE_ERR;
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		store__fail(s, "checkpoint");
+	if (s->sync_external && store_exec(s, "PRAGMA synchronous=OFF"))
+		return STORE_ERR;
+	return rc == SQLITE_OK ? STORE_OK : rc == SQLITE_BUSY ? STORE_NOT_FOUND : STORE_ERR;
+}
+
 uint64_t store_messages_hidden(struct store *s)
 {
 	return s->log_hidden;

@@ -20,6 +20,10 @@ int store_messages_compact(struct store *s, struct msglog_compaction *out);
  * store_errmsg); once msglog_compact_done, _finish completes it (outside a transaction, nothing pending). */
 struct msglog_compactor *store_messages_compact_start(struct store *s);
 int store_messages_compact_finish(struct store *s, struct msglog_compactor *k, struct msglog_compaction *out);
+/* After an erasure: copy the WAL into the database file and truncate the WAL to zero bytes, so the erased rows' old
+ * page images leave it (secure_delete has overwritten them in the database). Outside a transaction. STORE_OK, or
+ * STORE_BUSY-like STORE_NOT_FOUND when a reader kept it from finishing (the WAL is then reused from its start). */
+int store_wal_truncate(struct store *s);
 /* Messages still in the file although a floor removed them (a crash before the compaction): 0 after one. */
 uint64_t store_messages_hidden(struct store *s);
 /* Apply the floors to a freshly opened log (store__log calls it). */

@@ -191,6 +191,10 @@ async def erase_person_online(server):
           "the erasure is audited with its reference")
     check(server.admin("account", "list").stdout.count("erased-2") == 1, "his account is a pseudonym")
     check(metric(server, "samvaer_erasures_total") == 1, "/metrics counts the erasure")
+    for name in ("samvaer.db", "samvaer.db-wal"):  # while the server runs
+        path = os.path.join(server.data_dir, name)
+        data = open(path, "rb").read() if os.path.exists(path) else b""
+        check(b"Andrei Popescu" not in data, "nothing of him left in %s's bytes (%d bytes)" % (name, len(data)))
     await mia.close()
     server.stop()
     with open(os.path.join(server.data_dir, "samvaer.db"), "rb") as f:
