@@ -34,16 +34,19 @@ int admin_cmd_case(struct admin *a, int argc, char **argv);
 int admin_cmd_agreement(struct admin *a, int argc, char **argv);
 int admin_cmd_demo(struct admin *a, int argc, char **argv);
 int admin_cmd_bench_seed(struct admin *a, int argc, char **argv);
-int admin_cmd_audit(struct admin *a, int argc, char **argv);    /* audit.c: audit verify | audit list */
-int admin_cmd_proposal(struct admin *a, int argc, char **argv); /* proposals.c: propose/approve/reject/list */
-int admin_cmd_pause(struct admin *a, int argc, char **argv);    /* proposals.c: pause / unpause */
-int admin_cmd_report(struct admin *a, int argc, char **argv);   /* report.c: continuity report */
-int admin_cmd_backup(struct admin *a, int argc, char **argv);   /* backup.c: online backup of --data */
-int admin_cmd_restore(struct admin *a, int argc, char **argv);  /* backup.c: (no store) backup into a new dir */
-int admin_cmd_verify(struct admin *a, int argc, char **argv);   /* backup.c: (no store) check a backup */
-int admin_cmd_invite(struct admin *a, int argc, char **argv);   /* invites.c: invite create / list / revoke */
-int admin_cmd_device(struct admin *a, int argc, char **argv);   /* devices.c: device pair/list/revoke */
-int admin_cmd_password(struct admin *a, int argc, char **argv); /* devices.c: password reset */
+int admin_cmd_audit(struct admin *a, int argc, char **argv);     /* audit.c: audit verify | audit list */
+int admin_cmd_proposal(struct admin *a, int argc, char **argv);  /* proposals.c: propose/approve/reject/list */
+int admin_cmd_pause(struct admin *a, int argc, char **argv);     /* proposals.c: pause / unpause */
+int admin_cmd_report(struct admin *a, int argc, char **argv);    /* report.c: continuity report */
+int admin_cmd_backup(struct admin *a, int argc, char **argv);    /* backup.c: online backup of --data */
+int admin_cmd_restore(struct admin *a, int argc, char **argv);   /* backup.c: (no store) backup into a new dir */
+int admin_cmd_verify(struct admin *a, int argc, char **argv);    /* backup.c: (no store) check a backup */
+int admin_cmd_invite(struct admin *a, int argc, char **argv);    /* invites.c: invite create / list / revoke */
+int admin_cmd_device(struct admin *a, int argc, char **argv);    /* devices.c: device pair/list/revoke */
+int admin_cmd_password(struct admin *a, int argc, char **argv);  /* devices.c: password reset */
+int admin_cmd_erase(struct admin *a, int argc, char **argv);     /* erase.c: erase account|case (server stopped) */
+int admin_cmd_retention(struct admin *a, int argc, char **argv); /* erase.c: a case's retention periods */
+int admin_cmd_export(struct admin *a, int argc, char **argv);    /* export.c: a person's data as a zip */
 /* seed_history.c: a few weeks of past contact for the demo family (messages, pauses, audit). */
 int admin_seed_demo_history(struct admin *a);
 

@@ -29,6 +29,9 @@ static void usage(void)
 	    "  invite revoke ID [--as USER]\n"
 	    "  device pair USERNAME --as USER [--hours N] | device list USERNAME | device revoke ID --as USER\n"
 	    "  password reset USERNAME --as USER [--password-file FILE|-]   (prints a temporary password)\n"
+	    "  retention CHILD [--messages DAYS] [--media DAYS] [--recordings DAYS]\n"
+	    "  erase account USERNAME --reference REF | erase case CHILD --reference REF   (server stopped)\n"
+	    "  export USERNAME --out FILE.zip --reference REF   (subject access: the person's data)\n"
 	    "  bench-seed N --tokens FILE [--windows] [--calls]   (load-test accounts; see tests/bench)\n"
 	    "See docs/ADMIN-CLI.md.\n");
 }
@@ -50,6 +53,7 @@ static const struct {
     {"audit", admin_cmd_audit, 0},   {"proposal", admin_cmd_proposal, 0},   {"pause", admin_cmd_pause, 1},
     {"unpause", admin_cmd_pause, 1}, {"report", admin_cmd_report, 0},       {"backup", admin_cmd_backup, 0},
     {"invite", admin_cmd_invite, 0}, {"device", admin_cmd_device, 0},       {"password", admin_cmd_password, 0},
+    {"erase", admin_cmd_erase, 0},   {"retention", admin_cmd_retention, 0}, {"export", admin_cmd_export, 0},
 };
 
 /* Commands that work on a backup's files and never open the database of --data. */

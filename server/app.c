@@ -15,6 +15,7 @@
 #include "server/base/log.h"
 #include "server/policy/policy.h"
 #include "server/push/push.h"
+#include "server/retention/retention.h"
 #include "server/session/session.h"
 
 #define POLL_INTERVAL_S 0.25
@@ -127,6 +128,7 @@ static void start_timers(struct app *app)
 	app->media_io.data = app;
 	ev_io_start(app->loop, &app->media_io);
 	ev_unref(app->loop);
+	retention_start(app);
 	app->timers_started = 1;
 }
 
@@ -185,6 +187,7 @@ void app_free(struct app *app)
 		ev_timer_stop(app->loop, &app->sweep_timer);
 		ev_ref(app->loop);
 		ev_io_stop(app->loop, &app->media_io);
+		retention_stop(app);
 	}
 	calls_free(app);
 	push_free(app); /* after the calls: their end pushes nothing, but the sender must stop before the store */

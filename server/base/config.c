@@ -24,6 +24,7 @@ void config_defaults(struct config *c)
 	c->sync_full = 1;
 	c->media_workers = 1;
 	c->ring_timeout_s = 45;
+	c->retention_sweep_s = 3600;
 	c->turn_ttl_s = 3600;
 	snprintf(c->push_subject, sizeof(c->push_subject), "mailto:operator@localhost");
 }
@@ -199,6 +200,12 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		return set_turn(c, key, v, err, errlen);
 	if (!strcmp(key, "push_subject") || !strcmp(key, "push_allow_http"))
 		return set_push(c, key, v, err, errlen);
+	if (!strcmp(key, "retention_sweep_s")) {
+		if (set_int(&x, v, 1, 86400, err, errlen, key))
+			return -1;
+		c->retention_sweep_s = (int)x;
+		return 0;
+	}
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;

@@ -28,7 +28,8 @@ struct config {
 	int turn_ttl_s;             /* lifetime of the TURN credentials call.ice hands out, default 3600 */
 	char push_subject
 	    [256]; /* VAPID sub claim (RFC 8292): mailto: or https: contact, default mailto:operator@localhost */
-	int push_allow_http; /* 1: accept http:// push endpoints on loopback (tests); default 0: https only */
+	int push_allow_http;   /* 1: accept http:// push endpoints on loopback (tests); default 0: https only */
+	int retention_sweep_s; /* how often the retention sweep runs (server/retention), default 3600 */
 };
 
 void config_defaults(struct config *c);

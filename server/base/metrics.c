@@ -96,6 +96,12 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 	counter(&o, "samvaer_commit_failures_total", "Group commits that failed.", "counter", m->commit_failures);
 	counter(&o, "samvaer_wal_restart_checkpoints_total", "Checkpoints run on the loop so a long WAL starts over.",
 		"counter", m->wal_restarts);
+	counter(&o, "samvaer_retention_sweeps_total", "Retention sweeps run.", "counter", m->retention_sweeps);
+	counter(&o, "samvaer_retention_messages_removed_total", "Messages removed by retention sweeps.", "counter",
+		m->retention_messages_removed);
+	counter(&o, "samvaer_message_log_bytes_compacted_total", "Bytes taken out of messages.log by compaction.",
+		"counter", m->log_bytes_compacted);
+	counter(&o, "samvaer_erasures_total", "Accounts and cases erased on request.", "counter", m->erasures);
 	put(&o, "# HELP samvaer_decisions_total Policy decisions by reason.\n# TYPE samvaer_decisions_total counter\n");
 	for (int r = 0; r < reasons && r < 32; r++)
 		put(&o, "samvaer_decisions_total{reason=\"%s\"} %llu\n", reason_name(r),

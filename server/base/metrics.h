@@ -21,6 +21,9 @@ struct metrics {
 	uint64_t invites_accepted, invite_codes_refused, invite_codes_rate_limited;
 	uint64_t commits, commit_failures;
 	uint64_t wal_restarts; /* checkpoints the loop ran to let a long WAL start over */
+	uint64_t retention_sweeps, retention_messages_removed; /* retention sweeps run, messages they removed */
+	uint64_t log_bytes_compacted;                          /* bytes removed from messages.log by compactions */
+	uint64_t erasures;                                     /* accounts and cases erased */
 	uint64_t commit_latency_buckets[METRICS_LATENCY_BUCKETS + 1]; /* last one is +Inf */
 	double commit_latency_sum_s;
 	uint64_t decisions[32];              /* per policy reason */

@@ -18,6 +18,7 @@
 
 struct calls;
 struct push;
+struct msglog_compactor;
 
 struct app {
 	struct config cfg;              /* settings in force */
@@ -39,13 +40,17 @@ struct app {
 	struct hasher *hasher;          /* password verification thread */
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */
 	struct session *unauth_tail;
-	int64_t data_version;  /* last seen PRAGMA data_version (app.c) */
-	uint64_t next_conn_id; /* connection ids, never reused */
-	int shutting_down;     /* refuse new connections */
-	int timers_started;    /* watchers below are running (app.c) */
-	ev_timer poll_timer;   /* notices changes made by samvaer-admin */
-	ev_timer sweep_timer;  /* auth timeouts and rate-limit windows */
-	ev_io media_io;        /* the media workers' event queue */
+	int64_t data_version;               /* last seen PRAGMA data_version (app.c) */
+	uint64_t next_conn_id;              /* connection ids, never reused */
+	int shutting_down;                  /* refuse new connections */
+	int timers_started;                 /* watchers below are running (app.c) */
+	ev_timer poll_timer;                /* notices changes made by samvaer-admin */
+	ev_timer sweep_timer;               /* auth timeouts and rate-limit windows */
+	ev_io media_io;                     /* the media workers' event queue */
+	ev_timer retention_timer;           /* the retention sweep (server/retention) */
+	ev_timer compact_timer;             /* polls a background compaction of the message log */
+	struct msglog_compactor *compactor; /* that compaction, or NULL */
+	int compact_owed; /* a compaction failed: the next sweep compacts even if it removes nothing */
 };
 
 #endif

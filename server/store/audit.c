@@ -8,23 +8,35 @@
 #include <string.h>
 
 #include "server/base/clock.h"
+#include "server/store/audit_internal.h"
 #include "server/store/store_internal.h"
 
 #define HASH_LEN AUDIT_HASH_LEN
 
-/* The canonical form hashed for an entry: its fields in a fixed order (absent ids as 0), the detail as the
- * stored sorted compact JSON. Unambiguous because kind never holds '|' and the detail comes last. */
-static char *canonical(int64_t seq, int64_t at, int64_t actor, const char *kind, int64_t case_id, int64_t agreement_id,
-		       const char *detail)
+/* The canonical form hashed for an entry: its fields in a fixed order (absent ids as 0), then the detail. Form 2
+ * (every entry written since schema 5) names the detail by its SHA-256, "sha256:" and 64 hex digits, so that an
+ * erasure can remove the detail and keep the entry verifiable; form 1 (older entries, until re-chained) held the
+ * stored sorted compact JSON itself. Unambiguous because kind never holds '|' and the detail comes last. */
+char *audit__canonical(int64_t seq, int64_t at, int64_t actor, const char *kind, int64_t case_id, int64_t agreement_id,
+		       const char *detail, const uint8_t *detail_hash)
 {
-	char *out = NULL;
+	char *out = NULL, hex[2 * HASH_LEN + 8] = "sha256:";
+	if (detail_hash)
+		audit_hex(detail_hash, hex + 7);
 	if (asprintf(&out, "%lld|%lld|%lld|%s|%lld|%lld|%s", (long long)seq, (long long)at, (long long)actor, kind,
-		     (long long)case_id, (long long)agreement_id, detail) < 0)
+		     (long long)case_id, (long long)agreement_id, detail_hash ? hex : detail) < 0)
 		return NULL;
 	return out;
 }
 
-static void hash_entry(const uint8_t prev[HASH_LEN], const char *canon, uint8_t out[HASH_LEN])
+void audit__sha256(const void *p, size_t n, uint8_t out[HASH_LEN])
+{
+	unsigned int len = HASH_LEN;
+	if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL))
+		memset(out, 0, HASH_LEN); /* cannot happen with a working libcrypto; the chain then fails to verify */
+}
+
+void audit__hash_entry(const uint8_t prev[HASH_LEN], const char *canon, uint8_t out[HASH_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int n = HASH_LEN;
@@ -60,13 +72,13 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
 }
 
 static int insert_entry(struct store *s, int64_t seq, int64_t at, int64_t actor, const char *kind, int64_t case_id,
-			int64_t agreement_id, const char *text, const uint8_t prev[HASH_LEN],
-			const uint8_t hash[HASH_LEN])
+			int64_t agreement_id, const char *text, const uint8_t dhash[HASH_LEN],
+			const uint8_t prev[HASH_LEN], const uint8_t hash[HASH_LEN])
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO audit(seq, at, actor, kind, case_id, agreement_id, detail, prev_hash, hash)"
-			       " VALUES (?,?,?,?,?,?,?,?,?)",
+			       "INSERT INTO audit(seq, at, actor, kind, case_id, agreement_id, detail, prev_hash, hash,"
+			       " detail_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return store__fail(s, "audit append");
 	sqlite3_bind_int64(st, 1, seq);
@@ -78,6 +90,7 @@ static int insert_entry(struct store *s, int64_t seq, int64_t at, int64_t actor,
 	sqlite3_bind_text(st, 7, text, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, prev, HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 9, hash, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, dhash, HASH_LEN, SQLITE_STATIC);
 	int rc = store__step_write(s, st, "audit append");
 	sqlite3_finalize(st);
 	return rc == STORE_OK ? STORE_OK : STORE_ERR;
@@ -87,7 +100,7 @@ int audit_append(struct store *s, int64_t actor, const char *kind, int64_t case_
 		 json_t *detail)
 {
 	int64_t seq, at = clock_now_ms();
-	uint8_t prev[HASH_LEN], hash[HASH_LEN];
+	uint8_t prev[HASH_LEN], hash[HASH_LEN], dhash[HASH_LEN];
 	if (!detail)
 		detail = json_object();
 	char *text = json_is_object(detail) ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -104,11 +117,12 @@ int audit_append(struct store *s, int64_t actor, const char *kind, int64_t case_
 	}
 	char *canon = NULL;
 	int rc = chain_tail(s, &seq, prev);
-	if (rc == STORE_OK && !(canon = canonical(seq + 1, at, actor, kind, case_id, agreement_id, text)))
+	audit__sha256(text, strlen(text), dhash);
+	if (rc == STORE_OK && !(canon = audit__canonical(seq + 1, at, actor, kind, case_id, agreement_id, text, dhash)))
 		rc = STORE_ERR;
 	if (rc == STORE_OK) {
-		hash_entry(prev, canon, hash);
-		rc = insert_entry(s, seq + 1, at, actor, kind, case_id, agreement_id, text, prev, hash);
+		audit__hash_entry(prev, canon, hash);
+		rc = insert_entry(s, seq + 1, at, actor, kind, case_id, agreement_id, text, dhash, prev, hash);
 	}
 	free(canon);
 	free(text);
@@ -127,16 +141,29 @@ int audit_append_commit(struct store *s, int64_t actor, const char *kind, int64_
 
 const char *audit_problem_name(enum audit_problem p)
 {
-	static const char *const names[] = {"intact", "gap", "bad_link", "bad_hash", "bad_form"};
+	static const char *const names[] = {"intact", "gap", "bad_link", "bad_hash", "bad_form", "bad_erasure"};
 	return (unsigned)p < sizeof(names) / sizeof(names[0]) ? names[p] : "unknown";
 }
 
 /* ---- verification ---------------------------------------------------------------------------------- */
 
-enum { COL_SEQ, COL_AT, COL_ACTOR, COL_KIND, COL_CASE, COL_AGREEMENT, COL_DETAIL, COL_PREV, COL_HASH };
+enum {
+	COL_SEQ,
+	COL_AT,
+	COL_ACTOR,
+	COL_KIND,
+	COL_CASE,
+	COL_AGREEMENT,
+	COL_DETAIL,
+	COL_PREV,
+	COL_HASH,
+	COL_DHASH,
+	COL_ERASED,
+	COL_HASH_V1
+};
 
-static const char *const col_names[] = {"seq",          "at",     "actor",     "kind", "case_id",
-					"agreement_id", "detail", "prev_hash", "hash"};
+static const char *const col_names[] = {"seq",    "at",        "actor", "kind",        "case_id",   "agreement_id",
+					"detail", "prev_hash", "hash",  "detail_hash", "erased_at", "hash_v1"};
 
 static int bad(struct audit_check *c, int64_t seq, enum audit_problem kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -175,20 +202,39 @@ static int malformed_column(sqlite3_stmt *st)
 			return i;
 		}
 	}
+	for (int i = COL_DHASH; i <= COL_HASH_V1; i += 2) /* NULL (form 1 / never re-chained) or a hash */
+		if (sqlite3_column_type(st, i) != SQLITE_NULL &&
+		    (sqlite3_column_type(st, i) != SQLITE_BLOB || sqlite3_column_bytes(st, i) != HASH_LEN))
+			return i;
+	int64_t erased = sqlite3_column_int64(st, COL_ERASED);
+	if (sqlite3_column_type(st, COL_ERASED) != SQLITE_INTEGER || erased < 0 ||
+	    (erased &&
+	     (sqlite3_column_type(st, COL_DHASH) == SQLITE_NULL ||
+	      strcmp((const char *)sqlite3_column_text(st, COL_DETAIL), AUDIT_ERASED_DETAIL))))
+		return COL_ERASED;
 	return -1;
 }
 
-/* Recompute the entry's hash from the previous entry's hash and its content. */
+/* Recompute the entry's hash from the previous entry's hash and its content: form 2 over the detail's hash (which
+ * must match the detail unless it was erased), form 1 over the detail. 0: the content does not match. */
 static int content_matches(sqlite3_stmt *st, const uint8_t prev[HASH_LEN])
 {
-	char *canon = canonical(sqlite3_column_int64(st, COL_SEQ), sqlite3_column_int64(st, COL_AT),
-				sqlite3_column_int64(st, COL_ACTOR), (const char *)sqlite3_column_text(st, COL_KIND),
-				sqlite3_column_int64(st, COL_CASE), sqlite3_column_int64(st, COL_AGREEMENT),
-				(const char *)sqlite3_column_text(st, COL_DETAIL));
+	const uint8_t *dhash =
+	    sqlite3_column_type(st, COL_DHASH) == SQLITE_BLOB ? sqlite3_column_blob(st, COL_DHASH) : NULL;
+	const char *detail = (const char *)sqlite3_column_text(st, COL_DETAIL);
 	uint8_t want[HASH_LEN];
+	if (dhash && !sqlite3_column_int64(st, COL_ERASED)) {
+		audit__sha256(detail, strlen(detail), want);
+		if (memcmp(want, dhash, HASH_LEN) != 0)
+			return 0;
+	}
+	char *canon = audit__canonical(
+	    sqlite3_column_int64(st, COL_SEQ), sqlite3_column_int64(st, COL_AT), sqlite3_column_int64(st, COL_ACTOR),
+	    (const char *)sqlite3_column_text(st, COL_KIND), sqlite3_column_int64(st, COL_CASE),
+	    sqlite3_column_int64(st, COL_AGREEMENT), detail, dhash);
 	if (!canon)
 		return 0;
-	hash_entry(prev, canon, want);
+	audit__hash_entry(prev, canon, want);
 	free(canon);
 	return memcmp(want, sqlite3_column_blob(st, COL_HASH), HASH_LEN) == 0;
 }
@@ -218,29 +264,87 @@ static int row_is_bad(sqlite3_stmt *st, int64_t prev_seq, const uint8_t prev[HAS
 	return 0;
 }
 
+/* Erased entries seen and not yet named by a later erasure entry, in seq order. */
+struct erased {
+	int64_t *seq;
+	size_t n, cap;
+};
+
+static void erased_forget(struct erased *e, int64_t seq)
+{
+	size_t lo = 0, hi = e->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (e->seq[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < e->n && e->seq[lo] == seq) {
+		memmove(e->seq + lo, e->seq + lo + 1, (e->n - lo - 1) * sizeof(*e->seq));
+		e->n--;
+	}
+}
+
+/* An erased entry must be named (detail "seqs") by an erasure entry after it: the erasure is on the chain even
+ * though the detail it removed is not. 1 if the row is bad (check filled). */
+static int erased_track(struct erased *e, sqlite3_stmt *st, struct audit_check *c)
+{
+	int64_t seq = sqlite3_column_int64(st, COL_SEQ);
+	if (sqlite3_column_int64(st, COL_ERASED)) {
+		if (!strcmp((const char *)sqlite3_column_text(st, COL_KIND), AUDIT_ERASURE))
+			return bad(c, seq, AUDIT_BAD_ERASURE, "an erasure entry was itself erased");
+		if (e->n == e->cap) {
+			size_t cap = e->cap ? e->cap * 2 : 64;
+			int64_t *p = realloc(e->seq, cap * sizeof(*p));
+			if (!p)
+				return bad(c, seq, AUDIT_BAD_ERASURE, "out of memory");
+			e->seq = p;
+			e->cap = cap;
+		}
+		e->seq[e->n++] = seq;
+		return 0;
+	}
+	if (e->n == 0 || strcmp((const char *)sqlite3_column_text(st, COL_KIND), AUDIT_ERASURE))
+		return 0;
+	json_t *d = json_loads((const char *)sqlite3_column_text(st, COL_DETAIL), 0, NULL);
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(d, "seqs"), i, v)
+	{
+		if (json_integer_value(v) < seq)
+			erased_forget(e, json_integer_value(v));
+	}
+	json_decref(d);
+	return 0;
+}
+
 int audit_verify(struct store *s, struct audit_check *c)
 {
 	sqlite3_stmt *st;
+	struct erased pending = {0};
 	memset(c, 0, sizeof(*c));
 	c->ok = 1;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT seq, at, actor, kind, case_id, agreement_id, detail, prev_hash, hash"
-			       " FROM audit ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT " AUDIT__COLUMNS " FROM audit ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
 		return store__fail(s, "audit verify");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c->entries++;
-		if (row_is_bad(st, c->head_seq, c->head_hash, c))
+		if (row_is_bad(st, c->head_seq, c->head_hash, c) || erased_track(&pending, st, c))
 			break;
 		c->head_seq = sqlite3_column_int64(st, COL_SEQ);
 		memcpy(c->head_hash, sqlite3_column_blob(st, COL_HASH), HASH_LEN);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		free(pending.seq);
 		c->ok = 0;
 		return store__fail(s, "audit verify");
 	}
+	if (c->ok && pending.n > 0)
+		bad(c, pending.seq[0], AUDIT_BAD_ERASURE,
+		    "erased without an erasure entry: the detail was removed outside an erasure");
+	free(pending.seq);
 	return STORE_OK;
 }
 

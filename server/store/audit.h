@@ -49,6 +49,13 @@
 #define AUDIT_INVITATION \
 	"invitation"      /* detail: {action: created|used|failed_try|locked|revoked, invitation_id, ...} (invites.h) */
 #define AUDIT_PUSH "push" /* detail: {action (subscribed, unsubscribed, expired, failing), origin, status?} */
+#define AUDIT_ERASURE \
+	"erasure" /* detail: {subject: account|case, id, reference, seqs: [entries erased], messages, ...}; never erased */
+#define AUDIT_RETENTION "retention"     /* detail: {action: set|sweep, messages_days?, removed?, ...} */
+#define AUDIT_EXPORT "export"           /* detail: {account, reference, messages, entries} */
+#define AUDIT_UPGRADED "audit_upgraded" /* detail: {entries, v1_head_seq, v1_head_hash} (schema 5 re-chain) */
+/* What an erased entry's detail becomes. */
+#define AUDIT_ERASED_DETAIL "{\"erased\":true}"
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */
 
 /* Append one entry inside the caller's open write transaction (store_begin). Steals `detail` (an object;
@@ -64,11 +71,12 @@ int audit_append_commit(struct store *s, int64_t actor, const char *kind, int64_
 
 /* Why an entry does not verify (stable; tests and the API use the names from audit_problem_name). */
 enum audit_problem {
-	AUDIT_INTACT = 0, /* "intact" */
-	AUDIT_GAP,        /* "gap": seq is not the previous seq + 1 (an entry was removed) */
-	AUDIT_BAD_LINK,   /* "bad_link": prev_hash is not the previous entry's hash (removed/reordered/rewritten) */
-	AUDIT_BAD_HASH,   /* "bad_hash": hash does not match the entry's content (edited or swapped) */
-	AUDIT_BAD_FORM,   /* "bad_form": a column audit_append never writes that way (type, NULL vs 0, length) */
+	AUDIT_INTACT = 0,  /* "intact" */
+	AUDIT_GAP,         /* "gap": seq is not the previous seq + 1 (an entry was removed) */
+	AUDIT_BAD_LINK,    /* "bad_link": prev_hash is not the previous entry's hash (removed/reordered/rewritten) */
+	AUDIT_BAD_HASH,    /* "bad_hash": hash does not match the entry's content (edited or swapped) */
+	AUDIT_BAD_FORM,    /* "bad_form": a column audit_append never writes that way (type, NULL vs 0, length) */
+	AUDIT_BAD_ERASURE, /* "bad_erasure": a detail removed without an erasure entry naming the entry */
 };
 const char *audit_problem_name(enum audit_problem p);
 

@@ -357,7 +357,7 @@ static int on_record(const struct msglog_record *r, void *ctx)
 {
 	struct convs *c = ctx;
 	int64_t last = (int64_t)(intptr_t)intmap_get(&c->last, (uint64_t)r->agreement);
-	if (r->seq != last + 1)
+	if (last && r->seq != last + 1) /* the first may be past 1: older messages removed (msglog_floor) */
 		return fail(c->err, c->errlen, "conversation %lld: message %lld follows %lld (a gap or a repeat)",
 			    (long long)r->agreement, (long long)r->seq, (long long)last);
 	if (!last)
@@ -508,8 +508,18 @@ static int check_refs(sqlite3 *db, struct convs *c, char *err, size_t n)
 	    "SELECT agreement_id, max(delivered_seq, read_seq) FROM receipts",
 	    "SELECT agreement_id, released_seq FROM held WHERE state = 'released'",
 	};
+	sqlite3_stmt *st;
+	/* A conversation whose messages were all removed (retention, erasure) ends where its floor says (schema 5). */
+	if (sqlite3_prepare_v2(db, "SELECT agreement_id, first_seq - 1 FROM message_floors", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t a = sqlite3_column_int64(st, 0), last = sqlite3_column_int64(st, 1);
+			if (last > (int64_t)(intptr_t)intmap_get(&c->last, (uint64_t)a))
+				intmap_put(&c->last, (uint64_t)a, (void *)(intptr_t)last);
+		}
+		sqlite3_finalize(st);
+	}
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
 			return fail(err, n, "verify: %s", sqlite3_errmsg(db));
 		int rc = 0;

@@ -215,3 +215,9 @@ void commit_free(struct commit *c)
 	if (c->batch_head) /* cannot happen after commit_flush; never leave a waiter unanswered */
 		run_durable(c, UINT64_MAX, 0);
 }
+
+void commit_log_replaced(struct commit *c)
+{
+	if (c->syncer)
+		syncer_log_replaced(c->syncer);
+}

@@ -69,5 +69,7 @@ void commit_now(struct commit *c);
  * The per-turn path commits without waiting and lets the syncer thread make the turn durable before its waiters
  * run. */
 void commit_flush(struct commit *c);
+/* The message log file was replaced (store_messages_compact, right after a commit_flush): the syncer reopens it. */
+void commit_log_replaced(struct commit *c);
 
 #endif

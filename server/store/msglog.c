@@ -1,5 +1,6 @@
 /* msglog.c: the append-only message log and its in-memory index (see msglog.h). */
 #include "server/store/msglog.h"
+#include "server/store/msglog_internal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,54 +16,6 @@
 #include "base/siphash.h"
 
 #define MAGIC 0x314d5653u /* "SVM1" little-endian */
-#define KEY_EMPTY 0
-#define KEY_GONE 1 /* tombstone: a discarded pending append */
-
-struct entry {
-	uint64_t off;    /* where the record starts; at or past l->end: in the pending buffer */
-	int64_t sent_at; /* ms */
-	int64_t sender;
-};
-
-struct conv {
-	struct entry *e; /* e[seq - 1] */
-	size_t n, cap;
-};
-
-struct keyslot {
-	uint64_t h; /* KEY_EMPTY, KEY_GONE, or the key's hash (never 0 or 1) */
-	struct conv *c;
-	int64_t seq;
-};
-
-/* Open addressing with linear probing; cap a power of two, at most half its slots used (tombstones count). */
-struct keytab {
-	struct keyslot *s;
-	size_t cap, used;
-};
-
-struct pend {
-	struct conv *c;
-	uint64_t h;
-};
-
-struct msglog {
-	int fd;
-	int writable;
-	uint64_t end;        /* bytes of complete records in the file */
-	uint64_t count;      /* messages indexed, pending included */
-	struct intmap convs; /* agreement id → struct conv* */
-	struct keytab keys;  /* idempotency keys */
-	struct keytab old;   /* while the table grows: the previous one, moved into keys a step per insert */
-	size_t old_pos;      /* old's slots before this have been moved */
-	uint8_t *buf;        /* pending appends, the file's bytes from `end` on */
-	size_t buf_len, buf_cap;
-	struct pend *pend; /* pending appends in order, to undo them */
-	size_t npend, pend_cap;
-	uint8_t *rbuf; /* msglog_read's record */
-	size_t rbuf_cap;
-};
-
 /* ---- CRC-32C (Castagnoli): the SSE4.2 instruction where the CPU has it, else a table ---- */
 
 static uint32_t crc_table[256];
@@ -200,13 +153,15 @@ static struct conv *conv_of(const struct msglog *l, int64_t agreement)
 	return agreement > 0 ? intmap_get(&l->convs, (uint64_t)agreement) : NULL;
 }
 
-static struct conv *conv_get(struct msglog *l, int64_t agreement)
+struct conv *msglog__conv_get(struct msglog *l, int64_t agreement)
 {
 	struct conv *c = conv_of(l, agreement);
 	if (!c && (c = calloc(1, sizeof(*c))) && intmap_put(&l->convs, (uint64_t)agreement, c) != 0) {
 		free(c);
 		c = NULL;
 	}
+	if (c && !c->base)
+		c->base = 1;
 	return c;
 }
 
@@ -274,7 +229,7 @@ static struct keyslot *tab_find(const struct keytab *t, uint64_t h, const struct
 	return NULL;
 }
 
-static void keys_drop(struct msglog *l, uint64_t h, const struct conv *c, int64_t seq)
+void msglog__keys_drop(struct msglog *l, uint64_t h, const struct conv *c, int64_t seq)
 {
 	struct keyslot *k = tab_find(&l->keys, h, c, seq);
 	if (!k)
@@ -317,17 +272,21 @@ static int scan(struct msglog *l, const char *path, uint64_t size, char *err, si
 	struct msglog_record r;
 	size_t n;
 	while (off < size && (n = msglog_decode(map + off, size - off, &r)) > 0) {
-		struct conv *c = conv_get(l, r.agreement);
+		struct conv *c = msglog__conv_get(l, r.agreement);
 		if (!c) {
 			snprintf(err, errlen, "message log: out of memory");
 			rc = -1;
 			break;
 		}
+		if (c->n == 0)
+			c->base = r.seq; /* a compacted log starts a conversation past its removed messages */
 		/* A checksummed record out of sequence is not a torn write: refuse rather than cut off what follows. */
-		if ((uint64_t)r.seq != c->n + 1) {
-			snprintf(err, errlen,
-				 "message log: %s: the record at byte %llu has seq %lld in conversation %lld after %zu",
-				 path, (unsigned long long)off, (long long)r.seq, (long long)r.agreement, c->n);
+		if (r.seq != c->base + (int64_t)c->n) {
+			snprintf(
+			    err, errlen,
+			    "message log: %s: the record at byte %llu has seq %lld in conversation %lld after %lld",
+			    path, (unsigned long long)off, (long long)r.seq, (long long)r.agreement,
+			    (long long)(c->base + (int64_t)c->n - 1));
 			rc = -1;
 			break;
 		}
@@ -429,16 +388,16 @@ int msglog_append(struct msglog *l, const struct msglog_record *r)
 		errno = l->writable ? EMSGSIZE : EBADF;
 		return MSGLOG_ERR;
 	}
-	struct conv *c = conv_get(l, r->agreement);
+	struct conv *c = msglog__conv_get(l, r->agreement);
 	if (!c)
 		return MSGLOG_ERR;
 	uint64_t h = msglog__key_hash(r->agreement, r->sender, r->key, r->key_len); /* once: the lookup and the index */
 	int64_t found = find_key(l, h, r->agreement, r->sender, r->key, r->key_len);
 	if (found < 0)
 		return MSGLOG_ERR;
-	if (found > 0 || r->seq <= (int64_t)c->n)
+	if (found > 0 || r->seq < c->base + (int64_t)c->n)
 		return MSGLOG_DUPLICATE;
-	if ((uint64_t)r->seq != c->n + 1) {
+	if (r->seq != c->base + (int64_t)c->n) {
 		errno = EINVAL; /* a gap in the conversation */
 		return MSGLOG_ERR;
 	}
@@ -478,7 +437,7 @@ void msglog_discard(struct msglog *l)
 {
 	while (l->npend > 0) {
 		struct pend *p = &l->pend[--l->npend];
-		keys_drop(l, p->h, p->c, (int64_t)p->c->n);
+		msglog__keys_drop(l, p->h, p->c, p->c->base + (int64_t)p->c->n - 1);
 		p->c->n--;
 		l->count--;
 	}
@@ -518,13 +477,19 @@ int msglog_sync(struct msglog *l)
 int64_t msglog_last_seq(const struct msglog *l, int64_t agreement)
 {
 	const struct conv *c = conv_of(l, agreement);
-	return c ? (int64_t)c->n : 0;
+	return c ? c->base + (int64_t)c->n - 1 : 0;
+}
+
+int64_t msglog_first_seq(const struct msglog *l, int64_t agreement)
+{
+	const struct conv *c = conv_of(l, agreement);
+	return c ? c->base : 1;
 }
 
 static const struct entry *entry_of(const struct msglog *l, int64_t agreement, int64_t seq)
 {
 	const struct conv *c = conv_of(l, agreement);
-	return c && seq >= 1 && (uint64_t)seq <= c->n ? &c->e[seq - 1] : NULL;
+	return c && seq >= c->base && seq < c->base + (int64_t)c->n ? &c->e[seq - c->base] : NULL;
 }
 
 int msglog_meta(const struct msglog *l, int64_t agreement, int64_t seq, int64_t *sender, int64_t *sent_at)
@@ -538,7 +503,7 @@ int msglog_meta(const struct msglog *l, int64_t agreement, int64_t seq, int64_t 
 }
 
 /* Read the record at off (file or pending buffer) into the read buffer and decode it. */
-static int read_at(struct msglog *l, uint64_t off, struct msglog_record *r)
+int msglog__read_at(struct msglog *l, uint64_t off, struct msglog_record *r)
 {
 	if (off >= l->end) {
 		size_t at = (size_t)(off - l->end);
@@ -567,16 +532,18 @@ int msglog_read(struct msglog *l, int64_t agreement, int64_t seq, struct msglog_
 	const struct entry *e = entry_of(l, agreement, seq);
 	if (!e)
 		return errno = ENOENT, -1;
-	return read_at(l, e->off, r);
+	return msglog__read_at(l, e->off, r);
 }
 
 /* 1: the slot names the message with this key; 0: a different one with the same hash; -1: a read error. */
 static int slot_matches(struct msglog *l, const struct keyslot *k, int64_t agreement, int64_t sender, const char *key,
 			size_t key_len)
 {
-	const struct entry *e = &k->c->e[k->seq - 1];
+	if (k->seq < k->c->base) /* removed (msglog_floor drops their keys; this is a guard) */
+		return 0;
+	const struct entry *e = &k->c->e[k->seq - k->c->base];
 	struct msglog_record r;
-	if (read_at(l, e->off, &r) != 0)
+	if (msglog__read_at(l, e->off, &r) != 0)
 		return -1;
 	return r.agreement == agreement && r.sender == sender && r.key_len == key_len && !memcmp(r.key, key, key_len);
 }

@@ -2,6 +2,8 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_wal.h"
 #include "server/store/fsdir.h"
+#include "server/store/audit_erase.h"
+#include "server/store/store_retention.h"
 #include "server/store/msglog.h"
 #include "server/base/log.h"
 
@@ -195,6 +197,11 @@ struct msglog *store__log(struct store *s, int writable)
 	}
 	msglog_close(s->log);
 	s->log = l;
+	if (store__apply_floors(s, l) != STORE_OK) { /* messages removed before a crash left them in the file */
+		s->log = NULL;
+		msglog_close(l);
+		return NULL;
+	}
 	return l;
 }
 
@@ -304,14 +311,15 @@ struct store *store_open(const char *dir, int sync_mode, char *err, size_t errle
 	    "PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0;",
 	};
 	char pragmas[400];
-	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode=WAL; %s PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=ON;"
-		 " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA journal_size_limit=67108864;",
-		 sync_pragmas[sync_mode >= 0 && sync_mode <= 2 ? sync_mode : 1]);
+	snprintf(
+	    pragmas, sizeof(pragmas),
+	    "PRAGMA journal_mode=WAL; %s PRAGMA foreign_keys=ON; PRAGMA recursive_triggers=ON; PRAGMA secure_delete=ON;"
+	    " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA journal_size_limit=67108864;",
+	    sync_pragmas[sync_mode >= 0 && sync_mode <= 2 ? sync_mode : 1]);
 	s->sync_external = sync_mode == STORE_SYNC_EXTERNAL;
 	s->sync_full = sync_mode == STORE_SYNC_FULL;
 	if (store_exec(s, pragmas) || store_migrate_to(s, store__migration_count) || store__fill_username_keys(s) ||
-	    import_if_any(s)) {
+	    import_if_any(s) || audit_upgrade(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		store_close(s);
 		return NULL;

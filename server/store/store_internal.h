@@ -15,6 +15,7 @@ struct store {
 	int sync_full;                        /* synchronous=FULL: a commit also fdatasyncs the message log */
 	unsigned written;                     /* STORE_FILE_* written since store_take_written */
 	struct msglog *log;                   /* the message log, opened at the first use */
+	uint64_t log_hidden;                  /* messages the floors hid when it was opened (still in the file) */
 	char dir[512];                        /* the data directory */
 	sqlite3_stmt *stmts[STORE_MAX_STMTS]; /* cache, indexed by statement slot */
 	char err[256];                        /* last error message */

@@ -64,8 +64,9 @@ int store_messages_page(struct store *s, int64_t agreement, int64_t before, int 
 		return STORE_ERR;
 	int64_t last = msglog_last_seq(l, agreement);
 	int64_t upper = before > 0 && before - 1 < last ? before - 1 : last; /* seqs have no gaps */
-	int64_t lower = upper - limit + 1 > 1 ? upper - limit + 1 : 1;
-	*more = lower > 1;
+	int64_t first = msglog_first_seq(l, agreement); /* older ones were removed (retention, erasure) */
+	int64_t lower = upper - limit + 1 > first ? upper - limit + 1 : first;
+	*more = lower > first;
 	for (int64_t seq = lower; seq <= upper; seq++)
 		if (deliver(s, l, agreement, seq, cb, ctx) != STORE_OK)
 			return STORE_ERR;

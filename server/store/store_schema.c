@@ -1,5 +1,6 @@
 /* store_schema.c: the forward-only schema migrations; migration i takes user_version i to i+1. Never edit one
  * that has shipped: add a new one. */
+#include "server/store/audit_internal.h"
 #include "server/store/store_internal.h"
 
 const char *const store__migrations[] = {
@@ -215,6 +216,29 @@ const char *const store__migrations[] = {
     "  last_ok_at INTEGER NOT NULL DEFAULT 0,"
     "  failures INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX push_account ON push_subscriptions(account_id);",
+
+    /* 5: retention and erasure (issue 18).
+	 * - audit.detail_hash: SHA-256 of the detail; entries from now on chain over it instead of the detail itself, so
+	 *   an erasure can remove a detail (erased_at set, detail '{"erased":true}') and the chain still verifies.
+	 *   store_open re-chains the older entries once, after verifying them, keeping their old hash in hash_v1
+	 *   (server/store/audit_erase.c). The update trigger now lets through that one change and nothing else.
+	 * - message_floors: the first seq a conversation still holds; messages below it were removed (retention or
+	 *   erasure) and are dropped from DIR/messages.log when it is compacted (server/store/store_compact.c).
+	 * - retention: per case, how long messages, media and recordings are kept (days; 0 = for ever). */
+    "ALTER TABLE audit ADD COLUMN detail_hash BLOB;"
+    "ALTER TABLE audit ADD COLUMN erased_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE audit ADD COLUMN hash_v1 BLOB;"
+    "DROP TRIGGER audit_no_update;" AUDIT__NO_UPDATE_TRIGGER ";"
+    "CREATE TABLE message_floors ("
+    "  agreement_id INTEGER PRIMARY KEY REFERENCES agreements(id),"
+    "  first_seq INTEGER NOT NULL);"
+    "CREATE TABLE retention ("
+    "  case_id INTEGER PRIMARY KEY REFERENCES cases(id),"
+    "  messages_days INTEGER NOT NULL DEFAULT 0,"
+    "  media_days INTEGER NOT NULL DEFAULT 0,"
+    "  recordings_days INTEGER NOT NULL DEFAULT 0,"
+    "  set_by INTEGER REFERENCES accounts(id),"
+    "  set_at INTEGER NOT NULL);",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

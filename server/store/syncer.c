@@ -32,12 +32,13 @@ struct syncer {
 	char wal_path[600];
 	char db_path[600];
 	char log_path[600];
-	int wal_fd;            /* opened lazily: the WAL file exists after the first commit */
-	int log_fd;            /* the message log, opened lazily too */
-	int db_fd;             /* the database file, for the checkpointer's own fdatasync */
-	sqlite3 *ckpt;         /* the checkpointing connection */
-	pthread_t thread;      /* fsyncs */
-	pthread_t ckpt_thread; /* checkpoints, apart so a long checkpoint never delays an fsync */
+	int wal_fd;              /* opened lazily: the WAL file exists after the first commit */
+	int log_fd;              /* the message log, opened lazily too */
+	atomic_int log_replaced; /* the log was renamed over (compaction): reopen it before the next fsync */
+	int db_fd;               /* the database file, for the checkpointer's own fdatasync */
+	sqlite3 *ckpt;           /* the checkpointing connection */
+	pthread_t thread;        /* fsyncs */
+	pthread_t ckpt_thread;   /* checkpoints, apart so a long checkpoint never delays an fsync */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;      /* wakes the fsync thread */
 	pthread_cond_t ckpt_cond; /* wakes the checkpoint thread (only to stop it) */
@@ -66,6 +67,10 @@ static int sync_file(const char *path, int *fd)
 static int sync_files(struct syncer *s, unsigned files)
 {
 	int rc = 0;
+	if (atomic_exchange(&s->log_replaced, 0) && s->log_fd >= 0) {
+		close(s->log_fd); /* the old, unlinked file: the new one was fsynced before the rename */
+		s->log_fd = -1;
+	}
 	if (files & SYNCER_LOG)
 		rc |= sync_file(s->log_path, &s->log_fd);
 	if (files & SYNCER_WAL)
@@ -257,6 +262,11 @@ int syncer_sync_now(struct syncer *s)
 		s->synced = target;
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+void syncer_log_replaced(struct syncer *s)
+{
+	atomic_store(&s->log_replaced, 1);
 }
 
 void syncer_stop(struct syncer *s)

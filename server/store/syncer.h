@@ -26,6 +26,8 @@ int syncer_wal_restart_wanted(struct syncer *s);
 void syncer_wal_restart_done(struct syncer *s);
 /* Make everything requested durable now, on the calling thread (shutdown, admin API); returns 0 or -1. */
 int syncer_sync_now(struct syncer *s);
+/* DIR/messages.log was replaced by a compacted copy (already durable): fsync the new file from now on. */
+void syncer_log_replaced(struct syncer *s);
 void syncer_stop(struct syncer *s);
 
 #endif

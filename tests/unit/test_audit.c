@@ -84,14 +84,19 @@ static int tamper(const char *dir, const char *sql)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* The hash as documented in audit.h, computed independently: SHA-256(prev || "seq|at|actor|kind|case|ag|detail"). */
+/* The hash as documented in audit.h, computed independently:
+ * SHA-256(prev || "seq|at|actor|kind|case|ag|sha256:" hex(SHA-256(detail))). */
 static void doc_hash(const uint8_t prev[32], int64_t seq, int64_t at, int64_t actor, const char *kind, int64_t case_id,
 		     int64_t agreement_id, const char *detail, uint8_t out[32])
 {
-	char canon[1024];
+	char canon[1024], hex[65];
 	unsigned int n = 32;
-	snprintf(canon, sizeof(canon), "%lld|%lld|%lld|%s|%lld|%lld|%s", (long long)seq, (long long)at,
-		 (long long)actor, kind, (long long)case_id, (long long)agreement_id, detail);
+	uint8_t dh[32];
+	EVP_Digest(detail, strlen(detail), dh, &n, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", dh[i]);
+	snprintf(canon, sizeof(canon), "%lld|%lld|%lld|%s|%lld|%lld|sha256:%s", (long long)seq, (long long)at,
+		 (long long)actor, kind, (long long)case_id, (long long)agreement_id, hex);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	EVP_DigestUpdate(ctx, prev, 32);
@@ -100,14 +105,16 @@ static void doc_hash(const uint8_t prev[32], int64_t seq, int64_t at, int64_t ac
 	EVP_MD_CTX_free(ctx);
 }
 
-/* The recompute attack: edit entry 2's detail, then rewrite every hash after it so the chain is valid again. */
+/* The recompute attack: edit entry 2's detail (and its detail_hash), then rewrite every hash after it so the chain is
+ * valid again. */
 static int rewrite_history(const char *dir)
 {
 	char path[512];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	snprintf(path, sizeof(path), "%s/samvaer.db", dir);
-	if (tamper(dir, "UPDATE audit SET detail='{\"action\":\"forged\"}' WHERE seq=2") || sqlite3_open(path, &db))
+	if (tamper(dir, "UPDATE audit SET detail='{\"action\":\"forged\"}', detail_hash=NULL WHERE seq=2") ||
+	    sqlite3_open(path, &db))
 		return -1;
 	uint8_t prev[32] = {0}, h[32];
 	sqlite3_prepare_v2(db, "SELECT seq, at, actor, kind, case_id, agreement_id, detail FROM audit ORDER BY seq", -1,
@@ -118,10 +125,16 @@ static int rewrite_history(const char *dir)
 			 (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4),
 			 sqlite3_column_int64(st, 5), (const char *)sqlite3_column_text(st, 6), h);
 		sqlite3_stmt *up;
-		sqlite3_prepare_v2(db, "UPDATE audit SET prev_hash=?, hash=? WHERE seq=?", -1, &up, NULL);
+		const char *detail = (const char *)sqlite3_column_text(st, 6);
+		uint8_t dh[32];
+		unsigned int n = 32;
+		EVP_Digest(detail, strlen(detail), dh, &n, EVP_sha256(), NULL);
+		sqlite3_prepare_v2(db, "UPDATE audit SET prev_hash=?, hash=?, detail_hash=? WHERE seq=?", -1, &up,
+				   NULL);
 		sqlite3_bind_blob(up, 1, prev, 32, SQLITE_TRANSIENT);
 		sqlite3_bind_blob(up, 2, h, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 0));
+		sqlite3_bind_blob(up, 3, dh, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 4, sqlite3_column_int64(st, 0));
 		sqlite3_step(up);
 		sqlite3_finalize(up);
 		memcpy(prev, h, 32);
@@ -254,15 +267,21 @@ static const struct {
      "detail FROM t WHERE t.seq = 7 - audit.seq) WHERE seq IN (3,4)",
      3, AUDIT_BAD_HASH},
     {"move an entry to the end",
-     "INSERT INTO audit SELECT 7,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash FROM audit WHERE seq=2;"
+     "INSERT INTO audit(seq,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash,detail_hash) SELECT "
+     "7,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash,detail_hash FROM audit"
+     " WHERE seq=2;"
      "DELETE FROM audit WHERE seq=2",
      3, AUDIT_GAP},
     {"append a forged entry",
-     "INSERT INTO audit SELECT 7,at,actor,kind,case_id,agreement_id,detail,hash,randomblob(32) FROM audit WHERE seq=6",
+     "INSERT INTO audit(seq,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash,detail_hash) SELECT "
+     "7,at,actor,kind,case_id,agreement_id,detail,hash,randomblob(32),"
+     "detail_hash FROM audit WHERE seq=6",
      7, AUDIT_BAD_HASH},
     {"entry with seq 0",
-     "INSERT INTO audit SELECT 0,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash FROM audit WHERE seq=1", 0,
-     AUDIT_BAD_FORM},
+     "INSERT INTO audit(seq,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash,detail_hash) SELECT "
+     "0,at,actor,kind,case_id,agreement_id,detail,prev_hash,hash,"
+     "detail_hash FROM audit WHERE seq=1",
+     0, AUDIT_BAD_FORM},
     {"truncate the tail (not detectable by the chain)", "DELETE FROM audit WHERE seq>=5", 0, AUDIT_INTACT},
 };
 

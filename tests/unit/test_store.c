@@ -55,6 +55,9 @@ static const char *const fixtures[] = {
     " VALUES ('EFGH',x'02',1,2,1,2,1);"
     "INSERT INTO push_subscriptions(account_id,device_id,endpoint,p256dh,auth,created_at)"
     " VALUES (1,1,'http://127.0.0.1/p',x'04',x'05',1);",
+    /* v5 */
+    "INSERT INTO message_floors(agreement_id,first_seq) VALUES (1,1);"
+    "INSERT INTO retention(case_id,messages_days,set_at) VALUES (1,30,1);",
 };
 
 static void test_upgrades(void)

@@ -88,6 +88,25 @@ export async function call(method, path, body) {
   return data;
 }
 
+/** POST and take the answer as a file (a Blob); rejects with ApiError like call. */
+export async function postForFile(path, body) {
+  const headers = { 'Content-Type': 'application/json' };
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, { code: 'offline', message: 'Cannot reach the server. Try again.' });
+  }
+  if (!res.ok) {
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    throw new ApiError(res.status, data && data.error);
+  }
+  return res.blob();
+}
+
 export const get = (path) => call('GET', path);
 export const post = (path, body = {}) => call('POST', path, body);
 export const me = () => get('/api/me');

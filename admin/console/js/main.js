@@ -11,6 +11,7 @@ import { liveCallsView, watchLiveCalls, unwatchLiveCalls } from './view-calls.js
 import { liveConn } from './live-conn.js';
 import { invitesView } from './view-invites.js';
 import { devicesView } from './view-devices.js';
+import { privacyView } from './view-privacy.js';
 
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
@@ -22,6 +23,7 @@ const ROUTES = [
   [/^#\/case\/(\d+)$/, caseView],
   [/^#\/case\/(\d+)\/new$/, (ctx, caseId) => editorView(ctx, { caseId })],
   [/^#\/case\/(\d+)\/invite$/, invitesView],
+  [/^#\/case\/(\d+)\/privacy$/, privacyView],
   [/^#\/agreement\/(\d+)$/, agreementView],
   [/^#\/agreement\/(\d+)\/propose$/, (ctx, aid) => editorView(ctx, { agreementId: aid })],
   [/^#\/approvals$/, approvalsView],
@@ -106,7 +108,7 @@ async function refreshCounts() {
 function markNav(hash) {
   const name = (hash.match(/^#\/(\w+)/) || [])[1];
   document.querySelectorAll('#nav a').forEach((a) => {
-    const current = a.dataset.route === name || (a.dataset.route === 'cases' && ['case', 'agreement', 'audit'].includes(name));
+    const current = a.dataset.route === name || (a.dataset.route === 'cases' && ['case', 'agreement', 'audit', 'privacy'].includes(name));
     if (current) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
 }

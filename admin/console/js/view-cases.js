@@ -15,6 +15,7 @@ function caseLinks(ctx, c) {
     ['caseworker', 'carer'].includes(role) ? el('a', { class: 'button', href: `#/case/${c.id}/invite`, 'data-testid': 'invite-link-page' }, 'Invite someone') : null,
     ['caseworker', 'supervisor'].includes(role) ? el('a', { class: 'button quiet', href: `#/audit/${c.id}`, 'data-testid': 'audit-link' }, 'Audit trail') : null,
     ['caseworker', 'carer'].includes(role) ? el('a', { class: 'button quiet', href: `#/case/${c.id}/devices`, 'data-testid': 'devices-link' }, 'Devices and passwords') : null,
+    role === 'caseworker' ? el('a', { class: 'button quiet', href: `#/case/${c.id}/privacy`, 'data-testid': 'privacy-link' }, 'Data protection') : null,
     el('a', { class: 'button quiet', href: `report.html?child=${encodeURIComponent(childId(c))}`, 'data-testid': 'report-link' }, 'Continuity report'));
 }
 

@@ -1,0 +1,84 @@
+/* export_zip.c: packing a subject-access export into a zip in memory, with libzip. */
+#include "server/retention/export_zip.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+static const char readme[] =
+    "Samvaer: your data (subject access, GDPR article 15)\n"
+    "\n"
+    "export.json holds, in this order:\n"
+    "- account: your account as the server keeps it (no password: only a one-way hash is kept, and not here);\n"
+    "- cases: the children's cases you are part of, and in which role;\n"
+    "- agreements: the contact agreements you are a party to, with their terms;\n"
+    "- messages: every message of your conversations that is still kept (sent and received; \"from\" is the\n"
+    "  sender's account id; times are milliseconds since 1970-01-01 UTC);\n"
+    "- held_messages: messages held for review;\n"
+    "- pauses: pauses of your agreements;\n"
+    "- audit: the audit trail's entries about you (logins, changes, decisions);\n"
+    "- media: photos, clips and recordings (none are kept by this version).\n"
+    "Messages older than the retention period of a case have been removed and are not here.\n";
+
+static int add(zip_t *z, const char *name, const char *text, char *err, size_t errlen)
+{
+	zip_source_t *f = zip_source_buffer(z, text, strlen(text), 0);
+	if (!f || zip_file_add(z, name, f, ZIP_FL_ENC_UTF_8) < 0) {
+		zip_source_free(f);
+		snprintf(err, errlen, "export: adding %s: %s", name, zip_strerror(z));
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the finished archive out of its buffer source. */
+static int take(zip_source_t *src, char **out, size_t *len, char *err, size_t errlen)
+{
+	zip_stat_t st;
+	if (zip_source_open(src) < 0 || zip_source_stat(src, &st) < 0 || !(*out = malloc(st.size ? st.size : 1))) {
+		snprintf(err, errlen, "export: reading the archive back failed");
+		return -1;
+	}
+	zip_int64_t n = zip_source_read(src, *out, st.size);
+	zip_source_close(src);
+	if (n < 0 || (zip_uint64_t)n != st.size) {
+		free(*out);
+		*out = NULL;
+		snprintf(err, errlen, "export: reading the archive back failed");
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+int export_zip(json_t *doc, char **out, size_t *len, char *err, size_t errlen)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	*out = NULL;
+	char *json = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	zip_source_t *src = json ? zip_source_buffer_create(NULL, 0, 0, &ze) : NULL;
+	zip_t *z = src ? zip_open_from_source(src, ZIP_TRUNCATE, &ze) : NULL;
+	int rc = z ? 0 : -1;
+	if (rc)
+		snprintf(err, errlen, "export: cannot start the archive: %s", zip_error_strerror(&ze));
+	if (z)
+		zip_source_keep(src); /* zip_close must not free it: the bytes are read from it afterwards */
+	if (rc == 0)
+		rc = add(z, "export.json", json, err, errlen) || add(z, "README.txt", readme, err, errlen) ? -1 : 0;
+	if (z && rc == 0 && zip_close(z) < 0) {
+		snprintf(err, errlen, "export: writing the archive: %s", zip_strerror(z));
+		zip_discard(z);
+		rc = -1;
+	} else if (z && rc != 0) {
+		zip_discard(z);
+	}
+	if (rc == 0)
+		rc = take(src, out, len, err, errlen);
+	if (src)
+		zip_source_free(src);
+	free(json);
+	zip_error_fini(&ze);
+	return rc;
+}
