@@ -31,7 +31,8 @@
 	X(INVITE_LOCKED, "invite_locked", "This code was locked after too many wrong tries. Ask for a new one.") \
 	X(INVITE_CONFLICT, "invite_conflict", "You are already connected with this child.")                      \
 	X(INVITE_WRONG_ACCOUNT, "invite_wrong_account", "Only a family member can accept an invitation.")        \
-	X(USERNAME_TAKEN, "username_taken", "This username is taken. Please choose another one.")
+	X(USERNAME_TAKEN, "username_taken", "This username is taken. Please choose another one.")                \
+	X(SEND_RATE_LIMITED, "send_rate_limited", "You are sending very fast. Please wait a moment and try again.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

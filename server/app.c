@@ -79,6 +79,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 	ratelimit_sweep(&app->login_by_user, now);
 	ratelimit_sweep(&app->login_by_addr, now);
 	ratelimit_sweep(&app->invite_tries, now);
+	pace_sweep(&app->send_pace, (int64_t)(clock_mono_ns() / 1000));
 }
 
 void app_poll_changes(struct app *app)
@@ -138,6 +139,7 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	ratelimit_init_backoff(&app->login_by_user, 10, 10 * 60 * 1000, 1000, 60 * 1000);
 	ratelimit_init(&app->login_by_addr, 30, 60 * 1000);
 	ratelimit_init(&app->invite_tries, INVITES_TRIES_PER_ADDR, INVITES_TRIES_WINDOW_MS);
+	pace_init(&app->send_pace, cfg->send_rate, (uint32_t)cfg->send_burst);
 	app->store = store_open(cfg->data_dir, cfg->sync_full ? STORE_SYNC_EXTERNAL : STORE_SYNC_NORMAL, err, errlen);
 	if (!app->store)
 		return -1;
@@ -190,4 +192,5 @@ void app_free(struct app *app)
 	ratelimit_free(&app->login_by_user);
 	ratelimit_free(&app->login_by_addr);
 	ratelimit_free(&app->invite_tries);
+	pace_free(&app->send_pace);
 }

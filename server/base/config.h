@@ -26,6 +26,10 @@ struct config {
 	char turn_uris[512];        /* comma-separated TURN URIs handed out by call.ice; default "": no relay */
 	char turn_secret[256];      /* shared secret with coturn's static-auth-secret (or read from turn_secret_file) */
 	int turn_ttl_s;             /* lifetime of the TURN credentials call.ice hands out, default 3600 */
+	int send_rate;              /* messages per second one account may send, sustained; 0: no limit; default 10 */
+	int send_burst;             /* messages one account may send at once before send_rate applies; default 60 */
+	int out_budget_mb;          /* output queued to all clients before slow readers are cut off; default 64 */
+	int out_stall_s;            /* a client whose queued output has not moved for this long is cut off; 30 */
 };
 
 void config_defaults(struct config *c);

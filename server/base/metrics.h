@@ -28,6 +28,9 @@ struct metrics {
 	uint64_t call_media_connected;       /* participants whose ICE + DTLS came up */
 	uint64_t call_media_lost;            /* calls ended because a participant's media failed or went silent */
 	uint64_t media_events;               /* events read from the media workers */
+	uint64_t sends_rate_limited;         /* msg.send refused with send_rate_limited */
+	uint64_t slow_consumer_closes;       /* connections cut off for not reading their output */
+	uint64_t output_queued_bytes;        /* bytes queued to all clients now (not yet handed to the kernel) */
 };
 
 void metrics_commit_observe(struct metrics *m, uint64_t ns);
