@@ -4,6 +4,7 @@
 
 #include <libwebsockets.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,6 +20,7 @@
 #define QUEUE_MAX_FRAMES 4096      /* outbound frames before a client counts as too slow */
 #define QUEUE_MAX_BYTES (8u << 20) /* outbound bytes before a client counts as too slow */
 #define WRITE_MAX 65536            /* bytes of queued frames coalesced into one write */
+#define SOCKET_SNDBUF (64 * 1024)  /* kernel send buffer per WebSocket (Linux doubles it): no autotuning to 4 MB */
 #define OVER_BUDGET_IDLE_MS 2000   /* over the output budget, a queue that has not moved for this long is cut off */
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must cover LWS_PRE");
@@ -148,7 +150,7 @@ static void conn_do_close(struct conn *base, int code, const char *reason)
 }
 
 /* Too slow to keep: its queue is at the per-connection cap; or its output has not moved for out_stall_s; or
- * everyone's queued output is over the budget and its queue, larger than an even share, has not moved lately. */
+ * everyone's queued output is over the budget and its queue is larger than an even share of it. */
 static const char *too_slow(struct ws_conn *c, size_t adding)
 {
 	struct app *app = c->server->app;
@@ -159,8 +161,10 @@ static const char *too_slow(struct ws_conn *c, size_t adding)
 	int64_t idle = mono_ms() - c->last_progress;
 	if (idle >= (int64_t)app->cfg.out_stall_s * 1000)
 		return "output stalled";
-	uint64_t budget = (uint64_t)app->cfg.out_budget_mb << 20;
-	if (app->metrics.output_queued_bytes + adding > budget && idle >= OVER_BUDGET_IDLE_MS &&
+	/* Over the budget, a queue that has not moved lately; at twice the budget (everyone was just sent a lot at
+	 * once, e.g. the backlogs pushed at login), any queue above an even share. */
+	uint64_t budget = (uint64_t)app->cfg.out_budget_mb << 20, total = app->metrics.output_queued_bytes + adding;
+	if (total > budget && (idle >= OVER_BUDGET_IDLE_MS || total > 2 * budget) &&
 	    c->qbytes > budget / (c->server->open ? c->server->open : 1))
 		return "output budget exceeded";
 	return NULL;
@@ -318,6 +322,10 @@ static void on_established(struct ws_server *w, struct lws *wsi, struct ws_conn 
 	c->base.ops = &ws_conn_ops;
 	c->base.id = w->app->next_conn_id++;
 	lws_get_peer_simple(wsi, c->base.peer, sizeof(c->base.peer));
+	/* What a client does not read waits in our queue, where the stall and budget rules see it, not in a kernel
+	 * buffer that would grow to megabytes per connection unseen. */
+	int sndbuf = SOCKET_SNDBUF;
+	setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->wsi = wsi;
 	c->server = w;
 	c->session = session_open(w->app, &c->base);
