@@ -332,7 +332,7 @@ def judge(s):
 # -- output -------------------------------------------------------------------------------------------------------
 def svg(s, path):
     """Three panels over time: RSS (MB), open fds, message p99 (ms, per 10 s slice)."""
-    W, H, L, R, PH, GAP = 760, 560, 70, 20, 140, 40
+    W, H, L, R, PH, GAP = 760, 580, 70, 20, 140, 40
     dur_min = max(1e-6, (s.samples[-1][0] if s.samples else 1) / 60)
     panels = [("server RSS (MB)", [(x[0] / 60, x[1] / 1024) for x in s.samples], "#1f77b4"),
               ("open file descriptors", [(x[0] / 60, x[2]) for x in s.samples], "#2ca02c"),
