@@ -44,6 +44,7 @@ struct lg_opts {
 				 * 2: the same traffic with every connection reading (the control) */
 	int flood;              /* connections [0, flood) send as fast as their window allows; the rest are paced */
 	int flood_window;       /* sends in flight per flooding connection (0: it sends nothing, the control) */
+	double flood_period;    /* > 0: the flooders flood for this many seconds, then are gone (closed) as long */
 };
 
 struct lg_conn {
@@ -82,6 +83,9 @@ struct lg_stats {
 	uint32_t *lat;      /* latency samples in microseconds */
 	size_t lat_n;       /* samples */
 	size_t lat_cap;     /* capacity of lat */
+	uint32_t *off;      /* --flood-period: samples of messages sent while the flooders were gone */
+	size_t off_n;       /* samples in off */
+	size_t off_cap;     /* capacity of off */
 };
 
 static struct {
@@ -395,11 +399,16 @@ static int lg_record_delivery(const char *s, size_t len, uint64_t now)
 		return 1;
 	G.st.delivered++;
 	if (t >= G.t_from && now >= t) {
-		if (G.st.lat_n == G.st.lat_cap) {
-			G.st.lat_cap = G.st.lat_cap ? G.st.lat_cap * 2 : 65536;
-			G.st.lat = lg_xrealloc(G.st.lat, G.st.lat_cap * sizeof(uint32_t));
+		uint64_t period = (uint64_t)(G.o.flood_period * 1e9);
+		int off = period && ((t - G.t_from) / period) % 2; /* sent while the flooders were gone */
+		uint32_t **lat = off ? &G.st.off : &G.st.lat;
+		size_t *n = off ? &G.st.off_n : &G.st.lat_n, *cap = off ? &G.st.off_cap : &G.st.lat_cap;
+
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 65536;
+			*lat = lg_xrealloc(*lat, *cap * sizeof(uint32_t));
 		}
-		G.st.lat[G.st.lat_n++] = (uint32_t)((now - t) / 1000);
+		(*lat)[(*n)++] = (uint32_t)((now - t) / 1000);
 	}
 	return 1;
 }
@@ -713,13 +722,38 @@ static double lg_connect_all(void)
 	return (double)(lg_now() - t0) / 1e9;
 }
 
+/* --flood-period: the flooders leave (closed, their unanswered sends with them) or come back (a new connection,
+ * auth.resume, then the flood again). */
+static void lg_flooders(int on)
+{
+	int i;
+
+	for (i = 0; i < G.o.flood; i++) {
+		struct lg_conn *c = &G.c[i];
+
+		if (!on && c->state != ST_DEAD) {
+			if (c->state == ST_READY)
+				G.st.closes--; /* on purpose: not a lost connection */
+			lg_close(i, NULL);
+		} else if (on && c->state == ST_DEAD) {
+			c->inflight = 0;
+			c->want_out = 0;
+			G.dead--;
+			lg_start_conn(i);
+		}
+	}
+}
+
 /* Runs the measured window; paced mode sends message k of the whole run at t0 + k/rate from conn k mod C. */
 static void lg_run_traffic(void)
 {
 	uint64_t t0 = lg_now(), t_measure = t0 + (uint64_t)(G.o.warmup * 1e9);
 	uint64_t t_end = t_measure + (uint64_t)(G.o.duration * 1e9), k = 0, now, t_rss = 0;
 	double gap = G.o.rate > 0 ? 1e9 / G.o.rate : 0, cpu;
-	int i, senders = G.o.stall ? G.o.conns / 2 : G.o.conns - G.o.flood;
+	uint64_t period = (uint64_t)(G.o.flood_period * 1e9);
+	/* paced senders: the even ones (--stall), or those past the flooders and their peers */
+	int i, first = G.o.flood + (G.o.flood & 1), senders = G.o.stall ? G.o.conns / 2 : G.o.conns - first;
+	int flooding = 1;
 
 	for (i = 0; i < G.o.conns; i++)
 		lg_fill_window(i);
@@ -743,10 +777,8 @@ static void lg_run_traffic(void)
 		}
 		if (gap > 0) {
 			for (; t0 + (uint64_t)(k * gap) <= now; k++) {
-				i = (int)(k %
-					  (uint64_t)
-					      senders); /* paced senders: the even ones (--stall), or past the flood */
-				i = G.o.stall ? 2 * i : i + G.o.flood;
+				i = (int)(k % (uint64_t)senders);
+				i = G.o.stall ? 2 * i : i + first;
 				if (G.c[i].state == ST_READY && G.c[i].inflight < G.o.window)
 					lg_send_msg(i);
 				else if (G.measuring)
@@ -754,7 +786,11 @@ static void lg_run_traffic(void)
 			}
 			wait = t0 + (uint64_t)(k * gap) - now;
 		}
-		if (G.o.stall && G.measuring && wait > 100000000ull)
+		if (period && G.measuring && ((now - G.t_from) / period) % 2 == (uint64_t)flooding) {
+			flooding = !flooding;
+			lg_flooders(flooding);
+		}
+		if ((G.o.stall || period) && G.measuring && wait > 100000000ull)
 			wait = 100000000ull;
 		if (!G.measuring && t_measure - now < wait)
 			wait = t_measure - now;
@@ -772,14 +808,14 @@ static int lg_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint32_t lg_pct_of(const uint32_t *lat, size_t n, double p)
+{
+	return n ? lat[(size_t)(p * (double)(n - 1) + 0.5)] : 0;
+}
+
 static uint32_t lg_pct(double p)
 {
-	size_t idx;
-
-	if (!G.st.lat_n)
-		return 0;
-	idx = (size_t)(p * (double)(G.st.lat_n - 1) + 0.5);
-	return G.st.lat[idx];
+	return lg_pct_of(G.st.lat, G.st.lat_n, p);
 }
 
 static void lg_report_traffic(double connect_s)
@@ -787,19 +823,21 @@ static void lg_report_traffic(double connect_s)
 	double secs = G.o.duration, cpu = G.cpu1 - G.cpu0;
 
 	qsort(G.st.lat, G.st.lat_n, sizeof(uint32_t), lg_cmp_u32);
-	printf(
-	    "RESULT mode=%s kind=%s conns=%d ready=%d window=%d target_rate=%.0f duration_s=%.1f connect_s=%.2f "
-	    "sent=%llu acks=%llu msgs=%llu rate=%.0f p50_us=%u p90_us=%u p99_us=%u max_us=%u samples=%zu "
-	    "errors=%llu failed=%d closes=%llu skipped=%llu server_cpu_s=%.2f cpu_s_per_1k=%.4f server_rss_kb=%ld "
-	    "flood_ok=%llu flood_limited=%llu stalled=%d cut=%llu rss_start_kb=%ld rss_half_kb=%ld rss_peak_kb=%ld\n",
-	    G.o.mode == LG_ECHO ? "echo" : "samvaer", G.o.rate > 0 ? "paced" : "saturated", G.o.conns, G.ready,
-	    G.o.window, G.o.rate, secs, connect_s, (unsigned long long)G.st.sent, (unsigned long long)G.st.acks,
-	    (unsigned long long)G.st.delivered, (double)G.st.delivered / secs, lg_pct(0.50), lg_pct(0.90), lg_pct(0.99),
-	    lg_pct(1.0), G.st.lat_n, (unsigned long long)G.st.errors, G.failed, (unsigned long long)G.st.closes,
-	    (unsigned long long)G.st.skipped, G.cpu0 >= 0 ? cpu : -1.0,
-	    G.cpu0 >= 0 && G.st.delivered ? cpu * 1000.0 / (double)G.st.delivered : -1.0, G.rss,
-	    (unsigned long long)G.st.flood_ok, (unsigned long long)G.st.flood_lim, G.o.stall == 1 ? G.o.conns / 2 : 0,
-	    (unsigned long long)G.st.cut, G.rss_start, G.rss_half, G.rss_peak);
+	qsort(G.st.off, G.st.off_n, sizeof(uint32_t), lg_cmp_u32);
+	printf("RESULT mode=%s kind=%s conns=%d ready=%d window=%d target_rate=%.0f duration_s=%.1f connect_s=%.2f "
+	       "sent=%llu acks=%llu msgs=%llu rate=%.0f p50_us=%u p90_us=%u p99_us=%u max_us=%u samples=%zu "
+	       "errors=%llu failed=%d closes=%llu skipped=%llu server_cpu_s=%.2f cpu_s_per_1k=%.4f server_rss_kb=%ld "
+	       "flood_ok=%llu flood_limited=%llu stalled=%d cut=%llu rss_start_kb=%ld rss_half_kb=%ld rss_peak_kb=%ld "
+	       "off_p50_us=%u off_p99_us=%u off_samples=%zu\n",
+	       G.o.mode == LG_ECHO ? "echo" : "samvaer", G.o.rate > 0 ? "paced" : "saturated", G.o.conns, G.ready,
+	       G.o.window, G.o.rate, secs, connect_s, (unsigned long long)G.st.sent, (unsigned long long)G.st.acks,
+	       (unsigned long long)G.st.delivered, (double)G.st.delivered / secs, lg_pct(0.50), lg_pct(0.90),
+	       lg_pct(0.99), lg_pct(1.0), G.st.lat_n, (unsigned long long)G.st.errors, G.failed,
+	       (unsigned long long)G.st.closes, (unsigned long long)G.st.skipped, G.cpu0 >= 0 ? cpu : -1.0,
+	       G.cpu0 >= 0 && G.st.delivered ? cpu * 1000.0 / (double)G.st.delivered : -1.0, G.rss,
+	       (unsigned long long)G.st.flood_ok, (unsigned long long)G.st.flood_lim,
+	       G.o.stall == 1 ? G.o.conns / 2 : 0, (unsigned long long)G.st.cut, G.rss_start, G.rss_half, G.rss_peak,
+	       lg_pct_of(G.st.off, G.st.off_n, 0.50), lg_pct_of(G.st.off, G.st.off_n, 0.99), G.st.off_n);
 }
 
 /* Idle mode: all connections are up; let the server settle, sample its RSS, then hold. */
@@ -870,7 +908,8 @@ static void lg_usage(void)
 	    "usage: bench-loadgen --port N [--host 127.0.0.1] [--path /ws] --mode echo|samvaer [--conns C]\n"
 	    "  [--window W] [--rate R] [--duration S] [--warmup S] [--tokens FILE] [--idle --hold S]\n"
 	    "  [--text-len N] [--server-pid PID] [--max-pending N] [--connect-timeout S]\n"
-	    "  [--stall 1|2 | --flood N [--flood-window W]]   (both need --rate; --stall 2: the same, all reading)\n");
+	    "  [--stall 1|2 | --flood N [--flood-window W] [--flood-period S]]   (both need --rate; --stall 2: the\n"
+	    "  same, all reading; --flood-period: flood S seconds, gone S seconds, ...: p99_us and off_p99_us)\n");
 	exit(2);
 }
 
@@ -899,12 +938,13 @@ static const struct {
     {"stall", 'i', &G.o.stall},
     {"flood", 'i', &G.o.flood},
     {"flood-window", 'i', &G.o.flood_window},
+    {"flood-period", 'd', &G.o.flood_period},
 };
 
 static void lg_parse_args(int argc, char **argv)
 {
-	struct lg_opts o = {"127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0,  0, 10, 2,
-			    NULL,        0, 5,     64,     0,       256,  60, 0, 0,  256};
+	struct lg_opts o = {"127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0, 0, 10,  2, NULL,
+			    0,           5, 64,    0,      256,     60,   0, 0, 256, 0};
 	size_t k;
 	int a;
 
