@@ -5,10 +5,11 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 DATA       ?= data
 FUZZ_SECONDS ?= 30
+SOAK_MINUTES ?= 30
 
 PREFIX     ?= /usr
 
-.PHONY: all deps build build-asan run test test-unit test-asan bench fuzz clean install
+.PHONY: all deps build build-asan run test test-unit test-asan bench soak fuzz clean install
 
 all: build
 
@@ -40,6 +41,11 @@ bench: build
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# SOAK_MINUTES (30) of mixed load (messaging, logins, calls) sampling RSS, fds and latency; judges the trends and
+# writes soak.csv, soak.svg and soak.md to docs/ (runs of 30 minutes or more) or BUILD/soak (see docs/PERFORMANCE.md).
+soak: build
+	@SOAK_MINUTES=$(SOAK_MINUTES) /usr/bin/python3 tests/bench/soak.py $(BUILD)
 
 # Programs, web apps, docs, systemd units, the samvaer user and /etc/samvaer/samvaer.conf (docs/OPERATIONS.md).
 # DESTDIR=/tmp/stage make install stages it; as root without DESTDIR it also creates the user and directories.

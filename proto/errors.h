@@ -45,7 +45,8 @@
 	X(PUSH_LIMIT, "push_limit",                                                                              \
 	  "Too many devices get notifications for this account. Turn them off on a device you no longer use.")   \
 	X(SUPERVISOR_ABSENT, "supervisor_absent",                                                                \
-	  "This call needs a supervisor, and none is available now. Please try again later.")
+	  "This call needs a supervisor, and none is available now. Please try again later.")                    \
+	X(SEND_RATE_LIMITED, "send_rate_limited", "You are sending very fast. Please wait a moment and try again.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

@@ -6,6 +6,9 @@
 #   BENCH_KEEP= (1: keep the temporary directory with server logs and raw results)
 #   BENCH_SEED_ARGS= (e.g. "--windows": every agreement gets all-week contact windows and call limits)
 #   BENCH_SERVER_ARGS= (extra samvaer flags, e.g. "--sync-full 0" to compare without fsync)
+#   BENCH_STALL_CONNS=2000 (half of them stop reading) BENCH_STALL_RATE=5000 BENCH_STALL_DURATION=30
+#   BENCH_FLOOD_CONNS=1000 BENCH_FLOOD_RATE=2000 BENCH_FLOOD_DURATION=16 BENCH_FLOOD_ROUNDS=3
+#   BENCH_ONLY= (backpressure: only the stalled-reader and flood phases)
 # Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
 set -u
 
@@ -27,6 +30,14 @@ WARMUP=${BENCH_WARMUP:-2}
 RATE=${BENCH_RATE:-5000}
 WINDOW=${BENCH_WINDOW:-4}
 PERF=${BENCH_PERF:-0}
+STALL_CONNS=${BENCH_STALL_CONNS:-2000}
+STALL_RATE=${BENCH_STALL_RATE:-5000}
+STALL_DURATION=${BENCH_STALL_DURATION:-30}
+FLOOD_CONNS=${BENCH_FLOOD_CONNS:-1000}
+FLOOD_RATE=${BENCH_FLOOD_RATE:-2000}
+FLOOD_DURATION=${BENCH_FLOOD_DURATION:-16}
+FLOOD_ROUNDS=${BENCH_FLOOD_ROUNDS:-3}
+ONLY=${BENCH_ONLY:-}
 
 for f in "$SAMVAER" "$ADMIN" "$LOADGEN" "$ECHO"; do
 	[ -x "$f" ] || { echo "bench: missing $f (build it first: make bench)" >&2; exit 1; }
@@ -81,16 +92,18 @@ stop_server() {
 	SERVER_PID=""
 }
 
-# start_samvaer NAME: a fresh copy of the seeded data dir, a fresh port; sets SERVER_PID and PORT.
+# start_samvaer NAME [FLAGS...]: a fresh copy of the seeded data dir, a fresh port; sets SERVER_PID and PORT.
 start_samvaer() {
+	local name=$1
+	shift
 	PORT=$(free_port)
-	cp -a "$TMP/seed" "$TMP/data-$1"
-	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$1" --web "$ROOT/web" \
-		--log-level warn ${BENCH_SERVER_ARGS:-} 2>"$TMP/server-$1.log" &
+	cp -a "$TMP/seed" "$TMP/data-$name"
+	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$name" --web "$ROOT/web" \
+		--log-level warn "$@" ${BENCH_SERVER_ARGS:-} >"$TMP/server-$name.log" 2>&1 &
 	SERVER_PID=$!
-	if ! wait_ready "$TMP/server-$1.log" "$SERVER_PID"; then
-		echo "bench: samvaer did not start for phase $1:" >&2
-		tail -5 "$TMP/server-$1.log" >&2
+	if ! wait_ready "$TMP/server-$name.log" "$SERVER_PID"; then
+		echo "bench: samvaer did not start for phase $name:" >&2
+		tail -5 "$TMP/server-$name.log" >&2
 		stop_server
 		return 1
 	fi
@@ -129,6 +142,8 @@ val() {
 
 # ---- phase 0: seed accounts, agreements and sessions ----
 NEED=$(( IDLE_CONNS > CONNS ? IDLE_CONNS : CONNS ))
+NEED=$(( STALL_CONNS > NEED ? STALL_CONNS : NEED ))
+NEED=$(( FLOOD_CONNS > NEED ? FLOOD_CONNS : NEED ))
 SEED_OK=0
 t0=$(date +%s.%N)
 if "$ADMIN" --data "$TMP/seed" bench-seed "$NEED" ${BENCH_SEED_ARGS:-} --tokens "$TMP/tokens.txt" >"$TMP/seed.log" 2>&1 &&
@@ -140,6 +155,15 @@ else
 	tail -5 "$TMP/seed.log" >&2
 fi
 
+# scrape NAME: the backpressure counters from the running server's /metrics into $TMP/NAME.metrics
+scrape() {
+	curl -s "http://127.0.0.1:$PORT/metrics" |
+		grep -E '^samvaer_(slow_consumer_closes_total|output_queued_bytes|sends_rate_limited_total) ' >"$TMP/$1.metrics"
+}
+# metric NAME KEY: a counter scraped by scrape NAME ("" if absent)
+metric() { [ -s "$TMP/$1.metrics" ] && awk -v k="samvaer_$2" '$1 == k { print $2 }' "$TMP/$1.metrics"; }
+
+if [ "$ONLY" != backpressure ]; then
 # ---- phase 1: the bare lws echo ceiling ----
 PORT=$(free_port)
 $SRV_PIN "$ECHO" "$PORT" 2>"$TMP/echo.log" &
@@ -164,7 +188,8 @@ stop_server
 
 # ---- phases 2-4: samvaer saturated, paced, idle ----
 if [ "$SEED_OK" = 1 ]; then
-	if start_samvaer saturated; then
+	# saturated: each client keeps 4 sends in flight, far past the per-account send limit (10/s): off here
+	if start_samvaer saturated --send-rate 0; then
 		run_loadgen samvaer-saturated --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
 			--conns "$CONNS" --window "$WINDOW" --duration "$DURATION" --warmup "$WARMUP"
 		stop_server
@@ -181,6 +206,36 @@ if [ "$SEED_OK" = 1 ]; then
 			--conns "$IDLE_CONNS" --connect-timeout 90
 		stop_server
 	fi
+fi
+fi # BENCH_ONLY
+
+# ---- phases 5-6: half the clients stop reading while the other half send to them (2 KB messages), then the same
+# traffic with everyone reading: the difference in server memory is what the stalled readers hold ----
+if [ "$SEED_OK" = 1 ]; then
+	for kind in stalled stall-control; do
+		if start_samvaer "$kind"; then
+			run_loadgen "samvaer-$kind" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
+				--stall "$([ $kind = stalled ] && echo 1 || echo 2)" --conns "$STALL_CONNS" --rate "$STALL_RATE" \
+				--text-len 2000 --duration "$STALL_DURATION" --warmup 2
+			scrape "samvaer-$kind"
+			stop_server
+		fi
+	done
+fi
+
+# ---- phase 7: one account floods msg.send (256 in flight) among paced clients, on and off: it floods for a second,
+# is gone for a second (closed; then it reconnects and floods again), and the others' latency is split by whether
+# the flood was on when they sent, so both halves see the same machine; FLOOD_ROUNDS runs on fresh servers ----
+if [ "$SEED_OK" = 1 ]; then
+	for round in $(seq "$FLOOD_ROUNDS"); do
+		if start_samvaer "flood-$round"; then
+			run_loadgen "samvaer-flood-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
+				--conns "$FLOOD_CONNS" --rate "$FLOOD_RATE" --flood 1 --flood-window 256 --flood-period 1 \
+				--duration "$FLOOD_DURATION" --warmup 2
+			scrape "samvaer-flood-$round"
+			stop_server
+		fi
+	done
 fi
 
 # ---- the table ----
@@ -226,6 +281,7 @@ if [ "$SEED_OK" = 1 ]; then
 fi
 
 {
+if [ "$ONLY" != backpressure ]; then
 echo
 echo "Samvaer messaging bench: $CONNS connections in pairs, ${DURATION} s per phase after ${WARMUP} s warm-up" \
 	"(server ${SRV_PIN:-unpinned}, loadgen ${LG_PIN:-unpinned})"
@@ -251,6 +307,54 @@ row "idle authenticated connections held" "${IDLE_UP:-n/a} of $IDLE_CONNS" "all"
 	"$(check "${IDLE_UP:-}" '>=' "$IDLE_CONNS")"
 row "server memory per idle connection" "${IDLE_KB:-n/a} KB" "<= 16 KB" "$(check "$IDLE_KB" '<=' 16)"
 row "error responses + failed/dropped connections" "${ERRORS:-n/a}" "0" "$(check "$ERRORS" '<=' 0)"
+fi # BENCH_ONLY
+echo
+echo "Backpressure: $((STALL_CONNS / 2)) readers stall while $((STALL_CONNS / 2)) clients send them ${STALL_RATE} msg/s of" \
+	"2 KB for ${STALL_DURATION} s; then one account floods on and off (1 s each) among $FLOOD_CONNS paced clients" \
+	"(${FLOOD_RATE} msg/s)"
+row "figure" "measured" "target" "result"
+row "stalled readers cut off (slow_consumer) by the end" \
+	"$(metric samvaer-stalled slow_consumer_closes_total) of $((STALL_CONNS / 2))" "(info: the rest at out_stall_s)" "-"
+S0=$(val samvaer-stalled rss_start_kb) SH=$(val samvaer-stalled rss_half_kb) SP=$(val samvaer-stalled rss_peak_kb)
+SE=$(val samvaer-stalled server_rss_kb)
+C0=$(val samvaer-stall-control rss_start_kb) CH=$(val samvaer-stall-control rss_half_kb)
+CP=$(val samvaer-stall-control rss_peak_kb) CE=$(val samvaer-stall-control server_rss_kb)
+HELD="" TREND=""
+if [ -n "$S0" ] && [ -n "$C0" ]; then
+	HELD=$(( ((SP - S0) - (CP - C0)) / 1024 ))
+	TREND=$(( ((SE - SH) - (CE - CH)) / 1024 ))
+fi
+row "server RSS growth, stalled / all reading" "$(( (${SP:-0} - ${S0:-0}) / 1024 )) / $(( (${CP:-0} - ${C0:-0}) / 1024 )) MB" \
+	"(info)" "-"
+row "  memory held by the stalled readers at peak" "${HELD:-n/a} MB" "<= 80 MB (budget 64)" "$(check "$HELD" '<=' 80)"
+row "  RSS over the last half, stalled minus control" "${TREND:-n/a} MB" "<= 8 MB (flat)" "$(check "$TREND" '<=' 8)"
+STALL_ACKS=$(val samvaer-stalled acks)
+row "senders' messages acknowledged while readers stall" "${STALL_ACKS:-n/a}" ">= 95% of $((STALL_RATE * STALL_DURATION))" \
+	"$(check "$STALL_ACKS" '>=' "$(( STALL_RATE * STALL_DURATION * 95 / 100 ))")"
+# median of the rounds: other work on the shared machine starves a whole round now and then
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+# median of the rounds: other work on the shared machine starves a whole round now and then
+FAIR_P99=$(for r in $(seq "$FLOOD_ROUNDS"); do val "samvaer-flood-$r" off_p99_us; done | median)
+FLOOD_P99=$(for r in $(seq "$FLOOD_ROUNDS"); do val "samvaer-flood-$r" p99_us; done | median)
+RATIOS=$(for r in $(seq "$FLOOD_ROUNDS"); do
+	awk -v a="$(val samvaer-flood-$r p99_us)" -v b="$(val samvaer-flood-$r off_p99_us)" \
+		'BEGIN { if (a != "" && b > 0) printf "%.2f\n", a / b }'; done)
+P99_RATIO=$(echo "$RATIOS" | median)
+row "others' p99, flood off / on (median of $FLOOD_ROUNDS)" "$(ms "$FAIR_P99") / $(ms "$FLOOD_P99")" "-" "-"
+row "  ratio on / off, median of the rounds" "${P99_RATIO:-n/a}" "<= 1.10" "$(check "$P99_RATIO" '<=' 1.10)"
+row "  each round's ratio" "$(echo $RATIOS)" "(info)" "-"
+row "  others' p50, flood off / on (round 1)" \
+	"$(ms "$(val samvaer-flood-1 off_p50_us)") / $(ms "$(val samvaer-flood-1 p50_us)")" "(info)" "-"
+row "  machine load average (1 min) at the end" "$(cut -d' ' -f1 /proc/loadavg)" "(info: 2 cores)" "-"
+F_OK=$(val samvaer-flood-1 flood_ok) F_LIM=$(val samvaer-flood-1 flood_limited)
+F_CAP=$(awk -v d="$FLOOD_DURATION" 'BEGIN { printf "%d", 10 * d + 60 }')
+row "flooder: accepted / refused send_rate_limited (round 1)" "${F_OK:-n/a} / ${F_LIM:-n/a}" "<= $F_CAP / > 0" \
+	"$( [ "$(check "$F_OK" '<=' "$F_CAP")" = PASS ] && [ "$(check "$F_LIM" '>' 0)" = PASS ] && echo PASS || echo FAIL)"
+B_ERR=0
+for p in samvaer-stalled samvaer-stall-control $(for r in $(seq "$FLOOD_ROUNDS"); do echo samvaer-flood-$r; done); do
+	B_ERR=$((B_ERR + $(num $p errors) + $(num $p closes) + $(num $p failed)))
+done
+row "others' errors + failed/dropped connections" "$B_ERR" "0" "$(check "$B_ERR" '<=' 0)"
 } | tee "$TMP/table.txt"
 FAILS=$(grep -c 'FAIL' "$TMP/table.txt")
 echo

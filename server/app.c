@@ -85,6 +85,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 	ratelimit_sweep(&app->login_by_addr, now);
 	ratelimit_sweep(&app->invite_tries, now);
 	ratelimit_sweep(&app->pair_by_addr, now);
+	pace_sweep(&app->send_pace, (int64_t)(clock_mono_ns() / 1000));
 }
 
 void app_poll_changes(struct app *app)
@@ -146,6 +147,7 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	ratelimit_init(&app->login_by_addr, 30, 60 * 1000);
 	ratelimit_init(&app->invite_tries, INVITES_TRIES_PER_ADDR, INVITES_TRIES_WINDOW_MS);
 	ratelimit_init(&app->pair_by_addr, 10, 10 * 60 * 1000); /* pairing codes tried: devices/devices_ws.c */
+	pace_init(&app->send_pace, cfg->send_rate, (uint32_t)cfg->send_burst);
 	app->store = store_open(cfg->data_dir, cfg->sync_full ? STORE_SYNC_EXTERNAL : STORE_SYNC_NORMAL, err, errlen);
 	if (!app->store)
 		return -1;
@@ -201,4 +203,5 @@ void app_free(struct app *app)
 	ratelimit_free(&app->login_by_addr);
 	ratelimit_free(&app->invite_tries);
 	ratelimit_free(&app->pair_by_addr);
+	pace_free(&app->send_pace);
 }

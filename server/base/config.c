@@ -27,6 +27,10 @@ void config_defaults(struct config *c)
 	c->retention_sweep_s = 3600;
 	c->turn_ttl_s = 3600;
 	snprintf(c->push_subject, sizeof(c->push_subject), "mailto:operator@localhost");
+	c->send_rate = 10;
+	c->send_burst = 60;
+	c->out_budget_mb = 64;
+	c->out_stall_s = 30;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
@@ -49,6 +53,18 @@ static int set_int(int64_t *dst, const char *v, int64_t lo, int64_t hi, char *er
 		return -1;
 	}
 	*dst = x;
+	return 0;
+}
+
+/* Backpressure and fairness (docs/OPERATIONS.md "Slow and flooding clients"). */
+static int set_flow(struct config *c, const char *key, const char *v, char *err, int errlen)
+{
+	int64_t x;
+	int rate = !strcmp(key, "send_rate"), burst = !strcmp(key, "send_burst"),
+	    budget = !strcmp(key, "out_budget_mb");
+	if (set_int(&x, v, rate ? 0 : 1, rate ? 100000 : burst ? 1000000 : budget ? 65536 : 3600, err, errlen, key))
+		return -1;
+	*(rate ? &c->send_rate : burst ? &c->send_burst : budget ? &c->out_budget_mb : &c->out_stall_s) = (int)x;
 	return 0;
 }
 
@@ -206,6 +222,9 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		c->retention_sweep_s = (int)x;
 		return 0;
 	}
+	if (!strcmp(key, "send_rate") || !strcmp(key, "send_burst") || !strcmp(key, "out_budget_mb") ||
+	    !strcmp(key, "out_stall_s"))
+		return set_flow(c, key, v, err, errlen);
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;
@@ -260,6 +279,7 @@ static void usage(void)
 		"               [--tls-cert PEM --tls-key PEM] [--log-level debug|info|warn|error] [--log-json]\n"
 		"               [--log-file PATH]   (SIGHUP reloads the TLS certificate and reopens the log file)\n"
 		"               [--turn-uris URI,URI --turn-secret-file FILE --turn-ttl-s N]\n"
+		"               [--send-rate N --send-burst N] [--out-budget-mb N --out-stall-s N]\n"
 		"Every flag --some-name sets the config-file key some_name.\n");
 }
 

@@ -30,6 +30,10 @@ struct config {
 	    [256]; /* VAPID sub claim (RFC 8292): mailto: or https: contact, default mailto:operator@localhost */
 	int push_allow_http;   /* 1: accept http:// push endpoints on loopback (tests); default 0: https only */
 	int retention_sweep_s; /* how often the retention sweep runs (server/retention), default 3600 */
+	int send_rate;         /* messages per second one account may send, sustained; 0: no limit; default 10 */
+	int send_burst;        /* messages one account may send at once before send_rate applies; default 60 */
+	int out_budget_mb;     /* output queued to all clients before slow readers are cut off; default 64 */
+	int out_stall_s;       /* a client whose queued output has not moved for this long is cut off; 30 */
 };
 
 void config_defaults(struct config *c);

@@ -51,6 +51,7 @@ struct conn;
 struct conn_ops {
 	void (*send)(struct conn *c, struct frame *f);               /* queue a frame (takes a reference) */
 	void (*close)(struct conn *c, int code, const char *reason); /* WebSocket close with code */
+	void (*pause)(struct conn *c, int64_t ms); /* read nothing more from it for ms (may be NULL) */
 };
 
 /* Embedded at the start of every transport's connection. */
@@ -67,6 +68,13 @@ static inline void conn_send(struct conn *c, struct frame *f)
 static inline void conn_close(struct conn *c, int code, const char *reason)
 {
 	c->ops->close(c, code, reason);
+}
+/* Stop reading from the client for ms (its requests wait in the kernel, and its sends block): a flood costs
+ * the server nothing while it is refused. */
+static inline void conn_pause(struct conn *c, int64_t ms)
+{
+	if (c->ops->pause)
+		c->ops->pause(c, ms);
 }
 
 #endif

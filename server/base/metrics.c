@@ -93,6 +93,12 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 		"counter", m->invite_codes_refused);
 	counter(&o, "samvaer_invite_codes_rate_limited_total", "Invitation codes refused by the per-address limit.",
 		"counter", m->invite_codes_rate_limited);
+	counter(&o, "samvaer_sends_rate_limited_total", "Messages refused because one account sent too fast.",
+		"counter", m->sends_rate_limited);
+	counter(&o, "samvaer_slow_consumer_closes_total", "Connections cut off because they did not read their output.",
+		"counter", m->slow_consumer_closes);
+	counter(&o, "samvaer_output_queued_bytes", "Bytes queued to clients and not yet taken by the kernel.", "gauge",
+		m->output_queued_bytes);
 	counter(&o, "samvaer_commit_failures_total", "Group commits that failed.", "counter", m->commit_failures);
 	counter(&o, "samvaer_wal_restart_checkpoints_total", "Checkpoints run on the loop so a long WAL starts over.",
 		"counter", m->wal_restarts);

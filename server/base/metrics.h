@@ -34,6 +34,9 @@ struct metrics {
 	uint64_t push_queued, push_dropped;  /* Web Push jobs handed to the sender / dropped on a full queue */
 	uint64_t push_sent, push_gone;       /* accepted by the push service / subscription gone (404, 410) */
 	uint64_t push_failed;                /* any other answer, or none */
+	uint64_t sends_rate_limited;         /* msg.send refused with send_rate_limited */
+	uint64_t slow_consumer_closes;       /* connections cut off for not reading their output */
+	uint64_t output_queued_bytes;        /* bytes queued to all clients now (not yet handed to the kernel) */
 };
 
 void metrics_commit_observe(struct metrics *m, uint64_t ns);

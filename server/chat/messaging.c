@@ -318,6 +318,8 @@ static void messaging_handle_send(struct session *s, struct proto_request *r)
 	size_t tlen;
 	int64_t agreement_id;
 	struct app *app = s->app;
+	if (!session_send_allowed(s, r->id))
+		return;
 	if (proto_param_string(r, "text", 0, PROTO_MAX_FRAME, &text, &tlen, err) ||
 	    proto_param_string(r, "client_key", 1, CLIENT_KEY_MAX, &key, NULL, err)) {
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);

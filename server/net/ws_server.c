@@ -4,11 +4,13 @@
 
 #include <libwebsockets.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <strings.h>
 
 #include "proto/envelope.h"
 #include "server/api/api.h"
+#include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/policy/policy.h"
 #include "server/session/session.h"
@@ -18,6 +20,8 @@
 #define QUEUE_MAX_FRAMES 4096      /* outbound frames before a client counts as too slow */
 #define QUEUE_MAX_BYTES (8u << 20) /* outbound bytes before a client counts as too slow */
 #define WRITE_MAX 65536            /* bytes of queued frames coalesced into one write */
+#define SOCKET_SNDBUF (64 * 1024)  /* kernel send buffer per WebSocket (Linux doubles it): no autotuning to 4 MB */
+#define OVER_BUDGET_IDLE_MS 2000   /* over the output budget, a queue that has not moved for this long is cut off */
 
 _Static_assert(FRAME_HEADROOM >= LWS_PRE, "frame headroom must cover LWS_PRE");
 
@@ -43,8 +47,11 @@ struct ws_conn {
 	struct session *session;  /* protocol state */
 	struct frame **queue;     /* ring of outbound frames */
 	uint32_t qhead, qcount, qcap;
-	size_t qbytes; /* payload bytes queued */
-	char *rx;      /* reassembly of a fragmented message */
+	size_t qbytes;         /* payload bytes queued */
+	int64_t last_progress; /* mono ms when the queue was last empty or last handed bytes to the socket */
+	int paused;            /* not reading: pause_timer is running */
+	ev_timer pause_timer;  /* conn_pause: when to read again (an ev timer: lws 4.1 fires its own late) */
+	char *rx;              /* reassembly of a fragmented message */
 	size_t rxlen;
 	struct ws_conn *dirty_prev, *dirty_next; /* on server->dirty */
 	int is_dirty;                            /* on server->dirty */
@@ -70,6 +77,24 @@ struct http_req {
 	char bearer[160]; /* Authorization: Bearer token */
 };
 
+static int64_t mono_ms(void)
+{
+	return (int64_t)(clock_mono_ns() / 1000000);
+}
+
+/* Every queued byte is counted once per connection in the output gauge, whose total the budget bounds. */
+static void queued_add(struct ws_conn *c, size_t n)
+{
+	c->qbytes += n;
+	c->server->app->metrics.output_queued_bytes += n;
+}
+
+static void queued_sub(struct ws_conn *c, size_t n)
+{
+	c->qbytes -= n;
+	c->server->app->metrics.output_queued_bytes -= n;
+}
+
 static void queue_clear(struct ws_conn *c)
 {
 	while (c->qcount) {
@@ -77,7 +102,7 @@ static void queue_clear(struct ws_conn *c)
 		c->qhead = (c->qhead + 1) % c->qcap;
 		c->qcount--;
 	}
-	c->qbytes = 0;
+	queued_sub(c, c->qbytes);
 }
 
 static void dirty_add(struct ws_conn *c)
@@ -114,9 +139,35 @@ static void conn_do_close(struct conn *base, int code, const char *reason)
 		return;
 	c->close_code = code;
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
-	if (code == 1008 && reason && !strcmp(reason, "slow_consumer"))
+	if (code == 1008 && reason && !strcmp(reason, "slow_consumer")) {
+		/* It does not read: drop its backlog now; if it has not taken the close frame after out_stall_s
+		 * more, hang up (what lws still holds of a half-written frame goes with it). */
 		queue_clear(c);
+		c->server->app->metrics.slow_consumer_closes++;
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, c->server->app->cfg.out_stall_s);
+	}
 	lws_callback_on_writable(c->wsi);
+}
+
+/* Too slow to keep: its queue is at the per-connection cap; or its output has not moved for out_stall_s; or
+ * everyone's queued output is over the budget and its queue is larger than an even share of it. */
+static const char *too_slow(struct ws_conn *c, size_t adding)
+{
+	struct app *app = c->server->app;
+	if (c->qcount >= QUEUE_MAX_FRAMES || c->qbytes + adding > QUEUE_MAX_BYTES)
+		return "outbound queue full";
+	if (!c->qcount)
+		return NULL;
+	int64_t idle = mono_ms() - c->last_progress;
+	if (idle >= (int64_t)app->cfg.out_stall_s * 1000)
+		return "output stalled";
+	/* Over the budget, a queue that has not moved lately; at twice the budget (everyone was just sent a lot at
+	 * once, e.g. the backlogs pushed at login), any queue above an even share. */
+	uint64_t budget = (uint64_t)app->cfg.out_budget_mb << 20, total = app->metrics.output_queued_bytes + adding;
+	if (total > budget && (idle >= OVER_BUDGET_IDLE_MS || total > 2 * budget) &&
+	    c->qbytes > budget / (c->server->open ? c->server->open : 1))
+		return "output budget exceeded";
+	return NULL;
 }
 
 static int queue_grow(struct ws_conn *c)
@@ -139,11 +190,14 @@ static void conn_do_send(struct conn *base, struct frame *f)
 	struct ws_conn *c = (struct ws_conn *)base;
 	if (c->close_code)
 		return;
-	if (c->qcount >= QUEUE_MAX_FRAMES || c->qbytes + f->len > QUEUE_MAX_BYTES) {
-		log_ratelimited("closing %s: outbound queue full", c->base.peer);
+	const char *why = too_slow(c, f->len);
+	if (why) {
+		log_ratelimited("closing %s: slow consumer (%s)", c->base.peer, why);
 		conn_do_close(base, 1008, "slow_consumer");
 		return;
 	}
+	if (!c->qcount)
+		c->last_progress = mono_ms(); /* an empty queue is not behind: its clock starts with this frame */
 	if (c->qcount == c->qcap && queue_grow(c) < 0) {
 		conn_do_close(base, 1011, "out of memory");
 		return;
@@ -151,7 +205,7 @@ static void conn_do_send(struct conn *base, struct frame *f)
 	frame_ref(f);
 	c->queue[(c->qhead + c->qcount) % c->qcap] = f;
 	c->qcount++;
-	c->qbytes += f->len;
+	queued_add(c, f->len);
 	dirty_add(c); /* written once, with everything else queued this turn, before the loop blocks */
 }
 
@@ -177,9 +231,11 @@ static size_t gather(struct ws_conn *c)
 		total += n;
 		c->qhead = (c->qhead + 1) % c->qcap;
 		c->qcount--;
-		c->qbytes -= f->len;
+		queued_sub(c, f->len);
 		frame_unref(f);
 	}
+	if (total)
+		c->last_progress = mono_ms();
 	return total;
 }
 
@@ -229,7 +285,36 @@ static void on_flush(struct ev_loop *loop, ev_prepare *p, int revents)
 	}
 }
 
-static const struct conn_ops ws_conn_ops = {conn_do_send, conn_do_close};
+static void pause_stop(struct ws_conn *c)
+{
+	if (!c->paused)
+		return;
+	c->paused = 0;
+	ev_timer_stop(c->server->app->loop, &c->pause_timer);
+}
+
+static void on_pause_end(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ws_conn *c = t->data;
+	pause_stop(c);
+	lws_rx_flow_control(c->wsi, 1);
+}
+
+/* Read nothing from the client for ms: lws stops polling its socket for input until the timer fires. */
+static void conn_do_pause(struct conn *base, int64_t ms)
+{
+	struct ws_conn *c = (struct ws_conn *)base;
+	if (c->close_code)
+		return;
+	pause_stop(c);
+	c->paused = 1;
+	lws_rx_flow_control(c->wsi, 0);
+	ev_timer_init(&c->pause_timer, on_pause_end, (double)ms / 1000.0, 0);
+	c->pause_timer.data = c;
+	ev_timer_start(c->server->app->loop, &c->pause_timer);
+}
+
+static const struct conn_ops ws_conn_ops = {conn_do_send, conn_do_close, conn_do_pause};
 
 static void on_established(struct ws_server *w, struct lws *wsi, struct ws_conn *c)
 {
@@ -237,6 +322,10 @@ static void on_established(struct ws_server *w, struct lws *wsi, struct ws_conn 
 	c->base.ops = &ws_conn_ops;
 	c->base.id = w->app->next_conn_id++;
 	lws_get_peer_simple(wsi, c->base.peer, sizeof(c->base.peer));
+	/* What a client does not read waits in our queue, where the stall and budget rules see it, not in a kernel
+	 * buffer that would grow to megabytes per connection unseen. */
+	int sndbuf = SOCKET_SNDBUF;
+	setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->wsi = wsi;
 	c->server = w;
 	c->session = session_open(w->app, &c->base);
@@ -342,6 +431,7 @@ static void on_closed(struct ws_server *w, struct ws_conn *c)
 		return;
 	session_close(c->session);
 	c->session = NULL;
+	pause_stop(c);
 	dirty_remove(c);
 	queue_clear(c);
 	free(c->queue);

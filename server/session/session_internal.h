@@ -56,6 +56,10 @@ void session_audit_decision(struct session *s, const struct agreement *a, enum c
 /* Mark authenticated, reply, and tell the listeners (chat pushes the undelivered messages). */
 void session_authenticated(struct session *s, int64_t account, const char *role, json_t *id, json_t *result);
 
+/* The account's send budget (sendlimit.c): 1 to go on (one send counted), else 0 once send_rate_limited has been
+ * answered and the connection paused. Every request that sends something to someone calls it first. */
+int session_send_allowed(struct session *s, json_t *id);
+
 /* auth.login, auth.resume, auth.logout (session_auth.c) */
 void auth_handle_login(struct session *s, struct proto_request *r);
 void auth_handle_resume(struct session *s, struct proto_request *r);

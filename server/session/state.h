@@ -9,6 +9,7 @@
 #include "server/agreements/agreements.h"
 #include "server/base/config.h"
 #include "server/base/metrics.h"
+#include "server/base/pace.h"
 #include "server/base/ratelimit.h"
 #include "server/session/hasher.h"
 #include "server/session/router.h"
@@ -36,6 +37,7 @@ struct app {
 	struct ratelimit login_by_addr; /* login/resume attempts per client address */
 	struct ratelimit invite_tries;  /* invitation codes tried per client address (server/invites) */
 	struct ratelimit pair_by_addr;  /* pairing codes tried per client address (devices/devices_ws.c) */
+	struct pace send_pace;          /* messages sent per account (session/sendlimit.c); unused when send_rate 0 */
 	int64_t next_expiry;            /* ms: no connection's token expires before this (session_expire) */
 	struct hasher *hasher;          /* password verification thread */
 	struct session *unauth_head;    /* sessions not yet authenticated, oldest first */

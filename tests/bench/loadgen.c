@@ -1,4 +1,5 @@
-/* loadgen.c: single-threaded epoll WebSocket load generator for the messaging bench (echo, samvaer and idle modes). */
+/* loadgen.c: single-threaded epoll WebSocket load generator for the messaging bench (echo, samvaer and idle modes;
+ * --stall: half the clients stop reading; --flood: one account floods while the others are paced). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -39,6 +40,11 @@ struct lg_opts {
 	int server_pid;         /* server to sample CPU/RSS from (0 = none) */
 	int max_pending;        /* handshakes in progress at once */
 	double connect_timeout; /* seconds to get every connection ready */
+	int stall;              /* 1: odd connections stop reading once ready, even ones send to them (paced);
+				 * 2: the same traffic with every connection reading (the control) */
+	int flood;              /* connections [0, flood) send as fast as their window allows; the rest are paced */
+	int flood_window;       /* sends in flight per flooding connection (0: it sends nothing, the control) */
+	double flood_period;    /* > 0: the flooders flood for this many seconds, then are gone (closed) as long */
 };
 
 struct lg_conn {
@@ -60,6 +66,8 @@ struct lg_conn {
 	size_t msg_cap;      /* capacity of msg */
 	int inflight;        /* sent frames not yet answered */
 	uint32_t seq;        /* request ids / message numbers */
+	int flood;           /* --flood: this one floods (its messages carry no timestamp) */
+	int stalled;         /* --stall: this one stops reading once ready */
 };
 
 struct lg_stats {
@@ -69,9 +77,15 @@ struct lg_stats {
 	uint64_t errors;    /* error responses (whole run) */
 	uint64_t closes;    /* connections lost after becoming ready (whole run) */
 	uint64_t skipped;   /* paced sends skipped: connection not ready or window full */
+	uint64_t flood_ok;  /* flooding sends accepted (measured window) */
+	uint64_t flood_lim; /* flooding sends refused with send_rate_limited (measured window) */
+	uint64_t cut;       /* stalled connections the server closed (whole run) */
 	uint32_t *lat;      /* latency samples in microseconds */
 	size_t lat_n;       /* samples */
 	size_t lat_cap;     /* capacity of lat */
+	uint32_t *off;      /* --flood-period: samples of messages sent while the flooders were gone */
+	size_t off_n;       /* samples in off */
+	size_t off_cap;     /* capacity of off */
 };
 
 static struct {
@@ -90,6 +104,8 @@ static struct {
 	double cpu0;                     /* server CPU seconds at the window start (-1 = unknown) */
 	double cpu1;                     /* server CPU seconds at the window end */
 	long rss;                        /* server VmRSS (KB) at the last sample */
+	long rss_start, rss_peak;        /* --stall: VmRSS at the window start and its highest sample */
+	long rss_half;                   /* --stall: VmRSS half-way through the window */
 	struct lg_stats st;              /* counters */
 	unsigned run_id;                 /* makes client_keys unique across runs */
 	uint32_t rng;                    /* xorshift state for masks */
@@ -266,7 +282,8 @@ static void lg_flush(int i)
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	if (c->want_out != (c->out_len > 0)) { /* EPOLLOUT only while output is pending */
-		struct epoll_event ev = {.events = EPOLLIN | (c->out_len ? EPOLLOUT : 0), .data.u32 = (uint32_t)i};
+		uint32_t in = c->stalled && c->state == ST_READY ? EPOLLRDHUP : EPOLLIN;
+		struct epoll_event ev = {.events = in | (c->out_len ? EPOLLOUT : 0), .data.u32 = (uint32_t)i};
 
 		c->want_out = c->out_len > 0;
 		epoll_ctl(G.epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -292,7 +309,10 @@ static void lg_send_msg(int i)
 	int n, len;
 
 	c->seq++;
-	n = snprintf(text, sizeof(text), "bench t=%llu c=%d n=%u ", (unsigned long long)lg_now(), i, c->seq);
+	if (c->flood)
+		n = snprintf(text, sizeof(text), "flood c=%d n=%u ", i, c->seq);
+	else
+		n = snprintf(text, sizeof(text), "bench t=%llu c=%d n=%u ", (unsigned long long)lg_now(), i, c->seq);
 	for (; n < G.o.text_len && n < (int)sizeof(text) - 1; n++)
 		text[n] = (char)('a' + n % 26);
 	text[n] = 0;
@@ -302,7 +322,7 @@ static void lg_send_msg(int i)
 	    c->seq, c->agreement, text, G.run_id, i, c->seq);
 	lg_send_frame(i, 1, frame, (size_t)len);
 	c->inflight++;
-	if (G.measuring)
+	if (G.measuring && !c->flood)
 		G.st.sent++;
 }
 
@@ -317,6 +337,11 @@ static void lg_send_auth(int i)
 
 static void lg_fill_window(int i)
 {
+	if (G.c[i].flood) {
+		while (G.c[i].state == ST_READY && G.c[i].inflight < G.o.flood_window)
+			lg_send_msg(i);
+		return;
+	}
 	if (G.o.rate > 0 || G.o.idle)
 		return;
 	while (G.c[i].state == ST_READY && G.c[i].inflight < G.o.window)
@@ -325,9 +350,16 @@ static void lg_fill_window(int i)
 
 static void lg_became_ready(int i)
 {
-	G.c[i].state = ST_READY;
+	struct lg_conn *c = &G.c[i];
+
+	c->state = ST_READY;
 	G.pending--;
 	G.ready++;
+	if (c->stalled) { /* from now on it reads nothing; it only hears the server hanging up */
+		struct epoll_event ev = {.events = EPOLLRDHUP | (c->want_out ? EPOLLOUT : 0), .data.u32 = (uint32_t)i};
+
+		epoll_ctl(G.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	}
 }
 
 /* ---- incoming messages ---- */
@@ -367,11 +399,16 @@ static int lg_record_delivery(const char *s, size_t len, uint64_t now)
 		return 1;
 	G.st.delivered++;
 	if (t >= G.t_from && now >= t) {
-		if (G.st.lat_n == G.st.lat_cap) {
-			G.st.lat_cap = G.st.lat_cap ? G.st.lat_cap * 2 : 65536;
-			G.st.lat = lg_xrealloc(G.st.lat, G.st.lat_cap * sizeof(uint32_t));
+		uint64_t period = (uint64_t)(G.o.flood_period * 1e9);
+		int off = period && ((t - G.t_from) / period) % 2; /* sent while the flooders were gone */
+		uint32_t **lat = off ? &G.st.off : &G.st.lat;
+		size_t *n = off ? &G.st.off_n : &G.st.lat_n, *cap = off ? &G.st.off_cap : &G.st.lat_cap;
+
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 65536;
+			*lat = lg_xrealloc(*lat, *cap * sizeof(uint32_t));
 		}
-		G.st.lat[G.st.lat_n++] = (uint32_t)((now - t) / 1000);
+		(*lat)[(*n)++] = (uint32_t)((now - t) / 1000);
 	}
 	return 1;
 }
@@ -396,6 +433,18 @@ static void lg_on_samvaer(int i, const char *s, size_t len, uint64_t now)
 	v = lg_json_value(s, len, "ok");
 	if (!v)
 		return;
+	if (c->flood && c->state == ST_READY) { /* a flooder's answers: counted apart, never errors */
+		if (c->inflight > 0)
+			c->inflight--;
+		if (*v == 't')
+			G.st.flood_ok += G.measuring;
+		else if (memmem(s, len, "\"send_rate_limited\"", 19))
+			G.st.flood_lim += G.measuring;
+		else
+			lg_print_error(s, len);
+		lg_fill_window(i);
+		return;
+	}
 	if (*v != 't') {
 		lg_print_error(s, len);
 		if (c->state == ST_AUTHING)
@@ -578,6 +627,11 @@ static void lg_start_conn(int i)
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (c->stalled) { /* a small receive window: what it does not read backs up into the server sooner */
+		int small = 4096;
+
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	}
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
 		lg_close(i, "connect failed");
 		return;
@@ -623,6 +677,15 @@ static void lg_on_event(const struct epoll_event *ev, uint64_t now)
 			lg_on_connected(i);
 		return;
 	}
+	if (c->stalled && c->state == ST_READY) {
+		if (ev->events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) { /* the server cut it off */
+			G.st.cut++;
+			G.st.closes--; /* expected: not a lost connection */
+			lg_close(i, NULL);
+		} else if (ev->events & EPOLLOUT)
+			lg_mark_dirty(i);
+		return;
+	}
 	if (ev->events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		lg_on_readable(i, now);
 	if (c->state != ST_DEAD && (ev->events & EPOLLOUT))
@@ -659,13 +722,38 @@ static double lg_connect_all(void)
 	return (double)(lg_now() - t0) / 1e9;
 }
 
+/* --flood-period: the flooders leave (closed, their unanswered sends with them) or come back (a new connection,
+ * auth.resume, then the flood again). */
+static void lg_flooders(int on)
+{
+	int i;
+
+	for (i = 0; i < G.o.flood; i++) {
+		struct lg_conn *c = &G.c[i];
+
+		if (!on && c->state != ST_DEAD) {
+			if (c->state == ST_READY)
+				G.st.closes--; /* on purpose: not a lost connection */
+			lg_close(i, NULL);
+		} else if (on && c->state == ST_DEAD) {
+			c->inflight = 0;
+			c->want_out = 0;
+			G.dead--;
+			lg_start_conn(i);
+		}
+	}
+}
+
 /* Runs the measured window; paced mode sends message k of the whole run at t0 + k/rate from conn k mod C. */
 static void lg_run_traffic(void)
 {
 	uint64_t t0 = lg_now(), t_measure = t0 + (uint64_t)(G.o.warmup * 1e9);
-	uint64_t t_end = t_measure + (uint64_t)(G.o.duration * 1e9), k = 0, now;
-	double gap = G.o.rate > 0 ? 1e9 / G.o.rate : 0;
-	int i;
+	uint64_t t_end = t_measure + (uint64_t)(G.o.duration * 1e9), k = 0, now, t_rss = 0;
+	double gap = G.o.rate > 0 ? 1e9 / G.o.rate : 0, cpu;
+	uint64_t period = (uint64_t)(G.o.flood_period * 1e9);
+	/* paced senders: the even ones (--stall), or those past the flooders and their peers */
+	int i, first = G.o.flood + (G.o.flood & 1), senders = G.o.stall ? G.o.conns / 2 : G.o.conns - first;
+	int flooding = 1;
 
 	for (i = 0; i < G.o.conns; i++)
 		lg_fill_window(i);
@@ -677,10 +765,20 @@ static void lg_run_traffic(void)
 			G.measuring = 1;
 			G.t_from = now;
 			lg_proc_sample(G.o.server_pid, &G.cpu0, &G.rss);
+			G.rss_start = G.rss_peak = G.rss;
+			t_rss = now;
+		}
+		if (G.o.stall && G.measuring && now >= t_rss) { /* the server's memory every half second */
+			lg_proc_sample(G.o.server_pid, &cpu, &G.rss);
+			G.rss_peak = G.rss > G.rss_peak ? G.rss : G.rss_peak;
+			if (!G.rss_half && now >= G.t_from + (uint64_t)(G.o.duration * 0.5e9))
+				G.rss_half = G.rss;
+			t_rss = now + 500000000ull;
 		}
 		if (gap > 0) {
 			for (; t0 + (uint64_t)(k * gap) <= now; k++) {
-				i = (int)(k % (uint64_t)G.o.conns);
+				i = (int)(k % (uint64_t)senders);
+				i = G.o.stall ? 2 * i : i + first;
 				if (G.c[i].state == ST_READY && G.c[i].inflight < G.o.window)
 					lg_send_msg(i);
 				else if (G.measuring)
@@ -688,6 +786,12 @@ static void lg_run_traffic(void)
 			}
 			wait = t0 + (uint64_t)(k * gap) - now;
 		}
+		if (period && G.measuring && ((now - G.t_from) / period) % 2 == (uint64_t)flooding) {
+			flooding = !flooding;
+			lg_flooders(flooding);
+		}
+		if ((G.o.stall || period) && G.measuring && wait > 100000000ull)
+			wait = 100000000ull;
 		if (!G.measuring && t_measure - now < wait)
 			wait = t_measure - now;
 		lg_flush_all();
@@ -704,14 +808,14 @@ static int lg_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint32_t lg_pct_of(const uint32_t *lat, size_t n, double p)
+{
+	return n ? lat[(size_t)(p * (double)(n - 1) + 0.5)] : 0;
+}
+
 static uint32_t lg_pct(double p)
 {
-	size_t idx;
-
-	if (!G.st.lat_n)
-		return 0;
-	idx = (size_t)(p * (double)(G.st.lat_n - 1) + 0.5);
-	return G.st.lat[idx];
+	return lg_pct_of(G.st.lat, G.st.lat_n, p);
 }
 
 static void lg_report_traffic(double connect_s)
@@ -719,15 +823,21 @@ static void lg_report_traffic(double connect_s)
 	double secs = G.o.duration, cpu = G.cpu1 - G.cpu0;
 
 	qsort(G.st.lat, G.st.lat_n, sizeof(uint32_t), lg_cmp_u32);
+	qsort(G.st.off, G.st.off_n, sizeof(uint32_t), lg_cmp_u32);
 	printf("RESULT mode=%s kind=%s conns=%d ready=%d window=%d target_rate=%.0f duration_s=%.1f connect_s=%.2f "
 	       "sent=%llu acks=%llu msgs=%llu rate=%.0f p50_us=%u p90_us=%u p99_us=%u max_us=%u samples=%zu "
-	       "errors=%llu failed=%d closes=%llu skipped=%llu server_cpu_s=%.2f cpu_s_per_1k=%.4f server_rss_kb=%ld\n",
+	       "errors=%llu failed=%d closes=%llu skipped=%llu server_cpu_s=%.2f cpu_s_per_1k=%.4f server_rss_kb=%ld "
+	       "flood_ok=%llu flood_limited=%llu stalled=%d cut=%llu rss_start_kb=%ld rss_half_kb=%ld rss_peak_kb=%ld "
+	       "off_p50_us=%u off_p99_us=%u off_samples=%zu\n",
 	       G.o.mode == LG_ECHO ? "echo" : "samvaer", G.o.rate > 0 ? "paced" : "saturated", G.o.conns, G.ready,
 	       G.o.window, G.o.rate, secs, connect_s, (unsigned long long)G.st.sent, (unsigned long long)G.st.acks,
 	       (unsigned long long)G.st.delivered, (double)G.st.delivered / secs, lg_pct(0.50), lg_pct(0.90),
 	       lg_pct(0.99), lg_pct(1.0), G.st.lat_n, (unsigned long long)G.st.errors, G.failed,
 	       (unsigned long long)G.st.closes, (unsigned long long)G.st.skipped, G.cpu0 >= 0 ? cpu : -1.0,
-	       G.cpu0 >= 0 && G.st.delivered ? cpu * 1000.0 / (double)G.st.delivered : -1.0, G.rss);
+	       G.cpu0 >= 0 && G.st.delivered ? cpu * 1000.0 / (double)G.st.delivered : -1.0, G.rss,
+	       (unsigned long long)G.st.flood_ok, (unsigned long long)G.st.flood_lim,
+	       G.o.stall == 1 ? G.o.conns / 2 : 0, (unsigned long long)G.st.cut, G.rss_start, G.rss_half, G.rss_peak,
+	       lg_pct_of(G.st.off, G.st.off_n, 0.50), lg_pct_of(G.st.off, G.st.off_n, 0.99), G.st.off_n);
 }
 
 /* Idle mode: all connections are up; let the server settle, sample its RSS, then hold. */
@@ -793,10 +903,13 @@ static void lg_raise_fd_limit(void)
 
 static void lg_usage(void)
 {
-	fprintf(stderr,
-		"usage: bench-loadgen --port N [--host 127.0.0.1] [--path /ws] --mode echo|samvaer [--conns C]\n"
-		"  [--window W] [--rate R] [--duration S] [--warmup S] [--tokens FILE] [--idle --hold S]\n"
-		"  [--text-len N] [--server-pid PID] [--max-pending N] [--connect-timeout S]\n");
+	fprintf(
+	    stderr,
+	    "usage: bench-loadgen --port N [--host 127.0.0.1] [--path /ws] --mode echo|samvaer [--conns C]\n"
+	    "  [--window W] [--rate R] [--duration S] [--warmup S] [--tokens FILE] [--idle --hold S]\n"
+	    "  [--text-len N] [--server-pid PID] [--max-pending N] [--connect-timeout S]\n"
+	    "  [--stall 1|2 | --flood N [--flood-window W] [--flood-period S]]   (both need --rate; --stall 2: the\n"
+	    "  same, all reading; --flood-period: flood S seconds, gone S seconds, ...: p99_us and off_p99_us)\n");
 	exit(2);
 }
 
@@ -822,11 +935,16 @@ static const struct {
     {"server-pid", 'i', &G.o.server_pid},
     {"max-pending", 'i', &G.o.max_pending},
     {"connect-timeout", 'd', &G.o.connect_timeout},
+    {"stall", 'i', &G.o.stall},
+    {"flood", 'i', &G.o.flood},
+    {"flood-window", 'i', &G.o.flood_window},
+    {"flood-period", 'd', &G.o.flood_period},
 };
 
 static void lg_parse_args(int argc, char **argv)
 {
-	struct lg_opts o = {"127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0, 0, 10, 2, NULL, 0, 5, 64, 0, 256, 60};
+	struct lg_opts o = {"127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0, 0, 10,  2, NULL,
+			    0,           5, 64,    0,      256,     60,   0, 0, 256, 0};
 	size_t k;
 	int a;
 
@@ -849,7 +967,9 @@ static void lg_parse_args(int argc, char **argv)
 		G.o.window = G.o.rate > 0 ? 64 : 4; /* paced: the window only caps a stalled connection */
 	if (G.o.port <= 0 || G.o.port > 65535 || (strcmp(G.o.mode_name, "echo") && G.o.mode != LG_SAMVAER) ||
 	    G.o.conns <= 0 || G.o.window <= 0 || G.o.duration <= 0 || G.o.max_pending <= 0 || G.o.text_len < 0 ||
-	    G.o.text_len > 2000 || (G.o.mode == LG_SAMVAER && !G.o.tokens))
+	    G.o.text_len > 2000 || (G.o.mode == LG_SAMVAER && !G.o.tokens) || G.o.flood < 0 || G.o.flood >= G.o.conns ||
+	    G.o.flood_window < 0 || ((G.o.stall || G.o.flood) && G.o.rate <= 0) || (G.o.stall && G.o.flood) ||
+	    G.o.stall < 0 || G.o.stall > 2)
 		lg_usage();
 }
 
@@ -873,6 +993,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < G.o.conns; i++) {
 		G.c[i].fd = -1;
 		G.c[i].agreement = i / 2 + 1;
+		G.c[i].flood = i < G.o.flood;
+		G.c[i].stalled = G.o.stall == 1 && i % 2;
 	}
 	if (G.o.tokens && lg_load_tokens(G.o.tokens))
 		return 1;

@@ -187,6 +187,10 @@ class Server:
         self._log = open(self.log_path, "wb")
         cmd = [SAMVAER_BIN, "--listen", "127.0.0.1", "--port", str(self.port), "--data", self.data_dir,
                "--web", SAMVAER_WEB] + self.extra_args
+        if "--send-rate" not in self.extra_args:
+            # Tests pipeline hundreds of sends from one account to check other things; the per-account send
+            # limit (default 10/s, burst 60) is checked by test_backpressure.py, which sets it explicitly.
+            cmd += ["--send-rate", "0"]
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
         self.exit_code = None
         want = "samvaer: listening on %s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)

@@ -26,7 +26,7 @@ static void fake_close(struct conn *c, int code, const char *reason)
 	((struct fake_conn *)c)->closed_code = code;
 }
 
-static const struct conn_ops fake_ops = {fake_send, fake_close};
+static const struct conn_ops fake_ops = {fake_send, fake_close, NULL};
 
 static int calls_open, calls_auth;
 static char heard[256]; /* listener calls in order, e.g. "A.auth B.auth A.closed" */
