@@ -391,8 +391,9 @@ static void record_committed(void *owner, void *arg, int ok)
 int chat_record(struct app *app, int64_t agreement_id, int64_t at, const char *key, const char *kind, json_t *data)
 {
 	struct agreement *a = agreements_get(&app->agreements, agreement_id);
-	char *text = json_dumps(json_pack("{s:s,s:O}", "kind", kind, kind, data), JSON_COMPACT);
-	json_decref(data);
+	json_t *rec = json_pack("{s:s,s:o}", "kind", kind, kind, data); /* takes data */
+	char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+	json_decref(rec);
 	struct pending_record *p = text && a ? malloc(sizeof(*p) + strlen(text) + 1) : NULL;
 	if (!p) {
 		free(text);

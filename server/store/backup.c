@@ -617,7 +617,7 @@ int backup_restore(const char *src, const char *newdir, struct backup_summary *o
 	{
 		const char *rel = json_string_value(json_object_get(f, "path"));
 		const char *want = json_string_value(json_object_get(f, "sha256"));
-		int64_t bytes, want_bytes = json_integer_value(json_object_get(f, "bytes"));
+		int64_t bytes = 0, want_bytes = json_integer_value(json_object_get(f, "bytes"));
 		char sha[65];
 		if (rc != 0)
 			break;
