@@ -34,7 +34,8 @@ int msglog_floor(struct msglog *l, int64_t agreement, int64_t first_seq, uint64_
 			return -1;
 		msglog__keys_drop(l, msglog__key_hash(r.agreement, r.sender, r.key, r.key_len), c, r.seq);
 	}
-	memmove(c->e, c->e + drop, (c->n - drop) * sizeof(*c->e));
+	if (drop && c->n > drop) /* an empty conversation has no array at all */
+		memmove(c->e, c->e + drop, (c->n - drop) * sizeof(*c->e));
 	c->n -= drop;
 	c->base = first_seq;
 	l->floors_gen++;
