@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e == PROTO_ERR_OK) {
 		if (!push_endpoint_valid(sub.endpoint, allow_http) || sub.p256dh[0] != 0x04)
 			abort();
-		if (strncmp(sub.endpoint, "https://", 8) != 0 && strncmp(sub.endpoint, "HTTPS://", 8) != 0 &&
+		/* schemes are case-insensitive (RFC 3986 3.1): "HtTpS://" is https */
+		if (strncasecmp(sub.endpoint, "https://", 8) != 0 &&
 		    (!allow_http || strncasecmp(sub.endpoint, "http://", 7) != 0))
 			abort();
 		json_t *keys = json_object_get(root, "keys");
