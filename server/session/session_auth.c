@@ -38,8 +38,11 @@ static void reply_rate_limited(struct session *s, json_t *id, int64_t wait_ms)
 	json_object_set_new(extra, "retry_after_s", json_integer((wait_ms + 999) / 1000));
 	s->app->metrics.logins_rate_limited++;
 	char said[I18N_TEXT_MAX];
-	struct i18n_arg seconds = {"seconds", NULL, (double)((wait_ms + 999) / 1000)};
-	const char *msg = i18n_format(session_lang(s), "error.rate_limited_wait", &seconds, 1, said, sizeof(said));
+	int64_t secs = (wait_ms + 999) / 1000;
+	struct i18n_arg wait = {secs < 60 ? "seconds" : "minutes", NULL, (double)(secs < 60 ? secs : (secs + 59) / 60)};
+	const char *msg = secs < 60
+	    ? i18n_format(session_lang(s), "error.rate_limited_wait", &wait, 1, said, sizeof(said))
+	    : i18n_format(session_lang(s), "error.rate_limited_wait_minutes", &wait, 1, said, sizeof(said));
 	if (msg)
 		session_reply_said(s, id, proto_error_code(PROTO_ERR_RATE_LIMITED), msg, extra);
 	else

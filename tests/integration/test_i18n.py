@@ -100,6 +100,18 @@ async def before_login(server):
                        "bad_credentials", "a language the server lacks")
     check_eq(err["message"], "Wrong username or password.", "English for a language the server does not have")
 
+    # a guesser's wait, said in words with Romanian plurals ("10 minute", not "10 minutes")
+    user, _ = server.add_account("contact")
+    c = await server.connect()
+    for i in range(8):
+        r = await c.request("auth.login", username=user, password="wrong-%d" % i, locale="ro")
+        if r.get("error", {}).get("code") == "rate_limited":
+            break
+    err = expect_error(r, "rate_limited", "wrong passwords, many times")
+    mins = (err["retry_after_s"] + 59) // 60
+    check_eq(err["message"], "Prea multe încercări. Încercați din nou peste %d %sminute." % (mins, "de " if mins >= 20 else ""),
+             "the wait in Romanian")
+
 
 async def refused_values(server):
     pair = server.add_pair(text="allowed")

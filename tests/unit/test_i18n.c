@@ -124,6 +124,10 @@ static void test_formatting(void)
 		if (!r || strcmp(out, plurals[i].want))
 			fprintf(stderr, "  got \"%s\"\n", out);
 	}
+	struct i18n_arg minutes = {"minutes", NULL, 10};
+	CHECK(i18n_format("ro", "error.rate_limited_wait_minutes", &minutes, 1, out, sizeof(out)) &&
+		  !strcmp(out, "Prea multe încercări. Încercați din nou peste 10 minute."),
+	      "Romanian minutes (few)");
 	struct i18n_arg who = {"name", "Bunica Ileana", 0};
 	CHECK(i18n_format("ro", "push.call_title", &who, 1, out, sizeof(out)) && !strcmp(out, "Bunica Ileana te sună"),
 	      "a text argument");
