@@ -144,7 +144,7 @@ async function scenario(base, world) {
     if (!(await runner.check(name, fn))) { stopped = true; console.log('  (stopping the scenario after the first failure)'); }
   };
   const consoleUrl = `${base}/admin/`;
-  const ana = await newPage('ana', MOCK ? `${base}/` : consoleUrl, world);
+  const ana = await newPage('ana', consoleUrl, world);
   let caseId = 0;
   let aid = 0;
 
@@ -206,14 +206,14 @@ async function scenario(base, world) {
       aid = Number((await ana.locator('[data-testid^="agreement-"][data-contact="ioana"]').getAttribute('data-testid')).replace('agreement-', ''));
     }
     expect(aid > 0, 'no agreement id');
-    await ana.goto(`${MOCK ? base + '/' : consoleUrl}#/agreement/${aid}`);
+    await ana.goto(`${consoleUrl}#/agreement/${aid}`);
     await ana.getByTestId('agreement-page').waitFor();
     expect((await ana.getByTestId('agreement-status').getAttribute('data-status')) === 'pending', 'not pending');
     await ana.locator('[data-testid^="proposal-"][data-status="pending"]').waitFor();
     await shot(ana, 'c03-created-pending');
   });
 
-  const elena = await newPage('elena', MOCK ? `${base}/` : consoleUrl, world);
+  const elena = await newPage('elena', consoleUrl, world);
   await step('elena (carer) approves it in her inbox and it becomes active', async () => {
     await login(elena, 'elena');
     await elena.getByTestId('caseload').waitFor();
@@ -342,7 +342,7 @@ async function scenario(base, world) {
   });
 
   await step('the audit view lists the case\'s changes and the chain verifies', async () => {
-    await ana.goto(`${MOCK ? base + '/' : consoleUrl}#/audit/${caseId}`);
+    await ana.goto(`${consoleUrl}#/audit/${caseId}`);
     await ana.getByTestId('audit-page').waitFor();
     expect((await ana.getByTestId('verify-result').getAttribute('data-ok')) === 'yes', await ana.getByTestId('verify-result').textContent());
     expect((await ana.locator('[data-testid^="audit-"][data-kind]').count()) >= 3, 'too few audit entries');
@@ -363,7 +363,7 @@ async function main() {
   let world = null;
   if (MOCK) {
     world = createConsoleWorld();
-    state.statik = await serveStatic(CONSOLE_DIR, 0);
+    state.statik = await serveStatic(path.resolve(HERE, '../../web'), 0, { '/admin/': CONSOLE_DIR });
     base = state.statik.url;
   } else {
     const bin = process.env.SAMVAER_BIN;
