@@ -186,6 +186,29 @@ async function scenario(base) {
     expect(top.includes('Fra (Hver uge, række 1)') && !/HH:MM|windows\./.test(top), `form message "${top}"`);
     await expectAccessible(ana, 'new agreement with an error');
     await shot(ana, 'da03-editor-error');
+    await ana.locator('input[data-field="windows.weekly[0].start"]').fill('16:00');
+    await ana.getByTestId('editor-submit').click();
+    await ana.getByTestId('agreement-page').waitFor();
+    expect((await ana.getByTestId('agreement-status').textContent()).trim() === 'venter på godkendelse', 'status not in Danish');
+  });
+
+  await step('elena (carer) approves it in her Danish inbox; her agreement page with the pause form is accessible', async () => {
+    const elena = await newPage(state.browser, 'elena', consoleUrl);
+    await login(elena, 'elena');
+    await elena.getByTestId('caseload').waitFor();
+    await elena.getByTestId('nav-approvals').click();
+    const item = elena.locator('[data-testid^="approval-"]', { hasText: 'Ioana' }).first();
+    await item.waitFor();
+    const title = (await item.locator('h2').textContent()).trim();
+    expect(title.startsWith('Ny aftale: Mia og Ioana Marin (Veninde)'), `inbox title "${title}"`);
+    await checkTimes(elena, 'approvals inbox', 1);
+    await expectAccessible(elena, 'approvals with a proposal');
+    await item.getByTestId('approve').click();
+    await item.getByTestId('decision-done').waitFor();
+    await elena.goto(`${consoleUrl}#/agreement/${dadAid}`);
+    await elena.getByTestId('pause-form').waitFor();
+    await expectAccessible(elena, 'agreement page (carer, pause form)');
+    await elena.context().close();
   });
 
   await step('inboxes (approvals, notices, held messages) are Danish and accessible', async () => {
@@ -208,7 +231,8 @@ async function scenario(base) {
     expect(/^Taleopkaldet varede [\d,.]+ min\./.test(said), `the call reads "${said}"`);
     expect(!/[{}]|answered|duration_s/.test(said), `raw detail shown: "${said}"`);
     const pause = ana.locator('[data-testid^="audit-"][data-kind="terms_changed"] td a').first();
-    expect(/Andrei|Radu|Lena/.test(await pause.textContent()), 'the agreement column shows no name');
+    const named = (await pause.textContent()).trim();
+    expect(/^(Andrei|Radu|Lena|Ioana) \w+ \(.+\)$/.test(named), `the agreement column shows "${named}", not a name`);
     await checkTimes(ana, 'audit trail', 10);
     await expectAccessible(ana, 'audit trail');
     await shot(ana, 'da04-audit');
@@ -252,6 +276,21 @@ async function scenario(base) {
     expect(total >= 1, 'the answered call is not counted');
     await expectAccessible(ana, 'continuity report');
     await shot(ana, 'da05-report');
+  });
+
+  await step('olav (operator) sees only the chain check; andrei (contact) is told the console is not for him', async () => {
+    const olav = await newPage(state.browser, 'olav', consoleUrl);
+    await login(olav, 'olav');
+    await olav.getByTestId('verify-page').waitFor();
+    expect((await olav.locator('h1').first().textContent()).trim() === 'Revisionskæden', 'verify page not in Danish');
+    await olav.getByTestId('verify-result').waitFor();
+    await expectAccessible(olav, 'audit chain (operator)');
+    await olav.context().close();
+    const andrei = await newPage(state.browser, 'andrei', consoleUrl);
+    await login(andrei, 'andrei');
+    await andrei.locator('h1', { hasText: 'Ikke for denne konto' }).waitFor();
+    await expectAccessible(andrei, 'not for this account');
+    await andrei.context().close();
   });
 
   await step('sofie (supervisor) sees live calls in Danish; the page is accessible', async () => {

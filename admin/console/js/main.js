@@ -74,7 +74,7 @@ function showLogin(message) {
       const me = await api.login($('#login-username').value.trim(), $('#login-password').value);
       await useLanguageOf(me);
       signedIn(me);
-      if (!location.hash || location.hash === '#/login') location.hash = '#/cases';
+      if (!location.hash || location.hash === '#/login') location.hash = roleHome();
       else route();
     } catch (e) {
       err.textContent = e.message;
