@@ -8,6 +8,14 @@ import { personName } from './directory.js';
 const yes = (v) => (v ? 'yes' : 'no');
 const word = (code) => String(code || '').replace(/_/g, ' ');
 // i18n-prefix: console.channel.
+// i18n-prefix: console.reason.
+// i18n-prefix: console.calls.ended.
+/** A code in words from an area of the catalog (policy reasons, call endings); the code itself when unknown. */
+const coded = (area, code) => {
+  const key = `console.${area}.${code}`;
+  const text = t(key);
+  return text === key ? word(code) : text.replace(/\.$/, '');
+};
 const channel = (c) => {
   const key = `console.channel.${c}`;
   const text = t(key);
@@ -17,10 +25,10 @@ const channel = (c) => {
 /** What each kind says: a function of (detail, helpers) giving a catalog key's arguments, or null to fall back. */
 const KINDS = {
   login: (d) => ({ ok: yes(d.ok !== false), username: d.username || '', reason: word(d.reason) }),
-  refusal: (d) => ({ channel: channel(d.channel), reason: word(d.reason) }),
-  hold: (d) => ({ channel: channel(d.channel), reason: word(d.reason) }),
+  refusal: (d) => ({ channel: channel(d.channel), reason: coded('reason', d.reason) }),
+  hold: (d) => ({ channel: channel(d.channel), reason: coded('reason', d.reason) }),
   agreement_created: (d, h) => ({ contact: h.name(d.contact) || d.contact || '', relationship: d.relationship || '', invitation: yes(d.via === 'invitation') }),
-  agreement_status: (d) => ({ from: statusWord(d.from), to: statusWord(d.to), reason: d.reason || '', has_reason: yes(d.reason) }),
+  agreement_status: (d) => ({ from: statusWord(d.from), to: statusWord(d.to), reason: d.reason === 'approved' ? statusWord('approved') : (d.reason || ''), has_reason: yes(d.reason) }),
   terms_changed: (d) => (d.channel ? { cli: 'yes', channel: channel(d.channel), mode: word(d.mode) } : { cli: 'no', channel: '', mode: '' }),
   proposal: (d) => ({ role: roleWord(d.role), invitation: yes(d.via === 'invitation') }),
   approval: (d) => ({ decision: d.decision === 'reject' ? 'reject' : 'approve', role: roleWord(d.role), note: d.note || '', has_note: yes(d.note) }),
@@ -30,7 +38,7 @@ const KINDS = {
   account: (d) => ({ action: ['add', 'disable', 'enable', 'link'].includes(d.action) ? d.action : 'other', username: d.username || '', role: roleWord(d.role) }),
   case: (d, h) => ({ action: { add: 'create', link: 'add', unlink: 'remove' }[d.action] || 'other', member: h.name(d.member || d.child) || '', role: roleWord(d.role) }),
   call: (d, h) => ({ video: yes(d.channel === 'video_call'), answered: yes(d.answered), minutes: Math.round((d.duration_s || 0) / 6) / 10,
-    reason: word(d.reason), supervised: yes(d.supervised), by: h.name(d.ended_by) || '', has_by: yes(d.ended_by) }),
+    reason: coded('calls.ended', d.reason), supervised: yes(d.supervised), by: h.name(d.ended_by) || '', has_by: yes(d.ended_by) }),
   call_supervision: (d, h) => ({ action: ['join', 'leave', 'mute', 'end', 'consent_given', 'consent_declined'].includes(d.action) ? d.action : 'other',
     participant: h.name(d.participant) || '', audio: yes(d.audio), video: yes(d.video), listen_in: yes(d.listen_in) }),
   pairing: (d, h) => ({ action: ['created', 'revoked', 'used', 'failed_try', 'locked'].includes(d.action) ? d.action : 'other', person: h.name(d.account) || d.username || '' }),
