@@ -233,6 +233,8 @@ async function scenario(base) {
     const pause = ana.locator('[data-testid^="audit-"][data-kind="terms_changed"] td a').first();
     const named = (await pause.textContent()).trim();
     expect(/^(Andrei|Radu|Lena|Ioana) \w+ \(.+\)$/.test(named), `the agreement column shows "${named}", not a name`);
+    const members = await ana.locator('[data-kind="case"] [data-testid="audit-detail"]').allTextContents();
+    expect(members.some((l) => l.trim() === 'Sofie Holm kom med i sagen som tilsynsførende.'), `case entries: ${members.join(' | ')}`);
     await checkTimes(ana, 'audit trail', 10);
     await expectAccessible(ana, 'audit trail');
     await shot(ana, 'da04-audit');
