@@ -59,6 +59,7 @@ async function checkTimes(page, where, min = 1) {
 async function newPage(browser, name, url) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'da-DK', timezoneId: BROWSER_ZONE });
   context.setDefaultTimeout(8000);
+  context.setDefaultNavigationTimeout(30000); // a loaded CI machine can be slow to serve the first page
   const page = await context.newPage();
   page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
   runner.addPage(name, page);
@@ -143,6 +144,25 @@ async function scenario(base) {
     dadAid = mine.agreements.find((a) => a.contact.username === 'andrei').id;
     await expectAccessible(ana, 'caseload');
     await shot(ana, 'da01-caseload');
+  });
+
+  await step('text follows the browser\'s text size (rem units) and keyboard focus is ringed', async () => {
+    const size = () => ana.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+    const cdp = await ana.context().newCDPSession(ana);
+    const before = await size();
+    const h1 = () => ana.evaluate(() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize));
+    const h1Before = await h1();
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 24, fixed: 20 } });
+    const after = await size();
+    const h1After = await h1();
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 16, fixed: 13 } });
+    expect(Math.abs(after / before - 1.5) < 0.01 && Math.abs(h1After / h1Before - 1.5) < 0.01,
+      `root ${before}px -> ${after}px, heading ${h1Before}px -> ${h1After}px for a 16 -> 24 px browser setting`);
+    await ana.getByTestId('nav-approvals').focus();
+    await ana.keyboard.press('Shift+Tab');
+    await ana.keyboard.press('Tab');
+    const ring = await ana.evaluate(() => { const s = getComputedStyle(document.activeElement); return { style: s.outlineStyle, width: parseFloat(s.outlineWidth), id: document.activeElement.dataset.testid }; });
+    expect(ring.id === 'nav-approvals' && ring.style !== 'none' && ring.width >= 2, `focus ring ${JSON.stringify(ring)}`);
   });
 
   await step('Andrei and Mia have an answered call (for the report and the audit trail)', async () => {
