@@ -156,6 +156,7 @@ function controls() {
   const weeks = el('select', { id: 'weeks', 'data-testid': 'report-weeks' },
     WEEK_CHOICES.map((n) => el('option', { value: n, selected: String(n) === (params.get('weeks') || '6') }, t('report.weeks', { count: n }))));
   const to = el('input', { id: 'to', type: 'date', value: params.get('to') || '', 'data-testid': 'report-to' });
+  const toWords = el('span', { class: 'date-words', 'aria-hidden': 'true' }, to.value ? shortDate(to.value, true) : '');
   const apply = () => {
     params.set('weeks', weeks.value);
     if (to.value) params.set('to', to.value); else params.delete('to');
@@ -165,7 +166,7 @@ function controls() {
   weeks.addEventListener('change', apply);
   to.addEventListener('change', apply);
   return el('div', { class: 'report-controls no-print' },
-    el('label', { for: 'weeks' }, t('report.period'), weeks), el('label', { for: 'to' }, t('report.up_to'), to),
+    el('label', { for: 'weeks' }, t('report.period'), weeks), el('label', { for: 'to' }, t('report.up_to'), to, toWords),
     el('span', { class: 'spacer' }),
     el('button', { type: 'button', class: 'button quiet', onclick: () => downloadCsv().catch(showError), 'data-testid': 'report-csv' }, t('report.csv')),
     el('button', { type: 'button', class: 'button', onclick: () => window.print(), 'data-testid': 'report-print' }, t('report.print')));

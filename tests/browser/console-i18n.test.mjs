@@ -44,7 +44,7 @@ function clockIn(ms, zone) {
 
 /** Every <time> the console shows: in the child's zone, its wall-clock time, a zone label, not the browser's time. */
 async function checkTimes(page, where, min = 1) {
-  const times = await page.locator('main time.when').evaluateAll((ns) => ns.map((n) => ({ iso: n.getAttribute('datetime'), zone: n.dataset.zone, text: n.textContent })));
+  const times = await page.locator('main time.when').evaluateAll((ns) => ns.map((n) => ({ iso: n.getAttribute('datetime'), zone: n.dataset.zone, text: n.textContent, title: n.title })));
   expect(times.length >= min, `${where}: ${times.length} times shown, expected at least ${min}`);
   for (const tm of times) {
     const ms = Date.parse(tm.iso);
@@ -52,6 +52,10 @@ async function checkTimes(page, where, min = 1) {
     const child = clockIn(ms, CHILD_ZONE);
     expect(child.some((c) => tm.text.includes(c)), `${where}: "${tm.text}" does not show the child's time ${child[0]}`);
     expect(/EET|EEST|OEZ|OESZ|GMT\+[23]|UTC\+[23]|østeuropæisk/i.test(tm.text), `${where}: "${tm.text}" has no zone label`);
+    // the second zone, where it helps: the reader's own device time in the tooltip
+    const here = clockIn(ms, BROWSER_ZONE);
+    expect(tm.title.startsWith(CHILD_ZONE) && tm.title.includes('På din enhed') && here.some((c) => tm.title.includes(c)),
+      `${where}: tooltip "${tm.title}" does not give the time on this device (${here[0]})`);
   }
   return times.length;
 }

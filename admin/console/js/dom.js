@@ -31,7 +31,14 @@ export function newId(prefix = 'f') { uid += 1; return `${prefix}-${uid}`; }
 export function when(ms, zone) {
   if (!ms) return '—';
   const z = zone || 'UTC';
-  return el('time', { datetime: new Date(ms).toISOString(), title: z, 'data-zone': z, class: 'when' }, fmtDateTime(ms, z));
+  return el('time', { datetime: new Date(ms).toISOString(), title: secondZone(ms, z), 'data-zone': z, class: 'when' }, fmtDateTime(ms, z));
+}
+
+/** The tooltip of a time: the child's zone named, and the reader's own time when their device is elsewhere. */
+function secondZone(ms, zone) {
+  const mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!mine || mine === zone || fmtDateTime(ms, mine) === fmtDateTime(ms, zone)) return zone;
+  return t('console.time.second_zone', { zone, here: fmtDateTime(ms, mine) });
 }
 
 /** The same as text, for sentences (a message argument). */
