@@ -27,6 +27,7 @@
 
 #define MEDIA_ROLE_SEND 0x1 /* the participant's audio/video is relayed to the others */
 #define MEDIA_ROLE_RECV 0x2 /* the participant receives the others' media */
+#define MEDIA_ROLE_MIX 0x4  /* receives the mix from its first answer on (media_call_set_mix turns it off) */
 #define MEDIA_ROLE_DEFAULT (MEDIA_ROLE_SEND | MEDIA_ROLE_RECV)
 
 #define MEDIA_ERRORS(X)                                                           \

@@ -555,6 +555,8 @@ static int offer_to_cmd(struct call_plan *cp, struct media_cmd *cmd, uint64_t pi
 	bool added = !m;
 	if (added && !(m = call_plan_add(cp, pid, (role & MEDIA_ROLE_SEND) != 0, (role & MEDIA_ROLE_RECV) != 0)))
 		return MEDIA_ERR_FULL;
+	if (role & MEDIA_ROLE_MIX)
+		m->mix_wanted = true;
 	struct plan_member saved = *m;
 	int rc = pick_transport(cmd, m, offer);
 	cmd->call_id = cp->call_id, cmd->pid = pid;
