@@ -135,6 +135,10 @@ int media_call_end(uint64_t call_id);
 int media_events_fd(void);
 size_t media_events_poll(struct media_event *out, size_t max);
 
+/* Benches: the mixer counters of the worker's live mixing calls, summed every 200 ms (read without a lock). */
+struct mixer_stats;
+void media_worker_mix_stats(unsigned worker, struct mixer_stats *out);
+
 const char *media_strerror(int code);
 const char *media_event_name(enum media_event_type t);
 

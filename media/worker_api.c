@@ -242,6 +242,13 @@ unsigned media_workers_count(void)
 	return media__g.running ? media__g.n : 0;
 }
 
+void media_worker_mix_stats(unsigned worker, struct mixer_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (media__g.running && worker < media__g.n)
+		*out = media__g.w[worker].mix;
+}
+
 uint16_t media_worker_port(unsigned worker)
 {
 	return media__g.running && worker < media__g.n ? media__g.w[worker].port : 0;
