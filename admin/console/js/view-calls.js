@@ -3,6 +3,7 @@
 
 import { el, note, fmtDateTime } from './dom.js';
 import { liveConn } from './live-conn.js';
+import { applyLevels } from '/js/call-levels.js';
 import { joinCall, leaveCall, dropMedia, joinedCallId, videoOf, isParty, mediaState, renegotiate } from './call-peer.js';
 
 const ENDED_WORDS = {
@@ -115,7 +116,7 @@ function muteButtons(c, p) {
 function participantTile(c, p, inCall) {
   const video = inCall && p.state !== 'left' ? videoOf(p.account) : null;
   const muted = [p.audio_muted ? 'sound muted' : null, p.video_muted ? 'picture muted' : null].filter(Boolean).join(', ');
-  return el('div', { class: `tile${p.state === 'left' ? ' left' : ''}`, 'data-testid': `tile-${p.account}`, 'data-state': p.state, 'data-media': p.media || '' },
+  return el('div', { class: `tile${p.state === 'left' ? ' left' : ''}`, 'data-testid': `tile-${p.account}`, 'data-account': String(p.account), 'data-state': p.state, 'data-media': p.media || '' },
     video ? el('div', { class: 'tile-video' }, video) : null,
     el('p', { class: 'tile-name' }, el('strong', {}, p.name || `#${p.account}`), ` (${p.role === 'contact' ? 'contact' : p.role})`),
     el('p', { class: 'muted' }, participantState(p)),
@@ -197,6 +198,9 @@ function onEvent(event, data) {
       const me = (data.participants || []).filter((p) => p.role === 'supervisor' && p.account === live.me).pop();
       if (me && me.state === 'left') dropMedia(); // e.g. the child refused listening in
     }
+  } else if (event === 'call.levels') {
+    applyLevels(live.root, data); // who talks: attributes only, no re-render 5 times a second
+    return;
   } else if (event === 'call.renegotiate') {
     if (joinedCallId() === data.call_id) renegotiate(liveConn(), live.calls.get(data.call_id)).catch(() => {});
     return;
