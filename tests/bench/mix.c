@@ -1,6 +1,8 @@
 /* mix.c: the mixing bench (bench-mix): calls of several participants, 20 % of them speaking, mixed on one media worker; CPU per participant and the delay mixing adds. */
 /*
- * Usage: bench-mix [--calls N] [--size K] [--speaking F] [--warmup S] [--seconds S]
+ * Usage: bench-mix [--calls N] [--size K] [--speaking F] [--warmup S] [--seconds S] [--janus PORT --janus-pid PID]
+ * With --janus the same calls go through Janus's AudioBridge (tests/bench/mix/janus.c) listening on PORT, and the
+ * CPU is that process's; per_core then counts served participants from the mix packets they received.
  * One process: the media worker runs pinned to CPU 0 (threads inherit the affinity set before the workers start),
  * the load generator (the project's peer, one per participant, on the main thread) on CPU 1. Every call has K
  * participants, so more than three send and everyone receives the mix (CALL_PLAN_MIX_ABOVE). Each peer replays
@@ -15,8 +17,16 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <opus.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <opus.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -35,7 +45,8 @@
 static struct {
 	int calls, size;
 	double speaking, warmup, seconds;
-} o = {40, 5, 0.2, 3, 10};
+	int janus_port, janus_pid;
+} o = {40, 5, 0.2, 3, 10, 0, 0};
 
 static uint8_t frames[2][400];
 static uint16_t frame_len[2];
@@ -118,6 +129,35 @@ static void poll_all(int64_t ms)
 	} while (now_ms() < end);
 }
 
+/* Participant k of the next call, replaying its loop; NULL on failure. */
+static struct peer *new_peer(int k, struct dtls_cert *cert, struct dtls_ctx *ctx)
+{
+	const uint8_t **ptr = malloc(LOOP * sizeof *ptr);
+	uint16_t *len = malloc(LOOP * sizeof *len);
+	char err[128] = "";
+	if (!ptr || !len)
+		return NULL;
+	loop_of(k, ptr, len);
+	struct peer_config pc = {.bind_ip = "127.0.0.1",
+				 .dtls = ctx,
+				 .cert = cert,
+				 .send_audio = true,
+				 .send_level = true,
+				 .audio_frames = ptr,
+				 .audio_frame_len = len,
+				 .n_audio_frames = LOOP,
+				 .offer_active = o.janus_port != 0}; /* Janus would take the DTLS client role too */
+	struct peer *p = peer_new(&pc, err, sizeof err);
+	if (!p)
+		fprintf(stderr, "bench-mix: peer: %s\n", err);
+	else
+		peers[n_peers++] = p;
+	return p;
+}
+
+#include "tests/bench/calls/ws.c"
+#include "tests/bench/mix/janus.c"
+
 static int setup(struct dtls_cert *cert, struct dtls_ctx *ctx)
 {
 	for (int c = 0; c < o.calls; c++) {
@@ -125,21 +165,9 @@ static int setup(struct dtls_cert *cert, struct dtls_ctx *ctx)
 		if (media_call_create(call) < 0)
 			return -1;
 		for (int k = 0; k < o.size; k++) {
-			const uint8_t **ptr = malloc(LOOP * sizeof *ptr);
-			uint16_t *len = malloc(LOOP * sizeof *len);
-			char err[128];
-			loop_of(k, ptr, len);
-			struct peer_config pc = {.bind_ip = "127.0.0.1",
-						 .dtls = ctx,
-						 .cert = cert,
-						 .send_audio = true,
-						 .send_level = true,
-						 .audio_frames = ptr,
-						 .audio_frame_len = len,
-						 .n_audio_frames = LOOP};
-			struct peer *p = peers[n_peers++] = peer_new(&pc, err, sizeof err);
+			struct peer *p = new_peer(k, cert, ctx);
 			if (!p || offer_answer(call, (uint64_t)k + 1, p, false)) {
-				fprintf(stderr, "bench-mix: participant %d of call %d: %s\n", k, c, p ? "offer" : err);
+				fprintf(stderr, "bench-mix: participant %d of call %d: offer\n", k, c);
 				return -1;
 			}
 		}
@@ -176,6 +204,10 @@ static void parse(int argc, char **argv)
 			o.warmup = atof(v);
 		else if (!strcmp(a, "--seconds"))
 			o.seconds = atof(v);
+		else if (!strcmp(a, "--janus"))
+			o.janus_port = atoi(v);
+		else if (!strcmp(a, "--janus-pid"))
+			o.janus_pid = atoi(v);
 		else
 			usage();
 	}
@@ -191,6 +223,38 @@ static void pin(pthread_t th, int cpu)
 	pthread_setaffinity_np(th, sizeof set, &set);
 }
 
+static uint64_t rx_total(void)
+{
+	uint64_t rx = 0;
+	struct peer_stats ps;
+	for (int i = 0; i < n_peers; i++)
+		peer_stats_get(peers[i], &ps), rx += ps.audio.rx;
+	return rx;
+}
+
+/* The same scenario against Janus's AudioBridge (already running as o.janus_pid, on CPU 0). */
+static int janus_main(struct dtls_cert *cert, struct dtls_ctx *ctx)
+{
+	pin(pthread_self(), 1);
+	if (jn_setup(o.janus_port, cert, ctx)) {
+		fprintf(stderr, "bench-mix: janus setup failed\n");
+		return 1;
+	}
+	poll_all((int64_t)(o.warmup * 1000));
+	uint64_t rx0 = rx_total();
+	double c0 = pid_cpu_s(o.janus_pid);
+	int64_t w0 = now_ms();
+	poll_all((int64_t)(o.seconds * 1000));
+	double wall = (double)(now_ms() - w0) / 1000, cores = (pid_cpu_s(o.janus_pid) - c0) / wall;
+	double rx_pps = (double)(rx_total() - rx0) / n_peers / wall;
+	printf("participants %d\ncalls %d\nsize %d\nspeaking %.2f\nseconds %.1f\n", n_peers, o.calls, o.size,
+	       o.speaking, wall);
+	printf("worker_cpu %.3f\nper_core %.0f\nrx_pps %.1f\n", cores, cores > 0 ? n_peers * rx_pps / 50 / cores : 0,
+	       rx_pps);
+	ws_close(&jws);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char err[256] = "";
@@ -204,6 +268,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-mix: setup: %s\n", err);
 		return 1;
 	}
+	peers = calloc((size_t)(o.calls * o.size), sizeof *peers);
+	if (o.janus_port)
+		return janus_main(cert, ctx);
 	pin(pthread_self(), 0); /* the worker thread inherits CPU 0 */
 	struct media_config cfg = {.n_workers = 1, .bind_ip = "127.0.0.1"};
 	if (media_workers_start(&cfg, err, sizeof err) != MEDIA_OK) {
@@ -211,7 +278,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pin(pthread_self(), 1);
-	peers = calloc((size_t)(o.calls * o.size), sizeof *peers);
 	if (setup(cert, ctx))
 		return 1;
 	poll_all((int64_t)(o.warmup * 1000));
