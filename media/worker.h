@@ -27,6 +27,7 @@
 
 #define MEDIA_ROLE_SEND 0x1 /* the participant's audio/video is relayed to the others */
 #define MEDIA_ROLE_RECV 0x2 /* the participant receives the others' media */
+#define MEDIA_ROLE_MIX 0x4  /* receives the mix from its first answer on (media_call_set_mix turns it off) */
 #define MEDIA_ROLE_DEFAULT (MEDIA_ROLE_SEND | MEDIA_ROLE_RECV)
 
 #define MEDIA_ERRORS(X)                                                           \
@@ -62,6 +63,14 @@ enum media_event_type {
 	MEDIA_EV_DISCONNECTED,  /* consent freshness lost (no valid STUN check for consent_timeout_ms) */
 	MEDIA_EV_FAILED,        /* DTLS failed, or the worker could not set the participant up */
 	MEDIA_EV_STATS,         /* periodic counters, below */
+	MEDIA_EV_LEVELS,        /* talking indicators of the call (participant_id 0), at most every 200 ms */
+};
+
+/* One participant's audio level: from its RFC 6464 header extension, else (mixed calls) its decoded sound. */
+struct media_level {
+	uint64_t participant_id;
+	uint8_t level; /* -dBov: 0 loudest, 127 silent */
+	bool talking;
 };
 
 struct media_stats {
@@ -77,6 +86,8 @@ struct media_event {
 	uint64_t call_id, participant_id;
 	unsigned worker;
 	struct media_stats stats; /* MEDIA_EV_STATS only */
+	unsigned n_levels;        /* MEDIA_EV_LEVELS only: the call's senders of audio */
+	struct media_level levels[8];
 };
 
 /* Start the workers. err gets a message on failure. */
@@ -108,6 +119,12 @@ size_t media_call_take_renegotiate(uint64_t call_id, uint64_t *pids, size_t max)
 int media_call_set_gate(uint64_t call_id, uint64_t participant_id, bool audio_on, bool video_on);
 /* Consumer gate: what the participant receives (false = it gets none of that kind). */
 int media_call_set_recv_gate(uint64_t call_id, uint64_t participant_id, bool audio_on, bool video_on);
+/* Mixed receive ("weak connection"): the participant gets one audio stream, the mix of the others, instead of
+ * one per person. Every receiver is mixed while more than three participants send (CALL_PLAN_MIX_ABOVE). It
+ * takes effect when the participant renegotiates (it is marked: media_call_take_renegotiate). */
+int media_call_set_mix(uint64_t call_id, uint64_t participant_id, bool on);
+/* Whether the participant's current plan receives the mix. */
+bool media_call_is_mixed(uint64_t call_id, uint64_t participant_id);
 /* Pause: no media flows in the call at all while on (transports stay up). */
 int media_call_pause(uint64_t call_id, bool on);
 /* End the call: DTLS close_notify to every participant, free everything. */
@@ -117,6 +134,10 @@ int media_call_end(uint64_t call_id);
  * the eventfd). Returns the number of events written to out. */
 int media_events_fd(void);
 size_t media_events_poll(struct media_event *out, size_t max);
+
+/* Benches: the mixer counters of the worker's live mixing calls, summed every 200 ms (read without a lock). */
+struct mixer_stats;
+void media_worker_mix_stats(unsigned worker, struct mixer_stats *out);
 
 const char *media_strerror(int code);
 const char *media_event_name(enum media_event_type t);

@@ -60,7 +60,13 @@ struct peer {
 	bool rx_header_only, offer_active;
 	unsigned tone_hz;
 	bool track, hostile, send_mid;
+	unsigned loss_pct;
+	bool fec, level;
+	const uint8_t *const *frames;
+	const uint16_t *frame_len;
+	unsigned n_frames, next_frame;
 	/* others */
+	uint32_t loss_rng;
 	char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];
 	uint32_t ssrc[2], rtx_ssrc, rtcp_ssrc;
 	uint16_t seq[2];
@@ -82,6 +88,8 @@ struct peer {
 	size_t n_rs;
 	int64_t next_nack_ms;
 };
+
+#define PEER_LEVEL_EXT SDP_OFFER_EXTID_AUDIO_LEVEL /* the id our offer gives RFC 6464 audio levels */
 
 static uint32_t rand32(void)
 {
@@ -131,6 +139,8 @@ struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen)
 	p->rx_header_only = cfg->rx_header_only;
 	p->offer_active = cfg->offer_active;
 	p->tone_hz = cfg->tone_hz, p->hostile = cfg->hostile_nack, p->send_mid = cfg->send_mid;
+	p->loss_pct = cfg->audio_loss_pct, p->fec = cfg->audio_fec, p->loss_rng = 12345, p->level = cfg->send_level;
+	p->frames = cfg->audio_frames, p->frame_len = cfg->audio_frame_len, p->n_frames = cfg->n_audio_frames;
 	p->track = cfg->track_streams || cfg->hostile_nack;
 	p->n_recv = cfg->recv_sections;
 	if (p->n_recv > PEER_RECV_MAX) {
@@ -396,7 +406,9 @@ static int note_answer(struct peer *p, const char **err)
 	}
 	if (p->track)
 		note_announced(p, a);
-	if (p->tone_hz && !p->tone && !(p->tone = peer_audio_enc_new(p->tone_hz, p->stereo ? 2 : 1))) {
+	if (p->tone_hz && !p->tone && (p->tone = peer_audio_enc_new(p->tone_hz, p->stereo ? 2 : 1)) && p->fec)
+		peer_audio_enc_fec(p->tone, 10);
+	if (p->tone_hz && !p->tone) {
 		if (err)
 			*err = "peer: Opus encoder setup failed";
 		return SDP_ERR_ARG;
@@ -670,6 +682,16 @@ static size_t put_mid(uint8_t *pkt, uint8_t id, const char *mid)
 	return 4 + words * 4;
 }
 
+/* RFC 6464 in a one-byte extension block of its own (audio packets without a MID element). */
+static size_t put_level(uint8_t *pkt, uint8_t dbov)
+{
+	uint8_t *x = pkt + RTP_HEADER_MIN;
+	pkt[0] |= 0x10;
+	x[0] = 0xBE, x[1] = 0xDE, x[2] = 0, x[3] = 1;
+	x[4] = (uint8_t)(PEER_LEVEL_EXT << 4), x[5] = (uint8_t)((dbov < 127 ? 0x80 : 0) | dbov), x[6] = x[7] = 0;
+	return 8;
+}
+
 /* One media packet: payload bytes from opus (a real Opus frame), else synthetic. */
 static void send_media(struct peer *p, int k, bool marker, size_t payload, bool key, const uint8_t *opus)
 {
@@ -682,6 +704,8 @@ static void send_media(struct peer *p, int k, bool marker, size_t payload, bool 
 	rtp_set_ts(buf, p->ts[k]);
 	rtp_set_ssrc(buf, p->ssrc[k]);
 	size_t hl = RTP_HEADER_MIN + (p->send_mid && p->mid_ext ? put_mid(buf, p->mid_ext, p->mids[k]) : 0);
+	if (k == 0 && p->level && hl == RTP_HEADER_MIN && opus) /* a tone of 0.3 full scale is about -13 dBov */
+		hl += put_level(buf, p->tone || payload >= 8 ? 13 : 127);
 	uint8_t *pl = buf + hl;
 	if (opus) {
 		memcpy(pl, opus, payload);
@@ -738,9 +762,15 @@ static void send_due(struct peer *p, int64_t now)
 	if (p->send_a && now >= p->next_send[0]) {
 		p->next_send[0] = p->next_send[0] && now - p->next_send[0] < 100 ? p->next_send[0] + 20 : now + 20;
 		uint8_t frame[1200];
-		int n = p->tone ? peer_audio_enc_frame(p->tone, frame, sizeof frame) : -1;
-		if (n > 0)
-			send_media(p, 0, false, (size_t)n, false, frame);
+		const uint8_t *replay = p->n_frames ? p->frames[p->next_frame % p->n_frames] : NULL;
+		int n = replay ? p->frame_len[p->next_frame++ % p->n_frames]
+		    : p->tone  ? peer_audio_enc_frame(p->tone, frame, sizeof frame)
+			       : -1;
+		p->loss_rng = p->loss_rng * 1103515245u + 12345u; /* the same losses every run */
+		if (p->loss_pct && (p->loss_rng >> 16) % 100 < p->loss_pct)
+			p->seq[0]++; /* lost on the way */
+		else if (n > 0)
+			send_media(p, 0, false, (size_t)n, false, replay ? replay : frame);
 		else
 			send_media(p, 0, false, 80, false, NULL);
 		p->ts[0] += 960; /* 20 ms at 48 kHz */
@@ -858,6 +888,14 @@ size_t peer_streams_get(const struct peer *p, struct peer_stream *out, size_t ma
 			peer_audio_rx_tone(p->rs[n].audio, &out[n].tone_hz, &out[n].tone_share);
 	}
 	return n;
+}
+
+double peer_stream_tone_share(const struct peer *p, uint32_t ssrc, unsigned hz)
+{
+	for (size_t i = 0; i < p->n_rs; i++)
+		if (p->rs[i].pub.ssrc == ssrc && p->rs[i].audio)
+			return peer_audio_rx_share(p->rs[i].audio, hz);
+	return 0;
 }
 
 void peer_stats_reset(struct peer *p)

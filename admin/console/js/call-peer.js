@@ -1,6 +1,7 @@
 // The supervisor's side of a call's media: call.join, a receive-only RTCPeerConnection with one audio and one
 // video transceiver per other participant (PROTOCOL.md §9 call.offer), and a <video> tile per participant.
 // window.__samvaerSupervisor exposes the peer connection for tests.
+import { playMix } from '/js/call-levels.js';
 
 import { t } from '/js/i18n.js';
 
@@ -135,6 +136,7 @@ async function offer(conn, call, onChange) {
   expose();
   addReceivers(pc, call);
   pc.ontrack = (ev) => {
+    if (playMix(ev)) return; // listening in: the call's mix, one audio stream
     const account = trackOwner(pc, ev);
     if (!joined.slots.includes(account)) joined.slots.push(account);
     const t = tile(account);

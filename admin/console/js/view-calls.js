@@ -5,6 +5,7 @@ import { t, fmtList } from '/js/i18n.js';
 import { el, note, when, roleWord } from './dom.js';
 import { directory, zoneOf } from './directory.js';
 import { liveConn } from './live-conn.js';
+import { applyLevels } from '/js/call-levels.js';
 import { joinCall, leaveCall, dropMedia, joinedCallId, videoOf, isParty, mediaState, renegotiate } from './call-peer.js';
 
 // i18n-prefix: console.calls.ended.
@@ -106,7 +107,7 @@ function muteButtons(c, p) {
 function participantTile(c, p, inCall) {
   const video = inCall && p.state !== 'left' ? videoOf(p.account) : null;
   const muted = [p.audio_muted ? t('console.calls.sound_muted') : null, p.video_muted ? t('console.calls.picture_muted') : null].filter(Boolean).join(', ');
-  return el('div', { class: `tile${p.state === 'left' ? ' left' : ''}`, 'data-testid': `tile-${p.account}`, 'data-state': p.state, 'data-media': p.media || '' },
+  return el('div', { class: `tile${p.state === 'left' ? ' left' : ''}`, 'data-testid': `tile-${p.account}`, 'data-account': String(p.account), 'data-state': p.state, 'data-media': p.media || '' },
     video ? el('div', { class: 'tile-video' }, video) : null,
     el('p', { class: 'tile-name' }, el('strong', {}, p.name || roleWord(p.role)), ` (${roleWord(p.role)})`),
     el('p', { class: 'muted' }, participantState(p)),
@@ -188,6 +189,9 @@ function onEvent(event, data) {
       const me = (data.participants || []).filter((p) => p.role === 'supervisor' && p.account === live.me).pop();
       if (me && me.state === 'left') dropMedia(); // e.g. the child refused listening in
     }
+  } else if (event === 'call.levels') {
+    applyLevels(live.root, data); // who talks: attributes only, no re-render 5 times a second
+    return;
   } else if (event === 'call.renegotiate') {
     if (joinedCallId() === data.call_id) renegotiate(liveConn(), live.calls.get(data.call_id)).catch(() => {});
     return;
