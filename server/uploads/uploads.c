@@ -116,6 +116,7 @@ void uploads_destroy(struct uploads *u)
 	if (u->pool)
 		mediaproc_pool_destroy(u->pool); /* answers what it held: those uploads end FAILED */
 	u->pool = NULL;
+	commit_flush(&u->app->commit); /* attachments recorded by those answers: their continuations need u */
 	size_t pos = 0;
 	void *v;
 	while (intmap_next(&u->by_id, &pos, NULL, &v)) {
