@@ -289,6 +289,7 @@ static void usage(void)
 		"               [--log-file PATH]   (SIGHUP reloads the TLS certificate and reopens the log file)\n"
 		"               [--turn-uris URI,URI --turn-secret-file FILE --turn-ttl-s N]\n"
 		"               [--send-rate N --send-burst N] [--out-budget-mb N --out-stall-s N]\n"
+		"               [--upload-expiry-s N --media-quota-mb N]\n"
 		"Every flag --some-name sets the config-file key some_name.\n");
 }
 
