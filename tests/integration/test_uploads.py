@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
@@ -100,7 +101,7 @@ def allow_photos(server, agreement=1):
     db.execute("UPDATE agreements SET ch_photo='allowed' WHERE id=?", (agreement,))
     db.commit()
     db.close()
-    server._last_change = __import__("time").monotonic()
+    server._last_change = time.monotonic()
 
 
 async def upload_photo(server, token, data):
@@ -201,6 +202,9 @@ async def spool_and_restart(server):
     st, _, _ = patch(server, t["andrei"], loc, 0, data[:len(data) - 10])
     check_eq(st, 204, "all but the last bytes")
     spool = os.path.join(server.data_dir, "spool", loc[7:])
+    deadline = time.monotonic() + 5  # the spool writer thread writes behind the answer
+    while os.path.getsize(spool) < len(data) - 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
     with open(spool, "rb") as f:
         on_disk = f.read()
     check_eq(len(on_disk), len(data) - 10, "the spool holds every byte received")

@@ -10,7 +10,7 @@
 #include "server/uploads/spool.h"
 #include "tests/unit/check.h"
 
-#define N (700 * 1000)
+#define N (3000 * 1000)
 
 static unsigned char plain[N], back[N];
 
@@ -24,6 +24,41 @@ static int read_file(const char *path, unsigned char *buf, size_t cap)
 	return n;
 }
 
+static void flushed(void *arg, int ok)
+{
+	*(int *)arg = ok;
+}
+
+static void resumed(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* With the writer thread: the loop only copies; past SPOOL_INFLIGHT buffers it is told to pause, then to resume. */
+static void test_writer(const char *dir)
+{
+	struct ev_loop *loop = ev_loop_new(0);
+	struct spool_writer *w = spool_writer_start(loop);
+	struct spool *sp = spool_create(dir, "WWWWWWWWWWWWWWWWWWWWWW", w);
+	int resumes = 0, full = 0, ok = -1;
+	spool_on_resume(sp, resumed, &resumes);
+	for (size_t off = 0; off < N; off += 100000) {
+		int rc = spool_append(sp, plain + off, off + 100000 <= N ? 100000 : N - off);
+		full += rc == SPOOL_FULL;
+		while (rc == SPOOL_FULL && resumes < full)
+			ev_run(loop, EVRUN_ONCE); /* what the transport does: wait for resume before reading more */
+	}
+	CHECK(full > 0 && resumes == full, "paused and resumed");
+	spool_flush(sp, flushed, &ok);
+	while (ok < 0)
+		ev_run(loop, EVRUN_ONCE);
+	CHECK(ok == 1 && spool_pread(sp, back, N, 0) == N && memcmp(back, plain, N) == 0, "written by the thread");
+	spool_append(sp, plain, SPOOL_BUF * 2); /* jobs in flight at destroy: freed when they come back */
+	spool_destroy(sp);
+	spool_writer_stop(w);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/samvaer-spool-XXXXXX", path[256], cmd[300];
@@ -32,9 +67,10 @@ int main(void)
 	CHECK(spool_dir_reset(dir) == 0, "spool folder made");
 	for (size_t i = 0; i < N; i++)
 		plain[i] = (unsigned char)("exif GPS 59.91N "[i % 16] ^ (i / 16 % 7));
-	struct spool *a = spool_create(dir, "AAAAAAAAAAAAAAAAAAAAAA"), *b = spool_create(dir, "BBBBBBBBBBBBBBBBBBBBBB");
+	struct spool *a = spool_create(dir, "AAAAAAAAAAAAAAAAAAAAAA", NULL),
+		     *b = spool_create(dir, "BBBBBBBBBBBBBBBBBBBBBB", NULL);
 	CHECK(a && b, "created");
-	CHECK(spool_create(dir, "AAAAAAAAAAAAAAAAAAAAAA") == NULL, "an id twice");
+	CHECK(spool_create(dir, "AAAAAAAAAAAAAAAAAAAAAA", NULL) == NULL, "an id twice");
 	size_t sizes[] = {1, 15, 16, 17, 4095, 65536, 262143, 3};
 	size_t off = 0;
 	for (int k = 0; off < N; k++) {
@@ -44,7 +80,11 @@ int main(void)
 		off += n;
 	}
 	CHECK(off == N && spool_size(a) == N, "appended in odd pieces");
-	CHECK(spool_append(b, plain, N) == 0 && spool_flush(a) == 0 && spool_flush(b) == 0, "flushed");
+	int ok_a = -1, ok_b = -1;
+	spool_flush(a, flushed, &ok_a);
+	CHECK(spool_append(b, plain, N) == 0, "appended whole");
+	spool_flush(b, flushed, &ok_b);
+	CHECK(ok_a == 1 && ok_b == 1, "flushed at once without a writer");
 	CHECK(spool_pread(a, back, N, 0) == N && memcmp(back, plain, N) == 0, "read back whole");
 	int all = 1;
 	uint64_t offs[] = {0, 1, 15, 16, 17, 31, 262143, 262144, 262145, N - 1};
@@ -62,6 +102,7 @@ int main(void)
 	CHECK(read_file(path, disk_b, sizeof(disk_b)) == N && memcmp(disk, disk_b, 64) != 0, "a key per upload");
 	spool_destroy(a);
 	CHECK(access(path, F_OK) == 0, "the other spool stays");
+	test_writer(dir);
 	spool_destroy(b);
 	CHECK(access(path, F_OK) != 0, "destroy deletes the file");
 	FILE *f = fopen(path, "w"); /* left by an earlier process */
