@@ -280,7 +280,8 @@ int uploads_body_end(struct up_patch *p, int complete, struct up_response *res, 
 	free(p);
 	spool_on_resume(up->spool, NULL, NULL);
 	if (up->offset < up->length || failed)
-		spool_flush(up->spool, NULL, NULL); /* what this PATCH brought goes to the disk (encrypted), not kept in RAM */
+		spool_flush(up->spool, NULL,
+			    NULL); /* what this PATCH brought goes to the disk (encrypted), not kept in RAM */
 	if (!complete)
 		return UP_DONE; /* the connection went away: the bytes so far wait for a resume */
 	if (failed) {
