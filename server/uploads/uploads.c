@@ -99,7 +99,8 @@ struct uploads *uploads_create(struct app *app, char *err, size_t errlen)
 	}
 	if (!(u->pool = mediaproc_pool_create(app->loop, &pc, err, errlen)))
 		goto fail;
-	ev_timer_init(&u->sweep, on_sweep, SWEEP_INTERVAL_S, SWEEP_INTERVAL_S);
+	double every = app->cfg.upload_expiry_s < SWEEP_INTERVAL_S ? app->cfg.upload_expiry_s : SWEEP_INTERVAL_S;
+	ev_timer_init(&u->sweep, on_sweep, every, every);
 	u->sweep.data = u;
 	ev_timer_start(app->loop, &u->sweep);
 	ev_unref(app->loop);

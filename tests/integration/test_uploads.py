@@ -302,6 +302,27 @@ async def downloads(server):
     check_eq(call(server, "GET", url, {"Cookie": value})[0], 401, "logging out ends the cookie")
 
 
+async def expiry(server):
+    """An unfinished upload expires upload_expiry_s after creation: HEAD 404, its spool file gone, its slot free."""
+    allow_photos(server)
+    await server.settle()
+    t = await tokens(server, "andrei")
+    data = photo_bytes()
+    loc = create(server, t["andrei"], len(data))
+    st, h, _ = call(server, "HEAD", loc, tus(t["andrei"]))
+    check_eq(st, 200, "there at first")
+    patch(server, t["andrei"], loc, 0, data[:1000])
+    spool = os.path.join(server.data_dir, "spool", loc[7:])
+    check(os.path.exists(spool), "its spool file")
+    deadline = time.monotonic() + 10
+    while call(server, "HEAD", loc, tus(t["andrei"]))[0] == 200 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    check_eq(call(server, "HEAD", loc, tus(t["andrei"]))[0], 404, "gone after Upload-Expires")
+    check(not os.path.exists(spool), "its spool file deleted")
+    st, _, body = patch(server, t["andrei"], loc, 1000, data[1000:])
+    check_eq((st, error_code(body)), (404, "upload_not_found"), "a PATCH after expiry")
+
+
 main([
     Case("protocol", protocol, timeout=60),
     Case("creation_checks", creation_checks, timeout=60),
@@ -309,4 +330,5 @@ main([
     Case("refusals", refusals, timeout=60),
     Case("downloads", downloads, timeout=90),
     Case("spool_and_restart", spool_and_restart, fresh=True, timeout=60),
+    Case("expiry", expiry, fresh=True, timeout=60, server_args=("--upload-expiry-s", "2")),
 ])
