@@ -90,7 +90,7 @@ static int send_headers(struct files_req *fr)
 	struct lws *wsi = fr->wsi;
 	if (lws_add_http_header_status(wsi, (unsigned)r->status, &p, end))
 		return -1;
-	if (r->content_type &&
+	if (r->content_type[0] &&
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)r->content_type,
 					 (int)strlen(r->content_type), &p, end))
 		return -1;

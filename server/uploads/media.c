@@ -140,7 +140,7 @@ static int serve(struct uploads *u, const struct up_request *req, struct up_resp
 		return UP_DONE;
 	}
 	res->status = r == 1 ? 206 : 200;
-	res->content_type = mime[0] ? mime : "application/octet-stream";
+	snprintf(res->content_type, sizeof(res->content_type), "%s", mime[0] ? mime : "application/octet-stream");
 	up__header(res, "cache-control:", "private, max-age=31536000, immutable"); /* ids and blobs never change */
 	up__header(res, "x-content-type-options:", "nosniff");
 	up__header(res, "accept-ranges:", "bytes");

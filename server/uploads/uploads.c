@@ -51,7 +51,7 @@ void up__error(struct up_response *res, int status, const char *code, const char
 	json_quote(c, sizeof(c), code);
 	json_quote(m, sizeof(m), message);
 	res->status = status;
-	res->content_type = "application/json";
+	snprintf(res->content_type, sizeof(res->content_type), "application/json");
 	int n = snprintf(res->body, sizeof(res->body), "{\"error\":\"%s\",\"message\":\"%s\"}", c, m);
 	res->body_len = n > 0 && (size_t)n < sizeof(res->body) ? (size_t)n : 0;
 	res->content_length = res->body_len;

@@ -32,8 +32,8 @@ struct up_request {
 #define UP_MAX_HEADERS 12
 
 struct up_response {
-	int status;               /* HTTP status */
-	const char *content_type; /* static; NULL: no body */
+	int status;            /* HTTP status */
+	char content_type[64]; /* "" : no body */
 	size_t nheaders;
 	struct {
 		const char *name; /* "upload-offset:" (lowercase, with the colon, as lws wants it) */
