@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/base/clock.h"
 #include "server/base/log.h"
@@ -177,6 +178,18 @@ static void record(struct uploads *u, struct upload *up, const struct mediaproc_
 	if (r->has_waveform) {
 		a.waveform_len = ATTACHMENT_WAVEFORM_POINTS;
 		memcpy(a.waveform, r->waveform, sizeof(a.waveform));
+	}
+	/* mediaproc's files are not pinned: a sweep of an unreferenced blob with the same bytes may have run between
+	 * its write and now (rare). Then the client sends it again. */
+	const char *hashes[] = {a.blob, a.thumb, a.poster};
+	for (int i = 0; i < 3; i++) {
+		char path[1024];
+		if (hashes[i][0] &&
+		    (blobstore_path(u->blobs, hashes[i], path, sizeof(path)) != 0 || access(path, F_OK) != 0)) {
+			release_blobs(u, r, 1);
+			fail(u, up, MEDIAPROC_ERR_STORE);
+			return;
+		}
 	}
 	int64_t quota = (int64_t)u->app->cfg.media_quota_mb << 20, used = 0;
 	int64_t total = a.bytes + a.thumb_bytes + a.poster_bytes;
