@@ -62,7 +62,7 @@ static int save_jpeg(const struct mediaproc_job *job, VipsImage *im, struct medi
 		g_object_unref(flat);
 	if (rc)
 		return vips_fail(out, MEDIAPROC_ERR_CORRUPT, "decode");
-	rc = blobsink_put(job->blob_root, job->quota_owner, buf, len, b->hash);
+	rc = blobsink_put(job, buf, len, b->hash);
 	g_free(buf);
 	if (rc != MEDIAPROC_OK)
 		return mediaproc__fail(out, rc, "storing a JPEG");

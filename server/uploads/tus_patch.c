@@ -233,7 +233,8 @@ static int submit(struct uploads *u, struct upload *up, struct up_response *res,
 	struct mediaproc_job job = {.kind = mediaproc_kind_parse(attachment_kind_name(up->kind)),
 				    .source = {job_pread, up->spool, up->length},
 				    .blob_root = u->blob_root,
-				    .quota_owner = (uint64_t)up->child_id};
+				    .quota_owner = (uint64_t)up->child_id,
+				    .blobs = u->blobs};
 	up->state = UPLOAD_PROCESSING;
 	up->waiter = ctx;
 	up->done = done;
