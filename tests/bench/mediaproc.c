@@ -28,6 +28,7 @@ static int open_job(const char *kind, const char *file, const char *data_dir, in
 {
 	struct stat st;
 	char err[256];
+	mkdir(data_dir, 0750); /* blobstore_open makes data_dir/blobs, not data_dir */
 	struct blobstore *blobs = blobstore_open(data_dir, err, sizeof err);
 	if (!blobs) {
 		fprintf(stderr, "%s\n", err);
