@@ -117,10 +117,17 @@ static VipsImage *decode_display(enum sniff_type t, const uint8_t *data, size_t 
 		g_object_unref(c);
 		return m;
 	}
-	if (!vips_jpegload_buffer((void *)data, len, &a, "shrink", scale, "fail_on", fail, NULL) &&
-	    (b = vips_image_copy_memory(a)) && !vips_autorot(b, &c, NULL) &&
-	    !vips_thumbnail_image(c, &m, side, "height", side, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL)) {
-		VipsImage *done = vips_image_copy_memory(m); /* sRGB from an embedded profile or CMYK here */
+	if (vips_jpegload_buffer((void *)data, len, &a, "shrink", scale, "fail_on", fail, NULL))
+		return NULL;
+	VipsImage *src = a;
+	if (vips_image_get_orientation(a) > 1) { /* turning needs the whole image: decoded to memory first */
+		src = NULL;
+		if ((b = vips_image_copy_memory(a)) && !vips_autorot(b, &c, NULL))
+			src = c;
+	}
+	if (src &&
+	    !vips_thumbnail_image(src, &m, side, "height", side, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL)) {
+		VipsImage *done = vips_image_copy_memory(m); /* decoded once, sRGB from an embedded profile or CMYK */
 		g_object_unref(m);
 		m = done;
 	} else if (m) {

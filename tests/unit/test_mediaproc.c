@@ -194,7 +194,10 @@ static int make_fixtures(void)
 	rc |= sh("cd %s && %s -f lavfi -i testsrc2=size=1600x1200 -frames:v 1 gps.jpg && exiftool -q "
 		 "-overwrite_original " TAGS_JPEG " -Orientation#=6 gps.jpg",
 		 dir, ff);
-	rc |= sh("cd %s && %s -f lavfi -i testsrc2=size=4096x2304 -frames:v 1 -q:v 4 big.jpg", dir, ff);
+	rc |=
+	    sh("cd %s && %s -f lavfi -i testsrc2=size=4096x2304 -frames:v 1 -q:v 4 big.jpg && cp big.jpg bigrot.jpg && "
+	       "exiftool -q -overwrite_original " TAGS_JPEG " -Orientation#=6 bigrot.jpg",
+	       dir, ff);
 	rc |= sh("cd %s && %s -f lavfi -i testsrc2=size=3000x2000 -frames:v 1 -q:v 4 mid.jpg", dir, ff);
 	rc |= sh("cd %s && %s -f lavfi -i 'color=red@0.5:size=64x48,format=rgba' -frames:v 1 alpha.png", dir, ff);
 	rc |= sh("cd %s && %s -f lavfi -i testsrc2=size=200x150 -frames:v 1 photo.webp", dir, ff);
@@ -269,6 +272,9 @@ static void test_photos(void)
 
 	CHECK(run("photo", "big.jpg", NULL, &r) == MEDIAPROC_OK && r.width == 2048 && r.height == 1152,
 	      "a 4096x2304 JPEG is shown at 2048x1152 (decoded at half size)");
+	CHECK(run("photo", "bigrot.jpg", NULL, &r) == MEDIAPROC_OK && r.width == 1152 && r.height == 2048 &&
+		  all_clean(&r, "bigrot.jpg"),
+	      "decoded at half size and turned upright, with no metadata left");
 	CHECK(run("photo", "mid.jpg", NULL, &r) == MEDIAPROC_OK && r.width == 2048 && r.height == 1365,
 	      "a 3000x2000 JPEG is shown at 2048x1365");
 	CHECK(run("profile_photo", "mid.jpg", NULL, &r) == MEDIAPROC_OK && r.width == 512 && r.height == 512,
