@@ -179,7 +179,7 @@ int mpav_remux(struct mpav_in *in, const struct mpav_remux *r, const struct medi
 	       struct mediaproc_result *out)
 {
 	char tmp[600], e[128];
-	if (blobsink_tmp_path(job->blob_root, tmp, sizeof tmp) != 0)
+	if (blobsink_tmp_path(job, tmp, sizeof tmp) != 0)
 		return mediaproc__fail(out, MEDIAPROC_ERR_STORE, "temporary file");
 	AVFormatContext *o = NULL;
 	int rc = MEDIAPROC_OK, k, n = 0;
@@ -216,7 +216,7 @@ int mpav_remux(struct mpav_in *in, const struct mpav_remux *r, const struct medi
 		return rc;
 	}
 	out->duration_ms = (uint32_t)d;
-	if ((rc = blobsink_adopt(job->blob_root, job->quota_owner, tmp, out->media.hash, &out->media.bytes)) != 0)
+	if ((rc = blobsink_adopt(job, tmp, out->media.hash, &out->media.bytes)) != 0)
 		return mediaproc__fail(out, rc, "storing the media");
 	snprintf(out->media.mime, sizeof out->media.mime, "%s", r->mime);
 	return MEDIAPROC_OK;

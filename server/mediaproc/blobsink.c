@@ -1,6 +1,7 @@
-/* blobsink.c: mediaproc's writer into the content-addressed blob store: a temporary file in root/tmp hashed as it is
- * written, fsync, rename to root/ab/<sha256> (an existing blob of the same content is kept: deduplicated), fsync of
- * the directory. Switch point to server/blobs' put once that store is merged. */
+/* blobsink.c: mediaproc's outputs into the content-addressed blob store — through server/blobs' blobstore (puts
+ * pinned until uploads records them) when the job carries one, else its own writer of the same layout: a temporary
+ * file in root/tmp hashed as it is written, fsync, rename to root/ab/<sha256> (kept if present: deduplicated),
+ * fsync of the folder. */
 #include "server/mediaproc/blobsink.h"
 
 #include <errno.h>
@@ -12,78 +13,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct blobsink_writer {
-	char root[512];
-	char tmp[600];
-	int fd;
-	uint64_t bytes;
-	EVP_MD_CTX *md;
-};
+#include "server/blobs/blobstore.h"
+
+#define COPY_BUF (1 << 16)
 
 void blobsink_path(const char *root, const char *hash, char *path, size_t cap)
 {
 	snprintf(path, cap, "%s/%.2s/%s", root, hash, hash);
 }
 
-static int mkdir_p1(const char *path)
+static int mkdir_1(const char *path)
 {
 	return mkdir(path, 0750) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-struct blobsink_writer *blobsink_open(const char *root, uint64_t quota_owner)
-{
-	(void)quota_owner; /* counted by server/blobs once its put is used here */
-	struct blobsink_writer *w = calloc(1, sizeof *w);
-	if (!w)
-		return NULL;
-	snprintf(w->root, sizeof w->root, "%s", root);
-	char dir[560];
-	snprintf(dir, sizeof dir, "%s/tmp", root);
-	if (mkdir_p1(root) != 0 || mkdir_p1(dir) != 0)
-		goto err;
-	snprintf(w->tmp, sizeof w->tmp, "%s/mediaproc-XXXXXX", dir);
-	w->fd = mkostemp(w->tmp, O_CLOEXEC);
-	if (w->fd < 0)
-		goto err;
-	w->md = EVP_MD_CTX_new();
-	if (!w->md || EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1) {
-		blobsink_abort(w);
-		return NULL;
-	}
-	return w;
-err:
-	free(w);
-	return NULL;
-}
-
-int blobsink_write(struct blobsink_writer *w, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	if (EVP_DigestUpdate(w->md, data, len) != 1)
-		return -1;
-	while (len > 0) {
-		ssize_t k = write(w->fd, p, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		len -= (size_t)k;
-		w->bytes += (uint64_t)k;
-	}
-	return 0;
-}
-
-void blobsink_abort(struct blobsink_writer *w)
-{
-	if (!w)
-		return;
-	if (w->fd >= 0) {
-		close(w->fd);
-		unlink(w->tmp);
-	}
-	EVP_MD_CTX_free(w->md);
-	free(w);
 }
 
 static int fsync_dir(const char *dir)
@@ -96,24 +37,21 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-/* Move the finished temporary file into root/ab/<hash> (kept as is if that content is stored already). */
-static int place(const char *root, const char *tmp, int fd, const char *hash)
+int blobsink_tmp_path(const struct mediaproc_job *job, char *path, size_t cap)
 {
-	char dir[560], path[700];
-	snprintf(dir, sizeof dir, "%s/%.2s", root, hash);
-	blobsink_path(root, hash, path, sizeof path);
-	if (fsync(fd) != 0 || mkdir_p1(dir) != 0)
-		return MEDIAPROC_ERR_STORE;
-	if (access(path, F_OK) == 0) {
-		unlink(tmp); /* deduplicated */
-		return MEDIAPROC_OK;
-	}
-	if (fchmod(fd, 0640) != 0 || rename(tmp, path) != 0 || fsync_dir(dir) != 0)
-		return MEDIAPROC_ERR_STORE;
-	return MEDIAPROC_OK;
+	char dir[560];
+	snprintf(dir, sizeof dir, "%s/tmp", job->blob_root);
+	if (mkdir_1(job->blob_root) != 0 || mkdir_1(dir) != 0)
+		return -1;
+	snprintf(path, cap, "%s/mediaproc-XXXXXX", dir);
+	int fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
-static int finish_hash(EVP_MD_CTX *md, char hash[MEDIAPROC_HASH_HEX + 1])
+static int hex_digest(EVP_MD_CTX *md, char hash[MEDIAPROC_HASH_HEX + 1])
 {
 	uint8_t d[32];
 	unsigned n = 0;
@@ -124,73 +62,93 @@ static int finish_hash(EVP_MD_CTX *md, char hash[MEDIAPROC_HASH_HEX + 1])
 	return 0;
 }
 
-int blobsink_commit(struct blobsink_writer *w, char hash[MEDIAPROC_HASH_HEX + 1], uint64_t *bytes)
+/* Own layout: the finished temporary file fd (at tmp) moved to root/ab/<hash>. */
+static int place(const char *root, const char *tmp, int fd, const char *hash)
 {
-	int rc = finish_hash(w->md, hash) == 0 ? place(w->root, w->tmp, w->fd, hash) : MEDIAPROC_ERR_STORE;
-	if (bytes)
-		*bytes = w->bytes;
-	if (rc == MEDIAPROC_OK) {
-		close(w->fd);
-		w->fd = -1;
-	}
-	blobsink_abort(w); /* closes and unlinks what is left on failure */
-	return rc;
-}
-
-int blobsink_put(const char *root, uint64_t quota_owner, const void *data, size_t len,
-		 char hash[MEDIAPROC_HASH_HEX + 1])
-{
-	struct blobsink_writer *w = blobsink_open(root, quota_owner);
-	if (!w)
+	char dir[560], path[700];
+	snprintf(dir, sizeof dir, "%s/%.2s", root, hash);
+	blobsink_path(root, hash, path, sizeof path);
+	if (fsync(fd) != 0 || mkdir_1(dir) != 0)
 		return MEDIAPROC_ERR_STORE;
-	if (blobsink_write(w, data, len) != 0) {
-		blobsink_abort(w);
-		return MEDIAPROC_ERR_STORE;
+	if (access(path, F_OK) == 0) {
+		unlink(tmp); /* the same content is stored already */
+		return MEDIAPROC_OK;
 	}
-	return blobsink_commit(w, hash, NULL);
+	if (fchmod(fd, 0640) != 0 || rename(tmp, path) != 0 || fsync_dir(dir) != 0)
+		return MEDIAPROC_ERR_STORE;
+	return MEDIAPROC_OK;
 }
 
-int blobsink_tmp_path(const char *root, char *path, size_t cap)
+/* Hash the file at tmp and store it: renamed into place (own layout) or streamed through the blobstore. */
+static int store_file(const struct mediaproc_job *job, const char *tmp, char hash[MEDIAPROC_HASH_HEX + 1],
+		      uint64_t *bytes)
 {
-	char dir[560];
-	snprintf(dir, sizeof dir, "%s/tmp", root);
-	if (mkdir_p1(root) != 0 || mkdir_p1(dir) != 0)
-		return -1;
-	snprintf(path, cap, "%s/mediaproc-XXXXXX", dir);
-	int fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
-int blobsink_adopt(const char *root, uint64_t quota_owner, const char *tmp_path, char hash[MEDIAPROC_HASH_HEX + 1],
-		   uint64_t *bytes)
-{
-	static __thread uint8_t buf[1 << 16];
-	int fd = open(tmp_path, O_RDONLY | O_CLOEXEC);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int rc = fd >= 0 && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? MEDIAPROC_OK : MEDIAPROC_ERR_STORE;
+	static __thread uint8_t buf[COPY_BUF];
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	EVP_MD_CTX *md = job->blobs ? NULL : EVP_MD_CTX_new();
+	struct blob_writer *w = job->blobs ? blobstore_writer_open(job->blobs) : NULL;
+	int ok = fd >= 0 && (job->blobs ? w != NULL : md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1);
 	uint64_t total = 0;
-	while (rc == MEDIAPROC_OK) {
+	while (ok) {
 		ssize_t k = read(fd, buf, sizeof buf);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k == 0)
+		if (k <= 0) {
+			ok = k == 0;
 			break;
-		if (k < 0 || EVP_DigestUpdate(md, buf, (size_t)k) != 1)
-			rc = MEDIAPROC_ERR_STORE;
-		total += k > 0 ? (uint64_t)k : 0;
+		}
+		ok = w ? blobstore_writer_write(w, buf, (size_t)k) == 0 : EVP_DigestUpdate(md, buf, (size_t)k) == 1;
+		total += (uint64_t)k;
 	}
-	if (rc == MEDIAPROC_OK)
-		rc = finish_hash(md, hash) == 0 ? place(root, tmp_path, fd, hash) : MEDIAPROC_ERR_STORE;
-	if (rc != MEDIAPROC_OK)
-		unlink(tmp_path);
-	if (bytes)
-		*bytes = total;
+	int rc = MEDIAPROC_ERR_STORE;
+	if (w) {
+		int64_t n = 0;
+		if (ok && blobstore_writer_finish(w, hash, &n) == 0)
+			rc = MEDIAPROC_OK;
+		else if (!ok)
+			blobstore_writer_abort(w);
+	} else if (ok && hex_digest(md, hash) == 0) {
+		rc = place(job->blob_root, tmp, fd, hash);
+	}
+	unlink(tmp); /* gone once renamed; otherwise the copy is done or failed */
 	if (fd >= 0)
 		close(fd);
 	EVP_MD_CTX_free(md);
-	(void)quota_owner;
+	if (bytes)
+		*bytes = total;
 	return rc;
+}
+
+int blobsink_adopt(const struct mediaproc_job *job, const char *tmp_path, char hash[MEDIAPROC_HASH_HEX + 1],
+		   uint64_t *bytes)
+{
+	return store_file(job, tmp_path, hash, bytes);
+}
+
+int blobsink_put(const struct mediaproc_job *job, const void *data, size_t len, char hash[MEDIAPROC_HASH_HEX + 1])
+{
+	if (job->blobs)
+		return blobstore_put(job->blobs, data, len, hash) == 0 ? MEDIAPROC_OK : MEDIAPROC_ERR_STORE;
+	char tmp[600];
+	if (blobsink_tmp_path(job, tmp, sizeof tmp) != 0)
+		return MEDIAPROC_ERR_STORE;
+	int fd = open(tmp, O_WRONLY | O_CLOEXEC);
+	const uint8_t *p = data;
+	size_t left = len;
+	while (fd >= 0 && left > 0) {
+		ssize_t k = write(fd, p, left);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		p += k;
+		left -= (size_t)k;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 || left > 0) {
+		unlink(tmp);
+		return MEDIAPROC_ERR_STORE;
+	}
+	return store_file(job, tmp, hash, NULL);
 }

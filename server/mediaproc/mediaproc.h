@@ -101,11 +101,17 @@ struct mediaproc_source {
 	uint64_t size;
 };
 
+struct blobstore; /* server/blobs/blobstore.h */
+
 struct mediaproc_job {
 	enum mediaproc_kind kind;       /* declared at tus creation (Upload-Metadata kind) */
 	struct mediaproc_source source; /* the upload's bytes */
-	const char *blob_root;          /* blob store directory (data_dir/blobs); copied at submit */
+	const char *blob_root;          /* blob store directory (data_dir/blobs): temporary files go to its tmp/;
+					   copied at submit */
 	uint64_t quota_owner;           /* account id the blobs are counted against (the child); 0: none */
+	struct blobstore *blobs;        /* outputs go through blobstore_put (pinned: the caller releases every
+					   hash the result names, also on a refusal); NULL: written under blob_root
+					   in the same layout, unpinned (tests, bench) */
 };
 
 #define MEDIAPROC_WAVEFORM_POINTS 64
@@ -127,11 +133,12 @@ struct mediaproc_result {
 	uint32_t duration_ms;     /* clip and voice note, else 0 */
 	uint8_t waveform[MEDIAPROC_WAVEFORM_POINTS]; /* voice note: peak level per 1/64 of its length, 0..255 */
 	int has_waveform;                            /* 1 for a voice note */
-	struct mediaproc_blob media;                 /* what GET /media/<id> serves (result's "mime" and "bytes") */
-	struct mediaproc_blob thumb;                 /* photo, profile photo, clip */
-	struct mediaproc_blob poster;                /* clip */
-	uint32_t cpu_ms;                             /* CPU time the job took on its thread */
-	char detail[160];                            /* for the log only (the decoder's words); never sent out */
+	/* On a refusal these may still name blobs stored before it (with blobs set: release them). */
+	struct mediaproc_blob media;  /* what GET /media/<id> serves (result's "mime" and "bytes") */
+	struct mediaproc_blob thumb;  /* photo, profile photo, clip */
+	struct mediaproc_blob poster; /* clip */
+	uint32_t cpu_ms;              /* CPU time the job took on its thread */
+	char detail[160];             /* for the log only (the decoder's words); never sent out */
 };
 
 /* The whole processing of one job on the calling thread (a worker; tests; bench). limits NULL: defaults.

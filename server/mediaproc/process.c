@@ -167,12 +167,8 @@ int mediaproc_process(const struct mediaproc_job *job, const struct mediaproc_li
 	uint64_t t0 = thread_cpu_us();
 	int rc = run(job, &lim, out);
 	out->err = rc;
-	if (rc != MEDIAPROC_OK) { /* a refusal names nothing that was stored */
-		memset(&out->media, 0, sizeof out->media);
-		memset(&out->thumb, 0, sizeof out->thumb);
-		memset(&out->poster, 0, sizeof out->poster);
-		out->has_waveform = 0;
-	}
+	if (rc != MEDIAPROC_OK)
+		out->has_waveform = 0; /* blobs stored before the refusal stay named: the caller releases them */
 	out->cpu_ms = (uint32_t)((thread_cpu_us() - t0 + 500) / 1000);
 	return rc;
 }

@@ -149,8 +149,12 @@ int sniff__ogg(struct sniff_rd *r, uint64_t *end, struct sniff_result *out)
 	uint64_t off = 0;
 	unsigned pages = 0;
 	while (off < r->size) {
-		const uint8_t *p = sniff__at(r, off, 27);
-		if (!p)
+		size_t have = r->size - off < 4 ? (size_t)(r->size - off) : 4;
+		const uint8_t *p = sniff__at(r, off, have);
+		if (p && pages && memcmp(p, "OggS", have) != 0)
+			return sniff__fail(out, MEDIAPROC_ERR_POLYGLOT, "not an Ogg page at %llu",
+					   (unsigned long long)off);
+		if (!(p = sniff__at(r, off, 27)))
 			return sniff__fail(out, MEDIAPROC_ERR_TRUNCATED, "Ogg page header cut short at %llu",
 					   (unsigned long long)off);
 		if (memcmp(p, "OggS", 4) != 0 || p[4] != 0)

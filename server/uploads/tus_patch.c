@@ -251,7 +251,8 @@ static void on_flushed(void *arg, int ok)
 	struct mediaproc_job job = {.kind = mediaproc_kind_parse(attachment_kind_name(up->kind)),
 				    .source = {job_pread, up->spool, up->length},
 				    .blob_root = j->u->blob_root,
-				    .quota_owner = (uint64_t)up->child_id};
+				    .quota_owner = (uint64_t)up->child_id,
+				    .blobs = j->u->blobs};
 	struct mediaproc_slot *slot = up->slot;
 	up->slot = NULL;
 	if (!ok) {

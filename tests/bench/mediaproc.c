@@ -1,9 +1,10 @@
 /* mediaproc.c (bench-mediaproc): run server/mediaproc on files — one job with its result printed (tools, tests), the
  * photo benchmark (CPU ms per photo for display size + thumbnail), or photos processed without pause (load beside
  * the messaging benchmark).
- *   bench-mediaproc process KIND FILE BLOB_ROOT
- *   bench-mediaproc photo FILE BLOB_ROOT ROUNDS        prints "cpu_ms_per_photo X"
- *   bench-mediaproc load FILE BLOB_ROOT SECONDS [NICE]  processes FILE again and again, prints "photos N" */
+ * Outputs go to the blob store of DATA_DIR (DATA_DIR/blobs, server/blobs), as in the server.
+ *   bench-mediaproc process KIND FILE DATA_DIR
+ *   bench-mediaproc photo FILE DATA_DIR ROUNDS        prints "cpu_ms_per_photo X"
+ *   bench-mediaproc load FILE DATA_DIR SECONDS [NICE]  processes FILE again and again, prints "photos N" */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +14,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/blobs/blobstore.h"
 #include "server/mediaproc/mediaproc.h"
+
+static char blob_root[600];
 
 static ssize_t fd_pread(void *ctx, void *buf, size_t len, uint64_t off)
 {
 	return pread(*(int *)ctx, buf, len, (off_t)off);
 }
 
-static int open_job(const char *kind, const char *file, const char *root, int *fd, struct mediaproc_job *job)
+static int open_job(const char *kind, const char *file, const char *data_dir, int *fd, struct mediaproc_job *job)
 {
 	struct stat st;
+	char err[256];
+	mkdir(data_dir, 0750); /* blobstore_open makes data_dir/blobs, not data_dir */
+	struct blobstore *blobs = blobstore_open(data_dir, err, sizeof err);
+	if (!blobs) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	snprintf(blob_root, sizeof blob_root, "%s/blobs", data_dir);
 	*fd = open(file, O_RDONLY);
 	if (*fd < 0 || fstat(*fd, &st) != 0) {
 		perror(file);
@@ -37,7 +49,8 @@ static int open_job(const char *kind, const char *file, const char *root, int *f
 	job->source.pread = fd_pread;
 	job->source.ctx = fd;
 	job->source.size = (uint64_t)st.st_size;
-	job->blob_root = root;
+	job->blob_root = blob_root;
+	job->blobs = blobs; /* pinned puts, never released: the process is short */
 	return 0;
 }
 
