@@ -8,7 +8,8 @@
 #   BENCH_SERVER_ARGS= (extra samvaer flags, e.g. "--sync-full 0" to compare without fsync)
 #   BENCH_STALL_CONNS=2000 (half of them stop reading) BENCH_STALL_RATE=5000 BENCH_STALL_DURATION=30
 #   BENCH_FLOOD_CONNS=1000 BENCH_FLOOD_RATE=2000 BENCH_FLOOD_DURATION=16 BENCH_FLOOD_ROUNDS=3
-#   BENCH_ONLY= (backpressure: only the stalled-reader and flood phases)
+#   BENCH_ONLY= (backpressure: only the stalled-reader and flood phases; photos: only the photo phases)
+#   BENCH_PHOTO_ROUNDS=10 (photo CPU rounds, scripts/bench-photos.sh) BENCH_PHOTO_P99_ROUNDS=3
 # Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
 set -u
 
@@ -163,7 +164,7 @@ scrape() {
 # metric NAME KEY: a counter scraped by scrape NAME ("" if absent)
 metric() { [ -s "$TMP/$1.metrics" ] && awk -v k="samvaer_$2" '$1 == k { print $2 }' "$TMP/$1.metrics"; }
 
-if [ "$ONLY" != backpressure ]; then
+if [ "$ONLY" != backpressure ] && [ "$ONLY" != photos ]; then
 # ---- phase 1: the bare lws echo ceiling ----
 PORT=$(free_port)
 $SRV_PIN "$ECHO" "$PORT" 2>"$TMP/echo.log" &
@@ -209,9 +210,33 @@ if [ "$SEED_OK" = 1 ]; then
 fi
 fi # BENCH_ONLY
 
+# ---- phase 8: paced messaging while photos are processed without pause beside it (bench-mediaproc load: the same
+# work as server/mediaproc's pool thread, at the pool's nice 10, on the server's core), against the same phase
+# without photos; rounds alternate so both see the same machine ----
+PHOTO_P99_ROUNDS=${BENCH_PHOTO_P99_ROUNDS:-3}
+if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
+	ffmpeg -v error -y -f lavfi -i "testsrc2=size=4000x3000,noise=alls=10:allf=t,gblur=sigma=0.8" -frames:v 1 \
+		-q:v 2 "$TMP/photo.jpg" 2>/dev/null
+	for round in $(seq "$PHOTO_P99_ROUNDS"); do
+		for kind in off on; do
+			start_samvaer "photos-$kind-$round" || continue
+			LOAD_PID=""
+			if [ "$kind" = on ]; then
+				$SRV_PIN "$BUILD/bench-mediaproc" load "$TMP/photo.jpg" "$TMP/photo-data" \
+					"$((WARMUP + DURATION + 1))" 10 >"$TMP/photos-$round.load" 2>&1 &
+				LOAD_PID=$!
+			fi
+			run_loadgen "samvaer-photos-$kind-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
+				--conns "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+			[ -n "$LOAD_PID" ] && wait "$LOAD_PID"
+			stop_server
+		done
+	done
+fi
+
 # ---- phases 5-6: half the clients stop reading while the other half send to them (2 KB messages), then the same
 # traffic with everyone reading: the difference in server memory is what the stalled readers hold ----
-if [ "$SEED_OK" = 1 ]; then
+if [ "$SEED_OK" = 1 ] && [ "$ONLY" != photos ]; then
 	for kind in stalled stall-control; do
 		if start_samvaer "$kind"; then
 			run_loadgen "samvaer-$kind" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
@@ -226,7 +251,7 @@ fi
 # ---- phase 7: one account floods msg.send (256 in flight) among paced clients, on and off: it floods for a second,
 # is gone for a second (closed; then it reconnects and floods again), and the others' latency is split by whether
 # the flood was on when they sent, so both halves see the same machine; FLOOD_ROUNDS runs on fresh servers ----
-if [ "$SEED_OK" = 1 ]; then
+if [ "$SEED_OK" = 1 ] && [ "$ONLY" != photos ]; then
 	for round in $(seq "$FLOOD_ROUNDS"); do
 		if start_samvaer "flood-$round"; then
 			run_loadgen "samvaer-flood-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
@@ -253,6 +278,7 @@ check() {
 }
 ms() { [ -n "$1" ] && awk -v v="$1" 'BEGIN { printf "%.2f ms", v / 1000 }' || printf 'n/a'; }
 num() { local v; v=$(val "$1" "$2"); echo "${v:-0}"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 ECHO_RATE=$(val echo rate)
 SAT_RATE=$(val samvaer-saturated rate)
@@ -281,7 +307,7 @@ if [ "$SEED_OK" = 1 ]; then
 fi
 
 {
-if [ "$ONLY" != backpressure ]; then
+if [ "$ONLY" != backpressure ] && [ "$ONLY" != photos ]; then
 echo
 echo "Samvaer messaging bench: $CONNS connections in pairs, ${DURATION} s per phase after ${WARMUP} s warm-up" \
 	"(server ${SRV_PIN:-unpinned}, loadgen ${LG_PIN:-unpinned})"
@@ -308,6 +334,7 @@ row "idle authenticated connections held" "${IDLE_UP:-n/a} of $IDLE_CONNS" "all"
 row "server memory per idle connection" "${IDLE_KB:-n/a} KB" "<= 16 KB" "$(check "$IDLE_KB" '<=' 16)"
 row "error responses + failed/dropped connections" "${ERRORS:-n/a}" "0" "$(check "$ERRORS" '<=' 0)"
 fi # BENCH_ONLY
+if [ "$ONLY" != photos ]; then
 echo
 echo "Backpressure: $((STALL_CONNS / 2)) readers stall while $((STALL_CONNS / 2)) clients send them ${STALL_RATE} msg/s of" \
 	"2 KB for ${STALL_DURATION} s; then one account floods on and off (1 s each) among $FLOOD_CONNS paced clients" \
@@ -332,8 +359,6 @@ STALL_ACKS=$(val samvaer-stalled acks)
 row "senders' messages acknowledged while readers stall" "${STALL_ACKS:-n/a}" ">= 95% of $((STALL_RATE * STALL_DURATION))" \
 	"$(check "$STALL_ACKS" '>=' "$(( STALL_RATE * STALL_DURATION * 95 / 100 ))")"
 # median of the rounds: other work on the shared machine starves a whole round now and then
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
-# median of the rounds: other work on the shared machine starves a whole round now and then
 FAIR_P99=$(for r in $(seq "$FLOOD_ROUNDS"); do val "samvaer-flood-$r" off_p99_us; done | median)
 FLOOD_P99=$(for r in $(seq "$FLOOD_ROUNDS"); do val "samvaer-flood-$r" p99_us; done | median)
 RATIOS=$(for r in $(seq "$FLOOD_ROUNDS"); do
@@ -355,7 +380,30 @@ for p in samvaer-stalled samvaer-stall-control $(for r in $(seq "$FLOOD_ROUNDS")
 	B_ERR=$((B_ERR + $(num $p errors) + $(num $p closes) + $(num $p failed)))
 done
 row "others' errors + failed/dropped connections" "$B_ERR" "0" "$(check "$B_ERR" '<=' 0)"
+fi # BENCH_ONLY != photos
+if [ -z "$ONLY" ] || [ "$ONLY" = photos ]; then
+echo
+echo "Photos beside messaging: paced ${RATE} msg/s on $CONNS connections, with and without bench-mediaproc load" \
+	"(12 MP JPEGs one after another, nice 10, ${SRV_PIN:-unpinned}), $PHOTO_P99_ROUNDS alternating rounds"
+row "figure" "measured" "target" "result"
+P_OFF=$(for r in $(seq "$PHOTO_P99_ROUNDS"); do val "samvaer-photos-off-$r" p99_us; done | median)
+P_ON=$(for r in $(seq "$PHOTO_P99_ROUNDS"); do val "samvaer-photos-on-$r" p99_us; done | median)
+P_RATIOS=$(for r in $(seq "$PHOTO_P99_ROUNDS"); do
+	awk -v a="$(val samvaer-photos-on-$r p99_us)" -v b="$(val samvaer-photos-off-$r p99_us)" \
+		'BEGIN { if (a != "" && b > 0) printf "%.2f\n", a / b }'; done)
+P_RATIO=$(echo "$P_RATIOS" | median)
+PHOTOS_DONE=$(cat "$TMP"/photos-*.load 2>/dev/null | awk '/^photos /{ n += $2 } END { print n + 0 }')
+row "paced p99 without / with photos (median)" "$(ms "$P_OFF") / $(ms "$P_ON")" "-" "-"
+row "  ratio with / without, median of the rounds" "${P_RATIO:-n/a}" "<= 1.10" "$(check "$P_RATIO" '<=' 1.10)"
+row "  each round's ratio" "$(echo $P_RATIOS)" "(info)" "-"
+row "  photos processed during the 'with' phases" "$PHOTOS_DONE" "> 0" "$(check "$PHOTOS_DONE" '>' 0)"
+row "  paced delivered/s with photos (round 1)" "$(val samvaer-photos-on-1 rate)" ">= 95% of $RATE" \
+	"$(check "$(val samvaer-photos-on-1 rate)" '>=' "$(awk -v r="$RATE" 'BEGIN { print 0.95 * r }')")"
+fi
 } | tee "$TMP/table.txt"
+if [ "$ONLY" != backpressure ]; then
+	"$ROOT/scripts/bench-photos.sh" "$BUILD" | tee -a "$TMP/table.txt"
+fi
 FAILS=$(grep -c 'FAIL' "$TMP/table.txt")
 echo
 echo "raw results:"
