@@ -356,7 +356,7 @@ static void test_voice(void)
 	      "the waveform: silence first, then the tone");
 	CHECK(!strcmp(r.media.mime, "audio/ogg") && all_clean(&r, "voice.ogg"), "remuxed with no tags");
 	CHECK(run("voice_note", "voice.webm", NULL, &r) == MEDIAPROC_OK && !strcmp(r.media.mime, "audio/webm") &&
-		  all_clean(&r, "voice.webm"),
+		  !strcmp(r.source_mime, "audio/webm") && all_clean(&r, "voice.webm"),
 	      "a WebM Opus voice note");
 	CHECK(run("video_clip", "voice.webm", NULL, &r) == MEDIAPROC_ERR_WRONG_KIND, "sound only is not a clip");
 	CHECK(run("voice_note", "clip.webm", NULL, &r) == MEDIAPROC_ERR_WRONG_KIND, "a clip is not a voice note");
