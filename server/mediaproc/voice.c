@@ -155,6 +155,8 @@ int mediaproc__voice(const struct mediaproc_job *job, enum sniff_type t, const s
 				       v};
 		rc = mpav_remux(&in, &r, job, out);
 	}
+	if (t == SNIFF_WEBM) /* sound only: what the WebM was is an audio recording */
+		snprintf(out->source_mime, sizeof out->source_mime, "audio/webm");
 	if (rc == MEDIAPROC_OK && v->samples == 0)
 		rc = mediaproc__fail(out, MEDIAPROC_ERR_CORRUPT, "no sound");
 	if (rc == MEDIAPROC_OK) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vips/vips.h>
 
@@ -124,7 +125,7 @@ static int all_clean(const struct mediaproc_result *r, const char *what)
 	"IPTC "                                                                                                      \
 	"-Comment=" MARK "Comment -DateTimeOriginal='2024:05:01 10:00:00' -Software=" MARK "Soft"
 
-static int make_heic(const char *path)
+static int make_heic_here(const char *path)
 {
 	VipsImage *im = NULL, *o = NULL;
 	int rc = vips_black(&im, 96, 64, "bands", 3, NULL) || vips_linear1(im, &o, 1.0, 120.0, NULL) ||
@@ -134,6 +135,19 @@ static int make_heic(const char *path)
 	if (im)
 		g_object_unref(im);
 	return rc;
+}
+
+/* In a child process: libx265 (under libheif's encoder) keeps allocations to the end, which LeakSanitizer would
+ * blame on this test. The child starts libvips itself and leaves with _exit. */
+static int make_heic(const char *path)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(VIPS_INIT("make_heic") != 0 || make_heic_here(path) != 0);
+	int status = 0;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* A PNG whose header claims w x h with a few bytes of image data (the crc is computed: readers check it). */
@@ -204,7 +218,7 @@ static int make_fixtures(void)
 	rc |= sh("cd %s && %s -f lavfi -i testsrc2=size=100x80 -frames:v 1 photo.gif", dir, ff);
 	char heic[256];
 	snprintf(heic, sizeof heic, "%s/photo.heic", dir);
-	rc |= make_heic(heic);
+	rc |= make_heic(heic); /* forked before this process starts libvips (main) */
 	rc |= sh("cd %s && exiftool -q -overwrite_original " TAGS_JPEG " photo.heic", dir);
 	rc |=
 	    sh("cd %s && %s -f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=f=440 -t 2 -c:v libx264 "
@@ -342,7 +356,7 @@ static void test_voice(void)
 	      "the waveform: silence first, then the tone");
 	CHECK(!strcmp(r.media.mime, "audio/ogg") && all_clean(&r, "voice.ogg"), "remuxed with no tags");
 	CHECK(run("voice_note", "voice.webm", NULL, &r) == MEDIAPROC_OK && !strcmp(r.media.mime, "audio/webm") &&
-		  all_clean(&r, "voice.webm"),
+		  !strcmp(r.source_mime, "audio/webm") && all_clean(&r, "voice.webm"),
 	      "a WebM Opus voice note");
 	CHECK(run("video_clip", "voice.webm", NULL, &r) == MEDIAPROC_ERR_WRONG_KIND, "sound only is not a clip");
 	CHECK(run("voice_note", "clip.webm", NULL, &r) == MEDIAPROC_ERR_WRONG_KIND, "a clip is not a voice note");
@@ -390,13 +404,13 @@ static void test_refusals(void)
 
 int main(void)
 {
-	if (VIPS_INIT("test_mediaproc") != 0)
-		return 1;
 	snprintf(dir, sizeof dir, "/tmp/samvaer-mediaproc-XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(root, sizeof root, "%s/blobs", dir);
 	CHECK(make_fixtures() == 0, "fixtures made with ffmpeg, exiftool and libvips");
+	if (VIPS_INIT("test_mediaproc") != 0) /* after the fork in make_heic */
+		return 1;
 	test_photos();
 	test_clips();
 	test_voice();
