@@ -311,6 +311,21 @@ static void send_held(struct session *s, json_t *id, const struct agreement *a, 
 	commit_after(&app->commit, hold_committed, p);
 }
 
+/* The agreement's screening of what the text says: an allowed message with contact details, links or listed
+ * words is held instead. */
+static struct policy_decision screen_text(const struct agreement *a, const char *text, size_t len,
+					  struct policy_decision d, enum channel ch)
+{
+	enum screen_hit h = a->terms.screen_contact_details ? screen_contact_details(text, len) : SCREEN_NONE;
+	if (h == SCREEN_URL || h == SCREEN_HANDLE)
+		return policy_decision_for(REASON_LINKS, ch);
+	if (h != SCREEN_NONE)
+		return policy_decision_for(REASON_CONTACT_DETAILS, ch);
+	if (a->terms.screen_words && screen_words(text, len, NULL))
+		return policy_decision_for(REASON_WORD_LIST, ch);
+	return d;
+}
+
 static void messaging_handle_send(struct session *s, struct proto_request *r)
 {
 	char err[PROTO_ERRBUF];
@@ -341,9 +356,8 @@ static void messaging_handle_send(struct session *s, struct proto_request *r)
 		return;
 	}
 	struct message m = {a->id, a->last_seq + 1, s->account_id, clock_now_ms(), text, tlen};
-	if (d.verdict == VERDICT_ALLOW && a->terms.screen_contact_details &&
-	    screen_contact_details(text, tlen) != SCREEN_NONE)
-		d = policy_decision_for(REASON_CONTACT_DETAILS, CH_TEXT);
+	if (d.verdict == VERDICT_ALLOW)
+		d = screen_text(a, text, tlen, d, CH_TEXT);
 	if (d.verdict == VERDICT_HOLD) {
 		send_held(s, r->id, a, &m, key, &d);
 		return;
