@@ -30,6 +30,14 @@ struct entry {
 	int prefix, line;
 };
 
+/* The index: each entry under the hash of its first word (kind 0) and of its words joined (kind 1), sorted by hash,
+ * so a message's words look up their few candidates instead of trying every entry. */
+struct key {
+	uint64_t h;
+	uint32_t entry;
+	uint32_t kind;
+};
+
 struct wordlist {
 	UChar32 *buf;
 	size_t len, cap;
@@ -37,6 +45,8 @@ struct wordlist {
 	size_t ntok, tcap;
 	struct entry *e;
 	size_t n, ecap;
+	struct key *keys; /* 2 per entry, by h */
+	int has_prefix;   /* some entry ends in '*': look up every prefix of a word too */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -73,6 +83,8 @@ static int add_span(struct span **a, size_t *n, size_t *cap, struct span s)
 /* Letters that imitate Latin ones (Cyrillic, Greek, a few Latin variants), as case-folded text has them. */
 static UChar32 latin_lookalike(UChar32 c)
 {
+	if (c < 0x80)
+		return c;
 	static const UChar32 map[][2] = {
 	    {0x0430, 'a'}, {0x0435, 'e'}, {0x0456, 'i'}, {0x0458, 'j'}, {0x043A, 'k'}, {0x043C, 'm'}, {0x043D, 'h'},
 	    {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0442, 't'}, {0x0443, 'y'}, {0x0445, 'x'}, {0x0455, 's'},
@@ -271,6 +283,8 @@ void wordlist_text_free(struct wordlist_text *t)
 	free(t);
 }
 
+static int build_index(struct wordlist *w);
+
 static int add_entry(struct wordlist *w, const struct wordlist_text *t, int prefix, int line)
 {
 	struct entry e = {w->ntok, 0, {0, 0}, prefix, line};
@@ -318,6 +332,10 @@ struct wordlist *wordlist_parse(const char *text, size_t len)
 		wordlist_text_free(t);
 		p = e + 1;
 	}
+	if (w && build_index(w)) {
+		wordlist_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -328,6 +346,7 @@ void wordlist_free(struct wordlist *w)
 	free(w->buf);
 	free(w->tok);
 	free(w->e);
+	free(w->keys);
 	free(w);
 }
 
@@ -350,32 +369,115 @@ static int in_run(const UChar32 *a, size_t alen, const UChar32 *b, size_t blen)
 	return 0;
 }
 
-static int entry_found(const struct wordlist *w, const struct entry *e, const struct wordlist_text *t)
+/* FNV-1a over code points, one step at a time (so every prefix of a word costs one step more). */
+#define HASH_START 1469598103934665603ull
+static uint64_t hash_step(uint64_t h, UChar32 c)
 {
-	for (size_t i = 0; i + e->ntok <= t->ntok; i++) {
-		size_t k = 0;
-		for (; k < e->ntok; k++) {
-			const struct span *a = &w->tok[e->tok0 + k], *b = &t->tok[i + k];
-			if (!word_is(w->buf + a->off, a->len, t->buf + b->off, b->len, e->prefix && k == e->ntok - 1))
-				break;
-		}
-		if (k == e->ntok)
-			return 1;
+	return (h ^ (uint64_t)(uint32_t)c) * 1099511628211ull;
+}
+
+static uint64_t hash_cps(const UChar32 *p, size_t n)
+{
+	uint64_t h = HASH_START;
+	for (size_t i = 0; i < n; i++)
+		h = hash_step(h, p[i]);
+	return h;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+static int build_index(struct wordlist *w)
+{
+	w->keys = malloc(sizeof(struct key) * (w->n * 2 + 1));
+	if (!w->keys)
+		return -1;
+	for (size_t i = 0; i < w->n; i++) {
+		const struct span *first = &w->tok[w->e[i].tok0];
+		w->keys[2 * i] = (struct key){hash_cps(w->buf + first->off, first->len), (uint32_t)i, 0};
+		w->keys[2 * i + 1] =
+		    (struct key){hash_cps(w->buf + w->e[i].joined.off, w->e[i].joined.len), (uint32_t)i, 1};
+		w->has_prefix |= w->e[i].prefix;
 	}
-	const UChar32 *j = w->buf + e->joined.off;
-	for (size_t i = 0; i < t->nchunk; i++)
-		if (word_is(j, e->joined.len, t->buf + t->chunk[i].off, t->chunk[i].len, e->prefix))
-			return 1;
-	for (size_t i = 0; i < t->nrun; i++)
-		if (in_run(j, e->joined.len, t->buf + t->run[i].off, t->run[i].len))
-			return 1;
+	qsort(w->keys, w->n * 2, sizeof(struct key), key_cmp);
 	return 0;
+}
+
+/* Whether entry e's words are the text's words from word i on. */
+static int words_at(const struct wordlist *w, const struct entry *e, const struct wordlist_text *t, size_t i)
+{
+	if (i + e->ntok > t->ntok)
+		return 0;
+	for (size_t k = 0; k < e->ntok; k++) {
+		const struct span *a = &w->tok[e->tok0 + k], *b = &t->tok[i + k];
+		if (!word_is(w->buf + a->off, a->len, t->buf + b->off, b->len, e->prefix && k == e->ntok - 1))
+			return 0;
+	}
+	return 1;
+}
+
+struct search {
+	const struct wordlist *w;
+	const struct wordlist_text *t;
+	int best; /* smallest line found, 0 = none */
+};
+
+static void found(struct search *q, const struct entry *e)
+{
+	if (!q->best || e->line < q->best)
+		q->best = e->line;
+}
+
+/* Entries filed under h, the hash of a word's first n code points as `kind`; whole: n is the whole word. */
+static void candidates(struct search *q, const struct span *s, uint64_t h, uint32_t kind, size_t word, int whole)
+{
+	const struct wordlist *w = q->w;
+	size_t lo = 0, hi = w->n * 2;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (w->keys[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < w->n * 2 && w->keys[lo].h == h; lo++) {
+		const struct entry *e = &w->e[w->keys[lo].entry];
+		if (w->keys[lo].kind != kind || (!whole && !(e->prefix && (kind == 1 || e->ntok == 1))))
+			continue;
+		if (kind == 0 ? words_at(w, e, q->t, word)
+			      : word_is(w->buf + e->joined.off, e->joined.len, q->t->buf + s->off, s->len, e->prefix))
+			found(q, e);
+	}
+}
+
+/* A word (or chunk) and, when some entry is a prefix, each of its beginnings. */
+static void look_up(struct search *q, const struct span *s, uint32_t kind, size_t word)
+{
+	const UChar32 *p = q->t->buf + s->off;
+	uint64_t h = HASH_START;
+	for (size_t n = 1; n <= s->len; n++) {
+		h = hash_step(h, p[n - 1]);
+		if (n == s->len || q->w->has_prefix)
+			candidates(q, s, h, kind, word, n == s->len);
+	}
 }
 
 int wordlist_find(const struct wordlist *w, const struct wordlist_text *t)
 {
-	for (size_t i = 0; w && t && i < w->n; i++)
-		if (entry_found(w, &w->e[i], t))
-			return w->e[i].line;
-	return 0;
+	if (!w || !t || !w->n)
+		return 0;
+	struct search q = {w, t, 0};
+	for (size_t i = 0; i < t->ntok; i++)
+		look_up(&q, &t->tok[i], 0, i);
+	for (size_t i = 0; i < t->nchunk; i++)
+		look_up(&q, &t->chunk[i], 1, 0);
+	for (size_t r = 0; r < t->nrun; r++) /* rare: spaced-out letters; every entry */
+		for (size_t i = 0; i < w->n; i++)
+			if (in_run(w->buf + w->e[i].joined.off, w->e[i].joined.len, t->buf + t->run[r].off,
+				   t->run[r].len))
+				found(&q, &w->e[i]);
+	return q.best;
 }
