@@ -1,5 +1,4 @@
-// Inboxes: proposals waiting for my approval, pause notices, and messages held for review. Times in the child's
-// zone, people and agreements by name.
+// Inboxes: proposals waiting for my approval and pause notices (messages held for review: view-held.js).
 
 import { t } from '/js/i18n.js';
 import * as api from './api.js';
@@ -120,48 +119,4 @@ export async function noticesView(ctx) {
         .map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, rows))
       : el('p', { class: 'muted', 'data-testid': 'notices-empty' }, t('console.notice.empty')));
-}
-
-// i18n-prefix: console.held.reason.
-const reasonText = (r) => {
-  const key = `console.held.reason.${r}`;
-  const text = t(key);
-  return text === key ? t('console.held.reason.other') : text;
-};
-
-function heldItem(m, dir) {
-  const out = el('div', {});
-  const zone = zoneOf(dir, { agreementId: m.agreement_id });
-  const act = (what, button) => busy(button, out, async () => {
-    await api.post(`/api/messages/held/${m.id}/${what}`, {});
-    button.closest('article').dataset.state = what === 'release' ? 'released' : 'rejected';
-    button.closest('.actions').replaceWith(note('ok', what === 'release' ? t('console.held.released') : t('console.held.rejected'), 'held-done'));
-  });
-  const release = el('button', { type: 'button', class: 'primary-button', 'data-testid': 'held-release' }, t('console.held.release'));
-  const reject = el('button', { type: 'button', class: 'danger-button', 'data-testid': 'held-reject' }, t('console.held.reject'));
-  release.addEventListener('click', () => act('release', release));
-  reject.addEventListener('click', () => act('reject', reject));
-  return el('article', { class: 'card inbox-item', 'data-testid': `held-${m.id}`, 'data-agreement-id': m.agreement_id, 'data-state': 'held' },
-    el('p', { class: 'muted' }, t('console.held.from_to', { from: who(m.from), to: who(m.to) }), ' ', when(m.sent_at, zone), ' · ',
-      el('a', { href: `#/agreement/${m.agreement_id}` }, t('console.inbox.open_agreement')), ' · ', t('console.held.because', { reason: reasonText(m.reason) })),
-    el('blockquote', { class: 'held-text' }, m.text || m.body || ''),
-    el('p', { class: 'actions' }, release, reject), out);
-}
-
-export async function heldView() {
-  let items;
-  try {
-    items = api.listOf(await api.get('/api/messages/held'), 'messages');
-  } catch (err) {
-    if (err.status === 404) { // no such endpoint on this server (yet)
-      return el('section', { class: 'page', 'data-testid': 'held-page' }, el('h1', {}, t('console.held.title')),
-        el('p', { class: 'muted', 'data-testid': 'held-unavailable' }, t('console.held.unavailable')));
-    }
-    throw err;
-  }
-  const dir = await directory();
-  const list = items.map((m) => heldItem(m, dir));
-  return el('section', { class: 'page', 'data-testid': 'held-page' },
-    el('h1', {}, t('console.held.title')),
-    list.length ? list : el('p', { class: 'muted', 'data-testid': 'held-empty' }, t('console.held.empty')));
 }
