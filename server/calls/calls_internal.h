@@ -19,6 +19,8 @@ enum party_role { PARTY_CHILD, PARTY_CONTACT, PARTY_SUPERVISOR };
 enum party_state { PARTY_RINGING, PARTY_JOINED, PARTY_LEFT };
 enum party_media { PMEDIA_NONE, PMEDIA_CONNECTED, PMEDIA_FLOWING };
 enum party_consent { CONSENT_NONE, CONSENT_PENDING, CONSENT_GIVEN };
+/* What a child or contact chose to send (call.sending): video on, face hidden, or sound only both ways. */
+enum party_sending { SENDING_ON, SENDING_HIDDEN, SENDING_SOUND_ONLY };
 
 struct call_party {
 	int64_t account; /* also its participant id on the media worker */
@@ -32,6 +34,7 @@ struct call_party {
 	enum party_media media;
 	int audio_muted, video_muted; /* by a supervisor */
 	enum party_consent consent;   /* supervisors listening in */
+	enum party_sending sending;   /* its own choice (call.sending); the server drops what it hides */
 	int64_t answered_at;          /* contacts: ms when this contact's part began (both sides in); 0 = never */
 	int64_t ends_at;              /* contacts: ms when the server ends its part; 0 = no limit */
 	const char *ends_because;     /* "window_closes" or "time_limit" */
@@ -71,7 +74,7 @@ void calls__renegotiate(struct call *c);
 /* Returns 1 when that ended the call (c is freed). */
 int calls__party_leave(struct call *c, struct call_party *p, const char *reason, int64_t by);
 void calls__end(struct call *c, const char *reason, int64_t by);
-/* Apply mute/consent gates to the party's media participant. */
+/* Apply mute, consent and call.sending gates to the party's media participant (both directions). */
 void calls__apply_gates(struct call *c, struct call_party *p);
 
 /* calls_supervision.c */
@@ -100,5 +103,9 @@ void calls_handle_leave(struct session *s, struct proto_request *r);
 void calls_handle_mute(struct session *s, struct proto_request *r);
 void calls_handle_end(struct session *s, struct proto_request *r);
 void calls_handle_consent(struct session *s, struct proto_request *r);
+
+/* calls_sending.c */
+extern const char *const calls__sending_names[]; /* "on", "hidden", "sound_only" by enum party_sending */
+void calls_handle_sending(struct session *s, struct proto_request *r);
 
 #endif
