@@ -9,12 +9,15 @@ import { renderContacts } from './js/ui-contacts.js';
 import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
 import { initCall, setCallStore, startCall, onCallEvent, canCall, ringingCall } from './js/call.js';
-import { initRinging, callerLabel } from './js/ring.js';
+import { initRinging } from './js/ring.js';
 import { initNotify, notifyReady, notifySignedOut, noticeMessage, forgetPush } from './js/notify.js';
 import { renderGroupCall } from './js/call-supervision.js';
 import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
 import { initDevices, showDevices } from './js/ui-devices.js';
+import { initI18n, setLocale, t, onLocaleChange } from './js/i18n.js';
+import { confirmPause, closePauseQuestion } from './js/ui-pause.js';
+import { personLabel } from './js/words.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -34,7 +37,8 @@ function show(view) {
   document.body.dataset.view = view;
   $('#me').hidden = view === 'login' || view === 'pair' || view === 'wait' || !store.me;
   $('#devices-open').hidden = !store.me || store.me.role === 'child' || view === 'devices';
-  document.title = view === 'chat' ? 'Chat – Samvaer' : 'Samvaer';
+  document.title = view === 'chat' ? t('chat.page_title') : 'Samvaer';
+  if (view !== 'chat') closePauseQuestion();
 }
 
 function currentChatId() {
@@ -209,7 +213,7 @@ function onServerEvent({ event, data }) {
     if (!isMine(store, data)) {
       queueReceipt(data.agreement_id, 'delivered', data.seq);
       markRead(data.agreement_id);
-      if (isNew) noticeMessage(data.agreement_id, callerLabel(store.contacts.get(data.agreement_id)));
+      if (isNew) noticeMessage(data.agreement_id, personLabel(store.contacts.get(data.agreement_id)));
     }
     if (isNew) rerender();
   } else if (event === 'receipt') {
@@ -232,10 +236,12 @@ function onServerEvent({ event, data }) {
   }
 }
 
-/** The child pauses contact with one person, or turns it back on. */
+/** The child pauses contact with one person (after saying yes to the question), or turns it back on. */
 async function togglePause(aid) {
   const contact = store.contacts.get(aid);
   const pausedByMe = contact && contact.paused && contact.paused.by === 'child';
+  if (!pausedByMe && !(await confirmPause(contact))) return;
+  if (store.openId !== aid) return;
   try {
     await conn.request(pausedByMe ? 'contact.resume' : 'contact.pause', { agreement_id: aid });
   } catch (err) {
@@ -247,6 +253,7 @@ async function togglePause(aid) {
 function onReady({ account, resumed }) {
   const first = !store.me;
   store.me = account;
+  if (first && account.locale) setLocale(account.locale).then(rerender).catch(() => {});
   $('#me-avatar').replaceChildren(avatar(account, 'small'));
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
@@ -272,14 +279,14 @@ function onLoggedOut({ message, code }) {
     return;
   }
   show('login');
-  showLoginError(message ? `${message} Please log in again.` : '');
+  showLoginError(message ? t('login.again', { message }) : '');
   focusLogin();
 }
 
 function onState({ state }) {
   const words = {
-    connecting: conn.token ? 'Connecting…' : '',
-    reconnecting: 'No connection. Reconnecting…',
+    connecting: conn.token ? t('conn.connecting') : '',
+    reconnecting: t('conn.reconnecting'),
     online: '', open: '', offline: '',
   };
   setStatus(words[state] ?? '');
@@ -288,7 +295,9 @@ function onState({ state }) {
 
 // ---- boot ----
 
-function boot() {
+async function boot() {
+  await initI18n('/i18n/');
+  onLocaleChange(() => rerender());
   conn.addEventListener('ready', (e) => onReady(e.detail));
   conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
   conn.addEventListener('state', (e) => onState(e.detail));
@@ -312,9 +321,8 @@ function boot() {
     },
     onJoined: (result, inv) => {
       waitingFor = result.agreement_id;
-      const child = (inv && inv.child && inv.child.first_name) || 'the child';
-      $('#waiting-text').textContent = `Thank you! The people responsible for ${child} will check the invitation. `
-        + `You can write to ${child} as soon as it is approved.`;
+      const child = inv && inv.child && inv.child.first_name;
+      $('#waiting-text').textContent = child ? t('waiting.text_child', { child }) : t('waiting.text');
       history.replaceState(null, '', '#/waiting');
       show('waiting');
       loadContacts();
