@@ -329,7 +329,7 @@ async function boot() {
     },
   });
   $('#waiting-contacts').addEventListener('click', () => { location.hash = '#/'; });
-  initPair((code, name) => conn.pair(code, name), () => { show('login'); focusLogin(); });
+  initPair((code, name) => conn.pair(code, name), () => { show('login'); focusLogin(); }, () => showPair(''));
   initDevices(conn, () => { location.hash = '#/'; });
   $('#devices-open').addEventListener('click', () => { location.hash = '#/devices'; });
   initChat({

@@ -197,9 +197,8 @@ function receiptMark(state) {
   const marks = { read: '✓✓', delivered: '✓', sent: '' };
   const words = { read: t('chat.receipt_read'), delivered: t('chat.receipt_delivered'), sent: t('chat.receipt_sent') };
   return el('span', {
-    class: `receipt receipt-${state}`, 'data-testid': 'receipt', 'data-state': state,
-    'aria-label': words[state], title: words[state],
-  }, marks[state]);
+    class: `receipt receipt-${state}`, 'data-testid': 'receipt', 'data-state': state, title: words[state],
+  }, el('span', { 'aria-hidden': 'true' }, marks[state]), el('span', { class: 'visually-hidden' }, words[state]));
 }
 
 function pendingBubble(p) {

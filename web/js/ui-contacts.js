@@ -33,8 +33,6 @@ function contactItem(c, me, onOpen) {
   const badge = c.unread > 0
     ? el('span', { class: 'badge', 'data-testid': 'unread-badge', 'aria-hidden': 'true' }, String(c.unread))
     : null;
-  const label = [rel ? t('contacts.who', { relationship: rel, name }) : name, statusText, next,
-    c.unread ? t('contacts.unread', { count: c.unread }) : ''].filter(Boolean).join(' ');
   const button = el('button', {
     type: 'button',
     class: `contact ${ok ? 'can-write' : 'cannot-write'}`,
@@ -42,7 +40,6 @@ function contactItem(c, me, onOpen) {
     'data-agreement-id': c.agreement_id,
     'data-name': name,
     'data-can-write': ok ? 'yes' : 'no',
-    'aria-label': label,
     onclick: () => onOpen(c.agreement_id),
   },
   el('span', { class: 'avatar-wrap' }, avatar(c.peer, 'big'), badge),
@@ -52,7 +49,8 @@ function contactItem(c, me, onOpen) {
     el('span', { class: 'contact-status', 'data-testid': 'contact-status', 'data-reason': (c.text && c.text.reason) || '' },
       ok ? el('span', { class: 'dot dot-ok', 'aria-hidden': 'true' }) : icon('lock'),
       el('span', { class: 'status-words' }, statusText,
-        next ? el('span', { class: 'next-at' }, ` ${next}`) : null))));
+        next ? el('span', { class: 'next-at' }, ` ${next}`) : null)),
+    c.unread ? el('span', { class: 'visually-hidden' }, t('contacts.unread', { count: c.unread })) : null));
   return el('li', {}, button);
 }
 

@@ -26,7 +26,7 @@ export async function showDevices() {
       el('button', {
         type: 'button', class: 'big-button pair-target', 'data-testid': `pair-for-${p.username}`,
         onclick: () => makeCode(p),
-      }, p.self ? t('devices.code_self') : t('devices.code_for', { name: p.display_name }))));
+      }, p.self ? t('devices.code_self') : t('devices.code_for', { name: p.display_name })))));
     const first = people.find((p) => !p.self) || people[0];
     if (first) loadDevices(first);
   } catch (err) {

@@ -11,8 +11,9 @@ export function pairCodeFromHash() {
   return m ? m[1] : null;
 }
 
-/** Wire the pairing form; onPair(code, name) must return a promise; onBack() returns to the login form. */
-export function initPair(onPair, onBack) {
+/** Wire the pairing form; onPair(code, name) must return a promise; onBack() returns to the login form; onOpen()
+ *  shows the pairing form (the login form's "I have a pairing code"). */
+export function initPair(onPair, onBack, onOpen = () => openPair('')) {
   $('#pair-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const code = $('#pair-code').value.trim();
@@ -34,7 +35,7 @@ export function initPair(onPair, onBack) {
     }
   });
   $('#pair-back').addEventListener('click', onBack);
-  $('#pair-open').addEventListener('click', () => openPair(''));
+  $('#pair-open').addEventListener('click', onOpen);
 }
 
 /** Show the form, with a code from a link filled in. */
