@@ -8,7 +8,7 @@ import { initLogin, showLoginError, focusLogin } from './js/ui-login.js';
 import { renderContacts } from './js/ui-contacts.js';
 import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
-import { initCall, setCallStore, startCall, onCallEvent, canCall, ringingCall } from './js/call.js';
+import { initCall, setCallStore, startCall, onCallEvent, canCallNow, ringingCall } from './js/call.js';
 import { initRinging } from './js/ring.js';
 import { initNotify, notifyReady, notifySignedOut, noticeMessage, forgetPush } from './js/notify.js';
 import { renderGroupCall } from './js/call-supervision.js';
@@ -80,14 +80,14 @@ function showContacts() {
   store.openId = null;
   show('contacts');
   renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
-  renderGroupCall(store, canCall);
+  renderGroupCall(store, canCallNow);
 }
 
 function rerender(mode = 'keep') {
   if (store.openId !== null) renderChat(store, store.openId, mode);
   else if (store.me) {
     renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
-    renderGroupCall(store, canCall);
+    renderGroupCall(store, canCallNow);
   }
 }
 
