@@ -15,7 +15,8 @@ import { renderGroupCall } from './js/call-supervision.js';
 import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
 import { initDevices, showDevices } from './js/ui-devices.js';
-import { initI18n, setLocale, t, onLocaleChange } from './js/i18n.js';
+import { initI18n, t, onLocaleChange } from './js/i18n.js';
+import { mountLanguage, accountLanguage } from './js/ui-language.js';
 import { confirmPause, closePauseQuestion } from './js/ui-pause.js';
 import { personLabel } from './js/words.js';
 
@@ -253,7 +254,7 @@ async function togglePause(aid) {
 function onReady({ account, resumed }) {
   const first = !store.me;
   store.me = account;
-  if (first && account.locale) setLocale(account.locale).then(rerender).catch(() => {});
+  accountLanguage(account);
   $('#me-avatar').replaceChildren(avatar(account, 'small'));
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
@@ -296,8 +297,9 @@ function onState({ state }) {
 // ---- boot ----
 
 async function boot() {
-  await initI18n('/i18n/');
+  await initI18n('/i18n/'); // code-built text needs the catalog before the first render
   onLocaleChange(() => rerender());
+  mountLanguage($('#view-contacts'), conn);
   conn.addEventListener('ready', (e) => onReady(e.detail));
   conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
   conn.addEventListener('state', (e) => onState(e.detail));

@@ -100,6 +100,16 @@ try {
     expect(await page.textContent('h1') === 'Bună ziua', "'' follows the browser again");
     expect(await page.evaluate(() => window.i18n.chosenLocale()) === '', 'no language chosen');
   });
+  await runner.check('the last language asked for wins, even when an earlier one loads slower', async () => {
+    await page.route('**/i18n/da.json', async (route) => {
+      await new Promise((r) => setTimeout(r, 600));
+      await route.continue();
+    });
+    await page.evaluate(() => Promise.all([window.i18n.setLocale('da'), window.i18n.setLocale('ro')]));
+    expect(await page.textContent('h1') === 'Bună ziua', `h1: ${await page.textContent('h1')}`);
+    expect(await page.evaluate(() => window.i18n.locale()) === 'ro', 'locale() is ro');
+    await page.unroute('**/i18n/da.json');
+  });
   await runner.check('times in the child\'s zone, labelled', async () => {
     const s = await page.evaluate((ms) => window.i18n.fmtDateTime(ms, 'Europe/Bucharest'), MS);
     expect(s === '18 nov. 2026, 19:40 EET', s);

@@ -21,6 +21,7 @@ let chosen = '';            // '' = follow the device; else the tag given to set
 let messages = {};          // the current catalog
 let fallbackMessages = {};  // en, for a key a translation lacks
 let fallbackLoaded = false;
+let switches = 0;           // language switches started, so a slow one never overrides a later one
 const parsed = new Map();   // "locale|key" -> parts
 const warned = new Set();
 
@@ -60,16 +61,20 @@ function announce() {
   document.dispatchEvent(new CustomEvent('i18n:change', { detail: { locale: current } }));
 }
 
+/** Load and use a language; false when a later switch started meanwhile (the later one wins, whatever loads first). */
 async function switchTo(tag) {
+  const mine = ++switches;
   const next = LOCALES.includes(tag) ? tag : FALLBACK;
   const needFallback = !fallbackLoaded;
   const [fb, cat] = await Promise.all([needFallback ? loadCatalog(FALLBACK) : fallbackMessages,
     next === FALLBACK ? null : loadCatalog(next)]);
+  if (mine !== switches) return false;
   fallbackMessages = fb;
   fallbackLoaded = true;
   messages = cat || fallbackMessages;
   current = next;
   parsed.clear();
+  return true;
 }
 
 /**
@@ -81,7 +86,7 @@ export async function initI18n(catalogBase = '/i18n/', opts = {}) {
   base = catalogBase.endsWith('/') ? catalogBase : `${catalogBase}/`;
   const store = storage();
   chosen = opts.locale !== undefined ? opts.locale : (store && store.getItem(`${STORE_KEY}:${base}`)) || '';
-  await switchTo(chosen ? pickLocale([chosen]) : deviceLocale());
+  if (!(await switchTo(chosen ? pickLocale([chosen]) : deviceLocale()))) return current;
   if (typeof document !== 'undefined') applyI18n(document);
   announce();
   return current;
@@ -100,7 +105,7 @@ export async function setLocale(tag) {
     else store.removeItem(`${STORE_KEY}:${base}`);
   }
   const next = chosen || deviceLocale();
-  if (next !== current || !Object.keys(messages).length) await switchTo(next);
+  if (!(await switchTo(next))) return current; // always: it supersedes a switch still loading
   if (typeof document !== 'undefined') applyI18n(document);
   announce();
   return current;
