@@ -28,6 +28,7 @@ const receiptQueue = new Map(); // agreement_id -> {delivered, read} seqs waitin
 let receiptTimer = null;
 let showJoin = () => {};   // set by initJoin at boot
 let waitingFor = null;     // agreement id of an accepted invitation, until it is approved
+let waitingChild = null;   // the child's first name on the waiting screen
 
 // ---- views and routing ----
 
@@ -36,10 +37,16 @@ function show(view) {
     $(`#view-${name}`).hidden = name !== view;
   }
   document.body.dataset.view = view;
+  if (view === 'waiting') renderWaiting();
   $('#me').hidden = view === 'login' || view === 'pair' || view === 'wait' || !store.me;
   $('#devices-open').hidden = !store.me || store.me.role === 'child' || view === 'devices';
   document.title = view === 'chat' ? t('chat.page_title') : 'Samvaer';
   if (view !== 'chat') closePauseQuestion();
+}
+
+/** The waiting screen names the child of the invitation when it is known (built here: it follows the language). */
+function renderWaiting() {
+  $('#waiting-text').textContent = waitingChild ? t('waiting.text_child', { child: waitingChild }) : t('waiting.text');
 }
 
 function currentChatId() {
@@ -298,7 +305,7 @@ function onState({ state }) {
 
 async function boot() {
   await initI18n('/i18n/'); // code-built text needs the catalog before the first render
-  onLocaleChange(() => rerender());
+  onLocaleChange(() => { rerender(); renderWaiting(); });
   mountLanguage($('#view-contacts'), conn);
   conn.addEventListener('ready', (e) => onReady(e.detail));
   conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
@@ -323,8 +330,8 @@ async function boot() {
     },
     onJoined: (result, inv) => {
       waitingFor = result.agreement_id;
-      const child = inv && inv.child && inv.child.first_name;
-      $('#waiting-text').textContent = child ? t('waiting.text_child', { child }) : t('waiting.text');
+      waitingChild = (inv && inv.child && inv.child.first_name) || null;
+      renderWaiting();
       history.replaceState(null, '', '#/waiting');
       show('waiting');
       loadContacts();

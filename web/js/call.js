@@ -218,14 +218,19 @@ function stopMedia(c) {
 
 /** Back to video with the default look for the next call. */
 function resetChoices() {
-  const button = $('#call-sound-only');
-  button.dataset.on = 'no';
-  button.textContent = t('call.sound_only');
-  const face = $('#call-audio-only');
-  face.dataset.on = 'no';
-  face.textContent = t('call.hide_face');
+  $('#call-sound-only').dataset.on = 'no';
+  $('#call-audio-only').dataset.on = 'no';
+  labelChoices();
   delete $('#view-call').dataset.soundOnly;
   $('#call-self').hidden = false;
+}
+
+/** The words on the two switches follow their state (and the language). */
+function labelChoices() {
+  const face = $('#call-audio-only').dataset.on === 'yes';
+  const sound = $('#call-sound-only').dataset.on === 'yes';
+  $('#call-audio-only').textContent = face ? t('call.show_face') : t('call.hide_face');
+  $('#call-sound-only').textContent = sound ? t('call.show_video') : t('call.sound_only');
 }
 
 async function setAudioOnly(on) {
@@ -233,7 +238,7 @@ async function setAudioOnly(on) {
   call.audioOnly = on;
   const button = $('#call-audio-only');
   button.dataset.on = on ? 'yes' : 'no';
-  button.textContent = on ? t('call.show_face') : t('call.hide_face');
+  labelChoices();
   const mine = call;
   const track = mine.stream && mine.stream.getVideoTracks()[0];
   if (mine.videoSender) await mine.videoSender.replaceTrack(on ? null : track || null);
@@ -309,7 +314,7 @@ async function setSoundOnly(on) {
   mine.soundOnly = on;
   const button = $('#call-sound-only');
   button.dataset.on = on ? 'yes' : 'no';
-  button.textContent = on ? t('call.show_video') : t('call.sound_only');
+  labelChoices();
   $('#view-call').dataset.soundOnly = on ? 'yes' : 'no';
   refreshSending();
   $('#call-audio-only').hidden = on;
@@ -380,6 +385,8 @@ export function initCall(theConn, theStore) {
   conn = theConn;
   store = theStore;
   initSupervision(conn);
+  labelChoices();
+  document.addEventListener('i18n:change', labelChoices);
   setParticipantNamer((p) => {
     const c = store && [...store.contacts.values()].find((x) => x.peer && x.peer.id === p.account);
     return c ? personLabel(c) : (p.name || t('words.someone'));
