@@ -8,15 +8,17 @@ import { initLogin, showLoginError, focusLogin } from './js/ui-login.js';
 import { renderContacts } from './js/ui-contacts.js';
 import { initChat, renderChat } from './js/ui-chat.js';
 import { avatar, newClientKey } from './js/util.js';
-import { initCall, setCallStore, startCall, onCallEvent, canCall, ringingCall } from './js/call.js';
-import { initRinging, callerLabel } from './js/ring.js';
+import { initCall, setCallStore, startCall, onCallEvent, canCallNow, ringingCall } from './js/call.js';
+import { initRinging } from './js/ring.js';
 import { initNotify, notifyReady, notifySignedOut, noticeMessage, forgetPush } from './js/notify.js';
 import { renderGroupCall } from './js/call-supervision.js';
 import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
 import { initDevices, showDevices } from './js/ui-devices.js';
-import { initI18n } from './js/i18n.js';
+import { initI18n, t, onLocaleChange } from './js/i18n.js';
 import { mountLanguage, accountLanguage } from './js/ui-language.js';
+import { confirmPause, closePauseQuestion } from './js/ui-pause.js';
+import { personLabel } from './js/words.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -26,6 +28,7 @@ const receiptQueue = new Map(); // agreement_id -> {delivered, read} seqs waitin
 let receiptTimer = null;
 let showJoin = () => {};   // set by initJoin at boot
 let waitingFor = null;     // agreement id of an accepted invitation, until it is approved
+let waitingChild = null;   // the child's first name on the waiting screen
 
 // ---- views and routing ----
 
@@ -34,9 +37,16 @@ function show(view) {
     $(`#view-${name}`).hidden = name !== view;
   }
   document.body.dataset.view = view;
+  if (view === 'waiting') renderWaiting();
   $('#me').hidden = view === 'login' || view === 'pair' || view === 'wait' || !store.me;
   $('#devices-open').hidden = !store.me || store.me.role === 'child' || view === 'devices';
-  document.title = view === 'chat' ? 'Chat – Samvaer' : 'Samvaer';
+  document.title = view === 'chat' ? t('chat.page_title') : 'Samvaer';
+  if (view !== 'chat') closePauseQuestion();
+}
+
+/** The waiting screen names the child of the invitation when it is known (built here: it follows the language). */
+function renderWaiting() {
+  $('#waiting-text').textContent = waitingChild ? t('waiting.text_child', { child: waitingChild }) : t('waiting.text');
 }
 
 function currentChatId() {
@@ -78,14 +88,14 @@ function showContacts() {
   store.openId = null;
   show('contacts');
   renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
-  renderGroupCall(store, canCall);
+  renderGroupCall(store, canCallNow);
 }
 
 function rerender(mode = 'keep') {
   if (store.openId !== null) renderChat(store, store.openId, mode);
   else if (store.me) {
     renderContacts(store, (aid) => { location.hash = `#/chat/${aid}`; });
-    renderGroupCall(store, canCall);
+    renderGroupCall(store, canCallNow);
   }
 }
 
@@ -211,7 +221,7 @@ function onServerEvent({ event, data }) {
     if (!isMine(store, data)) {
       queueReceipt(data.agreement_id, 'delivered', data.seq);
       markRead(data.agreement_id);
-      if (isNew) noticeMessage(data.agreement_id, callerLabel(store.contacts.get(data.agreement_id)));
+      if (isNew) noticeMessage(data.agreement_id, personLabel(store.contacts.get(data.agreement_id)));
     }
     if (isNew) rerender();
   } else if (event === 'receipt') {
@@ -234,10 +244,12 @@ function onServerEvent({ event, data }) {
   }
 }
 
-/** The child pauses contact with one person, or turns it back on. */
+/** The child pauses contact with one person (after saying yes to the question), or turns it back on. */
 async function togglePause(aid) {
   const contact = store.contacts.get(aid);
   const pausedByMe = contact && contact.paused && contact.paused.by === 'child';
+  if (!pausedByMe && !(await confirmPause(contact))) return;
+  if (store.openId !== aid) return;
   try {
     await conn.request(pausedByMe ? 'contact.resume' : 'contact.pause', { agreement_id: aid });
   } catch (err) {
@@ -275,14 +287,14 @@ function onLoggedOut({ message, code }) {
     return;
   }
   show('login');
-  showLoginError(message ? `${message} Please log in again.` : '');
+  showLoginError(message ? t('login.again', { message }) : '');
   focusLogin();
 }
 
 function onState({ state }) {
   const words = {
-    connecting: conn.token ? 'Connecting…' : '',
-    reconnecting: 'No connection. Reconnecting…',
+    connecting: conn.token ? t('conn.connecting') : '',
+    reconnecting: t('conn.reconnecting'),
     online: '', open: '', offline: '',
   };
   setStatus(words[state] ?? '');
@@ -291,8 +303,9 @@ function onState({ state }) {
 
 // ---- boot ----
 
-function boot() {
-  initI18n('/i18n/');
+async function boot() {
+  await initI18n('/i18n/'); // code-built text needs the catalog before the first render
+  onLocaleChange(() => { rerender(); renderWaiting(); });
   mountLanguage($('#view-contacts'), conn);
   conn.addEventListener('ready', (e) => onReady(e.detail));
   conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
@@ -317,16 +330,15 @@ function boot() {
     },
     onJoined: (result, inv) => {
       waitingFor = result.agreement_id;
-      const child = (inv && inv.child && inv.child.first_name) || 'the child';
-      $('#waiting-text').textContent = `Thank you! The people responsible for ${child} will check the invitation. `
-        + `You can write to ${child} as soon as it is approved.`;
+      waitingChild = (inv && inv.child && inv.child.first_name) || null;
+      renderWaiting();
       history.replaceState(null, '', '#/waiting');
       show('waiting');
       loadContacts();
     },
   });
   $('#waiting-contacts').addEventListener('click', () => { location.hash = '#/'; });
-  initPair((code, name) => conn.pair(code, name), () => { show('login'); focusLogin(); });
+  initPair((code, name) => conn.pair(code, name), () => { show('login'); focusLogin(); }, () => showPair(''));
   initDevices(conn, () => { location.hash = '#/'; });
   $('#devices-open').addEventListener('click', () => { location.hash = '#/devices'; });
   initChat({

@@ -4,11 +4,13 @@
 // from the network behind the answer, so the next start gets the new version; bump SHELL_VERSION to drop the old
 // cache at once. The WebSocket (/ws), the admin console and the APIs never go through the cache.
 
-const SHELL_VERSION = 'v1';
+const SHELL_VERSION = 'v2';
 const CACHE = `samvaer-shell-${SHELL_VERSION}`;
-// The page, its style, the manifest and icons; the JavaScript modules are found from /app.js's imports at install.
+// The page, its style, the manifest, icons and the language catalogs; the JavaScript modules are found from
+// /app.js's imports at install.
 const SHELL_FILES = [
   '/index.html', '/app.css', '/manifest.json', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
+  ...['en', 'ro', 'da', 'it', 'es'].map((lang) => `/i18n/${lang}.json`),
 ];
 const NEVER = /^\/(ws|api|admin|metrics|healthz)(\/|$)/;
 const STATIC = /(^\/$|\.(html|js|css|json|svg|png)$)/;
@@ -101,10 +103,22 @@ function pushPayload(event) {
   return {};
 }
 
-self.addEventListener('push', (event) => {
-  const p = pushPayload(event);
+/** A title for a push that came without one, in the device's language from the cached catalogs. */
+async function fallbackTitle(call) {
+  const key = call ? 'notify.call_fallback' : 'notify.message_fallback';
+  const langs = [...(self.navigator.languages || []), 'en'].map((tag) => String(tag).slice(0, 2).toLowerCase());
+  const cache = await caches.open(CACHE);
+  for (const lang of langs) {
+    const hit = await cache.match(`/i18n/${lang}.json`);
+    const catalog = hit ? await hit.json().catch(() => ({})) : {};
+    if (typeof catalog[key] === 'string') return catalog[key];
+  }
+  return call ? 'Someone is calling' : 'New message';
+}
+
+async function showPush(p) {
   const call = p.kind === 'call';
-  const title = typeof p.title === 'string' && p.title ? p.title : (call ? 'Someone is calling' : 'New message');
+  const title = typeof p.title === 'string' && p.title ? p.title : await fallbackTitle(call);
   const options = {
     body: typeof p.body === 'string' ? p.body : '',
     tag: typeof p.tag === 'string' && p.tag ? p.tag : (call ? 'call' : 'message'),
@@ -115,7 +129,11 @@ self.addEventListener('push', (event) => {
     data: { url: typeof p.url === 'string' && p.url ? p.url : '/', kind: call ? 'call' : 'message' },
   };
   if (call) options.vibrate = [600, 300, 600, 300, 600];
-  event.waitUntil(self.registration.showNotification(title, options));
+  return self.registration.showNotification(title, options);
+}
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(showPush(pushPayload(event)));
 });
 
 /** Only our own pages: a payload's url must stay inside the app. */

@@ -45,10 +45,11 @@ static json_t *json_str(const char *s)
 static json_t *party_json(const struct call_party *p)
 {
 	static const char *const consent_names[] = {NULL, "pending", "given"};
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:b,s:s,s:o}", "account", (json_int_t)p->account, "name",
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:b,s:s,s:o,s:s}", "account", (json_int_t)p->account, "name",
 			      p->name, "role", role_names[p->role], "state", party_state_names[p->state], "left_reason",
 			      json_str(p->left_reason), "audio_muted", p->audio_muted, "video_muted", p->video_muted,
-			      "media", media_names[p->media], "consent", json_str(consent_names[p->consent]));
+			      "media", media_names[p->media], "consent", json_str(consent_names[p->consent]), "sending",
+			      calls__sending_names[p->sending]);
 	if (o)
 		json_object_set_new(o, "mixed", json_boolean(p->mix_wanted));
 	if (o && p->role == PARTY_SUPERVISOR)
@@ -644,11 +645,12 @@ void calls__apply_gates(struct call *c, struct call_party *p)
 	if (!p->in_media)
 		return;
 	int pending = p->consent == CONSENT_PENDING, quiet = p->listening; /* a listener: heard after call.speak */
-	if (p->audio_muted || p->video_muted || pending || quiet || p->role == PARTY_SUPERVISOR)
-		media_call_set_gate(c->id, (uint64_t)p->account, !p->audio_muted && !pending && !quiet,
-				    !p->video_muted && !pending && !quiet);
-	if (pending)
-		media_call_set_recv_gate(c->id, (uint64_t)p->account, false, false);
+	media_call_set_gate(c->id, (uint64_t)p->account, !p->audio_muted && !pending && !quiet,
+			    !p->video_muted && !pending && !quiet && p->sending == SENDING_ON);
+	if (pending || p->sending == SENDING_SOUND_ONLY)
+		media_call_set_recv_gate(c->id, (uint64_t)p->account, !pending, false);
+	else if (p->role != PARTY_SUPERVISOR)
+		media_call_set_recv_gate(c->id, (uint64_t)p->account, true, true);
 }
 
 /* Add (or replace) the party's media participant from its offer; the answer is ready at once. */
@@ -808,7 +810,7 @@ const struct session_method calls_methods[] = {
     {"call.leave", 1, calls_handle_leave},     {"call.mute", 1, calls_handle_mute},
     {"call.end", 1, calls_handle_end},         {"call.consent", 1, calls_handle_consent},
     {"call.ice", 1, turn_handle_ice},          {"call.mix", 1, calls_handle_mix},
-    {"call.speak", 1, calls_handle_speak},
+    {"call.speak", 1, calls_handle_speak},     {"call.sending", 1, calls_handle_sending},
 };
 const size_t calls_method_count = sizeof(calls_methods) / sizeof(calls_methods[0]);
 

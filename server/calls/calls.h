@@ -21,14 +21,15 @@
  *   supervisor the server pauses all media; a supervisor's mute drops that participant's packets on the
  *   worker. Every contact's part is re-decided when its agreement changes and once a second (calls_sweep),
  *   and a per-call timer warns two minutes before the window end or the time limit and ends it on time.
- *   See proto/PROTOCOL.md "Calls". Files: calls.c (signalling), calls_supervision.c, calls_timing.c.
+ *   See proto/PROTOCOL.md "Calls". Files: calls.c (signalling), calls_supervision.c, calls_timing.c,
+ *   calls_sending.c (a party hides its face or goes sound only).
  * Thread rules: control thread only.
  */
 
 struct app;
 struct media_event;
 
-/* call.* and calls.live (calls.c, calls_supervision.c) and call.ice (turn.c), in this order. */
+/* call.* and calls.live (calls.c, calls_supervision.c), call.ice (turn.c) and call.sending (calls_sending.c). */
 extern const struct session_method calls_methods[];
 extern const size_t calls_method_count;
 /* A connection closed: end the call it carried; an agreement changed: re-decide its live call. */

@@ -19,6 +19,8 @@ enum party_role { PARTY_CHILD, PARTY_CONTACT, PARTY_SUPERVISOR };
 enum party_state { PARTY_RINGING, PARTY_JOINED, PARTY_LEFT };
 enum party_media { PMEDIA_NONE, PMEDIA_CONNECTED, PMEDIA_FLOWING };
 enum party_consent { CONSENT_NONE, CONSENT_PENDING, CONSENT_GIVEN };
+/* What a child or contact chose to send (call.sending): video on, face hidden, or sound only both ways. */
+enum party_sending { SENDING_ON, SENDING_HIDDEN, SENDING_SOUND_ONLY };
 
 struct call_party {
 	int64_t account; /* also its participant id on the media worker */
@@ -32,11 +34,13 @@ struct call_party {
 	enum party_media media;
 	int audio_muted, video_muted; /* by a supervisor */
 	enum party_consent consent;   /* supervisors listening in */
+	enum party_sending sending;   /* its own choice (call.sending); the server drops what it hides */
 	int64_t answered_at;          /* contacts: ms when this contact's part began (both sides in); 0 = never */
 	int64_t ends_at;              /* contacts: ms when the server ends its part; 0 = no limit */
 	const char *ends_because;     /* "window_closes" or "time_limit" */
 	int warned;                   /* the two-minute warning for ends_at was sent */
 	int mix_wanted;               /* call.mix: receives one mixed audio stream */
+	int mix_by_sending;           /* ...because it went sound only (call.sending), not by call.mix */
 	int listening;                /* a supervisor listening in, unheard until call.speak */
 };
 
@@ -73,7 +77,7 @@ void calls__renegotiate(struct call *c);
 /* Returns 1 when that ended the call (c is freed). */
 int calls__party_leave(struct call *c, struct call_party *p, const char *reason, int64_t by);
 void calls__end(struct call *c, const char *reason, int64_t by);
-/* Apply mute/consent gates to the party's media participant. */
+/* Apply mute, consent and call.sending gates to the party's media participant (both directions). */
 void calls__apply_gates(struct call *c, struct call_party *p);
 
 /* calls_supervision.c */
@@ -87,6 +91,7 @@ int calls__supervisor_available(struct app *app, int64_t case_id);
 /* calls_mix.c */
 /* MEDIA_ROLE_* for the party's offers: the mix for call.mix and for a supervisor listening in. */
 unsigned calls__media_role(const struct call *c, const struct call_party *p);
+void calls__sound_only_mix(struct call *c, struct call_party *p, int on);
 void calls__levels(struct call *c, const struct media_event *ev);
 
 /* calls_timing.c */
@@ -109,5 +114,9 @@ void calls_handle_end(struct session *s, struct proto_request *r);
 void calls_handle_consent(struct session *s, struct proto_request *r);
 void calls_handle_mix(struct session *s, struct proto_request *r);
 void calls_handle_speak(struct session *s, struct proto_request *r);
+
+/* calls_sending.c */
+extern const char *const calls__sending_names[]; /* "on", "hidden", "sound_only" by enum party_sending */
+void calls_handle_sending(struct session *s, struct proto_request *r);
 
 #endif

@@ -44,6 +44,20 @@ static int flag(struct session *s, struct proto_request *r, int *on)
 	return 0;
 }
 
+/* "Sound only" (call.sending) is the weak-connection mode: it also turns the mix on, and off again when it ends,
+ * unless the party asked for the mix itself (call.mix). */
+void calls__sound_only_mix(struct call *c, struct call_party *p, int on)
+{
+	if (on && p->mix_wanted)
+		return; /* asked already */
+	if (!on && !p->mix_by_sending)
+		return; /* their own call.mix stays */
+	p->mix_wanted = on, p->mix_by_sending = on;
+	if (p->in_media)
+		media_call_set_mix(c->id, (uint64_t)p->account, on || (calls__media_role(c, p) & MEDIA_ROLE_MIX));
+	calls__renegotiate(c);
+}
+
 /* call.mix {call_id, on}: receive one mixed audio stream instead of one per person (a weak connection). Takes
  * effect at the party's next offer (call.renegotiate is sent when its answer must change). */
 void calls_handle_mix(struct session *s, struct proto_request *r)
@@ -53,7 +67,7 @@ void calls_handle_mix(struct session *s, struct proto_request *r)
 	int on;
 	if (!p || flag(s, r, &on))
 		return;
-	p->mix_wanted = on;
+	p->mix_wanted = on, p->mix_by_sending = 0;
 	if (p->in_media) /* else the first offer carries it (calls__media_role) */
 		media_call_set_mix(c->id, (uint64_t)p->account, on || (calls__media_role(c, p) & MEDIA_ROLE_MIX));
 	session_reply_ok(s, r->id, json_pack("{s:I,s:b}", "call_id", (json_int_t)c->id, "on", on));

@@ -234,8 +234,7 @@ void calls_handle_mute(struct session *s, struct proto_request *r)
 	if (mute_flag(s, r, "audio", &audio) || mute_flag(s, r, "video", &video))
 		return;
 	t->audio_muted = audio, t->video_muted = video;
-	if (t->in_media)
-		media_call_set_gate(c->id, (uint64_t)t->account, !audio, !video);
+	calls__apply_gates(c, t); /* with the participant's own call.sending choice */
 	supervision_audit(c, s->account_id, "mute", who, json_pack("{s:b,s:b}", "audio", audio, "video", video));
 	session_reply_ok(s, r->id, calls__json(c, NULL, NULL, 0));
 	calls__broadcast(c, NULL, "muted", s->account_id);

@@ -12,7 +12,7 @@ import { serveStatic, installMock, createWorld } from './lib/mock-server.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MOCK = process.env.SAMVAER_MOCK === '1'; // development only: mocked protocol, no server
 const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 55000;
+const WATCHDOG_MS = 110000; // generous: the whole run shares two cores with other builds
 
 if (!MOCK) runInLoopbackNamespace(fileURLToPath(import.meta.url));
 

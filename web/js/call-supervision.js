@@ -1,17 +1,20 @@
 // Calls with a supervisor, time limits and several people (PROTOCOL.md §9), for the family app's call view:
 // "waiting for the supervisor", who is muted, the 2-minute warning, the child's listen-in consent,
-// friendly end reasons, and one tile per remote participant. call.js calls these hooks.
+// friendly end reasons, one tile per remote participant, and what each person sends (call.sending: a label in place
+// of a hidden or sound-only picture). call.js calls these hooks.
+
+import { t, fmtList } from './i18n.js';
 
 import { playMix } from './call-levels.js';
 
 const $ = (sel) => document.querySelector(sel);
 
-/** End reasons added by supervision and windows, in words a child understands. */
-const END_WORDS = {
-  window_closed: 'Calling time is over. You can call again next time.',
-  time_limit: 'Time is up for this call.',
-  supervisor_ended: 'The supervisor ended the call.',
-  agreement_changed: 'Calling is not possible right now.',
+/** End reasons added by supervision and windows, in words a child understands (keys call.ended.*). */
+const END_KEYS = {
+  window_closed: 'call.ended.window_closed',
+  time_limit: 'call.ended.time_limit',
+  supervisor_ended: 'call.ended.supervisor_ended',
+  agreement_changed: 'call.ended.agreement_changed',
 };
 
 const WARN_TICK_MS = 1000;
@@ -45,7 +48,10 @@ export function resetSupervision() {
   $('#call-warning').hidden = true;
   $('#call-muted').hidden = true;
   $('#call-consent').hidden = true;
-  for (const t of sup.tiles.slice(1)) t.video.remove();
+  $('#call-sending').hidden = true;
+  $('#call-remote-off').hidden = true;
+  delete $('#view-call').dataset.remoteSending;
+  for (const tile of sup.tiles.slice(1)) tile.video.remove();
   const first = $('#call-remote');
   first.srcObject = null;
   delete first.dataset.account;
@@ -55,7 +61,7 @@ export function resetSupervision() {
 
 /** Friendly words for an end reason this module knows, else null. */
 export function endWords(reason) {
-  return END_WORDS[reason] || null;
+  return END_KEYS[reason] ? t(END_KEYS[reason]) : null;
 }
 
 // ---- state ----
@@ -69,24 +75,77 @@ function supervisorName(data) {
 function statusText(data) {
   if (data.state === 'waiting_for_supervisor') {
     const name = supervisorName(data);
-    return name ? `Waiting for ${name} (the supervisor) to come back…` : 'Waiting for the supervisor to join…';
+    return name ? t('call.sup_back', { name }) : t('call.sup_wait');
   }
   const here = (data.participants || []).filter((p) => isSupervisor(p) && p.state === 'joined' && p.consent !== 'pending');
   if (!here.length) return '';
-  return `${here.map((p) => p.name || 'The supervisor').join(' and ')} ${here.length > 1 ? 'are' : 'is'} in the call too.`;
+  const names = fmtList(here.map((p) => p.name || t('call.sup_someone')));
+  return t('call.sup_here', { count: here.length, names });
 }
 
 /** "Dad's sound is off · Your camera is off" from the participants' muted flags. */
 function mutedText(data) {
   const parts = [];
   for (const p of (data.participants || []).filter((x) => isParty(x) && x.state === 'joined')) {
-    const whose = p.account === sup.me ? 'Your' : `${p.name || 'Someone'}'s`;
-    if (p.audio_muted && p.video_muted) parts.push(`${whose} sound and camera are off`);
-    else if (p.audio_muted) parts.push(`${whose} sound is off`);
-    else if (p.video_muted) parts.push(`${whose} camera is off`);
+    const mine = p.account === sup.me;
+    const name = nameOf(p);
+    let what = '';
+    if (p.audio_muted && p.video_muted) what = 'both';
+    else if (p.audio_muted) what = 'sound';
+    else if (p.video_muted) what = 'camera';
+    if (what) parts.push(mine ? t(`call.muted_mine_${what}`) : t(`call.muted_theirs_${what}`, { name }));
   }
-  return parts.length ? `${parts.join(' · ')} (the supervisor did this)` : '';
+  // i18n-keys: call.muted_mine_both call.muted_mine_sound call.muted_mine_camera
+  // i18n-keys: call.muted_theirs_both call.muted_theirs_sound call.muted_theirs_camera
+  return parts.length ? t('call.muted_by_supervisor', { list: parts.join(' · ') }) : '';
 }
+
+/** The name of a participant as the reader knows them (call.js sets it: the relationship for the child). */
+let nameOf = (p) => p.name || t('words.someone');
+
+/** call.js tells how to name a participant: "Dad" rather than "Andrei Popescu" for the child. */
+export function setParticipantNamer(fn) { nameOf = fn; }
+
+/**
+ * What the others send (the server's call.sending, in every call.state): in a call with one other person their
+ * picture gives way to a label when they hide their face or go sound only; in a group, their tile goes dark and the
+ * line under the title says who. My own sound-only choice is labelled the same way.
+ */
+function renderSending() {
+  const view = $('#view-call');
+  const others = ((sup.last && sup.last.participants) || [])
+    .filter((p) => isParty(p) && p.state === 'joined' && p.account !== sup.me);
+  const off = others.filter((p) => p.sending === 'hidden' || p.sending === 'sound_only');
+  const words = (p) => t(p.sending === 'hidden' ? 'call.remote_hidden' : 'call.remote_sound_only', { name: nameOf(p) });
+  for (const tile of sup.tiles) {
+    const p = others.find((x) => x.account === tile.account);
+    if (p && p.sending && p.sending !== 'on') tile.video.dataset.sending = p.sending;
+    else delete tile.video.dataset.sending;
+  }
+  const label = $('#call-remote-off');
+  const mineSoundOnly = view.dataset.soundOnly === 'yes';
+  if (others.length <= 1 && (off.length === 1 || mineSoundOnly)) {
+    view.dataset.remoteSending = off.length ? off[0].sending : 'sound_only';
+    label.textContent = off.length ? words(off[0]) : t('call.self_sound_only');
+    label.hidden = false;
+  } else {
+    delete view.dataset.remoteSending;
+    label.hidden = true;
+  }
+  const line = $('#call-sending');
+  line.textContent = others.length > 1 ? off.map(words).join(' · ') : '';
+  line.hidden = !line.textContent;
+}
+
+/** The call.sending event: one person changed what they send (call.state with change "sending" follows too). */
+export function onSendingEvent(data) {
+  const p = ((sup.last && sup.last.participants) || []).find((x) => x.account === data.participant);
+  if (p) p.sending = data.video;
+  renderSending();
+}
+
+/** My own sound-only choice changed: the label in place of the pictures follows it. */
+export function refreshSending() { renderSending(); }
 
 /**
  * A call.state for the shown call (not ended): remember it, show mutes and consent state.
@@ -106,6 +165,7 @@ export function supervisionOnState(data, me) {
   // One other person whose picture a supervisor turned off: show a dark screen, not their last frame.
   const others = (data.participants || []).filter((p) => isParty(p) && p.state === 'joined' && p.account !== me);
   view.dataset.remoteVideo = others.length === 1 && others[0].video_muted ? 'off' : 'on';
+  renderSending();
   if (sup.consent) {
     const still = (data.participants || []).find((p) => p.account === sup.consent.supervisor);
     if (!still || still.state !== 'joined' || still.consent !== 'pending') hideConsent();
@@ -136,8 +196,8 @@ function warningText(data) {
   const left = fmtLeft(sup.warnUntil - Date.now());
   const contacts = ((sup.last && sup.last.participants) || []).filter((p) => p.role === 'contact' && p.state !== 'left');
   const who = contacts.find((p) => p.account === data.participant);
-  if (contacts.length > 1 && who && who.account !== sup.me) return `${who.name || 'Someone'} has to go in ${left}`;
-  return `Almost time to say goodbye: ${left} left`;
+  if (contacts.length > 1 && who && who.account !== sup.me) return t('call.warn_other', { name: nameOf(who), left });
+  return t('call.warn', { left });
 }
 
 function onWarning(data) {
@@ -157,7 +217,7 @@ function onWarning(data) {
 
 function onConsentRequest(data) {
   sup.consent = { call_id: data.call_id, supervisor: data.supervisor };
-  $('#call-consent-text').textContent = `${data.name || 'A supervisor'} would like to listen to your call. Is that OK?`;
+  $('#call-consent-text').textContent = data.name ? t('call.consent_ask', { name: data.name }) : t('call.consent_ask_someone');
   $('#call-consent').hidden = false;
   $('#call-consent-yes').focus();
 }

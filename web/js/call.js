@@ -1,33 +1,28 @@
 // Calls: the full-screen call view (ringing, calling, in a call, ended) and the WebRTC side.
 // Signalling is proto/PROTOCOL.md §9; the server is ICE-lite, so we send one offer with our
 // gathered candidates and apply its answer. ICE servers (a TURN relay for networks that block UDP)
-// come from call.ice. The caller picks camera and microphone, and can switch to "Sound only".
+// come from call.ice. The caller picks camera and microphone, and can hide their face or switch to "Sound only":
+// both are told to the server (call.sending), which stops that video and tells the other side, who then sees a
+// label ("Dad turned the camera off") instead of a frozen picture. The ringing screen shows the caller's picture and
+// who they are to the child, large.
 // window.__samvaerCall exposes the live call for tests; `?relay=1` in the page URL, or
 // window.__samvaerCallOptions = {relay: true}, forces relay-only ICE (the TURN test).
 
 import { applyLevels, dropMix } from './call-levels.js';
-import { formatNextAt } from './util.js';
+import { avatar, formatCallNextAt } from './util.js';
 import {
   initSupervision, resetSupervision, supervisionOnState, onSupervisionEvent, endWords, addGroupReceivers, onRemoteTrack,
-  groupAids, myLeftReason, stillRinging, pruneTiles,
+  groupAids, myLeftReason, stillRinging, pruneTiles, onSendingEvent, setParticipantNamer, refreshSending,
 } from './call-supervision.js';
+import { t, fmtList } from './i18n.js';
+import { personLabel, reasonWords } from './words.js';
 
 const $ = (sel) => document.querySelector(sel);
 const GATHER_MAX_MS = 1500;
 
-const ENDED_WORDS = {
-  declined: 'They could not answer right now.',
-  cancelled: 'The call was stopped before anyone answered.',
-  timeout: 'Nobody answered.',
-  hangup: 'The call is over.',
-  busy: 'They are in another call.',
-  agreement_changed: 'Calling is not possible right now.',
-  disconnected: 'The connection was lost.',
-  media_lost: 'The connection was lost.',
-  time_limit: 'Time is up for this call.',
-  failed: 'The call did not work. Please try again.',
-  shutdown: 'The call had to stop.',
-};
+// i18n-prefix: call.ended.
+const ENDED = new Set(['declined', 'cancelled', 'timeout', 'hangup', 'busy', 'agreement_changed', 'disconnected',
+  'media_lost', 'time_limit', 'failed', 'shutdown']);
 
 let conn = null;
 let store = null;
@@ -35,13 +30,21 @@ let call = null; // {id, aid, video, role: 'caller'|'callee', state, pc, stream,
 let ice = null; // {servers, expiresAt} from call.ice, reused until shortly before it expires
 
 function peerName(aid) {
-  if (call && call.group && call.group.length > 1) return call.group.map(onePeerName).join(' and ');
+  if (call && call.group && call.group.length > 1) return fmtList(call.group.map(onePeerName));
   return onePeerName(aid);
 }
 
+/** Who they are to the reader: "Dad" for the child, the child's name for a contact. */
 function onePeerName(aid) {
+  return personLabel(store && store.contacts.get(aid));
+}
+
+/** The big picture of the other person (ringing, calling, ended); hidden in a group call and while in the call. */
+function showFace(aid, on) {
   const c = store && store.contacts.get(aid);
-  return (c && c.peer && c.peer.display_name) || 'Someone';
+  const face = $('#call-face');
+  face.hidden = !on || !c || !!(call && call.group && call.group.length > 1);
+  if (!face.hidden) face.replaceChildren(avatar(c.peer, 'huge'));
 }
 
 function expose() {
@@ -68,6 +71,7 @@ function showView(kind, title, text) {
   $('#call-devices').hidden = kind !== 'active';
   $('#call-done').hidden = kind !== 'ended' && kind !== 'refused';
   $('#call-videos').hidden = kind !== 'active';
+  showFace(call ? call.aid : null, kind === 'ringing' || kind === 'calling');
 }
 
 function hideView() {
@@ -216,11 +220,19 @@ function stopMedia(c) {
 
 /** Back to video with the default look for the next call. */
 function resetChoices() {
-  const button = $('#call-sound-only');
-  button.dataset.on = 'no';
-  button.textContent = 'Sound only';
+  $('#call-sound-only').dataset.on = 'no';
+  $('#call-audio-only').dataset.on = 'no';
+  labelChoices();
   delete $('#view-call').dataset.soundOnly;
   $('#call-self').hidden = false;
+}
+
+/** The words on the two switches follow their state (and the language). */
+function labelChoices() {
+  const face = $('#call-audio-only').dataset.on === 'yes';
+  const sound = $('#call-sound-only').dataset.on === 'yes';
+  $('#call-audio-only').textContent = face ? t('call.show_face') : t('call.hide_face');
+  $('#call-sound-only').textContent = sound ? t('call.show_video') : t('call.sound_only');
 }
 
 async function setAudioOnly(on) {
@@ -228,10 +240,23 @@ async function setAudioOnly(on) {
   call.audioOnly = on;
   const button = $('#call-audio-only');
   button.dataset.on = on ? 'yes' : 'no';
-  button.textContent = on ? 'Show my face' : 'Hide my face';
-  const track = call.stream && call.stream.getVideoTracks()[0];
-  if (call.videoSender) await call.videoSender.replaceTrack(on ? null : track || null);
+  labelChoices();
+  const mine = call;
+  const track = mine.stream && mine.stream.getVideoTracks()[0];
+  if (mine.videoSender) await mine.videoSender.replaceTrack(on ? null : track || null);
   $('#call-self').hidden = on;
+  await tellSending(mine);
+}
+
+/** Tell the server what we send now, so it enforces it and the others see a label (call.sending). */
+async function tellSending(mine) {
+  if (!mine.id) return;
+  let video = 'on';
+  if (mine.soundOnly) video = 'sound_only';
+  else if (mine.audioOnly) video = 'hidden';
+  try {
+    await conn.request('call.sending', { call_id: mine.id, video });
+  } catch (err) { /* the call ended meanwhile, or an older server without call.sending: nothing to tell */ }
 }
 
 // ---- camera and microphone choice ----
@@ -244,18 +269,18 @@ async function fillDevices() {
     const t = call && call.stream && call.stream.getTracks().find((x) => x.kind === kind);
     return t && t.getSettings ? t.getSettings().deviceId : '';
   };
-  fillSelect($('#call-camera'), devices.filter((d) => d.kind === 'videoinput'), (call && call.cameraId) || inUse('video'), 'Camera');
-  fillSelect($('#call-mic'), devices.filter((d) => d.kind === 'audioinput'), (call && call.micId) || inUse('audio'), 'Microphone');
+  fillSelect($('#call-camera'), devices.filter((d) => d.kind === 'videoinput'), (call && call.cameraId) || inUse('video'), 'call.camera_n');
+  fillSelect($('#call-mic'), devices.filter((d) => d.kind === 'audioinput'), (call && call.micId) || inUse('audio'), 'call.mic_n');
   $('#call-camera-field').hidden = !(call && call.video) || !$('#call-camera').options.length;
   $('#call-mic-field').hidden = !$('#call-mic').options.length;
 }
 
-function fillSelect(select, devices, current, word) {
+function fillSelect(select, devices, current, key) {
   select.textContent = '';
   devices.forEach((d, i) => {
     const option = document.createElement('option');
     option.value = d.deviceId;
-    option.textContent = d.label || `${word} ${i + 1}`;
+    option.textContent = d.label || t(key, { n: i + 1 });
     select.append(option);
   });
   if (current && devices.some((d) => d.deviceId === current)) select.value = current;
@@ -291,8 +316,9 @@ async function setSoundOnly(on) {
   mine.soundOnly = on;
   const button = $('#call-sound-only');
   button.dataset.on = on ? 'yes' : 'no';
-  button.textContent = on ? 'Show video' : 'Sound only';
+  labelChoices();
   $('#view-call').dataset.soundOnly = on ? 'yes' : 'no';
+  refreshSending();
   $('#call-audio-only').hidden = on;
   $('#call-self').hidden = on || !!mine.audioOnly;
   if (on) {
@@ -303,6 +329,7 @@ async function setSoundOnly(on) {
     if (call !== mine) { if (cam) cam.getTracks().forEach((t) => t.stop()); return; }
     if (cam) mine.stream.addTrack(cam.getVideoTracks()[0]);
   }
+  await tellSending(mine);
   await connectPeer(mine);
   expose();
 }
@@ -323,7 +350,7 @@ function onState(data) {
     $('#view-call').dataset.callState = data.state;
     if (call.mine) {
       startMedia().catch((err) => {
-        $('#call-text').textContent = 'The call did not connect.';
+        $('#call-text').textContent = t('call.not_connected');
         $('#view-call').dataset.error = String(err && err.message || err);
       });
     }
@@ -339,7 +366,8 @@ function endCall(reason) {
   expose();
   call = null;
   $('#view-call').dataset.reason = reason || '';
-  showView('ended', 'Call ended', endWords(reason) || ENDED_WORDS[reason] || 'The call is over.');
+  const words = endWords(reason) || (ENDED.has(reason) ? t(`call.ended.${reason}`) : t('call.ended.hangup'));
+  showView('ended', t('call.ended_title'), words);
 }
 
 async function hangup() {
@@ -359,6 +387,12 @@ export function initCall(theConn, theStore) {
   conn = theConn;
   store = theStore;
   initSupervision(conn);
+  labelChoices();
+  document.addEventListener('i18n:change', labelChoices);
+  setParticipantNamer((p) => {
+    const c = store && [...store.contacts.values()].find((x) => x.peer && x.peer.id === p.account);
+    return c ? personLabel(c) : (p.name || t('words.someone'));
+  });
   $('#call-accept').addEventListener('click', async () => {
     if (!call) return;
     const c = call;
@@ -404,7 +438,7 @@ export function setCallStore(theStore) {
 export async function startCall(aid, group = null) {
   if (call) return;
   call = { id: null, aid, video: true, role: 'caller', state: 'starting', mine: true, group };
-  showView('calling', `Calling ${peerName(aid)}…`, 'Wait a moment.');
+  showView('calling', t('call.calling', { name: peerName(aid) }), t('call.wait'));
   const mine = call;
   try {
     const target = group && group.length > 1 ? { agreement_ids: group } : { agreement_id: aid };
@@ -417,10 +451,10 @@ export async function startCall(aid, group = null) {
     if (call !== mine) return;
     call = null;
     expose();
-    const next = err.decision ? formatNextAt(err.decision.next_at) : '';
-    const nextText = next ? `Calling opens ${next.replace(/^Again /, 'again ')}` : '';
+    const nextText = err.decision ? formatCallNextAt(err.decision.next_at) : '';
+    const why = reasonWords(err.code, store && store.contacts.get(aid), store && store.me, err.message);
     $('#view-call').dataset.reason = err.code || '';
-    showView('refused', 'You cannot call right now', [err.message, nextText].filter(Boolean).join(' '));
+    showView('refused', t('call.refused_title'), [why, nextText].filter(Boolean).join(' '));
   }
 }
 
@@ -430,7 +464,8 @@ export function onCallEvent(event, data) {
     if (call) return true;
     call = { id: data.call_id, aid: data.agreement_id, video: !!data.video, role: 'callee', state: 'ringing', mine: false };
     expose();
-    showView('ringing', `${peerName(data.agreement_id)} is calling!`, data.video ? 'A video call' : 'A voice call');
+    // The person large, as the child knows them ("Dad"), with their picture; what kind of call under it.
+    showView('ringing', peerName(data.agreement_id), data.video ? t('call.ring_video') : t('call.ring_voice'));
     return true;
   }
   if (event === 'call.state') {
@@ -443,6 +478,10 @@ export function onCallEvent(event, data) {
     if (call && call.id === data.call_id && call.mine) {
       renegotiate(call).catch((err) => { $('#view-call').dataset.error = String((err && err.message) || err); });
     }
+    return true;
+  }
+  if (event === 'call.sending') {
+    if (call && call.id === data.call_id) onSendingEvent(data);
     return true;
   }
   if (event === 'call.media') {
@@ -462,7 +501,6 @@ export function ringingCall() {
   return { id: call.id, aid: call.aid };
 }
 
-/** May this contact entry be called now (video)? */
 /** The agreement has a call channel and the server says a call may start now (window, pause, status). */
 export function canCallNow(contact) {
   return canCall(contact) && !!contact.call && contact.call.verdict !== 'deny';

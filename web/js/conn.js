@@ -8,12 +8,14 @@ export const TOKEN_KEY = 'samvaer.token';
 const DEVICE_KEY = 'samvaer.device'; // a paired device's credential (auth.pair), kept across restarts
 const PING_EVERY_MS = 20000;
 const PING_TIMEOUT_MS = 10000;
+import { t } from './i18n.js';
+
 const AUTH_TYPES = new Set(['auth.login', 'auth.resume', 'auth.pair', 'auth.device', 'invite.open', 'invite.accept']);
 
 /** A refusal from the server (or from the connection), carrying the protocol error fields. */
 export class ProtoError extends Error {
   constructor(err) {
-    super((err && err.message) || (err && err.code) || 'Something went wrong.');
+    super((err && err.message) || (err && err.code) || t('common.failed'));
     this.code = (err && err.code) || 'internal';
     this.decision = (err && err.decision) || null;
     this.retryAfter = err && Number.isFinite(err.retry_after_s) ? err.retry_after_s : null;
@@ -168,7 +170,7 @@ export class Conn extends EventTarget {
     const ws = this.ws;
     try { if (this.authed) await this.request('auth.logout', {}); } catch (e) { /* going anyway */ }
     this.forget();
-    this.failAll('Logged out.');
+    this.failAll(t('conn.logged_out'));
     if (ws && ws === this.ws) ws.close(1000);
   }
 
@@ -192,7 +194,7 @@ export class Conn extends EventTarget {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) return Promise.resolve();
     const p = new Promise((resolve, reject) => {
       this.openWaiters.push(resolve);
-      setTimeout(() => reject(new ProtoError({ code: 'offline', message: 'Cannot reach the server. Try again.' })), 8000);
+      setTimeout(() => reject(new ProtoError({ code: 'offline', message: t('conn.unreachable') })), 8000);
     });
     this.open();
     return p;
@@ -247,7 +249,7 @@ export class Conn extends EventTarget {
     for (const [id, entry] of this.pending) {
       if (!entry.auth) continue;
       this.pending.delete(id);
-      entry.reject(new ProtoError({ code: 'offline', message: 'The connection was lost. Try again.' }));
+      entry.reject(new ProtoError({ code: 'offline', message: t('conn.lost') }));
     }
     if (this.canSignIn && code !== 1000) {
       this.setState('reconnecting');

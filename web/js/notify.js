@@ -3,6 +3,8 @@
 // worker (calls from web/js/ring.js, new messages while the page is hidden: who wrote, never what), and subscribes
 // this browser to Web Push with the server's key (push.key, push.subscribe; a server without them is fine).
 
+import { t } from './i18n.js';
+
 const ICON = '/icons/icon-192.png';
 const READY_WAIT_MS = 4000;
 
@@ -51,7 +53,7 @@ export async function closeNotice(tag, prefix = false) {
 /** A new message arrived: tell the lock screen who wrote (never the text) while the app is not on screen. */
 export function noticeMessage(aid, label) {
   if (document.visibilityState !== 'hidden') return;
-  showNotice(`msg-${aid}`, `New message from ${label}`, { body: 'Open Samvaer to read it.', url: `/#/chat/${aid}` });
+  showNotice(`msg-${aid}`, t('notify.message', { name: label }), { body: t('notify.message_body'), url: `/#/chat/${aid}` });
 }
 
 // ---- Web Push ----

@@ -5,6 +5,8 @@
 // with slowed timers still rings in rhythm. State for tests: <body data-ringing> and window.__samvaerRing.
 
 import { showNotice, closeNotice } from './notify.js';
+import { t } from './i18n.js';
+import { personLabel } from './words.js';
 
 const TONES = [[660, 0, 0.4], [880, 0.45, 0.4]]; // [Hz, start s, length s] within one cycle
 const CYCLE_S = 2;
@@ -101,8 +103,8 @@ function callNotice() {
   if (!ring || document.visibilityState !== 'hidden' || ring.noticed) return;
   ring.noticed = true;
   const contact = contactOf(ring.aid);
-  showNotice(`call-${ring.id}`, `${callerLabel(contact)} is calling`, {
-    body: 'Open Samvaer to answer.', requireInteraction: true, vibrate: VIBRATE, url: '/',
+  showNotice(`call-${ring.id}`, t('notify.calling', { name: callerLabel(contact) }), {
+    body: t('notify.calling_body'), requireInteraction: true, vibrate: VIBRATE, url: '/',
   });
 }
 
@@ -141,9 +143,7 @@ function sync() {
 
 /** The words for the caller on a notification: the relationship ("Dad") when the caller is an adult, else the name. */
 export function callerLabel(contact) {
-  if (!contact || !contact.peer) return 'Someone';
-  if (contact.relationship && contact.peer.role !== 'child') return contact.relationship;
-  return contact.peer.display_name || 'Someone';
+  return personLabel(contact);
 }
 
 /**

@@ -50,7 +50,7 @@ function normalise(entry) {
   return {
     ...entry,
     peer: entry.peer || { id: 0, display_name: '?' },
-    text: entry.text || { verdict: 'deny', reason: 'no_agreement', message: 'You cannot write here.' },
+    text: entry.text || { verdict: 'deny', reason: 'no_agreement', message: '' },
     last_seq: entry.last_seq || 0,
     read_seq: entry.read_seq || 0,
     unread: entry.unread || 0,

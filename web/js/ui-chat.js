@@ -3,7 +3,9 @@
 import { el, avatar, formatTime, formatNextAt, icon } from './util.js';
 import { conv, isMine, receiptOf, sortedMessages, canWrite } from './store.js';
 import { relationshipOf } from './ui-contacts.js';
-import { canCall, canCallNow } from './call.js';
+import { canCallNow } from './call.js';
+import { t } from './i18n.js';
+import { personLabel, reasonWords } from './words.js';
 
 const $ = (sel) => document.querySelector(sel);
 const RETRYABLE = new Set(['store_unavailable', 'internal', 'offline']);
@@ -44,36 +46,40 @@ export function initChat(handlers) {
 /** Render the open chat. mode: 'bottom' (scroll down), 'older' (keep place after prepend), 'keep'. */
 export function renderChat(store, aid, mode = 'keep') {
   const contact = store.contacts.get(aid) || null;
-  renderHeader(contact, aid);
+  renderHeader(contact, aid, store.me);
   renderLog(store, aid, contact, mode);
   renderSendBox(store, aid, contact);
 }
 
-function renderHeader(contact, aid) {
-  const peer = contact ? contact.peer : { id: 0, display_name: 'Chat', initials: '?' };
+function renderHeader(contact, aid, me) {
+  const peer = contact ? contact.peer : { id: 0, display_name: t('chat.title'), initials: '?' };
   const relText = relationshipOf(contact);
-  const rel = relText ? el('span', { class: 'chat-rel' }, relText) : null;
+  const full = relText ? el('span', { class: 'chat-fullname' }, peer.display_name) : null;
   $('#chat-peer').replaceChildren(
     avatar(peer, 'small'),
     el('span', { class: 'chat-title' },
-      el('span', { class: 'chat-name', 'data-testid': 'chat-name', id: 'chat-name' }, peer.display_name), rel));
+      el('span', { class: 'chat-name', 'data-testid': 'chat-name', id: 'chat-name' }, relText || peer.display_name), full));
   $('#view-chat').dataset.agreementId = String(aid);
-  renderPauseButton(contact);
-  $('#chat-call').hidden = !canCall(contact);
+  renderPauseButton(contact, me);
+  // No Call button for someone who cannot be called now: the reason line says why and when.
+  const call = $('#chat-call');
+  call.hidden = !canCallNow(contact);
+  call.setAttribute('aria-label', t('chat.call_label', { name: personLabel(contact) }));
 }
 
 /** Only the child can pause one person (and turn them back on); a carer's pause is not the child's to lift. */
-function renderPauseButton(contact) {
+function renderPauseButton(contact, me) {
   const button = $('#chat-pause');
-  const isChild = contact && contact.peer && contact.peer.role !== 'child';
+  const isChild = me && me.role === 'child' && contact && contact.peer && contact.peer.role !== 'child';
   const pause = contact && contact.paused;
   const canToggle = isChild && contact.status === 'active' && (!pause || pause.by === 'child');
   button.hidden = !canToggle;
   if (!canToggle) return;
   const paused = !!pause;
+  const name = personLabel(contact);
   button.dataset.paused = paused ? 'yes' : 'no';
-  button.textContent = paused ? 'Turn back on' : 'Pause';
-  button.setAttribute('aria-label', paused ? 'Turn contact back on' : 'Pause contact with this person');
+  button.replaceChildren(icon(paused ? 'play' : 'pause'),
+    el('span', {}, paused ? t('pause.resume_button', { name }) : t('pause.button', { name })));
 }
 
 function renderLog(store, aid, contact, mode) {
@@ -140,18 +146,18 @@ function topSig(c, contact) {
 function topLine(c, contact) {
   if (c.historyError) {
     return el('li', { class: 'log-note error', 'data-testid': 'history-error', 'data-code': c.historyError.code },
-      c.historyError.message);
+      c.historyError.message || t('common.failed'));
   }
-  if (c.loading) return el('li', { class: 'log-note', 'data-testid': 'history-loading' }, 'Loading…');
+  if (c.loading) return el('li', { class: 'log-note', 'data-testid': 'history-loading' }, t('chat.loading'));
   if (c.more) {
     return el('li', { class: 'log-note' },
-      el('button', { type: 'button', class: 'link-button', 'data-testid': 'load-older' }, 'Show older messages'));
+      el('button', { type: 'button', class: 'link-button', 'data-testid': 'load-older' }, t('chat.older')));
   }
   if (c.msgs.size === 0 && c.pending.length === 0) {
     return el('li', { class: 'log-note', 'data-testid': 'chat-empty' },
-      canWrite(contact) ? 'No messages yet. Say hello!' : 'No messages yet.');
+      canWrite(contact) ? t('chat.empty_hello') : t('chat.empty'));
   }
-  return el('li', { class: 'log-note', 'data-testid': 'history-start' }, 'This is the start of your chat.');
+  return el('li', { class: 'log-note', 'data-testid': 'history-start' }, t('chat.start'));
 }
 
 function bubble(store, contact, m) {
@@ -170,31 +176,29 @@ function bubble(store, contact, m) {
 /** A missed or declined call, on the side of whoever it concerns, with "Call back" while calling is allowed. */
 function callRecord(store, contact, m, callBack) {
   const mine = isMine(store, m); // I made the call
-  const who = relationshipOf(contact) || (contact && contact.peer && contact.peer.display_name) || '';
+  const name = personLabel(contact);
+  const time = formatTime(m.sent_at);
   const declined = m.call.outcome === 'declined';
   let words;
-  if (mine) words = declined ? `${who} could not take the call` : `${who} did not answer`;
-  else words = declined ? `You did not take a call from ${who}` : `Missed call from ${who}`;
+  if (mine) words = declined ? t('chat.call_declined_mine', { name, time }) : t('chat.call_missed_mine', { name, time });
+  else words = declined ? t('chat.call_declined_theirs', { name, time }) : t('chat.call_missed_theirs', { name, time });
   const button = callBack
     ? el('button', { type: 'button', class: 'call-back', 'data-callback': '1', 'data-testid': 'call-back' },
-      mine ? 'Call again' : 'Call back')
+      mine ? t('chat.call_again') : t('chat.call_back'))
     : null;
   return el('li', {
     class: 'log-call', 'data-testid': 'call-record', 'data-outcome': m.call.outcome, 'data-mine': mine ? 'yes' : 'no',
   },
   icon(m.call.channel === 'video_call' ? 'video' : 'phone'),
-  el('span', { class: 'log-call-text' }, words, ', ',
-    el('time', { datetime: new Date(m.sent_at).toISOString() }, formatTime(m.sent_at))),
-  button);
+  el('span', { class: 'log-call-text' }, words), button);
 }
 
 function receiptMark(state) {
   const marks = { read: '✓✓', delivered: '✓', sent: '' };
-  const words = { read: 'Read', delivered: 'Delivered', sent: 'Sent' };
+  const words = { read: t('chat.receipt_read'), delivered: t('chat.receipt_delivered'), sent: t('chat.receipt_sent') };
   return el('span', {
-    class: `receipt receipt-${state}`, 'data-testid': 'receipt', 'data-state': state,
-    'aria-label': words[state], title: words[state],
-  }, marks[state]);
+    class: `receipt receipt-${state}`, 'data-testid': 'receipt', 'data-state': state, title: words[state],
+  }, el('span', { 'aria-hidden': 'true' }, marks[state]), el('span', { class: 'visually-hidden' }, words[state]));
 }
 
 function pendingBubble(p) {
@@ -205,18 +209,18 @@ function pendingBubble(p) {
       'data-testid': 'bubble', 'data-pending': p.state, 'data-key': p.key, 'data-mine': 'yes',
     },
     el('span', { class: 'bubble-text' }, p.text),
-    el('span', { class: 'bubble-meta' }, held ? (p.note || 'A grown-up checks this first.') : 'Not delivered'));
+    el('span', { class: 'bubble-meta' }, held ? t('chat.held') : t('chat.rejected')));
   }
   const failed = p.state === 'failed';
   const retry = failed && p.error && RETRYABLE.has(p.error.code)
-    ? el('button', { type: 'button', class: 'link-button', 'data-retry': p.key, 'data-testid': 'retry-send' }, 'Try again')
+    ? el('button', { type: 'button', class: 'link-button', 'data-retry': p.key, 'data-testid': 'retry-send' }, t('common.retry'))
     : null;
   return el('li', {
     class: `bubble mine ${failed ? 'failed' : 'sending'}`,
     'data-testid': 'bubble', 'data-pending': p.state, 'data-key': p.key, 'data-mine': 'yes',
   },
   el('span', { class: 'bubble-text' }, p.text),
-  el('span', { class: 'bubble-meta' }, failed ? 'Not sent' : 'Sending…', retry));
+  el('span', { class: 'bubble-meta' }, failed ? t('chat.not_sent') : t('chat.sending'), retry));
 }
 
 function renderSendBox(store, aid, contact) {
@@ -226,7 +230,7 @@ function renderSendBox(store, aid, contact) {
   const send = $('#chat-send');
   input.disabled = !ok;
   send.disabled = !ok;
-  input.placeholder = ok ? 'Write here' : 'You cannot write now';
+  input.placeholder = ok ? t('chat.placeholder') : t('contacts.cannot_write');
   const reason = $('#chat-reason');
   if (ok) {
     reason.hidden = true;
@@ -236,8 +240,8 @@ function renderSendBox(store, aid, contact) {
     const next = formatNextAt(text.next_at);
     reason.hidden = false;
     reason.dataset.reason = text.reason || '';
-    reason.replaceChildren(icon('lock'),
-      el('span', {}, text.message || 'You cannot write now.', next ? ` ${next}` : ''));
+    const words = reasonWords(text.reason, contact, store.me, text.message || t('contacts.cannot_write'));
+    reason.replaceChildren(icon('lock'), el('span', {}, words, next ? ` ${next}` : ''));
   }
   // A refused send is shown here, unless the reason line above already says the same thing.
   const notice = $('#chat-notice');
@@ -245,5 +249,5 @@ function renderSendBox(store, aid, contact) {
   const show = !!c.notice && !sameAsReason;
   notice.hidden = !show;
   notice.dataset.code = show ? c.notice.code : '';
-  notice.textContent = show ? c.notice.message : '';
+  notice.textContent = show ? reasonWords(c.notice.code, contact, store.me, c.notice.message || t('common.failed')) : '';
 }

@@ -2,6 +2,7 @@
 // and the devices already paired, each removable in one step (a lost tablet stops working within a second).
 
 import { el } from './util.js';
+import { t, fmtDateTime } from './i18n.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -25,7 +26,7 @@ export async function showDevices() {
       el('button', {
         type: 'button', class: 'big-button pair-target', 'data-testid': `pair-for-${p.username}`,
         onclick: () => makeCode(p),
-      }, p.self ? 'A code for my own phone' : `A code for ${p.display_name}`))));
+      }, p.self ? t('devices.code_self') : t('devices.code_for', { name: p.display_name })))));
     const first = people.find((p) => !p.self) || people[0];
     if (first) loadDevices(first);
   } catch (err) {
@@ -38,15 +39,14 @@ async function makeCode(person) {
   try {
     const appUrl = `${location.origin}${location.pathname}`;
     const res = await conn.request('pairing.create', { account_id: person.account_id, app_url: appUrl });
-    $('#pair-for').textContent = person.self ? 'Type this code on your phone, or scan the picture:'
-      : `Type this code on ${person.display_name}’s tablet or phone, or scan the picture:`;
+    $('#pair-for').textContent = person.self ? t('devices.shown_self') : t('devices.shown_for', { name: person.display_name });
     $('#pair-code-big').textContent = res.code;
     const svg = new DOMParser().parseFromString(res.qr_svg || '<svg/>', 'image/svg+xml').documentElement;
     svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', `QR code for ${res.code}`);
+    svg.setAttribute('aria-label', t('devices.qr', { code: res.code }));
     $('#pair-qr').replaceChildren(document.importNode(svg, true));
-    const until = new Date(res.expires_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-    $('#pair-expires').textContent = `It works once, until ${until}.`;
+    const until = fmtDateTime(res.expires_at, undefined, { zoneName: false });
+    $('#pair-expires').textContent = t('devices.expires', { until });
     $('#pair-shown').hidden = false;
     $('#pair-shown').scrollIntoView({ block: 'nearest' });
     loadDevices(person);
@@ -57,28 +57,28 @@ async function makeCode(person) {
 
 async function loadDevices(person) {
   chosen = person;
-  $('#device-title').textContent = person.self ? 'My devices' : `${person.display_name}’s devices`;
+  $('#device-title').textContent = person.self ? t('devices.mine') : t('devices.theirs', { name: person.display_name });
   try {
     const res = await conn.request('device.list', { account_id: person.account_id });
     if (chosen !== person) return;
     const rows = res.devices.map((d) => el('li', { class: 'device-row', 'data-testid': 'device-row' },
       el('span', { class: 'device-name' }, d.name),
       el('span', { class: 'device-seen' }, d.last_seen_at
-        ? `last used ${new Date(d.last_seen_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}`
-        : 'not used yet'),
-      d.id === res.this_device ? el('span', { class: 'device-this' }, 'this device')
+        ? t('devices.last_used', { when: fmtDateTime(d.last_seen_at, undefined, { zoneName: false }) })
+        : t('devices.not_used')),
+      d.id === res.this_device ? el('span', { class: 'device-this' }, t('devices.this'))
         : el('button', {
           type: 'button', class: 'quiet-button', 'data-testid': 'device-revoke',
           onclick: () => revoke(person, d),
-        }, 'Remove')));
-    $('#device-list').replaceChildren(...(rows.length ? rows : [el('li', { class: 'muted' }, 'None yet.')]));
+        }, t('devices.remove'))));
+    $('#device-list').replaceChildren(...(rows.length ? rows : [el('li', { class: 'muted' }, t('devices.none'))]));
   } catch (err) {
     setError(err.message);
   }
 }
 
 async function revoke(person, device) {
-  if (!confirm(`Remove “${device.name}”? It stops working at once and needs a new code to come back.`)) return;
+  if (!confirm(t('devices.confirm_remove', { name: device.name }))) return;
   try {
     await conn.request('device.revoke', { device_id: device.id });
   } catch (err) {

@@ -3,7 +3,8 @@
 // phone or tablet stays signed in on that device by default (a device credential, no password); a password is the
 // other choice.
 
-import { defaultName } from './ui-pair.js';
+import { defaultName, deviceKind } from './ui-pair.js';
+import { t } from './i18n.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -15,8 +16,8 @@ export function joinCodeFromHash(hash = location.hash) {
 
 function showError(err) {
   const box = $('#join-error');
-  let text = err ? (err.message || 'That did not work. Try again.') : '';
-  if (err && err.code === 'rate_limited' && err.retryAfter) text += ` Wait about ${Math.ceil(err.retryAfter / 60)} minutes.`;
+  let text = err ? (err.message || t('common.failed')) : '';
+  if (err && err.code === 'rate_limited' && err.retryAfter) text += `\n${t('login.wait', { minutes: Math.ceil(err.retryAfter / 60) })}`;
   box.textContent = text;
   box.dataset.code = (err && err.code) || '';
   box.hidden = !text;
@@ -31,16 +32,16 @@ function showWay() {
 
 /** The default way: no password on a phone or tablet, a password on a computer (which others may share). */
 function chooseDefaultWay() {
-  const kind = defaultName();
-  $(kind === 'Computer' ? '#join-way-password' : '#join-way-device').checked = true;
-  if (!$('#join-device-name').value) $('#join-device-name').value = kind;
+  $(deviceKind() === 'computer' ? '#join-way-password' : '#join-way-device').checked = true;
+  if (!$('#join-device-name').value) $('#join-device-name').value = defaultName();
   showWay();
 }
 
 function describe(inv) {
-  const by = inv.inviter && inv.inviter.display_name;
-  const child = inv.child && inv.child.first_name;
-  return `${by} invited you, ${inv.invitee_name}, to stay in contact with ${child} (as ${inv.relationship}).`;
+  return t('join.intro', {
+    inviter: (inv.inviter && inv.inviter.display_name) || '', invitee: inv.invitee_name || '',
+    child: (inv.child && inv.child.first_name) || '', relationship: inv.relationship || '',
+  });
 }
 
 /**
@@ -73,7 +74,7 @@ export function initJoin(hooks) {
     $('#join-account-form').hidden = !!me;
     $('#join-as-me').hidden = !me;
     if (me) {
-      $('#join-as-me').textContent = `Join as ${me.display_name || me.username}`;
+      $('#join-as-me').textContent = t('join.as_me', { name: me.display_name || me.username });
       $('#join-as-me').focus();
     } else {
       $('#join-name').value = $('#join-name').value || invitation.invitee_name || '';
@@ -108,7 +109,7 @@ export function initJoin(hooks) {
   $('#join-code-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const typed = $('#join-code').value.trim();
-    if (!typed) { showError({ message: 'Please type the code you were given.' }); return; }
+    if (!typed) { showError({ message: t('join.need_code') }); return; }
     openCode(typed);
   });
   $('#join-account-form').addEventListener('submit', (ev) => {
@@ -120,8 +121,8 @@ export function initJoin(hooks) {
     if ($('#join-way-device').checked) params.device_name = $('#join-device-name').value.trim() || defaultName();
     else params.password = $('#join-password').value;
     if ($('#join-language').value) params.language = $('#join-language').value;
-    if (!params.display_name || !params.username) { showError({ message: 'Please fill in your name and a username.' }); return; }
-    if (!params.device_name && params.password.length < 8) { showError({ message: 'The password needs at least 8 characters.' }); return; }
+    if (!params.display_name || !params.username) { showError({ message: t('join.need_names') }); return; }
+    if (!params.device_name && params.password.length < 8) { showError({ message: t('join.need_password') }); return; }
     accept(params, $('#join-submit'));
   });
   $('#join-way-device').addEventListener('change', showWay);

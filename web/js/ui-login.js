@@ -1,5 +1,7 @@
 // Login screen: two big inputs, one big button, the server's own words when it says no.
 
+import { t } from './i18n.js';
+
 const $ = (sel) => document.querySelector(sel);
 
 /** Wire the login form; onSubmit(username, password) must return a promise. */
@@ -10,7 +12,7 @@ export function initLogin(onSubmit) {
     const username = $('#login-username').value.trim();
     const password = $('#login-password').value;
     if (!username || !password) {
-      showLoginError(!username ? 'Please type your name.' : 'Please type your password.');
+      showLoginError(!username ? t('login.need_name') : t('login.need_password'));
       (!username ? $('#login-username') : $('#login-password')).focus();
       return;
     }
@@ -29,10 +31,9 @@ export function initLogin(onSubmit) {
 }
 
 function describe(err) {
-  let text = err.message || 'That did not work. Try again.';
+  const text = err.message || t('common.failed');
   if (err.code === 'rate_limited' && err.retryAfter) {
-    const mins = Math.ceil(err.retryAfter / 60);
-    text += mins > 1 ? `\nTime to wait: about ${mins} minutes.` : '\nTime to wait: about a minute.';
+    return `${text}\n${t('login.wait', { minutes: Math.ceil(err.retryAfter / 60) })}`;
   }
   return text;
 }
@@ -40,7 +41,7 @@ function describe(err) {
 function setBusy(busy) {
   const btn = $('#login-submit');
   btn.disabled = busy;
-  btn.textContent = busy ? 'Wait…' : 'Let’s go';
+  btn.textContent = busy ? t('common.wait') : t('login.submit');
 }
 
 export function showLoginError(text, code = '') {

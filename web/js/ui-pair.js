@@ -1,6 +1,8 @@
 // Pairing screen: a device that is not logged in types (or opens a link with) a pairing code from a carer or
 // caseworker, names itself, and from then on signs in by itself with the credential it got (never a password).
 
+import { t, fmtDateTime } from './i18n.js';
+
 const $ = (sel) => document.querySelector(sel);
 
 /** The code carried by a pairing link (#pair=CODE), or null. */
@@ -9,14 +11,15 @@ export function pairCodeFromHash() {
   return m ? m[1] : null;
 }
 
-/** Wire the pairing form; onPair(code, name) must return a promise; onBack() returns to the login form. */
-export function initPair(onPair, onBack) {
+/** Wire the pairing form; onPair(code, name) must return a promise; onBack() returns to the login form; onOpen()
+ *  shows the pairing form (the login form's "I have a pairing code"). */
+export function initPair(onPair, onBack, onOpen = () => openPair('')) {
   $('#pair-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const code = $('#pair-code').value.trim();
     const name = $('#pair-name').value.trim() || defaultName();
     if (code.replace(/[\s-]/g, '').length !== 12) {
-      showPairError('The code has 12 letters and numbers, like K7QM-3XTP-9HRW.');
+      showPairError(t('pair.bad_code'));
       $('#pair-code').focus();
       return;
     }
@@ -26,13 +29,13 @@ export function initPair(onPair, onBack) {
       await onPair(code, name);
       $('#pair-code').value = '';
     } catch (err) {
-      showPairError(err.message || 'That did not work. Try again.', err.code);
+      showPairError(err.message || t('common.failed'), err.code);
     } finally {
       setBusy(false);
     }
   });
   $('#pair-back').addEventListener('click', onBack);
-  $('#pair-open').addEventListener('click', () => openPair(''));
+  $('#pair-open').addEventListener('click', onOpen);
 }
 
 /** Show the form, with a code from a link filled in. */
@@ -43,18 +46,24 @@ export function openPair(code) {
   ($('#pair-code').value ? $('#pair-submit') : $('#pair-code')).focus();
 }
 
-/** "Tablet", "Phone" or "Computer", from the browser's description of itself. */
-export function defaultName() {
+/** 'tablet', 'phone' or 'computer', from the browser's description of itself. */
+export function deviceKind() {
   const ua = navigator.userAgent;
-  if (/iPad|Tablet|Android(?!.*Mobile)/.test(ua)) return 'Tablet';
-  if (/Mobile|iPhone|Android/.test(ua)) return 'Phone';
-  return 'Computer';
+  if (/iPad|Tablet|Android(?!.*Mobile)/.test(ua)) return 'tablet';
+  if (/Mobile|iPhone|Android/.test(ua)) return 'phone';
+  return 'computer';
+}
+
+/** A name for this device in the app's language: "Tablet", "Telefon", "Computer" ... */
+export function defaultName() {
+  // i18n-keys: device.tablet device.phone device.computer
+  return t(`device.${deviceKind()}`);
 }
 
 function setBusy(busy) {
   const btn = $('#pair-submit');
   btn.disabled = busy;
-  btn.textContent = busy ? 'Wait…' : 'Pair this device';
+  btn.textContent = busy ? t('common.wait') : t('pair.submit');
 }
 
 export function showPairError(text, code = '') {
@@ -71,9 +80,8 @@ export function showLoginNotice(notice) {
     box.hidden = true;
     return;
   }
-  const when = new Date(notice.at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-  box.textContent = `Your password was reset by a carer or caseworker on ${when}. ` +
-    'If you did not ask for this, tell them.';
+  const when = fmtDateTime(notice.at, undefined, { zoneName: false });
+  box.textContent = t('notice.password_reset', { when });
   box.dataset.kind = notice.kind;
   box.hidden = false;
 }

@@ -1,4 +1,6 @@
-// Small DOM and formatting helpers shared by the family web app views.
+// Small DOM and formatting helpers shared by the family web app views (faces, times in the app's language).
+
+import { t, fmtTime, locale } from './i18n.js';
 
 /** Build an element: el('div', {class: 'x', 'data-testid': 'y', onclick: fn}, child, 'text'). */
 export function el(tag, attrs = {}, ...children) {
@@ -26,6 +28,8 @@ export function icon(name) {
     chat: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z',
     phone: 'M6.6 10.8a15 15 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z',
     video: 'M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z',
+    pause: 'M6 4h4v16H6zm8 0h4v16h-4z',
+    play: 'M7 4v16l13-8z',
   };
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
@@ -54,40 +58,63 @@ export function initialsOf(person) {
   return words.slice(0, 2).map((w) => w[0] || '').join('').toUpperCase() || '?';
 }
 
-/** A round picture: photo if present, else initials on a colour. */
+/** The profile photo URL of a person, if one is set (contacts.list / account JSON: `photo`). */
+export function photoOf(person) {
+  return (person && (person.photo || person.photo_url)) || '';
+}
+
+/** A round picture: the profile photo if one is set, else initials on a colour. Decorative: the name is beside it. */
 export function avatar(person, size = 'big') {
-  const name = (person && person.display_name) || '';
-  if (person && person.photo_url) {
-    return el('img', { class: `avatar avatar-${size}`, src: person.photo_url, alt: '' });
+  const photo = photoOf(person);
+  if (photo) {
+    return el('img', { class: `avatar avatar-${size}`, src: photo, alt: '', 'data-testid': 'avatar-photo' });
   }
   return el('span', {
-    class: `avatar avatar-${size}`, 'aria-hidden': 'true', title: name,
+    class: `avatar avatar-${size}`, 'aria-hidden': 'true',
     style: `background:${colourFor(person && person.id)}`,
   }, initialsOf(person));
 }
 
-/** "14:05" for today, "Tue 14:05" this week, else a short date. */
+const sameDay = (a, b) => a.toDateString() === b.toDateString();
+
+/** "14:05" for today, "Tue 14:05" this week, else "3 Dec 14:05", in the app's language and this device's zone. */
 export function formatTime(ms) {
   const d = new Date(ms);
   const now = new Date();
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  if (d.toDateString() === now.toDateString()) return time;
+  const time = fmtTime(d, undefined, { zoneName: false });
+  if (sameDay(d, now)) return time;
   const days = Math.abs(now - d) / 86400000;
-  if (days < 6) return `${d.toLocaleDateString([], { weekday: 'short' })} ${time}`;
-  return `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${time}`;
+  const day = d.toLocaleDateString(locale(), days < 6 ? { weekday: 'short' } : { day: 'numeric', month: 'short' });
+  return t('time.day_time', { day, time });
 }
 
-/** Plain words for when something becomes possible again. */
+/** Plain words for when something becomes possible again ("Again tomorrow at 09:00."). */
 export function formatNextAt(ms) {
   if (ms === null || ms === undefined) return '';
   const d = new Date(ms);
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const time = fmtTime(d, undefined, { zoneName: false });
   const now = new Date();
-  if (d.toDateString() === now.toDateString()) return `Again today at ${time}.`;
-  const tomorrow = new Date(now.getTime() + 86400000);
-  if (d.toDateString() === tomorrow.toDateString()) return `Again tomorrow at ${time}.`;
-  const day = d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long' });
-  return `Again on ${day} at ${time}.`;
+  if (sameDay(d, now)) return t('time.again_today', { time });
+  if (sameDay(d, new Date(now.getTime() + 86400000))) return t('time.again_tomorrow', { time });
+  const day = d.toLocaleDateString(locale(), { weekday: 'long', day: 'numeric', month: 'long' });
+  return t('time.again_on', { day, time });
+}
+
+/** "Calling opens again …" for a refused call. */
+export function formatCallNextAt(ms) {
+  if (ms === null || ms === undefined) return '';
+  const d = new Date(ms);
+  const time = fmtTime(d, undefined, { zoneName: false });
+  const now = new Date();
+  if (sameDay(d, now)) return t('time.call_again_today', { time });
+  if (sameDay(d, new Date(now.getTime() + 86400000))) return t('time.call_again_tomorrow', { time });
+  const day = d.toLocaleDateString(locale(), { weekday: 'long', day: 'numeric', month: 'long' });
+  return t('time.call_again_on', { day, time });
+}
+
+/** A date and time for a notice ("7 Dec 2026, 10:24"). */
+export function formatWhen(ms) {
+  return new Date(ms).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** A random client_key; crypto.randomUUID needs a secure context, so fall back. */
