@@ -5,12 +5,16 @@
 #include "media/rec_ogg.h"
 #include "media/rec_vp8.h"
 #include "media/rec_webm.h"
+#include "media/recorder.h"
+#include "media/rtp.h"
 
 #include <fcntl.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <ogg/ogg.h>
 #include <opus/opus.h>
 #include <signal.h>
@@ -369,6 +373,84 @@ static void test_ogg(void)
 	unlink(path);
 }
 
+/* The recorder thread end to end: a producer thread feeds 4 s of RTP VP8 (slot 3) and a 440 Hz mix as a worker
+ * would, paced at real time divided by 4; the files that come out decode to the same pictures and tone. */
+static _Atomic int rec_done;
+static struct recording_result rec_res;
+
+static void on_done(void *arg, const struct recording_result *res)
+{
+	(void)arg;
+	rec_res = *res;
+	atomic_store(&rec_done, 1);
+}
+
+static void test_recorder(void)
+{
+	char dir[] = "/tmp/samvaer-recdir-XXXXXX", path[300];
+	char err[160];
+	CHECK(mkdtemp(dir) != NULL, "temp dir");
+	struct recorder *r = recorder_start(err, sizeof(err));
+	CHECK(r != NULL, "recorder starts: %s", err);
+	snprintf(path, sizeof(path), "%s/call", dir);
+	struct recording *rec = recording_open(r, path);
+	CHECK(rec != NULL, "recording opens");
+	int e;
+	OpusEncoder *enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &e);
+	static uint8_t pk[64][MTU_PAYLOAD + 8];
+	size_t lens[64];
+	uint16_t seq = 100;
+	float pcm[960];
+	uint8_t opus[1500], rtp[1600];
+	int64_t now = 5000;
+	for (int i = 0; i < NFRAMES * 5; i++, now += 20) { /* 200 audio frames of 20 ms, a video frame every 5th */
+		for (int k = 0; k < 960; k++)
+			pcm[k] = 0.3f * (float)sin(2 * M_PI * 440 * (i * 960 + k) / 48000);
+		int len = opus_encode_float(enc, pcm, 960, opus, sizeof(opus));
+		recording_audio(rec, opus, (size_t)len, now);
+		if (i % 5)
+			continue;
+		int f = i / 5, n = packetize(&frames[f], f, pk, lens);
+		for (int k = 0; k < n; k++) {
+			struct rtp_header h = {.version = 2,
+					       .pt = 96,
+					       .seq = seq++,
+					       .ts = 1000u + (uint32_t)f * 9000u,
+					       .ssrc = 0x1234,
+					       .marker = k == n - 1,
+					       .payload = pk[k],
+					       .payload_len = lens[k]};
+			int w = rtp_header_serialize(&h, rtp, sizeof(rtp));
+			recording_video(rec, 3, rtp, (size_t)w, now);
+		}
+		if (i % 20 == 0)
+			usleep(5000);
+	}
+	recording_close(rec, on_done, NULL);
+	for (int i = 0; i < 500 && !atomic_load(&rec_done); i++)
+		usleep(10000);
+	CHECK(atomic_load(&rec_done), "the recording finished");
+	CHECK(rec_res.err == 0 && rec_res.dropped == 0, "no error, nothing dropped (%llu)",
+	      (unsigned long long)rec_res.dropped);
+	CHECK(rec_res.audio_ms == NFRAMES * 5 * 20, "audio is %llu ms", (unsigned long long)rec_res.audio_ms);
+	CHECK(rec_res.video_frames[3] == NFRAMES && rec_res.video_frames[0] == 0, "slot 3 has every frame (%llu)",
+	      (unsigned long long)rec_res.video_frames[3]);
+	struct ogg_read o;
+	int changed;
+	snprintf(path, sizeof(path), "%s/call/audio.opus", dir);
+	read_ogg(path, 440, &o);
+	CHECK(o.headers_ok && o.eos && o.at_tone > 100 * o.at_other, "audio.opus plays the 440 Hz mix");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/call/video-3.webm", dir);
+	CHECK(read_webm(path, &changed) == NFRAMES && changed, "video-3.webm decodes, and the picture moves");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/call", dir);
+	rmdir(path);
+	rmdir(dir);
+	opus_encoder_destroy(enc);
+	recorder_stop(r);
+}
+
 int main(void)
 {
 	test_descriptor();
@@ -376,6 +458,7 @@ int main(void)
 	test_vp8_webm();
 	test_webm_killed();
 	test_ogg();
+	test_recorder();
 	printf("rec: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
