@@ -45,10 +45,36 @@ void call_plan_remove(struct call_plan *cp, struct plan_member *m)
 /* Does pid send kind k now? */
 static bool source_live(const struct call_plan *cp, uint64_t pid, int k)
 {
+	if (pid == CALL_PLAN_MIX)
+		return k == ROUTER_AUDIO;
 	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
 		if (cp->m[i].used && cp->m[i].pid == pid)
 			return cp->m[i].can_send && cp->m[i].sends[k];
 	return false;
+}
+
+bool call_plan_mixed(const struct call_plan *cp, const struct plan_member *m)
+{
+	unsigned senders = 0;
+	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
+		senders += cp->m[i].used && cp->m[i].can_send && cp->m[i].sends[ROUTER_AUDIO];
+	return m->can_recv && (m->mix_wanted || senders > CALL_PLAN_MIX_ABOVE);
+}
+
+bool call_plan_carries_mix(const struct plan_member *m)
+{
+	for (unsigned i = 0; i < m->n_sec; i++)
+		if (m->sec[i].src == CALL_PLAN_MIX)
+			return true;
+	return false;
+}
+
+/* Should a section of m carry source src's kind k (src live; audio of a mixed member only from the mix)? */
+static bool wanted(const struct call_plan *cp, const struct plan_member *m, uint64_t src, int k)
+{
+	if (k == ROUTER_AUDIO && call_plan_mixed(cp, m))
+		return src == CALL_PLAN_MIX;
+	return src != CALL_PLAN_MIX && source_live(cp, src, k);
 }
 
 static bool carried(const struct plan_member *m, unsigned upto, uint64_t src, int k)
@@ -80,7 +106,7 @@ static void keep_previous(const struct call_plan *cp, struct plan_member *m, con
 		if (s->kind < 0 || !s->mid[0] || !receives(om->dir))
 			continue;
 		const struct plan_section *p = previous(old, n_old, s->mid, s->kind);
-		if (p && p->src && source_live(cp, p->src, s->kind) && !carried(m, i, p->src, s->kind))
+		if (p && p->src && wanted(cp, m, p->src, s->kind) && !carried(m, i, p->src, s->kind))
 			s->src = p->src, s->ssrc = p->ssrc, s->rtx_ssrc = p->rtx_ssrc;
 	}
 }
@@ -92,6 +118,11 @@ static void fill_free(const struct call_plan *cp, struct plan_member *m, const s
 		struct plan_section *s = &m->sec[i];
 		if (s->src || s->kind < 0 || !s->mid[0] || !receives(o->media[i].dir))
 			continue;
+		if (s->kind == ROUTER_AUDIO && call_plan_mixed(cp, m)) {
+			if (!carried(m, o->n_media, CALL_PLAN_MIX, ROUTER_AUDIO))
+				s->src = CALL_PLAN_MIX, s->ssrc = media_random_u32_nonzero();
+			continue;
+		}
 		for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++) {
 			const struct plan_member *src = &cp->m[j];
 			if (src == m || !src->used || !source_live(cp, src->pid, s->kind) ||
@@ -137,12 +168,14 @@ static bool stale(const struct call_plan *cp, const struct plan_member *m)
 	if (!m->used || !m->can_recv || !m->version)
 		return false;
 	for (unsigned i = 0; i < m->n_sec; i++)
-		if (m->sec[i].src && !source_live(cp, m->sec[i].src, m->sec[i].kind))
+		if (m->sec[i].src && !wanted(cp, m, m->sec[i].src, m->sec[i].kind))
 			return true;
+	if (call_plan_mixed(cp, m) && !carried(m, m->n_sec, CALL_PLAN_MIX, ROUTER_AUDIO))
+		return true;
 	for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++) {
 		const struct plan_member *src = &cp->m[j];
 		for (int k = 0; src != m && src->used && k < ROUTER_KINDS; k++)
-			if (source_live(cp, src->pid, k) && !carried(m, m->n_sec, src->pid, k))
+			if (wanted(cp, m, src->pid, k) && !carried(m, m->n_sec, src->pid, k))
 				return true;
 	}
 	return false;

@@ -20,10 +20,15 @@
  *   A member is stale when its answer misses a stream it could receive or carries one that ended. A change
  *   (a member added, removed, or sending other kinds) marks every stale member for renegotiation; the call
  *   layer takes that list (call_plan_take_renegotiate) and asks those clients to offer again.
+ *   Mixing: a member is mixed when it asked (mix_wanted) or when more than CALL_PLAN_MIX_ABOVE members send.
+ *   A mixed member's audio sections carry no one's audio but one, the first, carries the call's mix (source
+ *   CALL_PLAN_MIX); video stays per person. Switching is a change like any other: the member goes stale.
  * Thread rules: the control thread only (worker_api.c); the workers get the result as router_participant_params.
  */
 
 #define CALL_PLAN_MID_MAX (RTP_EXT_MID_MAX + 1)
+#define CALL_PLAN_MIX UINT64_MAX /* the source id of the mix section (no participant has it) */
+#define CALL_PLAN_MIX_ABOVE 3    /* more senders than this: everyone receives the mix */
 
 struct plan_section {
 	char mid[CALL_PLAN_MID_MAX]; /* "" for a section with no (or too long a) MID: never carries a stream */
@@ -43,6 +48,7 @@ struct plan_member {
 	unsigned n_sec;
 	struct plan_section sec[SDP_MAX_MEDIA];
 	bool renegotiate; /* marked stale by a change, not yet taken */
+	bool mix_wanted;  /* asked for the mix (call.mix: weak connection, a supervisor listening in) */
 };
 
 struct call_plan {
@@ -68,6 +74,10 @@ void call_plan_assign(struct call_plan *cp, struct plan_member *m, const struct 
 void call_plan_settle(struct plan_member *m, const struct sdp_session *a);
 /* m's offer changed what it sends, or it joined or left: mark the stale members (except `except`). */
 void call_plan_changed(struct call_plan *cp, const struct plan_member *except);
+/* Should m receive the mix now (see Model)? */
+bool call_plan_mixed(const struct call_plan *cp, const struct plan_member *m);
+/* Does m's last answer carry the mix? */
+bool call_plan_carries_mix(const struct plan_member *m);
 /* Members marked for renegotiation since the last call (their pids into out); clears the marks. */
 size_t call_plan_take_renegotiate(struct call_plan *cp, uint64_t *out, size_t max);
 

@@ -1,5 +1,6 @@
 /* router.c: one call (mediasoup's Router): participants, fan-out from producers to consumers, RTCP feedback and reports. */
 #include "media/router.h"
+#include "media/router_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,12 @@ void router_txq_push(struct router_txq *q, const uint8_t *buf, size_t len, const
 	q->n++;
 }
 
-static bool ready(const struct router_participant *r)
+bool router__ready(const struct router_participant *r)
 {
 	return r->used && r->tr && transport_state(r->tr) == TRANSPORT_CONNECTED;
 }
 
-/* Protect the packet in the next slot (already written, n bytes) and commit it to r. */
-static bool commit_to(struct router_txq *q, struct router_participant *r, size_t n, bool rtcp)
+bool router__commit_to(struct router_txq *q, struct router_participant *r, size_t n, bool rtcp)
 {
 	struct router_txslot *s = &q->slots[q->n];
 	int rc = rtcp ? transport_protect_rtcp(r->tr, s->buf, &n, ROUTER_PKT_MAX)
@@ -82,6 +82,9 @@ static void plan_apply(struct router_participant *p, const struct router_partici
 			struct consumer_params off = {0};
 			consumer_set(&p->cons[s][k], s == self ? &off : &pp->out[s][k], p->recv_on[k]);
 		}
+	struct consumer_params off = {0};
+	p->mixed = pp->mixed;
+	consumer_set(&p->mixc, pp->mixed ? &pp->mix : &off, p->recv_on[ROUTER_AUDIO]);
 }
 
 struct router_participant *router_participant_add(struct router_call *c, const struct router_participant_params *pp)
@@ -100,6 +103,7 @@ struct router_participant *router_participant_add(struct router_call *c, const s
 	}
 	if (pp->pt[ROUTER_VIDEO] && pp->can_send && !producer_rtx_alloc(&p->prod[ROUTER_VIDEO]))
 		return NULL;
+	p->level = 127;
 	plan_apply(p, pp);
 	for (int r = 0; r < ROUTER_MAX_PARTICIPANTS;
 	     r++) /* it as a source: off for the others until they renegotiate */
@@ -107,6 +111,7 @@ struct router_participant *router_participant_add(struct router_call *c, const s
 			for (int k = 0; k < ROUTER_KINDS; k++)
 				consumer_set(&c->p[r].cons[i][k], &(struct consumer_params){0}, c->p[r].recv_on[k]);
 	p->used = true;
+	router__mix_refresh(c);
 	return p;
 }
 
@@ -115,6 +120,7 @@ void router_participant_update(struct router_participant *p, const struct router
 	if (pp->pt[ROUTER_VIDEO] && pp->can_send)
 		producer_rtx_alloc(&p->prod[ROUTER_VIDEO]); /* false: no retransmissions */
 	plan_apply(p, pp);
+	router__mix_refresh(p->call);
 }
 
 void router_participant_remove(struct router_participant *p)
@@ -129,6 +135,9 @@ void router_participant_remove(struct router_participant *p)
 	for (int r = 0; r < ROUTER_MAX_PARTICIPANTS; r++) /* nobody keeps a stream of the empty slot */
 		for (int k = 0; k < ROUTER_KINDS; k++)
 			c->p[r].cons[i][k].on = false;
+	if (c->mix)
+		mixer_source_stop(c->mix, (unsigned)i);
+	router__mix_refresh(c);
 }
 
 struct router_participant *router_participant_replace(struct router_participant *old,
@@ -162,6 +171,8 @@ static void resync_source(struct router_call *c, int src, int kind)
 {
 	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
 		consumer_gap(&c->p[i].cons[src][kind]);
+	if (kind == ROUTER_AUDIO && c->mix) /* a muted or paused source leaves every mix at once */
+		mixer_source_stop(c->mix, (unsigned)src);
 }
 
 void router_call_pause(struct router_call *c, bool paused)
@@ -195,6 +206,9 @@ void router_participant_set_recv_gate(struct router_participant *p, bool audio_o
 			if (!cs->gate)
 				consumer_gap(cs);
 		}
+	p->mixc.gate = audio_on;
+	if (!audio_on)
+		consumer_gap(&p->mixc);
 }
 
 /* The one gate (consumer_may_send): may media of source src, kind k reach receiver r now? Forwarding, RTX,
@@ -205,7 +219,7 @@ static bool may_send(const struct router_participant *src, int k, const struct r
 				  .source_sends = src->used && src->can_send,
 				  .source_unmuted = src->prod[k].gate,
 				  .receiver_receives = r->can_recv,
-				  .receiver_ready = ready(r)};
+				  .receiver_ready = router__ready(r)};
 	return consumer_may_send(&r->cons[src - src->call->p][k], &g);
 }
 
@@ -213,14 +227,14 @@ static bool may_send(const struct router_participant *src, int k, const struct r
 
 static void send_pli(struct router_participant *src, struct producer *pr, int64_t now, struct router_txq *q)
 {
-	if (!pr->ssrc || !ready(src) || now - pr->last_pli_ms < ROUTER_PLI_MIN_INTERVAL_MS)
+	if (!pr->ssrc || !router__ready(src) || now - pr->last_pli_ms < ROUTER_PLI_MIN_INTERVAL_MS)
 		return;
 	pr->last_pli_ms = now;
 	struct rtcp_fb fb = {.sender_ssrc = src->rtcp_ssrc, .media_ssrc = pr->ssrc};
 	struct router_txslot *s = router_txq_slot(q);
 	int n = rtcp_pli_build(s->buf, ROUTER_PKT_MAX - SRTP_SESSION_RTCP_OVERHEAD, &fb);
 	if (n > 0)
-		commit_to(q, src, (size_t)n, true);
+		router__commit_to(q, src, (size_t)n, true);
 }
 
 /* ---- RTP fan-out ---- */
@@ -249,7 +263,7 @@ static bool fan_one(struct router_participant *r, struct router_participant *src
 		return false;
 	struct router_txslot *s = router_txq_slot(q);
 	size_t n = consumer_build(c, &src->ext, &r->ext, buf, len, oseq, ots, false, s->buf, TX_RTP_CAP);
-	if (!n || !commit_to(q, r, n, false))
+	if (!n || !router__commit_to(q, r, n, false))
 		return false;
 	r->st.tx_rtp++;
 	if (was_resync && kind == ROUTER_VIDEO) /* the receiver needs a key frame after a gap */
@@ -291,9 +305,11 @@ int router_on_rtp(struct router_participant *p, const uint8_t *buf, size_t len, 
 		return 0;
 	}
 	producer_keep(pr, buf, len, seq);
+	if (kind == ROUTER_AUDIO)
+		sent += router__audio_in(p, buf, len, now_ms);
 	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++) {
 		struct router_participant *r = &call->p[i];
-		if (i != src && r->used)
+		if (i != src && r->used && !(kind == ROUTER_AUDIO && r->mixed))
 			sent += fan_one(r, p, kind, buf, len, now_ms, q);
 	}
 	p->st.relayed += (uint64_t)sent;
@@ -331,7 +347,7 @@ static void retransmit(struct router_participant *r, struct router_participant *
 	struct router_txslot *s = router_txq_slot(q);
 	size_t n = consumer_build(c, &src->ext, &r->ext, slot->buf, slot->len, out_seq, rd32(slot->buf + 4) + c->ts_off,
 				  true, s->buf, TX_RTP_CAP);
-	if (n && commit_to(q, r, n, false))
+	if (n && router__commit_to(q, r, n, false))
 		r->st.nack_rtx++;
 }
 
@@ -395,7 +411,7 @@ static void forward_sr(struct router_participant *p, int kind, const uint8_t *d,
 		uint32_t ts = rd32(d + 16) + c->ts_off;
 		s->buf[16] = (uint8_t)(ts >> 24), s->buf[17] = (uint8_t)(ts >> 16), s->buf[18] = (uint8_t)(ts >> 8);
 		s->buf[19] = (uint8_t)ts;
-		commit_to(q, r, 28, true);
+		router__commit_to(q, r, 28, true);
 	}
 }
 
@@ -413,6 +429,21 @@ static void on_sr(struct router_participant *p, const struct rtcp_packet *pk, in
 		}
 }
 
+/* Report blocks of an SR or RR from p: the mix stream's loss picks its preset. */
+static void on_blocks(struct router_participant *p, const struct rtcp_packet *pk)
+{
+	static __thread struct rtcp_sr sr; /* ~800 B each: kept off the stack */
+	static __thread struct rtcp_rr rr;
+	const struct rtcp_report_block *b = NULL;
+	size_t n = 0;
+	if (pk->pt == RTCP_PT_SR && rtcp_sr_parse(pk, &sr) == RTCP_OK)
+		b = sr.blocks, n = sr.block_count;
+	else if (pk->pt == RTCP_PT_RR && rtcp_rr_parse(pk, &rr) == RTCP_OK)
+		b = rr.blocks, n = rr.block_count;
+	for (size_t i = 0; i < n; i++)
+		router__mix_report(p, &b[i]);
+}
+
 void router_on_rtcp(struct router_participant *p, const uint8_t *buf, size_t len, int64_t now_ms, struct router_txq *q)
 {
 	struct rtcp_iter it;
@@ -420,6 +451,8 @@ void router_on_rtcp(struct router_participant *p, const uint8_t *buf, size_t len
 	p->st.rx_rtcp++;
 	rtcp_iter_init(&it, buf, len);
 	while (rtcp_iter_next(&it, &pk) == 1) {
+		if (p->mixed && (pk.pt == RTCP_PT_SR || pk.pt == RTCP_PT_RR))
+			on_blocks(p, &pk);
 		if (pk.pt == RTCP_PT_SR)
 			on_sr(p, &pk, now_ms, q);
 		else if (pk.pt == RTCP_PT_RTPFB && pk.count == RTCP_FMT_NACK)
@@ -467,7 +500,7 @@ static void report_to(struct router_participant *p, int64_t now, struct router_t
 		int m = rtcp_remb_build(s->buf + n, cap - (size_t)n, &remb);
 		n += m > 0 ? m : 0;
 	}
-	commit_to(q, p, (size_t)n, true);
+	router__commit_to(q, p, (size_t)n, true);
 }
 
 void router_call_tick(struct router_call *c, int64_t now_ms, struct router_txq *q)
@@ -476,6 +509,6 @@ void router_call_tick(struct router_call *c, int64_t now_ms, struct router_txq *
 		return;
 	c->next_rtcp_ms = now_ms + ROUTER_RTCP_INTERVAL_MS;
 	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
-		if (ready(&c->p[i]))
+		if (router__ready(&c->p[i]))
 			report_to(&c->p[i], now_ms, q);
 }

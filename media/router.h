@@ -9,6 +9,7 @@
 #include "media/ice.h"
 #include "media/rtp.h"
 #include "media/consumer.h"
+#include "media/mixer.h"
 #include "media/producer.h"
 #include "media/rtp_ext.h"
 #include "media/transport.h"
@@ -27,6 +28,11 @@
  * RTCP: sender reports are forwarded (sender info only, rewritten SSRC/timestamp), PLI/FIR from a receiver go
  * to the source (rate-limited), REMB from receivers is kept, and every ROUTER_RTCP_INTERVAL_MS each sender gets a
  * receiver report for its streams and a REMB (lowest receiver REMB, else ROUTER_REMB_DEFAULT_BPS).
+ * Mixing (media/mixer.h): a participant whose plan says `mixed` gets no one's audio on its own but one stream,
+ * the mix without its own voice (its plan's `mix` section), made every 20 ms by router_call_mix; its preset
+ * follows the loss it reports for that stream and its REMB. The call has a mixer while anyone is mixed or a
+ * sender's audio carries no RFC 6464 level (then levels come from decoding). Sources enter the mixer after
+ * the same gates as forwarding (pause, mute, role), so a muted participant is in nobody's mix.
  * Output goes to a struct router_txq the owner (the worker) flushes with sendmmsg.
  * Thread rules: a call belongs to one worker thread; the per-packet path allocates nothing and takes no lock.
  */
@@ -76,6 +82,13 @@ struct router_participant {
 	struct producer prod[ROUTER_KINDS];
 	struct consumer cons[ROUTER_MAX_PARTICIPANTS][ROUTER_KINDS]; /* indexed by source slot */
 	struct router_stats st;
+	bool mixed;                /* receives the call's mix instead of everyone's audio */
+	struct consumer mixc;      /* the mix stream it receives (its plan's mix section) */
+	uint8_t mix_preset;        /* MIXER_PRESET_* */
+	unsigned mix_good;         /* reports in a row with little loss (to step back up) */
+	uint8_t level;             /* last RFC 6464 level of its audio (-dBov), 127: none */
+	bool level_voice;          /* its V flag */
+	int64_t level_at_ms;       /* when that level came, 0: never */
 	bool first_media;          /* something of its media was relayed */
 	bool first_media_reported; /* for the owner's event */
 	struct ice_addr hashed;    /* address registered in the worker's lookup table */
@@ -89,6 +102,11 @@ struct router_call {
 	bool used;
 	struct router_participant p[ROUTER_MAX_PARTICIPANTS];
 	int64_t next_rtcp_ms;
+	struct mixer *mix;   /* NULL: nobody mixed and every sender carries levels */
+	int64_t next_mix_ms; /* next 20 ms frame */
+	uint16_t mix_seq;    /* input numbering of the mix (each receiver's consumer maps it) */
+	uint32_t mix_ts;
+	bool talked; /* for the owner: its last levels event had a talker */
 };
 
 struct router_participant_params {
@@ -99,6 +117,15 @@ struct router_participant_params {
 	uint32_t ssrc_in[ROUTER_KINDS]; /* SSRCs from its offer, 0: learn from the first packet */
 	struct rtp_extmap ext;
 	struct consumer_params out[ROUTER_MAX_PARTICIPANTS][ROUTER_KINDS]; /* what it receives, by source slot */
+	bool mixed; /* receives the mix (mix: its section) instead of out[*][ROUTER_AUDIO] */
+	struct consumer_params mix;
+};
+
+/* One participant's audio level for talking indicators. */
+struct router_level {
+	uint64_t id;
+	uint8_t level; /* -dBov (RFC 6464): 0 loudest, 127 silent */
+	bool talking;
 };
 
 void router_call_init(struct router_call *c, uint64_t id);
@@ -129,5 +156,11 @@ int router_on_rtp(struct router_participant *p, const uint8_t *buf, size_t len, 
 void router_on_rtcp(struct router_participant *p, const uint8_t *buf, size_t len, int64_t now_ms, struct router_txq *q);
 /* Periodic RTCP (RR + REMB to senders); call often, it keeps its own schedule. */
 void router_call_tick(struct router_call *c, int64_t now_ms, struct router_txq *q);
+/* The mixer's 20 ms frames that are due (none without a mixer); call at least every 10 ms while c->mix. */
+void router_call_mix(struct router_call *c, int64_t now_ms, struct router_txq *q);
+/* Levels of the participants that send audio (at most ROUTER_MAX_PARTICIPANTS). Returns how many. */
+size_t router_call_levels(const struct router_call *c, int64_t now_ms, struct router_level *out);
+/* Frees the mixer (the worker calls it when the call ends). */
+void router_call_free(struct router_call *c);
 
 #endif

@@ -236,6 +236,7 @@ static void call_drop(struct media_worker *w, unsigned idx)
 	for (int j = 0; j < ROUTER_MAX_PARTICIPANTS; j++)
 		if (c->p[j].used)
 			participant_drop(w, &c->p[j]);
+	router_call_free(c);
 	free(c);
 	w->n_calls--;
 	w->calls[idx] = w->calls[w->n_calls], w->settled[idx] = w->settled[w->n_calls];
@@ -446,6 +447,26 @@ static bool tick_call(struct router_call *c, int64_t now, bool stats, struct rou
 	return settled;
 }
 
+/* Talking indicators: the call's levels when someone talks, and once more when the last one stops. */
+static void emit_levels(struct media_worker *w, unsigned idx, int64_t now)
+{
+	struct router_call *c = w->calls[idx];
+	struct router_level lv[ROUTER_MAX_PARTICIPANTS];
+	size_t n = router_call_levels(c, now, lv);
+	bool talk = false;
+	for (size_t i = 0; i < n; i++)
+		talk = talk || lv[i].talking;
+	if (!talk && !c->talked)
+		return;
+	c->talked = talk;
+	struct media_event ev = {.type = MEDIA_EV_LEVELS, .call_id = c->id, .worker = w->idx};
+	for (size_t i = 0; i < n; i++)
+		ev.levels[i] =
+		    (struct media_level){.participant_id = lv[i].id, .level = lv[i].level, .talking = lv[i].talking};
+	ev.n_levels = (unsigned)n;
+	media__event_push(&ev);
+}
+
 /* Calls being set up get every tick (DTLS retransmits, first media); settled ones every MEDIA_SETTLED_TICKS-th,
  * which is enough for consent expiry and the 1 s RTCP reports, and spares touching every transport 100 times a
  * second. */
@@ -454,9 +475,16 @@ static void tick(struct media_worker *w, int64_t now)
 	bool stats = now >= w->next_stats_ms, all = stats || ++w->ticks % MEDIA_SETTLED_TICKS == 0;
 	if (stats)
 		w->next_stats_ms = now + media__g.cfg.stats_interval_ms;
-	for (unsigned i = 0; i < w->n_calls; i++)
+	bool levels = now >= w->next_levels_ms;
+	if (levels)
+		w->next_levels_ms = now + MEDIA_LEVELS_MS;
+	for (unsigned i = 0; i < w->n_calls; i++) {
 		if (all || !w->settled[i])
 			w->settled[i] = tick_call(w->calls[i], now, stats, &w->q);
+		router_call_mix(w->calls[i], now, &w->q); /* nothing without a mixer */
+		if (levels)
+			emit_levels(w, i, now);
+	}
 	txq_flush(&w->q);
 }
 

@@ -62,6 +62,14 @@ enum media_event_type {
 	MEDIA_EV_DISCONNECTED,  /* consent freshness lost (no valid STUN check for consent_timeout_ms) */
 	MEDIA_EV_FAILED,        /* DTLS failed, or the worker could not set the participant up */
 	MEDIA_EV_STATS,         /* periodic counters, below */
+	MEDIA_EV_LEVELS,        /* talking indicators of the call (participant_id 0), at most every 200 ms */
+};
+
+/* One participant's audio level: from its RFC 6464 header extension, else (mixed calls) its decoded sound. */
+struct media_level {
+	uint64_t participant_id;
+	uint8_t level; /* -dBov: 0 loudest, 127 silent */
+	bool talking;
 };
 
 struct media_stats {
@@ -77,6 +85,8 @@ struct media_event {
 	uint64_t call_id, participant_id;
 	unsigned worker;
 	struct media_stats stats; /* MEDIA_EV_STATS only */
+	unsigned n_levels;        /* MEDIA_EV_LEVELS only: the call's senders of audio */
+	struct media_level levels[8];
 };
 
 /* Start the workers. err gets a message on failure. */
@@ -108,6 +118,12 @@ size_t media_call_take_renegotiate(uint64_t call_id, uint64_t *pids, size_t max)
 int media_call_set_gate(uint64_t call_id, uint64_t participant_id, bool audio_on, bool video_on);
 /* Consumer gate: what the participant receives (false = it gets none of that kind). */
 int media_call_set_recv_gate(uint64_t call_id, uint64_t participant_id, bool audio_on, bool video_on);
+/* Mixed receive ("weak connection"): the participant gets one audio stream, the mix of the others, instead of
+ * one per person. Every receiver is mixed while more than three participants send (CALL_PLAN_MIX_ABOVE). It
+ * takes effect when the participant renegotiates (it is marked: media_call_take_renegotiate). */
+int media_call_set_mix(uint64_t call_id, uint64_t participant_id, bool on);
+/* Whether the participant's current plan receives the mix. */
+bool media_call_is_mixed(uint64_t call_id, uint64_t participant_id);
 /* Pause: no media flows in the call at all while on (transports stay up). */
 int media_call_pause(uint64_t call_id, bool on);
 /* End the call: DTLS close_notify to every participant, free everything. */

@@ -41,8 +41,9 @@ const char *media_strerror(int code)
 
 const char *media_event_name(enum media_event_type t)
 {
-	static const char *const names[] = {"?", "connected", "first-media", "disconnected", "failed", "stats"};
-	return (unsigned)t < 6 ? names[t] : "?";
+	static const char *const names[] = {"?",      "connected", "first-media", "disconnected",
+					    "failed", "stats",     "levels"};
+	return (unsigned)t < 7 ? names[t] : "?";
 }
 
 /* ---- events (worker -> control) ---- */
@@ -353,6 +354,26 @@ int media_call_set_recv_gate(uint64_t call_id, uint64_t pid, bool audio_on, bool
 {
 	return simple_cmd(CMD_RECV_GATE, call_id, pid, audio_on, video_on);
 }
+int media_call_set_mix(uint64_t call_id, uint64_t pid, bool on)
+{
+	struct call_plan *cp = media__g.running ? pin_find(call_id, NULL) : NULL;
+	struct plan_member *m = cp ? call_plan_member(cp, pid) : NULL;
+	if (!cp)
+		return media__g.running ? MEDIA_ERR_NO_CALL : MEDIA_ERR_STATE;
+	if (!m)
+		return MEDIA_ERR_ARG;
+	m->mix_wanted = on;
+	call_plan_changed(cp, NULL); /* it (and only it) is stale now if its answer disagrees */
+	return MEDIA_OK;
+}
+
+bool media_call_is_mixed(uint64_t call_id, uint64_t pid)
+{
+	struct call_plan *cp = media__g.running ? pin_find(call_id, NULL) : NULL;
+	struct plan_member *m = cp ? call_plan_member(cp, pid) : NULL;
+	return m && call_plan_carries_mix(m);
+}
+
 int media_call_pause(uint64_t call_id, bool on)
 {
 	return simple_cmd(CMD_PAUSE, call_id, 0, on, false);
@@ -416,10 +437,13 @@ static void fill_consumers(struct media_cmd *cmd, const struct call_plan *cp, co
 	for (unsigned i = 0; i < m->n_sec && i < a->n_media; i++) {
 		const struct plan_section *ps = &m->sec[i];
 		const struct sdp_media *am = &a->media[i];
-		const struct plan_member *src = ps->src ? call_plan_member((struct call_plan *)cp, ps->src) : NULL;
-		if (!src || ps->kind < 0 || !am->n_codecs)
+		bool mix = ps->src == CALL_PLAN_MIX && ps->kind == ROUTER_AUDIO;
+		const struct plan_member *src =
+		    ps->src && !mix ? call_plan_member((struct call_plan *)cp, ps->src) : NULL;
+		if ((!src && !mix) || ps->kind < 0 || !am->n_codecs)
 			continue;
-		struct consumer_params *sp = &cmd->pp.out[call_plan_slot(cp, src)][ps->kind];
+		cmd->pp.mixed = cmd->pp.mixed || mix;
+		struct consumer_params *sp = mix ? &cmd->pp.mix : &cmd->pp.out[call_plan_slot(cp, src)][ps->kind];
 		bool rtx = ps->rtx_ssrc && am->n_codecs > 1;
 		*sp = (struct consumer_params){.on = true,
 					       .ssrc = ps->ssrc,
@@ -438,9 +462,14 @@ static void send_tracks(const struct plan_member *m, struct sdp_send_track *send
 		const struct plan_section *ps = &m->sec[i];
 		if (!ps->src)
 			continue;
-		snprintf(names[i][0], sizeof names[i][0], "samvaer-%llu", (unsigned long long)ps->src);
-		snprintf(names[i][1], sizeof names[i][1], "%s-%llu", ps->kind == ROUTER_AUDIO ? "audio" : "video",
-			 (unsigned long long)ps->src);
+		if (ps->src == CALL_PLAN_MIX) {
+			snprintf(names[i][0], sizeof names[i][0], "samvaer-mix");
+			snprintf(names[i][1], sizeof names[i][1], "audio-mix");
+		} else {
+			snprintf(names[i][0], sizeof names[i][0], "samvaer-%llu", (unsigned long long)ps->src);
+			snprintf(names[i][1], sizeof names[i][1], "%s-%llu",
+				 ps->kind == ROUTER_AUDIO ? "audio" : "video", (unsigned long long)ps->src);
+		}
 		send[i] = (struct sdp_send_track){.ssrc = ps->ssrc,
 						  .rtx_ssrc = ps->rtx_ssrc,
 						  .cname = names[i][0],
@@ -483,6 +512,8 @@ static int build_answer(struct media_cmd *cmd, struct call_plan *cp, struct plan
 	m->version++;
 	if (changed)
 		call_plan_changed(cp, m);
+	if (call_plan_mixed(cp, m) != call_plan_carries_mix(m)) /* its own arrival made the call mixed */
+		m->renegotiate = true;
 	return MEDIA_OK;
 }
 

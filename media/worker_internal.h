@@ -12,6 +12,7 @@
 #include "media/worker.h"
 
 #define MEDIA_BATCH 64         /* datagrams per recvmmsg / sendmmsg */
+#define MEDIA_LEVELS_MS 200    /* talking indicators: at most 5 events a second per call */
 #define MEDIA_TICK_MS 10       /* timer granularity for calls being set up: DTLS retransmits, first media */
 #define MEDIA_SETTLED_TICKS 10 /* calls whose transports are all connected with media get every 10th tick */
 #define MEDIA_ADDR_TABLE 16384 /* address hash slots per worker (power of two) */
@@ -72,7 +73,7 @@ struct media_worker {
 	uint8_t (*rbuf)[ROUTER_PKT_MAX];
 	struct router_txslot *slots;
 	struct router_txq q;
-	int64_t next_tick_ms, next_stats_ms;
+	int64_t next_tick_ms, next_stats_ms, next_levels_ms;
 	/* others */
 	atomic_bool stop;
 	unsigned load;                                        /* calls pinned here (control thread's count) */

@@ -60,7 +60,13 @@ struct peer {
 	bool rx_header_only, offer_active;
 	unsigned tone_hz;
 	bool track, hostile, send_mid;
+	unsigned loss_pct;
+	bool fec;
+	const uint8_t *const *frames;
+	const uint16_t *frame_len;
+	unsigned n_frames, next_frame;
 	/* others */
+	uint32_t loss_rng;
 	char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX];
 	uint32_t ssrc[2], rtx_ssrc, rtcp_ssrc;
 	uint16_t seq[2];
@@ -131,6 +137,8 @@ struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen)
 	p->rx_header_only = cfg->rx_header_only;
 	p->offer_active = cfg->offer_active;
 	p->tone_hz = cfg->tone_hz, p->hostile = cfg->hostile_nack, p->send_mid = cfg->send_mid;
+	p->loss_pct = cfg->audio_loss_pct, p->fec = cfg->audio_fec, p->loss_rng = 12345;
+	p->frames = cfg->audio_frames, p->frame_len = cfg->audio_frame_len, p->n_frames = cfg->n_audio_frames;
 	p->track = cfg->track_streams || cfg->hostile_nack;
 	p->n_recv = cfg->recv_sections;
 	if (p->n_recv > PEER_RECV_MAX) {
@@ -396,7 +404,9 @@ static int note_answer(struct peer *p, const char **err)
 	}
 	if (p->track)
 		note_announced(p, a);
-	if (p->tone_hz && !p->tone && !(p->tone = peer_audio_enc_new(p->tone_hz, p->stereo ? 2 : 1))) {
+	if (p->tone_hz && !p->tone && (p->tone = peer_audio_enc_new(p->tone_hz, p->stereo ? 2 : 1)) && p->fec)
+		peer_audio_enc_fec(p->tone, 10);
+	if (p->tone_hz && !p->tone) {
 		if (err)
 			*err = "peer: Opus encoder setup failed";
 		return SDP_ERR_ARG;
@@ -738,9 +748,15 @@ static void send_due(struct peer *p, int64_t now)
 	if (p->send_a && now >= p->next_send[0]) {
 		p->next_send[0] = p->next_send[0] && now - p->next_send[0] < 100 ? p->next_send[0] + 20 : now + 20;
 		uint8_t frame[1200];
-		int n = p->tone ? peer_audio_enc_frame(p->tone, frame, sizeof frame) : -1;
-		if (n > 0)
-			send_media(p, 0, false, (size_t)n, false, frame);
+		const uint8_t *replay = p->n_frames ? p->frames[p->next_frame % p->n_frames] : NULL;
+		int n = replay ? p->frame_len[p->next_frame++ % p->n_frames]
+		    : p->tone  ? peer_audio_enc_frame(p->tone, frame, sizeof frame)
+			       : -1;
+		p->loss_rng = p->loss_rng * 1103515245u + 12345u; /* the same losses every run */
+		if (p->loss_pct && (p->loss_rng >> 16) % 100 < p->loss_pct)
+			p->seq[0]++; /* lost on the way */
+		else if (n > 0)
+			send_media(p, 0, false, (size_t)n, false, replay ? replay : frame);
 		else
 			send_media(p, 0, false, 80, false, NULL);
 		p->ts[0] += 960; /* 20 ms at 48 kHz */
@@ -858,6 +874,14 @@ size_t peer_streams_get(const struct peer *p, struct peer_stream *out, size_t ma
 			peer_audio_rx_tone(p->rs[n].audio, &out[n].tone_hz, &out[n].tone_share);
 	}
 	return n;
+}
+
+double peer_stream_tone_share(const struct peer *p, uint32_t ssrc, unsigned hz)
+{
+	for (size_t i = 0; i < p->n_rs; i++)
+		if (p->rs[i].pub.ssrc == ssrc && p->rs[i].audio)
+			return peer_audio_rx_share(p->rs[i].audio, hz);
+	return 0;
 }
 
 void peer_stats_reset(struct peer *p)

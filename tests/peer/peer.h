@@ -46,14 +46,20 @@ struct peer_config {
 	bool rx_header_only;    /* peer_input(): count video RTP from its header, decrypt audio only */
 	peer_delay_fn on_delay; /* peer_input(): per decrypted audio packet, from its send stamp */
 	/* tests (all optional) */
-	unsigned tone_hz;       /* 0: synthetic Opus-like frames; else real Opus of a sine at this frequency
+	unsigned tone_hz;        /* 0: synthetic Opus-like frames; else real Opus of a sine at this frequency
                                         (mono, or stereo when the answer's fmtp says stereo=1) */
-	unsigned recv_sections; /* extra recvonly audio + video pairs in the offer (at most PEER_RECV_MAX) */
-	bool track_streams;     /* keep per-SSRC receive state (peer_streams_get) */
-	bool send_mid;          /* put the MID header extension (RFC 8843 §15) in what we send, when
+	unsigned recv_sections;  /* extra recvonly audio + video pairs in the offer (at most PEER_RECV_MAX) */
+	bool track_streams;      /* keep per-SSRC receive state (peer_streams_get) */
+	bool send_mid;           /* put the MID header extension (RFC 8843 §15) in what we send, when
                                         the answer negotiated it */
-	bool hostile_nack;      /* NACK every known remote SSRC every 20 ms: last seq -100..+300, or
+	bool hostile_nack;       /* NACK every known remote SSRC every 20 ms: last seq -100..+300, or
                                         (ssrc >> 16) +-512 when nothing arrived yet (implies track_streams) */
+	unsigned audio_loss_pct; /* drop this share of our audio packets before they leave (network loss) */
+	bool audio_fec;          /* tone_hz: encode with Opus in-band FEC (for about 10 % loss) */
+	/* load generation: replay these Opus frames in turn instead of tone_hz (NULL: not used) */
+	const uint8_t *const *audio_frames;
+	const uint16_t *audio_frame_len;
+	unsigned n_audio_frames;
 };
 
 #define PEER_RECV_MAX 7     /* 2 + 2 * 7 m-sections = SDP_MAX_MEDIA */
@@ -133,6 +139,9 @@ void peer_stats_get(const struct peer *p, struct peer_stats *out);
  * Returns how many. */
 size_t peer_streams_get(const struct peer *p, struct peer_stream *out, size_t max);
 void peer_stats_reset(struct peer *p);
+/* track_streams: the share (0..1) of the last second of the remote audio stream ssrc's energy at hz (a tone
+ * in a mix of several), 0 for an unknown stream. */
+double peer_stream_tone_share(const struct peer *p, uint32_t ssrc, unsigned hz);
 enum transport_state peer_state(const struct peer *p);
 int peer_fd(const struct peer *p);
 uint32_t peer_ssrc(const struct peer *p, bool video);

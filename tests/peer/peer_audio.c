@@ -40,6 +40,12 @@ fail:
 	return NULL;
 }
 
+void peer_audio_enc_fec(struct peer_audio_enc *e, int loss_pct)
+{
+	opus_encoder_ctl(e->enc, OPUS_SET_INBAND_FEC(loss_pct > 0));
+	opus_encoder_ctl(e->enc, OPUS_SET_PACKET_LOSS_PERC(loss_pct));
+}
+
 void peer_audio_enc_free(struct peer_audio_enc *e)
 {
 	if (!e)
@@ -113,20 +119,38 @@ static double goertzel(const float *x, size_t n, double hz)
 	return s1 * s1 + s2 * s2 - coeff * s1 * s2;
 }
 
-void peer_audio_rx_tone(const struct peer_audio_rx *r, unsigned *hz, double *share)
+/* The window oldest first, as floats in x; returns its energy (0: too short or silent). */
+static double window(const struct peer_audio_rx *r, float *x, size_t *n_out)
 {
-	static __thread float x[WINDOW];
 	size_t n = r->filled;
-	*hz = 0, *share = 0;
-	if (n < PEER_AUDIO_RATE / 5)
-		return;
 	double energy = 0;
-	for (size_t i = 0; i < n; i++) { /* oldest first */
+	*n_out = n;
+	if (n < PEER_AUDIO_RATE / 5)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
 		x[i] = r->ring[(r->pos + WINDOW - n + i) % WINDOW] / 32768.0f;
 		energy += (double)x[i] * x[i];
 	}
-	if (energy < 1e-6 * (double)n)
-		return; /* silence */
+	return energy < 1e-6 * (double)n ? 0 : energy;
+}
+
+double peer_audio_rx_share(const struct peer_audio_rx *r, unsigned hz)
+{
+	static __thread float x[WINDOW];
+	size_t n;
+	double energy = window(r, x, &n);
+	double share = energy > 0 ? 2 * goertzel(x, n, hz) / ((double)n * energy) : 0;
+	return share > 1 ? 1 : share;
+}
+
+void peer_audio_rx_tone(const struct peer_audio_rx *r, unsigned *hz, double *share)
+{
+	static __thread float x[WINDOW];
+	size_t n;
+	*hz = 0, *share = 0;
+	double energy = window(r, x, &n);
+	if (energy <= 0)
+		return; /* too short, or silence */
 	double best = 0;
 	for (unsigned f = PEER_AUDIO_TONE_MIN; f <= PEER_AUDIO_TONE_MAX; f += PEER_AUDIO_TONE_STEP) {
 		double pw = goertzel(x, n, f);

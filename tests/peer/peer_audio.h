@@ -24,6 +24,8 @@ struct peer_audio_enc;
 struct peer_audio_rx;
 
 struct peer_audio_enc *peer_audio_enc_new(unsigned hz, int channels);
+/* In-band FEC for the given expected loss (percent); 0 turns it off. */
+void peer_audio_enc_fec(struct peer_audio_enc *e, int loss_pct);
 void peer_audio_enc_free(struct peer_audio_enc *e);
 /* The next 20 ms of the sine as one Opus packet. Returns its length or -1. */
 int peer_audio_enc_frame(struct peer_audio_enc *e, uint8_t *out, size_t cap);
@@ -36,5 +38,7 @@ int peer_audio_rx_push(struct peer_audio_rx *r, const uint8_t *payload, size_t l
  * its share of the window's energy, 0..1. */
 void peer_audio_rx_tone(const struct peer_audio_rx *r, unsigned *hz, double *share);
 uint64_t peer_audio_rx_errors(const struct peer_audio_rx *r);
+/* Share (0..1) of the last second's energy at hz (Goertzel): two tones of equal strength give about 0.5 each. */
+double peer_audio_rx_share(const struct peer_audio_rx *r, unsigned hz);
 
 #endif
