@@ -19,14 +19,15 @@
 #include <unistd.h>
 
 #define RING_BYTES (4u << 20) /* about 16 s of 2 Mbit/s video: the thread is never that far behind */
-#define REC_HDR 8
-#define PRE_SKIP 312 /* libopus's encoder lookahead at 48 kHz (OPUS_GET_LOOKAHEAD) */
+#define REC_HDR 16            /* type, slot, length (2), time (4), participant id (8) */
+#define PRE_SKIP 312          /* libopus's encoder lookahead at 48 kHz (OPUS_GET_LOOKAHEAD) */
 #define FLUSH_MS 1000
 #define MAX_RECORDINGS 256
 
 enum rec_type { REC_PAD = 0, REC_AUDIO = 1, REC_VIDEO = 2 };
 
 struct slot_state {
+	uint64_t pid;
 	struct rec_vp8 vp8;
 	struct rec_webm *webm;
 	bool started;
@@ -42,6 +43,7 @@ struct recording {
 	_Atomic uint32_t tail; /* written by the thread */
 	bool have_start;
 	int64_t start_ms;
+	uint64_t slot_pid[RECORDING_SLOTS]; /* which participant each slot records (0: free) */
 	_Atomic uint64_t dropped;
 	_Atomic uint32_t want_key; /* bit per slot */
 	/* owner side */
@@ -68,7 +70,8 @@ struct recorder {
 
 /* ---- producer ---- */
 
-static void ring_put(struct recording *rec, uint8_t type, uint8_t slot, const uint8_t *data, size_t len, int64_t now)
+static void ring_put(struct recording *rec, uint8_t type, uint8_t slot, uint64_t pid, const uint8_t *data, size_t len,
+		     int64_t now)
 {
 	uint32_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
 	uint32_t tail = atomic_load_explicit(&rec->tail, memory_order_acquire);
@@ -97,24 +100,41 @@ static void ring_put(struct recording *rec, uint8_t type, uint8_t slot, const ui
 	p[2] = (uint8_t)(len >> 8);
 	p[3] = (uint8_t)len;
 	memcpy(p + 4, &rel, 4);
+	memcpy(p + 8, &pid, 8);
 	memcpy(p + REC_HDR, data, len);
 	atomic_store_explicit(&rec->head, head + (uint32_t)need, memory_order_release);
 }
 
 void recording_audio(struct recording *rec, const uint8_t *opus, size_t len, int64_t now_ms)
 {
-	ring_put(rec, REC_AUDIO, 0, opus, len, now_ms);
+	ring_put(rec, REC_AUDIO, 0, 0, opus, len, now_ms);
 }
 
-void recording_video(struct recording *rec, unsigned slot, const uint8_t *rtp, size_t len, int64_t now_ms)
+/* The slot recording participant pid, taken on first sight; -1 when all are taken. */
+static int slot_of(struct recording *rec, uint64_t pid, bool take)
 {
-	if (slot < RECORDING_SLOTS)
-		ring_put(rec, REC_VIDEO, (uint8_t)slot, rtp, len, now_ms);
+	for (int i = 0; i < RECORDING_SLOTS; i++)
+		if (rec->slot_pid[i] == pid)
+			return i;
+	for (int i = 0; take && i < RECORDING_SLOTS; i++)
+		if (!rec->slot_pid[i]) {
+			rec->slot_pid[i] = pid;
+			return i;
+		}
+	return -1;
 }
 
-bool recording_keyframe_wanted(struct recording *rec, unsigned slot)
+void recording_video(struct recording *rec, uint64_t pid, const uint8_t *rtp, size_t len, int64_t now_ms)
 {
-	uint32_t bit = slot < RECORDING_SLOTS ? 1u << slot : 0;
+	int slot = pid ? slot_of(rec, pid, true) : -1;
+	if (slot >= 0)
+		ring_put(rec, REC_VIDEO, (uint8_t)slot, pid, rtp, len, now_ms);
+}
+
+bool recording_keyframe_wanted(struct recording *rec, uint64_t pid)
+{
+	int slot = slot_of(rec, pid, false);
+	uint32_t bit = slot >= 0 ? 1u << slot : 0;
 	return bit && (atomic_fetch_and_explicit(&rec->want_key, ~bit, memory_order_relaxed) & bit);
 }
 
@@ -181,7 +201,7 @@ static void on_video(struct recording *rec, unsigned slot, const uint8_t *pkt, s
 		char path[300], err[160];
 		if (!f.keyframe)
 			return;
-		snprintf(path, sizeof(path), "%s/video-%u.webm", rec->dir, slot);
+		snprintf(path, sizeof(path), "%s/video-%llu.webm", rec->dir, (unsigned long long)s->pid);
 		s->webm = rec_webm_open(path, f.width, f.height, err, sizeof(err));
 		if (!s->webm) {
 			rec->err = -1;
@@ -206,11 +226,15 @@ static void drain(struct recording *rec)
 		}
 		size_t len = (size_t)p[2] << 8 | p[3];
 		uint32_t rel;
+		uint64_t pid;
 		memcpy(&rel, p + 4, 4);
-		if (p[0] == REC_AUDIO)
+		memcpy(&pid, p + 8, 8);
+		if (p[0] == REC_AUDIO) {
 			on_audio(rec, p + REC_HDR, len, rel);
-		else if (p[1] < RECORDING_SLOTS)
+		} else if (p[1] < RECORDING_SLOTS) {
+			rec->slot[p[1]].pid = pid;
 			on_video(rec, p[1], p + REC_HDR, len, rel);
+		}
 		tail += REC_HDR + (uint32_t)((len + 7) & ~(size_t)7);
 	}
 	atomic_store_explicit(&rec->tail, tail, memory_order_release);
@@ -230,14 +254,15 @@ static void finish(struct recording *rec)
 			rec->err = -1;
 		if (s->webm) {
 			char path[300];
-			snprintf(path, sizeof(path), "%s/video-%u.webm", rec->dir, i);
+			snprintf(path, sizeof(path), "%s/video-%llu.webm", rec->dir, (unsigned long long)s->pid);
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0 || fsync(fd))
 				rec->err = -1;
 			if (fd >= 0)
 				close(fd);
 		}
-		res.video_frames[i] = s->frames;
+		res.video[i].participant_id = s->webm || s->frames ? s->pid : 0;
+		res.video[i].frames = s->frames;
 		res.dropped += s->vp8.dropped;
 		rec_vp8_free(&s->vp8);
 	}

@@ -10,8 +10,8 @@
 /*
  * Model
  *   One recorder thread serves every recording. A recording is a folder the owner names; in it the thread writes
- *   audio.opus (the call's mix, 20 ms Opus packets) and video-<slot>.webm (one per participant slot that sends
- *   VP8). Pages and clusters reach the files at least every second, so a crash leaves files that play up to their
+ *   audio.opus (the call's mix, 20 ms Opus packets) and video-<participant id>.webm (one per participant who
+ *   sends VP8, up to RECORDING_SLOTS). Pages and clusters reach the files at least every second, so a crash leaves files that play up to their
  *   last second. Nothing about the call goes into the files (no names, no dates).
  * Thread rules
  *   recorder_* and recording_open/close: the owner's thread (the control thread).
@@ -26,10 +26,13 @@ struct recorder;
 struct recording;
 
 struct recording_result {
-	int err;                                /* 0, or -1 when a file could not be written */
-	uint64_t audio_ms;                      /* length of audio.opus */
-	uint64_t video_frames[RECORDING_SLOTS]; /* frames in video-<slot>.webm (0: no file) */
-	uint64_t dropped;                       /* packets the ring or the assembler dropped */
+	int err;           /* 0, or -1 when a file could not be written */
+	uint64_t audio_ms; /* length of audio.opus */
+	struct {
+		uint64_t participant_id; /* 0: slot unused */
+		uint64_t frames;         /* frames in video-<participant_id>.webm */
+	} video[RECORDING_SLOTS];
+	uint64_t dropped; /* packets the ring or the assembler dropped */
 	char dir[256];
 };
 
@@ -44,8 +47,8 @@ void recording_close(struct recording *rec, void (*done)(void *arg, const struct
 
 /* Producer side (the call's worker thread). now_ms: the worker's monotonic clock. */
 void recording_audio(struct recording *rec, const uint8_t *opus, size_t len, int64_t now_ms);
-void recording_video(struct recording *rec, unsigned slot, const uint8_t *rtp, size_t len, int64_t now_ms);
-/* True once after the recorder lost video of slot: ask that sender for a keyframe (PLI). */
-bool recording_keyframe_wanted(struct recording *rec, unsigned slot);
+void recording_video(struct recording *rec, uint64_t participant_id, const uint8_t *rtp, size_t len, int64_t now_ms);
+/* True once after the recorder lost video of that participant: ask the sender for a keyframe (PLI). */
+bool recording_keyframe_wanted(struct recording *rec, uint64_t participant_id);
 
 #endif

@@ -421,7 +421,7 @@ static void test_recorder(void)
 					       .payload = pk[k],
 					       .payload_len = lens[k]};
 			int w = rtp_header_serialize(&h, rtp, sizeof(rtp));
-			recording_video(rec, 3, rtp, (size_t)w, now);
+			recording_video(rec, 42, rtp, (size_t)w, now);
 		}
 		if (i % 20 == 0)
 			usleep(5000);
@@ -433,16 +433,17 @@ static void test_recorder(void)
 	CHECK(rec_res.err == 0 && rec_res.dropped == 0, "no error, nothing dropped (%llu)",
 	      (unsigned long long)rec_res.dropped);
 	CHECK(rec_res.audio_ms == NFRAMES * 5 * 20, "audio is %llu ms", (unsigned long long)rec_res.audio_ms);
-	CHECK(rec_res.video_frames[3] == NFRAMES && rec_res.video_frames[0] == 0, "slot 3 has every frame (%llu)",
-	      (unsigned long long)rec_res.video_frames[3]);
+	CHECK(rec_res.video[0].participant_id == 42 && rec_res.video[0].frames == NFRAMES &&
+		  rec_res.video[1].participant_id == 0,
+	      "participant 42 has every frame (%llu)", (unsigned long long)rec_res.video[0].frames);
 	struct ogg_read o;
 	int changed;
 	snprintf(path, sizeof(path), "%s/call/audio.opus", dir);
 	read_ogg(path, 440, &o);
 	CHECK(o.headers_ok && o.eos && o.at_tone > 100 * o.at_other, "audio.opus plays the 440 Hz mix");
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/call/video-3.webm", dir);
-	CHECK(read_webm(path, &changed) == NFRAMES && changed, "video-3.webm decodes, and the picture moves");
+	snprintf(path, sizeof(path), "%s/call/video-42.webm", dir);
+	CHECK(read_webm(path, &changed) == NFRAMES && changed, "video-42.webm decodes, and the picture moves");
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/call", dir);
 	rmdir(path);
