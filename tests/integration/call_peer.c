@@ -26,7 +26,8 @@
  *          "first_seq", "last_seq", "mid" (MID header extension), "mid_packets", "mid_changes", "sdp_mid", "msid",
  *          "track", "cname", and for audio "tone_hz", "tone_share", "decode_errors"}
  * Usage: call_peer [--tone HZ] [--real-video] [--recv-sections N] [--hostile-nack] [--streams] SECONDS
- *   --tone: real Opus of a sine at HZ; --real-video: real VP8 (15 fps); --recv-sections: N extra recvonly audio + video pairs; --hostile-nack:
+ *   --tone: real Opus of a sine at HZ; --real-video: real VP8 at 15 fps; --recv-sections: N extra recvonly
+ *   audio + video pairs; --hostile-nack:
  *   NACK every recent and future sequence number of every remote SSRC every 20 ms; --streams: report streams
  *   (implied by the others). Without options the output is exactly the original three-line protocol.
  */
