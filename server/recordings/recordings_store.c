@@ -83,7 +83,9 @@ int recordings_get(struct store *s, const char *id, struct recording_row *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		read_row(st, out);
-	return store__read_done(s, st, rc, "recording");
+	int ret = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : store__fail(s, "recording");
+	sqlite3_finalize(st);
+	return ret;
 }
 
 static int each_row(struct store *s, sqlite3_stmt *st, recording_row_cb cb, void *ctx)
@@ -94,8 +96,7 @@ static int each_row(struct store *s, sqlite3_stmt *st, recording_row_cb cb, void
 		read_row(st, &r);
 		cb(&r, ctx);
 	}
-	rc = store__read_done(s, st, rc, "recordings");
-	return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+	return store__read_done(s, st, rc, "recordings");
 }
 
 int recordings_list(struct store *s, int64_t case_id, recording_row_cb cb, void *ctx)

@@ -3,6 +3,7 @@
 # ffprobe/ffmpeg (the mix holds both voices; each video decodes frame by frame); refusals (agreement, role, a no);
 # kill -9 mid-recording leaves files that play, and the next start takes them in as interrupted.
 import asyncio
+import http.client
 import json
 import math
 import os
@@ -15,6 +16,7 @@ import sys
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
 from harness import Case, Server, TestFailure, check, check_eq, expect_error, main
+from test_admin_api import api, expect_api, token
 from test_calls import CALLS_ON, PEER, PeerProc, pair, propose, state
 
 RECORDED = dict(CALLS_ON, supervision={"calls": "supervised", "recording_allowed": True,
@@ -30,6 +32,16 @@ async def peer_join(client, cid, tone):
     proc.stdin.write((json.dumps({"answer": answer}) + "\n").encode())
     await proc.stdin.drain()
     return PeerProc(proc, client, cid)
+
+
+def stop_peer(x):
+    if x.proc.returncode is None:
+        try:
+            x.proc.kill()
+        except ProcessLookupError:
+            pass
+    for t in x.tasks:
+        t.cancel()
 
 
 async def change(client, cid, what, timeout=5.0):
@@ -51,7 +63,7 @@ async def supervised_call(server, terms=RECORDED):
     await sup.ok("call.join", call_id=cid)
     peers.append(await peer_join(sup, cid, 660))
     await change(child, cid, "supervisor_joined", timeout=6)
-    p["sup_id"] = sup_id
+    p["sup_id"], p["supervisor"] = sup_id, sup_name
     return p, child, contact, sup, cid, peers
 
 
@@ -136,7 +148,7 @@ async def record_and_play(server):
     share, secs = tone_energy(blob_path(server, audio["blob"]), (440, 660, 880))
     check(3.0 <= secs <= 5.5 and abs(audio["duration_ms"] / 1000.0 - secs) < 0.5,
           "the mix lasts about 4 s (%.2f s, row %d ms)" % (secs, audio["duration_ms"]))
-    check(share[440] > 0.2 and share[880] > 0.2 and share[660] > 0.2,
+    check(min(share.values()) > 0.1,
           "the mix holds the contact (440 Hz), the child (880 Hz) and the supervisor (660 Hz): %s" % share)
     for r in got:
         if r["kind"] != "video":
@@ -149,11 +161,54 @@ async def record_and_play(server):
         check(not v["format"].get("tags") or set(v["format"]["tags"]) <= {"encoder", "ENCODER"},
               "no metadata in the file: %s" % v["format"].get("tags"))
     check_eq(os.listdir(os.path.join(server.data_dir, "recordings")), [], "the folder went once stored")
-    actions = audit_actions(server)
-    for a in ("requested", "consent_given", "started", "stopped", "saved"):
-        check(a in actions, "audit has %s: %s" % (a, actions))
     for x in peers:
         await x.wait_report(SECONDS + 10)
+    await console_plays_and_deletes(server, p, got)
+
+
+async def console_plays_and_deletes(server, p, got):
+    """The case's adults list and play the files (Range for seeking); others get nothing; a caseworker deletes."""
+    case_id, audio = got[0]["case_id"], next(r for r in got if r["kind"] == "audio")
+    cw, sup, contact = (await token(server, p["caseworker"]), await token(server, p["supervisor"]),
+                        await token(server, p["contact"]))
+    files = (await expect_api(server, "GET", "/api/cases/%d/recordings" % case_id, sup, what="list"))["files"]
+    check_eq(sorted(f["id"] for f in files), sorted(r["id"] for r in got), "the supervisor lists every file")
+    check(all(f["url"] == "/media/recordings/" + f["id"] for f in files), "each file has its player URL")
+    await expect_api(server, "GET", "/api/cases/%d/recordings" % case_id, contact, status=404, what="a contact")
+    with open(blob_path(server, audio["blob"]), "rb") as f:
+        data = f.read()
+    st, body, headers = await asyncio.to_thread(media_get, server, "/media/recordings/" + audio["id"], cw)
+    check_eq((st, headers.get("content-type"), body == data), (200, "audio/ogg", True), "the caseworker plays it")
+    check("private" in headers.get("cache-control", ""), "private caching: %s" % headers)
+    st, body, headers = await asyncio.to_thread(media_get, server, "/media/recordings/" + audio["id"], cw,
+                                                "bytes=100-199")
+    check_eq((st, body), (206, data[100:200]), "a Range request seeks")
+    st, _, _ = await asyncio.to_thread(media_get, server, "/media/recordings/" + audio["id"], contact)
+    check_eq(st, 404, "a contact cannot play a recording")
+    await expect_api(server, "POST", "/api/cases/%d/recordings/delete" % case_id, sup,
+                     body={"recording": audio["recording"]}, status=403, what="a supervisor deletes")
+    res = await expect_api(server, "POST", "/api/cases/%d/recordings/delete" % case_id, cw,
+                           body={"recording": audio["recording"]}, what="the caseworker deletes")
+    check_eq(res["files"], len(got), "every file of the recording goes")
+    check_eq((await expect_api(server, "GET", "/api/cases/%d/recordings" % case_id, cw))["files"], [], "listed no more")
+    check(not os.path.exists(blob_path(server, audio["blob"])), "the file is gone from the disk")
+    actions = audit_actions(server)
+    for a in ("requested", "consent_given", "started", "stopped", "saved", "played", "deleted"):
+        check(a in actions, "audit has %s: %s" % (a, actions))
+    check_eq(actions.count("played"), 1, "one playback is one audit entry (Range requests are not)")
+
+
+def media_get(server, path, tok, rng=None):
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        headers = {"Authorization": "Bearer " + tok}
+        if rng:
+            headers["Range"] = rng
+        c.request("GET", path, headers=headers)
+        r = c.getresponse()
+        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        c.close()
 
 
 async def refusals(server):
@@ -174,7 +229,7 @@ async def refusals(server):
     await asyncio.sleep(0.5)
     check_eq(rows(server, "call_id=%d" % cid), [], "no file for a declined recording")
     for x in peers + peers2:
-        x.proc.kill()
+        stop_peer(x)
         await x.proc.wait()
 
 
@@ -198,7 +253,7 @@ async def killed_mid_recording(_):
         audio = os.path.join(root, folder, "audio.opus")
         share, secs = tone_energy(audio, (440, 880))
         check(secs >= 2.0, "the cut mix still plays %.2f s of 3.5" % secs)
-        check(share[440] > 0.2 and share[880] > 0.2, "and holds both voices: %s" % share)
+        check(share[440] > 0.1 and share[880] > 0.1, "and holds both voices: %s" % share)
         srv2 = Server(data_dir=srv.data_dir)
         srv2.start(seed=False)
         got = rows(srv2)
@@ -210,7 +265,7 @@ async def killed_mid_recording(_):
         err = srv2.stop()
         check(err is None, "restarted server: %s" % err)
         for x in peers:
-            x.proc.kill()
+            stop_peer(x)
     except TestFailure as e:
         raise TestFailure("%s\n  --- first server log ---\n%s\n  --- restarted server log ---\n%s"
                           % (e, srv.log_tail(20), srv2.log_tail(20) if srv2 else ""))
