@@ -57,8 +57,10 @@ typedef void (*recording_row_cb)(const struct recording_row *r, void *ctx);
 int recordings_list(struct store *s, int64_t case_id, recording_row_cb cb, void *ctx);
 /* In the caller's transaction: the row goes, its blob loses a reference (the blob sweep deletes the file). */
 int recordings_delete(struct store *s, const char *id);
-/* Rows of recordings of case_id that started before `before` (retention), at most limit ids into cb. */
-int recordings_older(struct store *s, int64_t case_id, int64_t before, int limit, recording_row_cb cb, void *ctx);
+/* In the caller's transaction: delete the recordings older than their case's retention period for recordings (the
+ * retention table's recordings_days; 0 keeps them), at most `limit` files, each recording audit-logged as expired.
+ * Sets *removed to the files deleted. STORE_OK or STORE_ERR. The blob sweep deletes the files after the commit. */
+int recordings_expire(struct store *s, int64_t now, int limit, int *removed);
 
 /* Adults who may play a recording: the caseworkers, supervisors and carers of its case. 1 yes, 0 no. */
 int recordings_may_play(struct store *s, const struct recording_row *r, int64_t account);

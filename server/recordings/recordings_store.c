@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "server/blobs/blobstore.h"
+#include "server/store/audit.h"
 #include "server/store/store_internal.h"
 
 #define COLS                                                                                              \
@@ -110,19 +111,6 @@ int recordings_list(struct store *s, int64_t case_id, recording_row_cb cb, void 
 	return each_row(s, st, cb, ctx);
 }
 
-int recordings_older(struct store *s, int64_t case_id, int64_t before, int limit, recording_row_cb cb, void *ctx)
-{
-	sqlite3_stmt *st = store__prepare_once(
-	    s, "SELECT " COLS " FROM recordings WHERE case_id=? AND started_at < ? ORDER BY started_at LIMIT ?",
-	    "recordings");
-	if (!st)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, case_id);
-	sqlite3_bind_int64(st, 2, before);
-	sqlite3_bind_int(st, 3, limit);
-	return each_row(s, st, cb, ctx);
-}
-
 int recordings_delete(struct store *s, const char *id)
 {
 	struct recording_row r;
@@ -160,4 +148,47 @@ json_t *recording_json(const struct recording_row *r)
 	if (o && r->started_by)
 		json_object_set_new(o, "started_by", json_integer(r->started_by));
 	return o;
+}
+
+struct expiring {
+	struct recording_row rows[64];
+	int n;
+};
+
+static void take(const struct recording_row *r, void *ctx)
+{
+	struct expiring *e = ctx;
+	if (e->n < (int)(sizeof(e->rows) / sizeof(e->rows[0])))
+		e->rows[e->n++] = *r;
+}
+
+int recordings_expire(struct store *s, int64_t now, int limit, int *removed)
+{
+	struct expiring e = {.n = 0};
+	*removed = 0;
+	sqlite3_stmt *st =
+	    store__prepare_once(s,
+				"SELECT " COLS " FROM recordings WHERE case_id IN (SELECT case_id FROM retention"
+				" WHERE recordings_days > 0) AND started_at < ? - 86400000 * (SELECT"
+				" recordings_days FROM retention t WHERE t.case_id = recordings.case_id)"
+				" ORDER BY recording LIMIT ?",
+				"expired recordings");
+	if (!st)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit < 64 ? limit : 64);
+	if (each_row(s, st, take, &e) != STORE_OK)
+		return STORE_ERR;
+	for (int i = 0; i < e.n; i++) {
+		const struct recording_row *r = &e.rows[i];
+		if (recordings_delete(s, r->id) != STORE_OK)
+			return STORE_ERR;
+		if ((i == 0 || strcmp(e.rows[i - 1].recording, r->recording)) &&
+		    audit_append(s, 0, AUDIT_CALL_RECORDING, r->case_id, 0,
+				 json_pack("{s:I,s:s,s:s}", "call_id", (json_int_t)r->call_id, "action", "expired",
+					   "recording", r->recording)) != STORE_OK)
+			return STORE_ERR;
+		(*removed)++;
+	}
+	return STORE_OK;
 }

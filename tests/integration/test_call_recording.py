@@ -254,7 +254,7 @@ async def killed_mid_recording(_):
         share, secs = tone_energy(audio, (440, 880))
         check(secs >= 2.0, "the cut mix still plays %.2f s of 3.5" % secs)
         check(share[440] > 0.1 and share[880] > 0.1, "and holds both voices: %s" % share)
-        srv2 = Server(data_dir=srv.data_dir)
+        srv2 = Server(data_dir=srv.data_dir, extra_args=["--retention-sweep-s", "1"])
         srv2.start(seed=False)
         got = rows(srv2)
         check(len(got) >= 2 and all(r["interrupted"] == 1 for r in got), "taken in as interrupted: %s" % got)
@@ -262,6 +262,20 @@ async def killed_mid_recording(_):
         a = next(r for r in got if r["kind"] == "audio")
         check(a["duration_ms"] >= 2000, "its duration is measured from the file (%d ms)" % a["duration_ms"])
         probe(blob_path(srv2, a["blob"]))
+        # The case keeps recordings 30 days: one made 31 days ago goes at the next sweep, file and row.
+        cw = await token(srv2, p["caseworker"])
+        await expect_api(srv2, "POST", "/api/cases/%d/retention" % a["case_id"], cw, body={"recordings_days": 30})
+        db = sqlite3.connect(os.path.join(srv2.data_dir, "samvaer.db"))
+        db.execute("UPDATE recordings SET started_at = started_at - 31 * 86400000")
+        db.commit()
+        db.close()
+        for _ in range(60):
+            if not rows(srv2):
+                break
+            await asyncio.sleep(0.1)
+        check_eq(rows(srv2), [], "the retention sweep removed the old recording")
+        check(not os.path.exists(blob_path(srv2, a["blob"])), "and its file")
+        check("expired" in audit_actions(srv2), "audit: expired")
         err = srv2.stop()
         check(err is None, "restarted server: %s" % err)
         for x in peers:
