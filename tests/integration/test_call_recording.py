@@ -225,9 +225,22 @@ async def refusals(server):
     await contact.ok("call.record_consent", call_id=cid, allow=False)
     ev = await change(sup, cid, "recording_declined")
     check_eq(ev["recording"], "off", "a no: nothing is recorded")
-    await sup.ok("call.end", call_id=cid)
     await asyncio.sleep(0.5)
     check_eq(rows(server, "call_id=%d" % cid), [], "no file for a declined recording")
+    # Asked again, agreed, recorded; then the contact's data is erased on a lawful request: the recording goes too.
+    await sup.ok("call.record", call_id=cid, on=True)
+    await contact.ok("call.record_consent", call_id=cid, allow=True)
+    await change(sup, cid, "recording_started")
+    await asyncio.sleep(1.5)
+    await sup.ok("call.end", call_id=cid)
+    got = await wait_rows(server, 2, "call_id=%d" % cid)
+    cw = await token(server, p["caseworker"])
+    await expect_api(server, "POST", "/api/accounts/%d/erase" % p["contact_id"], cw, body={"reference": "REQ-1"})
+    check_eq(rows(server, "call_id=%d" % cid), [], "erasing the contact removes the recording they are in")
+    db = sqlite3.connect(os.path.join(server.data_dir, "samvaer.db"))
+    refs = [db.execute("SELECT refs FROM blobs WHERE hash=?", (r["blob"],)).fetchone()[0] for r in got]
+    db.close()
+    check_eq(refs, [0] * len(got), "its files lose their references (the blob sweep deletes them)")
     for x in peers + peers2:
         stop_peer(x)
         await x.proc.wait()
