@@ -38,7 +38,7 @@ test: build build-asan
 
 bench: build
 	@scripts/bench.sh $(BUILD); msg=$$?; scripts/bench-media.sh $(BUILD); media=$$?; scripts/bench-uploads.sh $(BUILD); up=$$?; \
-	exit $$((msg | media | up))
+	scripts/bench-mix.sh $(BUILD); mix=$$?; exit $$((msg | media | up | mix))
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -32,17 +32,23 @@ static int waiting(const struct jitter *j)
 void jitter_reset(struct jitter *j)
 {
 	uint64_t late = j->late, skipped = j->skipped, concealed = j->concealed, fec = j->fec;
+	unsigned depth = j->depth;
 	memset(j, 0, sizeof *j);
-	j->late = late, j->skipped = skipped, j->concealed = concealed, j->fec = fec;
+	j->late = late, j->skipped = skipped, j->concealed = concealed, j->fec = fec, j->depth = depth;
 }
 
 void jitter_push(struct jitter *j, uint16_t seq, const uint8_t *payload, size_t len, int64_t now_ms)
 {
 	if (!len || len > JITTER_PAYLOAD_MAX)
 		return;
+	if (!j->depth)
+		j->depth = JITTER_DEPTH;
 	if (j->playing && rtp_seq_diff(seq, j->next) < 0) {
-		j->late++;
-		return;
+		j->late++, j->calm = 0;
+		if (j->depth < JITTER_DEPTH_MAX) /* one frame more delay from now on: this one plays after all */
+			j->depth++, j->next--;
+		if (rtp_seq_diff(seq, j->next) < 0)
+			return;
 	}
 	if (!j->playing && (!waiting(j) || rtp_seq_diff(seq, j->next) < 0))
 		j->next = seq; /* the first (or an earlier) packet of a new start */
@@ -60,12 +66,15 @@ enum jitter_out jitter_pop(struct jitter *j, const struct jitter_slot **slot)
 {
 	*slot = NULL;
 	int w = waiting(j);
+	unsigned depth = j->depth ? j->depth : JITTER_DEPTH;
 	if (!j->playing) {
-		if (w < JITTER_DEPTH)
+		if (w < (int)depth)
 			return JITTER_IDLE_OUT;
 		j->playing = true;
 	}
-	for (; w > JITTER_DEPTH + JITTER_SLACK; w--) { /* too far behind: skip the oldest */
+	if (++j->calm >= JITTER_CALM && depth > JITTER_DEPTH)
+		j->depth = depth - 1, j->calm = 0;
+	for (; w > (int)(depth + JITTER_SLACK); w--) { /* too far behind: skip the oldest */
 		slot_of(j, j->next)->len = 0;
 		j->next++, j->skipped++;
 	}

@@ -454,6 +454,17 @@ static bool tick_call(struct router_call *c, int64_t now, bool stats, struct rou
 	return settled;
 }
 
+static void add_mix_stats(struct mixer_stats *sum, const struct mixer *m)
+{
+	struct mixer_stats st;
+	mixer_stats_get(m, &st);
+	sum->frames += st.frames, sum->decodes += st.decodes, sum->fec += st.fec, sum->plc += st.plc;
+	sum->encodes += st.encodes, sum->skipped_decodes += st.skipped_decodes, sum->late += st.late;
+	sum->latency_n += st.latency_n, sum->latency_sum_us += st.latency_sum_us;
+	if (st.latency_max_us > sum->latency_max_us)
+		sum->latency_max_us = st.latency_max_us;
+}
+
 /* Talking indicators: the call's levels when someone talks, and once more when the last one stops. */
 static void emit_levels(struct media_worker *w, unsigned idx, int64_t now)
 {
@@ -485,13 +496,18 @@ static void tick(struct media_worker *w, int64_t now)
 	bool levels = now >= w->next_levels_ms;
 	if (levels)
 		w->next_levels_ms = now + MEDIA_LEVELS_MS;
+	struct mixer_stats mix = {0};
 	for (unsigned i = 0; i < w->n_calls; i++) {
+		if (levels && w->calls[i]->mix)
+			add_mix_stats(&mix, w->calls[i]->mix);
 		if (all || !w->settled[i])
 			w->settled[i] = tick_call(w->calls[i], now, stats, &w->q);
 		router_call_mix(w->calls[i], now, &w->q); /* nothing without a mixer */
 		if (levels)
 			emit_levels(w, i, now);
 	}
+	if (levels)
+		w->mix = mix;
 	txq_flush(&w->q);
 }
 

@@ -27,6 +27,7 @@
 
 #define MEDIA_ROLE_SEND 0x1 /* the participant's audio/video is relayed to the others */
 #define MEDIA_ROLE_RECV 0x2 /* the participant receives the others' media */
+#define MEDIA_ROLE_MIX 0x4  /* receives the mix from its first answer on (media_call_set_mix turns it off) */
 #define MEDIA_ROLE_DEFAULT (MEDIA_ROLE_SEND | MEDIA_ROLE_RECV)
 
 #define MEDIA_ERRORS(X)                                                           \
@@ -140,6 +141,10 @@ int media_call_end(uint64_t call_id);
  * the eventfd). Returns the number of events written to out. */
 int media_events_fd(void);
 size_t media_events_poll(struct media_event *out, size_t max);
+
+/* Benches: the mixer counters of the worker's live mixing calls, summed every 200 ms (read without a lock). */
+struct mixer_stats;
+void media_worker_mix_stats(unsigned worker, struct mixer_stats *out);
 
 const char *media_strerror(int code);
 const char *media_event_name(enum media_event_type t);

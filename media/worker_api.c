@@ -242,6 +242,13 @@ unsigned media_workers_count(void)
 	return media__g.running ? media__g.n : 0;
 }
 
+void media_worker_mix_stats(unsigned worker, struct mixer_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (media__g.running && worker < media__g.n)
+		*out = media__g.w[worker].mix;
+}
+
 uint16_t media_worker_port(unsigned worker)
 {
 	return media__g.running && worker < media__g.n ? media__g.w[worker].port : 0;
@@ -571,6 +578,8 @@ static int offer_to_cmd(struct call_plan *cp, struct media_cmd *cmd, uint64_t pi
 	bool added = !m;
 	if (added && !(m = call_plan_add(cp, pid, (role & MEDIA_ROLE_SEND) != 0, (role & MEDIA_ROLE_RECV) != 0)))
 		return MEDIA_ERR_FULL;
+	if (role & MEDIA_ROLE_MIX)
+		m->mix_wanted = true;
 	struct plan_member saved = *m;
 	int rc = pick_transport(cmd, m, offer);
 	cmd->call_id = cp->call_id, cmd->pid = pid;

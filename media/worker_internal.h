@@ -83,6 +83,7 @@ struct media_worker {
 	unsigned load;                                        /* calls pinned here (control thread's count) */
 	uint64_t rx_dgrams, tx_dgrams, tx_errors, rx_unknown; /* worker-only counters (read racily by benches) */
 	uint64_t rx_calls, tx_calls;                          /* recvmmsg / sendmmsg calls that moved datagrams */
+	struct mixer_stats mix;                               /* summed over its mixing calls every 200 ms (racy) */
 };
 
 struct media_global {

@@ -15,6 +15,8 @@ import { renderGroupCall } from './js/call-supervision.js';
 import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
 import { initDevices, showDevices } from './js/ui-devices.js';
+import { initI18n } from './js/i18n.js';
+import { mountLanguage, accountLanguage } from './js/ui-language.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -247,6 +249,7 @@ async function togglePause(aid) {
 function onReady({ account, resumed }) {
   const first = !store.me;
   store.me = account;
+  accountLanguage(account);
   $('#me-avatar').replaceChildren(avatar(account, 'small'));
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
@@ -289,6 +292,8 @@ function onState({ state }) {
 // ---- boot ----
 
 function boot() {
+  initI18n('/i18n/');
+  mountLanguage($('#view-contacts'), conn);
   conn.addEventListener('ready', (e) => onReady(e.detail));
   conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
   conn.addEventListener('state', (e) => onState(e.detail));

@@ -1,11 +1,13 @@
-// Continuity report page (report.html?child=ID): GET /api/reports/ID, then per agreement an SVG bar chart of
-// messages per week against the goal line, and the weekly table; print and CSV download. Self-contained: it shares
-// only the session token (sessionStorage 'samvaer.console.token', set by the console's login) and the URL.
+// Continuity report page (report.html?child=ID): GET /api/reports/ID, then per agreement SVG bar charts of messages
+// and of answered calls per week against the goal lines, and the weekly table (the same counts as the CSV); print and
+// CSV download. Every time is the child's, labelled with the zone. It shares only the session token
+// (sessionStorage 'samvaer.console.token', set by the console's login) and the URL with the console.
+
+import { initI18n, t, locale, fmtDateTime, fmtZone, fmtNumber } from '/js/i18n.js';
+import { barChart } from './js/report-chart.js';
 
 const TOKEN_KEY = 'samvaer.console.token';
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const WEEK_CHOICES = [4, 6, 8, 12, 26, 52];
-const COLORS = { fromChild: '#1d63c9', toChild: '#8fb3e8', goal: '#c2410c', paused: '#fdecc8', cancelled: '#fbdcd8', axis: '#9aa0aa' };
 
 const root = document.getElementById('report');
 const params = new URLSearchParams(location.search);
@@ -25,14 +27,6 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** Build an SVG element. */
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = String(text);
-  return node;
-}
-
 function apiUrl(format) {
   const q = new URLSearchParams({ weeks: params.get('weeks') || '6' });
   if (params.get('to')) q.set('to', params.get('to'));
@@ -43,7 +37,7 @@ function apiUrl(format) {
 async function fetchReport(format) {
   const res = await fetch(apiUrl(format), { headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
   if (!res.ok) {
-    let msg = `The server answered ${res.status}.`;
+    let msg = t('report.error_status', { status: res.status });
     try { msg = (await res.json()).error.message || msg; } catch (e) { /* keep the status */ }
     const err = new Error(msg);
     err.status = res.status;
@@ -56,141 +50,98 @@ async function fetchReport(format) {
 function shortDate(ymd, withYear) {
   const opts = { day: 'numeric', month: 'short', timeZone: 'UTC' };
   if (withYear) opts.year = 'numeric';
-  return new Date(`${ymd}T00:00:00Z`).toLocaleDateString('en-GB', opts);
+  return new Intl.DateTimeFormat(locale(), opts).format(new Date(`${ymd}T12:00:00Z`));
 }
 
-/** "4 Nov, 19:40" from a local RFC 3339 stamp, keeping the child's wall-clock time. */
-function shortStamp(s) {
-  if (!s) return 'still on';
-  const [d, t] = s.split('T');
-  return `${shortDate(d)}, ${t.slice(0, 5)}`;
+/** "4 Nov 2026, 19:40 EET": a local RFC 3339 stamp of the report, in the child's zone and labelled with it. */
+function stamp(s, zone) {
+  if (!s) return t('report.still_on');
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? s : fmtDateTime(ms, zone);
 }
 
 function goalText(goal) {
-  if (!goal) return 'No goal set.';
-  const parts = [];
-  if (goal.messages_per_week) parts.push(`${goal.messages_per_week} messages a week`);
-  if (goal.calls_per_week) parts.push(`${goal.calls_per_week} calls a week`);
-  return `Goal: ${parts.join(' and ')}.`;
+  if (!goal) return t('report.no_goal');
+  return t('report.goal', { messages: goal.messages_per_week || 0, calls: goal.calls_per_week || 0 });
 }
 
-/** Round a maximum up to a readable axis top and step. */
-function axisScale(max) {
-  const top = Math.max(4, max);
-  const step = top <= 10 ? 2 : top <= 25 ? 5 : top <= 60 ? 10 : Math.ceil(top / 50) * 10;
-  return { top: Math.ceil(top / step) * step, step };
-}
-
-function chartBackground(g, weeks, x0, colW, y0, h) {
-  weeks.forEach((w, i) => {
-    const fill = w.cancellations.length ? COLORS.cancelled : w.pauses.length ? COLORS.paused : null;
-    if (fill) g.append(svg('rect', { x: x0 + i * colW + 2, y: y0, width: colW - 4, height: h, fill, rx: 4 }));
+function charts(ag, childName) {
+  const contact = ag.contact.display_name;
+  const goal = ag.goal || {};
+  const weekLabel = (ymd) => shortDate(ymd);
+  const messages = barChart({
+    weeks: ag.weeks, a: (w) => w.messages_from_child, b: (w) => w.messages_to_child, goal: goal.messages_per_week || 0,
+    weekLabel, testid: 'report-chart',
+    label: t('report.chart_messages', { child: childName, contact, goal: goal.messages_per_week || 0, has_goal: goal.messages_per_week ? 'yes' : 'no' }),
+    under: (w) => (w.planned_windows === null ? null : t('report.chart_windows', { with: w.windows_with_contact, planned: w.planned_windows })),
   });
-}
-
-function chartAxis(g, scale, x0, x1, yOf) {
-  for (let v = 0; v <= scale.top; v += scale.step) {
-    const y = yOf(v);
-    g.append(svg('line', { x1: x0, x2: x1, y1: y, y2: y, stroke: v ? '#e4e1da' : COLORS.axis, 'stroke-width': 1 }));
-    g.append(svg('text', { x: x0 - 8, y: y + 4, 'text-anchor': 'end', 'font-size': 12 }, v));
-  }
-}
-
-function chartBars(g, weeks, x0, colW, yOf) {
-  const barW = Math.min(56, colW * 0.56);
-  weeks.forEach((w, i) => {
-    const cx = x0 + i * colW + colW / 2;
-    const from = w.messages_from_child, to = w.messages_to_child;
-    g.append(svg('rect', { x: cx - barW / 2, y: yOf(from), width: barW, height: yOf(0) - yOf(from), fill: COLORS.fromChild }));
-    g.append(svg('rect', { x: cx - barW / 2, y: yOf(from + to), width: barW, height: yOf(from) - yOf(from + to), fill: COLORS.toChild }));
-    g.append(svg('text', { x: cx, y: yOf(from + to) - 6, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 700,
-      stroke: '#fff', 'stroke-width': 4, 'paint-order': 'stroke' }, from + to));
-    g.append(svg('text', { x: cx, y: yOf(0) + 18, 'text-anchor': 'middle', 'font-size': 12 }, shortDate(w.week_start)));
-    if (w.planned_windows !== null) {
-      g.append(svg('text', { x: cx, y: yOf(0) + 34, 'text-anchor': 'middle', 'font-size': 11, fill: '#585e6b' },
-        `${w.windows_with_contact}/${w.planned_windows} windows`));
-    }
+  const calls = barChart({
+    weeks: ag.weeks, a: (w) => w.calls, b: () => 0, goal: goal.calls_per_week || 0, weekLabel, testid: 'report-calls-chart',
+    label: t('report.chart_calls', { child: childName, contact, goal: goal.calls_per_week || 0, has_goal: goal.calls_per_week ? 'yes' : 'no' }),
+    under: (w) => (w.calls ? t('report.chart_minutes', { minutes: w.call_minutes }) : null),
   });
+  return [el('h3', {}, t('report.messages_title')), messages, legend(ag, 'messages'), el('h3', {}, t('report.calls_title')), calls, legend(ag, 'calls')];
 }
 
-function chartGoal(g, goal, x0, x1, yOf) {
-  if (!goal || !goal.messages_per_week) return;
-  const y = yOf(goal.messages_per_week);
-  g.append(svg('line', { x1: x0, x2: x1, y1: y, y2: y, stroke: COLORS.goal, 'stroke-width': 2.5, 'stroke-dasharray': '8 5' }));
-  g.append(svg('text', { x: x1, y: y - 6, 'text-anchor': 'end', 'font-size': 12, fill: COLORS.goal, 'font-weight': 700 },
-    `goal ${goal.messages_per_week}`));
-}
-
-/** The SVG chart: stacked bars (from / to the child) per week, the goal line, pause and cancellation weeks shaded. */
-function chart(ag, childName) {
-  const weeks = ag.weeks;
-  const W = 960, H = 280, x0 = 44, x1 = W - 12, top = 18, bottom = H - 46;
-  const max = Math.max(...weeks.map((w) => w.messages_from_child + w.messages_to_child), (ag.goal && ag.goal.messages_per_week) || 0);
-  const scale = axisScale(Math.ceil(max * 1.15));
-  const yOf = (v) => bottom - (v / scale.top) * (bottom - top);
-  const colW = (x1 - x0) / weeks.length;
-  const label = `Messages per week between ${childName} and ${ag.contact.display_name}` +
-    (ag.goal && ag.goal.messages_per_week ? `, goal ${ag.goal.messages_per_week} a week` : '');
-  const s = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, 'data-testid': 'report-chart' });
-  s.append(svg('title', {}, label));
-  const g = svg('g');
-  chartBackground(g, weeks, x0, colW, top, bottom - top);
-  chartAxis(g, scale, x0, x1, yOf);
-  chartBars(g, weeks, x0, colW, yOf);
-  chartGoal(g, ag.goal, x0, x1, yOf);
-  s.append(g);
-  return s;
-}
-
-function legend(ag) {
+function legend(ag, which) {
+  const goal = ag.goal && (which === 'messages' ? ag.goal.messages_per_week : ag.goal.calls_per_week);
   return el('ul', { class: 'legend' },
-    el('li', {}, el('span', { class: 'swatch from-child' }), 'from the child'),
-    el('li', {}, el('span', { class: 'swatch to-child' }), 'to the child'),
-    ag.goal && ag.goal.messages_per_week ? el('li', {}, el('span', { class: 'swatch goal' }), 'goal') : null,
-    el('li', {}, el('span', { class: 'swatch paused' }), 'week with a pause'),
-    el('li', {}, el('span', { class: 'swatch cancelled' }), 'suspended or ended that week'));
+    which === 'messages' ? [el('li', {}, el('span', { class: 'swatch from-child' }), t('report.legend_from')),
+      el('li', {}, el('span', { class: 'swatch to-child' }), t('report.legend_to'))]
+      : el('li', {}, el('span', { class: 'swatch from-child' }), t('report.legend_calls')),
+    goal ? el('li', {}, el('span', { class: 'swatch goal' }), t('report.legend_goal')) : null,
+    el('li', {}, el('span', { class: 'swatch paused' }), t('report.legend_paused')),
+    el('li', {}, el('span', { class: 'swatch cancelled' }), t('report.legend_cancelled')));
 }
 
 const dash = (v) => (v === null || v === undefined ? '—' : v);
 
-function pauseText(p) {
-  const who = { child: 'Child', carer: 'Carer', caseworker: 'Caseworker' }[p.by_role] || p.by_role;
-  return `${who} paused ${shortStamp(p.from)} – ${shortStamp(p.to)}${p.reason ? `: ${p.reason}` : ''}`;
+// i18n-prefix: report.by.
+function pauseText(p, zone) {
+  const by = t(`report.by.${['child', 'carer', 'caseworker'].includes(p.by_role) ? p.by_role : 'other'}`);
+  return t('report.pause', { by, from: stamp(p.from, zone), until: stamp(p.to, zone), reason: p.reason || '', has_reason: p.reason ? 'yes' : 'no' });
+}
+
+function cancelText(c, zone) {
+  return t('report.cancel', { kind: c.kind === 'end' ? 'end' : 'suspend', at: stamp(c.at, zone), reason: c.reason || '', has_reason: c.reason ? 'yes' : 'no' });
 }
 
 function metCell(v) {
-  if (v === true) return el('td', { class: 'met-yes' }, 'yes');
-  if (v === false) return el('td', { class: 'met-no' }, 'no');
+  if (v === true) return el('td', { class: 'met-yes' }, t('report.met_yes'));
+  if (v === false) return el('td', { class: 'met-no' }, t('report.met_no'));
   return el('td', {}, '—');
 }
 
-function weekRow(w) {
-  const windows = w.planned_windows === null ? 'any time' : `${w.planned_windows} (${Math.round(w.planned_minutes / 60 * 10) / 10} h)`;
-  return el('tr', {},
-    el('td', {}, shortDate(w.week_start, true)),
+function weekRow(w, zone) {
+  const windows = w.planned_windows === null ? t('report.any_time')
+    : t('report.planned', { count: w.planned_windows, hours: fmtNumber(Math.round(w.planned_minutes / 6) / 10) });
+  return el('tr', { 'data-testid': 'report-week', 'data-week': w.week_start },
+    el('th', { scope: 'row' }, shortDate(w.week_start, true)),
     el('td', {}, w.messages_from_child), el('td', {}, w.messages_to_child),
     el('td', {}, windows), el('td', {}, dash(w.windows_with_contact)), el('td', {}, dash(w.missed_windows)),
-    el('td', {}, w.calls),
-    el('td', { class: 'text' }, w.pauses.map((p) => el('div', {}, pauseText(p)))),
-    el('td', { class: 'text' }, w.cancellations.map((c) => el('div', {}, `${c.kind === 'end' ? 'Ended' : 'Suspended'} ${shortStamp(c.at)}${c.reason ? `: ${c.reason}` : ''}`))),
+    el('td', { 'data-testid': 'week-calls' }, w.calls), el('td', { 'data-testid': 'week-call-minutes' }, w.call_minutes),
+    el('td', { class: 'text' }, w.pauses.map((p) => el('div', {}, pauseText(p, zone)))),
+    el('td', { class: 'text' }, w.cancellations.map((c) => el('div', {}, cancelText(c, zone)))),
     metCell(w.goal_met));
 }
 
-function table(ag) {
-  const head = ['Week of', 'From child', 'To child', 'Windows planned', 'With contact', 'Missed', 'Calls', 'Pauses', 'Suspended / ended', 'Goal met'];
-  return el('div', { class: 'table-wrap' },
+function table(ag, zone) {
+  const head = ['week', 'from_child', 'to_child', 'windows', 'with_contact', 'missed', 'calls', 'call_minutes', 'pauses', 'cancellations', 'goal_met'];
+  // i18n-prefix: report.col.
+  return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('report.table_label', { contact: ag.contact.display_name }) },
     el('table', { class: 'report-table', 'data-testid': 'report-table' },
-      el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { scope: 'col', class: i >= 7 && i <= 8 ? 'text' : null }, h)))),
-      el('tbody', {}, ag.weeks.map(weekRow))));
+      el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { scope: 'col', class: i >= 8 && i <= 9 ? 'text' : null }, t(`report.col.${h}`))))),
+      el('tbody', {}, ag.weeks.map((w) => weekRow(w, zone)))));
 }
 
-function agreementSection(ag, childName) {
+// i18n-prefix: report.status.
+function agreementSection(ag, childName, zone) {
   return el('section', { class: 'card agreement-report', 'data-testid': 'agreement-report', 'data-agreement': ag.agreement_id },
     el('h2', {}, ag.relationship, el('span', { class: 'who' }, ag.contact.display_name),
-      el('span', { class: `status-chip ${ag.status}` }, ag.status)),
-    el('p', { class: 'goal-line-text' }, goalText(ag.goal),
-      ag.weeks.some((w) => w.planned_windows !== null) ? ' Contact inside agreed windows.' : ' Contact at any time (no windows).'),
-    chart(ag, childName), legend(ag), table(ag));
+      el('span', { class: `status-chip ${ag.status}` }, t(`report.status.${['active', 'suspended', 'ended'].includes(ag.status) ? ag.status : 'other'}`))),
+    el('p', { class: 'goal-line-text' }, goalText(ag.goal), ' ',
+      ag.weeks.some((w) => w.planned_windows !== null) ? t('report.inside_windows') : t('report.any_time_note')),
+    charts(ag, childName), table(ag, zone));
 }
 
 async function downloadCsv() {
@@ -203,8 +154,9 @@ async function downloadCsv() {
 
 function controls() {
   const weeks = el('select', { id: 'weeks', 'data-testid': 'report-weeks' },
-    WEEK_CHOICES.map((n) => el('option', { value: n, selected: String(n) === (params.get('weeks') || '6') }, `${n} weeks`)));
+    WEEK_CHOICES.map((n) => el('option', { value: n, selected: String(n) === (params.get('weeks') || '6') }, t('report.weeks', { count: n }))));
   const to = el('input', { id: 'to', type: 'date', value: params.get('to') || '', 'data-testid': 'report-to' });
+  const toWords = el('span', { class: 'date-words', 'aria-hidden': 'true' }, to.value ? shortDate(to.value, true) : '');
   const apply = () => {
     params.set('weeks', weeks.value);
     if (to.value) params.set('to', to.value); else params.delete('to');
@@ -214,36 +166,50 @@ function controls() {
   weeks.addEventListener('change', apply);
   to.addEventListener('change', apply);
   return el('div', { class: 'report-controls no-print' },
-    el('label', { for: 'weeks' }, 'Period', weeks), el('label', { for: 'to' }, 'Up to the week of', to),
+    el('label', { for: 'weeks' }, t('report.period'), weeks), el('label', { for: 'to' }, t('report.up_to'), to, toWords),
     el('span', { class: 'spacer' }),
-    el('button', { type: 'button', class: 'button quiet', onclick: () => downloadCsv().catch(showError), 'data-testid': 'report-csv' }, 'Download CSV'),
-    el('button', { type: 'button', class: 'button', onclick: () => window.print(), 'data-testid': 'report-print' }, 'Print'));
+    el('button', { type: 'button', class: 'button quiet', onclick: () => downloadCsv().catch(showError), 'data-testid': 'report-csv' }, t('report.csv')),
+    el('button', { type: 'button', class: 'button', onclick: () => window.print(), 'data-testid': 'report-print' }, t('report.print')));
 }
 
 function render(rep) {
   const name = rep.child.display_name;
-  document.title = `Continuity report: ${name} · Samvaer console`;
+  const zone = rep.child.time_zone;
+  document.title = t('report.page_title', { child: name });
   root.replaceChildren(
-    el('h1', {}, `Continuity report: ${name}`),
-    el('p', { class: 'report-meta' }, `${shortDate(rep.from, true)} to ${shortDate(rep.to, true)} · weeks from Monday, ${rep.child.time_zone} time · made ${shortStamp(rep.generated_at)}`),
+    el('h1', {}, t('report.title', { child: name })),
+    el('p', { class: 'report-meta', 'data-testid': 'report-meta', 'data-zone': zone },
+      t('report.meta', { from: shortDate(rep.from, true), to: shortDate(rep.to, true), zone, zone_name: fmtZone(zone, 'longGeneric') }), ' · ',
+      t('report.made'), ' ', el('time', { 'data-testid': 'report-made' }, stamp(rep.generated_at, zone))),
     controls(),
-    el('p', { class: 'report-note' }, 'Counts are text messages each way. Calls are not counted yet. A window counts as missed when it closed without a message and was not paused or suspended.'),
-    ...(rep.agreements.length ? rep.agreements.map((ag) => agreementSection(ag, name)) : [el('p', { class: 'card' }, 'No agreements with contact yet.')]));
+    el('p', { class: 'report-note', 'data-testid': 'report-note' }, t('report.note')),
+    ...(rep.agreements.length ? rep.agreements.map((ag) => agreementSection(ag, name, zone)) : [el('p', { class: 'card' }, t('report.no_agreements'))]));
 }
 
 function showError(e) {
   const box = el('div', { class: 'report-error', role: 'alert', 'data-testid': 'report-error' }, e.message);
-  if (e.status === 401) box.append(' ', el('a', { href: 'index.html' }, 'Sign in to the console'), ' and open the report again.');
-  root.replaceChildren(el('h1', {}, 'Continuity report'), box);
+  if (e.status === 401) box.append(' ', el('a', { href: 'index.html' }, t('report.sign_in')));
+  root.replaceChildren(el('h1', {}, t('report.title_plain')), box);
+}
+
+/** The signed-in account's language, when it has one (else the browser's). */
+async function accountLocale() {
+  try {
+    const res = await fetch('/api/me', { headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
+    const me = res.ok ? await res.json() : null;
+    return (me && (me.locale || me.language)) || '';
+  } catch (e) {
+    return '';
+  }
 }
 
 async function load() {
   if (!params.get('child') || !/^\d+$/.test(params.get('child'))) {
-    showError(new Error('No child chosen. Open the report from a case in the console.'));
+    showError(new Error(t('report.no_child')));
     return;
   }
   if (!sessionStorage.getItem(TOKEN_KEY)) {
-    showError(Object.assign(new Error('Please sign in first.'), { status: 401 }));
+    showError(Object.assign(new Error(t('report.sign_in_first')), { status: 401 }));
     return;
   }
   try {
@@ -253,4 +219,7 @@ async function load() {
   }
 }
 
+const catalogs = new URL('i18n/', location.href).pathname;
+const want = sessionStorage.getItem(TOKEN_KEY) ? await accountLocale() : '';
+await initI18n(catalogs, want ? { locale: want } : {});
 load();

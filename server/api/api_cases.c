@@ -119,18 +119,28 @@ static void add_agreement(int64_t id, void *ctx)
 		json_array_append_new(cc->arr, cc->full ? agreement_full(cc->c, &a) : agreement_summary(cc->c, &a));
 }
 
+struct member_ctx {
+	struct api_call *c;
+	json_t *arr;
+};
+
+/* A member as a person (with the user name the audit trail names them by) and their role in the case. */
 static void add_member(int64_t id, const char *name, const char *role, void *ctx)
 {
-	json_array_append_new(ctx,
-			      json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "display_name", name, "role", role));
+	struct member_ctx *m = ctx;
+	json_t *p = person(m->c, id);
+	json_object_set_new(p, "display_name", json_string(name));
+	json_object_set_new(p, "role", json_string(role));
+	json_array_append_new(m->arr, p);
 }
 
 static json_t *case_json(struct api_call *c, const struct admin_case *cs, int full)
 {
 	struct case_ctx ag = {c, json_array(), full};
 	json_t *members = json_array();
+	struct member_ctx mc = {c, members};
 	int64_t pending = 0, notices = 0;
-	store_admin_case_members(c->app->store, cs->id, add_member, members);
+	store_admin_case_members(c->app->store, cs->id, add_member, &mc);
 	store_admin_case_agreements(c->app->store, cs->id, add_agreement, &ag);
 	store_admin_case_counts(c->app->store, cs->id, &pending, &notices);
 	return json_pack("{s:I,s:o,s:s,s:o,s:o,s:I,s:I}", "id", (json_int_t)cs->id, "child", person(c, cs->child_id),

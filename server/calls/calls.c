@@ -49,6 +49,10 @@ static json_t *party_json(const struct call_party *p)
 			      p->name, "role", role_names[p->role], "state", party_state_names[p->state], "left_reason",
 			      json_str(p->left_reason), "audio_muted", p->audio_muted, "video_muted", p->video_muted,
 			      "media", media_names[p->media], "consent", json_str(consent_names[p->consent]));
+	if (o)
+		json_object_set_new(o, "mixed", json_boolean(p->mix_wanted));
+	if (o && p->role == PARTY_SUPERVISOR)
+		json_object_set_new(o, "listening", json_boolean(p->listening));
 	if (o && p->role == PARTY_CONTACT)
 		json_object_set_new(o, "agreement_id", json_integer(p->agreement_id));
 	return o;
@@ -644,10 +648,10 @@ void calls__apply_gates(struct call *c, struct call_party *p)
 {
 	if (!p->in_media)
 		return;
-	int pending = p->consent == CONSENT_PENDING;
-	if (p->audio_muted || p->video_muted || pending)
-		media_call_set_gate(c->id, (uint64_t)p->account, !p->audio_muted && !pending,
-				    !p->video_muted && !pending);
+	int pending = p->consent == CONSENT_PENDING, quiet = p->listening; /* a listener: heard after call.speak */
+	if (p->audio_muted || p->video_muted || pending || quiet || p->role == PARTY_SUPERVISOR)
+		media_call_set_gate(c->id, (uint64_t)p->account, !p->audio_muted && !pending && !quiet,
+				    !p->video_muted && !pending && !quiet);
 	if (pending)
 		media_call_set_recv_gate(c->id, (uint64_t)p->account, false, false);
 }
@@ -657,9 +661,10 @@ static int offer_answer(struct call *c, struct call_party *p, const char *sdp, s
 			const char **serr)
 {
 	uint64_t pid = (uint64_t)p->account;
-	int rc = media_participant_add(c->id, pid, sdp, len, MEDIA_ROLE_DEFAULT, answer, ANSWER_CAP, serr);
+	unsigned role = calls__media_role(c, p);
+	int rc = media_participant_add(c->id, pid, sdp, len, role, answer, ANSWER_CAP, serr);
 	if (rc == MEDIA_ERR_EXISTS && media_participant_remove(c->id, pid) == MEDIA_OK)
-		rc = media_participant_add(c->id, pid, sdp, len, MEDIA_ROLE_DEFAULT, answer, ANSWER_CAP, serr);
+		rc = media_participant_add(c->id, pid, sdp, len, role, answer, ANSWER_CAP, serr);
 	if (rc == MEDIA_OK) {
 		p->in_media = 1;
 		p->media = PMEDIA_NONE;
@@ -726,6 +731,10 @@ static void media_notify(struct call *c, const struct media_event *ev, const cha
 void calls_media_event(struct app *app, const struct media_event *ev)
 {
 	struct call *c = intmap_get(&app->calls->by_id, ev->call_id);
+	if (c && ev->type == MEDIA_EV_LEVELS) {
+		calls__levels(c, ev);
+		return;
+	}
 	struct call_party *p = c ? calls__party(c, (int64_t)ev->participant_id) : NULL;
 	if (!p || p->state != PARTY_JOINED || !p->in_media || ev->type == MEDIA_EV_STATS)
 		return;
@@ -807,7 +816,8 @@ const struct session_method calls_methods[] = {
     {"call.leave", 1, calls_handle_leave},     {"call.mute", 1, calls_handle_mute},
     {"call.end", 1, calls_handle_end},         {"call.consent", 1, calls_handle_consent},
     {"call.record", 1, calls_handle_record},   {"call.record_consent", 1, calls_handle_record_consent},
-    {"call.ice", 1, turn_handle_ice},
+    {"call.ice", 1, turn_handle_ice},          {"call.mix", 1, calls_handle_mix},
+    {"call.speak", 1, calls_handle_speak},
 };
 const size_t calls_method_count = sizeof(calls_methods) / sizeof(calls_methods[0]);
 

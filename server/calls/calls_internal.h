@@ -36,6 +36,8 @@ struct call_party {
 	int64_t ends_at;              /* contacts: ms when the server ends its part; 0 = no limit */
 	const char *ends_because;     /* "window_closes" or "time_limit" */
 	int warned;                   /* the two-minute warning for ends_at was sent */
+	int mix_wanted;               /* call.mix: receives one mixed audio stream */
+	int listening;                /* a supervisor listening in, unheard until call.speak */
 };
 
 struct call {
@@ -83,6 +85,11 @@ int calls__needs_consent(struct call *c);
 /* A supervisor of the case has a live connection (could join a supervised call). */
 int calls__supervisor_available(struct app *app, int64_t case_id);
 
+/* calls_mix.c */
+/* MEDIA_ROLE_* for the party's offers: the mix for call.mix and for a supervisor listening in. */
+unsigned calls__media_role(const struct call *c, const struct call_party *p);
+void calls__levels(struct call *c, const struct media_event *ev);
+
 /* calls_timing.c */
 void calls__timing_init(struct call *c);
 /* Recompute every contact's ends_at and (re)arm the clock; warns at once if under two minutes remain. */
@@ -110,5 +117,7 @@ void calls_handle_leave(struct session *s, struct proto_request *r);
 void calls_handle_mute(struct session *s, struct proto_request *r);
 void calls_handle_end(struct session *s, struct proto_request *r);
 void calls_handle_consent(struct session *s, struct proto_request *r);
+void calls_handle_mix(struct session *s, struct proto_request *r);
+void calls_handle_speak(struct session *s, struct proto_request *r);
 
 #endif

@@ -164,6 +164,7 @@ void calls_handle_join(struct session *s, struct proto_request *r)
 	p = supervisor_party(c, s);
 	p->conn = s->route.conn->id;
 	p->consent = !c->supervised && calls__needs_consent(c) ? CONSENT_PENDING : CONSENT_NONE;
+	p->listening = !c->supervised; /* listening in: hears the mix, unheard until call.speak */
 	intmap_put(&s->app->calls->by_account, (uint64_t)s->account_id, c);
 	supervision_audit(c, s->account_id, "join", 0, json_pack("{s:b}", "listen_in", !c->supervised));
 	session_reply_ok(s, r->id, calls__json(c, NULL, NULL, 0));
@@ -282,7 +283,7 @@ void calls_handle_consent(struct session *s, struct proto_request *r)
 	}
 	p->consent = CONSENT_GIVEN;
 	if (p->in_media) {
-		media_call_set_gate(c->id, (uint64_t)p->account, true, true);
+		media_call_set_gate(c->id, (uint64_t)p->account, !p->listening, !p->listening);
 		media_call_set_recv_gate(c->id, (uint64_t)p->account, true, true);
 	}
 	session_reply_ok(s, r->id, calls__json(c, NULL, NULL, 0));

@@ -89,6 +89,25 @@ async function scenario(baseUrl) {
     });
   }
 
+  // Chromium's fake microphone beeps about once a second: each person talks, then is quiet, so the talking
+  // indicator (call.levels, from the RFC 6464 levels the browsers send) must come and go on their tiles.
+  await runner.check('tom sees who talks: the talking indicator lights each of the others and moves', async () => {
+    const seen = await p.tom.evaluate(async () => {
+      const view = document.querySelector('#view-call');
+      const lit = new Set();
+      let changes = 0, last = view.dataset.talkers;
+      for (const end = Date.now() + 8000; Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 40));
+        if (view.dataset.talkers !== last) changes++, last = view.dataset.talkers;
+        for (const n of document.querySelectorAll('.call-remote[data-talking="yes"]')) lit.add(Number(n.dataset.account));
+      }
+      return { changes, lit: [...lit] };
+    });
+    console.log(`  tom's talking indicator: ${JSON.stringify(seen)}`);
+    expect(seen.lit.includes(anna) && seen.lit.includes(erik), `tiles lit as talking: ${seen.lit.join(', ')}`);
+    expect(seen.changes >= 4, `the indicator changed ${seen.changes} times in 8 s`);
+  });
+
   await runner.check('erik hangs up: his tile and streams leave tom\'s and anna\'s screens, anna\'s carry on', async () => {
     await p.erik.getByTestId('call-hangup').click();
     await p.erik.locator('#view-call[data-state="ended"]').waitFor({ state: 'visible' });

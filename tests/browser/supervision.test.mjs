@@ -11,6 +11,7 @@ import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
 import { createRunner, expect, guardProcess } from './lib/harness.mjs';
 import { inbound, growth, waitGrowing, waitEachGrowing, waitFramesChanging, windowEndingSoon } from './lib/calls.mjs';
 import { adminRunner, addPeople, addCase, setTerms as setTermsIn } from './lib/accounts.mjs';
+import { expectAccessible } from './lib/a11y.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
@@ -169,6 +170,7 @@ async function windowScenario(p, ids, admin) {
     await c.getByTestId('waiting-banner').waitFor({ state: 'visible' });
     const left = await c.getByTestId('time-left').textContent();
     expect(/\d+:\d\d left/.test(left), `time left: ${left}`);
+    await expectAccessible(p.signe, 'live calls, a call waiting for a supervisor');
     await shot(p.signe, 'live-waiting');
     await c.getByTestId('call-join').click();
     await card(p.signe, 'active').waitFor({ state: 'visible' });
@@ -192,6 +194,8 @@ async function windowScenario(p, ids, admin) {
   await runner.check('signe mutes jonas\'s picture: lea\'s video stops, her audio goes on; lea is told', async () => {
     await p.signe.getByTestId(`mute-video-${ids.jonas}`).click();
     await p.signe.locator(`[data-testid="mute-video-${ids.jonas}"][data-muted="yes"]`).waitFor();
+    // the live tiles themselves are left out: a live call's <video> cannot carry captions (axe video-caption)
+    await expectAccessible(p.signe, 'live calls, joined with a participant muted', { exclude: 'video' });
     await p.lea.getByTestId('call-muted').waitFor({ state: 'visible' });
     const said = await p.lea.getByTestId('call-muted').textContent();
     expect(/camera is off/.test(said), `lea's muted line: ${said}`);

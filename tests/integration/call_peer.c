@@ -72,7 +72,7 @@ static int take_answer(struct peer *p, const char *line)
 	return rc;
 }
 
-static json_t *stream_json(const struct peer_stream *s)
+static json_t *stream_json(const struct peer *p, const struct peer_stream *s)
 {
 	json_t *o = json_pack(
 	    "{s:I,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "ssrc", (json_int_t)s->ssrc,
@@ -85,6 +85,16 @@ static json_t *stream_json(const struct peer_stream *s)
 		json_object_update_new(o,
 				       json_pack("{s:i,s:f,s:I}", "tone_hz", (int)s->tone_hz, "tone_share",
 						 s->tone_share, "decode_errors", (json_int_t)s->decode_errors));
+	if (o && !s->video) { /* a mix holds several tones: the share of each test tone, "440": 0.48, ... */
+		json_t *shares = json_object();
+		static const unsigned hz[] = {440, 660, 880, 1100};
+		for (size_t i = 0; i < sizeof hz / sizeof hz[0]; i++) {
+			char k[8];
+			snprintf(k, sizeof k, "%u", hz[i]);
+			json_object_set_new(shares, k, json_real(peer_stream_tone_share(p, s->ssrc, hz[i])));
+		}
+		json_object_set_new(o, "shares", shares);
+	}
 	return o;
 }
 
@@ -102,7 +112,7 @@ static json_t *report(struct peer *p, bool streams)
 	size_t n = peer_streams_get(p, ss, PEER_STREAMS_MAX);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, stream_json(&ss[i]));
+		json_array_append_new(arr, stream_json(p, &ss[i]));
 	json_object_set_new(o, "streams", arr);
 	json_object_update_new(o,
 			       json_pack("{s:I,s:I,s:I}", "rx_bad", (json_int_t)st.rx_bad, "tx_nack",

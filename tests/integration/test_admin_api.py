@@ -133,6 +133,7 @@ async def caseload_shapes(server):
             check(k in c, "%s: case has %r: %s" % (user, k, short(c)))
         check_eq(c["time_zone"], "Europe/Bucharest", "case time zone")
         check_eq(sorted(m["role"] for m in c["members"]), ["carer", "caseworker", "supervisor"], "members")
+        check(all(m.get("username") for m in c["members"]), "members carry their user names: %s" % c["members"])
         check(c["child"].get("initials") and c["child"].get("display_name"), "child has name and initials")
         check({1, 2} <= {a["id"] for a in c["agreements"]}, "agreements 1 and 2 listed: %s" % short(c))
     full = await expect_api(server, "GET", "/api/cases/%d" % case_id, await token(server, "ana"))

@@ -62,7 +62,7 @@ struct peer {
 	unsigned tone_hz;
 	bool track, hostile, send_mid;
 	unsigned loss_pct;
-	bool fec;
+	bool fec, level;
 	const uint8_t *const *frames;
 	const uint16_t *frame_len;
 	unsigned n_frames, next_frame;
@@ -90,6 +90,8 @@ struct peer {
 	size_t n_rs;
 	int64_t next_nack_ms;
 };
+
+#define PEER_LEVEL_EXT SDP_OFFER_EXTID_AUDIO_LEVEL /* the id our offer gives RFC 6464 audio levels */
 
 static uint32_t rand32(void)
 {
@@ -140,7 +142,7 @@ struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen)
 	p->rx_header_only = cfg->rx_header_only;
 	p->offer_active = cfg->offer_active;
 	p->tone_hz = cfg->tone_hz, p->hostile = cfg->hostile_nack, p->send_mid = cfg->send_mid;
-	p->loss_pct = cfg->audio_loss_pct, p->fec = cfg->audio_fec, p->loss_rng = 12345;
+	p->loss_pct = cfg->audio_loss_pct, p->fec = cfg->audio_fec, p->loss_rng = 12345, p->level = cfg->send_level;
 	p->frames = cfg->audio_frames, p->frame_len = cfg->audio_frame_len, p->n_frames = cfg->n_audio_frames;
 	p->track = cfg->track_streams || cfg->hostile_nack;
 	p->n_recv = cfg->recv_sections;
@@ -684,6 +686,16 @@ static size_t put_mid(uint8_t *pkt, uint8_t id, const char *mid)
 	return 4 + words * 4;
 }
 
+/* RFC 6464 in a one-byte extension block of its own (audio packets without a MID element). */
+static size_t put_level(uint8_t *pkt, uint8_t dbov)
+{
+	uint8_t *x = pkt + RTP_HEADER_MIN;
+	pkt[0] |= 0x10;
+	x[0] = 0xBE, x[1] = 0xDE, x[2] = 0, x[3] = 1;
+	x[4] = (uint8_t)(PEER_LEVEL_EXT << 4), x[5] = (uint8_t)((dbov < 127 ? 0x80 : 0) | dbov), x[6] = x[7] = 0;
+	return 8;
+}
+
 /* One media packet: payload bytes from opus (a real Opus frame), else synthetic. */
 static void send_media(struct peer *p, int k, bool marker, size_t payload, bool key, const uint8_t *opus)
 {
@@ -696,6 +708,8 @@ static void send_media(struct peer *p, int k, bool marker, size_t payload, bool 
 	rtp_set_ts(buf, p->ts[k]);
 	rtp_set_ssrc(buf, p->ssrc[k]);
 	size_t hl = RTP_HEADER_MIN + (p->send_mid && p->mid_ext ? put_mid(buf, p->mid_ext, p->mids[k]) : 0);
+	if (k == 0 && p->level && hl == RTP_HEADER_MIN && opus) /* a tone of 0.3 full scale is about -13 dBov */
+		hl += put_level(buf, p->tone || payload >= 8 ? 13 : 127);
 	uint8_t *pl = buf + hl;
 	if (opus) {
 		memcpy(pl, opus, payload);

@@ -46,14 +46,16 @@ struct peer_config {
 	bool rx_header_only;    /* peer_input(): count video RTP from its header, decrypt audio only */
 	peer_delay_fn on_delay; /* peer_input(): per decrypted audio packet, from its send stamp */
 	/* tests (all optional) */
-	unsigned tone_hz;        /* 0: synthetic Opus-like frames; else real Opus of a sine at this frequency
+	unsigned tone_hz;       /* 0: synthetic Opus-like frames; else real Opus of a sine at this frequency
                                         (mono, or stereo when the answer's fmtp says stereo=1) */
-	unsigned recv_sections;  /* extra recvonly audio + video pairs in the offer (at most PEER_RECV_MAX) */
-	bool track_streams;      /* keep per-SSRC receive state (peer_streams_get) */
-	bool send_mid;           /* put the MID header extension (RFC 8843 §15) in what we send, when
+	unsigned recv_sections; /* extra recvonly audio + video pairs in the offer (at most PEER_RECV_MAX) */
+	bool track_streams;     /* keep per-SSRC receive state (peer_streams_get) */
+	bool send_mid;          /* put the MID header extension (RFC 8843 §15) in what we send, when
                                         the answer negotiated it */
-	bool hostile_nack;       /* NACK every known remote SSRC every 20 ms: last seq -100..+300, or
+	bool hostile_nack;      /* NACK every known remote SSRC every 20 ms: last seq -100..+300, or
                                         (ssrc >> 16) +-512 when nothing arrived yet (implies track_streams) */
+	bool send_level; /* put an RFC 6464 audio level (the id our offer gives it) in every audio packet, as browsers
+                                    do: the tone's level, or 127 (silence) for a replayed frame under 8 bytes */
 	unsigned audio_loss_pct; /* drop this share of our audio packets before they leave (network loss) */
 	bool audio_fec;          /* tone_hz: encode with Opus in-band FEC (for about 10 % loss) */
 	bool real_video;         /* send_video: real VP8 of a moving picture at 15 fps (peer_video.h) */

@@ -38,7 +38,8 @@ int peer_audio_rx_push(struct peer_audio_rx *r, const uint8_t *payload, size_t l
  * its share of the window's energy, 0..1. */
 void peer_audio_rx_tone(const struct peer_audio_rx *r, unsigned *hz, double *share);
 uint64_t peer_audio_rx_errors(const struct peer_audio_rx *r);
-/* Share (0..1) of the last second's energy at hz (Goertzel): two tones of equal strength give about 0.5 each. */
+/* Share (0..1) of the last second's energy at hz (Goertzel over 100 ms blocks, so a concealed frame's phase
+ * jump does not hide a tone): two tones of equal strength give about 0.5 each. */
 double peer_audio_rx_share(const struct peer_audio_rx *r, unsigned hz);
 
 #endif

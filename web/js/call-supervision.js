@@ -2,6 +2,8 @@
 // "waiting for the supervisor", who is muted, the 2-minute warning, the child's listen-in consent,
 // friendly end reasons, and one tile per remote participant. call.js calls these hooks.
 
+import { playMix } from './call-levels.js';
+
 const $ = (sel) => document.querySelector(sel);
 
 /** End reasons added by supervision and windows, in words a child understands. */
@@ -275,6 +277,7 @@ function dropTile(t) {
 
 /** pc.ontrack: put the track into its participant's tile; take it out when the server ends it. */
 export function onRemoteTrack(pc, ev) {
+  if (playMix(ev)) return; // the one mixed audio stream (call.mix): no tile of its own
   const account = ownerOf(ev);
   if (account === null) return;
   const t = tile(account);

@@ -5,6 +5,7 @@
 // window.__samvaerCall exposes the live call for tests; `?relay=1` in the page URL, or
 // window.__samvaerCallOptions = {relay: true}, forces relay-only ICE (the TURN test).
 
+import { applyLevels, dropMix } from './call-levels.js';
 import { formatNextAt } from './util.js';
 import {
   initSupervision, resetSupervision, supervisionOnState, onSupervisionEvent, endWords, addGroupReceivers, onRemoteTrack,
@@ -208,6 +209,7 @@ function stopMedia(c) {
   if (c.pc) c.pc.close();
   $('#call-remote').srcObject = null;
   $('#call-self').srcObject = null;
+  dropMix();
   resetChoices();
   resetSupervision();
 }
@@ -445,6 +447,10 @@ export function onCallEvent(event, data) {
   }
   if (event === 'call.media') {
     if (call && call.id === data.call_id) $('#view-call').dataset[`media${data.participant}`] = data.media;
+    return true;
+  }
+  if (event === 'call.levels') {
+    if (call && call.id === data.call_id) applyLevels($('#view-call'), data);
     return true;
   }
   return false;

@@ -1,12 +1,14 @@
 // Console access to the server: log in over the WebSocket (auth.login), then the JSON admin API with a Bearer token.
 
+import { t, locale } from '/js/i18n.js';
+
 const TOKEN_KEY = 'samvaer.console.token';
 const WS_TIMEOUT_MS = 10000;
 
 /** A refusal from the API: HTTP status plus the error body's code, message and field. */
 export class ApiError extends Error {
   constructor(status, err) {
-    super((err && err.message) || (err && err.code) || `The server answered ${status}.`);
+    super((err && err.message) || t('console.error.status', { status }));
     this.status = status;
     this.code = (err && err.code) || 'internal';
     this.field = (err && err.field) || null;
@@ -24,13 +26,13 @@ function wsExchange(frames) {
     try {
       ws = new WebSocket(`${scheme}://${location.host}/ws`, 'samvaer.v1');
     } catch (e) {
-      reject(new ApiError(0, { code: 'offline', message: 'Cannot reach the server. Try again.' }));
+      reject(new ApiError(0, { code: 'offline', message: t('console.error.offline') }));
       return;
     }
     const answers = [];
     const timer = setTimeout(() => {
       ws.close();
-      reject(new ApiError(0, { code: 'offline', message: 'The server did not answer. Try again.' }));
+      reject(new ApiError(0, { code: 'offline', message: t('console.error.no_answer') }));
     }, WS_TIMEOUT_MS);
     const finish = (fn) => { clearTimeout(timer); ws.onclose = null; ws.close(1000); fn(); };
     ws.onopen = () => ws.send(JSON.stringify(frames[0]));
@@ -45,14 +47,14 @@ function wsExchange(frames) {
     };
     ws.onclose = () => {
       clearTimeout(timer);
-      reject(new ApiError(0, { code: 'offline', message: 'Cannot reach the server. Try again.' }));
+      reject(new ApiError(0, { code: 'offline', message: t('console.error.offline') }));
     };
   });
 }
 
 /** Log in; resolves with the account (GET /api/me) and keeps the token for this tab. */
 export async function login(username, password) {
-  const [answer] = await wsExchange([{ id: 1, type: 'auth.login', username, password }]);
+  const [answer] = await wsExchange([{ id: 1, type: 'auth.login', username, password, locale: locale() }]);
   sessionStorage.setItem(TOKEN_KEY, answer.result.token);
   return me();
 }
@@ -69,7 +71,7 @@ export async function logout() {
 
 /** Call the API; resolves with the parsed body, rejects with ApiError. */
 export async function call(method, path, body) {
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', 'Accept-Language': locale() };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -77,7 +79,7 @@ export async function call(method, path, body) {
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
-    throw new ApiError(0, { code: 'offline', message: 'Cannot reach the server. Try again.' });
+    throw new ApiError(0, { code: 'offline', message: t('console.error.offline') });
   }
   let data = null;
   const text = await res.text();
@@ -97,7 +99,7 @@ export async function postForFile(path, body) {
   try {
     res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
   } catch (e) {
-    throw new ApiError(0, { code: 'offline', message: 'Cannot reach the server. Try again.' });
+    throw new ApiError(0, { code: 'offline', message: t('console.error.offline') });
   }
   if (!res.ok) {
     let data = null;

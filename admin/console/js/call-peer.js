@@ -1,6 +1,9 @@
 // The supervisor's side of a call's media: call.join, a receive-only RTCPeerConnection with one audio and one
 // video transceiver per other participant (PROTOCOL.md §9 call.offer), and a <video> tile per participant.
 // window.__samvaerSupervisor exposes the peer connection for tests.
+import { playMix } from '/js/call-levels.js';
+
+import { t } from '/js/i18n.js';
 
 const GATHER_MAX_MS = 1500;
 
@@ -133,6 +136,7 @@ async function offer(conn, call, onChange) {
   expose();
   addReceivers(pc, call);
   pc.ontrack = (ev) => {
+    if (playMix(ev)) return; // listening in: the call's mix, one audio stream
     const account = trackOwner(pc, ev);
     if (!joined.slots.includes(account)) joined.slots.push(account);
     const t = tile(account);
@@ -180,7 +184,7 @@ export async function renegotiate(conn, call) {
 
 /** Join a call: call.join, then media. Rejects with the server's refusal (busy, call_state, no_call). */
 export async function joinCall(conn, call, onChange) {
-  if (joined.callId) throw new Error('You are already in a call. Leave it first.');
+  if (joined.callId) throw new Error(t('console.calls.already_in_call'));
   const result = await conn.request('call.join', { call_id: call.call_id });
   joined.callId = call.call_id;
   expose();
@@ -218,6 +222,8 @@ export async function leaveCall(conn) {
 /** The peer connection's state in words, for the panel. */
 export function mediaState() {
   const pc = joined.pc;
-  if (!pc) return 'setting up';
-  return { new: 'connecting', connecting: 'connecting', connected: 'connected', disconnected: 'interrupted', failed: 'failed', closed: 'closed' }[pc.connectionState] || pc.connectionState;
+  if (!pc) return t('console.media.setting_up');
+  const key = { new: 'connecting', connecting: 'connecting', connected: 'connected', disconnected: 'interrupted', failed: 'failed', closed: 'closed' }[pc.connectionState];
+  // i18n-keys: console.media.connecting console.media.connected console.media.interrupted console.media.failed console.media.closed
+  return key ? t(`console.media.${key}`) : pc.connectionState;
 }

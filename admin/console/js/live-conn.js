@@ -1,6 +1,7 @@
 // The console's long-lived WebSocket (samvaer.v1) for live calls: auth.resume with the console token,
 // requests as promises, server events to listeners, reconnect with backoff. One per tab (liveConn()).
 
+import { t } from '/js/i18n.js';
 import * as api from './api.js';
 
 const RETRY_MAX_MS = 10000;
@@ -44,10 +45,10 @@ class LiveConn {
         this.ws = null;
         this.ready = null;
         clearInterval(this.pingTimer);
-        for (const p of this.pending.values()) p.reject(new api.ApiError(0, { code: 'offline', message: 'The connection to the server was lost.' }));
+        for (const p of this.pending.values()) p.reject(new api.ApiError(0, { code: 'offline', message: t('console.error.connection_lost') }));
         this.pending.clear();
         this.emit('conn', { state: 'offline' });
-        reject(new api.ApiError(0, { code: 'offline', message: 'Cannot reach the server. Try again.' }));
+        reject(new api.ApiError(0, { code: 'offline', message: t('console.error.offline') }));
         if (this.wanted && api.token()) {
           setTimeout(() => { if (this.wanted && !this.ready) this.connect().catch(() => {}); }, this.retryMs);
           this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);

@@ -1,7 +1,9 @@
 // Console shell: session (login/logout), navigation by #/route, and the per-role menu and inbox counts.
 
+import { initI18n, applyI18n, t, locale } from '/js/i18n.js';
 import * as api from './api.js';
-import { el, note } from './dom.js';
+import { el, note, roleWord } from './dom.js';
+import { forgetDirectory } from './directory.js';
 import { caseloadView, caseView } from './view-cases.js';
 import { agreementView } from './view-agreement.js';
 import { editorView } from './view-editor.js';
@@ -16,6 +18,14 @@ import { privacyView } from './view-privacy.js';
 const STAFF = new Set(['caseworker', 'supervisor', 'carer']);
 const $ = (sel) => document.querySelector(sel);
 const state = { me: null, renderId: 0 };
+const CATALOGS = new URL('../i18n/', import.meta.url).pathname;
+
+/** The account's language when it has one, else the browser's (navigator.languages). */
+async function useLanguageOf(me) {
+  const want = (me && (me.locale || me.language)) || '';
+  if (want ? want !== locale() : state.langOf) await initI18n(CATALOGS, { locale: want });
+  state.langOf = want;
+}
 
 /** Routes: pattern → view(ctx, ...numeric args). */
 const ROUTES = [
@@ -48,7 +58,9 @@ function showLogin(message) {
   $('#me').hidden = true;
   document.body.dataset.view = 'login';
   const view = $('#view');
-  view.replaceChildren($('#login-template').content.cloneNode(true));
+  const login = $('#login-template').content.cloneNode(true);
+  applyI18n(login);
+  view.replaceChildren(login);
   const form = $('#login-form');
   const err = $('#login-error');
   if (message) { err.textContent = message; err.hidden = false; }
@@ -60,8 +72,9 @@ function showLogin(message) {
     err.dataset.code = '';
     try {
       const me = await api.login($('#login-username').value.trim(), $('#login-password').value);
+      await useLanguageOf(me);
       signedIn(me);
-      if (!location.hash || location.hash === '#/login') location.hash = '#/cases';
+      if (!location.hash || location.hash === '#/login') location.hash = roleHome();
       else route();
     } catch (e) {
       err.textContent = e.message;
@@ -77,7 +90,7 @@ function showLogin(message) {
 function signedIn(me) {
   state.me = me;
   $('#me-name').textContent = me.display_name || me.username;
-  $('#me-role').textContent = me.role;
+  $('#me-role').textContent = roleWord(me.role);
   $('#me').hidden = false;
   $('#nav').hidden = !STAFF.has(me.role);
   document.querySelectorAll('#nav [data-roles]').forEach((a) => {
@@ -86,7 +99,7 @@ function signedIn(me) {
   if (me.role === 'supervisor') {
     watchLiveCalls(me, (n) => {
       const c = $('[data-testid="count-calls"]');
-      c.textContent = n ? `${n} waiting` : '';
+      c.textContent = n ? t('console.nav.calls_waiting', { count: n }) : '';
       c.dataset.n = String(n);
     });
   }
@@ -121,17 +134,19 @@ async function route() {
   if (!api.token()) { showLogin(); return; }
   if (!state.me) {
     try {
-      signedIn(await api.me());
+      const me = await api.me();
+      await useLanguageOf(me);
+      signedIn(me);
     } catch (e) {
-      if (e.status === 401) { api.forgetToken(); showLogin('Your session has ended. Please sign in again.'); return; }
+      if (e.status === 401) { api.forgetToken(); showLogin(t('console.session_ended')); return; }
       $('#view').replaceChildren(note('error', e.message, 'load-error'));
       return;
     }
   }
   const view = $('#view');
   if (!STAFF.has(state.me.role) && state.me.role !== 'operator') {
-    view.replaceChildren(el('section', { class: 'card page' }, el('h1', {}, 'Not for this account'),
-      el('p', {}, 'The console is for caseworkers, supervisors and carers.'), el('p', {}, el('a', { href: '/' }, 'Open the family app'))));
+    view.replaceChildren(el('section', { class: 'card page' }, el('h1', {}, t('console.not_staff.title')),
+      el('p', {}, t('console.not_staff.text')), el('p', {}, el('a', { href: '/' }, t('console.not_staff.family_app')))));
     return;
   }
   let hash = location.hash;
@@ -141,13 +156,14 @@ async function route() {
   refreshCounts();
   const id = ++state.renderId;
   document.body.dataset.view = hash.slice(2).split('/')[0];
+  forgetDirectory();
   view.setAttribute('aria-busy', 'true');
   let node;
   try {
-    node = hit ? await hit[1](ctx, ...hit[0].slice(1).map(Number)) : el('p', {}, 'No such page. ', el('a', { href: roleHome() }, 'Back'));
+    node = hit ? await hit[1](ctx, ...hit[0].slice(1).map(Number)) : el('p', {}, t('console.no_page'), ' ', el('a', { href: roleHome() }, t('console.back')));
   } catch (e) {
-    if (e.status === 401) { api.forgetToken(); showLogin('Your session has ended. Please sign in again.'); return; }
-    node = el('section', { class: 'card page' }, note('error', e.status === 404 ? 'Not found, or not in your caseload.' : e.message, 'load-error'));
+    if (e.status === 401) { api.forgetToken(); showLogin(t('console.session_ended')); return; }
+    node = el('section', { class: 'card page' }, note('error', e.status === 404 ? t('console.not_found') : e.message, 'load-error'));
   }
   if (id !== state.renderId) return; // a newer route won
   view.replaceChildren(node);
@@ -158,6 +174,7 @@ $('#logout').addEventListener('click', async () => {
   unwatchLiveCalls();
   liveConn().close();
   await api.logout();
+  await useLanguageOf(null);
   location.hash = '#/login';
   showLogin();
 });
@@ -167,4 +184,4 @@ $('#nav').addEventListener('click', (ev) => {
   if (a && a.getAttribute('href') === location.hash) { ev.preventDefault(); route(); }
 });
 window.addEventListener('hashchange', route);
-route();
+initI18n(CATALOGS).then(route, route);

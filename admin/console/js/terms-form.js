@@ -1,12 +1,16 @@
-// Agreement terms editor: a form built from a terms object (docs/ADMIN-API.md "Terms"), read back to JSON,
-// and the server's validation message shown next to the input its `field` names.
+// Agreement terms editor: a form built from a terms object (docs/ADMIN-API.md "Terms") with real time and date
+// pickers, read back to JSON. Times and dates are wall-clock values of the child's time zone, which the form names.
+// The words for terms (summary, diff) are in terms-text.js, refusals next to the field in field-errors.js.
 
-import { el, field, newId, DAYS, dayName } from './dom.js';
+import { t, fmtZone } from '/js/i18n.js';
+import { el, field, newId, DAYS, dayName, dayText } from './dom.js';
 
-export const CHANNELS = [
-  ['text', 'Text messages'], ['photo', 'Photos'], ['video_clip', 'Video clips'],
-  ['voice_note', 'Voice notes'], ['voice_call', 'Voice calls'], ['video_call', 'Video calls'],
-];
+export { termsSummary, termsDiff, summaryRows } from './terms-text.js';
+export { showFieldError, clearFieldErrors, findFieldNode } from './field-errors.js';
+
+// i18n-prefix: console.channel.
+export const CHANNELS = ['text', 'photo', 'video_clip', 'voice_note', 'voice_call', 'video_call'];
+// i18n-prefix: console.mode.
 const MODES = ['off', 'allowed', 'moderated'];
 
 /** The server's defaults: text allowed, everything else off, no windows, no limits, no supervision. */
@@ -25,35 +29,41 @@ export function defaultTerms() {
 /** Fill the gaps of a (possibly partial) terms object from the defaults. */
 export function withDefaults(terms) {
   const d = defaultTerms();
-  const t = terms || {};
-  const w = t.windows || {};
+  const tt = terms || {};
+  const w = tt.windows || {};
   return {
-    channels: { ...d.channels, ...(t.channels || {}) },
+    channels: { ...d.channels, ...(tt.channels || {}) },
     windows: { weekly: w.weekly || [], dated: w.dated || [], blackouts: w.blackouts || [] },
-    limits: { ...d.limits, ...(t.limits || {}) },
-    supervision: { ...d.supervision, ...(t.supervision || {}) },
-    privacy: { ...d.privacy, ...(t.privacy || {}) },
-    validity: { ...d.validity, ...(t.validity || {}) },
-    goal: { ...d.goal, ...(t.goal || {}) },
+    limits: { ...d.limits, ...(tt.limits || {}) },
+    supervision: { ...d.supervision, ...(tt.supervision || {}) },
+    privacy: { ...d.privacy, ...(tt.privacy || {}) },
+    validity: { ...d.validity, ...(tt.validity || {}) },
+    goal: { ...d.goal, ...(tt.goal || {}) },
   };
 }
 
 function select(path, options, value, label) {
-  return el('select', { 'data-field': path, 'aria-label': label },
+  return el('select', { 'data-field': path, 'aria-label': label || null },
     options.map(([v, text]) => el('option', { value: v, selected: v === value }, text)));
 }
 
-function textInput(path, value, attrs = {}) {
-  return el('input', { type: 'text', 'data-field': path, value: value ?? '', autocomplete: 'off', ...attrs });
-}
+/** A time of day picker (HH:MM, 24 h on the wire); "24:00" (midnight at the end) shows as 00:00, the same instant. */
+const timeInput = (path, value, label) => el('input', {
+  type: 'time', step: '60', 'data-field': path, value: value === '24:00' ? '00:00' : (value || ''), class: 'time',
+  'aria-label': label, 'data-label': label, required: true,
+});
+const numberInput = (path, value) => el('input', {
+  type: 'number', min: '0', step: '1', inputmode: 'numeric', 'data-field': path, value: value ?? '', class: 'num',
+});
 
-const timeInput = (path, value, label) => textInput(path, value, {
-  inputmode: 'numeric', placeholder: 'HH:MM', maxlength: '5', size: '6', class: 'time', 'aria-label': label,
-});
-const numberInput = (path, value) => textInput(path, value, { inputmode: 'numeric', size: '5', class: 'num' });
-const dateInput = (path, value, label) => el('input', {
-  type: 'date', 'data-field': path, value: value || '', 'aria-label': label,
-});
+/** A date picker with the chosen date in words beside it (the picker's own format follows the browser). */
+function dateInput(path, value, label) {
+  const words = el('span', { class: 'date-words', 'aria-hidden': 'true', 'data-testid': 'date-words' }, value ? dayText(value, 'full') : '');
+  const input = el('input', { type: 'date', 'data-field': path, value: value || '', 'aria-label': label || null, 'data-label': label || null });
+  input.addEventListener('input', () => { words.textContent = input.value ? dayText(input.value, 'full') : ''; });
+  input.words = words;
+  return input;
+}
 const checkbox = (path, value) => el('input', { type: 'checkbox', 'data-field': path, checked: !!value });
 
 function fieldset(title, testid, ...children) {
@@ -62,30 +72,33 @@ function fieldset(title, testid, ...children) {
 }
 
 /** A list of rows (weekly/dated windows, blackouts) with add and remove; rows are renumbered on change. */
-function rowList({ path, testid, items, makeCells, blank, addLabel, header }) {
+function rowList({ path, testid, items, makeCells, blank, addLabel, header, title }) {
   const body = el('tbody', {});
   const renumber = () => {
     [...body.children].forEach((tr, i) => {
       tr.dataset.field = `${path}[${i}]`;
+      tr.dataset.rowName = t('console.editor.row', { list: title, row: i + 1 });
       tr.querySelectorAll('[data-sub]').forEach((inp) => {
         inp.dataset.field = inp.dataset.sub ? `${path}[${i}].${inp.dataset.sub}` : `${path}[${i}]`;
+        inp.setAttribute('aria-label', t('console.editor.row_control', { field: inp.dataset.label, list: title, row: i + 1 }));
       });
-      tr.querySelector('.row-remove').setAttribute('aria-label', `Remove row ${i + 1}`);
+      tr.querySelector('.row-remove').setAttribute('aria-label', t('console.editor.remove_row', { list: title, row: i + 1 }));
     });
     table.hidden = body.children.length === 0;
     empty.hidden = body.children.length > 0;
   };
   const addRow = (item) => {
     const cells = makeCells(item);
-    const remove = el('button', { type: 'button', class: 'small-button row-remove', 'data-testid': `${testid}-remove` }, 'Remove');
-    const tr = el('tr', { 'data-testid': `${testid}-row` }, cells.map((c) => el('td', {}, c)), el('td', {}, remove));
+    const remove = el('button', { type: 'button', class: 'small-button row-remove', 'data-testid': `${testid}-remove` }, t('console.editor.remove'));
+    const tr = el('tr', { 'data-testid': `${testid}-row` }, cells.map((c) => el('td', {}, c, c.words || null)), el('td', {}, remove));
     remove.addEventListener('click', () => { tr.remove(); renumber(); });
     body.append(tr);
     renumber();
     return tr;
   };
-  const table = el('table', { class: 'rows' }, el('thead', {}, el('tr', {}, header.map((h) => el('th', { scope: 'col' }, h)), el('th', {}, el('span', { class: 'visually-hidden' }, 'Remove')))), body);
-  const empty = el('p', { class: 'muted' }, 'None.');
+  const table = el('table', { class: 'rows' }, el('thead', {}, el('tr', {}, header.map((h) => el('th', { scope: 'col' }, h)),
+    el('th', {}, el('span', { class: 'visually-hidden' }, t('console.editor.remove'))))), body);
+  const empty = el('p', { class: 'muted' }, t('console.editor.none'));
   const add = el('button', { type: 'button', class: 'small-button', 'data-testid': `${testid}-add` }, addLabel);
   add.addEventListener('click', () => {
     const tr = addRow(blank());
@@ -101,84 +114,92 @@ function rowList({ path, testid, items, makeCells, blank, addLabel, header }) {
 function sub(node, name) { node.dataset.sub = name; return node; }
 
 function weeklyList(items) {
+  const day = t('console.editor.day');
+  const from = t('console.editor.from');
+  const until = t('console.editor.until');
   return rowList({
-    path: 'windows.weekly', testid: 'weekly', items, addLabel: 'Add a weekly window',
-    header: ['Day', 'From', 'Until'],
+    path: 'windows.weekly', testid: 'weekly', items, addLabel: t('console.editor.add_weekly'), title: t('console.editor.weekly'),
+    header: [day, from, until],
     blank: () => ({ day: 'mon', start: '', end: '' }),
-    makeCells: (w) => [
-      sub(select('', DAYS.map((d) => [d, dayName(d)]), w.day, 'Day'), 'day'),
-      sub(timeInput('', w.start, 'From (HH:MM)'), 'start'),
-      sub(timeInput('', w.end, 'Until (HH:MM)'), 'end'),
-    ],
+    makeCells: (w) => {
+      const d = sub(select('', DAYS.map((x) => [x, dayName(x)]), w.day, day), 'day');
+      d.dataset.label = day;
+      return [d, sub(timeInput('', w.start, from), 'start'), sub(timeInput('', w.end, until), 'end')];
+    },
   });
 }
 
 function datedList(items) {
+  const date = t('console.editor.date');
+  const from = t('console.editor.from');
+  const until = t('console.editor.until');
   return rowList({
-    path: 'windows.dated', testid: 'dated', items, addLabel: 'Add a special day',
-    header: ['Date', 'From', 'Until'],
+    path: 'windows.dated', testid: 'dated', items, addLabel: t('console.editor.add_dated'), title: t('console.editor.dated'),
+    header: [date, from, until],
     blank: () => ({ date: '', start: '', end: '' }),
-    makeCells: (w) => [
-      sub(dateInput('', w.date, 'Date'), 'date'),
-      sub(timeInput('', w.start, 'From (HH:MM)'), 'start'),
-      sub(timeInput('', w.end, 'Until (HH:MM)'), 'end'),
-    ],
+    makeCells: (w) => [sub(dateInput('', w.date, date), 'date'), sub(timeInput('', w.start, from), 'start'), sub(timeInput('', w.end, until), 'end')],
   });
 }
 
 function blackoutList(items) {
+  const date = t('console.editor.date');
   return rowList({
-    path: 'windows.blackouts', testid: 'blackouts', items: items.map((d) => ({ date: d })), addLabel: 'Add a date without contact',
-    header: ['Date'],
+    path: 'windows.blackouts', testid: 'blackouts', items: items.map((d) => ({ date: d })), addLabel: t('console.editor.add_blackout'),
+    title: t('console.editor.blackouts'), header: [date],
     blank: () => ({ date: '' }),
-    makeCells: (b) => [sub(dateInput('', b.date, 'Date without contact'), '')],
+    makeCells: (b) => [sub(dateInput('', b.date, date), '')],
   });
 }
 
-function labelled(text, control) { return field(text, control); }
+function labelled(text, control) {
+  const wrap = field(text, control);
+  if (control.words) wrap.append(control.words);
+  control.dataset.label = text;
+  return wrap;
+}
 
 function checkField(text, control) {
   control.id = control.id || newId();
+  control.dataset.label = text;
   return el('div', { class: 'field check' }, control, el('label', { for: control.id }, text));
 }
 
-/** Build the editor. Returns {node, read(), showError(field, message), clearErrors()}. */
+const modeOptions = () => MODES.map((m) => [m, t(`console.mode.${m}`)]);
+
+/** Build the editor. Returns {node, read()}. */
 export function termsForm(initial, zone) {
-  const t = withDefaults(initial);
-  const node = el('div', { class: 'terms-form', 'data-testid': 'terms-form' },
-    fieldset('Channels', 'terms-channels', el('div', { class: 'grid' },
-      CHANNELS.map(([k, label]) => labelled(label, select(`channels.${k}`, MODES.map((m) => [m, m]), t.channels[k]))))),
-    fieldset('Contact times', 'terms-windows',
-      el('p', { class: 'hint' }, `Times are in the child's time zone (${zone || 'UTC'}). An end at or before the start runs past midnight. No windows at all means contact at any time.`),
-      el('h4', {}, 'Every week'), weeklyList(t.windows.weekly),
-      el('h4', {}, 'Special days'), datedList(t.windows.dated),
-      el('h4', {}, 'No contact on'), blackoutList(t.windows.blackouts)),
-    fieldset('Call limits', 'terms-limits', el('p', { class: 'hint' }, '0 means no limit.'), el('div', { class: 'grid' },
-      labelled('Longest call (minutes)', numberInput('limits.max_call_minutes', t.limits.max_call_minutes)),
-      labelled('Calls per day', numberInput('limits.calls_per_day', t.limits.calls_per_day)),
-      labelled('Calls per week', numberInput('limits.calls_per_week', t.limits.calls_per_week)),
-      labelled('Minutes between calls', numberInput('limits.min_gap_minutes', t.limits.min_gap_minutes)))),
-    fieldset('Supervision', 'terms-supervision', el('div', { class: 'grid' },
-      labelled('Calls', select('supervision.calls', [['none', 'not supervised'], ['supervised', 'supervised']], t.supervision.calls)),
-      labelled('Messages', select('supervision.messages', [['none', 'no review'], ['after', 'reviewed after delivery'], ['before', 'reviewed before delivery']], t.supervision.messages))),
-      checkField('Recording allowed', checkbox('supervision.recording_allowed', t.supervision.recording_allowed)),
-      checkField('Listening in needs the child\'s consent', checkbox('supervision.listen_in_needs_consent', t.supervision.listen_in_needs_consent))),
-    fieldset('Privacy', 'terms-privacy',
-      checkField('Hold messages with phone numbers, e-mail or addresses for review', checkbox('privacy.screen_contact_details', t.privacy.screen_contact_details)),
-      checkField('Do not show the carer to the contact', checkbox('privacy.hide_carer', t.privacy.hide_carer))),
-    fieldset('Validity', 'terms-validity', el('div', { class: 'grid' },
-      labelled('Starts on', dateInput('validity.from', t.validity.from)),
-      labelled('Ends on', dateInput('validity.until', t.validity.until)),
-      labelled('Review by', dateInput('validity.review', t.validity.review)))),
-    fieldset('Goal', 'terms-goal', el('p', { class: 'hint' }, 'How much contact the plan aims for; 0 means no goal.'), el('div', { class: 'grid' },
-      labelled('Calls per week', numberInput('goal.calls_per_week', t.goal.calls_per_week)),
-      labelled('Messages per week', numberInput('goal.messages_per_week', t.goal.messages_per_week)))));
-  return {
-    node,
-    read: () => readTerms(node),
-    showError: (f, message) => showFieldError(node, f, message),
-    clearErrors: () => clearFieldErrors(node),
-  };
+  const tt = withDefaults(initial);
+  const z = zone || 'UTC';
+  const node = el('div', { class: 'terms-form', 'data-testid': 'terms-form', 'data-zone': z },
+    fieldset(t('console.terms.channels'), 'terms-channels', el('div', { class: 'grid' },
+      CHANNELS.map((k) => labelled(t(`console.channel.${k}`), select(`channels.${k}`, modeOptions(), tt.channels[k]))))),
+    fieldset(t('console.editor.times', { zone: z }), 'terms-windows',
+      el('p', { class: 'hint', 'data-testid': 'editor-zone' }, t('console.editor.times_hint', { zone: z, name: fmtZone(z, 'longGeneric') })),
+      el('h3', {}, t('console.editor.weekly')), weeklyList(tt.windows.weekly),
+      el('h3', {}, t('console.editor.dated')), datedList(tt.windows.dated),
+      el('h3', {}, t('console.editor.blackouts')), blackoutList(tt.windows.blackouts)),
+    fieldset(t('console.terms.limits'), 'terms-limits', el('p', { class: 'hint' }, t('console.editor.zero_no_limit')), el('div', { class: 'grid' },
+      labelled(t('console.editor.max_call_minutes'), numberInput('limits.max_call_minutes', tt.limits.max_call_minutes)),
+      labelled(t('console.editor.calls_per_day'), numberInput('limits.calls_per_day', tt.limits.calls_per_day)),
+      labelled(t('console.editor.calls_per_week'), numberInput('limits.calls_per_week', tt.limits.calls_per_week)),
+      labelled(t('console.editor.min_gap_minutes'), numberInput('limits.min_gap_minutes', tt.limits.min_gap_minutes)))),
+    fieldset(t('console.terms.supervision'), 'terms-supervision', el('div', { class: 'grid' },
+      labelled(t('console.editor.sup_calls'), select('supervision.calls', [['none', t('console.editor.calls_none')], ['supervised', t('console.editor.calls_supervised')]], tt.supervision.calls)),
+      labelled(t('console.editor.sup_messages'), select('supervision.messages', [['none', t('console.editor.review_none')], ['after', t('console.editor.review_after')],
+        ['before', t('console.editor.review_before')]], tt.supervision.messages))),
+      checkField(t('console.editor.recording'), checkbox('supervision.recording_allowed', tt.supervision.recording_allowed)),
+      checkField(t('console.editor.consent'), checkbox('supervision.listen_in_needs_consent', tt.supervision.listen_in_needs_consent))),
+    fieldset(t('console.terms.privacy'), 'terms-privacy',
+      checkField(t('console.editor.screen'), checkbox('privacy.screen_contact_details', tt.privacy.screen_contact_details)),
+      checkField(t('console.editor.hide_carer'), checkbox('privacy.hide_carer', tt.privacy.hide_carer))),
+    fieldset(t('console.terms.validity'), 'terms-validity', el('div', { class: 'grid' },
+      labelled(t('console.editor.valid_from'), dateInput('validity.from', tt.validity.from)),
+      labelled(t('console.editor.valid_until'), dateInput('validity.until', tt.validity.until)),
+      labelled(t('console.editor.review'), dateInput('validity.review', tt.validity.review)))),
+    fieldset(t('console.terms.goal'), 'terms-goal', el('p', { class: 'hint' }, t('console.editor.goal_hint')), el('div', { class: 'grid' },
+      labelled(t('console.editor.goal_calls'), numberInput('goal.calls_per_week', tt.goal.calls_per_week)),
+      labelled(t('console.editor.goal_messages'), numberInput('goal.messages_per_week', tt.goal.messages_per_week)))));
+  return { node, read: () => readTerms(node) };
 }
 
 const val = (root, path) => {
@@ -200,7 +221,7 @@ function rows(root, path, names) {
 
 function readTerms(root) {
   const channels = {};
-  for (const [k] of CHANNELS) channels[k] = val(root, `channels.${k}`);
+  for (const k of CHANNELS) channels[k] = val(root, `channels.${k}`);
   return {
     channels,
     windows: {
@@ -229,91 +250,3 @@ function readTerms(root) {
   };
 }
 
-/** Shorten "windows.weekly[0].start" step by step until an element in `root` carries that data-field. */
-export function findFieldNode(root, path) {
-  let p = String(path || '').replace(/^terms\./, '');
-  while (p) {
-    const sel = `[data-field="${CSS.escape(p)}"]`;
-    const n = root.querySelector(`input${sel}, select${sel}, textarea${sel}`) || root.querySelector(sel);
-    if (n) return { node: n, path: p };
-    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
-    p = cut > 0 ? p.slice(0, cut) : '';
-  }
-  return null;
-}
-
-/** Put `message` right after the control named by `path` (or its nearest named ancestor); returns it or null. */
-export function showFieldError(root, path, message) {
-  const hit = findFieldNode(root, path);
-  if (!hit) return null;
-  const id = newId('err');
-  const text = String(message || '').replace(/^(terms\.)?[\w.[\]]+: /, (pre) => (pre.includes(hit.path) ? '' : pre));
-  const msg = el('span', { id, class: 'field-error', role: 'alert', 'data-testid': 'field-error', 'data-for': String(path) }, text || message);
-  const target = hit.node;
-  if (/^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
-    target.setAttribute('aria-invalid', 'true');
-    target.setAttribute('aria-describedby', id);
-    target.after(msg);
-    target.focus();
-  } else if (target.tagName === 'TR') {
-    target.classList.add('invalid');
-    target.lastElementChild.append(msg);
-  } else {
-    target.classList.add('invalid');
-    target.append(msg);
-  }
-  return msg;
-}
-
-export function clearFieldErrors(root) {
-  root.querySelectorAll('.field-error').forEach((n) => n.remove());
-  root.querySelectorAll('[aria-invalid]').forEach((n) => { n.removeAttribute('aria-invalid'); n.removeAttribute('aria-describedby'); });
-  root.querySelectorAll('.invalid').forEach((n) => n.classList.remove('invalid'));
-}
-
-/** [label, text, testid] rows describing terms in words (summary, diff and print). */
-export function summaryRows(terms, zone) {
-  const t = withDefaults(terms);
-  const on = CHANNELS.filter(([k]) => t.channels[k] !== 'off').map(([k, label]) => `${label}${t.channels[k] === 'moderated' ? ' (moderated)' : ''}`);
-  const weekly = t.windows.weekly.map((w) => `${dayName(w.day)} ${w.start}–${w.end}`);
-  const dated = t.windows.dated.map((w) => `${w.date} ${w.start}–${w.end}`);
-  const lim = t.limits;
-  const limits = [
-    lim.max_call_minutes ? `calls up to ${lim.max_call_minutes} min` : null,
-    lim.calls_per_day ? `${lim.calls_per_day} per day` : null,
-    lim.calls_per_week ? `${lim.calls_per_week} per week` : null,
-    lim.min_gap_minutes ? `${lim.min_gap_minutes} min between calls` : null,
-  ].filter(Boolean);
-  const s = t.supervision;
-  return [
-    ['Channels', on.length ? on.join(', ') : 'none', 'sum-channels'],
-    [`Weekly (${zone || 'UTC'})`, weekly.length ? weekly.join('; ') : (dated.length ? 'none' : 'any time'), 'sum-weekly'],
-    ['Special days', dated.length ? dated.join('; ') : 'none', 'sum-dated'],
-    ['No contact on', t.windows.blackouts.length ? t.windows.blackouts.join(', ') : 'none', 'sum-blackouts'],
-    ['Call limits', limits.length ? limits.join(', ') : 'none', 'sum-limits'],
-    ['Supervision', `calls ${s.calls}; messages ${s.messages === 'none' ? 'not reviewed' : `reviewed ${s.messages}`}; recording ${s.recording_allowed ? 'allowed' : 'not allowed'}; listening in ${s.listen_in_needs_consent ? 'needs consent' : 'without consent'}`, 'sum-supervision'],
-    ['Privacy', [t.privacy.screen_contact_details ? 'contact details screened' : 'no screening', t.privacy.hide_carer ? 'carer hidden' : 'carer shown'].join('; '), 'sum-privacy'],
-    ['Valid', `from ${t.validity.from || 'now'} until ${t.validity.until || 'further notice'}; review ${t.validity.review || 'not set'}`, 'sum-validity'],
-    ['Goal', `${t.goal.calls_per_week || 0} calls and ${t.goal.messages_per_week || 0} messages a week`, 'sum-goal'],
-  ];
-}
-
-/** A short readable summary of terms, for the agreement page, inbox and print. */
-export function termsSummary(terms, zone) {
-  const rows = summaryRows(terms, zone).filter(([label, text], i) => i < 2 || i > 3 || text !== 'none');
-  return el('dl', { class: 'terms-summary', 'data-testid': 'terms-summary' },
-    rows.map(([k, v, testid]) => [el('dt', {}, k), el('dd', { 'data-testid': testid }, v)]));
-}
-
-/** What a proposal changes against the terms in force: one row per differing part, old → new. */
-export function termsDiff(current, proposed, zone) {
-  const before = summaryRows(current, zone);
-  const after = summaryRows(proposed, zone);
-  const rows = after.filter((r, i) => r[1] !== before[i][1]).map((r) => {
-    const old = before.find((b) => b[2] === r[2])[1];
-    return el('li', { 'data-testid': `diff-${r[2].slice(4)}` }, el('strong', {}, `${r[0]}: `),
-      el('del', {}, old), ' → ', el('ins', {}, r[1]));
-  });
-  return el('ul', { class: 'terms-diff', 'data-testid': 'terms-diff' },
-    rows.length ? rows : el('li', {}, 'No difference from the terms in force.'));
-}

@@ -1,33 +1,23 @@
 // Live calls (supervisors): the calls of their caseload, kept current by calls.live + call.state events on the
 // console's WebSocket; Join (receive-only media), per-participant mute toggles, Leave and End call.
 
-import { el, note, fmtDateTime } from './dom.js';
+import { t, fmtList } from '/js/i18n.js';
+import { el, note, when, roleWord } from './dom.js';
+import { directory, zoneOf } from './directory.js';
 import { liveConn } from './live-conn.js';
+import { applyLevels } from '/js/call-levels.js';
 import { joinCall, leaveCall, dropMedia, joinedCallId, videoOf, isParty, mediaState, renegotiate } from './call-peer.js';
 
-const ENDED_WORDS = {
-  declined: 'nobody answered: it was declined',
-  cancelled: 'the caller stopped before an answer',
-  timeout: 'nobody answered in time',
-  hangup: 'a participant hung up',
-  busy: 'the other side was in another call',
-  agreement_changed: 'the agreement no longer allows it',
-  window_closed: 'the contact window closed',
-  time_limit: 'the agreed call length was reached',
-  supervisor_ended: 'a supervisor ended it',
-  disconnected: 'a participant lost their connection',
-  media_lost: 'a participant’s media failed',
-  failed: 'the server could not set up the media',
-  shutdown: 'the server stopped',
+// i18n-prefix: console.calls.ended.
+// i18n-prefix: console.calls.left.
+// i18n-prefix: console.calls.state.
+// i18n-prefix: console.calls.ends.
+/** A code in words from the area's keys; the code itself when the catalog has no word for it yet. */
+const words = (area, code) => {
+  const key = `console.calls.${area}.${code}`;
+  const text = t(key);
+  return text === key ? String(code || '').replace(/_/g, ' ') : text;
 };
-const LEFT_WORDS = { ...ENDED_WORDS, declined: 'declined', consent_declined: 'the child said no to listening in', busy: 'busy' };
-const STATE_WORDS = {
-  ringing: 'Ringing',
-  active: 'In progress',
-  waiting_for_supervisor: 'Waiting for a supervisor',
-  ended: 'Ended',
-};
-const ENDS_WORDS = { window_closes: 'when the contact window closes', time_limit: 'when the agreed call length is reached' };
 const ENDED_SHOW_MS = 15000;
 
 const live = {
@@ -39,6 +29,7 @@ const live = {
   tick: null,
   unlisten: null,
   onCount: null,        // fn(waiting calls) for the menu badge
+  dir: null,            // names and zones of the caseload (directory.js)
 };
 const ORDER = { waiting_for_supervisor: 0, active: 1, ringing: 2, ended: 3 };
 
@@ -46,40 +37,41 @@ const fmtLeft = (ms) => {
   const s = Math.max(0, Math.round(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
-const childOf = (c) => (c.participants || []).find((p) => p.role === 'child') || { name: `child #${c.child}` };
+const childOf = (c) => (c.participants || []).find((p) => p.role === 'child') || { name: roleWord('child') };
+const zoneOfCall = (c) => (live.dir ? zoneOf(live.dir, { childId: c.child, caseId: c.case_id }) : 'UTC');
 const contactsOf = (c) => (c.participants || []).filter((p) => p.role === 'contact');
 
 function timeLeft(c) {
   if (!c.ends_at || c.state === 'ended') return null;
   return el('p', { class: 'time-left', 'data-testid': 'time-left', 'data-ends-at': c.ends_at },
-    el('strong', { class: 'left' }, `${fmtLeft(c.ends_at - Date.now())} left`),
-    ` · the server ends it at ${fmtDateTime(c.ends_at)} ${ENDS_WORDS[c.ends_because] || ''}`);
+    el('strong', { class: 'left' }, t('console.calls.left_time', { time: fmtLeft(c.ends_at - Date.now()) })),
+    ' · ', t('console.calls.server_ends_at'), ' ', when(c.ends_at, zoneOfCall(c)), ' ', c.ends_because ? words('ends', c.ends_because) : '');
 }
 
 function banner(c) {
   if (c.state === 'waiting_for_supervisor') {
-    const names = (c.participants || []).filter((p) => isParty(p) && p.state === 'joined').map((p) => p.name).join(' and ');
+    const names = (c.participants || []).filter((p) => isParty(p) && p.state === 'joined').map((p) => p.name);
     return el('div', { class: 'call-banner waiting', role: 'status', 'data-testid': 'waiting-banner' },
-      el('strong', {}, 'Waiting for a supervisor.'),
-      ` ${names || 'The participants'} ${names.includes(' and ') ? 'are' : 'is'} connected, but no sound or picture passes until a supervisor joins.`);
+      el('strong', {}, t('console.calls.waiting_title')), ' ',
+      t('console.calls.waiting_text', { names: names.length ? fmtList(names) : '', count: names.length }));
   }
   if (c.state === 'ended') {
     return el('div', { class: 'call-banner ended', role: 'status', 'data-testid': 'ended-banner', 'data-reason': c.reason || '' },
-      el('strong', {}, 'Call ended: '), ENDED_WORDS[c.reason] || c.reason || 'over', '.');
+      el('strong', {}, t('console.calls.ended_title')), ' ', c.reason ? words('ended', c.reason) : t('console.calls.ended.over'));
   }
   const w = live.warnings.get(c.call_id);
   if (w && w.ends_at > Date.now()) {
     return el('div', { class: 'call-banner warning', role: 'status', 'data-testid': 'call-warning', 'data-reason': w.reason || '' },
-      el('strong', {}, 'Ends soon: '), `the server ends this call in about ${fmtLeft(w.ends_at - Date.now())}, ${ENDS_WORDS[w.reason] || ''}.`);
+      el('strong', {}, t('console.calls.ends_soon')), ' ', t('console.calls.ends_in', { time: fmtLeft(w.ends_at - Date.now()) }), ' ', w.reason ? words('ends', w.reason) : '');
   }
   return null;
 }
 
 function participantState(p) {
-  if (p.state === 'left') return `left — ${LEFT_WORDS[p.left_reason] || p.left_reason || ''}`;
-  const bits = [p.state === 'ringing' ? 'ringing' : 'in the call'];
-  if (p.state === 'joined' && p.media && p.media !== 'none') bits.push({ connected: 'media connected', flowing: 'media flowing' }[p.media] || p.media);
-  if (p.consent === 'pending') bits.push('waiting for the child’s consent');
+  if (p.state === 'left') return t('console.calls.left_because', { reason: p.left_reason ? words('left', p.left_reason) : '' });
+  const bits = [p.state === 'ringing' ? t('console.calls.p_ringing') : t('console.calls.p_in_call')];
+  if (p.state === 'joined' && (p.media === 'connected' || p.media === 'flowing')) bits.push(t(p.media === 'connected' ? 'console.calls.p_media_connected' : 'console.calls.p_media_flowing'));
+  if (p.consent === 'pending') bits.push(t('console.calls.p_consent'));
   return bits.join(', ');
 }
 
@@ -99,7 +91,7 @@ async function act(button, fn) {
 function muteButtons(c, p) {
   const mute = (kind) => {
     const on = kind === 'audio' ? !!p.audio_muted : !!p.video_muted;
-    const label = kind === 'audio' ? (on ? 'Unmute sound' : 'Mute sound') : (on ? 'Turn picture back on' : 'Mute picture');
+    const label = kind === 'audio' ? (on ? t('console.calls.unmute_sound') : t('console.calls.mute_sound')) : (on ? t('console.calls.unmute_picture') : t('console.calls.mute_picture'));
     return el('button', {
       type: 'button', class: on ? 'big-button muted-on' : 'big-button', 'aria-pressed': on ? 'true' : 'false',
       'data-testid': `mute-${kind}-${p.account}`, 'data-muted': on ? 'yes' : 'no',
@@ -114,12 +106,12 @@ function muteButtons(c, p) {
 
 function participantTile(c, p, inCall) {
   const video = inCall && p.state !== 'left' ? videoOf(p.account) : null;
-  const muted = [p.audio_muted ? 'sound muted' : null, p.video_muted ? 'picture muted' : null].filter(Boolean).join(', ');
-  return el('div', { class: `tile${p.state === 'left' ? ' left' : ''}`, 'data-testid': `tile-${p.account}`, 'data-state': p.state, 'data-media': p.media || '' },
+  const muted = [p.audio_muted ? t('console.calls.sound_muted') : null, p.video_muted ? t('console.calls.picture_muted') : null].filter(Boolean).join(', ');
+  return el('div', { class: `tile${p.state === 'left' ? ' left' : ''}`, 'data-testid': `tile-${p.account}`, 'data-account': String(p.account), 'data-state': p.state, 'data-media': p.media || '' },
     video ? el('div', { class: 'tile-video' }, video) : null,
-    el('p', { class: 'tile-name' }, el('strong', {}, p.name || `#${p.account}`), ` (${p.role === 'contact' ? 'contact' : p.role})`),
+    el('p', { class: 'tile-name' }, el('strong', {}, p.name || roleWord(p.role)), ` (${roleWord(p.role)})`),
     el('p', { class: 'muted' }, participantState(p)),
-    muted ? el('p', { class: 'tile-muted', 'data-testid': 'muted-flags' }, `By a supervisor: ${muted}`) : null,
+    muted ? el('p', { class: 'tile-muted', 'data-testid': 'muted-flags' }, t('console.calls.muted_by', { what: muted })) : null,
     inCall && isParty(p) && p.state === 'joined' ? muteButtons(c, p) : null);
 }
 
@@ -132,30 +124,30 @@ function callButtons(c) {
       el('button', {
         type: 'button', class: 'big-button primary', 'data-testid': 'call-join', disabled: !canJoin,
         onclick: (ev) => act(ev.currentTarget, () => joinCall(liveConn(), c, render)),
-      }, c.state === 'waiting_for_supervisor' ? 'Join — start the call' : 'Join call'),
-      c.state === 'ringing' ? el('span', { class: 'muted' }, 'You can join once someone answers.') : null);
+      }, c.state === 'waiting_for_supervisor' ? t('console.calls.join_start') : t('console.calls.join')),
+      c.state === 'ringing' ? el('span', { class: 'muted' }, t('console.calls.join_later')) : null);
   }
   return el('p', { class: 'actions' },
-    el('span', { class: 'media-state', 'data-testid': 'media-state' }, `Your media: ${mediaState()}`),
+    el('span', { class: 'media-state', 'data-testid': 'media-state' }, t('console.calls.your_media', { state: mediaState() })),
     el('button', {
       type: 'button', class: 'big-button', 'data-testid': 'call-leave',
       onclick: (ev) => act(ev.currentTarget, () => leaveCall(liveConn())),
-    }, 'Leave (pauses a supervised call)'),
+    }, t('console.calls.leave')),
     el('button', {
       type: 'button', class: 'big-button danger', 'data-testid': 'call-end',
       onclick: (ev) => act(ev.currentTarget, () => liveConn().request('call.end', { call_id: c.call_id })),
-    }, 'End call for everyone'));
+    }, t('console.calls.end')));
 }
 
 function callCard(c) {
   const inCall = joinedCallId() === c.call_id;
-  const contacts = contactsOf(c).map((p) => p.name).join(', ') || '—';
+  const contacts = contactsOf(c).map((p) => p.name);
   return el('article', { class: `card live-call state-${c.state}`, 'data-testid': `live-call-${c.call_id}`, 'data-state': c.state, 'data-joined': inCall ? 'yes' : 'no' },
     el('header', { class: 'case-head' },
-      el('h2', {}, `${childOf(c).name} with ${contacts}`),
-      el('span', { class: `chip chip-call-${c.state}`, 'data-testid': 'call-state' }, STATE_WORDS[c.state] || c.state)),
-    el('p', { class: 'muted' }, `${c.video ? 'Video' : 'Voice'} call · ${c.supervised ? 'supervised' : 'not supervised (joining is listening in)'}`,
-      c.answered_at ? ` · answered ${fmtDateTime(c.answered_at)}` : ''),
+      el('h2', {}, t('console.calls.title_with', { child: childOf(c).name, contacts: contacts.length ? fmtList(contacts) : '—' })),
+      el('span', { class: `chip chip-call-${c.state}`, 'data-testid': 'call-state' }, words('state', c.state))),
+    el('p', { class: 'muted' }, t('console.calls.kind', { video: c.video ? 'yes' : 'no', supervised: c.supervised ? 'yes' : 'no' }),
+      c.answered_at ? [' · ', t('console.calls.answered'), ' ', when(c.answered_at, zoneOfCall(c))] : null),
     banner(c),
     timeLeft(c),
     el('div', { class: 'tiles' }, (c.participants || []).filter((p) => isParty(p) || p.state !== 'left').map((p) => participantTile(c, p, inCall))),
@@ -168,9 +160,9 @@ function render() {
   if (!root) return;
   const calls = [...live.calls.values()].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.call_id - b.call_id);
   root.replaceChildren(...[
-    live.conn === 'offline' ? note('error', 'No connection to the server: this list may be out of date. Reconnecting…', 'live-offline') : null,
+    live.conn === 'offline' ? note('error', t('console.calls.offline'), 'live-offline') : null,
     live.error ? note('error', live.error, 'action-error') : null,
-    ...(calls.length ? calls.map(callCard) : [el('p', { class: 'muted', 'data-testid': 'no-live-calls' }, 'No calls right now. New calls appear here by themselves.')]),
+    ...(calls.length ? calls.map(callCard) : [el('p', { class: 'muted', 'data-testid': 'no-live-calls' }, t('console.calls.none'))]),
   ].filter(Boolean));
 }
 
@@ -178,7 +170,7 @@ function render() {
 function tick() {
   if (!live.root || !live.root.isConnected) { stop(); return; }
   live.root.querySelectorAll('[data-ends-at] .left').forEach((n) => {
-    n.textContent = `${fmtLeft(Number(n.parentNode.dataset.endsAt) - Date.now())} left`;
+    n.textContent = t('console.calls.left_time', { time: fmtLeft(Number(n.parentNode.dataset.endsAt) - Date.now()) });
   });
 }
 
@@ -197,6 +189,9 @@ function onEvent(event, data) {
       const me = (data.participants || []).filter((p) => p.role === 'supervisor' && p.account === live.me).pop();
       if (me && me.state === 'left') dropMedia(); // e.g. the child refused listening in
     }
+  } else if (event === 'call.levels') {
+    applyLevels(live.root, data); // who talks: attributes only, no re-render 5 times a second
+    return;
   } else if (event === 'call.renegotiate') {
     if (joinedCallId() === data.call_id) renegotiate(liveConn(), live.calls.get(data.call_id)).catch(() => {});
     return;
@@ -250,6 +245,7 @@ export function unwatchLiveCalls() {
 /** #/calls */
 export async function liveCallsView(ctx) {
   live.me = ctx.me && ctx.me.id;
+  live.dir = await directory();
   if (!live.unlisten) live.unlisten = liveConn().listen(onEvent);
   await load();
   live.conn = 'online';
@@ -258,8 +254,8 @@ export async function liveCallsView(ctx) {
   clearInterval(live.tick);
   live.tick = setInterval(tick, 1000);
   const page = el('section', { class: 'page', 'data-testid': 'live-calls' },
-    el('h1', {}, 'Live calls'),
-    el('p', { class: 'muted' }, 'Calls of the children you supervise. A supervised call carries no sound or picture until a supervisor joins; leaving pauses it again.'),
+    el('h1', {}, t('console.nav.calls')),
+    el('p', { class: 'muted' }, t('console.calls.intro')),
     list);
   render();
   return page;

@@ -1,36 +1,14 @@
 // Agreement editor: a new agreement for a case, or proposed new terms for an existing one; refusals are shown
-// next to the field the server names.
+// in plain words next to the field the server names, and once more at the top of the form.
 
+import { t } from '/js/i18n.js';
 import * as api from './api.js';
-import { el, field, note, who } from './dom.js';
+import { el, field, note, who, crumbs } from './dom.js';
 import { termsForm, showFieldError, clearFieldErrors } from './terms-form.js';
+import { contactName } from './view-cases.js';
 
-/** args: {caseId} for a new agreement, or {agreementId} to propose a change. */
-export async function editorView(ctx, { caseId, agreementId }) {
-  let agreement = null;
-  let kase;
-  if (agreementId) {
-    agreement = await api.get(`/api/agreements/${agreementId}`);
-    kase = await api.get(`/api/cases/${agreement.case_id}`);
-  } else {
-    kase = await api.get(`/api/cases/${caseId}`);
-  }
-  const zone = kase.time_zone || 'UTC';
-  const pending = agreement && (agreement.proposals || []).find((p) => p.status === 'pending');
-  const form = termsForm(agreement ? agreement.terms : null, zone);
-  const top = el('div', { 'data-testid': 'form-status' });
-  const head = el('div', { class: 'grid' });
-  if (!agreement) {
-    head.append(
-      field('Contact (user name)', el('input', { 'data-field': 'contact_username', 'data-testid': 'contact-username', autocomplete: 'off', required: true })),
-      field('Relationship to the child', el('input', { 'data-field': 'relationship', 'data-testid': 'relationship', autocomplete: 'off', placeholder: 'e.g. Aunt' })));
-  }
-  const submit = el('button', { type: 'submit', class: 'primary-button', 'data-testid': 'editor-submit' },
-    agreement ? 'Propose these terms' : 'Create and propose');
-  const formNode = el('form', { class: 'editor', novalidate: true, 'data-testid': 'editor' }, head, form.node, top,
-    el('p', { class: 'actions' }, submit,
-      el('a', { class: 'button quiet', href: agreement ? `#/agreement/${agreement.id}` : `#/case/${kase.id}` }, 'Cancel')));
-  formNode.addEventListener('submit', async (ev) => {
+function submitter(ctx, { formNode, form, agreement, kase, top, submit }) {
+  return async (ev) => {
     ev.preventDefault();
     clearFieldErrors(formNode);
     top.replaceChildren();
@@ -52,22 +30,53 @@ export async function editorView(ctx, { caseId, agreementId }) {
       ctx.refreshCounts();
     } catch (err) {
       const placed = err.field ? showFieldError(formNode, err.field, err.message) : null;
-      top.replaceChildren(note('error', placed ? `Please check the marked field: ${err.message}` : err.message, 'form-error'));
-      if (!placed) top.firstChild.focus?.();
+      top.replaceChildren(note('error', placed ? t('console.editor.check_field', { problem: placed.text }) : err.message, 'form-error'));
       top.dataset.code = err.code;
       top.dataset.errorField = err.field || '';
     } finally {
       submit.disabled = false;
     }
-  });
-  const title = agreement ? `Change the agreement with ${who(agreement.contact)}` : `New agreement for ${who(kase.child)}`;
+  };
+}
+
+/** args: {caseId} for a new agreement, or {agreementId} to propose a change. */
+export async function editorView(ctx, { caseId, agreementId }) {
+  let agreement = null;
+  let kase;
+  if (agreementId) {
+    agreement = await api.get(`/api/agreements/${agreementId}`);
+    kase = await api.get(`/api/cases/${agreement.case_id}`);
+  } else {
+    kase = await api.get(`/api/cases/${caseId}`);
+  }
+  const zone = kase.time_zone || 'UTC';
+  const pending = agreement && (agreement.proposals || []).find((p) => p.status === 'pending');
+  const form = termsForm(agreement ? agreement.terms : null, zone);
+  const top = el('div', { 'data-testid': 'form-status' });
+  const head = el('div', { class: 'grid' });
+  if (!agreement) {
+    const contact = el('input', { 'data-field': 'contact_username', 'data-testid': 'contact-username', autocomplete: 'off', required: true });
+    const rel = el('input', { 'data-field': 'relationship', 'data-testid': 'relationship', autocomplete: 'off', placeholder: t('console.editor.relationship_example') });
+    contact.dataset.label = t('console.editor.contact_username');
+    rel.dataset.label = t('console.editor.relationship');
+    head.append(field(contact.dataset.label, contact), field(rel.dataset.label, rel));
+  }
+  const submit = el('button', { type: 'submit', class: 'primary-button', 'data-testid': 'editor-submit' },
+    agreement ? t('console.editor.submit_change') : t('console.editor.submit_new'));
+  const formNode = el('form', { class: 'editor', novalidate: true, 'data-testid': 'editor' }, head, form.node, top,
+    el('p', { class: 'actions' }, submit,
+      el('a', { class: 'button quiet', href: agreement ? `#/agreement/${agreement.id}` : `#/case/${kase.id}` }, t('console.editor.cancel'))));
+  formNode.addEventListener('submit', submitter(ctx, { formNode, form, agreement, kase, top, submit }));
+  const title = agreement ? t('console.editor.title_change', { contact: who(agreement.contact) })
+    : t('console.editor.title_new', { child: who(kase.child) });
+  const child = who(kase.child);
   return el('section', { class: 'page', 'data-testid': agreement ? 'propose-page' : 'new-agreement-page' },
-    el('p', { class: 'crumbs' }, el('a', { href: '#/cases' }, 'Caseload'), ' › ', el('a', { href: `#/case/${kase.id}` }, who(kase.child)),
-      agreement ? [' › ', el('a', { href: `#/agreement/${agreement.id}` }, who(agreement.contact))] : null),
+    agreement
+      ? crumbs([t('console.caseload.title'), '#/cases'], [child, `#/case/${kase.id}`], [contactName(agreement), `#/agreement/${agreement.id}`], t('console.editor.crumb_change'))
+      : crumbs([t('console.caseload.title'), '#/cases'], [child, `#/case/${kase.id}`], t('console.editor.crumb_new')),
     el('h1', {}, title),
     agreement
-      ? el('p', { class: 'muted' }, 'The current terms stay in force until every required role has approved the change.',
-        pending ? ' A change is already waiting for approval; a new one is proposed alongside it.' : '')
-      : el('p', { class: 'muted' }, 'The agreement starts as pending; it becomes active once every required role has approved it.'),
+      ? el('p', { class: 'muted' }, t('console.editor.change_intro'), pending ? [' ', t('console.editor.change_pending')] : null)
+      : el('p', { class: 'muted' }, t('console.editor.new_intro')),
     formNode);
 }

@@ -4,14 +4,20 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
 
-/** Serve a directory on 127.0.0.1:port; resolves {url, close}. */
-export function serveStatic(dir, port) {
+/**
+ * Serve a directory on 127.0.0.1:port, and `mounts` ({'/admin/': dir}) under their prefixes as samvaer does (the
+ * console at /admin/ beside the family app's /js/i18n.js); resolves {url, close}.
+ */
+export function serveStatic(dir, port, mounts = {}) {
   const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = path.join(dir, rel === '/' ? 'index.html' : rel);
-    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    let rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let root = dir;
+    const prefix = Object.keys(mounts).find((m) => rel.startsWith(m));
+    if (prefix) { root = mounts[prefix]; rel = `/${rel.slice(prefix.length)}`; }
+    const file = path.join(root, rel === '/' ? 'index.html' : rel);
+    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404).end('not found');
       return;
     }

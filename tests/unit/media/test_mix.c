@@ -87,6 +87,8 @@ static void renegotiate(uint64_t call)
 			offer_answer(call, (int)ids[i] - 1, true);
 }
 
+static bool with_levels; /* peers put RFC 6464 levels in their audio (as browsers do) */
+
 static void join_all(uint64_t call, int count, unsigned loss_pct)
 {
 	for (int i = 0; i < count; i++) {
@@ -97,7 +99,8 @@ static void join_all(uint64_t call, int count, unsigned loss_pct)
 					 .recv_sections = 2,
 					 .track_streams = true,
 					 .audio_loss_pct = loss_pct,
-					 .audio_fec = loss_pct > 0};
+					 .audio_fec = loss_pct > 0,
+					 .send_level = with_levels};
 		peers[i] = peer_new(&pc, err, sizeof err);
 		CHECK(peers[i] != NULL, "peer: %s", err);
 		n_peers = i + 1;
@@ -218,11 +221,16 @@ static void test_four_mix_by_themselves(void)
 {
 	const uint64_t call = 23;
 	CHECK(media_call_create(call) >= 0, "create");
+	with_levels = true; /* levels from the header extension this time, not from decoding */
 	join_all(call, 4, 0);
 	for (int i = 0; i < 4; i++)
 		CHECK(media_call_is_mixed(call, (uint64_t)i + 1), "four senders: %d mixed without asking", i + 1);
 	run(500);
 	check_hearing(4, 0xf, "four");
+	for (int i = 1; i <= 4; i++)
+		CHECK(last_levels[i].talking && last_levels[i].level == 13,
+		      "four: %d talks at the -13 dBov it reports (%u)", i, last_levels[i].level);
+	with_levels = false;
 	leave_all(call);
 }
 

@@ -1,0 +1,134 @@
+#!/bin/bash
+# bench-mix.sh: the mixing benchmark behind `make bench`: calls of five, 20 % speaking, everyone mixed on one media core, against Janus's AudioBridge in the same run.
+# Usage: scripts/bench-mix.sh BUILD_DIR   (make has built bench-mix there)
+# Knobs (environment): XBENCH_CALLS=40 (calls of XBENCH_SIZE=5) XBENCH_SPEAKING=0.2 XBENCH_SECONDS=10 XBENCH_WARMUP=3
+#   XBENCH_JANUS=1 (0: skip Janus) XBENCH_KEEP= (1: keep the temporary directory)
+# The same scenario runs against Janus's AudioBridge (Debian janus, WebSocket transport, the loopback shim as in
+# bench-media.sh) on the same CPU; when Janus cannot run, the table says "not run" instead of a ratio.
+# Exit status: 0 when every measured target passes, 1 when one fails or the bench could not run, 2 on a usage error.
+set -u
+BUILD=${1:-}
+if [ -z "$BUILD" ] || [ ! -x "$BUILD/bench-mix" ]; then
+	echo "usage: $0 BUILD_DIR (with bench-mix built)" >&2
+	exit 2
+fi
+BUILD=$(cd "$BUILD" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TMP=$(mktemp -d /tmp/samvaer-bench-mix.XXXXXX)
+OUT=$TMP/samvaer.txt JOUT=$TMP/janus.txt JANUS_PID=""
+cleanup() {
+	[ -n "$JANUS_PID" ] && kill -KILL "$JANUS_PID" 2>/dev/null
+	if [ "${XBENCH_KEEP:-}" = 1 ]; then echo "bench-mix: kept $TMP" >&2; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+ARGS="--calls ${XBENCH_CALLS:-40} --size ${XBENCH_SIZE:-5} --speaking ${XBENCH_SPEAKING:-0.2} --seconds ${XBENCH_SECONDS:-10} --warmup ${XBENCH_WARMUP:-3}"
+echo "bench-mix: $BUILD/bench-mix $ARGS" >&2
+if ! "$BUILD/bench-mix" $ARGS >"$OUT"; then
+	echo "bench-mix: the bench failed" >&2
+	exit 1
+fi
+
+# Janus with the AudioBridge plugin and the WebSocket transport only, ICE-lite on loopback (see DESIGN.md).
+janus_run() {
+	local d=$TMP/janus plugins=/usr/lib/x86_64-linux-gnu/janus/plugins transports=/usr/lib/x86_64-linux-gnu/janus/transports
+	local port _ pin=""
+	command -v janus >/dev/null && [ -d "$plugins" ] || { echo "bench-mix: janus is not installed" >&2; return 1; }
+	mkdir -p "$d" || return 1
+	cc -shared -fPIC -O2 -o "$d/loopback_shim.so" "$ROOT/tests/bench/janus/loopback_shim.c" -ldl || return 1
+	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	cat >"$d/janus.jcfg" <<EOF
+general: {
+	configs_folder = "$d"
+	plugins_folder = "$plugins"
+	transports_folder = "$transports"
+	debug_level = 3
+	interface = "127.0.0.1"
+	session_timeout = 0
+}
+media: {
+	rtp_port_range = "20000-60000"
+}
+nat: {
+	ice_lite = true
+	ice_enforce_list = "lo"
+}
+plugins: {
+	disable = "$(cd "$plugins" && ls lib*.so | grep -v audiobridge | paste -sd, -)"
+}
+transports: {
+	disable = "$(cd "$transports" && ls lib*.so | grep -v websockets | paste -sd, -)"
+}
+events: {
+	broadcast = false
+}
+loggers: {
+	disable = "libjanus_jsonlog.so"
+}
+EOF
+	printf 'general: {\n}\n' >"$d/janus.plugin.audiobridge.jcfg"
+	cat >"$d/janus.transport.websockets.jcfg" <<EOF
+general: {
+	json = "plain"
+	ws = true
+	ws_port = $port
+	ws_ip = "127.0.0.1"
+	wss = false
+}
+admin: {
+	admin_ws = false
+	admin_wss = false
+}
+EOF
+	command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ] && pin="taskset -c 0"
+	LD_PRELOAD="$d/loopback_shim.so" $pin janus -C "$d/janus.jcfg" -F "$d" >"$TMP/janus.log" 2>&1 &
+	JANUS_PID=$!
+	for _ in $(seq 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		if ! kill -0 "$JANUS_PID" 2>/dev/null; then tail -5 "$TMP/janus.log" >&2; return 1; fi
+		sleep 0.1
+	done
+	echo "bench-mix: janus (AudioBridge): $BUILD/bench-mix $ARGS --janus $port" >&2
+	"$BUILD/bench-mix" $ARGS --janus "$port" --janus-pid "$JANUS_PID" >"$JOUT"
+}
+if [ "${XBENCH_JANUS:-1}" = 1 ] && ! janus_run; then
+	echo "bench-mix: the Janus AudioBridge run failed" >&2
+	rm -f "$JOUT"
+fi
+
+val() { awk -v k="$1" '$1 == k { print $2 }' "$OUT"; }
+jval() { [ -s "$JOUT" ] && awk -v k="$1" '$1 == k { print $2 }' "$JOUT"; }
+FAILS=0
+row() { # name value target ok
+	printf '| %-58s | %12s | %-8s | %-4s |\n' "$1" "$2" "$3" "$4"
+	[ "$4" = "FAIL" ] && FAILS=$((FAILS + 1))
+	return 0
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "ok" : "FAIL" }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "ok" : "FAIL" }'; }
+PER=$(val per_core) LAT=$(val latency_avg_ms) RX=$(val rx_pps)
+echo
+echo "Samvaer mixing bench: $(val participants) participants in calls of $(val size), $(val speaking) speaking, one media core, $(val seconds) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| figure | value | target | pass |"
+echo "|---|---|---|---|"
+row "mixed participants per core (served frames / CPU)" "$PER" ">= 250" "$(ge "$PER" 250)"
+row "worker CPU (cores)" "$(val worker_cpu)" "-" "-"
+row "mix packets per receiver per second" "$RX" ">= 45" "$(ge "$RX" 45)"
+row "encodes per call per 20 ms frame" "$(val encodes_per_call_frame)" "-" "-"
+row "added delay, arrival to encoded mix: avg (ms)" "$LAT" "<= 60" "$(le "$LAT" 60)"
+row "added delay: max (ms)" "$(val latency_max_ms)" "-" "-"
+row "frames concealed (PLC + FEC) (%)" "$(val concealed_pct)" "-" "-"
+JPER=$(jval per_core)
+if [ -n "$JPER" ] && [ "$JPER" != 0 ]; then
+	row "Janus AudioBridge: participants per core (received / CPU)" "$JPER" "-" "-"
+	row "Janus AudioBridge: CPU (cores)" "$(jval worker_cpu)" "-" "-"
+	row "Janus AudioBridge: mix packets per receiver per second" "$(jval rx_pps)" "-" "-"
+	RATIO=$(awk -v a="$PER" -v b="$JPER" 'BEGIN { printf "%.2f", a / b }')
+	row "samvaer / AudioBridge participants per core" "${RATIO}x" ">= 3x" "$(ge "$RATIO" 3)"
+else
+	row "Janus AudioBridge, same scenario: ratio" "not run" ">= 3x" "-"
+fi
+if [ "$FAILS" -gt 0 ]; then
+	echo "bench-mix: $FAILS target(s) missed"
+	exit 1
+fi
+echo "bench-mix: all measured targets met"
