@@ -5,6 +5,7 @@
 // window.__samvaerCall exposes the live call for tests; `?relay=1` in the page URL, or
 // window.__samvaerCallOptions = {relay: true}, forces relay-only ICE (the TURN test).
 
+import { initRecording, recordingOnState, onRecordingEvent, resetRecording } from './call-recording.js';
 import { applyLevels, dropMix } from './call-levels.js';
 import { formatNextAt } from './util.js';
 import {
@@ -212,6 +213,7 @@ function stopMedia(c) {
   dropMix();
   resetChoices();
   resetSupervision();
+  resetRecording();
 }
 
 /** Back to video with the default look for the next call. */
@@ -312,6 +314,7 @@ async function setSoundOnly(on) {
 function onState(data) {
   if (!call || call.id !== data.call_id) return;
   call.state = data.state;
+  recordingOnState(data);
   if (data.state === 'ended') return endCall(data.reason);
   const me = store && store.me && store.me.id;
   const left = myLeftReason(data, me);
@@ -359,6 +362,7 @@ export function initCall(theConn, theStore) {
   conn = theConn;
   store = theStore;
   initSupervision(conn);
+  initRecording(conn);
   $('#call-accept').addEventListener('click', async () => {
     if (!call) return;
     const c = call;
@@ -439,6 +443,7 @@ export function onCallEvent(event, data) {
     return true;
   }
   if (onSupervisionEvent(event, data, call ? call.id : null)) return true;
+  if (onRecordingEvent(event, data, call ? call.id : null)) return true;
   if (event === 'call.renegotiate') {
     if (call && call.id === data.call_id && call.mine) {
       renegotiate(call).catch((err) => { $('#view-call').dataset.error = String((err && err.message) || err); });
