@@ -236,3 +236,10 @@ void mixer_stats_get(const struct mixer *m, struct mixer_stats *out)
 {
 	*out = m->st;
 }
+
+const uint8_t *mixer_full(struct mixer *m, enum mixer_preset p, uint16_t *len)
+{
+	const struct mixer_encoder *e = p < MIXER_PRESETS ? encoded(m, -1, p) : NULL;
+	*len = e ? e->len : 0;
+	return e ? e->pkt : NULL;
+}

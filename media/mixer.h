@@ -66,5 +66,8 @@ int mixer_run(struct mixer *m, const bool listen[MIXER_SLOTS], const uint8_t pre
 uint8_t mixer_level(const struct mixer *m, unsigned src);
 bool mixer_talking(const struct mixer *m, unsigned src);
 void mixer_stats_get(const struct mixer *m, struct mixer_stats *out);
+/* The full mix (everyone who talks) of the last mixer_run at preset p, encoded now if no receiver needed it: what a
+ * recording keeps. NULL when the encode failed; the packet is valid until the next run. */
+const uint8_t *mixer_full(struct mixer *m, enum mixer_preset p, uint16_t *len);
 
 #endif

@@ -237,6 +237,11 @@ static void send_pli(struct router_participant *src, struct producer *pr, int64_
 		router__commit_to(q, src, (size_t)n, true);
 }
 
+void router__send_pli(struct router_participant *src, int64_t now, struct router_txq *q)
+{
+	send_pli(src, &src->prod[ROUTER_VIDEO], now, q);
+}
+
 /* ---- RTP fan-out ---- */
 
 static int kind_of(const struct router_participant *p, uint8_t pt)
@@ -307,6 +312,8 @@ int router_on_rtp(struct router_participant *p, const uint8_t *buf, size_t len, 
 	producer_keep(pr, buf, len, seq);
 	if (kind == ROUTER_AUDIO)
 		sent += router__audio_in(p, buf, len, now_ms);
+	else if (call->rec)
+		router__record_video(p, buf, len, now_ms, q);
 	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++) {
 		struct router_participant *r = &call->p[i];
 		if (i != src && r->used && !(kind == ROUTER_AUDIO && r->mixed))

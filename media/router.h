@@ -96,6 +96,9 @@ struct router_participant {
 	void *owner; /* free for the worker */
 };
 
+struct recording;
+struct recording_result;
+
 struct router_call {
 	uint64_t id;
 	bool paused;
@@ -106,7 +109,10 @@ struct router_call {
 	int64_t next_mix_ms; /* next 20 ms frame */
 	uint16_t mix_seq;    /* input numbering of the mix (each receiver's consumer maps it) */
 	uint32_t mix_ts;
-	bool talked; /* for the owner: its last levels event had a talker */
+	bool talked;           /* for the owner: its last levels event had a talker */
+	struct recording *rec; /* NULL: not recorded (media/recorder.h) */
+	void (*rec_done)(void *arg, const struct recording_result *res);
+	void *rec_arg;
 };
 
 struct router_participant_params {
@@ -129,6 +135,10 @@ struct router_level {
 };
 
 void router_call_init(struct router_call *c, uint64_t id);
+/* Start recording the call into rec (its mix, and the VP8 video of every sender, past the gates), or with rec NULL
+ * stop: the recording in progress is closed and its done(arg, result) runs on the recorder thread. */
+void router_call_record(struct router_call *c, struct recording *rec,
+			void (*done)(void *arg, const struct recording_result *res), void *arg);
 /* Returns the participant or NULL (slot taken, or id present). Allocates the video retransmit buffer. tr may be
  * set later. The others' consumers of it start off until their plans announce it. */
 struct router_participant *router_participant_add(struct router_call *c, const struct router_participant_params *pp);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "media/bytes.h"
+#include "media/recorder.h"
 #include "media/srtp.h"
 
 #define TX_RTP_CAP (ROUTER_PKT_MAX - SRTP_SESSION_RTP_OVERHEAD)
@@ -16,6 +17,8 @@
 
 static bool wants_mixer(const struct router_call *c)
 {
+	if (c->rec)
+		return true; /* a recording keeps the mix */
 	for (int i = 0; i < ROUTER_MAX_PARTICIPANTS; i++)
 		if (c->p[i].used && c->p[i].mixed)
 			return true;
@@ -36,6 +39,7 @@ void router__mix_refresh(struct router_call *c)
 
 void router_call_free(struct router_call *c)
 {
+	router_call_record(c, NULL, NULL, NULL);
 	mixer_free(c->mix);
 	c->mix = NULL;
 }
@@ -120,6 +124,12 @@ static void mix_frame(struct router_call *c, int64_t now, struct router_txq *q)
 	for (int i = 0; i < MIXER_SLOTS; i++)
 		listen[i] = listens(&c->p[i]), preset[i] = c->p[i].mix_preset;
 	mixer_run(c->mix, listen, preset, now, out);
+	if (c->rec) {
+		uint16_t len;
+		const uint8_t *pkt = mixer_full(c->mix, MIXER_PRESET_NORMAL, &len);
+		if (pkt)
+			recording_audio(c->rec, pkt, len, now);
+	}
 	for (int i = 0; i < MIXER_SLOTS; i++)
 		if (out[i].pkt)
 			send_mix(c, &c->p[i], &out[i], now, q);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "media/stun.h"
+#include "media/recorder.h"
 #include "media/worker_internal.h"
 
 int64_t media__now_ms(void)
@@ -332,6 +333,12 @@ static void cmd_apply(struct media_worker *w, struct media_cmd *cmd)
 	case CMD_PAUSE:
 		if (c)
 			router_call_pause(c, cmd->a);
+		break;
+	case CMD_RECORD:
+		if (c)
+			router_call_record(c, cmd->rec, cmd->rec_done, cmd->rec_arg);
+		else if (cmd->rec) /* the call ended first: finish the empty recording all the same */
+			recording_close(cmd->rec, cmd->rec_done, cmd->rec_arg);
 		break;
 	}
 	if (c && cmd->type != CMD_CALL_END)

@@ -127,6 +127,13 @@ int media_call_set_mix(uint64_t call_id, uint64_t participant_id, bool on);
 bool media_call_is_mixed(uint64_t call_id, uint64_t participant_id);
 /* Pause: no media flows in the call at all while on (transports stay up). */
 int media_call_pause(uint64_t call_id, bool on);
+/* Record the call into rec (media/recorder.h: its mix and every sender's VP8 video, past the gates), or with rec NULL
+ * stop. The recording being replaced or stopped, or still running when the call ends, is closed by the worker, and
+ * its done(arg, result) runs on the recorder thread once its files are complete. */
+struct recording;
+struct recording_result;
+int media_call_record(uint64_t call_id, struct recording *rec,
+		      void (*done)(void *arg, const struct recording_result *res), void *arg);
 /* End the call: DTLS close_notify to every participant, free everything. */
 int media_call_end(uint64_t call_id);
 

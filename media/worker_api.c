@@ -386,6 +386,22 @@ int media_call_pause(uint64_t call_id, bool on)
 	return simple_cmd(CMD_PAUSE, call_id, 0, on, false);
 }
 
+int media_call_record(uint64_t call_id, struct recording *rec,
+		      void (*done)(void *arg, const struct recording_result *res), void *arg)
+{
+	if (!media__g.running)
+		return MEDIA_ERR_STATE;
+	struct call_plan *pin = pin_find(call_id, NULL);
+	if (!pin)
+		return MEDIA_ERR_NO_CALL;
+	struct media_cmd *cmd = calloc(1, sizeof *cmd);
+	if (!cmd)
+		return MEDIA_ERR_NOMEM;
+	cmd->type = CMD_RECORD, cmd->call_id = call_id, cmd->rec = rec, cmd->rec_done = done, cmd->rec_arg = arg;
+	cmd_push(pin->worker, cmd);
+	return MEDIA_OK;
+}
+
 /* ---- offer -> answer ---- */
 
 static void fingerprint_string(const struct sdp_fingerprint *f, char *out, size_t cap)

@@ -28,14 +28,18 @@ enum media_cmd_type {
 	CMD_PART_REMOVE,
 	CMD_GATE,
 	CMD_RECV_GATE,
-	CMD_PAUSE
+	CMD_PAUSE,
+	CMD_RECORD
 };
 
 struct media_cmd {
 	struct media_cmd *next;
 	enum media_cmd_type type;
 	uint64_t call_id, pid;
-	bool a, b; /* gate audio/video, pause on */
+	bool a, b;             /* gate audio/video, pause on */
+	struct recording *rec; /* CMD_RECORD: start (or NULL: stop), and what runs when its files are done */
+	void (*rec_done)(void *arg, const struct recording_result *res);
+	void *rec_arg;
 	struct router_participant_params pp;
 	char ufrag[ICE_CRED_MAX], pwd[ICE_CRED_MAX], rufrag[ICE_CRED_MAX], rpwd[ICE_CRED_MAX];
 	char fingerprint[DTLS_FINGERPRINT_MAX];

@@ -48,7 +48,8 @@
 	  "This call needs a supervisor, and none is available now. Please try again later.")                       \
 	X(SEND_RATE_LIMITED, "send_rate_limited", "You are sending very fast. Please wait a moment and try again.") \
 	X(ATTACHMENT_UNAVAILABLE, "attachment_unavailable",                                                         \
-	  "This photo, video or voice note cannot be sent. Please add it again.")
+	  "This photo, video or voice note cannot be sent. Please add it again.")                                   \
+	X(RECORDING_NOT_ALLOWED, "recording_not_allowed", "The contact agreement does not allow recording this call.")
 
 enum proto_error {
 #define PROTO_ERR_ENUM(name, code, msg) PROTO_ERR_##name,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "media/worker.h"
+#include "server/blobs/blobstore.h"
 #include "server/calls/calls.h"
 #include "server/chat/chat.h"
 #include "server/invites/invites_ws.h"
@@ -187,6 +188,8 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 		snprintf(err, errlen, "cannot start the password hasher");
 		return -1;
 	}
+	if (!(app->blobs = blobstore_open(cfg->data_dir, err, errlen)))
+		return -1;
 	if (calls_init(app, err, errlen) != 0 || push_init(app, err, errlen) != 0)
 		return -1;
 	if (!(app->uploads = uploads_create(app, err, errlen)))
@@ -216,6 +219,7 @@ void app_free(struct app *app)
 	push_free(app); /* after the calls: their end pushes nothing, but the sender must stop before the store */
 	hasher_stop(app->hasher);
 	commit_free(&app->commit); /* commits and fsyncs what is pending: every acknowledged write is durable */
+	blobstore_close(app->blobs);
 	store_close(app->store);
 	agreements_free(&app->agreements);
 	router_free(&app->router);

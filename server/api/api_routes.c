@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct api_route *const tables[] = {api_routes_cases,    api_routes_audit,   api_routes_reports,
-						 api_routes_review,   api_routes_invites, api_routes_devices,
-						 api_routes_retention};
+static const struct api_route *const tables[] = {api_routes_cases,     api_routes_audit,     api_routes_reports,
+						 api_routes_review,    api_routes_invites,   api_routes_devices,
+						 api_routes_retention, api_routes_recordings};
 
 /* A pattern matches segment by segment; "#" matches a positive integer, collected in ids. */
 static int match(const char *pattern, const char *path, int64_t ids[3])

@@ -60,7 +60,7 @@ static void bind_hash_or_null(sqlite3_stmt *st, int col, const char *hash)
 }
 
 /* One more reference on a blob (its row made if new). */
-static int blob_ref(struct store *s, const char *hash, int64_t bytes, int64_t now)
+int blobs_ref(struct store *s, const char *hash, int64_t bytes, int64_t now)
 {
 	if (!hash[0])
 		return STORE_OK;
@@ -76,7 +76,7 @@ static int blob_ref(struct store *s, const char *hash, int64_t bytes, int64_t no
 	return store__write_once(s, st, "blob reference", 0);
 }
 
-static int blob_unref(struct store *s, const char *hash)
+int blobs_unref(struct store *s, const char *hash)
 {
 	if (!hash[0])
 		return STORE_OK;
@@ -90,8 +90,8 @@ static int blob_unref(struct store *s, const char *hash)
 
 static int add_row(struct store *s, const struct attachment *a)
 {
-	if (blob_ref(s, a->blob, a->bytes, a->created_at) || blob_ref(s, a->thumb, a->thumb_bytes, a->created_at) ||
-	    blob_ref(s, a->poster, a->poster_bytes, a->created_at))
+	if (blobs_ref(s, a->blob, a->bytes, a->created_at) || blobs_ref(s, a->thumb, a->thumb_bytes, a->created_at) ||
+	    blobs_ref(s, a->poster, a->poster_bytes, a->created_at))
 		return STORE_ERR;
 	sqlite3_stmt *st = store__prepare_once(
 	    s,
@@ -408,7 +408,7 @@ int attachment_delete(struct store *s, const char *id)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	rc = store__write_once(s, st, "delete attachment", 1);
-	if (rc == STORE_OK && (blob_unref(s, a.blob) || blob_unref(s, a.thumb) || blob_unref(s, a.poster)))
+	if (rc == STORE_OK && (blobs_unref(s, a.blob) || blobs_unref(s, a.thumb) || blobs_unref(s, a.poster)))
 		return STORE_ERR;
 	return rc;
 }

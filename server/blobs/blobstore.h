@@ -44,6 +44,11 @@ int blobstore_path(const struct blobstore *b, const char *hash, char *path, size
  * `limit`; skips pinned ones. Returns how many were deleted, or -1. Control thread, outside a transaction. */
 int blobstore_sweep(struct blobstore *b, struct store *store, int limit);
 
+/* In the caller's transaction: one more reference on a blob (its row made if new), or one less. Every table that
+ * points at blobs (attachments, recordings) counts through these. STORE_OK or STORE_ERR. */
+int blobs_ref(struct store *s, const char *hash, int64_t bytes, int64_t now);
+int blobs_unref(struct store *s, const char *hash);
+
 /* 1 if `hash` is 64 lower-case hex digits. */
 int blob_hash_valid(const char *hash);
 

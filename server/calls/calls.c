@@ -87,12 +87,15 @@ json_t *calls__json(const struct call *c, const char *reason, const char *change
 		json_array_append_new(parts, party_json(&c->p[i]));
 	const struct call_party *e = c->answered_at ? first_end(c) : NULL;
 	const char *state = reason ? "ended" : state_names[c->state];
-	return json_pack("{s:I,s:I,s:s,s:o,s:o,s:o,s:b,s:b,s:I,s:o,s:o,s:o,s:o}", "call_id", (json_int_t)c->id,
-			 "agreement_id", (json_int_t)first_agreement(c), "state", state, "reason", json_str(reason),
-			 "change", json_str(change), "by", by ? json_integer(by) : json_null(), "video", c->video,
-			 "supervised", c->supervised, "child", (json_int_t)c->child, "answered_at",
-			 json_ms(c->answered_at), "ends_at", json_ms(e ? e->ends_at : 0), "ends_because",
-			 json_str(e ? e->ends_because : NULL), "participants", parts);
+	json_t *o = json_pack("{s:I,s:I,s:s,s:o,s:o,s:o,s:b,s:b,s:I,s:o,s:o,s:o,s:o}", "call_id", (json_int_t)c->id,
+			      "agreement_id", (json_int_t)first_agreement(c), "state", state, "reason",
+			      json_str(reason), "change", json_str(change), "by", by ? json_integer(by) : json_null(),
+			      "video", c->video, "supervised", c->supervised, "child", (json_int_t)c->child,
+			      "answered_at", json_ms(c->answered_at), "ends_at", json_ms(e ? e->ends_at : 0),
+			      "ends_because", json_str(e ? e->ends_because : NULL), "participants", parts);
+	if (o)
+		calls__rec_json(c, o);
+	return o;
 }
 
 /* Accounts that see the call: the child, every contact that was rung, the case's supervisors. */
@@ -226,6 +229,7 @@ void calls__end(struct call *c, const char *reason, int64_t by)
 		log_warn("call %llu: media end failed", (unsigned long long)c->id);
 	intmap_del(&app->calls->by_id, c->id);
 	calls__broadcast(c, reason, "ended", by);
+	calls__rec_call_end(c);
 	app->metrics.calls_ended++;
 	log_info("call %llu ended: %s", (unsigned long long)c->id, reason);
 	free(c);
@@ -581,6 +585,7 @@ void calls_handle_accept(struct session *s, struct proto_request *r)
 	}
 	p->state = PARTY_JOINED;
 	p->conn = s->route.conn->id;
+	calls__rec_party_joined(c, p);
 	int64_t now = clock_now_ms();
 	if (!c->answered_at) {
 		c->answered_at = now;
@@ -769,6 +774,8 @@ int calls_init(struct app *app, char *err, size_t errlen)
 	if (media_workers_start(&mc, err, errlen) != MEDIA_OK)
 		return -1;
 	app->calls->media_started = 1;
+	if (calls__rec_init(app, err, errlen) != 0)
+		return -1;
 	log_info("media: %u worker(s), first UDP port %u", media_workers_count(), media_worker_port(0));
 	int restored = calls__usage_restore(app, clock_now_ms());
 	if (restored < 0)
@@ -789,6 +796,7 @@ void calls_free(struct app *app)
 	if (app->calls->media_started)
 		media_workers_stop();
 	app->calls->media_started = 0;
+	calls__rec_free(app);
 	intmap_free(&app->calls->by_id);
 	intmap_free(&app->calls->by_account);
 	calls__usage_free(app->calls);
@@ -809,6 +817,7 @@ const struct session_method calls_methods[] = {
     {"calls.live", 1, calls_handle_live},      {"call.join", 1, calls_handle_join},
     {"call.leave", 1, calls_handle_leave},     {"call.mute", 1, calls_handle_mute},
     {"call.end", 1, calls_handle_end},         {"call.consent", 1, calls_handle_consent},
+    {"call.record", 1, calls_handle_record},   {"call.record_consent", 1, calls_handle_record_consent},
     {"call.ice", 1, turn_handle_ice},          {"call.mix", 1, calls_handle_mix},
     {"call.speak", 1, calls_handle_speak},     {"call.sending", 1, calls_handle_sending},
 };

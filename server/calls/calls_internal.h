@@ -60,8 +60,9 @@ struct call {
 	size_t n;
 	int64_t watchers[CALL_MAX_WATCHERS]; /* supervisors of the case: get call.state, may join */
 	size_t n_watchers;
-	ev_timer ring;  /* ring timeout, while anyone rings */
-	ev_timer clock; /* next warning or end (calls_timing.c) */
+	ev_timer ring;        /* ring timeout, while anyone rings */
+	ev_timer clock;       /* next warning or end (calls_timing.c) */
+	struct call_rec *rec; /* recording state (calls_recording.c), NULL until someone asks */
 };
 
 /* calls.c */
@@ -98,6 +99,15 @@ void calls__levels(struct call *c, const struct media_event *ev);
 void calls__timing_init(struct call *c);
 /* Recompute every contact's ends_at and (re)arm the clock; warns at once if under two minutes remain. */
 void calls__timing_update(struct call *c);
+
+/* calls_recording.c */
+int calls__rec_init(struct app *app, char *err, size_t errlen); /* the recorder thread; takes in crash leftovers */
+void calls__rec_free(struct app *app);                          /* after the workers stopped */
+void calls__rec_json(const struct call *c, json_t *o);          /* "recording": off | requested | on */
+void calls__rec_party_joined(struct call *c, struct call_party *p);
+void calls__rec_call_end(struct call *c);
+void calls_handle_record(struct session *s, struct proto_request *r);
+void calls_handle_record_consent(struct session *s, struct proto_request *r);
 
 /* Handlers (calls.c, calls_supervision.c; call.ice is turn.c's) */
 void calls_handle_start(struct session *s, struct proto_request *r);

@@ -5,6 +5,8 @@
 
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/blobs/blobstore.h"
+#include "server/recordings/recordings.h"
 #include "server/session/session.h"
 #include "server/session/state.h"
 #include "server/store/audit.h"
@@ -154,6 +156,8 @@ int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 	if (store_retention_due(app->store, now, on_due, &w) != STORE_OK)
 		w.failed = 1;
 	case_done(&w);
+	if (!w.failed && recordings_expire(app->store, now, 1000, &out->recordings) != STORE_OK)
+		w.failed = 1;
 	if (w.failed) {
 		log_error("retention: sweep failed: %s", store_errmsg(app->store));
 		store_rollback(app->store);
@@ -162,6 +166,10 @@ int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 	if (!commit_durably(app))
 		return -1;
 	app->metrics.retention_sweeps++;
+	if (out->recordings) {
+		log_info("retention: removed %d recording file(s)", out->recordings);
+		blobstore_sweep(app->blobs, app->store, 10000);
+	}
 	if (!out->messages && app->compact_owed && !app->compactor)
 		compaction_start(app); /* an earlier compaction failed: the removed messages are still in the file */
 	if (!out->messages)

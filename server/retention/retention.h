@@ -21,6 +21,7 @@ struct app;
 struct retention_report {
 	int64_t cases, conversations, messages; /* what the sweep removed */
 	uint64_t bytes_before, bytes_after;     /* messages.log around the compaction */
+	int recordings;                         /* call recording files removed (recordings_days) */
 };
 
 /* Start / stop the periodic sweep (app.c). */

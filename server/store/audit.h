@@ -51,8 +51,11 @@
 #define AUDIT_PUSH "push" /* detail: {action (subscribed, unsubscribed, expired, failing), origin, status?} */
 #define AUDIT_ERASURE \
 	"erasure" /* detail: {subject: account|case, id, reference, seqs: [entries erased], messages, ...}; never erased */
-#define AUDIT_RETENTION "retention"     /* detail: {action: set|sweep, messages_days?, removed?, ...} */
-#define AUDIT_EXPORT "export"           /* detail: {account, reference, messages, entries} */
+#define AUDIT_RETENTION "retention" /* detail: {action: set|sweep, messages_days?, removed?, ...} */
+#define AUDIT_EXPORT "export"       /* detail: {account, reference, messages, entries} */
+#define AUDIT_CALL_RECORDING \
+	"call_recording" /* detail: {call_id?, action: requested|consent_given|consent_declined|started|stopped|
+			    cancelled|refused|saved|failed|played|deleted|expired, recording?, files?, reason?} */
 #define AUDIT_UPGRADED "audit_upgraded" /* detail: {entries, v1_head_seq, v1_head_hash} (schema 5 re-chain) */
 /* What an erased entry's detail becomes. */
 #define AUDIT_ERASED_DETAIL "{\"erased\":true}"

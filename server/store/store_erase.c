@@ -13,6 +13,8 @@
 
 /* ?1 = the account, ?2 = the case (0 for an account alone) in every statement below. */
 #define MINE "(SELECT id FROM agreements WHERE child_id = ?1 OR contact_id = ?1 OR case_id = ?2)"
+/* Call recordings of the case, and every recording the person's video is in (its audio mix with them). */
+#define REC_MINE "(SELECT recording FROM recordings WHERE case_id = ?2 OR account_id = ?1)"
 
 static const char *const clear_sql[] = {
     "DELETE FROM held WHERE agreement_id IN " MINE " OR sender_id = ?1",
@@ -32,6 +34,9 @@ static const char *const clear_sql[] = {
     "DELETE FROM devices WHERE account_id = ?1",
     "DELETE FROM case_members WHERE account_id = ?1 OR case_id = ?2",
     "DELETE FROM retention WHERE case_id = ?2",
+    "UPDATE blobs SET refs = refs - (SELECT count(*) FROM recordings r WHERE r.blob = blobs.hash AND r.recording IN"
+    " " REC_MINE ") WHERE hash IN (SELECT blob FROM recordings WHERE recording IN " REC_MINE ")",
+    "DELETE FROM recordings WHERE recording IN " REC_MINE,
     "UPDATE accounts SET username = 'erased-' || id, username_key = 'erased-' || id, display_name = '',"
     " password_hash = '!erased', disabled = 1, language = '', password_reset_at = 0 WHERE id = ?1",
 };

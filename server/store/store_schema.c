@@ -288,6 +288,25 @@ const char *const store__migrations[] = {
 	 * supervisor's reason, which the sender is told. */
     "ALTER TABLE held ADD COLUMN attachment_id TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE held ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';",
+
+    /* 8 (rec): call recordings (issue 19) — one row per file of a recorded call: the audio mix (Ogg Opus) or one
+     * participant's video (WebM), its blob (refs counted in blobs like attachments'), and whether a crash cut it. */
+    "CREATE TABLE recordings ("
+    "  id TEXT PRIMARY KEY,"
+    "  recording TEXT NOT NULL,"
+    "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  call_id INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('audio','video')),"
+    "  account_id INTEGER REFERENCES accounts(id),"
+    "  blob TEXT NOT NULL REFERENCES blobs(hash),"
+    "  mime TEXT NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  duration_ms INTEGER NOT NULL,"
+    "  started_by INTEGER REFERENCES accounts(id),"
+    "  started_at INTEGER NOT NULL,"
+    "  ended_at INTEGER NOT NULL,"
+    "  interrupted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX recordings_case ON recordings(case_id, started_at);",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

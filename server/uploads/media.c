@@ -12,7 +12,10 @@
 #include <openssl/sha.h>
 
 #include "server/base/clock.h"
+#include "server/base/log.h"
+#include "server/recordings/recordings.h"
 #include "server/session/auth.h"
+#include "server/store/audit.h"
 #include "server/session/state.h"
 #include "server/uploads/uploads_internal.h"
 
@@ -159,6 +162,25 @@ static int serve(struct uploads *u, const struct up_request *req, struct up_resp
 	return UP_DONE;
 }
 
+/* "/media/recordings/<id>": a call recording's file, for the adults of its case; the first request of a playback
+ * (no Range, or one from byte 0) is audit-logged as played. */
+static int recording(struct uploads *u, const struct up_request *req, struct up_response *res, int64_t account)
+{
+	struct recording_row r;
+	const char *id = req->path + strlen("/media/recordings/");
+	if (strlen(id) != RECORDING_ID_LEN || recordings_get(u->app->store, id, &r) != STORE_OK ||
+	    !recordings_may_play(u->app->store, &r, account))
+		return refuse(res, 404, "media_not_found", "This photo or recording is not here, or not for you.");
+	int rc = serve(u, req, res, r.blob, r.mime);
+	if (res->status / 100 == 2 && req->method == UP_GET && (!req->range || !strncmp(req->range, "bytes=0-", 8)) &&
+	    store_begin(u->app->store) == STORE_OK &&
+	    audit_append(u->app->store, account, AUDIT_CALL_RECORDING, r.case_id, 0,
+			 json_pack("{s:I,s:s,s:s,s:s}", "call_id", (json_int_t)r.call_id, "action", "played",
+				   "recording", r.recording, "file", r.id)) != STORE_OK)
+		log_error("audit: %s", store_errmsg(u->app->store));
+	return rc;
+}
+
 int up__media(struct uploads *u, const struct up_request *req, struct up_response *res)
 {
 	if (!strcmp(req->path, "/media/session"))
@@ -171,6 +193,8 @@ int up__media(struct uploads *u, const struct up_request *req, struct up_respons
 	int64_t account;
 	if (who(u, req, &account) != 0)
 		return refuse(res, 401, "unauthenticated", "Please log in.");
+	if (!strncmp(req->path, "/media/recordings/", 18))
+		return recording(u, req, res, account);
 	struct attachment a;
 	/* one answer for "no such id" and "not yours": an id's existence is not revealed */
 	if (parse_path(req->path, id, &which) != 0 || attachment_get(u->app->store, id, &a) != STORE_OK ||

@@ -91,8 +91,10 @@ struct uploads *uploads_create(struct app *app, char *err, size_t errlen)
 		snprintf(err, errlen, "uploads: cannot prepare %s/spool", app->cfg.data_dir);
 		goto fail;
 	}
-	if (!(u->blobs = blobstore_open(app->cfg.data_dir, err, errlen)))
+	if (!(u->blobs = app->blobs)) { /* the app's one blob store (recordings share it) */
+		snprintf(err, errlen, "uploads: no blob store");
 		goto fail;
+	}
 	if (!(u->writer = spool_writer_start(app->loop))) {
 		snprintf(err, errlen, "uploads: cannot start the spool writer");
 		goto fail;
@@ -134,7 +136,6 @@ void uploads_destroy(struct uploads *u)
 	}
 	intmap_free(&u->by_id);
 	up__media_free(u);
-	blobstore_close(u->blobs);
 	free(u);
 }
 

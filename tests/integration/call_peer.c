@@ -25,8 +25,9 @@
  * STREAM: {"ssrc", "kind": "audio"|"video", "announced", "packets", "bytes", "rtx", "rtx_bytes", "rtx_ssrc",
  *          "first_seq", "last_seq", "mid" (MID header extension), "mid_packets", "mid_changes", "sdp_mid", "msid",
  *          "track", "cname", and for audio "tone_hz", "tone_share", "decode_errors"}
- * Usage: call_peer [--tone HZ] [--recv-sections N] [--hostile-nack] [--streams] SECONDS
- *   --tone: real Opus of a sine at HZ; --recv-sections: N extra recvonly audio + video pairs; --hostile-nack:
+ * Usage: call_peer [--tone HZ] [--real-video] [--recv-sections N] [--hostile-nack] [--streams] SECONDS
+ *   --tone: real Opus of a sine at HZ; --real-video: real VP8 at 15 fps; --recv-sections: N extra recvonly
+ *   audio + video pairs; --hostile-nack:
  *   NACK every recent and future sequence number of every remote SSRC every 20 ms; --streams: report streams
  *   (implied by the others). Without options the output is exactly the original three-line protocol.
  */
@@ -202,7 +203,9 @@ static void run(struct peer *p, struct control *c, int64_t ms)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: call_peer [--tone HZ] [--recv-sections N] [--hostile-nack] [--streams] SECONDS\n");
+	fprintf(
+	    stderr,
+	    "usage: call_peer [--tone HZ] [--real-video] [--recv-sections N] [--hostile-nack] [--streams] SECONDS\n");
 	exit(2);
 }
 
@@ -220,6 +223,8 @@ int main(int argc, char **argv)
 			pc.recv_sections = (unsigned)atoi(argv[++i]);
 		else if (strcmp(argv[i], "--hostile-nack") == 0)
 			pc.hostile_nack = true;
+		else if (strcmp(argv[i], "--real-video") == 0)
+			pc.real_video = true;
 		else if (strcmp(argv[i], "--streams") == 0)
 			pc.track_streams = true;
 		else if (argv[i][0] == '-')

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tests/peer/peer_audio.h"
+#include "tests/peer/peer_video.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/sdp.h"
@@ -84,6 +85,7 @@ struct peer {
 	uint8_t rtx_pt, mid_ext;     /* from the answer: RTX payload type, MID extension id (0: none) */
 	bool stereo;                 /* the answer's Opus fmtp says stereo=1 */
 	struct peer_audio_enc *tone; /* tone_hz: made on the first answer */
+	struct peer_video_enc *venc; /* real_video */
 	struct peer_rstream *rs;     /* track: PEER_STREAMS_MAX */
 	size_t n_rs;
 	int64_t next_nack_ms;
@@ -132,6 +134,7 @@ struct peer *peer_new(const struct peer_config *cfg, char *err, size_t errlen)
 	strcpy(p->ip, cfg->bind_ip);
 	p->send_a = cfg->send_audio, p->send_v = cfg->send_video;
 	p->vpps = cfg->video_pps ? cfg->video_pps : 100;
+	p->venc = cfg->real_video ? peer_video_enc_new() : NULL;
 	p->vsize = cfg->video_size ? cfg->video_size : 1000;
 	if (p->vsize > PEER_VIDEO_MAX)
 		p->vsize = PEER_VIDEO_MAX;
@@ -186,6 +189,7 @@ void peer_free(struct peer *p)
 		peer_audio_rx_free(p->rs[i].audio);
 	free(p->rs);
 	peer_audio_enc_free(p->tone);
+	peer_video_enc_free(p->venc);
 	free(p->sdp);
 	free(p);
 }
@@ -595,7 +599,7 @@ static void count_rtcp(struct peer *p, const uint8_t *buf, size_t len)
 		} else if (pk.pt == RTCP_PT_RTPFB && pk.count == RTCP_FMT_NACK)
 			p->st.rx_nack++;
 		else if (pk.pt == RTCP_PT_PSFB && (pk.count == RTCP_FMT_PLI || pk.count == RTCP_FMT_FIR))
-			p->st.rx_pli++;
+			p->st.rx_pli++, p->venc ? peer_video_enc_key(p->venc) : (void)0;
 		else if (pk.pt == RTCP_PT_PSFB && pk.count == RTCP_FMT_AFB && rtcp_remb_parse(&pk, &remb) == RTCP_OK) {
 			p->st.rx_remb++;
 			p->st.last_remb_bps = (uint32_t)remb.bitrate;
@@ -747,6 +751,27 @@ static void send_sr(struct peer *p, int k, int64_t now)
 
 static void send_hostile_nacks(struct peer *p);
 
+/* real_video: one VP8 frame every 1/15 s, in packets of at most 1100 bytes behind a VP8 payload descriptor
+ * (RFC 7741: S on the first), the marker on the last. */
+static void send_real_video(struct peer *p, int64_t now)
+{
+	if (!p->send_v || now < p->next_send[1])
+		return;
+	p->next_send[1] = p->next_send[1] && now - p->next_send[1] < 200 ? p->next_send[1] + 1000 / PEER_VIDEO_FPS
+									 : now + 1000 / PEER_VIDEO_FPS;
+	const uint8_t *f;
+	bool key;
+	int n = peer_video_enc_frame(p->venc, &f, &key);
+	uint8_t pl[1101];
+	for (int off = 0; n > 0 && off < n; off += 1100) {
+		int chunk = n - off < 1100 ? n - off : 1100;
+		pl[0] = off == 0 ? 0x10 : 0x00;
+		memcpy(pl + 1, f + off, (size_t)chunk);
+		send_media(p, 1, off + chunk == n, (size_t)chunk + 1, key, pl);
+	}
+	p->ts[1] += 90000 / PEER_VIDEO_FPS;
+}
+
 static void send_due(struct peer *p, int64_t now)
 {
 	if (p->hostile && now >= p->next_nack_ms) {
@@ -774,6 +799,10 @@ static void send_due(struct peer *p, int64_t now)
 		else
 			send_media(p, 0, false, 80, false, NULL);
 		p->ts[0] += 960; /* 20 ms at 48 kHz */
+	}
+	if (p->venc) {
+		send_real_video(p, now);
+		return;
 	}
 	int64_t step = 1000 / (int64_t)p->vpps;
 	for (int i = 0; p->send_v && now >= p->next_send[1] && i < 8; i++) {

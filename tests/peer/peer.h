@@ -58,6 +58,7 @@ struct peer_config {
                                     do: the tone's level, or 127 (silence) for a replayed frame under 8 bytes */
 	unsigned audio_loss_pct; /* drop this share of our audio packets before they leave (network loss) */
 	bool audio_fec;          /* tone_hz: encode with Opus in-band FEC (for about 10 % loss) */
+	bool real_video;         /* send_video: real VP8 of a moving picture at 15 fps (peer_video.h) */
 	/* load generation: replay these Opus frames in turn instead of tone_hz (NULL: not used) */
 	const uint8_t *const *audio_frames;
 	const uint16_t *audio_frame_len;

@@ -65,6 +65,10 @@ static const char *const fixtures[] = {
     /* v7 (attach) */
     "INSERT INTO held(agreement_id,sender_id,client_key,body,sent_at,reason,attachment_id,decision_reason)"
     " VALUES (1,2,'h2','',1,'held_for_review','AAAA','');",
+    /* v8 (rec) */
+    "INSERT INTO blobs(hash,bytes,refs,created_at) VALUES ('cd',9,1,1);"
+    "INSERT INTO recordings(id,recording,case_id,call_id,kind,blob,mime,bytes,duration_ms,started_at,ended_at)"
+    " VALUES ('R1','REC',1,7,'audio','cd','audio/ogg',9,1000,1,2);",
 };
 
 static void test_upgrades(void)

@@ -8,6 +8,7 @@
 // window.__samvaerCall exposes the live call for tests; `?relay=1` in the page URL, or
 // window.__samvaerCallOptions = {relay: true}, forces relay-only ICE (the TURN test).
 
+import { initRecording, recordingOnState, onRecordingEvent, resetRecording } from './call-recording.js';
 import { applyLevels, dropMix } from './call-levels.js';
 import { avatar, formatCallNextAt } from './util.js';
 import {
@@ -216,6 +217,7 @@ function stopMedia(c) {
   dropMix();
   resetChoices();
   resetSupervision();
+  resetRecording();
 }
 
 /** Back to video with the default look for the next call. */
@@ -339,6 +341,7 @@ async function setSoundOnly(on) {
 function onState(data) {
   if (!call || call.id !== data.call_id) return;
   call.state = data.state;
+  recordingOnState(data);
   if (data.state === 'ended') return endCall(data.reason);
   const me = store && store.me && store.me.id;
   const left = myLeftReason(data, me);
@@ -387,6 +390,7 @@ export function initCall(theConn, theStore) {
   conn = theConn;
   store = theStore;
   initSupervision(conn);
+  initRecording(conn);
   labelChoices();
   document.addEventListener('i18n:change', labelChoices);
   setParticipantNamer((p) => {
@@ -474,6 +478,7 @@ export function onCallEvent(event, data) {
     return true;
   }
   if (onSupervisionEvent(event, data, call ? call.id : null)) return true;
+  if (onRecordingEvent(event, data, call ? call.id : null)) return true;
   if (event === 'call.renegotiate') {
     if (call && call.id === data.call_id && call.mine) {
       renegotiate(call).catch((err) => { $('#view-call').dataset.error = String((err && err.message) || err); });

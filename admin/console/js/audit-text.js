@@ -50,6 +50,7 @@ const KINDS = {
   retention: (d) => ({ action: d.action === 'sweep' ? 'sweep' : 'set', days: d.messages_days || 0, messages: d.messages || d.removed || 0 }),
   export: (d, h) => ({ person: h.name(d.account_id || d.account) || '', reference: d.reference || '', messages: d.messages || 0 }),
   audit_upgraded: (d) => ({ entries: d.entries || 0 }),
+  call_recording: (d) => ({ action: ['requested', 'consent_given', 'consent_declined', 'started', 'stopped', 'cancelled', 'refused', 'saved', 'failed', 'played', 'deleted', 'expired'].includes(d.action) ? d.action : 'other' }),
 };
 // i18n-prefix: console.audit.d.
 

@@ -129,6 +129,7 @@ function callButtons(c) {
   }
   return el('p', { class: 'actions' },
     el('span', { class: 'media-state', 'data-testid': 'media-state' }, t('console.calls.your_media', { state: mediaState() })),
+    recordButton(c),
     el('button', {
       type: 'button', class: 'big-button', 'data-testid': 'call-leave',
       onclick: (ev) => act(ev.currentTarget, () => leaveCall(liveConn())),
@@ -139,13 +140,30 @@ function callButtons(c) {
     }, t('console.calls.end')));
 }
 
+// i18n-keys: console.calls.recording_requested console.calls.recording_on
+/** Record / stop (a supervisor in the call): the server asks every contact first (PROTOCOL.md "Recording a call"). */
+function recordButton(c) {
+  const on = c.recording && c.recording !== 'off';
+  return el('button', {
+    type: 'button', class: on ? 'big-button danger' : 'big-button', 'data-testid': 'call-record', 'aria-pressed': on ? 'true' : 'false',
+    onclick: (ev) => act(ev.currentTarget, () => liveConn().request('call.record', { call_id: c.call_id, on: !on })),
+  }, on ? t('console.calls.record_stop') : t('console.calls.record'));
+}
+
+function recordingChip(c) {
+  if (!c.recording || c.recording === 'off') return null;
+  return el('span', { class: `chip chip-recording ${c.recording}`, role: 'status', 'data-testid': 'call-recording', 'data-recording': c.recording },
+    t(`console.calls.recording_${c.recording}`));
+}
+
 function callCard(c) {
   const inCall = joinedCallId() === c.call_id;
   const contacts = contactsOf(c).map((p) => p.name);
   return el('article', { class: `card live-call state-${c.state}`, 'data-testid': `live-call-${c.call_id}`, 'data-state': c.state, 'data-joined': inCall ? 'yes' : 'no' },
     el('header', { class: 'case-head' },
       el('h2', {}, t('console.calls.title_with', { child: childOf(c).name, contacts: contacts.length ? fmtList(contacts) : '—' })),
-      el('span', { class: `chip chip-call-${c.state}`, 'data-testid': 'call-state' }, words('state', c.state))),
+      el('span', { class: `chip chip-call-${c.state}`, 'data-testid': 'call-state' }, words('state', c.state)),
+      recordingChip(c)),
     el('p', { class: 'muted' }, t('console.calls.kind', { video: c.video ? 'yes' : 'no', supervised: c.supervised ? 'yes' : 'no' }),
       c.answered_at ? [' · ', t('console.calls.answered'), ' ', when(c.answered_at, zoneOfCall(c))] : null),
     banner(c),

@@ -1,5 +1,6 @@
 // Caseload list and one case with its agreements.
 
+import { recordingsSection } from './view-recordings.js';
 import { t, fmtZone, fmtList } from '/js/i18n.js';
 import * as api from './api.js';
 import { el, chip, who, roleWord, crumbs } from './dom.js';
@@ -88,5 +89,6 @@ export async function caseView(ctx, id) {
         chip(a.status)),
       a.status_reason ? el('p', { class: 'muted' }, a.status_reason) : null,
       a.terms ? termsSummary(a.terms, c.time_zone) : null))
-      : el('p', { class: 'muted', 'data-testid': 'no-agreements' }, t('console.case.no_agreements')));
+      : el('p', { class: 'muted', 'data-testid': 'no-agreements' }, t('console.case.no_agreements')),
+    await recordingsSection(ctx, c));
 }
