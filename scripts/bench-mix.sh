@@ -2,7 +2,7 @@
 # bench-mix.sh: the mixing benchmark behind `make bench`: calls of five, 20 % speaking, everyone mixed on one media core, against Janus's AudioBridge in the same run.
 # Usage: scripts/bench-mix.sh BUILD_DIR   (make has built bench-mix there)
 # Knobs (environment): XBENCH_CALLS=40 (calls of XBENCH_SIZE=5) XBENCH_SPEAKING=0.2 XBENCH_SECONDS=10 XBENCH_WARMUP=3
-#   XBENCH_JANUS=1 (0: skip Janus) XBENCH_KEEP= (1: keep the temporary directory)
+#   XBENCH_JANUS=1 (0: skip Janus) XBENCH_RECORD=1 (0: skip the recording comparison) XBENCH_KEEP= (1: keep the temporary directory)
 # The same scenario runs against Janus's AudioBridge (Debian janus, WebSocket transport, the loopback shim as in
 # bench-media.sh) on the same CPU; when Janus cannot run, the table says "not run" instead of a ratio.
 # Exit status: 0 when every measured target passes, 1 when one fails or the bench could not run, 2 on a usage error.
@@ -117,6 +117,22 @@ row "encodes per call per 20 ms frame" "$(val encodes_per_call_frame)" "-" "-"
 row "added delay, arrival to encoded mix: avg (ms)" "$LAT" "<= 60" "$(le "$LAT" 60)"
 row "added delay: max (ms)" "$(val latency_max_ms)" "-" "-"
 row "frames concealed (PLC + FEC) (%)" "$(val concealed_pct)" "-" "-"
+# Recording every call (the mix as Ogg Opus, media/recorder.h): the same scenario with and without it, alternated
+# twice so a slow moment of the host does not land on one side only; the median CPU of each side.
+if [ "${XBENCH_RECORD:-1}" = 1 ]; then
+	cpus_plain="" cpus_rec=""
+	for i in 1 2; do
+		"$BUILD/bench-mix" $ARGS >"$TMP/plain$i.txt" && cpus_plain="$cpus_plain $(awk '$1 == "worker_cpu" { print $2 }' "$TMP/plain$i.txt")"
+		rm -rf "$TMP/rec" && mkdir -p "$TMP/rec"
+		"$BUILD/bench-mix" $ARGS --record "$TMP/rec" >"$TMP/rec$i.txt" && cpus_rec="$cpus_rec $(awk '$1 == "worker_cpu" { print $2 }' "$TMP/rec$i.txt")"
+	done
+	files=$(find "$TMP/rec" -name audio.opus | wc -l)
+	med() { echo "$@" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	P=$(med $cpus_plain) R=$(med $cpus_rec)
+	ADD=$(awk -v p="$P" -v r="$R" 'BEGIN { if (p > 0) printf "%.1f", (r / p - 1) * 100; else print "nan" }')
+	row "recording every call: CPU without / with (cores, median of 2)" "$P / $R" "-" "-"
+	row "recording adds CPU to a mixed call (%), $files files written" "$ADD" "<= 5" "$(le "$ADD" 5)"
+fi
 JPER=$(jval per_core)
 if [ -n "$JPER" ] && [ "$JPER" != 0 ]; then
 	row "Janus AudioBridge: participants per core (received / CPU)" "$JPER" "-" "-"

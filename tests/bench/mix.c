@@ -1,6 +1,8 @@
 /* mix.c: the mixing bench (bench-mix): calls of several participants, 20 % of them speaking, mixed on one media worker; CPU per participant and the delay mixing adds. */
 /*
- * Usage: bench-mix [--calls N] [--size K] [--speaking F] [--warmup S] [--seconds S] [--janus PORT --janus-pid PID]
+ * Usage: bench-mix [--calls N] [--size K] [--speaking F] [--warmup S] [--seconds S] [--record DIR]
+ *                  [--janus PORT --janus-pid PID]
+ * With --record every call is recorded into DIR/call-N (media/recorder.h): worker_cpu then includes the recorder.
  * With --janus the same calls go through Janus's AudioBridge (tests/bench/mix/janus.c) listening on PORT, and the
  * CPU is that process's; per_core then counts served participants from the mix packets they received.
  * One process: the media worker runs pinned to CPU 0 (threads inherit the affinity set before the workers start),
@@ -37,6 +39,7 @@
 #include <time.h>
 
 #include "media/mixer.h"
+#include "media/recorder.h"
 #include "media/worker.h"
 #include "tests/peer/peer.h"
 
@@ -46,7 +49,8 @@ static struct {
 	int calls, size;
 	double speaking, warmup, seconds;
 	int janus_port, janus_pid;
-} o = {40, 5, 0.2, 3, 10, 0, 0};
+	const char *record; /* --record DIR: every call is recorded there (the recorder thread's CPU counts too) */
+} o = {40, 5, 0.2, 3, 10, 0, 0, NULL};
 
 static uint8_t frames[2][400];
 static uint16_t frame_len[2];
@@ -184,7 +188,8 @@ static int setup(struct dtls_cert *cert, struct dtls_ctx *ctx)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench-mix [--calls N] [--size K] [--speaking F] [--warmup S] [--seconds S]\n");
+	fprintf(stderr,
+		"usage: bench-mix [--calls N] [--size K] [--speaking F] [--warmup S] [--seconds S] [--record DIR]\n");
 	exit(2);
 }
 
@@ -208,6 +213,8 @@ static void parse(int argc, char **argv)
 			o.janus_port = atoi(v);
 		else if (!strcmp(a, "--janus-pid"))
 			o.janus_pid = atoi(v);
+		else if (!strcmp(a, "--record"))
+			o.record = v;
 		else
 			usage();
 	}
@@ -280,6 +287,20 @@ int main(int argc, char **argv)
 	pin(pthread_self(), 1);
 	if (setup(cert, ctx))
 		return 1;
+	struct recorder *rec = o.record ? recorder_start(err, sizeof err) : NULL;
+	for (int c = 0; rec && c < o.calls; c++) { /* each call's mix (and video, none here) to DIR/call-N */
+		char dir[512];
+		snprintf(dir, sizeof dir, "%s/call-%d", o.record, c);
+		struct recording *r = recording_open(rec, dir);
+		if (!r || media_call_record(1000 + (uint64_t)c, r, NULL, NULL) != MEDIA_OK) {
+			fprintf(stderr, "bench-mix: recording of call %d did not start\n", c);
+			return 1;
+		}
+	}
+	if (o.record && !rec) {
+		fprintf(stderr, "bench-mix: recorder: %s\n", err);
+		return 1;
+	}
 	poll_all((int64_t)(o.warmup * 1000));
 	struct mixer_stats m0, m1;
 	struct peer_stats ps;
@@ -317,6 +338,7 @@ int main(int argc, char **argv)
 	printf("concealed_pct %.2f\n", dec > 0 ? 100.0 * (double)(m1.plc + m1.fec - m0.plc - m0.fec) / dec : 0);
 	for (int i = 0; i < n_peers; i++)
 		peer_free(peers[i]);
-	media_workers_stop();
+	media_workers_stop(); /* ends the calls: the worker closes their recordings */
+	recorder_stop(rec);   /* and this waits for the files */
 	return 0;
 }
