@@ -1,6 +1,7 @@
 // Family web app entry: wires the connection, the store and the views; routes #/ and #/chat/ID.
 
 import { Conn, TOKEN_KEY } from './js/conn.js';
+import { initI18n } from './js/i18n.js';
 import {
   createStore, conv, setContacts, upsertContact, addMessage, addHistory, applyReceipt, lastPeerSeq, isMine,
 } from './js/store.js';
@@ -15,6 +16,10 @@ import { renderGroupCall } from './js/call-supervision.js';
 import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
 import { initDevices, showDevices } from './js/ui-devices.js';
+import { initMediaSend, resumeSends } from './js/media-send.js';
+import { initCompose } from './js/media-compose.js';
+import { initGallery } from './js/ui-gallery.js';
+import { mediaSession } from './js/media-view.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -253,6 +258,7 @@ function onReady({ account, resumed }) {
   showLoginNotice(conn.notice);
   conn.notice = null;
   loadContacts();
+  mediaSession(conn.token, true).then(() => resumeSends()); // photos load with the cookie; unfinished sends go on
   notifyReady();
   if (first) {
     if (pairCodeFromHash() !== null) history.replaceState(null, '', '#/');
@@ -335,6 +341,9 @@ function boot() {
       if (p) sendText(store.openId, p.text, key);
     },
   });
+  initMediaSend(conn, () => store, () => rerender());
+  initCompose(() => store.contacts.get(store.openId), () => store.openId);
+  initGallery(conn, () => store);
   $('#logout').addEventListener('click', async () => {
     await forgetPush();
     if (conn.credential) { // a paired device logging out gives up its pairing on the server too
@@ -365,4 +374,4 @@ function boot() {
   document.body.dataset.ready = 'yes';
 }
 
-boot();
+initI18n('/i18n/').catch(() => {}).finally(boot); // the words first, then the views

@@ -8,9 +8,9 @@ const SHELL_VERSION = 'v1';
 const CACHE = `samvaer-shell-${SHELL_VERSION}`;
 // The page, its style, the manifest and icons; the JavaScript modules are found from /app.js's imports at install.
 const SHELL_FILES = [
-  '/index.html', '/app.css', '/manifest.json', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
+  '/index.html', '/app.css', '/media.css', '/manifest.json', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
 ];
-const NEVER = /^\/(ws|api|admin|metrics|healthz)(\/|$)/;
+const NEVER = /^\/(ws|api|admin|metrics|healthz|files|media)(\/|$)/; // uploads and media: never cached here
 const STATIC = /(^\/$|\.(html|js|css|json|svg|png)$)/;
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 
