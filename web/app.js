@@ -20,6 +20,7 @@ import { initMediaSend, resumeSends } from './js/media-send.js';
 import { initCompose } from './js/media-compose.js';
 import { initGallery } from './js/ui-gallery.js';
 import { mediaSession } from './js/media-view.js';
+import { initPhoto, showPhotoTargets } from './js/ui-photo.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -69,6 +70,7 @@ function route() {
     store.openId = null;
     show('devices');
     showDevices();
+    showPhotoTargets();
   } else showContacts();
 }
 
@@ -344,6 +346,10 @@ function boot() {
   initMediaSend(conn, () => store, () => rerender());
   initCompose(() => store.contacts.get(store.openId), () => store.openId);
   initGallery(conn, () => store);
+  initPhoto(conn, () => store.me, (photo) => {
+    store.me = { ...store.me, photo };
+    $('#me-avatar').replaceChildren(avatar(store.me, 'small'));
+  });
   $('#logout').addEventListener('click', async () => {
     await forgetPush();
     if (conn.credential) { // a paired device logging out gives up its pairing on the server too

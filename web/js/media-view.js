@@ -1,40 +1,11 @@
 // What an attachment looks like in a chat bubble: a photo's thumbnail (tap: full screen), a video clip with its
-// poster, a voice note with a play button and its waveform. Media is read with the samvaer_media cookie, which
-// POST /media/session sets from the session token (so <img>/<video>/<audio> can send it).
+// poster, a voice note with a play button and its waveform. Media is read with the cookie (media-cookie.js).
 
 import { el } from './util.js';
 import { t } from './i18n.js';
+import { loadWhenReady } from './media-cookie.js';
 
-let session = null;      // promise of the cookie being set for the current token
-let sessionToken = null;
-
-/** Set the media cookie for this token (once; again with force, e.g. after a 401 on an image). */
-export function mediaSession(token, force = false) {
-  if (!token) return Promise.resolve(false);
-  if (session && sessionToken === token && !force) return session;
-  sessionToken = token;
-  session = fetch('/media/session', {
-    method: 'POST', headers: { Authorization: `Bearer ${token}` }, credentials: 'same-origin',
-  }).then((r) => r.ok, () => false);
-  return session;
-}
-
-/** Load a media element's source once the cookie is there; a failed load tries once more with a fresh cookie. */
-function loadWhenReady(node, attr, url) {
-  const token = localStorage.getItem('samvaer.token');
-  let retried = false;
-  node.addEventListener('error', async () => {
-    if (retried) {
-      node.dataset.failed = 'yes';
-      return;
-    }
-    retried = true;
-    await mediaSession(localStorage.getItem('samvaer.token'), true);
-    node.removeAttribute(attr);
-    node.setAttribute(attr, url);
-  });
-  mediaSession(token).then(() => node.setAttribute(attr, url));
-}
+export { mediaSession } from './media-cookie.js';
 
 function mediaImg(url, alt, att, testid) {
   const img = el('img', {

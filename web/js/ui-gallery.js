@@ -4,7 +4,8 @@
 import { el } from './util.js';
 import { t } from './i18n.js';
 import { conv, addHistory, sortedMessages, isMine } from './store.js';
-import { mediaSession, openViewer } from './media-view.js';
+import { openViewer } from './media-view.js';
+import { loadWhenReady } from './media-cookie.js';
 
 const MAX_PAGES = 40;  // 2,000 messages back: enough for a gallery, bounded for a slow phone
 let ctx = null;        // {conn, getStore}
@@ -46,7 +47,7 @@ function tile(store, m, onOpen) {
   const att = m.attachment;
   const img = el('img', { class: 'gallery-img', alt: '', loading: 'lazy', 'data-testid': 'gallery-img' });
   const src = att.kind === 'video_clip' ? att.poster : (att.thumb || att.url);
-  mediaSession(localStorage.getItem('samvaer.token')).then(() => { if (src) img.src = src; });
+  if (src) loadWhenReady(img, 'src', src);
   const who = isMine(store, m) ? 'me' : 'them';
   const label = att.kind === 'video_clip' ? t('media.gallery.clip', { who }) : t('media.gallery.photo', { who });
   return el('li', {},

@@ -1,5 +1,7 @@
 // Small DOM and formatting helpers shared by the family web app views.
 
+import { loadWhenReady } from './media-cookie.js';
+
 /** Build an element: el('div', {class: 'x', 'data-testid': 'y', onclick: fn}, child, 'text'). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -57,8 +59,11 @@ export function initialsOf(person) {
 /** A round picture: photo if present, else initials on a colour. */
 export function avatar(person, size = 'big') {
   const name = (person && person.display_name) || '';
-  if (person && person.photo_url) {
-    return el('img', { class: `avatar avatar-${size}`, src: person.photo_url, alt: '' });
+  const photo = person && (person.photo || person.photo_url); // a profile photo: /media/<id>/thumb
+  if (photo) {
+    const img = el('img', { class: `avatar avatar-${size}`, alt: '' });
+    loadWhenReady(img, 'src', photo);
+    return img;
   }
   return el('span', {
     class: `avatar avatar-${size}`, 'aria-hidden': 'true', title: name,
