@@ -239,6 +239,50 @@ const char *const store__migrations[] = {
     "  recordings_days INTEGER NOT NULL DEFAULT 0,"
     "  set_by INTEGER REFERENCES accounts(id),"
     "  set_at INTEGER NOT NULL);",
+
+    /* 6 (uploads): media sharing (issue 17).
+	 * - blobs: content-addressed files under DIR/blobs/ (server/blobs/blobstore.h), by SHA-256 hex, with how many
+	 *   attachment rows refer to them; a file with no reference is deleted by the blob sweep.
+	 * - attachments: one per processed upload, id = the tus upload id (server/blobs/attachments.h), its blobs and
+	 *   facts, and where it went: ready -> sent | held | profile, held -> approved | rejected. */
+    "CREATE TABLE blobs ("
+    "  hash TEXT PRIMARY KEY,"
+    "  bytes INTEGER NOT NULL,"
+    "  refs INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX blobs_unreferenced ON blobs(refs) WHERE refs = 0;"
+    "CREATE TABLE attachments ("
+    "  id TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('photo','video_clip','voice_note','profile_photo')),"
+    "  state TEXT NOT NULL DEFAULT 'ready'"
+    "    CHECK (state IN ('ready','sent','held','approved','rejected','profile')),"
+    "  uploader_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  case_id INTEGER REFERENCES cases(id),"
+    "  agreement_id INTEGER REFERENCES agreements(id),"
+    "  account_id INTEGER REFERENCES accounts(id),"
+    "  seq INTEGER NOT NULL DEFAULT 0,"
+    "  held_id INTEGER NOT NULL DEFAULT 0,"
+    "  mime TEXT NOT NULL,"
+    "  width INTEGER NOT NULL DEFAULT 0,"
+    "  height INTEGER NOT NULL DEFAULT 0,"
+    "  duration_ms INTEGER NOT NULL DEFAULT 0,"
+    "  waveform BLOB,"
+    "  bytes INTEGER NOT NULL,"
+    "  blob TEXT NOT NULL REFERENCES blobs(hash),"
+    "  thumb TEXT REFERENCES blobs(hash),"
+    "  thumb_mime TEXT NOT NULL DEFAULT '',"
+    "  poster TEXT REFERENCES blobs(hash),"
+    "  poster_mime TEXT NOT NULL DEFAULT '',"
+    "  total_bytes INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  used_at INTEGER NOT NULL DEFAULT 0,"
+    "  decided_by INTEGER REFERENCES accounts(id),"
+    "  decided_at INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+    "CREATE INDEX attachments_message ON attachments(agreement_id, seq) WHERE seq > 0;"
+    "CREATE INDEX attachments_case ON attachments(case_id);"
+    "CREATE INDEX attachments_state ON attachments(state, created_at);"
+    "CREATE INDEX attachments_profile ON attachments(account_id, used_at) WHERE state = 'profile';",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

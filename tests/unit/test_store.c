@@ -58,6 +58,10 @@ static const char *const fixtures[] = {
     /* v5 */
     "INSERT INTO message_floors(agreement_id,first_seq) VALUES (1,1);"
     "INSERT INTO retention(case_id,messages_days,set_at) VALUES (1,30,1);",
+    /* v6 (uploads) */
+    "INSERT INTO blobs(hash,bytes,refs,created_at) VALUES ('ab',3,1,1);"
+    "INSERT INTO attachments(id,kind,uploader_id,case_id,agreement_id,mime,bytes,blob,total_bytes,created_at)"
+    " VALUES ('AAAA','photo',2,1,1,'image/jpeg',3,'ab',3,1);",
 };
 
 static void test_upgrades(void)
