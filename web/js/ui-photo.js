@@ -1,6 +1,6 @@
 // Profile photos: tap your own picture in the top bar to set it; a carer or caseworker sets the photo of the people
 // in their care from the devices screen. The upload is a tus `profile_photo` (processed like a shared photo:
-// metadata stripped); the server sets it and tells everyone who sees that person.
+// metadata stripped), then profile.set_photo makes it the picture and the server tells everyone who sees that person.
 
 import { el, avatar } from './util.js';
 import { t } from './i18n.js';
@@ -12,6 +12,10 @@ let ctx = null; // {conn, getMe(), onMine(account)}
 /** Wire once: the top bar's picture becomes a button for the signed-in person's own photo. */
 export function initPhoto(conn, getMe, onMine) {
   ctx = { conn, getMe, onMine };
+  conn.addEventListener('event', ({ detail }) => { // set on another device, or by a carer
+    const who = getMe();
+    if (detail.event === 'profile' && who && detail.data.account_id === who.id) onMine(detail.data.photo || null);
+  });
   const me = $('#me-avatar');
   me.setAttribute('role', 'button');
   me.setAttribute('tabindex', '0');
@@ -105,10 +109,14 @@ export function openPhoto(person) {
         metadata: { kind: 'profile_photo', account_id: person.account_id, filename: chosen.name || '' },
         onProgress: (sent, total) => { progress.max = total || 1; progress.value = sent; },
       });
-      const photo = `/media/${uploadIdOf(done)}/thumb`;
+      const set = await ctx.conn.request('profile.set_photo', {
+        attachment_id: uploadIdOf(done), account_id: person.account_id,
+      });
+      const photo = set.photo || null;
       status.textContent = t('media.profile.done');
       box.dataset.saved = 'yes';
       if (person.self && ctx.onMine) ctx.onMine(photo);
+      else showPhotoTargets();
       setTimeout(close, 600);
     } catch (err) {
       status.textContent = err.message && err.message !== err.code && err.message !== 'network'
