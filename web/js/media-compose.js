@@ -4,6 +4,7 @@
 
 import { el } from './util.js';
 import { t } from './i18n.js';
+import { mediaIcon } from './media-icons.js';
 import { kindOf, sendMedia } from './media-send.js';
 import { openRecorder } from './voice-rec.js';
 
@@ -35,18 +36,18 @@ export function initCompose(contactOf, openAid) {
     video: fileInput('media-input-video', 'video/*', 'environment'),
     gallery: fileInput('media-input-gallery', 'image/*,video/*'),
   };
-  const choice = (id, emoji, words, onclick) => el('button', {
+  const choice = (id, picture, words, onclick) => el('button', {
     type: 'button', class: 'sheet-choice', 'data-testid': `media-${id}`, 'data-choice': id, onclick,
-  }, el('span', { class: 'sheet-emoji', 'aria-hidden': 'true' }, emoji), el('span', {}, words));
+  }, mediaIcon(picture), el('span', {}, words));
   sheet = el('div', {
     class: 'media-sheet', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('media.attach'),
     'data-testid': 'media-sheet', hidden: true,
   },
   el('div', { class: 'sheet-grid' },
-    choice('camera', '📷', t('media.choice.photo'), () => inputs.camera.click()),
-    choice('video', '🎬', t('media.choice.video'), () => inputs.video.click()),
-    choice('gallery', '🖼️', t('media.choice.gallery'), () => inputs.gallery.click()),
-    choice('voice', '🎤', t('media.choice.voice'), () => { closeSheet(); openRecorder(send); })),
+    choice('camera', 'camera', t('media.choice.photo'), () => inputs.camera.click()),
+    choice('video', 'video', t('media.choice.video'), () => inputs.video.click()),
+    choice('gallery', 'image', t('media.choice.gallery'), () => inputs.gallery.click()),
+    choice('voice', 'mic', t('media.choice.voice'), () => { closeSheet(); openRecorder(send); })),
   el('button', { type: 'button', class: 'big-button quiet-dark', 'data-testid': 'media-sheet-close', onclick: closeSheet },
     t('media.cancel')),
   ...Object.values(inputs));
@@ -54,7 +55,7 @@ export function initCompose(contactOf, openAid) {
   const attach = el('button', {
     type: 'button', id: 'chat-attach', class: 'attach-button', 'data-testid': 'chat-attach',
     'aria-label': t('media.attach'), onclick: openSheet,
-  }, el('span', { 'aria-hidden': 'true' }, '+'));
+  }, mediaIcon('plus'));
   $('#chat-form').prepend(attach);
   sheet.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeSheet(); });
 }

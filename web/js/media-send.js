@@ -7,6 +7,7 @@ import { conv, addMessage } from './store.js';
 import { tusUpload, tusTerminate, uploadIdOf, UploadError } from './tus.js';
 import { queuePut, queueSetUrl, queueDelete, queueList } from './upload-queue.js';
 import { t } from './i18n.js';
+import { mediaIcon } from './media-icons.js';
 
 let ctx = null;              // {conn, store: () => store, rerender}
 const running = new Map();   // client_key -> AbortController of an upload in progress
@@ -202,8 +203,7 @@ export function pendingMediaBubble(p) {
   const m = p.media;
   const picture = m.preview
     ? el('img', { class: 'media-img media-preview', src: m.preview, alt: '' })
-    : el('span', { class: `media-placeholder media-kind-${m.kind}`, 'aria-hidden': 'true' },
-      m.kind === 'voice_note' ? '🎤' : '🎬');
+    : el('span', { class: `media-placeholder media-kind-${m.kind}` }, mediaIcon(m.kind === 'voice_note' ? 'mic' : 'video'));
   const words = {
     uploading: t('media.state.uploading'),
     sending: t('media.state.sending'),

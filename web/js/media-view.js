@@ -3,6 +3,7 @@
 
 import { el } from './util.js';
 import { t } from './i18n.js';
+import { mediaIcon } from './media-icons.js';
 import { loadWhenReady } from './media-cookie.js';
 
 export { mediaSession } from './media-cookie.js';
@@ -78,10 +79,10 @@ function voiceView(att) {
   const time = el('span', { class: 'media-duration' }, formatDuration(att.duration_ms));
   const play = el('button', {
     type: 'button', class: 'voice-play', 'data-testid': 'voice-play', 'aria-label': t('media.voice.play'),
-  }, el('span', { class: 'voice-icon', 'aria-hidden': 'true' }, '▶'));
+  }, mediaIcon('play'));
   const showState = () => {
     const playing = !audio.paused && !audio.ended;
-    play.firstChild.textContent = playing ? '❚❚' : '▶';
+    play.replaceChildren(mediaIcon(playing ? 'pause' : 'play'));
     play.setAttribute('aria-label', playing ? t('media.voice.pause') : t('media.voice.play'));
     play.dataset.playing = playing ? 'yes' : 'no';
   };

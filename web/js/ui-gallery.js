@@ -3,6 +3,7 @@
 
 import { el } from './util.js';
 import { t } from './i18n.js';
+import { mediaIcon } from './media-icons.js';
 import { conv, addHistory, sortedMessages, isMine } from './store.js';
 import { openViewer } from './media-view.js';
 import { loadWhenReady } from './media-cookie.js';
@@ -17,7 +18,7 @@ export function initGallery(conn, getStore) {
   const button = el('button', {
     type: 'button', id: 'chat-gallery', class: 'gallery-button', 'data-testid': 'chat-gallery',
     'aria-label': t('media.gallery.open'), onclick: () => openGallery(getStore().openId),
-  }, el('span', { 'aria-hidden': 'true' }, '🖼️'));
+  }, mediaIcon('image'));
   const header = document.querySelector('.chat-header');
   header.insertBefore(button, document.querySelector('#chat-call'));
 }
@@ -54,7 +55,7 @@ function tile(store, m, onOpen) {
     el('button', {
       type: 'button', class: `gallery-tile media-kind-${att.kind}`, 'data-testid': 'gallery-tile',
       'data-kind': att.kind, 'aria-label': label, onclick: () => onOpen(att),
-    }, img, att.kind === 'video_clip' ? el('span', { class: 'gallery-play', 'aria-hidden': 'true' }, '▶') : null));
+    }, img, att.kind === 'video_clip' ? el('span', { class: 'gallery-play' }, mediaIcon('play')) : null));
 }
 
 function render(aid, status) {
