@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev git
 libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libsqlite3-dev sqlite3
 libjansson-dev libargon2-dev libicu-dev libsrtp2-dev libopus-dev libogg-dev
-libvips-dev libavformat-dev libqrencode-dev libcurl4-openssl-dev libzip-dev
+libvips-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libqrencode-dev libcurl4-openssl-dev libzip-dev
 python3 python3-websockets chromium nodejs iproute2 util-linux procps tzdata openssl systemd
-janus coturn"
+janus coturn ffmpeg libimage-exiftool-perl imagemagick"
 
 missing=""
 for p in $PKGS; do

@@ -17,6 +17,7 @@
 #include "server/push/push.h"
 #include "server/retention/retention.h"
 #include "server/session/session.h"
+#include "server/uploads/uploads.h"
 
 #define POLL_INTERVAL_S 0.25
 #define SWEEP_INTERVAL_S 1.0
@@ -173,6 +174,8 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	}
 	if (calls_init(app, err, errlen) != 0 || push_init(app, err, errlen) != 0)
 		return -1;
+	if (!(app->uploads = uploads_create(app, err, errlen)))
+		return -1;
 	if (register_features(app) != 0) {
 		snprintf(err, errlen, "a request type is registered twice, or the method table is full");
 		return -1;
@@ -193,6 +196,8 @@ void app_free(struct app *app)
 		retention_stop(app);
 	}
 	calls_free(app);
+	uploads_destroy(app->uploads); /* before the commit stops: processing answers record attachments */
+	app->uploads = NULL;
 	push_free(app); /* after the calls: their end pushes nothing, but the sender must stop before the store */
 	hasher_stop(app->hasher);
 	commit_free(&app->commit); /* commits and fsyncs what is pending: every acknowledged write is durable */

@@ -31,6 +31,8 @@ void config_defaults(struct config *c)
 	c->send_burst = 60;
 	c->out_budget_mb = 64;
 	c->out_stall_s = 30;
+	c->upload_expiry_s = 86400;
+	c->media_quota_mb = 4096;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
@@ -225,6 +227,13 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 	if (!strcmp(key, "send_rate") || !strcmp(key, "send_burst") || !strcmp(key, "out_budget_mb") ||
 	    !strcmp(key, "out_stall_s"))
 		return set_flow(c, key, v, err, errlen);
+	if (!strcmp(key, "upload_expiry_s") || !strcmp(key, "media_quota_mb")) {
+		int expiry = !strcmp(key, "upload_expiry_s");
+		if (set_int(&x, v, expiry ? 60 : 0, expiry ? 30 * 86400 : 1 << 24, err, errlen, key))
+			return -1;
+		*(expiry ? &c->upload_expiry_s : &c->media_quota_mb) = (int)x;
+		return 0;
+	}
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;

@@ -34,6 +34,8 @@ struct config {
 	int send_burst;        /* messages one account may send at once before send_rate applies; default 60 */
 	int out_budget_mb;     /* output queued to all clients before slow readers are cut off; default 64 */
 	int out_stall_s;       /* a client whose queued output has not moved for this long is cut off; 30 */
+	int upload_expiry_s;   /* an unfinished upload (tus) is removed this long after creation; default 86400 */
+	int media_quota_mb;    /* photos, clips and voice notes one child's case may hold; 0: no quota; default 4096 */
 };
 
 void config_defaults(struct config *c);

@@ -1,5 +1,6 @@
 /* ws_server.c: libwebsockets on libev — static files, /healthz, /metrics, and the samvaer.v1 WebSocket. */
 #include "server/net/ws_server.h"
+#include "server/net/http_files.h"
 #include "server/net/tls.h"
 
 #include <libwebsockets.h>
@@ -72,9 +73,10 @@ struct http_req {
 	int is_post; /* /api POST: the request body is being collected */
 	char *in;    /* request body so far */
 	size_t in_len;
-	char path[256];   /* request path without the query */
-	char query[512];  /* URL arguments joined by '&' */
-	char bearer[160]; /* Authorization: Bearer token */
+	char path[256];          /* request path without the query */
+	char query[512];         /* URL arguments joined by '&' */
+	char bearer[160];        /* Authorization: Bearer token */
+	struct files_req *files; /* /files/ and /media/ (http_files.c), or NULL */
 };
 
 static int64_t mono_ms(void)
@@ -545,10 +547,16 @@ static const char *reason_label(int r)
 static int on_http(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *path)
 {
 	char uri[64] = "";
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 || !uri[0])
-		lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_POST_URI);
+	static const enum lws_token_indexes methods[] = {WSI_TOKEN_GET_URI,    WSI_TOKEN_POST_URI,
+							 WSI_TOKEN_PATCH_URI,  WSI_TOKEN_HEAD_URI,
+							 WSI_TOKEN_DELETE_URI, WSI_TOKEN_OPTIONS_URI};
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]) && !uri[0]; i++)
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), methods[i]) < 0)
+			uri[0] = 0;
 	if (!strncmp(uri, "/api/", 5))
 		return api_begin(w, wsi, req);
+	if (http_files_path(uri) && w->app->uploads)
+		return http_files_begin(w->app->uploads, wsi, &req->files, lws_is_ssl(wsi));
 	if (!strcmp(uri, "/metrics")) {
 		size_t len = 0;
 		char *text = metrics_render(&w->app->metrics, reason_label, POLICY_REASON__COUNT, &len);
@@ -603,8 +611,13 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct ws_server *w = lws_context_user(lws_get_context(wsi));
 	struct http_req *req = user;
 	switch (reason) {
-	case LWS_CALLBACK_HTTP: memset(req, 0, sizeof(*req)); return on_http(w, wsi, req, in);
+	case LWS_CALLBACK_HTTP:
+		http_files_closed(req->files); /* the previous request on this connection */
+		memset(req, 0, sizeof(*req));
+		return on_http(w, wsi, req, in);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (req && req->files)
+			return http_files_writeable(req->files);
 		if (!req || !req->body)
 			return -1;
 		if (lws_write(wsi, req->body + LWS_PRE, req->len, LWS_WRITE_HTTP_FINAL) != (int)req->len)
@@ -612,8 +625,13 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		free(req->body);
 		req->body = NULL;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
-	case LWS_CALLBACK_HTTP_BODY: return req && req->is_post ? api_body(wsi, req, in, len) : 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		if (req && req->files)
+			return http_files_body(req->files, in, len);
+		return req && req->is_post ? api_body(wsi, req, in, len) : 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (req && req->files)
+			return http_files_body_end(req->files);
 		if (req && req->is_post) {
 			req->is_post = 0;
 			return api_run(w, wsi, req, "POST");
@@ -622,6 +640,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (req) {
+			http_files_closed(req->files);
+			req->files = NULL;
 			free(req->body);
 			free(req->in);
 			req->body = NULL;
@@ -642,7 +662,7 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static struct lws_http_mount mounts[5];
+static struct lws_http_mount mounts[7];
 
 static void setup_mounts(const char *web_dir, const char *console_dir)
 {
@@ -651,7 +671,17 @@ static void setup_mounts(const char *web_dir, const char *console_dir)
 	mounts[3].mountpoint_len = 4;
 	mounts[3].origin = "http";
 	mounts[3].origin_protocol = LWSMPRO_CALLBACK;
-	mounts[3].mount_next = &mounts[4];
+	mounts[3].mount_next = &mounts[5];
+	mounts[5].mountpoint = "/files"; /* tus uploads and media downloads: http_files.c */
+	mounts[5].mountpoint_len = 6;
+	mounts[5].origin = "http";
+	mounts[5].origin_protocol = LWSMPRO_CALLBACK;
+	mounts[5].mount_next = &mounts[6];
+	mounts[6].mountpoint = "/media";
+	mounts[6].mountpoint_len = 6;
+	mounts[6].origin = "http";
+	mounts[6].origin_protocol = LWSMPRO_CALLBACK;
+	mounts[6].mount_next = &mounts[4];
 	mounts[4].mountpoint = "/admin";
 	mounts[4].mountpoint_len = 6;
 	mounts[4].origin = console_dir;

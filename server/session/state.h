@@ -20,6 +20,7 @@
 struct calls;
 struct push;
 struct msglog_compactor;
+struct uploads;
 
 struct app {
 	struct config cfg;              /* settings in force */
@@ -30,6 +31,7 @@ struct app {
 	struct agreements agreements;   /* policy cache */
 	struct calls *calls;            /* live calls and their media (calls/calls.c) */
 	struct push *push;              /* Web Push: VAPID key, sender thread (push/push.c) */
+	struct uploads *uploads;        /* tus uploads at /files/, downloads at /media/ (server/uploads) */
 	struct router router;           /* connected sessions */
 	struct session_table features;  /* what chat and calls added: their request types and listeners */
 	struct ratelimit login_by_pair; /* login attempts per (username, address), hard limit */

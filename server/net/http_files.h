@@ -1,0 +1,23 @@
+/* http_files.h: the libwebsockets side of /files/ (tus uploads) and /media/ (downloads): request headers in, the body
+ * streamed to server/uploads in pieces, answers (and files) written when the socket can take them. Used by
+ * ws_server.c's HTTP callback only. */
+#ifndef SAMVAER_HTTP_FILES_H
+#define SAMVAER_HTTP_FILES_H
+
+#include <stddef.h>
+
+struct lws;
+struct uploads;
+struct files_req;
+
+/* 1 if this path is served here. */
+int http_files_path(const char *uri);
+/* LWS_CALLBACK_HTTP for such a path: *fr is allocated (freed by http_files_closed). Returns the callback's value. */
+int http_files_begin(struct uploads *u, struct lws *wsi, struct files_req **fr, int tls);
+int http_files_body(struct files_req *fr, const void *in, size_t len);
+int http_files_body_end(struct files_req *fr);
+int http_files_writeable(struct files_req *fr);
+/* The connection closed or the transaction ended: forget and free fr. */
+void http_files_closed(struct files_req *fr);
+
+#endif
