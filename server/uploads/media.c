@@ -121,6 +121,18 @@ static int parse_path(const char *path, char id[TUS_ID_LEN + 1], int *which)
 	return *which < 0 ? -1 : 0;
 }
 
+/* res->content_type must outlive the handler (the attachment row it came from is on the stack): the static name of
+ * each type processing makes. */
+static const char *static_mime(const char *mime)
+{
+	static const char *const known[] = {"image/jpeg", "image/png", "image/webp", "video/mp4",
+					    "video/webm", "audio/ogg", "audio/webm"};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(mime, known[i]))
+			return known[i];
+	return "application/octet-stream";
+}
+
 static int serve(struct uploads *u, const struct up_request *req, struct up_response *res, const char *hash,
 		 const char *mime)
 {
@@ -140,7 +152,7 @@ static int serve(struct uploads *u, const struct up_request *req, struct up_resp
 		return UP_DONE;
 	}
 	res->status = r == 1 ? 206 : 200;
-	res->content_type = mime[0] ? mime : "application/octet-stream";
+	res->content_type = static_mime(mime);
 	up__header(res, "cache-control:", "private, max-age=31536000, immutable"); /* ids and blobs never change */
 	up__header(res, "x-content-type-options:", "nosniff");
 	up__header(res, "accept-ranges:", "bytes");
