@@ -37,7 +37,8 @@ test: build build-asan
 	@scripts/fuzz.sh $(FUZZ_BUILD) smoke
 
 bench: build
-	@scripts/bench.sh $(BUILD); msg=$$?; scripts/bench-media.sh $(BUILD); media=$$?; exit $$((msg | media))
+	@scripts/bench.sh $(BUILD); msg=$$?; scripts/bench-media.sh $(BUILD); media=$$?; scripts/bench-uploads.sh $(BUILD); up=$$?; \
+	exit $$((msg | media | up))
 
 fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -229,7 +229,7 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		return set_flow(c, key, v, err, errlen);
 	if (!strcmp(key, "upload_expiry_s") || !strcmp(key, "media_quota_mb")) {
 		int expiry = !strcmp(key, "upload_expiry_s");
-		if (set_int(&x, v, expiry ? 60 : 0, expiry ? 30 * 86400 : 1 << 24, err, errlen, key))
+		if (set_int(&x, v, expiry ? 1 : 0, expiry ? 30 * 86400 : 1 << 24, err, errlen, key))
 			return -1;
 		*(expiry ? &c->upload_expiry_s : &c->media_quota_mb) = (int)x;
 		return 0;
@@ -289,6 +289,7 @@ static void usage(void)
 		"               [--log-file PATH]   (SIGHUP reloads the TLS certificate and reopens the log file)\n"
 		"               [--turn-uris URI,URI --turn-secret-file FILE --turn-ttl-s N]\n"
 		"               [--send-rate N --send-burst N] [--out-budget-mb N --out-stall-s N]\n"
+		"               [--upload-expiry-s N --media-quota-mb N]\n"
 		"Every flag --some-name sets the config-file key some_name.\n");
 }
 

@@ -116,6 +116,8 @@ static int answer(struct files_req *fr)
 	return 0;
 }
 
+static void resume_reading(void *arg);
+
 int http_files_begin(struct uploads *u, struct lws *wsi, struct files_req **out, int tls)
 {
 	struct files_req *fr = calloc(1, sizeof(*fr));
@@ -151,8 +153,10 @@ int http_files_begin(struct uploads *u, struct lws *wsi, struct files_req **out,
 	free(meta);
 	if (rc == UP_BODY && !has_body)
 		return http_files_body_end(fr);
-	if (rc == UP_BODY)
+	if (rc == UP_BODY) {
+		uploads_body_resume(fr->patch, resume_reading, fr);
 		return 0; /* LWS_CALLBACK_HTTP_BODY brings it */
+	}
 	if (has_body) {
 		fr->wait_body = 1; /* read (and drop) the body first: then the client hears the answer */
 		return 0;
@@ -164,9 +168,18 @@ int http_files_body(struct files_req *fr, const void *in, size_t len)
 {
 	if (!fr->patch || len == 0)
 		return 0;
-	if (uploads_body(fr->patch, in, len) != 0) /* refused: answer now and hang up */
+	int rc = uploads_body(fr->patch, in, len);
+	if (rc < 0) /* refused: answer now and hang up */
 		return http_files_body_end(fr);
+	if (rc == 1) /* the spool's writes are behind: read no more until they catch up */
+		lws_rx_flow_control(fr->wsi, 0);
 	return 0;
+}
+
+static void resume_reading(void *arg)
+{
+	struct files_req *fr = arg;
+	lws_rx_flow_control(fr->wsi, 1);
 }
 
 static void on_processed(void *ctx, const struct up_response *res)
@@ -187,11 +200,12 @@ int http_files_body_end(struct files_req *fr)
 		return 0;
 	struct up_patch *p = fr->patch;
 	fr->patch = NULL;
+	lws_rx_flow_control(fr->wsi, 1);
+	fr->pending = 1; /* the answer may come during the call (on_processed clears it) */
 	int rc = uploads_body_end(p, 1, &fr->res, on_processed, fr);
-	if (rc == UP_PENDING) {
-		fr->pending = 1;
+	if (rc == UP_PENDING)
 		return 0;
-	}
+	fr->pending = 0;
 	return answer(fr);
 }
 

@@ -218,7 +218,8 @@ static int create(struct uploads *u, const struct account *me, const struct up_r
 	while (up__find(u, up->id));
 	up->key = intmap_hash_bytes(up->id, strlen(up->id));
 	up->expires_at = clock_now_ms() + (int64_t)u->app->cfg.upload_expiry_s * 1000;
-	if (!(up->spool = spool_create(u->app->cfg.data_dir, up->id)) || intmap_put(&u->by_id, up->key, up) != 0) {
+	if (!(up->spool = spool_create(u->app->cfg.data_dir, up->id, u->writer)) ||
+	    intmap_put(&u->by_id, up->key, up) != 0) {
 		log_error("uploads: cannot start %s: %m", up->id);
 		refuse(res, 500, "internal", "Something went wrong on the server.");
 		goto done;

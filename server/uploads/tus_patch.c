@@ -76,7 +76,8 @@ int uploads_body(struct up_patch *p, const void *data, size_t len)
 		p->message = "More bytes arrived than the upload said it would have.";
 		return -1;
 	}
-	if (spool_append(up->spool, data, len) != 0) {
+	int rc = spool_append(up->spool, data, len);
+	if (rc < 0) {
 		log_error("upload %s: spool: %m", up->id);
 		p->failed = 500;
 		p->code = "internal";
@@ -84,7 +85,12 @@ int uploads_body(struct up_patch *p, const void *data, size_t len)
 		return -1;
 	}
 	up->offset += len;
-	return 0;
+	return rc == SPOOL_FULL ? 1 : 0;
+}
+
+void uploads_body_resume(struct up_patch *p, void (*resume)(void *arg), void *arg)
+{
+	spool_on_resume(p->up->spool, resume, arg);
 }
 
 static void answer(struct upload *up, const struct up_response *res)
@@ -220,32 +226,46 @@ static void on_processed(void *arg, const struct mediaproc_result *r)
 	free(j);
 }
 
-/* The last byte is in: hand the spool to processing on the upload's reserved slot. */
+/* Every byte is in the spool file: hand it to processing on the upload's reserved slot. */
+static void on_flushed(void *arg, int ok)
+{
+	struct job_ctx *j = arg;
+	struct upload *up = up__find(j->u, j->id);
+	if (!up) {
+		free(j);
+		return;
+	}
+	struct mediaproc_job job = {.kind = mediaproc_kind_parse(attachment_kind_name(up->kind)),
+				    .source = {job_pread, up->spool, up->length},
+				    .blob_root = j->u->blob_root,
+				    .quota_owner = (uint64_t)up->child_id};
+	struct mediaproc_slot *slot = up->slot;
+	up->slot = NULL;
+	if (!ok) {
+		log_error("upload %s: the spool could not be written", up->id);
+		struct uploads *u = j->u;
+		mediaproc_slot_release(u->pool, slot);
+		free(j);
+		fail(u, up, MEDIAPROC_ERR_STORE);
+	} else if (mediaproc_submit(j->u->pool, slot, &job, on_processed, j) != MEDIAPROC_OK) {
+		struct uploads *u = j->u;
+		free(j);
+		fail(u, up, MEDIAPROC_ERR_INTERNAL);
+	}
+}
+
 static int submit(struct uploads *u, struct upload *up, struct up_response *res, up_done_fn done, void *ctx)
 {
 	struct job_ctx *j = calloc(1, sizeof(*j));
-	if (!j || spool_flush(up->spool) != 0) {
-		free(j);
+	if (!j)
 		return refuse(res, 500, "internal", "Something went wrong on the server.");
-	}
 	j->u = u;
 	snprintf(j->id, sizeof(j->id), "%s", up->id);
-	struct mediaproc_job job = {.kind = mediaproc_kind_parse(attachment_kind_name(up->kind)),
-				    .source = {job_pread, up->spool, up->length},
-				    .blob_root = u->blob_root,
-				    .quota_owner = (uint64_t)up->child_id};
 	up->state = UPLOAD_PROCESSING;
 	up->waiter = ctx;
 	up->done = done;
-	struct mediaproc_slot *slot = up->slot;
-	up->slot = NULL;
-	if (mediaproc_submit(u->pool, slot, &job, on_processed, j) != MEDIAPROC_OK) {
-		free(j);
-		up->waiter = NULL;
-		up->done = NULL;
-		fail(u, up, MEDIAPROC_ERR_INTERNAL);
-		return refuse(res, up->err_status, up->err_code, up->err_message);
-	}
+	spool_on_resume(up->spool, NULL, NULL);
+	spool_flush(up->spool, on_flushed, j); /* may answer at once (a failure) through done */
 	return UP_PENDING;
 }
 
@@ -258,10 +278,10 @@ int uploads_body_end(struct up_patch *p, int complete, struct up_response *res, 
 	int failed = p->failed;
 	const char *code = p->code, *message = p->message;
 	free(p);
-	if (spool_flush(up->spool) != 0 && !failed) {
-		failed = 500, code = "internal", message = "Something went wrong on the server.";
-		up->offset = spool_size(up->spool); /* what the file holds */
-	}
+	spool_on_resume(up->spool, NULL, NULL);
+	if (up->offset < up->length || failed)
+		spool_flush(up->spool, NULL,
+			    NULL); /* what this PATCH brought goes to the disk (encrypted), not kept in RAM */
 	if (!complete)
 		return UP_DONE; /* the connection went away: the bytes so far wait for a resume */
 	if (failed) {

@@ -93,9 +93,14 @@ struct uploads *uploads_create(struct app *app, char *err, size_t errlen)
 	}
 	if (!(u->blobs = blobstore_open(app->cfg.data_dir, err, errlen)))
 		goto fail;
+	if (!(u->writer = spool_writer_start(app->loop))) {
+		snprintf(err, errlen, "uploads: cannot start the spool writer");
+		goto fail;
+	}
 	if (!(u->pool = mediaproc_pool_create(app->loop, &pc, err, errlen)))
 		goto fail;
-	ev_timer_init(&u->sweep, on_sweep, SWEEP_INTERVAL_S, SWEEP_INTERVAL_S);
+	double every = app->cfg.upload_expiry_s < SWEEP_INTERVAL_S ? app->cfg.upload_expiry_s : SWEEP_INTERVAL_S;
+	ev_timer_init(&u->sweep, on_sweep, every, every);
 	u->sweep.data = u;
 	ev_timer_start(app->loop, &u->sweep);
 	ev_unref(app->loop);
@@ -113,6 +118,8 @@ void uploads_destroy(struct uploads *u)
 		ev_ref(u->app->loop);
 		ev_timer_stop(u->app->loop, &u->sweep);
 	}
+	spool_writer_stop(u->writer); /* its last flushes may still hand uploads to the pool */
+	u->writer = NULL;
 	if (u->pool)
 		mediaproc_pool_destroy(u->pool); /* answers what it held: those uploads end FAILED */
 	u->pool = NULL;

@@ -61,8 +61,10 @@ void uploads_destroy(struct uploads *u);
 /* One request of /files/ or /media/. For UP_BODY *patch is set. Any body of a request answered UP_DONE is not
  * wanted: the transport drops it (or closes when res->close). */
 int uploads_handle(struct uploads *u, const struct up_request *req, struct up_response *res, struct up_patch **patch);
-/* Body bytes of an accepted PATCH, in order. 0, or -1: stop and answer with uploads_body_end(complete = 1). */
+/* Body bytes of an accepted PATCH, in order. 0; 1: taken, but stop reading until resume(arg) runs (the spool's
+ * writes are behind); -1: stop and answer with uploads_body_end(complete = 1). */
 int uploads_body(struct up_patch *p, const void *data, size_t len);
+void uploads_body_resume(struct up_patch *p, void (*resume)(void *arg), void *arg);
 /* The body ended (complete = 1) or the connection went away (0: the bytes so far are kept for a resume, nothing is
  * answered, p is freed). With complete: UP_DONE with res filled, or UP_PENDING when the last byte arrived and the
  * upload is being processed: done(ctx, res) runs once later on the loop, unless uploads_forget(ctx) came first. */

@@ -56,6 +56,7 @@ struct up_patch {
 struct uploads {
 	struct app *app;
 	struct blobstore *blobs;
+	struct spool_writer *writer; /* encrypts and writes spools off the loop */
 	struct mediaproc_pool *pool;
 	struct mediaproc_limits limits;
 	struct intmap by_id;          /* key -> struct upload */

@@ -82,7 +82,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1: check_base64(s, len); break;
 	case 2: check_metadata(s, len); break;
 	case 3: check_range(s, data[0] < 128 ? 10000 : (uint64_t)data[0]); break;
-	default: tus_id_valid(s, len); tus_version_ok(s); break;
+	default:
+		tus_id_valid(s, len);
+		tus_version_ok(s);
+		break;
 	}
 	return 0;
 }

@@ -45,10 +45,20 @@ static void test_base64(void)
 		const char *in, *out;
 		int n;
 	} cases[] = {
-	    {"", "", 0},           {"Zg==", "f", 1},      {"Zm8=", "fo", 2},       {"Zm9v", "foo", 3},
-	    {"Zm9vYg==", "foob", 4}, {"Zm9vYmE=", "fooba", 5}, {"Zm9vYmFy", "foobar", 6},
-	    {"Zg", NULL, -1},      {"Zh==", NULL, -1},    {"Z===", NULL, -1},      {"=Zm9", NULL, -1},
-	    {"Zm9v\n", NULL, -1},  {"Zm-_", NULL, -1},    {"Zg==Zg==", NULL, -1},
+	    {"", "", 0},
+	    {"Zg==", "f", 1},
+	    {"Zm8=", "fo", 2},
+	    {"Zm9v", "foo", 3},
+	    {"Zm9vYg==", "foob", 4},
+	    {"Zm9vYmE=", "fooba", 5},
+	    {"Zm9vYmFy", "foobar", 6},
+	    {"Zg", NULL, -1},
+	    {"Zh==", NULL, -1},
+	    {"Z===", NULL, -1},
+	    {"=Zm9", NULL, -1},
+	    {"Zm9v\n", NULL, -1},
+	    {"Zm-_", NULL, -1},
+	    {"Zg==Zg==", NULL, -1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned char out[16];
@@ -71,11 +81,12 @@ static void test_metadata(void)
 	/* tus-js-client joins with "," and encodes with btoa */
 	const char *js = "kind cGhvdG8=,agreement_id MTI=,filename cMOpcmUuanBn";
 	CHECK(tus_parse_metadata(js, strlen(js), &m) == TUS_HDR_OK, "client form");
-	CHECK(strcmp(m.kind, "photo") == 0 && m.agreement_id == 12 && m.account_id == 0, "client form: kind, agreement");
+	CHECK(strcmp(m.kind, "photo") == 0 && m.agreement_id == 12 && m.account_id == 0,
+	      "client form: kind, agreement");
 	CHECK(strcmp(m.filename, "p__re.jpg") == 0, "filename: non-ASCII bytes replaced");
 	const char *spaced = "kind dm9pY2Vfbm90ZQ==, account_id Nw==";
 	CHECK(tus_parse_metadata(spaced, strlen(spaced), &m) == TUS_HDR_OK && m.account_id == 7 &&
-	          strcmp(m.kind, "voice_note") == 0,
+		  strcmp(m.kind, "voice_note") == 0,
 	      "pairs joined with \", \"");
 	static const struct {
 		const char *s, *name;
