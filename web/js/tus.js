@@ -1,6 +1,6 @@
 // tus 1.0 client (core, creation, termination) for the family app: sends a Blob in PATCH chunks with progress, and
 // survives a village connection: a dropped request asks the server where it got to (HEAD) and goes on from there;
-// an upload the server no longer knows (restart, expiry: 404/410) starts again. The upload URL is handed to the
+// an upload the server no longer knows (restart, expiry: 404) starts again; one it refused (410) stays refused. The upload URL is handed to the
 // caller as soon as it exists, so a reloaded page can resume it (see upload-queue.js).
 
 const TUS = '1.0.0';
@@ -123,10 +123,11 @@ function authHeaders(up, extra = {}) {
   return { 'Tus-Resumable': TUS, Authorization: `Bearer ${up.token}`, ...extra };
 }
 
-/** HEAD: where the server got to. A forgotten upload (404/410) clears the URL so it is created again. */
+/** HEAD: where the server got to. A forgotten upload (404: restart, expiry) clears the URL so it is created again;
+ * 410 is an upload the server refused (type, size...): that is final. */
 async function currentOffset(up) {
   const res = await exchange('HEAD', up.url, { headers: authHeaders(up), signal: up.opts.signal });
-  if (res.status === 404 || res.status === 410) {
+  if (res.status === 404) {
     up.url = null;
     if (up.opts.onCreated) up.opts.onCreated(null);
     return 0;
@@ -164,7 +165,7 @@ async function patch(up, blob) {
   const res = await exchange('PATCH', up.url, {
     headers, body: blob.slice(start, end), onProgress, signal: up.opts.signal,
   });
-  if (res.status === 404 || res.status === 410) {
+  if (res.status === 404) {
     up.url = null; // the server forgot it (restart): start again from the first byte
     if (up.opts.onCreated) up.opts.onCreated(null);
     throw new UploadError('upload_gone', 'gone', 503);
