@@ -1,4 +1,6 @@
-/* messaging.c: msg.send (acknowledged after the group commit), msg.history, msg.receipt, and store-and-forward. */
+/* messaging.c: msg.send (text, or an attachment with an optional caption; acknowledged after the group commit),
+ * msg.history, msg.receipt, and store-and-forward. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,7 @@
 #include "server/policy/screen.h"
 #include "server/base/log.h"
 #include "server/chat/chat.h"
+#include "server/chat/chat_attach.h"
 #include "server/push/push.h"
 #include "server/session/session_internal.h"
 
@@ -17,7 +20,7 @@
 #define UNDELIVERED_MAX 500
 #define CLIENT_KEY_MAX 64
 
-static json_t *message_json(const struct message *m)
+static json_t *message_json(struct store *st, const struct message *m)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "agreement_id", json_integer(m->agreement_id));
@@ -32,16 +35,20 @@ static json_t *message_json(const struct message *m)
 		json_decref(rec);
 	} else {
 		json_object_set_new(o, "text", json_stringn(m->text, m->text_len));
+		json_t *att = st ? chat_attach_of_message(st, m) : NULL;
+		if (att)
+			json_object_set_new(o, "attachment", att);
 	}
 	json_object_set_new(o, "sent_at", json_integer(m->sent_at));
 	return o;
 }
 
-/* The `message` event, {"event":"message","data":{...message_json...}}, written straight into a frame. */
-static struct frame *message_event_frame(const struct message *m)
+/* The `message` event, {"event":"message","data":{...message_json...}}, written straight into a frame; att: the
+ * attachment it carries (NULL = none). */
+static struct frame *message_event_frame(const struct message *m, const struct attachment *att)
 {
 	if (m->sender_id == CHAT_SERVER_SENDER) {
-		json_t *ev = json_pack("{s:s,s:o}", "event", "message", "data", message_json(m));
+		json_t *ev = json_pack("{s:s,s:o}", "event", "message", "data", message_json(NULL, m));
 		char *text = json_dumps(ev, JSON_COMPACT);
 		json_decref(ev);
 		size_t len = text ? strlen(text) : 0;
@@ -53,7 +60,7 @@ static struct frame *message_event_frame(const struct message *m)
 		free(text);
 		return f;
 	}
-	size_t cap = 80 + 4 * JSONW_INT_MAX + jsonw_str_len(m->text, m->text_len);
+	size_t cap = 96 + 4 * JSONW_INT_MAX + jsonw_str_len(m->text, m->text_len) + (att ? ATTACHMENT_JSON_MAX : 0);
 	struct frame *f = frame_alloc(cap);
 	if (!f)
 		return NULL;
@@ -67,6 +74,10 @@ static struct frame *message_event_frame(const struct message *m)
 	jsonw_int(&w, m->sender_id);
 	JSONW_LIT(&w, ",\"text\":");
 	jsonw_str(&w, m->text, m->text_len);
+	if (att) {
+		JSONW_LIT(&w, ",\"attachment\":");
+		attachment_jsonw(&w, att);
+	}
 	JSONW_LIT(&w, ",\"sent_at\":");
 	jsonw_int(&w, m->sent_at);
 	JSONW_LIT(&w, "}}");
@@ -132,6 +143,7 @@ struct pending_send {
 	json_t *id;              /* request id */
 	struct message m;        /* what was stored (m.text points at text) */
 	int duplicate;           /* a retry of an already stored message: answer only */
+	struct attachment *att;  /* what the message carries (owned), NULL = text only */
 	char text[];             /* copy of the text */
 };
 
@@ -163,7 +175,7 @@ static void send_committed(void *owner, void *arg, int ok)
 			int64_t to[2] = {agreement_peer(a, p->m.sender_id), p->m.sender_id};
 			const struct route *skip = s ? &s->route : NULL;
 			if (router_first(&app->router, to[0]) || router_first(&app->router, to[1])) {
-				struct frame *f = message_event_frame(&p->m); /* encoded once for every recipient */
+				struct frame *f = message_event_frame(&p->m, p->att); /* encoded once for everyone */
 				if (f)
 					session_deliver_frame(app, to, 2, f, skip);
 				else
@@ -175,13 +187,14 @@ static void send_committed(void *owner, void *arg, int ok)
 	}
 out:
 	json_decref(p->id);
+	free(p->att);
 	free(p);
 }
 
 struct dup_lookup {
 	const char *text;
 	size_t len;
-	int same;
+	int same, found_one;
 	struct message found;
 };
 
@@ -189,6 +202,7 @@ static void on_dup(const struct message *m, void *arg)
 {
 	struct dup_lookup *d = arg;
 	d->same = m->text_len == d->len && memcmp(m->text, d->text, d->len) == 0;
+	d->found_one = 1;
 	d->found = *m;
 	d->found.text = NULL;
 }
@@ -203,34 +217,39 @@ static struct pending_send *pending_new(struct session *s, json_t *id, const str
 	p->id = json_incref(id);
 	p->m = *m;
 	p->duplicate = 0;
+	p->att = NULL;
 	memcpy(p->text, m->text, m->text_len);
 	p->text[m->text_len] = 0;
 	p->m.text = p->text;
 	return p;
 }
 
-/* The client_key was used before: answer with the original if the text matches. */
-static void send_duplicate(struct session *s, json_t *id, struct message *m, const char *key)
+/* The client_key was used before: answer with the original if the text and attachment (att_id, NULL = none)
+ * match. STORE_NOT_FOUND (nothing answered) when no message has that key. */
+static int send_duplicate(struct session *s, json_t *id, struct message *m, const char *key, const char *att_id)
 {
-	struct dup_lookup d = {m->text, m->text_len, 0, {0}};
+	struct dup_lookup d = {m->text, m->text_len, 0, 0, {0}};
 	int rc = store_message_by_key(s->app->store, m->agreement_id, m->sender_id, key, on_dup, &d);
+	if (rc == STORE_NOT_FOUND || (rc == STORE_OK && !d.found_one))
+		return STORE_NOT_FOUND;
 	if (rc != STORE_OK) {
-		session_reply_error(s, id, rc == STORE_ERR ? PROTO_ERR_STORE_UNAVAILABLE : PROTO_ERR_INTERNAL, NULL);
-		return;
+		session_reply_error(s, id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+		return rc;
 	}
-	if (!d.same) {
+	if (!d.same || !chat_attach_is(s->app->store, &d.found, att_id)) {
 		session_reply_error(s, id, PROTO_ERR_IDEMPOTENCY_CONFLICT, NULL);
-		return;
+		return STORE_OK;
 	}
 	m->seq = d.found.seq;
 	m->sent_at = d.found.sent_at;
 	struct pending_send *p = pending_new(s, id, m);
 	if (!p) {
 		session_reply_error(s, id, PROTO_ERR_INTERNAL, NULL);
-		return;
+		return STORE_OK;
 	}
 	p->duplicate = 1; /* the original may still be in this turn's transaction: answer after the commit */
 	commit_after_in(&s->app->commit, &p->wait, send_committed, p);
+	return STORE_OK;
 }
 
 /* A held message waiting for the commit: answered with held = true; nothing is delivered. */
@@ -268,59 +287,202 @@ static void hold_committed(void *owner, void *arg, int ok)
 struct held_lookup {
 	const char *text;
 	size_t len;
+	const char *att_id; /* NULL = text only */
 	int same;
 	int64_t id, sent_at;
+	char reason[32];
 };
 
 static void on_held_dup(const struct held_message *h, void *arg)
 {
 	struct held_lookup *l = arg;
-	l->same = h->text_len == l->len && memcmp(h->text, l->text, l->len) == 0;
+	l->same = h->text_len == l->len && memcmp(h->text, l->text, l->len) == 0 &&
+	    !strcmp(h->attachment_id, l->att_id ? l->att_id : "");
 	l->id = h->id;
 	l->sent_at = h->sent_at;
+	snprintf(l->reason, sizeof(l->reason), "%s", h->reason ? h->reason : "");
 }
 
-/* Keep the message for review instead of delivering it. */
+static enum policy_reason reason_named(const char *name)
+{
+	for (int r = 0; r < POLICY_REASON__COUNT; r++)
+		if (!strcmp(policy_reason_name((enum policy_reason)r), name))
+			return (enum policy_reason)r;
+	return REASON_HELD_FOR_REVIEW;
+}
+
+/* The client_key names a held message: answer as when it was held, if the text and attachment match.
+ * STORE_NOT_FOUND (nothing answered) when no held message has that key. */
+static int held_duplicate(struct session *s, json_t *id, const struct agreement *a, const struct message *m,
+			  const char *key, enum channel ch, const char *att_id)
+{
+	struct app *app = s->app;
+	struct held_lookup l = {m->text, m->text_len, att_id, 0, 0, 0, ""};
+	int rc = store_held_by_key(app->store, a->id, m->sender_id, key, on_held_dup, &l);
+	if (rc == STORE_ERR)
+		session_reply_error(s, id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+	if (rc != STORE_OK)
+		return rc;
+	struct pending_hold *p = l.same ? calloc(1, sizeof(*p)) : NULL;
+	if (!p) {
+		session_reply_error(s, id, l.same ? PROTO_ERR_INTERNAL : PROTO_ERR_IDEMPOTENCY_CONFLICT, NULL);
+		return STORE_OK;
+	}
+	*p = (struct pending_hold){s->route.conn->id,
+				   json_incref(id),
+				   a->id,
+				   l.id,
+				   l.sent_at,
+				   1,
+				   policy_decision_for(reason_named(l.reason), ch)};
+	commit_after(&app->commit, hold_committed, p);
+	return STORE_OK;
+}
+
+/* Keep the message (and its attachment, NULL = none) for review instead of delivering it. */
 static void send_held(struct session *s, json_t *id, const struct agreement *a, const struct message *m,
-		      const char *key, const struct policy_decision *d)
+		      const char *key, const struct policy_decision *d, enum channel ch, const struct attachment *att)
 {
 	struct app *app = s->app;
 	struct pending_hold *p = calloc(1, sizeof(*p));
 	int64_t hold_id = 0;
 	int rc = p ? store_begin(app->store) : STORE_ERR;
 	if (rc == STORE_OK)
-		rc = store_held_add(app->store, m, key, policy_reason_name(d->reason), &hold_id);
+		rc = store_held_add(app->store, m, key, policy_reason_name(d->reason), att ? att->id : NULL, &hold_id);
 	if (rc == STORE_DUPLICATE) {
-		struct held_lookup l = {m->text, m->text_len, 0, 0, 0};
-		if (store_held_by_key(app->store, a->id, m->sender_id, key, on_held_dup, &l) != STORE_OK || !l.same) {
-			free(p);
+		free(p);
+		if (held_duplicate(s, id, a, m, key, ch, att ? att->id : NULL) == STORE_NOT_FOUND)
 			session_reply_error(s, id, PROTO_ERR_IDEMPOTENCY_CONFLICT, NULL);
-			return;
-		}
-		*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, l.id, l.sent_at, 1, *d};
-		commit_after(&app->commit, hold_committed, p);
 		return;
 	}
+	if (rc == STORE_OK && att)
+		rc = attachment_mark_held(app->store, att->id, m->sender_id, a->id, hold_id, m->sent_at);
 	if (rc != STORE_OK) {
 		free(p);
 		session_reply_error(s, id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
 		return;
 	}
-	session_audit_decision(s, a, CH_TEXT, d);
+	session_audit_decision(s, a, ch, d);
 	*p = (struct pending_hold){s->route.conn->id, json_incref(id), a->id, hold_id, m->sent_at, 0, *d};
 	commit_after(&app->commit, hold_committed, p);
+}
+
+/* The agreement's screening of what the text says: an allowed message with contact details, links or listed
+ * words is held instead. */
+static struct policy_decision screen_text(const struct agreement *a, const char *text, size_t len,
+					  struct policy_decision d, enum channel ch)
+{
+	enum screen_hit h = a->terms.screen_contact_details ? screen_contact_details(text, len) : SCREEN_NONE;
+	if (h == SCREEN_URL || h == SCREEN_HANDLE)
+		return policy_decision_for(REASON_LINKS, ch);
+	if (h != SCREEN_NONE)
+		return policy_decision_for(REASON_CONTACT_DETAILS, ch);
+	if (a->terms.screen_words && screen_words(text, len, NULL))
+		return policy_decision_for(REASON_WORD_LIST, ch);
+	return d;
+}
+
+/* Send text, or an attachment (att, owned; NULL = none) with text as its optional caption, on channel ch: policy,
+ * screening, then held or stored and delivered after the commit. */
+static void send_checked(struct session *s, json_t *id, struct agreement *a, enum channel ch, const char *key,
+			 const char *text, size_t tlen, struct attachment *att)
+{
+	struct app *app = s->app;
+	struct policy_decision d = session_decide(app, a, s->account_id, ch);
+	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_HOLD) {
+		session_audit_decision(s, a, ch, &d);
+		session_reply_denied(s, id, &d);
+		free(att);
+		return;
+	}
+	enum proto_error te = att ? PROTO_ERR_OK : proto_text_check(text, tlen); /* a caption was checked already */
+	if (te != PROTO_ERR_OK) {
+		session_reply_error(s, id, te, te == PROTO_ERR_BAD_REQUEST ? "proto: 'text' is not valid UTF-8" : NULL);
+		return;
+	}
+	struct message m = {a->id, a->last_seq + 1, s->account_id, clock_now_ms(), text, tlen};
+	if (d.verdict == VERDICT_ALLOW && tlen)
+		d = screen_text(a, text, tlen, d, ch);
+	if (d.verdict == VERDICT_HOLD) {
+		send_held(s, id, a, &m, key, &d, ch, att);
+		free(att);
+		return;
+	}
+	int rc = store_message_add(app->store, &m, key); /* to the message log: no SQLite transaction */
+	if (rc == STORE_DUPLICATE) {
+		if (send_duplicate(s, id, &m, key, att ? att->id : NULL) == STORE_NOT_FOUND)
+			session_reply_error(s, id, PROTO_ERR_INTERNAL, NULL);
+		free(att);
+		return;
+	}
+	struct pending_send *p = rc == STORE_OK ? pending_new(s, id, &m) : NULL;
+	if (p && att &&
+	    (store_begin(app->store) != STORE_OK ||
+	     attachment_mark_sent(app->store, att->id, m.sender_id, a->id, m.seq, m.sent_at) != STORE_OK))
+		log_error("msg.send: attachment %s not recorded at seq %lld: %s", att->id, (long long)m.seq,
+			  store_errmsg(app->store)); /* the message itself is in the log already */
+	if (!p) {
+		log_error("msg.send: %s", store_errmsg(app->store));
+		session_reply_error(s, id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
+		free(att);
+		return;
+	}
+	p->att = att;
+	a->last_seq = m.seq;
+	commit_after_in(&app->commit, &p->wait, send_committed, p);
+}
+
+/* msg.send with attachment_id: the sender's own upload for this conversation, sent once; a retry with the same
+ * client_key gets the first answer. */
+static void send_attachment(struct session *s, json_t *id, struct agreement *a, const char *key, const char *text,
+			    size_t tlen, const char *att_id)
+{
+	struct app *app = s->app;
+	if (tlen && proto_text_check(text, tlen) == PROTO_ERR_TEXT_EMPTY)
+		tlen = 0; /* a blank caption is none */
+	enum proto_error te = tlen ? proto_text_check(text, tlen) : PROTO_ERR_OK;
+	if (te != PROTO_ERR_OK) {
+		session_reply_error(s, id, te, te == PROTO_ERR_BAD_REQUEST ? "proto: 'text' is not valid UTF-8" : NULL);
+		return;
+	}
+	struct attachment *att = malloc(sizeof(*att));
+	enum chat_attach_use u =
+	    att ? chat_attach_check(app->store, att_id, s->account_id, a, att) : CHAT_ATTACH_STORE_ERROR;
+	if (u == CHAT_ATTACH_READY) {
+		send_checked(s, id, a, (enum channel)attachment_kind_channel(att->kind), key, text, tlen, att);
+		return;
+	}
+	if (u == CHAT_ATTACH_USED) {
+		struct message m = {a->id, 0, s->account_id, 0, text, tlen};
+		enum channel ch = (enum channel)attachment_kind_channel(att->kind);
+		if (send_duplicate(s, id, &m, key, att_id) == STORE_NOT_FOUND &&
+		    held_duplicate(s, id, a, &m, key, ch, att_id) == STORE_NOT_FOUND)
+			session_reply_error(s, id, PROTO_ERR_ATTACHMENT_UNAVAILABLE, NULL);
+	} else {
+		session_reply_error(s, id,
+				    u == CHAT_ATTACH_STORE_ERROR ? PROTO_ERR_STORE_UNAVAILABLE
+								 : PROTO_ERR_ATTACHMENT_UNAVAILABLE,
+				    NULL);
+	}
+	free(att);
+}
+
+static int has_param(const struct proto_request *r, const char *name)
+{
+	return r->root ? json_object_get(r->root, name) != NULL : proto_flat_get(&r->flat, name) != NULL;
 }
 
 static void messaging_handle_send(struct session *s, struct proto_request *r)
 {
 	char err[PROTO_ERRBUF];
-	const char *text, *key;
-	size_t tlen;
+	const char *text = "", *key, *att_id = NULL;
+	size_t tlen = 0;
 	int64_t agreement_id;
-	struct app *app = s->app;
 	if (!session_send_allowed(s, r->id))
 		return;
-	if (proto_param_string(r, "text", 0, PROTO_MAX_FRAME, &text, &tlen, err) ||
+	int with_att = has_param(r, "attachment_id"), with_text = !with_att || has_param(r, "text");
+	if ((with_att && proto_param_string(r, "attachment_id", 1, 64, &att_id, NULL, err)) ||
+	    (with_text && proto_param_string(r, "text", 0, PROTO_MAX_FRAME, &text, &tlen, err)) ||
 	    proto_param_string(r, "client_key", 1, CLIENT_KEY_MAX, &key, NULL, err)) {
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
 		return;
@@ -328,39 +490,11 @@ static void messaging_handle_send(struct session *s, struct proto_request *r)
 	struct agreement *a = conversation_of(s, r, &agreement_id);
 	if (!a)
 		return;
-	struct policy_decision d = session_decide(app, a, s->account_id, CH_TEXT);
-	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_HOLD) {
-		session_audit_decision(s, a, CH_TEXT, &d);
-		session_reply_denied(s, r->id, &d);
+	if (att_id) {
+		send_attachment(s, r->id, a, key, text, tlen, att_id);
 		return;
 	}
-	enum proto_error te = proto_text_check(text, tlen);
-	if (te != PROTO_ERR_OK) {
-		session_reply_error(s, r->id, te,
-				    te == PROTO_ERR_BAD_REQUEST ? "proto: 'text' is not valid UTF-8" : NULL);
-		return;
-	}
-	struct message m = {a->id, a->last_seq + 1, s->account_id, clock_now_ms(), text, tlen};
-	if (d.verdict == VERDICT_ALLOW && a->terms.screen_contact_details &&
-	    screen_contact_details(text, tlen) != SCREEN_NONE)
-		d = policy_decision_for(REASON_CONTACT_DETAILS, CH_TEXT);
-	if (d.verdict == VERDICT_HOLD) {
-		send_held(s, r->id, a, &m, key, &d);
-		return;
-	}
-	int rc = store_message_add(app->store, &m, key); /* to the message log: no SQLite transaction */
-	if (rc == STORE_DUPLICATE) {
-		send_duplicate(s, r->id, &m, key);
-		return;
-	}
-	struct pending_send *p = rc == STORE_OK ? pending_new(s, r->id, &m) : NULL;
-	if (!p) {
-		log_error("msg.send: %s", store_errmsg(app->store));
-		session_reply_error(s, r->id, PROTO_ERR_STORE_UNAVAILABLE, NULL);
-		return;
-	}
-	a->last_seq = m.seq;
-	commit_after_in(&app->commit, &p->wait, send_committed, p);
+	send_checked(s, r->id, a, CH_TEXT, key, text, tlen, NULL);
 }
 
 /* A server record waiting for its commit, then delivered to both parties. */
@@ -380,7 +514,7 @@ static void record_committed(void *owner, void *arg, int ok)
 		log_error("conversation %lld: a server record was not saved", (long long)p->m.agreement_id);
 	} else if (a) {
 		int64_t to[2] = {a->child_id, a->contact_id};
-		struct frame *f = message_event_frame(&p->m);
+		struct frame *f = message_event_frame(&p->m, NULL);
 		if (f)
 			session_deliver_frame(app, to, 2, f, NULL);
 		frame_unref(f);
@@ -412,9 +546,15 @@ int chat_record(struct app *app, int64_t agreement_id, int64_t at, const char *k
 	return 0;
 }
 
+struct history_rows {
+	struct store *st;
+	json_t *arr;
+};
+
 static void on_history_row(const struct message *m, void *arg)
 {
-	json_array_append_new(arg, message_json(m));
+	struct history_rows *h = arg;
+	json_array_append_new(h->arr, message_json(h->st, m));
 }
 
 static void messaging_handle_history(struct session *s, struct proto_request *r)
@@ -431,7 +571,8 @@ static void messaging_handle_history(struct session *s, struct proto_request *r)
 		return;
 	json_t *arr = json_array();
 	int more = 0;
-	if (store_messages_page(s->app->store, a->id, before, (int)limit, &more, on_history_row, arr) != STORE_OK) {
+	struct history_rows rows = {s->app->store, arr};
+	if (store_messages_page(s->app->store, a->id, before, (int)limit, &more, on_history_row, &rows) != STORE_OK) {
 		json_decref(arr);
 		session_reply_error(s, r->id, PROTO_ERR_INTERNAL, NULL);
 		return;
@@ -506,7 +647,8 @@ static void messaging_handle_receipt(struct session *s, struct proto_request *r)
 
 static void on_undelivered(const struct message *m, void *arg)
 {
-	session_push(arg, "message", message_json(m));
+	struct session *s = arg;
+	session_push(s, "message", message_json(s->app->store, m));
 }
 
 static void messaging_push_undelivered(struct session *s)

@@ -43,7 +43,11 @@ enum policy_verdict { VERDICT_ALLOW, VERDICT_DENY, VERDICT_HOLD, VERDICT_NEEDS_S
 	X(REVIEW_BEFORE, "review_before", VERDICT_HOLD, "supervision.messages",                                       \
 	  "Messages are checked before they are delivered.")                                                          \
 	X(CONTACT_DETAILS, "contact_details", VERDICT_HOLD, "privacy.screen_contact_details",                         \
-	  "Messages with phone numbers, e-mail or home addresses are checked before they are delivered.")
+	  "Messages with phone numbers, e-mail or home addresses are checked before they are delivered.")             \
+	X(LINKS, "links", VERDICT_HOLD, "privacy.screen_contact_details",                                             \
+	  "Messages with links or social media names are checked before they are delivered.")                         \
+	X(WORD_LIST, "word_list", VERDICT_HOLD, "privacy.screen_words",                                               \
+	  "Messages with some words are checked before they are delivered.")
 
 enum policy_reason {
 #define POLICY_REASON_ENUM(name, code, verdict, rule, msg) REASON_##name,

@@ -1,13 +1,17 @@
-/* screen.c: contact-detail detection over NFKC-normalised, lower-cased text. Heuristics, tuned to err on the
- * side of holding: a held message costs a supervisor a click; a leaked address can cost a placement. */
+/* screen.c: contact-detail detection over NFKC-normalised, lower-cased text, and the built-in word lists. Heuristics,
+ * tuned to err on the side of holding: a held message costs a supervisor a click; a leaked address can cost a
+ * placement. */
 #include "server/policy/screen.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
+
+#include "server/policy/wordlist.h"
 
 #define MAX_TEXT 16384
 
@@ -145,6 +149,114 @@ static int has_address(const char *s)
 	return 0;
 }
 
+/* Whether the word of length n at p is one of the space-separated words of `set` (" com net ... "). */
+static int word_in(const char *set, const char *p, size_t n)
+{
+	for (const char *q = strstr(set, " "); q && q[1]; q = strchr(q + 1, ' '))
+		if (!strncmp(q + 1, p, n) && q[1 + n] == ' ')
+			return 1;
+	return 0;
+}
+
+/* Top-level domains that are no ordinary word, and those that are ("it", "me"): the second only written tight. */
+static const char strong_tlds[] = " com net org info io app dev ly gl gg tv link site online xyz biz club live shop"
+				  " store top ro dk eu uk fr nl se pl hu md ru ua ch ca ";
+static const char weak_tlds[] = " it es de me to at be us co no so in ";
+
+/* A domain at a dot (or " dot "): "example.com", "example . com", "example dot ro", "fotos.it". */
+static int domain_at(const char *s, const char *dot, size_t dotlen)
+{
+	const char *b = dot, *a = dot + dotlen;
+	int spaced = dotlen > 1 || (b > s && b[-1] == ' ') || *a == ' ';
+	while (b > s && b[-1] == ' ')
+		b--;
+	a = skip_spaces(a);
+	const char *l = b;
+	size_t letters = 0, tld = 0;
+	for (; l > s && (isalnum((unsigned char)l[-1]) || l[-1] == '-'); l--)
+		letters += isalpha((unsigned char)l[-1]) != 0;
+	size_t label = (size_t)(b - l);
+	while (isalpha((unsigned char)a[tld]))
+		tld++;
+	if (label < 2 || !letters || !tld || isalnum((unsigned char)a[tld]) || (unsigned char)a[tld] >= 0x80)
+		return 0;
+	return word_in(strong_tlds, a, tld) || (!spaced && label >= 3 && word_in(weak_tlds, a, tld));
+}
+
+static int has_url(const char *s)
+{
+	static const char *const starts[] = {"http://", "https://", "hxxp", "www.", "www ."};
+	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+		if (strstr(s, starts[k]))
+			return 1;
+	static const char *const dots[] = {".", " dot ", "(dot)", "[dot]"};
+	for (size_t k = 0; k < sizeof(dots) / sizeof(dots[0]); k++)
+		for (const char *p = strstr(s, dots[k]); p; p = strstr(p + 1, dots[k]))
+			if (domain_at(s, p, strlen(dots[k])))
+				return 1;
+	return 0;
+}
+
+/* Social-media names written out (spacing and look-alike tricks included) and handles. */
+static const char platforms[] = "snapchat\ninstagram\ntiktok\ntelegram\nwhatsapp\ndiscord\nkik\nskype\nviber\n"
+				"wechat\nthreema\nfacebook\nmessenger\nonlyfans\nsnap me\ninsta me\n";
+static struct wordlist *platform_list;
+static struct {
+	const char *lang;
+	struct wordlist *list;
+} word_lists[8];
+static size_t word_list_count;
+static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
+
+struct screen_words_file { /* generated from server/policy/words/LANG.txt (CMakeLists.txt) */
+	const char *lang, *text;
+	size_t len;
+};
+extern const struct screen_words_file screen_words_files[];
+extern const size_t screen_words_file_count;
+
+static void lists_load(void)
+{
+	platform_list = wordlist_parse(platforms, sizeof(platforms) - 1);
+	for (size_t i = 0; i < screen_words_file_count && word_list_count < 8; i++) {
+		struct wordlist *w = wordlist_parse(screen_words_files[i].text, screen_words_files[i].len);
+		if (w) {
+			word_lists[word_list_count].lang = screen_words_files[i].lang;
+			word_lists[word_list_count++].list = w;
+		}
+	}
+}
+
+/* "@name" (not an e-mail's), "ig: name", "snap: name". */
+static int has_handle_mark(const char *s)
+{
+	for (const char *p = strchr(s, '@'); p; p = strchr(p + 1, '@'))
+		if ((p == s || !is_word(p[-1])) && (isalnum((unsigned char)p[1]) || p[1] == '_') &&
+		    (isalnum((unsigned char)p[2]) || p[2] == '_' || p[2] == '.'))
+			return 1;
+	static const char *const tags[] = {"ig", "insta", "snap", "sc", "fb", "tg", "tiktok", "tt", "discord"};
+	for (size_t k = 0; k < sizeof(tags) / sizeof(tags[0]); k++) {
+		size_t n = strlen(tags[k]);
+		for (const char *p = strstr(s, tags[k]); p; p = strstr(p + 1, tags[k])) {
+			const char *a = skip_spaces(p + n);
+			if ((p == s || !isalnum((unsigned char)p[-1])) && *a == ':' && is_word(*skip_spaces(a + 1)))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int has_handle(const char *n, const char *text, size_t len)
+{
+	if (has_handle_mark(n))
+		return 1;
+	pthread_once(&lists_once, lists_load);
+	struct wordlist_text *t = wordlist_text_make(text, len);
+	int hit = wordlist_find(platform_list, t) > 0;
+	wordlist_text_free(t);
+	return hit;
+}
+
 enum screen_hit screen_contact_details(const char *text, size_t len)
 {
 	char *n = normalise(text, len);
@@ -153,6 +265,8 @@ enum screen_hit screen_contact_details(const char *text, size_t len)
 	enum screen_hit h = has_email(n) ? SCREEN_EMAIL
 	    : has_phone(n)               ? SCREEN_PHONE
 	    : has_address(n)             ? SCREEN_ADDRESS
+	    : has_url(n)                 ? SCREEN_URL
+	    : has_handle(n, text, len)   ? SCREEN_HANDLE
 					 : SCREEN_NONE;
 	free(n);
 	return h;
@@ -160,6 +274,23 @@ enum screen_hit screen_contact_details(const char *text, size_t len)
 
 const char *screen_hit_name(enum screen_hit h)
 {
-	static const char *const names[] = {"none", "phone", "email", "address"};
-	return (unsigned)h < 4 ? names[h] : "none";
+	static const char *const names[] = {"none", "phone", "email", "address", "url", "handle"};
+	return (unsigned)h < 6 ? names[h] : "none";
+}
+
+const char *screen_words(const char *text, size_t len, int *line)
+{
+	pthread_once(&lists_once, lists_load);
+	struct wordlist_text *t = wordlist_text_make(text, len);
+	const char *lang = NULL;
+	for (size_t i = 0; t && !lang && i < word_list_count; i++) {
+		int l = wordlist_find(word_lists[i].list, t);
+		if (l) {
+			lang = word_lists[i].lang;
+			if (line)
+				*line = l;
+		}
+	}
+	wordlist_text_free(t);
+	return lang;
 }

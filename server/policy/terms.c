@@ -18,6 +18,7 @@ void terms_defaults(struct terms *t)
 	memset(t, 0, sizeof(*t));
 	t->channels[CH_TEXT] = MODE_ALLOWED;
 	t->listen_in_needs_consent = 1;
+	t->screen_words = 1;
 }
 
 static int fail(char *err, size_t errlen, const char *what, const char *why)
@@ -246,7 +247,7 @@ static int parse_sections(struct terms *t, const json_t *j, char *err, size_t er
 					       NULL};
 	static const char *const sup_keys[] = {"calls", "messages", "recording_allowed", "listen_in_needs_consent",
 					       NULL};
-	static const char *const priv_keys[] = {"screen_contact_details", "hide_carer", NULL};
+	static const char *const priv_keys[] = {"screen_contact_details", "screen_words", "hide_carer", NULL};
 	static const char *const goal_keys[] = {"calls_per_week", "messages_per_week", NULL};
 	const char *const *keys[] = {lim_keys, sup_keys, priv_keys, goal_keys};
 	for (int i = 0; i < 4; i++)
@@ -273,6 +274,7 @@ static int parse_sections(struct terms *t, const json_t *j, char *err, size_t er
 	}
 	if (priv &&
 	    (opt_bool(priv, "screen_contact_details", &t->screen_contact_details, "privacy", err, errlen) ||
+	     opt_bool(priv, "screen_words", &t->screen_words, "privacy", err, errlen) ||
 	     opt_bool(priv, "hide_carer", &t->hide_carer, "privacy", err, errlen)))
 		return -1;
 	if (goal &&
@@ -406,16 +408,16 @@ json_t *terms_to_json(const struct terms *t)
 	json_t *ch = json_object();
 	for (int c = 0; c < CH__COUNT; c++)
 		json_object_set_new(ch, channel_name((enum channel)c), json_string(channel_mode_name(t->channels[c])));
-	return json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i},s:{s:s,s:s,s:b,s:b},s:{s:b,s:b},s:{s:o,s:o,s:o},s:{s:i,s:i}}",
-			 "channels", ch, "windows", windows_json(t), "limits", "max_call_minutes", t->max_call_minutes,
-			 "calls_per_day", t->calls_per_day, "calls_per_week", t->calls_per_week, "min_gap_minutes",
-			 t->min_gap_minutes, "supervision", "calls", supervision_names[t->calls], "messages",
-			 review_names[t->messages], "recording_allowed", t->recording_allowed,
-			 "listen_in_needs_consent", t->listen_in_needs_consent, "privacy", "screen_contact_details",
-			 t->screen_contact_details, "hide_carer", t->hide_carer, "validity", "from",
-			 date_json(t->from_ymd, t->valid_from), "until", date_json(t->until_ymd, t->valid_until),
-			 "review", date_json(t->review_ymd, t->review_at), "goal", "calls_per_week",
-			 t->goal_calls_per_week, "messages_per_week", t->goal_messages_per_week);
+	return json_pack(
+	    "{s:o,s:o,s:{s:i,s:i,s:i,s:i},s:{s:s,s:s,s:b,s:b},s:{s:b,s:b,s:b},s:{s:o,s:o,s:o},s:{s:i,s:i}}", "channels",
+	    ch, "windows", windows_json(t), "limits", "max_call_minutes", t->max_call_minutes, "calls_per_day",
+	    t->calls_per_day, "calls_per_week", t->calls_per_week, "min_gap_minutes", t->min_gap_minutes, "supervision",
+	    "calls", supervision_names[t->calls], "messages", review_names[t->messages], "recording_allowed",
+	    t->recording_allowed, "listen_in_needs_consent", t->listen_in_needs_consent, "privacy",
+	    "screen_contact_details", t->screen_contact_details, "screen_words", t->screen_words, "hide_carer",
+	    t->hide_carer, "validity", "from", date_json(t->from_ymd, t->valid_from), "until",
+	    date_json(t->until_ymd, t->valid_until), "review", date_json(t->review_ymd, t->review_at), "goal",
+	    "calls_per_week", t->goal_calls_per_week, "messages_per_week", t->goal_messages_per_week);
 }
 
 int terms_has_windows(const struct terms *t)

@@ -33,7 +33,8 @@ struct terms {
 	enum message_review messages;
 	int recording_allowed;
 	int listen_in_needs_consent;
-	int screen_contact_details; /* hold texts with phone numbers, e-mail or addresses for review */
+	int screen_contact_details; /* hold texts with phone numbers, e-mail, addresses, links or handles for review */
+	int screen_words;           /* hold texts with words of the built-in lists for review (default on) */
 	int hide_carer;             /* do not show the carer's identity to the contact */
 	int32_t from_ymd;           /* first day of contact, YYYYMMDD in the child's zone; 0 = none */
 	int32_t until_ymd;          /* the agreement ends at the start of this day; 0 = none */

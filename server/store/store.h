@@ -153,13 +153,19 @@ struct held_message {
 	const char *reason; /* policy reason that held it */
 	const char *state;  /* held, released, rejected */
 	int64_t released_seq;
+	const char *attachment_id;   /* the attachment it carries (server/blobs/attachments.h); "" = text only */
+	const char *decision_reason; /* rejected: the reviewer's reason ("" = none given) */
 };
 typedef void (*store_held_cb)(const struct held_message *h, void *ctx);
-int store_held_add(struct store *s, const struct message *m, const char *client_key, const char *reason, int64_t *id);
+/* attachment_id: the attachment the message carries (NULL or "" = none); m->text is then its caption. */
+int store_held_add(struct store *s, const struct message *m, const char *client_key, const char *reason,
+		   const char *attachment_id, int64_t *id);
 int store_held_by_key(struct store *s, int64_t agreement, int64_t sender, const char *key, store_held_cb cb, void *ctx);
 int store_held_get(struct store *s, int64_t id, store_held_cb cb, void *ctx);
-/* Decide a held message once: release (with the seq it got in the conversation) or reject. */
-int store_held_decide(struct store *s, int64_t id, int64_t reviewer, int release, int64_t released_seq, int64_t now);
+/* Decide a held message once: release (with the seq it got in the conversation) or reject, with the reviewer's
+ * reason (NULL = none). */
+int store_held_decide(struct store *s, int64_t id, int64_t reviewer, int release, int64_t released_seq, int64_t now,
+		      const char *reason);
 /* Held messages in cases where `reviewer` is supervisor or caseworker. */
 int store_held_pending(struct store *s, int64_t reviewer, store_held_cb cb, void *ctx);
 

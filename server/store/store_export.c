@@ -116,7 +116,9 @@ json_t *store_export_account(struct store *s, int64_t account_id, int *missing)
 		account_id, quoted),
 	    rows(s,
 		 "SELECT json_object('agreement_id', agreement_id, 'from', sender_id, 'text', body, 'sent_at', sent_at,"
-		 " 'reason', reason, 'state', state) FROM held WHERE agreement_id IN " THEIRS " OR sender_id = ?1"
+		 " 'reason', reason, 'state', state, 'attachment_id', NULLIF(attachment_id, ''),"
+		 " 'decision_reason', NULLIF(decision_reason, '')) FROM held WHERE agreement_id IN " THEIRS
+		 " OR sender_id = ?1"
 		 " ORDER BY id",
 		 account_id, quoted),
 	    rows(

@@ -164,15 +164,24 @@ static void read_held(sqlite3_stmt *st, struct held_message *h)
 	h->reason = (const char *)sqlite3_column_text(st, 5);
 	h->state = (const char *)sqlite3_column_text(st, 6);
 	h->released_seq = sqlite3_column_int64(st, 7);
+	h->attachment_id = (const char *)sqlite3_column_text(st, 8);
+	h->decision_reason = (const char *)sqlite3_column_text(st, 9);
+	if (!h->attachment_id)
+		h->attachment_id = "";
+	if (!h->decision_reason)
+		h->decision_reason = "";
 }
 
-#define HELD_COLS "id, agreement_id, sender_id, sent_at, body, reason, state, released_seq"
+#define HELD_COLS \
+	"id, agreement_id, sender_id, sent_at, body, reason, state, released_seq, attachment_id, decision_reason"
 
-int store_held_add(struct store *s, const struct message *m, const char *client_key, const char *reason, int64_t *id)
+int store_held_add(struct store *s, const struct message *m, const char *client_key, const char *reason,
+		   const char *attachment_id, int64_t *id)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_HELD_ADD,
-				       "INSERT INTO held(agreement_id, sender_id, client_key, body, sent_at, reason)"
-				       " VALUES (?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_HELD_ADD,
+			"INSERT INTO held(agreement_id, sender_id, client_key, body, sent_at, reason, attachment_id)"
+			" VALUES (?,?,?,?,?,?,?)");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, m->agreement_id);
@@ -181,6 +190,7 @@ int store_held_add(struct store *s, const struct message *m, const char *client_
 	sqlite3_bind_text(st, 4, m->text, (int)m->text_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, m->sent_at);
 	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, attachment_id ? attachment_id : "", -1, SQLITE_STATIC);
 	int rc = store__step_write(s, st, "hold message");
 	if (rc == STORE_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -220,18 +230,21 @@ int store_held_get(struct store *s, int64_t id, store_held_cb cb, void *ctx)
 	return held_one(s, st, cb, ctx);
 }
 
-int store_held_decide(struct store *s, int64_t id, int64_t reviewer, int release, int64_t released_seq, int64_t now)
+int store_held_decide(struct store *s, int64_t id, int64_t reviewer, int release, int64_t released_seq, int64_t now,
+		      const char *reason)
 {
-	sqlite3_stmt *st = store__stmt(s, SQL_HELD_DECIDE,
-				       "UPDATE held SET state=?, reviewed_by=?, reviewed_at=?, released_seq=?"
-				       " WHERE id=? AND state='held'");
+	sqlite3_stmt *st =
+	    store__stmt(s, SQL_HELD_DECIDE,
+			"UPDATE held SET state=?, reviewed_by=?, reviewed_at=?, released_seq=?, decision_reason=?"
+			" WHERE id=? AND state='held'");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, release ? "released" : "rejected", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, reviewer);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, released_seq);
-	sqlite3_bind_int64(st, 5, id);
+	sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, id);
 	int rc = store__step_write(s, st, "review held message");
 	return rc == STORE_OK && sqlite3_changes(s->db) == 0 ? STORE_NOT_FOUND : rc;
 }
@@ -239,13 +252,13 @@ int store_held_decide(struct store *s, int64_t id, int64_t reviewer, int release
 int store_held_pending(struct store *s, int64_t reviewer, store_held_cb cb, void *ctx)
 {
 	/* Held messages of the cases where the reviewer is linked as supervisor or caseworker. */
-	sqlite3_stmt *st =
-	    store__stmt(s, SQL_HELD_PENDING,
-			"SELECT h.id, h.agreement_id, h.sender_id, h.sent_at, h.body, h.reason, h.state,"
-			" h.released_seq FROM held h JOIN agreements a ON a.id = h.agreement_id"
-			" WHERE h.state = 'held' AND EXISTS (SELECT 1 FROM case_members m WHERE"
-			" m.case_id = a.case_id AND m.account_id = ? AND m.role IN ('supervisor','caseworker'))"
-			" ORDER BY h.id");
+	sqlite3_stmt *st = store__stmt(
+	    s, SQL_HELD_PENDING,
+	    "SELECT h.id, h.agreement_id, h.sender_id, h.sent_at, h.body, h.reason, h.state,"
+	    " h.released_seq, h.attachment_id, h.decision_reason FROM held h JOIN agreements a ON a.id = h.agreement_id"
+	    " WHERE h.state = 'held' AND EXISTS (SELECT 1 FROM case_members m WHERE"
+	    " m.case_id = a.case_id AND m.account_id = ? AND m.role IN ('supervisor','caseworker'))"
+	    " ORDER BY h.id");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, reviewer);

@@ -283,6 +283,11 @@ const char *const store__migrations[] = {
     "CREATE INDEX attachments_case ON attachments(case_id);"
     "CREATE INDEX attachments_state ON attachments(state, created_at);"
     "CREATE INDEX attachments_profile ON attachments(account_id, used_at) WHERE state = 'profile';",
+
+    /* 7 (attach): held messages may carry an attachment (its id; '' = text only), and a rejection keeps the
+	 * supervisor's reason, which the sender is told. */
+    "ALTER TABLE held ADD COLUMN attachment_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE held ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

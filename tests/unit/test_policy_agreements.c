@@ -682,6 +682,8 @@ static const struct jcase jcases[] = {
      "\"messages_per_week\":0}}",
      BUC, NULL, NULL, 0},
     {"ok: empty terms", "{}", BUC, NULL, NULL, 0},
+    {"ok: word lists off", "{\"privacy\":{\"screen_words\":false}}", BUC, NULL, NULL, 0},
+    {"bad: word lists not a boolean", "{\"privacy\":{\"screen_words\":1}}", BUC, "privacy.screen_words", NULL, 0},
     {"ok: end 24:00", WK("22:00", "24:00"), CPH, NULL, NULL, 0},
     {"ok: 00:00-00:00 whole day", WK("00:00", "00:00"), ROM, NULL, NULL, 0},
     {"ok: across midnight", WK("22:00", "01:00"), BUC, NULL, NULL, 0},
@@ -917,7 +919,7 @@ static void run_jcase(const struct jcase *c)
 }
 
 /* Reasons decided outside policy_decide (content screening in messaging.c): named, never returned here. */
-static const char *const outside_codes[] = {"contact_details"};
+static const char *const outside_codes[] = {"contact_details", "links", "word_list"};
 
 /* Every reason of the build has an expected verdict and rule above (or is decided elsewhere), its wire
  * code matches, and each reason policy_decide can give is covered by at least one case. */

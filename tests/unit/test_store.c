@@ -62,6 +62,9 @@ static const char *const fixtures[] = {
     "INSERT INTO blobs(hash,bytes,refs,created_at) VALUES ('ab',3,1,1);"
     "INSERT INTO attachments(id,kind,uploader_id,case_id,agreement_id,mime,bytes,blob,total_bytes,created_at)"
     " VALUES ('AAAA','photo',2,1,1,'image/jpeg',3,'ab',3,1);",
+    /* v7 (attach) */
+    "INSERT INTO held(agreement_id,sender_id,client_key,body,sent_at,reason,attachment_id,decision_reason)"
+    " VALUES (1,2,'h2','',1,'held_for_review','AAAA','');",
 };
 
 static void test_upgrades(void)
