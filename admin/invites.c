@@ -96,7 +96,9 @@ static int invite_create(struct admin *a, int argc, char **argv)
 	const char *as = admin_opt(argc, argv, "--as"), *exp = admin_opt(argc, argv, "--expires-in");
 	req.invitee_name = admin_opt(argc, argv, "--name");
 	req.relationship = admin_opt(argc, argv, "--relationship");
-	req.language = admin_opt(argc, argv, "--language");
+	req.language = admin_opt(argc, argv, "--locale"); /* --language: its older name */
+	if (!req.language)
+		req.language = admin_opt(argc, argv, "--language");
 	req.expires_in_s = exp ? parse_num(exp) : 0;
 	if (argc < 1 || argv[0][0] == '-' || !as || !req.invitee_name || !req.relationship ||
 	    (exp && !req.expires_in_s))

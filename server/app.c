@@ -11,6 +11,7 @@
 #include "server/chat/chat.h"
 #include "server/invites/invites_ws.h"
 #include "server/devices/devices.h"
+#include "server/i18n/i18n.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
 #include "server/policy/policy.h"
@@ -135,6 +136,19 @@ static void start_timers(struct app *app)
 	app->timers_started = 1;
 }
 
+/* The server's messages per language: a configured i18n_dir must load; without one, English alone is a warning. */
+static int load_catalogs(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *dir = cfg->i18n_dir[0] ? cfg->i18n_dir : i18n_default_dir();
+	if (i18n_load(dir, err, errlen) == 0)
+		return 0;
+	if (cfg->i18n_dir[0])
+		return -1;
+	log_warn("%s: messages stay in English", err);
+	err[0] = '\0';
+	return 0;
+}
+
 int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, char *err, size_t errlen)
 {
 	memset(app, 0, sizeof(*app));
@@ -150,6 +164,8 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 	ratelimit_init(&app->invite_tries, INVITES_TRIES_PER_ADDR, INVITES_TRIES_WINDOW_MS);
 	ratelimit_init(&app->pair_by_addr, 10, 10 * 60 * 1000); /* pairing codes tried: devices/devices_ws.c */
 	pace_init(&app->send_pace, cfg->send_rate, (uint32_t)cfg->send_burst);
+	if (load_catalogs(cfg, err, errlen) != 0)
+		return -1;
 	app->store = store_open(cfg->data_dir, cfg->sync_full ? STORE_SYNC_EXTERNAL : STORE_SYNC_NORMAL, err, errlen);
 	if (!app->store)
 		return -1;

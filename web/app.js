@@ -21,6 +21,7 @@ import { initCompose } from './js/media-compose.js';
 import { initGallery } from './js/ui-gallery.js';
 import { mediaSession } from './js/media-view.js';
 import { initPhoto, showPhotoTargets } from './js/ui-photo.js';
+import { mountLanguage, accountLanguage } from './js/ui-language.js';
 
 const $ = (sel) => document.querySelector(sel);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -254,6 +255,7 @@ async function togglePause(aid) {
 function onReady({ account, resumed }) {
   const first = !store.me;
   store.me = account;
+  accountLanguage(account);
   $('#me-avatar').replaceChildren(avatar(account, 'small'));
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
@@ -297,6 +299,8 @@ function onState({ state }) {
 // ---- boot ----
 
 function boot() {
+  initI18n('/i18n/');
+  mountLanguage($('#view-contacts'), conn);
   conn.addEventListener('ready', (e) => onReady(e.detail));
   conn.addEventListener('loggedout', (e) => onLoggedOut(e.detail));
   conn.addEventListener('state', (e) => onState(e.detail));

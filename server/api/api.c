@@ -127,8 +127,9 @@ static void route_me(struct api_call *c)
 	char initials[16];
 	auth_initials(c->me.display_name, initials);
 	api_reply(c, 200,
-		  json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)c->me.id, "username", c->me.username,
-			    "display_name", c->me.display_name, "role", c->me.role, "initials", initials));
+		  json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)c->me.id, "username", c->me.username,
+			    "display_name", c->me.display_name, "role", c->me.role, "initials", initials, "locale",
+			    c->me.locale));
 }
 
 #include "server/api/api_routes.h"

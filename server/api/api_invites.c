@@ -65,7 +65,9 @@ static int read_request(struct api_call *c, struct invites_request *req)
 	}
 	req->invitee_name = api_body_str(c, "invitee_name");
 	req->relationship = api_body_str(c, "relationship");
-	req->language = api_body_str(c, "language");
+	req->language = api_body_str(c, "locale"); /* "language": its older name */
+	if (!req->language)
+		req->language = api_body_str(c, "language");
 	req->terms = json_is_null(terms) ? NULL : terms;
 	req->expires_in_s = exp ? json_integer_value(exp) : 0;
 	return 0;

@@ -171,6 +171,8 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		return set_str(c->web_dir, sizeof(c->web_dir), v, err, errlen, key);
 	if (!strcmp(key, "console_dir") || !strcmp(key, "console"))
 		return set_str(c->console_dir, sizeof(c->console_dir), v, err, errlen, key);
+	if (!strcmp(key, "i18n_dir"))
+		return set_str(c->i18n_dir, sizeof(c->i18n_dir), v, err, errlen, key);
 	if (!strcmp(key, "approvals"))
 		return set_approvals(c, v, err, errlen);
 	if (!strcmp(key, "log_file"))

@@ -10,6 +10,7 @@ struct config {
 	char data_dir[512];         /* SQLite file and blobs, default ./data */
 	char web_dir[512];          /* static files of the family web app, default ./web */
 	char console_dir[512];      /* static files of the admin console, default ./admin/console */
+	char i18n_dir[512];         /* server message catalogs; default "": ./server/i18n or the source's */
 	char approvals[64];         /* roles that must approve agreements and changes, default "caseworker,carer" */
 	char tls_cert[512];         /* PEM certificate; TLS is on when set */
 	char tls_key[512];          /* PEM private key */

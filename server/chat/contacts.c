@@ -33,6 +33,14 @@ static json_t *channels_json(const struct agreement *a)
 	return o;
 }
 
+/* A policy reason's sentence in lang (policy.<reason> of the catalog, else the code's English). */
+static const char *policy_text(const char *lang, enum policy_reason r, char *buf, size_t cap)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "policy.%s", policy_reason_name(r));
+	return i18n_text(lang, key, policy_reason_message(r), buf, cap);
+}
+
 static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_t self)
 {
 	struct account peer;
@@ -45,11 +53,14 @@ static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_
 		log_error("contacts: %s", store_errmsg(app->store));
 		return NULL;
 	}
+	const char *lang = session_lang_of(app, self);
+	char said[I18N_TEXT_MAX];
 	struct policy_decision d = policy_decide(a, self, CH_TEXT, clock_now_ms(), NULL);
 	json_t *text = session_decision_json(&d);
-	json_object_set_new(
-	    text, "message",
-	    json_string(d.reason == REASON_ALLOWED ? "You can write now." : policy_reason_message(d.reason)));
+	json_object_set_new(text, "message",
+			    json_string(d.reason == REASON_ALLOWED ? i18n_text(lang, "contact.can_write",
+									       "You can write now.", said, sizeof(said))
+								   : policy_text(lang, d.reason, said, sizeof(said))));
 	/* Whether a call may start now (window, pause, status; the call limits are checked when it starts), so a
 	 * missed call's "call back" shows only when it would work. Video when the agreement has it, else voice. */
 	enum channel call_ch = a->channels[CH_VIDEO_CALL] != MODE_OFF ? CH_VIDEO_CALL : CH_VOICE_CALL;
@@ -58,7 +69,9 @@ static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_
 	json_object_set_new(call, "channel", json_string(channel_name(call_ch)));
 	json_object_set_new(
 	    call, "message",
-	    json_string(cd.verdict == VERDICT_DENY ? policy_reason_message(cd.reason) : "You can call now."));
+	    json_string(cd.verdict == VERDICT_DENY
+			    ? policy_text(lang, cd.reason, said, sizeof(said))
+			    : i18n_text(lang, "contact.can_call", "You can call now.", said, sizeof(said))));
 	json_t *o = json_object();
 	json_object_set_new(o, "agreement_id", json_integer(a->id));
 	json_object_set_new(o, "call", call);

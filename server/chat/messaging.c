@@ -276,7 +276,11 @@ static void hold_committed(void *owner, void *arg, int ok)
 		json_object_set_new(res, "sent_at", json_integer(p->sent_at));
 		json_object_set_new(res, "duplicate", json_boolean(p->duplicate));
 		json_t *dj = session_decision_json(&p->d);
-		json_object_set_new(dj, "message", json_string(policy_reason_message(p->d.reason)));
+		char said[I18N_TEXT_MAX];
+		json_object_set_new(
+		    dj, "message",
+		    json_string(session_localize(s, policy_reason_name(p->d.reason), policy_reason_message(p->d.reason),
+						 said, sizeof(said))));
 		json_object_set_new(res, "decision", dj);
 		session_reply_ok(s, p->id, res);
 	}

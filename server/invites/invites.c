@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "server/agreements/approvals.h"
+#include "server/i18n/i18n.h"
 #include "server/policy/terms.h"
 #include "server/store/audit.h"
 #include "server/store/store_admin.h"
@@ -53,15 +54,12 @@ static int check_text(const char *v, size_t max, const char *field, struct invit
 	return INVITES_OK;
 }
 
-/* A language tag as the apps use them: "it", "pt-BR" (letters, digits and dashes, at most 15). */
+/* The invited person's language: one the apps and the server speak (server/i18n), or none. */
 static int check_language(const char *v, struct invites_outcome *out)
 {
-	size_t n = v ? strlen(v) : 0;
-	int ok = n <= 15;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
-		    (v[i] == '-' && i > 0);
-	return ok ? INVITES_OK : say(out, INVITES_BAD_REQUEST, "language", "language must be a tag such as \"it\"");
+	return !v || i18n_valid_pref(v)
+	    ? INVITES_OK
+	    : say(out, INVITES_BAD_REQUEST, "locale", "locale must be en, ro, da, it or es");
 }
 
 /* Validate the proposed terms in the child's zone; on INVITES_OK *text is their canonical JSON (malloc'd). */

@@ -151,12 +151,11 @@ static int create_joined(struct app *app, struct session *s, const struct join *
 		snprintf(a.display_name, sizeof(a.display_name), "%s", j->display_name);
 		snprintf(a.role, sizeof(a.role), "contact");
 		snprintf(a.password_hash, sizeof(a.password_hash), "%s", hash);
+		snprintf(a.locale, sizeof(a.locale), "%s", j->language[0] ? j->language : inv.language);
 		int added = store_account_add(app->store, &a, &a.id);
 		if (added == STORE_DUPLICATE)
 			rc = INVITES_BAD_REQUEST, l->err = PROTO_ERR_USERNAME_TAKEN;
-		else if (added != STORE_OK ||
-			 store_account_set_language(app->store, a.id, j->language[0] ? j->language : inv.language) !=
-			     STORE_OK ||
+		else if (added != STORE_OK || store_account_set_language(app->store, a.id, a.locale) != STORE_OK ||
 			 audit_append(app->store, a.id, AUDIT_ACCOUNT, inv.case_id, 0,
 				      json_pack("{s:s,s:s,s:s,s:s}", "action", "add", "username", a.username, "role",
 						"contact", "via", "invitation")) != STORE_OK)

@@ -171,8 +171,8 @@ json_t *invites_ws__account_json(const struct account *a)
 {
 	char initials[16];
 	auth_initials(a->display_name, initials);
-	return json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)a->id, "username", a->username, "display_name",
-			 a->display_name, "role", a->role, "initials", initials);
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)a->id, "username", a->username, "display_name",
+			 a->display_name, "role", a->role, "initials", initials, "locale", a->locale);
 }
 
 json_t *invites_ws__joined_json(const struct invites_outcome *out)

@@ -5,12 +5,13 @@
 
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/i18n/i18n.h"
 #include "server/policy/policy.h"
 #include "server/push/push_internal.h"
 
 /* What the recipient calls the other party: the child sees the agreement's relationship label ("Dad"); the
  * contact sees the child's display name. */
-static void label_for(struct app *app, const struct agreement *a, int64_t to, char *out, size_t cap)
+static void label_for(struct app *app, const struct agreement *a, int64_t to, const char *lang, char *out, size_t cap)
 {
 	struct account acc;
 	if (to == a->child_id && a->relationship[0])
@@ -18,7 +19,7 @@ static void label_for(struct app *app, const struct agreement *a, int64_t to, ch
 	else if (store_account_by_id(app->store, agreement_peer(a, to), &acc) == STORE_OK && acc.display_name[0])
 		snprintf(out, cap, "%s", acc.display_name);
 	else
-		snprintf(out, cap, "Someone");
+		i18n_text(lang, "push.someone", "Someone", out, cap);
 }
 
 struct fanout {
@@ -86,13 +87,17 @@ int push_message(struct app *app, const struct agreement *a, int64_t sender)
 	struct policy_decision d = policy_decide(a, sender, CH_TEXT, clock_now_ms(), NULL);
 	if (d.verdict != VERDICT_ALLOW && d.verdict != VERDICT_HOLD)
 		return 0; /* hold: a message a supervisor released (every earlier check passed: status, pause, window) */
-	char label[160], body[200], tag[32], url[48];
-	label_for(app, a, to, label, sizeof(label));
-	snprintf(body, sizeof(body), "From %s", label);
+	char label[160], title[200], body[400], tag[32], url[48];
+	const char *lang = session_lang_of(app, to);
+	label_for(app, a, to, lang, label, sizeof(label));
+	struct i18n_arg name = {"name", label, 0};
+	if (!i18n_format(lang, "push.message_body", &name, 1, body, sizeof(body)))
+		snprintf(body, sizeof(body), "From %s", label);
+	i18n_text(lang, "push.message_title", "New message", title, sizeof(title));
 	snprintf(tag, sizeof(tag), "msg-%lld", (long long)a->id);
 	snprintf(url, sizeof(url), "/#/chat/%lld", (long long)a->id);
-	json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "message", "title", "New message", "body", body, "tag",
-			      tag, "url", url);
+	json_t *p =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "message", "title", title, "body", body, "tag", tag, "url", url);
 	return fan_out(app, to, p, PUSH_MSG_TTL_S, 0, tag);
 }
 
@@ -105,9 +110,12 @@ int push_call(struct app *app, const struct agreement *a, int64_t to, int64_t ca
 	    policy_decide(a, caller, video ? CH_VIDEO_CALL : CH_VOICE_CALL, clock_now_ms(), NULL);
 	if (d.verdict != VERDICT_ALLOW && !(d.verdict == VERDICT_NEEDS_SUPERVISOR && supervisor_ready))
 		return 0; /* outside the window, paused, suspended, or supervised with nobody to supervise */
-	char label[160], title[200], tag[32], url[48];
-	label_for(app, a, to, label, sizeof(label));
-	snprintf(title, sizeof(title), "%s is calling", label);
+	char label[160], title[400], tag[32], url[48];
+	const char *lang = session_lang_of(app, to);
+	label_for(app, a, to, lang, label, sizeof(label));
+	struct i18n_arg name = {"name", label, 0};
+	if (!i18n_format(lang, "push.call_title", &name, 1, title, sizeof(title)))
+		snprintf(title, sizeof(title), "%s is calling", label);
 	snprintf(tag, sizeof(tag), "call-%llu", (unsigned long long)call_id);
 	snprintf(url, sizeof(url), "/#/chat/%lld", (long long)a->id);
 	json_t *p =

@@ -22,6 +22,7 @@ static const struct session_method builtin[] = {
     {"auth.login", 0, auth_handle_login},
     {"auth.resume", 0, auth_handle_resume},
     {"auth.logout", 1, auth_handle_logout},
+    {"account.set_locale", 1, session_handle_set_locale},
 };
 
 static const struct session_method *find_method(const struct session_table *t, const char *type)
@@ -127,6 +128,8 @@ void session_receive(struct session *s, const char *buf, size_t len)
 		proto_request_free(&r);
 		return;
 	}
+	if (!s->account_id)
+		session_note_locale(s, &r);
 	const struct session_method *m = find_method(&s->app->features, r.type);
 	if (m) {
 		if (m->needs_auth && !s->account_id)
@@ -166,12 +169,18 @@ void session_reply_ok(struct session *s, json_t *id, json_t *result)
 	send_text(s, text, len);
 }
 
-void session_reply_extra(struct session *s, json_t *id, const char *code, const char *message, json_t *extra)
+void session_reply_said(struct session *s, json_t *id, const char *code, const char *message, json_t *extra)
 {
 	size_t len;
 	s->app->metrics.request_errors++;
 	char *text = proto_encode_error(id, code, message, extra, &len);
 	send_text(s, text, len);
+}
+
+void session_reply_extra(struct session *s, json_t *id, const char *code, const char *message, json_t *extra)
+{
+	char said[I18N_TEXT_MAX];
+	session_reply_said(s, id, code, session_localize(s, code, message, said, sizeof(said)), extra);
 }
 
 void session_reply_error(struct session *s, json_t *id, enum proto_error e, const char *message)
@@ -209,8 +218,9 @@ void session_reply_extra_durable(struct session *s, json_t *id, const char *code
 		return;
 	}
 	size_t len;
+	char said[I18N_TEXT_MAX];
 	app->metrics.request_errors++;
-	char *text = proto_encode_error(id, code, message, extra, &len);
+	char *text = proto_encode_error(id, code, session_localize(s, code, message, said, sizeof(said)), extra, &len);
 	d->f = frame_from_string(text, len);
 	if (!d->f) {
 		free(d);
@@ -320,6 +330,9 @@ struct session *session_by_conn(struct app *app, uint64_t conn_id)
 
 void session_authenticated(struct session *s, int64_t account, const char *role, json_t *id, json_t *result)
 {
+	struct account a; /* its language preference (no store: the unit tests' bare app) */
+	int known = s->app->store && store_account_by_id(s->app->store, account, &a) == STORE_OK;
+	session_locale_authenticated(s, known ? a.locale : NULL);
 	s->account_id = account;
 	snprintf(s->role, sizeof(s->role), "%s", role);
 	if (s->expires_at < s->app->next_expiry)

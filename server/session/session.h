@@ -51,6 +51,8 @@ int session_listen(struct app *app, const struct session_listener *l);
 
 /* A new connection (transport calls these; the session never outlives its conn). */
 struct session *session_open(struct app *app, struct conn *c);
+/* The language to write to an account in ("ro"): its live session's, else its stored preference, else en. */
+const char *session_lang_of(struct app *app, int64_t account);
 /* One complete text message from the client. */
 void session_receive(struct session *s, const char *buf, size_t len);
 /* The connection is gone: forget the session. */

@@ -28,6 +28,7 @@ static json_t *account_json(const struct account *a)
 	json_object_set_new(o, "display_name", json_string(a->display_name));
 	json_object_set_new(o, "role", json_string(a->role));
 	json_object_set_new(o, "initials", json_string(initials));
+	json_object_set_new(o, "locale", json_string(a->locale));
 	return o;
 }
 
@@ -36,8 +37,14 @@ static void reply_rate_limited(struct session *s, json_t *id, int64_t wait_ms)
 	json_t *extra = json_object();
 	json_object_set_new(extra, "retry_after_s", json_integer((wait_ms + 999) / 1000));
 	s->app->metrics.logins_rate_limited++;
-	session_reply_extra(s, id, proto_error_code(PROTO_ERR_RATE_LIMITED),
-			    proto_error_message(PROTO_ERR_RATE_LIMITED), extra);
+	char said[I18N_TEXT_MAX];
+	struct i18n_arg seconds = {"seconds", NULL, (double)((wait_ms + 999) / 1000)};
+	const char *msg = i18n_format(session_lang(s), "error.rate_limited_wait", &seconds, 1, said, sizeof(said));
+	if (msg)
+		session_reply_said(s, id, proto_error_code(PROTO_ERR_RATE_LIMITED), msg, extra);
+	else
+		session_reply_extra(s, id, proto_error_code(PROTO_ERR_RATE_LIMITED),
+				    proto_error_message(PROTO_ERR_RATE_LIMITED), extra);
 }
 
 /* Shared checks: not yet authenticated, not over the per-address limit. Returns 0 to go on. */

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "proto/envelope.h"
+#include "server/i18n/i18n.h"
 #include "server/policy/policy.h"
 #include "server/session/router.h"
 #include "server/session/session.h"
@@ -21,6 +22,8 @@ struct session {
 	int ended;                   /* closed because its login session ended (logout, expiry, disabled) */
 	int64_t opened_at;           /* ms, for the auth timeout */
 	int auth_pending;            /* a login is being verified or committed */
+	char lang[I18N_TAG_MAX];     /* the language of its messages ("" = en) */
+	char client_lang[8];         /* the client's `locale` at login, if supported */
 	struct session *unauth_prev; /* list of unauthenticated sessions */
 	struct session *unauth_next;
 };
@@ -29,6 +32,8 @@ struct session {
 void session_reply_ok(struct session *s, json_t *id, json_t *result);
 void session_reply_error(struct session *s, json_t *id, enum proto_error e, const char *message);
 void session_reply_extra(struct session *s, json_t *id, const char *code, const char *message, json_t *extra);
+/* session_reply_extra with a message already in the session's language (not looked up again by its code). */
+void session_reply_said(struct session *s, json_t *id, const char *code, const char *message, json_t *extra);
 /* Like session_reply_extra/_error, but sent only once this turn's writes (the audit entry of what is answered)
  * are durable; right away when the turn wrote nothing. */
 void session_reply_extra_durable(struct session *s, json_t *id, const char *code, const char *message, json_t *extra);
@@ -55,6 +60,15 @@ void session_audit_decision(struct session *s, const struct agreement *a, enum c
 			    const struct policy_decision *d);
 /* Mark authenticated, reply, and tell the listeners (chat pushes the undelivered messages). */
 void session_authenticated(struct session *s, int64_t account, const char *role, json_t *id, json_t *result);
+
+/* Language (session_locale.c). A request before login may carry the client's `locale` (noted here); once
+ * authenticated, the account's preference wins over it. session_localize gives a reply's `message` in the session's
+ * language (error.<code> or policy.<code> of the catalog; English and "proto: ..." details are left as written). */
+void session_note_locale(struct session *s, const struct proto_request *r);
+void session_locale_authenticated(struct session *s, const char *account_pref);
+const char *session_lang(const struct session *s);
+const char *session_localize(const struct session *s, const char *code, const char *message, char *buf, size_t cap);
+void session_handle_set_locale(struct session *s, struct proto_request *r);
 
 /* The account's send budget (sendlimit.c): 1 to go on (one send counted), else 0 once send_rate_limited has been
  * answered and the connection paused. Every request that sends something to someone calls it first. */

@@ -24,6 +24,7 @@ struct account {
 	char password_hash[160]; /* Argon2id encoded string */
 	int disabled;
 	int64_t password_reset_at; /* ms: a carer or caseworker reset the password; told at the next login, then 0 */
+	char locale[16];           /* preferred language ("ro"; "" = the device's): the column accounts.language */
 };
 
 struct message {

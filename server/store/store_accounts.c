@@ -10,7 +10,7 @@
 #define now_ms clock_now_ms
 #define step_write store__step_write
 
-#define ACCOUNT_COLS "id, username, display_name, role, password_hash, disabled, password_reset_at"
+#define ACCOUNT_COLS "id, username, display_name, role, password_hash, disabled, password_reset_at, language"
 
 static void read_account(sqlite3_stmt *st, struct account *a)
 {
@@ -21,6 +21,7 @@ static void read_account(sqlite3_stmt *st, struct account *a)
 	store__copy_text(st, 4, a->password_hash, sizeof(a->password_hash));
 	a->disabled = sqlite3_column_int(st, 5);
 	a->password_reset_at = sqlite3_column_int64(st, 6);
+	store__copy_text(st, 7, a->locale, sizeof(a->locale));
 }
 
 static int fetch_account(struct store *s, sqlite3_stmt *st, struct account *out)
@@ -42,7 +43,7 @@ int store_account_by_name(struct store *s, const char *username, struct account 
 	sqlite3_stmt *st =
 	    store__stmt(s, SQL_ACCOUNT_BY_NAME,
 			"SELECT " ACCOUNT_COLS ", 0 FROM accounts WHERE username=?1 UNION ALL"
-			" SELECT " ACCOUNT_COLS ", 1 FROM accounts WHERE username_key=?2 ORDER BY 8 LIMIT 1");
+			" SELECT " ACCOUNT_COLS ", 1 FROM accounts WHERE username_key=?2 ORDER BY 9 LIMIT 1");
 	if (!st)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);

@@ -66,7 +66,7 @@ export function scanSource(text, isC) {
   const mentioned = new Set();
   const add = (set, k) => { if (k) set.add(k.trim()); };
   if (isC) {
-    for (const m of text.matchAll(/\bi18n_\w+\s*\([^,;()]*,\s*"([^"]+)"/g)) add(used, m[1]);
+    for (const m of text.matchAll(/\bi18n_\w+\s*\((?:[^,;()]|\([^();]*\))*,\s*"([^"]+)"/g)) add(used, m[1]);
   } else {
     for (const m of text.matchAll(/(?<![\w$])t\(\s*(['"`])([^'"`$]+?)\1/g)) add(used, m[2]);
     for (const m of text.matchAll(/data-i18n['"]?\s*[=:]\s*(\\?['"])([^'"\\]+)\1/g)) add(used, m[2]);

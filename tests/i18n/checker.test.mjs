@@ -24,7 +24,7 @@ const HTML = '<button data-i18n-attr="aria-label:home.send_label title:home.send
 
 let dirs = [];
 /** An app in a fresh directory: catalogs per language (the good ones changed by `edit`) and source files. */
-function makeApp({ edit = () => {}, code = CODE, html = HTML, raw = {}, xmacros } = {}) {
+function makeApp({ edit = () => {}, code = CODE, html = HTML, raw = {}, xmacros, c } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'i18n-check-'));
   dirs.push(dir);
   fs.mkdirSync(path.join(dir, 'i18n'));
@@ -37,6 +37,7 @@ function makeApp({ edit = () => {}, code = CODE, html = HTML, raw = {}, xmacros 
   }
   fs.writeFileSync(path.join(dir, 'src', 'app.js'), code);
   fs.writeFileSync(path.join(dir, 'src', 'index.html'), html);
+  if (c) fs.writeFileSync(path.join(dir, 'src', 'server.c'), c);
   const app = { name: 'test', catalogs: path.join(dir, 'i18n'), sources: [path.join(dir, 'src')] };
   if (xmacros) {
     fs.writeFileSync(path.join(dir, 'errors.h'), xmacros);
@@ -74,6 +75,9 @@ const CASES = [
     /refusal\.late: used in .*errors\.h ERRS but in no catalog/],
   ['an error code list in order', { xmacros: '#define ERRS(X) \\\n\tX(OK, "ok", "ok") \\\n\tX(BUSY, "busy", "Busy")\n' }, null],
   ['a key listed in an i18n-keys comment', { code: `${CODE}\n/* i18n-keys: home.later home.title */`, }, /home\.later: used in .*app\.js but in no catalog/],
+  ['a C call to i18n_ with a key no catalog has', { c: 'x = i18n_format(session_lang(s), "home.gone", &a, 1, b, n);\n' },
+    /home\.gone: used in .*server\.c but in no catalog/],
+  ['a C call to i18n_ with a key the catalogs have', { c: 'i18n_text(lang, "home.title", "Hello", b, n);\n' }, null],
   ['a key kept by a literal in a table', { edit: (l, c) => { c['home.kept'] = 'Kept'; }, code: `${CODE}\nconst K = { a: 'home.kept' };` }, null],
 ];
 

@@ -129,7 +129,8 @@ static void on_msg(const struct message *m, void *arg)
 
 static int64_t setup_pair(struct store *s)
 {
-	struct account kid = {0, "kid", "Kid", "child", "h", 0, 0}, mum = {0, "mum", "Mum", "contact", "h", 0, 0};
+	struct account kid = {0, "kid", "Kid", "child", "h", 0, 0, ""},
+		       mum = {0, "mum", "Mum", "contact", "h", 0, 0, ""};
 	int64_t case_id, ag_id;
 	store_account_add(s, &kid, &kid.id);
 	store_account_add(s, &mum, &mum.id);

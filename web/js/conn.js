@@ -2,6 +2,8 @@
 // The session token is kept in localStorage, so closing the tab (or the installed app) keeps you signed in;
 // logging out or the server saying token_invalid / account_disabled forgets it.
 
+import { chosenLocale } from './i18n.js';
+
 export const TOKEN_KEY = 'samvaer.token';
 const DEVICE_KEY = 'samvaer.device'; // a paired device's credential (auth.pair), kept across restarts
 const PING_EVERY_MS = 20000;
@@ -199,7 +201,9 @@ export class Conn extends EventTarget {
   /** Send a request; resolves with `result`, rejects with ProtoError. */
   request(type, params = {}) {
     const id = this.nextId++;
-    const frame = JSON.stringify({ ...params, id, type });
+    // every sign-in tells the server the language to answer in until the account has one (PROTOCOL.md §14)
+    const extra = AUTH_TYPES.has(type) ? { locale: chosenLocale() || navigator.language } : {};
+    const frame = JSON.stringify({ ...extra, ...params, id, type });
     return new Promise((resolve, reject) => {
       this.pending.set(id, { frame, resolve, reject, sentOn: null, auth: AUTH_TYPES.has(type) });
       if (this.authed || AUTH_TYPES.has(type)) this.sendPending(id);

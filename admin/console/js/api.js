@@ -52,7 +52,7 @@ function wsExchange(frames) {
 
 /** Log in; resolves with the account (GET /api/me) and keeps the token for this tab. */
 export async function login(username, password) {
-  const [answer] = await wsExchange([{ id: 1, type: 'auth.login', username, password }]);
+  const [answer] = await wsExchange([{ id: 1, type: 'auth.login', username, password, locale: navigator.language }]);
   sessionStorage.setItem(TOKEN_KEY, answer.result.token);
   return me();
 }

@@ -1,4 +1,4 @@
-// Inboxes: proposals waiting for my approval, pause notices, and messages held for review.
+// Inboxes: proposals waiting for my approval and pause notices (messages held for review: view-held.js).
 
 import * as api from './api.js';
 import { el, fmtDateTime, who, note, busy, newId } from './dom.js';
@@ -100,44 +100,4 @@ export async function noticesView(ctx) {
       el('thead', {}, el('tr', {}, ['When', 'What', 'Details', 'Where', ''].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, rows))
       : el('p', { class: 'muted', 'data-testid': 'notices-empty' }, 'No notices.'));
-}
-
-const HOLD_REASONS = {
-  contact_details: 'it seems to contain a phone number, e-mail or address',
-  held_for_review: 'the channel is moderated',
-  review_before: 'messages are reviewed before delivery',
-};
-const reasonText = (r) => HOLD_REASONS[r] || (r ? String(r).replace(/_/g, ' ') : 'review');
-
-export async function heldView(ctx) {
-  let items;
-  try {
-    items = api.listOf(await api.get('/api/messages/held'), 'messages');
-  } catch (err) {
-    if (err.status === 404) { // no such endpoint on this server (yet)
-      return el('section', { class: 'page', 'data-testid': 'held-page' }, el('h1', {}, 'Held messages'),
-        el('p', { class: 'muted', 'data-testid': 'held-unavailable' }, 'This server does not offer message review yet.'));
-    }
-    throw err;
-  }
-  const list = items.map((m) => {
-    const out = el('div', {});
-    const act = (what, button) => busy(button, out, async () => {
-      await api.post(`/api/messages/held/${m.id}/${what}`, {});
-      button.closest('article').dataset.state = what === 'release' ? 'released' : 'rejected';
-      button.closest('.actions').replaceWith(note('ok', what === 'release' ? 'Released to the recipient.' : 'Rejected; it will not be delivered.', 'held-done'));
-    });
-    const release = el('button', { type: 'button', class: 'primary-button', 'data-testid': 'held-release' }, 'Release');
-    const reject = el('button', { type: 'button', class: 'danger-button', 'data-testid': 'held-reject' }, 'Reject');
-    release.addEventListener('click', () => act('release', release));
-    reject.addEventListener('click', () => act('reject', reject));
-    return el('article', { class: 'card inbox-item', 'data-testid': `held-${m.id}`, 'data-agreement-id': m.agreement_id, 'data-state': 'held' },
-      el('p', { class: 'muted' }, `From ${who(m.from)} to ${who(m.to)}, ${fmtDateTime(m.sent_at)} · `,
-        el('a', { href: `#/agreement/${m.agreement_id}` }, 'agreement'), ` · held because: ${reasonText(m.reason)}`),
-      el('blockquote', { class: 'held-text' }, m.text || m.body || ''),
-      el('p', { class: 'actions' }, release, reject), out);
-  });
-  return el('section', { class: 'page', 'data-testid': 'held-page' },
-    el('h1', {}, 'Messages held for review'),
-    list.length ? list : el('p', { class: 'muted', 'data-testid': 'held-empty' }, 'No messages wait for review.'));
 }
