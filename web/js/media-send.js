@@ -44,6 +44,8 @@ export async function sendMedia(aid, blob, kind, caption = '') {
     key: newClientKey(), account: store.me.id, aid, kind, blob, caption,
     name: blob.name || '', url: null, created: Date.now(),
   };
+  pendingOf(rec); // the bubble shows at once; the copy for resuming is kept meanwhile
+  redraw(aid);
   await queuePut(rec);
   run(rec);
 }
