@@ -2,8 +2,8 @@
 // is moderated; the sender sees it waiting; the supervisor approves it in the console's moderation queue; the child
 // sees it (the image really loads). Then uploads that survive trouble: a PATCH dropped half-way resumes from the
 // server's offset, and a page reloaded in the middle of an upload goes on from where the server got to (no new
-// upload, no byte sent twice from the start), and the message arrives. Last, a profile photo set in the app shows
-// on the other side's contact list.
+// upload, no byte sent twice from the start), and the message arrives; a recorded voice note plays. Last, a profile
+// photo set in the app shows on the other side's contact list.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -341,6 +341,34 @@ async function resumes(base, andrei, mia) {
   });
 }
 
+async function profilePhoto(andrei, mia) {
+  await runner.check('the parent sets his own photo and the child sees it on her contact list', async () => {
+    await andrei.getByTestId('me-photo').click();
+    await andrei.getByTestId('photo-dialog').waitFor();
+    await andrei.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 600;
+      canvas.height = 600;
+      const g = canvas.getContext('2d');
+      g.fillStyle = '#3a6'; g.fillRect(0, 0, 600, 600);
+      g.fillStyle = '#fff'; g.fillRect(200, 150, 200, 300);
+      const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.9));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], 'me.jpg', { type: 'image/jpeg' }));
+      const input = document.querySelector('[data-testid="photo-input-gallery"]');
+      input.files = dt.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await andrei.getByTestId('photo-save').click();
+    await andrei.getByTestId('photo-dialog').waitFor({ state: 'detached', timeout: 20000 });
+    const mine = await loadedPhoto(andrei, '#me-avatar img.avatar');
+    expect(mine > 0, 'his own picture in the top bar did not load');
+    await mia.getByTestId('chat-back').click();
+    const width = await loadedPhoto(mia, '[data-testid^="contact-"][data-name*="andrei" i] img.avatar');
+    expect(width > 0, 'the child does not see his photo');
+  });
+}
+
 async function main() {
   const bin = process.env.SAMVAER_BIN;
   const adminBin = process.env.SAMVAER_ADMIN;
@@ -364,6 +392,7 @@ async function main() {
   await andrei.reload();
   await andrei.getByTestId('me-name').waitFor({ state: 'visible' });
   await resumes(base, andrei, mia);
+  await profilePhoto(andrei, mia);
 }
 
 let code = 1;
