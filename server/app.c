@@ -45,7 +45,8 @@ static int register_features(struct app *app)
 	    session_methods_add(app, calls_methods, calls_method_count) != 0 ||
 	    session_methods_add(app, invites_methods, invites_method_count) != 0 ||
 	    session_methods_add(app, devices_methods, devices_method_count) != 0 ||
-	    session_methods_add(app, push_methods, push_method_count) != 0)
+	    session_methods_add(app, push_methods, push_method_count) != 0 ||
+	    session_methods_add(app, profile_methods, profile_method_count) != 0)
 		return -1;
 	if (session_listen(app, &calls_listener) != 0 || session_listen(app, &contacts_listener) != 0 ||
 	    session_listen(app, &messaging_listener) != 0)

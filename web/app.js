@@ -16,6 +16,11 @@ import { initJoin, joinCodeFromHash } from './js/ui-join.js';
 import { initPair, openPair, pairCodeFromHash, showLoginNotice } from './js/ui-pair.js';
 import { initDevices, showDevices } from './js/ui-devices.js';
 import { initI18n, t, onLocaleChange } from './js/i18n.js';
+import { initMediaSend, resumeSends } from './js/media-send.js';
+import { initCompose } from './js/media-compose.js';
+import { initGallery } from './js/ui-gallery.js';
+import { mediaSession } from './js/media-view.js';
+import { initPhoto, showPhotoTargets } from './js/ui-photo.js';
 import { mountLanguage, accountLanguage } from './js/ui-language.js';
 import { confirmPause, closePauseQuestion } from './js/ui-pause.js';
 import { personLabel } from './js/words.js';
@@ -76,6 +81,7 @@ function route() {
     store.openId = null;
     show('devices');
     showDevices();
+    showPhotoTargets();
   } else showContacts();
 }
 
@@ -268,6 +274,7 @@ function onReady({ account, resumed }) {
   showLoginNotice(conn.notice);
   conn.notice = null;
   loadContacts();
+  mediaSession(conn.token, true).then(() => resumeSends()); // photos load with the cookie; unfinished sends go on
   notifyReady();
   if (first) {
     if (pairCodeFromHash() !== null) history.replaceState(null, '', '#/');
@@ -352,6 +359,13 @@ async function boot() {
       if (p) sendText(store.openId, p.text, key);
     },
   });
+  initMediaSend(conn, () => store, () => rerender());
+  initCompose(() => store.contacts.get(store.openId), () => store.openId);
+  initGallery(conn, () => store);
+  initPhoto(conn, () => store.me, (photo) => {
+    store.me = { ...store.me, photo };
+    $('#me-avatar').replaceChildren(avatar(store.me, 'small'));
+  });
   $('#logout').addEventListener('click', async () => {
     await forgetPush();
     if (conn.credential) { // a paired device logging out gives up its pairing on the server too
@@ -382,4 +396,4 @@ async function boot() {
   document.body.dataset.ready = 'yes';
 }
 
-boot();
+boot(); // it loads the words first (initI18n), then builds the views

@@ -4,15 +4,15 @@
 // from the network behind the answer, so the next start gets the new version; bump SHELL_VERSION to drop the old
 // cache at once. The WebSocket (/ws), the admin console and the APIs never go through the cache.
 
-const SHELL_VERSION = 'v2';
+const SHELL_VERSION = 'v3';
 const CACHE = `samvaer-shell-${SHELL_VERSION}`;
 // The page, its style, the manifest, icons and the language catalogs; the JavaScript modules are found from
 // /app.js's imports at install.
 const SHELL_FILES = [
-  '/index.html', '/app.css', '/manifest.json', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
+  '/index.html', '/app.css', '/media.css', '/manifest.json', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png',
   ...['en', 'ro', 'da', 'it', 'es'].map((lang) => `/i18n/${lang}.json`),
 ];
-const NEVER = /^\/(ws|api|admin|metrics|healthz)(\/|$)/;
+const NEVER = /^\/(ws|api|admin|metrics|healthz|files|media)(\/|$)/; // uploads and media: never cached here
 const STATIC = /(^\/$|\.(html|js|css|json|svg|png)$)/;
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 

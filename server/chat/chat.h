@@ -21,6 +21,14 @@ extern const size_t contacts_method_count;
 /* When an agreement changes: push its fresh `contact` entry to its connected parties. */
 extern const struct session_listener contacts_listener;
 
+/* Someone's picture changed: the other party of each of their agreements, where connected, gets its fresh `contact`
+ * entry (with the new peer.photo). */
+void contacts_tell_peers(struct app *app, int64_t account);
+
+/* profile.set_photo (profile.c): a processed profile_photo upload becomes a person's picture. */
+extern const struct session_method profile_methods[];
+extern const size_t profile_method_count;
+
 /* Records the server writes into a conversation (a missed call, ...) carry this sender. Clients see them as a
  * `message` with "from": 0 and a "kind" (PROTOCOL.md, "Records in a conversation"). */
 #define CHAT_SERVER_SENDER 0

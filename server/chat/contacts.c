@@ -7,11 +7,12 @@
 #include "server/session/auth.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/blobs/profile_photo.h"
 #include "server/chat/chat.h"
 #include "server/session/session_internal.h"
 #include "server/store/store_invites.h"
 
-static json_t *peer_json(const struct account *p)
+static json_t *peer_json(struct app *app, const struct account *p)
 {
 	char initials[16];
 	auth_initials(p->display_name, initials);
@@ -20,6 +21,7 @@ static json_t *peer_json(const struct account *p)
 	json_object_set_new(o, "display_name", json_string(p->display_name));
 	json_object_set_new(o, "initials", json_string(initials));
 	json_object_set_new(o, "role", json_string(p->role));
+	profile_photo_json(app->store, p->id, o); /* "photo": the thumbnail URL, when the person has one */
 	return o;
 }
 
@@ -73,7 +75,7 @@ static json_t *contacts_entry(struct app *app, const struct agreement *a, int64_
 	json_t *o = json_object();
 	json_object_set_new(o, "agreement_id", json_integer(a->id));
 	json_object_set_new(o, "call", call);
-	json_object_set_new(o, "peer", peer_json(&peer));
+	json_object_set_new(o, "peer", peer_json(app, &peer));
 	json_object_set_new(o, "relationship", json_string(a->relationship));
 	json_object_set_new(o, "status", json_string(agreement_status_name(a->status)));
 	json_object_set_new(o, "channels", channels_json(a));
@@ -227,6 +229,20 @@ static void on_agreement_changed(struct app *app, const struct agreement *old, c
 		json_t *entry = contacts_entry(app, now, parties[i]);
 		if (entry)
 			session_deliver(app, parties[i], "contact", entry, NULL);
+	}
+}
+
+void contacts_tell_peers(struct app *app, int64_t account)
+{
+	const struct agreement_list *l = agreements_of(&app->agreements, account);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct agreement *a = l->items[i];
+		int64_t peer = agreement_peer(a, account);
+		if (!peer || !router_first(&app->router, peer) || hidden_from(app, a, peer))
+			continue;
+		json_t *entry = contacts_entry(app, a, peer);
+		if (entry)
+			session_deliver(app, peer, "contact", entry, NULL);
 	}
 }
 

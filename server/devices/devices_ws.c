@@ -6,6 +6,7 @@
 
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/blobs/profile_photo.h"
 #include "server/devices/devices.h"
 #include "server/session/auth.h"
 #include "server/session/session_internal.h"
@@ -291,10 +292,11 @@ static void add_target(int64_t account, const char *relationship, void *ctx)
 	if (intmap_get(&t->seen, (uint64_t)account) || store_account_by_id(t->s->app->store, account, &a) != STORE_OK)
 		return;
 	intmap_put(&t->seen, (uint64_t)account, t);
-	json_array_append_new(t->arr,
-			      json_pack("{s:I,s:s,s:s,s:s,s:s,s:b}", "account_id", (json_int_t)a.id, "username",
-					a.username, "display_name", a.display_name, "role", a.role, "relationship",
-					relationship, "self", a.id == t->s->account_id));
+	json_t *person = json_pack("{s:I,s:s,s:s,s:s,s:s,s:b}", "account_id", (json_int_t)a.id, "username", a.username,
+				   "display_name", a.display_name, "role", a.role, "relationship", relationship, "self",
+				   a.id == t->s->account_id);
+	profile_photo_json(t->s->app->store, a.id, person); /* the photo screen shows the picture now */
+	json_array_append_new(t->arr, person);
 }
 
 static void add_case_targets(const struct admin_case *c, void *ctx)

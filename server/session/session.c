@@ -5,6 +5,7 @@
 #include "server/store/audit.h"
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/blobs/profile_photo.h"
 #include "server/session/session_internal.h"
 #include "server/store/commit.h"
 
@@ -339,6 +340,9 @@ void session_authenticated(struct session *s, int64_t account, const char *role,
 	unauth_unlink(s->app, s);
 	router_bind(&s->app->router, &s->route, account);
 	s->app->metrics.sessions_authenticated++;
+	json_t *me = result ? json_object_get(result, "account") : NULL;
+	if (json_is_object(me)) /* every login answer (password, token, device, invitation) shows the person's photo */
+		profile_photo_json(s->app->store, account, me);
 	session_reply_ok(s, id, result);
 	const struct session_table *t = &s->app->features;
 	for (size_t i = 0; i < t->n_listeners; i++)

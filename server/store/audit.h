@@ -57,6 +57,8 @@
 	"call_recording" /* detail: {call_id?, action: requested|consent_given|consent_declined|started|stopped|
 			    cancelled|refused|saved|failed|played|deleted|expired, recording?, files?, reason?} */
 #define AUDIT_UPGRADED "audit_upgraded" /* detail: {entries, v1_head_seq, v1_head_hash} (schema 5 re-chain) */
+/* A person's profile photo set (by them, or a carer or caseworker in scope; server/chat/profile.c). */
+#define AUDIT_PROFILE_PHOTO "profile_photo" /* detail: {account, attachment, replaced ("" if none), via} */
 /* What an erased entry's detail becomes. */
 #define AUDIT_ERASED_DETAIL "{\"erased\":true}"
 /* Changes made with samvaer-admin have actor 0 (the operator console) and "via": "cli" in the detail. */

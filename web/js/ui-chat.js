@@ -6,6 +6,10 @@ import { relationshipOf } from './ui-contacts.js';
 import { canCallNow } from './call.js';
 import { t } from './i18n.js';
 import { personLabel, reasonWords } from './words.js';
+import { attachmentView, openViewer } from './media-view.js';
+import { pendingMediaBubble, pendingMediaSig } from './media-send.js';
+import { renderAttach } from './media-compose.js';
+import { renderGalleryButton } from './ui-gallery.js';
 
 const $ = (sel) => document.querySelector(sel);
 const RETRYABLE = new Set(['store_unavailable', 'internal', 'offline']);
@@ -49,6 +53,8 @@ export function renderChat(store, aid, mode = 'keep') {
   renderHeader(contact, aid, store.me);
   renderLog(store, aid, contact, mode);
   renderSendBox(store, aid, contact);
+  renderAttach(contact);
+  renderGalleryButton(contact);
 }
 
 function renderHeader(contact, aid, me) {
@@ -95,11 +101,15 @@ function renderLog(store, aid, contact, mode) {
       items.push({ key: `m:${aid}:${m.seq}`, sig: `call:${callBack}`, build: () => callRecord(store, contact, m, callBack) });
       continue;
     }
-    if (m.kind) continue; // a record kind this app does not know yet
+    if (m.kind && !m.attachment) continue; // a record kind this app does not know yet
     const state = isMine(store, m) ? receiptOf(contact, m.seq) : '';
     items.push({ key: `m:${aid}:${m.seq}`, sig: state, build: () => bubble(store, contact, m) });
   }
   for (const p of c.pending) {
+    if (p.media) {
+      items.push({ key: `p:${p.key}`, sig: pendingMediaSig(p), build: () => pendingMediaBubble(p) });
+      continue;
+    }
     items.push({ key: `p:${p.key}`, sig: `${p.state}:${p.error ? p.error.code : ''}`, build: () => pendingBubble(p) });
   }
   patchList(log, items);
@@ -164,10 +174,12 @@ function bubble(store, contact, m) {
   const mine = isMine(store, m);
   const state = mine ? receiptOf(contact, m.seq) : null;
   return el('li', {
-    class: `bubble ${mine ? 'mine' : 'theirs'}`,
+    class: `bubble ${mine ? 'mine' : 'theirs'}${m.attachment ? ' media-bubble' : ''}`,
     'data-testid': 'bubble', 'data-seq': m.seq, 'data-mine': mine ? 'yes' : 'no',
+    'data-kind': m.attachment ? m.attachment.kind : null,
   },
-  el('span', { class: 'bubble-text' }, m.text),
+  m.attachment ? attachmentView(m.attachment, openViewer) : null,
+  m.text ? el('span', { class: 'bubble-text' }, m.text) : null,
   el('span', { class: 'bubble-meta' },
     el('time', { datetime: new Date(m.sent_at).toISOString() }, formatTime(m.sent_at)),
     mine ? receiptMark(state) : null));

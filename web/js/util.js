@@ -2,6 +2,8 @@
 
 import { t, fmtTime, locale } from './i18n.js';
 
+import { loadWhenReady } from './media-cookie.js';
+
 /** Build an element: el('div', {class: 'x', 'data-testid': 'y', onclick: fn}, child, 'text'). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -67,7 +69,9 @@ export function photoOf(person) {
 export function avatar(person, size = 'big') {
   const photo = photoOf(person);
   if (photo) {
-    return el('img', { class: `avatar avatar-${size}`, src: photo, alt: '', 'data-testid': 'avatar-photo' });
+    const img = el('img', { class: `avatar avatar-${size}`, alt: '', 'data-testid': 'avatar-photo' });
+    loadWhenReady(img, 'src', photo);
+    return img;
   }
   return el('span', {
     class: `avatar avatar-${size}`, 'aria-hidden': 'true',
