@@ -106,7 +106,7 @@ async def low_port_without_root(_):
                 os.chown(os.path.join(d, f), NOBODY, NOBODY)
         port = low_port()
         args = [exe, "--config", conf, "--listen", "127.0.0.1", "--port", str(port), "--data",
-                os.path.join(work, "data"), "--web", share + "/web", "--console", share + "/console", "--tls-cert",
+                os.path.join(work, "data"), "--web", share + "/web", "--console", share + "/console", "--i18n-dir", share + "/i18n", "--tls-cert",
                 crt, "--tls-key", key, "--log-file", os.path.join(work, "log"), "--media-port-base", "0"]
         as_nobody = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups"]
         caps = ["--inh-caps=-all,+net_bind_service", "--ambient-caps=-all,+net_bind_service",
