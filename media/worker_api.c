@@ -283,18 +283,27 @@ static void cmd_push(unsigned worker, struct media_cmd *cmd)
 	}
 }
 
-/* Queue a simple command for an existing call. */
-static int simple_cmd(enum media_cmd_type type, uint64_t call_id, uint64_t pid, bool a, bool b)
+/* Queue a command for an existing call: *cmd (type and call set) is the caller's to fill before cmd_push. */
+static int call_cmd(enum media_cmd_type type, uint64_t call_id, struct media_cmd **cmd, struct call_plan **pin)
 {
 	if (!media__g.running)
 		return MEDIA_ERR_STATE;
-	struct call_plan *pin = pin_find(call_id, NULL);
-	if (!pin)
+	if (!(*pin = pin_find(call_id, NULL)))
 		return MEDIA_ERR_NO_CALL;
-	struct media_cmd *cmd = calloc(1, sizeof *cmd);
-	if (!cmd)
+	if (!(*cmd = calloc(1, sizeof **cmd)))
 		return MEDIA_ERR_NOMEM;
-	cmd->type = type, cmd->call_id = call_id, cmd->pid = pid, cmd->a = a, cmd->b = b;
+	(*cmd)->type = type, (*cmd)->call_id = call_id;
+	return MEDIA_OK;
+}
+
+static int simple_cmd(enum media_cmd_type type, uint64_t call_id, uint64_t pid, bool a, bool b)
+{
+	struct media_cmd *cmd;
+	struct call_plan *pin;
+	int rc = call_cmd(type, call_id, &cmd, &pin);
+	if (rc != MEDIA_OK)
+		return rc;
+	cmd->pid = pid, cmd->a = a, cmd->b = b;
 	cmd_push(pin->worker, cmd);
 	return MEDIA_OK;
 }
@@ -389,15 +398,12 @@ int media_call_pause(uint64_t call_id, bool on)
 int media_call_record(uint64_t call_id, struct recording *rec,
 		      void (*done)(void *arg, const struct recording_result *res), void *arg)
 {
-	if (!media__g.running)
-		return MEDIA_ERR_STATE;
-	struct call_plan *pin = pin_find(call_id, NULL);
-	if (!pin)
-		return MEDIA_ERR_NO_CALL;
-	struct media_cmd *cmd = calloc(1, sizeof *cmd);
-	if (!cmd)
-		return MEDIA_ERR_NOMEM;
-	cmd->type = CMD_RECORD, cmd->call_id = call_id, cmd->rec = rec, cmd->rec_done = done, cmd->rec_arg = arg;
+	struct media_cmd *cmd;
+	struct call_plan *pin;
+	int rc = call_cmd(CMD_RECORD, call_id, &cmd, &pin);
+	if (rc != MEDIA_OK)
+		return rc;
+	cmd->rec = rec, cmd->rec_done = done, cmd->rec_arg = arg;
 	cmd_push(pin->worker, cmd);
 	return MEDIA_OK;
 }

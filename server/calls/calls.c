@@ -715,6 +715,28 @@ void calls_handle_offer(struct session *s, struct proto_request *r)
 	free(answer);
 }
 
+struct call_party *calls__own_party(struct session *s, struct proto_request *r, struct call **cp)
+{
+	char err[PROTO_ERRBUF];
+	int64_t id;
+	if (proto_param_int(r, "call_id", 0, 1, INT64_MAX, &id, err)) {
+		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
+		return NULL;
+	}
+	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
+	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
+	if (!p || p->state == PARTY_LEFT) {
+		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
+		return NULL;
+	}
+	if (p->state != PARTY_JOINED || !c->media) {
+		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE, "proto: join the call first");
+		return NULL;
+	}
+	*cp = c;
+	return p;
+}
+
 void calls_conn_closed(struct app *app, int64_t account, uint64_t conn_id)
 {
 	struct call *c = intmap_get(&app->calls->by_account, (uint64_t)account);

@@ -67,6 +67,9 @@ struct call {
 
 /* calls.c */
 struct call_party *calls__party(struct call *c, int64_t account);
+/* The requester's own party, joined, in the call named by `call_id` (with media); replies no_call / call_state /
+ * bad_request and returns NULL otherwise. */
+struct call_party *calls__own_party(struct session *s, struct proto_request *r, struct call **cp);
 /* The call object (PROTOCOL.md §9) with change/by. */
 json_t *calls__json(const struct call *c, const char *reason, const char *change, int64_t by);
 /* call.state to the child, every rung contact and every watcher. */

@@ -10,29 +10,6 @@ unsigned calls__media_role(const struct call *c, const struct call_party *p)
 	return MEDIA_ROLE_DEFAULT | (p->mix_wanted || listen_in ? MEDIA_ROLE_MIX : 0);
 }
 
-/* The caller's own joined party in call `call_id` with media, or NULL (replied). */
-static struct call_party *own_party(struct session *s, struct proto_request *r, struct call **cp)
-{
-	char err[PROTO_ERRBUF];
-	int64_t id;
-	if (proto_param_int(r, "call_id", 0, 1, INT64_MAX, &id, err)) {
-		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
-		return NULL;
-	}
-	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
-	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
-	if (!p || p->state == PARTY_LEFT) {
-		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
-		return NULL;
-	}
-	if (p->state != PARTY_JOINED || !c->media) {
-		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE, "proto: join the call first");
-		return NULL;
-	}
-	*cp = c;
-	return p;
-}
-
 static int flag(struct session *s, struct proto_request *r, int *on)
 {
 	json_t *v = json_object_get(r->root, "on");
@@ -63,7 +40,7 @@ void calls__sound_only_mix(struct call *c, struct call_party *p, int on)
 void calls_handle_mix(struct session *s, struct proto_request *r)
 {
 	struct call *c = NULL;
-	struct call_party *p = own_party(s, r, &c);
+	struct call_party *p = calls__own_party(s, r, &c);
 	int on;
 	if (!p || flag(s, r, &on))
 		return;
@@ -78,7 +55,7 @@ void calls_handle_mix(struct session *s, struct proto_request *r)
 void calls_handle_speak(struct session *s, struct proto_request *r)
 {
 	struct call *c = NULL;
-	struct call_party *p = own_party(s, r, &c);
+	struct call_party *p = calls__own_party(s, r, &c);
 	int on;
 	if (!p || flag(s, r, &on))
 		return;

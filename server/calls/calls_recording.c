@@ -252,23 +252,6 @@ void calls__rec_call_end(struct call *c)
 
 /* ---- methods ---- */
 
-static struct call *call_of(struct session *s, struct proto_request *r, struct call_party **self)
-{
-	char err[PROTO_ERRBUF];
-	int64_t id;
-	if (proto_param_int(r, "call_id", 0, 1, INT64_MAX, &id, err)) {
-		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
-		return NULL;
-	}
-	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
-	*self = c ? calls__party(c, s->account_id) : NULL;
-	if (!*self || (*self)->state != PARTY_JOINED) {
-		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
-		return NULL;
-	}
-	return c;
-}
-
 static int allowed_by_agreements(struct call *c)
 {
 	int contacts = 0;
@@ -286,10 +269,10 @@ static int allowed_by_agreements(struct call *c)
 
 void calls_handle_record(struct session *s, struct proto_request *r)
 {
-	struct call_party *me;
-	struct call *c = call_of(s, r, &me);
+	struct call *c = NULL;
+	struct call_party *me = calls__own_party(s, r, &c);
 	json_t *on = json_object_get(r->root, "on");
-	if (!c)
+	if (!me)
 		return;
 	if (!json_is_boolean(on)) {
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, "proto: member 'on' must be a boolean");
@@ -330,10 +313,10 @@ void calls_handle_record(struct session *s, struct proto_request *r)
 
 void calls_handle_record_consent(struct session *s, struct proto_request *r)
 {
-	struct call_party *me;
-	struct call *c = call_of(s, r, &me);
+	struct call *c = NULL;
+	struct call_party *me = calls__own_party(s, r, &c);
 	json_t *allow = json_object_get(r->root, "allow");
-	if (!c)
+	if (!me)
 		return;
 	if (!json_is_boolean(allow)) {
 		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, "proto: member 'allow' must be a boolean");

@@ -14,30 +14,6 @@ static int sending_from_name(const char *name)
 	return -1;
 }
 
-/* The caller's own joined party (child or contact) in the call named by call_id; replies an error otherwise. */
-static struct call_party *own_party(struct session *s, struct proto_request *r, struct call **out)
-{
-	char err[PROTO_ERRBUF];
-	int64_t id;
-	if (proto_param_int(r, "call_id", 0, 1, INT64_MAX, &id, err)) {
-		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
-		return NULL;
-	}
-	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
-	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
-	if (!p || p->state == PARTY_LEFT) {
-		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
-		return NULL;
-	}
-	if (p->role == PARTY_SUPERVISOR || p->state != PARTY_JOINED) {
-		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE,
-				    "proto: only a child or contact who is in the call chooses what they send");
-		return NULL;
-	}
-	*out = c;
-	return p;
-}
-
 /*
  * call.sending {call_id, video: "on"|"hidden"|"sound_only"}: "hidden" stops the party's video at the server
  * (whatever the client still sends); "sound_only" also stops every video to it. Every party and the case's
@@ -47,9 +23,14 @@ static struct call_party *own_party(struct session *s, struct proto_request *r, 
 void calls_handle_sending(struct session *s, struct proto_request *r)
 {
 	struct call *c = NULL;
-	struct call_party *p = own_party(s, r, &c);
+	struct call_party *p = calls__own_party(s, r, &c);
 	if (!p)
 		return;
+	if (p->role == PARTY_SUPERVISOR) {
+		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE,
+				    "proto: only a child or contact who is in the call chooses what they send");
+		return;
+	}
 	json_t *v = json_object_get(r->root, "video");
 	int mode = json_is_string(v) ? sending_from_name(json_string_value(v)) : -1;
 	if (mode < 0) {

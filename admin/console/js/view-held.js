@@ -5,18 +5,13 @@ import * as api from './api.js';
 import { el, whenText, who, note, busy, newId } from './dom.js';
 import { directory, zoneOf } from './directory.js';
 import { t, hasMessage, initI18n } from '/js/i18n.js';
+import { mediaSession } from '/js/media-cookie.js';
 
 // i18n-keys: console.held.reason.contact_details console.held.reason.links console.held.reason.word_list
 // i18n-keys: console.held.reason.held_for_review console.held.reason.review_before console.held.reason.other
 const REASONS = ['contact_details', 'links', 'word_list', 'held_for_review', 'review_before'];
 const reasonText = (r) => t(`console.held.reason.${REASONS.includes(r) ? r : 'other'}`);
 
-/** Media in a held item are read with the samvaer_media cookie (img/video/audio cannot send a Bearer token). */
-async function openMediaSession() {
-  const token = api.token();
-  if (!token) return;
-  await fetch('/media/session', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, credentials: 'same-origin' });
-}
 
 /** The thumbnail or player of a held attachment. */
 function preview(a) {
@@ -83,7 +78,7 @@ export async function heldView() {
     }
     throw err;
   }
-  if (items.some((m) => m.attachment)) await openMediaSession();
+  if (items.some((m) => m.attachment)) await mediaSession(api.token()); // <img>/<video> cannot send a Bearer token
   const dir = await directory();
   return el('section', { class: 'page', 'data-testid': 'held-page' },
     el('h1', {}, t('console.held.title')),

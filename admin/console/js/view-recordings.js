@@ -5,15 +5,8 @@
 import { t } from '/js/i18n.js';
 import * as api from './api.js';
 import { el, note, when } from './dom.js';
+import { mediaSession } from '/js/media-cookie.js';
 
-let cookieFor = null; // the console token the media cookie was made for
-
-async function mediaCookie() {
-  const tok = api.token();
-  if (!tok || cookieFor === tok) return;
-  const res = await fetch('/media/session', { method: 'POST', headers: { Authorization: `Bearer ${tok}` }, credentials: 'same-origin' });
-  if (res.ok) cookieFor = tok;
-}
 
 const minutes = (ms) => t('console.recordings.length', { minutes: Math.floor(ms / 60000), seconds: Math.round((ms % 60000) / 1000) });
 
@@ -57,7 +50,7 @@ function recordingCard(ctx, c, files, names, onDeleted) {
 /** The recordings section of a case page (c: the case from GET /api/cases/ID). */
 export async function recordingsSection(ctx, c) {
   const data = await api.get(`/api/cases/${c.id}/recordings`);
-  await mediaCookie();
+  await mediaSession(api.token());
   const names = new Map((c.members || []).map((m) => [m.id, m.display_name]));
   if (c.child) names.set(c.child.id, c.child.display_name);
   for (const a of c.agreements || []) if (a.contact) names.set(a.contact.id, a.contact.display_name);
