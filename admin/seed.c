@@ -83,7 +83,7 @@ static int seed_agreement(struct admin *a, int64_t case_id, const int64_t ids[DE
 				"text", "allowed"));
 }
 
-/* Voice and video calls on; supervised ones wait for a supervisor (sofie). */
+/* Voice and video calls on; supervised ones wait for a supervisor (sofie), who may record them. */
 static int seed_calls(struct admin *a, int64_t case_id, int64_t agreement, int supervised)
 {
 	struct agreement ag;
@@ -92,11 +92,12 @@ static int seed_calls(struct admin *a, int64_t case_id, int64_t agreement, int s
 	ag.channels[CH_VOICE_CALL] = ag.terms.channels[CH_VOICE_CALL] = MODE_ALLOWED;
 	ag.channels[CH_VIDEO_CALL] = ag.terms.channels[CH_VIDEO_CALL] = MODE_ALLOWED;
 	ag.terms.calls = supervised ? SUPERVISION_SUPERVISED : SUPERVISION_NONE;
+	ag.terms.recording_allowed = supervised;
 	if (store_agreement_set_terms(a->store, &ag) != STORE_OK)
 		return STORE_ERR;
 	return seeded(a, AUDIT_TERMS_CHANGED, case_id, agreement,
-		      json_pack("{s:s,s:s,s:s}", "voice_call", "allowed", "video_call", "allowed", "calls",
-				supervised ? "supervised" : "none"));
+		      json_pack("{s:s,s:s,s:s,s:b}", "voice_call", "allowed", "video_call", "allowed", "calls",
+				supervised ? "supervised" : "none", "recording_allowed", supervised));
 }
 
 static int seed_demo(struct admin *a)
@@ -143,7 +144,8 @@ int admin_cmd_demo(struct admin *a, int argc, char **argv)
 	printf("Demo logins (password for all: %s):\n", DEMO_PASSWORD);
 	for (size_t i = 0; i < DEMO_PEOPLE; i++)
 		printf("  %-8s %-11s %s\n", demo_people[i].username, demo_people[i].role, demo_people[i].name);
-	printf("mia <-> andrei: active, text and calls; mia <-> lena: active, calls supervised by sofie;\n"
+	printf("mia <-> andrei: active, text and calls; mia <-> lena: active, calls supervised (and recordable) by "
+	       "sofie;\n"
 	       "mia <-> radu: suspended; ioana: no agreement.\n");
 	return ADMIN_OK;
 }
