@@ -20,7 +20,7 @@ import { initMediaSend, resumeSends } from './js/media-send.js';
 import { initCompose } from './js/media-compose.js';
 import { initGallery } from './js/ui-gallery.js';
 import { mediaSession } from './js/media-view.js';
-import { initPhoto, showPhotoTargets } from './js/ui-photo.js';
+import { initPhoto, showPhotoTargets, labelMine } from './js/ui-photo.js';
 import { mountLanguage, accountLanguage } from './js/ui-language.js';
 import { confirmPause, closePauseQuestion } from './js/ui-pause.js';
 import { personLabel } from './js/words.js';
@@ -269,6 +269,7 @@ function onReady({ account, resumed }) {
   store.me = account;
   accountLanguage(account);
   $('#me-avatar').replaceChildren(avatar(account, 'small'));
+  labelMine(account);
   $('#me-name').textContent = account.display_name || account.username;
   setStatus('');
   showLoginNotice(conn.notice);
@@ -365,6 +366,7 @@ async function boot() {
   initPhoto(conn, () => store.me, (photo) => {
     store.me = { ...store.me, photo };
     $('#me-avatar').replaceChildren(avatar(store.me, 'small'));
+    labelMine(store.me);
   });
   $('#logout').addEventListener('click', async () => {
     await forgetPush();

@@ -2,7 +2,7 @@
 // in their care from the devices screen. The upload is a tus `profile_photo` (processed like a shared photo:
 // metadata stripped), then profile.set_photo makes it the picture and the server tells everyone who sees that person.
 
-import { el, avatar } from './util.js';
+import { el, avatar, photoOf, initialsOf } from './util.js';
 import { t } from './i18n.js';
 import { tusUpload, uploadIdOf } from './tus.js';
 
@@ -33,6 +33,13 @@ export function initPhoto(conn, getMe, onMine) {
       open();
     }
   });
+}
+
+/** The picture button's name includes what it shows (its visible text must be part of its name): the initials
+ * while there is no photo. Call after each new avatar in the top bar. */
+export function labelMine(person) {
+  const shown = person && !photoOf(person) ? initialsOf(person) : '';
+  $('#me-avatar').setAttribute('aria-label', shown ? t('media.profile.mine_initials', { initials: shown }) : t('media.profile.mine'));
 }
 
 /** On the devices screen of a carer or caseworker: a "photo" button for each person in their care. */
