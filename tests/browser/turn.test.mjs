@@ -119,6 +119,8 @@ async function relayedCall(pages, turn) {
 async function devices(pages) {
   const { mia, andrei } = pages;
   await runner.check('the call screen lists the fake cameras and microphones in big selectors', async () => {
+    await mia.locator('#call-devices').waitFor({ state: 'visible' });
+    await mia.locator('#call-devices > summary').click(); // folded on phones: "Camera and microphone"
     await mia.getByTestId('call-camera').waitFor({ state: 'visible' });
     const cams = await options(mia, 'call-camera');
     const mics = await options(mia, 'call-mic');
