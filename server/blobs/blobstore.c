@@ -2,7 +2,6 @@
  * a fresh blob from the sweep until it is recorded, reads, and the sweep of unreferenced blobs. */
 #include "server/blobs/blobstore.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -56,21 +55,6 @@ int blobstore_path(const struct blobstore *b, const char *hash, char *path, size
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static void empty_tmp(const char *tmpdir)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char path[1024];
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-}
-
 struct blobstore *blobstore_open(const char *dir, char *err, size_t errlen)
 {
 	struct blobstore *b = calloc(1, sizeof(*b));
@@ -80,7 +64,7 @@ struct blobstore *blobstore_open(const char *dir, char *err, size_t errlen)
 	snprintf(tmp, sizeof(tmp), "%s/tmp", b->root);
 	if ((mkdir(b->root, 0700) && errno != EEXIST) || (mkdir(tmp, 0700) && errno != EEXIST))
 		goto err;
-	empty_tmp(tmp);
+	fsdir_empty(tmp);
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
 err:

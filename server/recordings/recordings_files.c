@@ -193,16 +193,6 @@ int recording_import_files(struct blobstore *b, const char *dir, int interrupted
 
 void recording_dir_remove(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX];
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
+	fsdir_empty(dir);
 	rmdir(dir);
 }

@@ -1,6 +1,7 @@
 /* fsdir.c: fsync of directories, for the entries of files the store creates (see fsdir.h). */
 #include "server/store/fsdir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,4 +33,21 @@ int fsdir_sync_parent(const char *path)
 		return fsdir_sync(".");
 	slash[slash == dir] = 0; /* "/x" -> "/" */
 	return fsdir_sync(dir);
+}
+
+int fsdir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	return 0;
 }

@@ -8,5 +8,8 @@
 int fsdir_sync(const char *dir);
 /* fsync the directory that holds `path` (a file or folder name; "." when it has no slash). */
 int fsdir_sync_parent(const char *path);
+/* Unlink every file in `dir` (names starting with '.' are left; sub-folders are not entered). 0, or -1 when `dir`
+ * cannot be read. */
+int fsdir_empty(const char *dir);
 
 #endif

@@ -3,7 +3,6 @@
  * offset (CTR seeks by block counter) by the processing workers. */
 #include "server/uploads/spool.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "server/store/fsdir.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -58,21 +59,11 @@ struct spool {
 
 int spool_dir_reset(const char *data_dir)
 {
-	char dir[600], path[900];
+	char dir[600];
 	snprintf(dir, sizeof(dir), "%s/spool", data_dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return -1;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	return d ? 0 : -1;
+	return fsdir_empty(dir);
 }
 
 /* Encrypt (or decrypt: CTR is its own inverse) len bytes in place as they sit at file offset off. */
