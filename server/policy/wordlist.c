@@ -172,9 +172,9 @@ static int end_token(struct reader *r)
 {
 	struct wordlist_text *t = r->t;
 	size_t raw = t->len - r->tok_off, letters = 0, w = 0;
-	UChar32 *p = t->buf + r->tok_off;
 	if (!raw)
-		return 0;
+		return 0; /* (t->buf may still be NULL: an empty text) */
+	UChar32 *p = t->buf + r->tok_off;
 	for (size_t i = 0; i < raw; i++)
 		letters += u_isalpha(p[i]) != 0;
 	if (!letters && raw == 1 && leet(p[0]))
