@@ -246,8 +246,11 @@ static void finish(struct recording *rec)
 	drain(rec);
 	if (rec->ogg && rec_ogg_close(rec->ogg))
 		rec->err = -1;
-	if (rec->audio_fd > 0 && (fsync(rec->audio_fd) || close(rec->audio_fd)))
-		rec->err = -1;
+	if (rec->audio_fd >= 0) { /* closed even when the sync fails */
+		int bad = fsync(rec->audio_fd) != 0;
+		if (close(rec->audio_fd) != 0 || bad)
+			rec->err = -1;
+	}
 	for (unsigned i = 0; i < RECORDING_SLOTS; i++) {
 		struct slot_state *s = &rec->slot[i];
 		if (s->webm && rec_webm_close(s->webm))
