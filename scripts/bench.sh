@@ -210,28 +210,39 @@ if [ "$SEED_OK" = 1 ]; then
 fi
 fi # BENCH_ONLY
 
-# ---- phase 8: paced messaging while photos are processed without pause beside it (bench-mediaproc load: the same
-# work as server/mediaproc's pool thread, at the pool's nice 10, on the server's core), against the same phase
-# without photos; rounds alternate so both see the same machine ----
+# ---- phase 8: paced messaging while photos are processed without pause beside it, against the same phase without
+# photos; rounds alternate so both see the same machine. The photos go through the server itself: uploaded over tus
+# (tests/bench/photo_load.py, three uploads at a time, each paced at 25 MB/s) and processed by its pool. The server
+# may use both CPUs here, as on a real two-CPU machine: it keeps CPU 0 for its control thread and runs the pool on
+# CPU 1 (server/base/cpu_place.h), beside the load generator. ----
 PHOTO_P99_ROUNDS=${BENCH_PHOTO_P99_ROUNDS:-3}
+PHOTO_PLACE=""
 if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 	ffmpeg -v error -y -f lavfi -i "testsrc2=size=4000x3000,noise=alls=10:allf=t,gblur=sigma=0.8" -frames:v 1 \
 		-q:v 2 "$TMP/photo.jpg" 2>/dev/null
+	sqlite3 "$TMP/seed/samvaer.db" "UPDATE agreements SET ch_photo = 'allowed'"
+	read -r PHOTO_TOKEN PHOTO_AG < <(sed -n 2p "$TMP/tokens.txt")
+	SRV_PIN_ALONE=$SRV_PIN
+	[ -n "$SRV_PIN" ] && SRV_PIN="taskset -c 0,1"
 	for round in $(seq "$PHOTO_P99_ROUNDS"); do
 		for kind in off on; do
 			start_samvaer "photos-$kind-$round" || continue
 			LOAD_PID=""
 			if [ "$kind" = on ]; then
-				$SRV_PIN "$BUILD/bench-mediaproc" load "$TMP/photo.jpg" "$TMP/photo-data" \
-					"$((WARMUP + DURATION + 1))" 10 >"$TMP/photos-$round.load" 2>&1 &
+				$LG_PIN /usr/bin/python3 "$ROOT/tests/bench/photo_load.py" "$PORT" "$PHOTO_TOKEN" "$PHOTO_AG" \
+					"$TMP/photo.jpg" "$((WARMUP + DURATION + 1))" >"$TMP/photos-$round.load" 2>&1 &
 				LOAD_PID=$!
 			fi
+			[ -z "$PHOTO_PLACE" ] && PHOTO_PLACE=$(for t in /proc/"$SERVER_PID"/task/*; do
+				printf '%s:%s ' "$(cat "$t/comm")" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status")"
+			done | tr ' ' '\n' | sort | uniq -c | awk '{ printf "%s%s x%d", sep, $2, $1; sep = ", " }')
 			run_loadgen "samvaer-photos-$kind-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
 				--conns "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
 			[ -n "$LOAD_PID" ] && wait "$LOAD_PID"
 			stop_server
 		done
 	done
+	SRV_PIN=$SRV_PIN_ALONE
 fi
 
 # ---- phases 5-6: half the clients stop reading while the other half send to them (2 KB messages), then the same
@@ -383,8 +394,8 @@ row "others' errors + failed/dropped connections" "$B_ERR" "0" "$(check "$B_ERR"
 fi # BENCH_ONLY != photos
 if [ -z "$ONLY" ] || [ "$ONLY" = photos ]; then
 echo
-echo "Photos beside messaging: paced ${RATE} msg/s on $CONNS connections, with and without bench-mediaproc load" \
-	"(12 MP JPEGs one after another, nice 10, ${SRV_PIN:-unpinned}), $PHOTO_P99_ROUNDS alternating rounds"
+echo "Photos beside messaging: paced ${RATE} msg/s on $CONNS connections, with and without 12 MP JPEGs uploaded" \
+	"three at a time and processed by the server's pool without pause, $PHOTO_P99_ROUNDS alternating rounds"
 row "figure" "measured" "target" "result"
 P_OFF=$(for r in $(seq "$PHOTO_P99_ROUNDS"); do val "samvaer-photos-off-$r" p99_us; done | median)
 P_ON=$(for r in $(seq "$PHOTO_P99_ROUNDS"); do val "samvaer-photos-on-$r" p99_us; done | median)
@@ -393,10 +404,18 @@ P_RATIOS=$(for r in $(seq "$PHOTO_P99_ROUNDS"); do
 		'BEGIN { if (a != "" && b > 0) printf "%.2f\n", a / b }'; done)
 P_RATIO=$(echo "$P_RATIOS" | median)
 PHOTOS_DONE=$(cat "$TMP"/photos-*.load 2>/dev/null | awk '/^photos /{ n += $2 } END { print n + 0 }')
+PHOTOS_BUSY=$(cat "$TMP"/photos-*.load 2>/dev/null | awk '/^photos /{ n += $4 } END { print n + 0 }')
+PHOTOS_REFUSED=$(cat "$TMP"/photos-*.load 2>/dev/null | awk '/^photos /{ n += $6 } END { print n + 0 }')
 row "paced p99 without / with photos (median)" "$(ms "$P_OFF") / $(ms "$P_ON")" "-" "-"
 row "  ratio with / without, median of the rounds" "${P_RATIO:-n/a}" "<= 1.10" "$(check "$P_RATIO" '<=' 1.10)"
 row "  each round's ratio" "$(echo $P_RATIOS)" "(info)" "-"
 row "  photos processed during the 'with' phases" "$PHOTOS_DONE" "> 0" "$(check "$PHOTOS_DONE" '>' 0)"
+row "  photos per second (pool never idle)" \
+	"$(awk -v n="$PHOTOS_DONE" -v s="$((PHOTO_P99_ROUNDS * (WARMUP + DURATION + 1)))" 'BEGIN { printf "%.1f", n / s }')" \
+	"(info)" "-"
+row "  uploads answered busy / refused" "$PHOTOS_BUSY / $PHOTOS_REFUSED" "(info) / 0" \
+	"$(check "$PHOTOS_REFUSED" '<=' 0)"
+row "  server threads (name:CPUs)" "${PHOTO_PLACE:-n/a}" "(info)" "-"
 row "  paced delivered/s with photos (round 1)" "$(val samvaer-photos-on-1 rate)" ">= 95% of $RATE" \
 	"$(check "$(val samvaer-photos-on-1 rate)" '>=' "$(awk -v r="$RATE" 'BEGIN { print 0.95 * r }')")"
 fi

@@ -14,6 +14,7 @@
 #include "server/devices/devices.h"
 #include "server/i18n/i18n.h"
 #include "server/base/clock.h"
+#include "server/base/cpu_place.h"
 #include "server/base/log.h"
 #include "server/policy/policy.h"
 #include "server/push/push.h"
@@ -189,6 +190,8 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 		snprintf(err, errlen, "cannot start the password hasher");
 		return -1;
 	}
+	if (cpu_place_init(cfg->control_cpu, err, errlen) != 0) /* before the threads below start */
+		return -1;
 	if (!(app->blobs = blobstore_open(cfg->data_dir, err, errlen)))
 		return -1;
 	if (calls_init(app, err, errlen) != 0 || push_init(app, err, errlen) != 0)
@@ -200,6 +203,9 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 		return -1;
 	}
 	start_timers(app);
+	int cpu = cpu_place_pin_control(); /* last: the threads started above may run on every CPU */
+	if (cpu >= 0)
+		log_info("control thread on CPU %d; media processing and compaction on the other CPUs", cpu);
 	return 0;
 }
 

@@ -33,6 +33,7 @@ void config_defaults(struct config *c)
 	c->out_stall_s = 30;
 	c->upload_expiry_s = 86400;
 	c->media_quota_mb = 4096;
+	c->control_cpu = -1; /* CPU_PLACE_AUTO */
 }
 
 static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
@@ -236,6 +237,16 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		*(expiry ? &c->upload_expiry_s : &c->media_quota_mb) = (int)x;
 		return 0;
 	}
+	if (!strcmp(key, "control_cpu")) { /* auto, off, or a CPU number */
+		if (!strcmp(v, "auto") || !strcmp(v, "off")) {
+			c->control_cpu = !strcmp(v, "auto") ? -1 : -2;
+			return 0;
+		}
+		if (set_int(&x, v, 0, 1023, err, errlen, key))
+			return -1;
+		c->control_cpu = (int)x;
+		return 0;
+	}
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;
@@ -291,7 +302,7 @@ static void usage(void)
 		"               [--log-file PATH]   (SIGHUP reloads the TLS certificate and reopens the log file)\n"
 		"               [--turn-uris URI,URI --turn-secret-file FILE --turn-ttl-s N]\n"
 		"               [--send-rate N --send-burst N] [--out-budget-mb N --out-stall-s N]\n"
-		"               [--upload-expiry-s N --media-quota-mb N]\n"
+		"               [--upload-expiry-s N --media-quota-mb N] [--control-cpu auto|off|N]\n"
 		"Every flag --some-name sets the config-file key some_name.\n");
 }
 

@@ -11,7 +11,7 @@
  * Model
  *   An upload (server/uploads) reserves a slot at tus creation (mediaproc_slot_reserve; NULL = the queue is full:
  *   answer 503 upload_busy), and when its last byte arrives submits the job on that slot (mediaproc_submit). One
- *   of the pool's worker threads (nice +10) reads the decrypted bytes through the job's pread-style source, decides
+ *   of the pool's worker threads (SCHED_IDLE, off the control thread's CPU) reads the decrypted bytes through the job's pread-style source, decides
  *   the type from the content (never the name or a header), checks it against the declared kind and the limits,
  *   and writes the outputs, stripped of every metadata block, into the content-addressed blob store under
  *   blob_root. The result comes back on the control thread: the pool's eventfd is watched by the libev loop given
@@ -150,7 +150,6 @@ int mediaproc_process(const struct mediaproc_job *job, const struct mediaproc_li
 struct mediaproc_config {
 	unsigned threads;               /* worker threads; 0: one fewer than the online CPUs, at least 1 */
 	unsigned slots;                 /* reserved + queued + running jobs at most; 0: 4 per thread */
-	int nice;                       /* added niceness of the workers (Linux per-thread); 0: 10 */
 	struct mediaproc_limits limits; /* 0 members: defaults */
 };
 

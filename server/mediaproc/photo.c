@@ -1,6 +1,6 @@
 /* photo.c: photos with libvips — header check against the pixel limits (decompression bombs), decode with
- * shrink-on-load, auto-rotation, sRGB, a display size and a thumbnail saved as JPEG with every metadata block
- * stripped; and the poster frames of clips (mediaproc__frame_jpegs). */
+ * shrink-on-load streamed into the encoder of the display size (auto-rotated, sRGB, every metadata block stripped),
+ * and the thumbnail from that display JPEG; and the poster frames of clips (mediaproc__frame_jpegs). */
 #include "server/mediaproc/mediaproc_internal.h"
 
 #include <pthread.h>
@@ -42,11 +42,11 @@ static int vips_fail(struct mediaproc_result *out, int code, const char *what)
 	return code;
 }
 
-static int save_jpeg(const struct mediaproc_job *job, VipsImage *im, struct mediaproc_blob *b,
-		     struct mediaproc_result *out)
+/* im as a JPEG without any metadata (transparent parts on white: JPEG has no alpha), in a g_malloc'd buffer. */
+static int encode_jpeg(VipsImage *im, void **buf, size_t *len, struct mediaproc_result *out)
 {
 	VipsImage *flat = NULL;
-	if (vips_image_hasalpha(im)) { /* transparent parts on white: JPEG has no alpha */
+	if (vips_image_hasalpha(im)) {
 		double white[] = {255, 255, 255};
 		VipsArrayDouble *bg = vips_array_double_new(white, 3);
 		int rc = vips_flatten(im, &flat, "background", bg, NULL);
@@ -55,15 +55,17 @@ static int save_jpeg(const struct mediaproc_job *job, VipsImage *im, struct medi
 			return vips_fail(out, MEDIAPROC_ERR_CORRUPT, "flatten");
 		im = flat;
 	}
-	void *buf = NULL;
-	size_t len = 0;
-	int rc = vips_jpegsave_buffer(im, &buf, &len, "Q", MEDIAPROC_JPEG_Q, "strip", TRUE, NULL);
+	int rc = vips_jpegsave_buffer(im, buf, len, "Q", MEDIAPROC_JPEG_Q, "strip", TRUE, NULL);
 	if (flat)
 		g_object_unref(flat);
-	if (rc)
-		return vips_fail(out, MEDIAPROC_ERR_CORRUPT, "decode");
-	rc = blobsink_put(job, buf, len, b->hash);
-	g_free(buf);
+	return rc ? vips_fail(out, MEDIAPROC_ERR_CORRUPT, "decode") : MEDIAPROC_OK;
+}
+
+/* A stripped JPEG into the blob store as b. */
+static int store_jpeg(const struct mediaproc_job *job, const void *buf, size_t len, struct mediaproc_blob *b,
+		      struct mediaproc_result *out)
+{
+	int rc = blobsink_put(job, buf, len, b->hash);
 	if (rc != MEDIAPROC_OK)
 		return mediaproc__fail(out, rc, "storing a JPEG");
 	snprintf(b->mime, sizeof b->mime, "image/jpeg");
@@ -71,14 +73,28 @@ static int save_jpeg(const struct mediaproc_job *job, VipsImage *im, struct medi
 	return MEDIAPROC_OK;
 }
 
-/* Width and height from the header alone, against max_side and max_pixels; *longest for the JPEG scale. */
-static int check_header(const uint8_t *data, size_t len, const struct mediaproc_limits *lim, int *longest,
+static int save_jpeg(const struct mediaproc_job *job, VipsImage *im, struct mediaproc_blob *b,
+		     struct mediaproc_result *out)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	int rc = encode_jpeg(im, &buf, &len, out);
+	if (rc == MEDIAPROC_OK)
+		rc = store_jpeg(job, buf, len, b, out);
+	g_free(buf);
+	return rc;
+}
+
+/* Width and height from the header alone, against max_side and max_pixels; *longest for the JPEG scale, *turn when
+ * the orientation tag asks for the pixels to be turned. */
+static int check_header(const uint8_t *data, size_t len, const struct mediaproc_limits *lim, int *longest, int *turn,
 			struct mediaproc_result *out)
 {
 	VipsImage *h = vips_image_new_from_buffer(data, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	if (!h)
 		return vips_fail(out, MEDIAPROC_ERR_CORRUPT, "header");
 	uint64_t w = (uint64_t)vips_image_get_width(h), ht = (uint64_t)vips_image_get_height(h);
+	*turn = vips_image_get_orientation(h) > 1;
 	g_object_unref(h);
 	if (w == 0 || ht == 0)
 		return mediaproc__fail(out, MEDIAPROC_ERR_CORRUPT, "no pixels");
@@ -90,72 +106,84 @@ static int check_header(const uint8_t *data, size_t len, const struct mediaproc_
 			       "%llux%llu pixels in %zu bytes", (unsigned long long)w, (unsigned long long)ht, len);
 }
 
-/* A large JPEG is decoded at 1/2, 1/4 or 1/8 scale by the JPEG decoder itself (much less work) when that scale
- * keeps at least 3/4 of the display size: 4000x3000 becomes 2000x1500. 1 = decode at full size. */
-static int jpeg_scale(enum sniff_type t, int longest, int side)
+/* The JPEG decoder's own 1/2, 1/4 or 1/8 scale (much less work than a full decode and a resize) for a JPEG whose
+ * longest side is `longest`: the smallest that keeps at least `keep` pixels. 1 = decode at full size. */
+static int jpeg_scale(int longest, int keep)
 {
 	int s = 1;
-	while (t == SNIFF_JPEG && longest > side && s < 8 && longest / (s * 2) >= side * 3 / 4)
+	while (s < 8 && longest / (s * 2) >= keep)
 		s *= 2;
 	return s;
 }
 
-/* Decoded, upright, sRGB, longest side at most side (square-cropped for a profile photo), in memory. */
-static VipsImage *decode_display(enum sniff_type t, const uint8_t *data, size_t len, int longest, int side, int square)
+/* 8-bit sRGB or grey with no colour profile to apply, within side: what the display JPEG holds already. */
+static int ready_for_jpeg(VipsImage *im, int side)
 {
-	VipsImage *a = NULL, *b = NULL, *c = NULL, *m = NULL;
-	int scale = square ? 1 : jpeg_scale(t, longest, side);
+	VipsInterpretation i = vips_image_get_interpretation(im);
+	return vips_image_get_format(im) == VIPS_FORMAT_UCHAR &&
+	    (i == VIPS_INTERPRETATION_sRGB || i == VIPS_INTERPRETATION_B_W) &&
+	    !vips_image_get_typeof(im, VIPS_META_ICC_NAME) && vips_image_get_width(im) <= side &&
+	    vips_image_get_height(im) <= side;
+}
+
+/* The pipeline of the display size: decoded (a large JPEG at the scale that keeps 3/4 of the display size:
+ * 4000x3000 becomes 2000x1500), upright, sRGB, longest side at most side (square-cropped for a profile photo).
+ * Nothing is decoded yet: the encoder pulls it through strip by strip, except when the photo must be turned (which
+ * needs all of it). */
+static VipsImage *display_pipeline(enum sniff_type t, const uint8_t *data, size_t len, int longest, int turn, int side,
+				   int square)
+{
 	/* A JPEG's warnings are common in cameras' files and its structure was walked already; any other decoder's
 	 * warning (a damaged zlib or VP8L stream) refuses the file. */
 	VipsFailOn fail = t == SNIFF_JPEG ? VIPS_FAIL_ON_ERROR : VIPS_FAIL_ON_WARNING;
+	VipsImage *out = NULL;
+	int scale = t == SNIFF_JPEG && !square && longest > side ? jpeg_scale(longest, side * 3 / 4) : 1;
 	if (scale == 1) {
-		if (vips_thumbnail_buffer((void *)data, len, &c, side, "height", side, "size", VIPS_SIZE_DOWN, "crop",
+		if (vips_thumbnail_buffer((void *)data, len, &out, side, "height", side, "size", VIPS_SIZE_DOWN, "crop",
 					  square ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE, "fail_on", fail,
 					  "option_string", fail == VIPS_FAIL_ON_WARNING ? "fail_on=warning" : "", NULL))
 			return NULL;
-		m = vips_image_copy_memory(c);
-		g_object_unref(c);
-		return m;
+		return out;
 	}
-	if (vips_jpegload_buffer((void *)data, len, &a, "shrink", scale, "fail_on", fail, NULL))
+	VipsImage *a = NULL, *up = NULL;
+	if (vips_jpegload_buffer((void *)data, len, &a, "shrink", scale, "fail_on", fail, "access",
+				 VIPS_ACCESS_SEQUENTIAL, NULL))
 		return NULL;
-	VipsImage *src = a;
-	if (vips_image_get_orientation(a) > 1) { /* turning needs the whole image: decoded to memory first */
-		src = NULL;
-		if ((b = vips_image_copy_memory(a)) && !vips_autorot(b, &c, NULL))
-			src = c;
+	if (turn) { /* decoded into memory in one sequential pass first (cheaper than the loader's random access) */
+		VipsImage *whole = vips_image_copy_memory(a);
+		int rc = !whole || vips_autorot(whole, &up, NULL);
+		if (whole)
+			g_object_unref(whole); /* up holds it */
+		if (rc) {
+			g_object_unref(a);
+			return NULL;
+		}
 	}
-	if (src &&
-	    !vips_thumbnail_image(src, &m, side, "height", side, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL)) {
-		VipsImage *done = vips_image_copy_memory(m); /* decoded once, sRGB from an embedded profile or CMYK */
-		g_object_unref(m);
-		m = done;
-	} else if (m) {
-		g_object_unref(m);
-		m = NULL;
+	VipsImage *src = up ? up : a;
+	if (ready_for_jpeg(src, side)) { /* nothing to convert or resize: straight to the encoder */
+		g_object_ref(src);
+		out = src;
+	} else if (vips_thumbnail_image(src, &out, side, "height", side, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE,
+					NULL)) { /* sRGB from an embedded profile or CMYK; the display size */
+		out = NULL;
 	}
-	if (c)
-		g_object_unref(c);
-	if (b)
-		g_object_unref(b);
-	if (a)
-		g_object_unref(a);
-	return m;
+	if (up)
+		g_object_unref(up);
+	g_object_unref(a);
+	return out;
 }
 
-/* The thumbnail from the display image: a box shrink by a whole factor first (cheap), then a proper reduce. */
-static int make_thumb(VipsImage *disp, int tside, VipsImage **thumb)
+/* The thumbnail, from the display JPEG just made (a few hundred KB, decoded at its own reduced scale): the large
+ * original is decoded once only. */
+static int make_thumb(const void *disp, size_t len, int longest, int tside, VipsImage **thumb)
 {
-	int longest = vips_image_get_width(disp) > vips_image_get_height(disp) ? vips_image_get_width(disp)
-									       : vips_image_get_height(disp);
-	int k = longest / (tside * 2);
 	VipsImage *small = NULL;
-	if (k >= 2 && vips_shrink(disp, &small, (double)k, (double)k, NULL))
+	if (vips_jpegload_buffer((void *)disp, len, &small, "shrink", jpeg_scale(longest, tside), "access",
+				 VIPS_ACCESS_SEQUENTIAL, NULL))
 		return -1;
-	int rc = vips_thumbnail_image(small ? small : disp, thumb, tside, "height", tside, "size", VIPS_SIZE_DOWN,
-				      "no_rotate", TRUE, NULL);
-	if (small)
-		g_object_unref(small);
+	int rc =
+	    vips_thumbnail_image(small, thumb, tside, "height", tside, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL);
+	g_object_unref(small);
 	return rc;
 }
 
@@ -164,26 +192,32 @@ int mediaproc__photo(const struct mediaproc_job *job, enum sniff_type t, const u
 {
 	if (mediaproc__vips_init() != 0)
 		return mediaproc__fail(out, MEDIAPROC_ERR_INTERNAL, "libvips did not start");
-	int longest = 0, rc = check_header(data, len, lim, &longest, out);
+	int longest = 0, turn = 0, rc = check_header(data, len, lim, &longest, &turn, out);
 	if (rc != MEDIAPROC_OK)
 		return rc;
 	int profile = job->kind == MEDIAPROC_PROFILE_PHOTO;
-	VipsImage *thumb = NULL;
-	VipsImage *disp =
-	    decode_display(t, data, len, longest, profile ? MEDIAPROC_PROFILE_SIDE : MEDIAPROC_DISPLAY_SIDE, profile);
+	VipsImage *disp = display_pipeline(t, data, len, longest, turn,
+					   profile ? MEDIAPROC_PROFILE_SIDE : MEDIAPROC_DISPLAY_SIDE, profile);
 	if (!disp)
 		return vips_fail(out, MEDIAPROC_ERR_CORRUPT, "decode");
-	if (make_thumb(disp, profile ? MEDIAPROC_PROFILE_THUMB : MEDIAPROC_THUMB_SIDE, &thumb)) {
-		g_object_unref(disp);
-		return vips_fail(out, MEDIAPROC_ERR_CORRUPT, "thumbnail");
-	}
+	void *buf = NULL;
+	size_t blen = 0;
+	rc = encode_jpeg(disp, &buf, &blen, out); /* the decode happens here */
 	out->width = (uint32_t)vips_image_get_width(disp);
 	out->height = (uint32_t)vips_image_get_height(disp);
-	rc = save_jpeg(job, disp, &out->media, out);
+	g_object_unref(disp);
+	VipsImage *thumb = NULL;
+	int dlong = (int)(out->width > out->height ? out->width : out->height);
+	if (rc == MEDIAPROC_OK &&
+	    make_thumb(buf, blen, dlong, profile ? MEDIAPROC_PROFILE_THUMB : MEDIAPROC_THUMB_SIDE, &thumb))
+		rc = vips_fail(out, MEDIAPROC_ERR_CORRUPT, "thumbnail");
+	if (rc == MEDIAPROC_OK)
+		rc = store_jpeg(job, buf, blen, &out->media, out);
 	if (rc == MEDIAPROC_OK)
 		rc = save_jpeg(job, thumb, &out->thumb, out);
-	g_object_unref(thumb);
-	g_object_unref(disp);
+	if (thumb)
+		g_object_unref(thumb);
+	g_free(buf);
 	return rc;
 }
 

@@ -1,9 +1,10 @@
-/* pool.c: the processing pool — a fixed set of slots (reserved, queued, running, done), worker threads at a lower
- * priority taking queued jobs, and finished jobs handed back to the control thread through an eventfd on its loop. */
+/* pool.c: the processing pool — a fixed set of slots (reserved, queued, running, done), worker threads at idle
+ * priority and off the control thread's CPU taking queued jobs, and finished jobs handed back to the control thread through an eventfd on its loop. */
 #include "server/mediaproc/mediaproc.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "server/base/cpu_place.h"
 #include "server/mediaproc/mediaproc_internal.h"
 
 enum slot_state { SLOT_FREE, SLOT_RESERVED, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
@@ -39,7 +41,6 @@ struct mediaproc_pool {
 	pthread_t *threads;
 	unsigned nthreads, started;
 	int stopping;
-	int nice;
 	struct mediaproc_limits limits;
 	uint64_t done_ok, done_refused, busy;
 };
@@ -64,9 +65,15 @@ static void wake_control(struct mediaproc_pool *p)
 static void *worker_main(void *arg)
 {
 	struct mediaproc_pool *p = arg;
-	/* Linux: niceness is per thread; below the control thread, so messages go first. */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), p->nice) != 0)
+	/* Below everything else: any thread that wakes up (the control thread, a media worker) takes the CPU at once
+	 * (SCHED_IDLE; nice 19 where that is refused); and on a CPU other than the control thread's when it has one. */
+	pthread_setname_np(pthread_self(), "mediaproc"); /* in top -H, ps -T and /proc/PID/task/TID/comm */
+	struct sched_param idle = {0};
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0 &&
+	    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0)
 		perror("mediaproc: setpriority");
+	if (cpu_place_background() != 0)
+		perror("mediaproc: CPU affinity");
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->stopping && !p->q_head)
@@ -119,9 +126,11 @@ static void on_results(struct ev_loop *loop, ev_io *w, int revents)
 	deliver(p);
 }
 
+/* One fewer than the CPUs this process may use (the control thread keeps one), at least 1. */
 static unsigned default_threads(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t allowed;
+	int n = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 1;
 	return n > 2 ? (unsigned)(n - 1) : 1;
 }
 
@@ -136,7 +145,6 @@ struct mediaproc_pool *mediaproc_pool_create(struct ev_loop *loop, const struct 
 	p->loop = loop;
 	p->nthreads = cfg && cfg->threads ? cfg->threads : default_threads();
 	p->nslots = cfg && cfg->slots ? cfg->slots : 4 * p->nthreads;
-	p->nice = cfg && cfg->nice ? cfg->nice : 10;
 	if (cfg)
 		p->limits = cfg->limits;
 	mediaproc_limits_default(&p->limits);

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "server/base/cpu_place.h"
 #include "server/store/msglog_internal.h"
 
 int msglog_floor(struct msglog *l, int64_t agreement, int64_t first_seq, uint64_t *removed)
@@ -183,6 +184,7 @@ static int bg_note(struct msglog_compactor *k, int64_t agreement, int64_t seq, u
 static void *bg_copy(void *arg)
 {
 	struct msglog_compactor *k = arg;
+	cpu_place_background(); /* started by the control thread: not on its CPU */
 	uint8_t *map = k->end0 ? mmap(NULL, k->end0, PROT_READ, MAP_PRIVATE, k->in_fd, 0) : NULL;
 	uint64_t off = 0;
 	struct msglog_record r;

@@ -1,15 +1,13 @@
-/* mediaproc.c (bench-mediaproc): run server/mediaproc on files — one job with its result printed (tools, tests), the
- * photo benchmark (CPU ms per photo for display size + thumbnail), or photos processed without pause (load beside
- * the messaging benchmark).
+/* mediaproc.c (bench-mediaproc): run server/mediaproc on files — one job with its result printed (tools, tests), or
+ * the photo benchmark (CPU ms per photo for display size + thumbnail). The load beside the messaging benchmark goes
+ * through a running server instead (tests/bench/photo_load.py).
  * Outputs go to the blob store of DATA_DIR (DATA_DIR/blobs, server/blobs), as in the server.
  *   bench-mediaproc process KIND FILE DATA_DIR
- *   bench-mediaproc photo FILE DATA_DIR ROUNDS        prints "cpu_ms_per_photo X"
- *   bench-mediaproc load FILE DATA_DIR SECONDS [NICE]  processes FILE again and again, prints "photos N" */
+ *   bench-mediaproc photo FILE DATA_DIR ROUNDS        prints "cpu_ms_per_photo X" */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,40 +113,12 @@ static int cmd_photo(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_load(int argc, char **argv)
-{
-	int fd;
-	struct mediaproc_job job;
-	struct mediaproc_result r;
-	if (argc < 5 || open_job("photo", argv[2], argv[3], &fd, &job) != 0)
-		return 2;
-	if (argc > 5 && setpriority(PRIO_PROCESS, 0, atoi(argv[5])) != 0)
-		perror("setpriority");
-	double end = now_s(CLOCK_MONOTONIC) + atof(argv[4]);
-	unsigned n = 0;
-	while (now_s(CLOCK_MONOTONIC) < end) {
-		if (mediaproc_process(&job, NULL, &r) != MEDIAPROC_OK) {
-			fprintf(stderr, "photo refused: %s\n", r.detail);
-			return 1;
-		}
-		n++;
-	}
-	printf("photos %u\n", n);
-	close(fd);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "process"))
 		return cmd_process(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "photo"))
 		return cmd_photo(argc, argv);
-	if (argc >= 2 && !strcmp(argv[1], "load"))
-		return cmd_load(argc, argv);
-	fprintf(stderr,
-		"usage: %s process KIND FILE BLOB_ROOT | photo FILE BLOB_ROOT ROUNDS | load FILE BLOB_ROOT "
-		"SECONDS [NICE]\n",
-		argv[0]);
+	fprintf(stderr, "usage: %s process KIND FILE BLOB_ROOT | photo FILE BLOB_ROOT ROUNDS\n", argv[0]);
 	return 2;
 }
