@@ -5,18 +5,11 @@
 // button for a contact who cannot be called, the contact's own words for a pause, and a label (not a frozen picture)
 // when the other side hides their face or goes sound only, driven by the server's call.sending.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { adminRunner, addPeople, addCase, setTerms } from './lib/accounts.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { forEachViewport, expectLayout } from './lib/layout.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'samvaer-layout';
 const CALLS = {
   channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' },
   limits: { min_gap_minutes: 120 }, // a second call is refused: the refusal screen
@@ -35,26 +28,8 @@ const LANGS = {
   da: { locale: 'da-DK', dad: 'Far', gran: 'Oldemor Ecaterina', uncle: 'Morbror Radu', aunt: 'Moster Ioana' },
 };
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-family-layout-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'family-layout' });
-const state = { server: null, browser: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, 560000);
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
-}
+const sc = createScenario(import.meta.url, { label: 'family-layout', watchdogMs: 560000, password: 'samvaer-layout' });
+const { runner, shot } = sc;
 
 /** The screen at all eight phone sizes, then axe at the smallest. */
 async function phoneScreen(page, label, opts = {}) {
@@ -68,44 +43,33 @@ async function phoneScreen(page, label, opts = {}) {
 }
 
 async function newPage(name, baseUrl, locale) {
-  const context = await state.browser.newContext({ viewport: { width: 390, height: 844 }, locale });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(`${baseUrl}/`);
+  const page = await sc.newPage(name, `${baseUrl}/`, { viewport: { width: 390, height: 844 }, locale });
   await page.locator('body[data-ready="yes"]').waitFor({ state: 'attached' });
   return page;
 }
 
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-}
+const login = (page, username) => sc.familyLogin(page, username);
 
 const visibleText = (page, testid) => page.getByTestId(testid).innerText();
 
 /** One language's family: the child, four contacts (calls with Dad; a suspension; a carer's pause). */
-function makeFamily(admin, lang, words) {
+function makeFamily(lang, words) {
   const people = PEOPLE.map(([u, role, name]) => [`${u}-${lang}`, role, name]);
-  const ids = addPeople(admin, people, PASSWORD);
+  const ids = sc.addPeople(people);
   const child = `ana-${lang}`;
-  addCase(admin, child, 'Europe/Bucharest');
-  const agree = (who, rel) => Number(admin(['agreement', 'add', child, `${who}-${lang}`, '--relationship', rel]).trim());
+  sc.addCase(child, 'Europe/Bucharest');
+  const agree = (who, rel) => Number(sc.admin(['agreement', 'add', child, `${who}-${lang}`, '--relationship', rel]).trim());
   const aids = { dad: agree('andrei', words.dad), gran: agree('ecaterina', words.gran),
     uncle: agree('radu', words.uncle), aunt: agree('ioana', words.aunt) };
-  setTerms(admin, tmp, aids.dad, CALLS);
-  admin(['agreement', 'suspend', String(aids.uncle), '--reason', 'layout test']);
-  admin(['pause', String(aids.aunt), '--as', 'elena', '--reason', 'layout test', '--hours', '4']);
+  sc.setTerms(aids.dad, CALLS);
+  sc.admin(['agreement', 'suspend', String(aids.uncle), '--reason', 'layout test']);
+  sc.admin(['pause', String(aids.aunt), '--as', 'elena', '--reason', 'layout test', '--hours', '4']);
   return { ids, aids, child, dad: `andrei-${lang}` };
 }
 
-async function family(baseUrl, admin, lang) {
+async function family(baseUrl, lang) {
   const words = LANGS[lang];
-  const fam = makeFamily(admin, lang, words);
+  const fam = makeFamily(lang, words);
   let child;
   let dad;
 
@@ -266,29 +230,9 @@ async function family(baseUrl, admin, lang) {
   for (const p of [child, dad]) if (p) await p.context().close();
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp);
-  state.server = await startServer({ bin, data, web, port: await freePort(), logFile: path.join(tmp, 'server.log') });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
-  const admin = adminRunner(adminBin, data);
-  state.browser = await launchBrowser();
-  for (const lang of Object.keys(LANGS)) await family(state.server.url, admin, lang);
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer();
+  await sc.launchBrowser();
+  for (const lang of Object.keys(LANGS)) await family(sc.url, lang);
+});
