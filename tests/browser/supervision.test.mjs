@@ -3,21 +3,12 @@
 // until the supervisor joins; a mute and a leave are enforced by the server; the 2-minute warning shows; the
 // server cuts the call at the end of the contact window; an "End call" ends a call for everyone.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { inbound, growth, waitGrowing, waitEachGrowing, waitFramesChanging, windowEndingSoon } from './lib/calls.mjs';
-import { adminRunner, addPeople, addCase, setTerms as setTermsIn } from './lib/accounts.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
-const PASSWORD = 'supervised-pass-1';
 const ZONE = 'Europe/Oslo';
-const WATCHDOG_MS = 240000;
 const WINDOW_LEAD_MS = 68000; // the window closes 68-128 s after it is set: 60-120 s after the call starts
 const END_SLACK_MS = 2000;    // "to within a second" (PROTOCOL.md §9), plus the event's trip to a busy page
 const SUP = '__samvaerSupervisor';
@@ -32,58 +23,24 @@ const supervisedTerms = (windows, calls = 'supervised') => ({
   ...(windows ? { windows: { weekly: windows } } : {}),
 });
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-supervision-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'supervision' });
-const state = { server: null, browser: null };
+const sc = createScenario(import.meta.url, { label: 'supervision', watchdogMs: 240000, password: 'supervised-pass-1' });
+const { runner, shot } = sc;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
-
-async function newPage(name, url) {
-  const context = await state.browser.newContext({ viewport: { width: name === 'signe' ? 1100 : 420, height: 800 } });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function familyLogin(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
-}
+/** The console (signe) on a desk, the family app on a phone. */
+const newPage = (name, url) => sc.newPage(name, url, { viewport: { width: name === 'signe' ? 1100 : 420, height: 800 } });
+const familyLogin = (page, username) => sc.familyLogin(page, username);
 
 const callState = (page, s) => page.locator(`#view-call[data-call-state="${s}"]`).waitFor({ state: 'visible' });
 const card = (signe, s) => signe.locator(`[data-testid^="live-call-"][data-state="${s}"]`);
 
 /** Accounts, the case with its supervisor, and an agreement; returns ids. */
-function setup(admin) {
-  const ids = addPeople(admin, PEOPLE, PASSWORD);
-  addCase(admin, 'lea', ZONE, [['--supervisor', 'signe']]);
-  ids.agreement = Number(admin(['agreement', 'add', 'lea', 'jonas', '--relationship', 'Dad']).trim());
+function setup() {
+  const ids = sc.addPeople(PEOPLE);
+  sc.addCase('lea', ZONE, [['--supervisor', 'signe']]);
+  ids.agreement = Number(sc.admin(['agreement', 'add', 'lea', 'jonas', '--relationship', 'Dad']).trim());
   return ids;
 }
-
-const setTerms = (admin, aid, terms) => setTermsIn(admin, tmp, aid, terms);
 
 /** jonas calls lea from the chat; lea answers; both wait for the supervisor (or talk at once). */
 async function callAndAnswer(p, expectState = 'waiting_for_supervisor') {
@@ -93,9 +50,9 @@ async function callAndAnswer(p, expectState = 'waiting_for_supervisor') {
   for (const page of [p.lea, p.jonas]) await callState(page, expectState);
 }
 
-async function listenInScenario(p, ids, admin) {
+async function listenInScenario(p, ids) {
   await runner.check('listen-in: in a call that is not supervised, signe joins only after lea says yes', async () => {
-    setTerms(admin, ids.agreement, supervisedTerms(null, 'none'));
+    sc.setTerms(ids.agreement, supervisedTerms(null, 'none'));
     await sleep(1500);
     await callAndAnswer(p, 'active');
     await waitGrowing({ lea: p.lea, jonas: p.jonas }, 10000);
@@ -139,12 +96,12 @@ async function endCallScenario(p, ids) {
   });
 }
 
-async function windowScenario(p, ids, admin) {
+async function windowScenario(p, ids) {
   let endsAt = 0;
   await runner.check('scenario 2: the window is set to close soon; jonas calls, lea answers: waiting for the supervisor', async () => {
     const w = windowEndingSoon(ZONE, WINDOW_LEAD_MS);
     endsAt = w.endsAt;
-    setTerms(admin, ids.agreement, supervisedTerms([w.window]));
+    sc.setTerms(ids.agreement, supervisedTerms([w.window]));
     console.log(`  window ${JSON.stringify(w.window)} (${ZONE}) closes in ${Math.round((endsAt - Date.now()) / 1000)} s`);
     await sleep(1500); // the contact event carries the new terms within a second
     await callAndAnswer(p);
@@ -257,61 +214,32 @@ async function windowScenario(p, ids, admin) {
   });
 }
 
-async function scenario(baseUrl, admin, ids) {
+async function scenario(baseUrl, ids) {
   const p = {};
   await runner.check('lea, jonas (family app) and signe (console, Live calls) log in', async () => {
-    setTerms(admin, ids.agreement, supervisedTerms(null));
+    sc.setTerms(ids.agreement, supervisedTerms(null));
     p.lea = await newPage('lea', `${baseUrl}/`);
     p.jonas = await newPage('jonas', `${baseUrl}/`);
     p.signe = await newPage('signe', `${baseUrl}/admin/`);
     await familyLogin(p.lea, 'lea');
     await familyLogin(p.jonas, 'jonas');
-    await p.signe.getByTestId('login-username').fill('signe');
-    await p.signe.getByTestId('login-password').fill(PASSWORD);
-    await p.signe.getByTestId('login-submit').click();
+    await sc.signIn(p.signe, 'signe');
     await p.signe.getByTestId('nav-calls').click();
     await p.signe.getByTestId('no-live-calls').waitFor({ state: 'visible' });
     await p.jonas.evaluate((aid) => { location.hash = `#/chat/${aid}`; }, ids.agreement);
     await p.jonas.getByTestId('chat-call').waitFor({ state: 'visible' });
   });
   await endCallScenario(p, ids);
-  await listenInScenario(p, ids, admin);
-  await windowScenario(p, ids, admin);
+  await listenInScenario(p, ids);
+  await windowScenario(p, ids);
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp); // for the caseworker (ana) and the carer (elena) who approve terms
-  const admin = adminRunner(adminBin, data);
-  const ids = setup(admin);
-  const port = await freePort();
-  const extraArgs = ['--console-dir', CONSOLE_DIR, ...(process.env.SAMVAER_VERBOSE ? ['--log-level', 'debug'] : [])];
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp}); ids ${JSON.stringify(ids)}`);
-  state.browser = await launchBrowser();
-  await scenario(state.server.url, admin, ids);
-  const server = state.server;
-  await runner.check('server shuts down cleanly on SIGTERM', async () => {
-    const info = await server.stop();
-    state.server = null;
-    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
-    expect(!/AddressSanitizer|runtime error/.test(server.log()), 'sanitizer report in the server log');
-  });
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo(); // for the caseworker (ana) and the carer (elena) who approve terms
+  const ids = setup();
+  await sc.startServer({ console: true, quiet: true });
+  console.log(`server: ${sc.url} (data ${sc.data}, logs in ${sc.tmp}); ids ${JSON.stringify(ids)}`);
+  await sc.launchBrowser();
+  await scenario(sc.url, ids);
+  await sc.expectCleanShutdown();
+});
