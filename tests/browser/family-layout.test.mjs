@@ -5,14 +5,18 @@
 // button for a contact who cannot be called, the contact's own words for a pause, and a label (not a frozen picture)
 // when the other side hides their face or goes sound only, driven by the server's call.sending.
 
-import { createScenario } from './lib/scenario.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createScenario, PATHS } from './lib/scenario.mjs';
 import { expect } from './lib/harness.mjs';
+import { rawSession } from './lib/calls.mjs';
 import { forEachViewport, expectLayout } from './lib/layout.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
 const CALLS = {
   channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' },
   limits: { min_gap_minutes: 120 }, // a second call is refused: the refusal screen
+  supervision: { recording_allowed: true, listen_in_needs_consent: false }, // the recording question and label
 };
 // Long names, long relationships: what a real family has.
 const PEOPLE = [
@@ -21,6 +25,7 @@ const PEOPLE = [
   ['ecaterina', 'contact', 'Ecaterina Bălănescu-Rădulescu'],
   ['radu', 'contact', 'Radu Constantinescu'],
   ['ioana', 'contact', 'Ioana Mărgărit'],
+  ['signe', 'supervisor', 'Signe Dahl'],
 ];
 // Per language: the relationships as the family writes them and a word the screens must show.
 const LANGS = {
@@ -52,19 +57,22 @@ const login = (page, username) => sc.familyLogin(page, username);
 
 const visibleText = (page, testid) => page.getByTestId(testid).innerText();
 
+/** The family app's own words in a language (web/i18n/LANG.json). */
+const catalog = (lang) => JSON.parse(fs.readFileSync(path.join(PATHS.web, 'i18n', `${lang}.json`), 'utf8'));
+
 /** One language's family: the child, four contacts (calls with Dad; a suspension; a carer's pause). */
 function makeFamily(lang, words) {
   const people = PEOPLE.map(([u, role, name]) => [`${u}-${lang}`, role, name]);
   const ids = sc.addPeople(people);
   const child = `ana-${lang}`;
-  sc.addCase(child, 'Europe/Bucharest');
+  sc.addCase(child, 'Europe/Bucharest', [['--supervisor', `signe-${lang}`]]);
   const agree = (who, rel) => Number(sc.admin(['agreement', 'add', child, `${who}-${lang}`, '--relationship', rel]).trim());
   const aids = { dad: agree('andrei', words.dad), gran: agree('ecaterina', words.gran),
     uncle: agree('radu', words.uncle), aunt: agree('ioana', words.aunt) };
   sc.setTerms(aids.dad, CALLS);
   sc.admin(['agreement', 'suspend', String(aids.uncle), '--reason', 'layout test']);
   sc.admin(['pause', String(aids.aunt), '--as', 'elena', '--reason', 'layout test', '--hours', '4']);
-  return { ids, aids, child, dad: `andrei-${lang}` };
+  return { ids, aids, child, dad: `andrei-${lang}`, supervisor: `signe-${lang}` };
 }
 
 async function family(baseUrl, lang) {
@@ -215,6 +223,45 @@ async function family(baseUrl, lang) {
     await phoneScreen(dad, `${lang} in call, sound only`);
   });
 
+  // Recording (PROTOCOL.md §9): a supervisor joins the call (listen-in) and asks to record; the contact is asked,
+  // the child never; once Dad says yes everyone sees the label. The supervisor has no screen here: a raw session.
+  const words2 = catalog(lang);
+  let supervisor = null;
+  await runner.check(`${lang}: a supervisor asks to record: Dad is asked with Yes and No, the child is not; both fit`, async () => {
+    supervisor = await sc.newPage(`supervisor-${lang}`, '/manifest.json');
+    const sup = await rawSession(supervisor, fam.supervisor, sc.password);
+    const live = await sup.request('calls.live');
+    expect(live.ok && live.result.calls.length === 1, `calls.live: ${JSON.stringify(live)}`);
+    const callId = live.result.calls[0].call_id;
+    const joined = await sup.request('call.join', { call_id: callId });
+    expect(joined.ok, `call.join: ${JSON.stringify(joined)}`);
+    const asked = await sup.request('call.record', { call_id: callId, on: true });
+    expect(asked.ok, `call.record: ${JSON.stringify(asked)}`);
+    const ask = dad.getByTestId('call-record-ask');
+    await ask.waitFor({ state: 'visible' });
+    expect(await dad.locator('#call-record-ask-text').innerText() === words2['call.recording.ask'], 'the question in the app\'s language');
+    expect(await visibleText(dad, 'call-record-yes') === words2['call.recording.yes'], 'Yes in the app\'s language');
+    expect(await visibleText(dad, 'call-record-no') === words2['call.recording.no'], 'No in the app\'s language');
+    const requested = child.locator('[data-testid="call-recording"][data-recording="requested"]');
+    await requested.waitFor({ state: 'visible' });
+    expect(await requested.innerText() === words2['call.recording.requested'], `the child's label: ${await requested.innerText()}`);
+    expect(await child.getByTestId('call-record-ask').isHidden(), 'the child is asked to consent');
+    await phoneScreen(dad, `${lang} recording question`);
+    await phoneScreen(child, `${lang} in call, recording asked`);
+  });
+
+  await runner.check(`${lang}: Dad says yes: the call is recorded and both see the recording label; it fits`, async () => {
+    await dad.getByTestId('call-record-yes').click();
+    await dad.getByTestId('call-record-ask').waitFor({ state: 'hidden' });
+    for (const p of [child, dad]) {
+      const on = p.locator('[data-testid="call-recording"][data-recording="on"]');
+      await on.waitFor({ state: 'visible' });
+      expect(await on.innerText() === words2['call.recording.on'], `the label: ${await on.innerText()}`);
+    }
+    await phoneScreen(child, `${lang} in call, recorded (child)`);
+    await phoneScreen(dad, `${lang} in call, recorded (contact)`);
+  });
+
   await runner.check(`${lang}: the call ends; the end screen and the refusal of a call too soon fit`, async () => {
     await child.getByTestId('call-hangup').click();
     for (const p of [child, dad]) await p.locator('#view-call[data-state="ended"]').waitFor({ state: 'visible' });
@@ -227,7 +274,7 @@ async function family(baseUrl, lang) {
     await dad.getByTestId('call-done').click();
   });
 
-  for (const p of [child, dad]) if (p) await p.context().close();
+  for (const p of [child, dad, supervisor]) if (p) await p.context().close();
 }
 
 await sc.run(async () => {
