@@ -1,7 +1,8 @@
 // Browser test: a supervised video call (PROTOCOL.md §9) with three Chromium contexts on loopback only —
 // the child and the parent in the family app, the supervisor in the console's Live calls. No media passes
 // until the supervisor joins; a mute and a leave are enforced by the server; the 2-minute warning shows; the
-// server cuts the call at the end of the contact window; an "End call" ends a call for everyone.
+// server cuts the call at the end of the contact window; an "End call" ends a call for everyone; a recording asks the
+// contact (never the child) and labels the call for everyone, in screens with no serious accessibility fault.
 
 import { createScenario } from './lib/scenario.mjs';
 import { expect } from './lib/harness.mjs';
@@ -93,6 +94,51 @@ async function endCallScenario(p, ids) {
     await p.lea.getByTestId('call-done').click();
     await p.jonas.getByTestId('call-done').click();
     expect(ids.agreement > 0, 'agreement id');
+  });
+}
+
+/** Recording (PROTOCOL.md §9): signe records from the console; jonas is asked, lea never; everyone sees the label. */
+async function recordingScenario(p, ids) {
+  await runner.check('recording: signe presses Record; jonas is asked (accessible), lea only sees that it was asked', async () => {
+    sc.setTerms(ids.agreement, { ...supervisedTerms(null),
+      supervision: { calls: 'supervised', listen_in_needs_consent: true, recording_allowed: true } });
+    await sleep(1500); // the contact event carries the new terms within a second
+    await callAndAnswer(p);
+    await card(p.signe, 'waiting_for_supervisor').getByTestId('call-join').click();
+    await card(p.signe, 'active').waitFor({ state: 'visible' });
+    for (const page of [p.lea, p.jonas]) await callState(page, 'active');
+    await card(p.signe, 'active').getByTestId('call-record').click();
+    await p.jonas.getByTestId('call-record-ask').waitFor({ state: 'visible' });
+    const asked = await p.jonas.locator('#call-record-ask-text').textContent();
+    expect(/would like to record this call/.test(asked), `jonas is asked: ${asked}`);
+    expect(await p.jonas.evaluate(() => document.activeElement && document.activeElement.dataset.testid) === 'call-record-yes',
+      'the question takes the focus');
+    await p.lea.locator('[data-testid="call-recording"][data-recording="requested"]').waitFor({ state: 'visible' });
+    expect(await p.lea.getByTestId('call-record-ask').isHidden(), 'the child is asked to consent');
+    await card(p.signe, 'active').locator('[data-testid="call-recording"][data-recording="requested"]').waitFor();
+    await shot(p.jonas, 'recording-ask');
+    await expectAccessible(p.jonas, 'recording question', { include: '#view-call' });
+    await expectAccessible(p.lea, 'recording asked (child)', { include: '#view-call' });
+  });
+
+  await runner.check('recording: jonas says yes; lea, jonas and signe see that the call is recorded (accessible)', async () => {
+    await p.jonas.getByTestId('call-record-yes').click();
+    for (const page of [p.lea, p.jonas]) {
+      const on = page.locator('[data-testid="call-recording"][data-recording="on"]');
+      await on.waitFor({ state: 'visible' });
+      expect(/This call is being recorded/.test(await on.textContent()), `the label: ${await on.textContent()}`);
+    }
+    await card(p.signe, 'active').locator('[data-testid="call-recording"][data-recording="on"]').waitFor();
+    await shot(p.lea, 'recording-on');
+    await expectAccessible(p.lea, 'recorded call (child)', { include: '#view-call' });
+    await expectAccessible(p.jonas, 'recorded call (contact)', { include: '#view-call' });
+    await p.signe.getByTestId('call-end').click();
+    for (const page of [p.lea, p.jonas]) {
+      await page.locator('#view-call[data-state="ended"][data-reason="supervisor_ended"]').waitFor({ state: 'visible' });
+      expect(await page.getByTestId('call-recording').isHidden(), 'the label stays after the call ended');
+    }
+    await p.lea.getByTestId('call-done').click();
+    await p.jonas.getByTestId('call-done').click();
   });
 }
 
@@ -230,6 +276,7 @@ async function scenario(baseUrl, ids) {
     await p.jonas.getByTestId('chat-call').waitFor({ state: 'visible' });
   });
   await endCallScenario(p, ids);
+  await recordingScenario(p, ids);
   await listenInScenario(p, ids);
   await windowScenario(p, ids);
 }
