@@ -6,7 +6,7 @@
 
 import { createScenario } from './lib/scenario.mjs';
 import { expect } from './lib/harness.mjs';
-import { inbound, growth, waitGrowing, waitEachGrowing, waitFramesChanging, windowEndingSoon } from './lib/calls.mjs';
+import { inbound, inboundByParticipant, growth, waitGrowing, waitEachGrowing, waitFramesChanging, windowEndingSoon } from './lib/calls.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
 const ZONE = 'Europe/Oslo';
@@ -69,6 +69,46 @@ async function listenInScenario(p, ids) {
     await p.lea.getByTestId('call-consent').waitFor({ state: 'hidden' });
     const after = await waitGrowing({ signe: p.signe }, 8000, SUP);
     console.log(`  listen-in: before yes ${JSON.stringify(before.signe.grew)}, after ${JSON.stringify(after.signe.grew)}`);
+  });
+
+  await runner.check('listen-in: signe presses "Speak to them": the server lets her be heard, the console says so, lea hears her', async () => {
+    const live = card(p.signe, 'active');
+    const speak = live.getByTestId('call-speak');
+    const mine = live.getByTestId(`tile-${ids.signe}`).getByTestId('participant-state');
+    expect(await speak.getAttribute('aria-pressed') === 'false', 'Speak is pressed before she spoke');
+    expect(/listening, not heard/.test(await mine.textContent()), `her state: ${await mine.textContent()}`);
+    const a = await inboundByParticipant(p.lea);
+    await sleep(1200);
+    const b = await inboundByParticipant(p.lea);
+    const quiet = (b[ids.signe] || { audio: 0 }).audio - (a[ids.signe] || { audio: 0 }).audio;
+    expect(quiet === 0, `lea hears signe before she pressed Speak: ${quiet} packets`);
+    await speak.click();
+    await live.locator('[data-testid="call-speak"][aria-pressed="true"]').waitFor(); // drawn from the server's call.state
+    expect(/heard by everyone/.test(await mine.textContent()), `her state after Speak: ${await mine.textContent()}`);
+    const g = await waitEachGrowing(p.lea, [ids.jonas, ids.signe], 15000, { video: false });
+    console.log(`  lea per participant after Speak: ${JSON.stringify(g.grew)}`);
+    expect(await p.lea.locator(`audio[data-testid="call-sup-audio"][data-account="${ids.signe}"]`).count() === 1,
+      'lea plays signe\'s sound');
+    expect(await p.lea.locator(`#call-videos video[data-account="${ids.signe}"]`).count() === 0, 'signe got a picture tile');
+    await expectAccessible(p.signe, 'live call, speaking', { include: '[data-testid="live-calls"]' });
+  });
+
+  await runner.check('listen-in: signe presses "Speak to them" again: she only listens, lea no longer hears her', async () => {
+    const live = card(p.signe, 'active');
+    await live.getByTestId('call-speak').click();
+    await live.locator('[data-testid="call-speak"][aria-pressed="false"]').waitFor();
+    const mine = live.getByTestId(`tile-${ids.signe}`).getByTestId('participant-state');
+    expect(/listening, not heard/.test(await mine.textContent()), `her state: ${await mine.textContent()}`);
+    await sleep(1000);
+    const a = await inboundByParticipant(p.lea);
+    await sleep(1500);
+    const b = await inboundByParticipant(p.lea);
+    const heard = (b[ids.signe] || { audio: 0 }).audio - (a[ids.signe] || { audio: 0 }).audio;
+    expect(heard < 3, `lea still hears signe: ${heard} packets in 1.5 s`);
+    expect((b[ids.jonas] || { audio: 0 }).audio > (a[ids.jonas] || { audio: 0 }).audio, 'lea lost jonas\'s sound');
+  });
+
+  await runner.check('listen-in: signe leaves and jonas hangs up; the call ends for both', async () => {
     await p.signe.getByTestId('call-leave').click();
     await p.jonas.getByTestId('call-hangup').click();
     for (const page of [p.lea, p.jonas]) await page.locator('#view-call[data-state="ended"][data-reason="hangup"]').waitFor({ state: 'visible' });
