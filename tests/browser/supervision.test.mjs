@@ -90,6 +90,8 @@ async function listenInScenario(p, ids) {
     expect(await p.lea.locator(`audio[data-testid="call-sup-audio"][data-account="${ids.signe}"]`).count() === 1,
       'lea plays signe\'s sound');
     expect(await p.lea.locator(`#call-videos video[data-account="${ids.signe}"]`).count() === 0, 'signe got a picture tile');
+    const told = await p.lea.getByTestId('call-text').textContent();
+    expect(/Signe Dahl can talk to you/.test(told), `lea is told signe can talk to her: ${told}`);
     await expectAccessible(p.signe, 'live call, speaking', { include: '[data-testid="live-calls"]' });
   });
 
@@ -105,6 +107,8 @@ async function listenInScenario(p, ids) {
     const b = await inboundByParticipant(p.lea);
     const heard = (b[ids.signe] || { audio: 0 }).audio - (a[ids.signe] || { audio: 0 }).audio;
     expect(heard < 3, `lea still hears signe: ${heard} packets in 1.5 s`);
+    const told = await p.lea.getByTestId('call-text').textContent();
+    expect(/Signe Dahl is in the call too/.test(told) && !/can talk to you/.test(told), `lea's line: ${told}`);
     expect((b[ids.jonas] || { audio: 0 }).audio > (a[ids.jonas] || { audio: 0 }).audio, 'lea lost jonas\'s sound');
   });
 

@@ -82,7 +82,10 @@ function statusText(data) {
   const here = (data.participants || []).filter((p) => isSupervisor(p) && p.state === 'joined' && p.consent !== 'pending');
   if (!here.length) return '';
   const names = fmtList(here.map((p) => p.name || t('call.sup_someone')));
-  return t('call.sup_here', { count: here.length, names });
+  const talking = data.supervised ? [] : here.filter((p) => p.listening === false); // listening in, then call.speak
+  if (!talking.length) return t('call.sup_here', { count: here.length, names });
+  return `${t('call.sup_here', { count: here.length, names })} ${t('call.sup_speaking', {
+    count: talking.length, names: fmtList(talking.map((p) => p.name || t('call.sup_someone'))) })}`;
 }
 
 /** "Dad's sound is off · Your camera is off" from the participants' muted flags. */
