@@ -30,7 +30,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export const PATHS = {
   web: process.env.SAMVAER_WEB || path.join(ROOT, 'web'),
   console: path.join(ROOT, 'admin/console'),
-  root: ROOT,
 };
 
 function program(env, name) {
