@@ -1,56 +1,16 @@
 // Browser test: a real video call between two Chromium pages through samvaer's SFU, on loopback only.
 // mia calls andrei, andrei answers, audio and video packets must arrive on both sides, andrei hangs up.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 85000;
 const CALL_TERMS = {
   channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' },
   limits: { min_gap_minutes: 120 }, // so a second answered call is refused with a next_at
 };
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-call-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'call' });
-const state = { server: null, browser: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
-
-async function newPage(name, baseUrl) {
-  const context = await state.browser.newContext({ viewport: { width: 420, height: 760 } });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(`${baseUrl}/`);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-}
+const sc = createScenario(import.meta.url, { label: 'call', watchdogMs: 85000 });
+const { runner, shot } = sc;
 
 /** Every visible button on the page must be at least 56 x 56 CSS px (a child's finger). */
 async function expectBigTargets(page, where) {
@@ -61,10 +21,6 @@ async function expectBigTargets(page, where) {
     .filter(({ r }) => r.height < 56 || r.width < 56)
     .map(({ n, r }) => `${n.id || n.dataset.testid} ${Math.round(r.width)}x${Math.round(r.height)}`));
   expect(small.length === 0, `touch targets under 56px on ${where}: ${small.join(', ')}`);
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
 }
 
 /** inbound-rtp packetsReceived per kind, plus the selected candidate pair's state (for evidence). */
@@ -82,22 +38,18 @@ function inbound(page) {
   });
 }
 
-async function scenario(baseUrl, admin) {
+async function scenario() {
   let mia;
   let andrei;
   await runner.check('calls are enabled on agreement 1 by an approved proposal', async () => {
-    const terms = path.join(tmp, 'terms.json');
-    fs.writeFileSync(terms, JSON.stringify(CALL_TERMS));
-    const id = admin(['proposal', 'add', '1', '--terms', terms, '--as', 'ana']).trim().split(/\s+/).pop();
-    const out = admin(['proposal', 'approve', id, '--as', 'elena']);
-    expect(/in force/.test(out), `approve said: ${out}`);
+    sc.setTerms(1, CALL_TERMS); // throws unless the approval says "in force"
   });
 
   await runner.check('mia and andrei log in; the chat shows a call button', async () => {
-    mia = await newPage('mia', baseUrl);
-    andrei = await newPage('andrei', baseUrl);
-    await login(mia, 'mia');
-    await login(andrei, 'andrei');
+    mia = await sc.newPage('mia');
+    andrei = await sc.newPage('andrei');
+    await sc.familyLogin(mia, 'mia');
+    await sc.familyLogin(andrei, 'andrei');
     await mia.evaluate(() => { location.hash = '#/chat/1'; });
     await mia.getByTestId('chat-call').waitFor({ state: 'visible' });
   });
@@ -205,42 +157,10 @@ async function scenario(baseUrl, admin) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp);
-  const port = await freePort();
-  const extraArgs = process.env.SAMVAER_VERBOSE ? ['--log-level', 'debug'] : [];
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
-  const admin = (args) => {
-    const r = spawnSync(adminBin, ['--data', data, ...args], { encoding: 'utf8', timeout: 10000 });
-    if (r.status !== 0) throw new Error(`samvaer-admin ${args.join(' ')}: ${r.status} ${r.stderr}`);
-    return r.stdout;
-  };
-  state.browser = await launchBrowser();
-  await scenario(state.server.url, admin);
-  const server = state.server;
-  await runner.check('server shuts down cleanly on SIGTERM', async () => {
-    const info = await server.stop();
-    state.server = null;
-    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
-    expect(!/AddressSanitizer|runtime error/.test(server.log()), 'sanitizer report in the server log');
-  });
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer();
+  await sc.launchBrowser();
+  await scenario();
+  await sc.expectCleanShutdown();
+});

@@ -1,40 +1,14 @@
 // Browser test: the family web app in Debian chromium against a real samvaer (demo family, live chat).
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { serveStatic, installMock, createWorld } from './lib/mock-server.mjs';
+import { createScenario, PATHS } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
+import { installMock, createWorld } from './lib/mock-server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MOCK = process.env.SAMVAER_MOCK === '1'; // development only: mocked protocol, no server
-const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 110000; // generous: the whole run shares two cores with other builds
 
-if (!MOCK) runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-browser-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir });
-const state = { server: null, browser: null, statik: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) {
-    const info = await state.server.stop();
-    if (process.env.SAMVAER_VERBOSE) console.log(`server exit: ${JSON.stringify(info)}`);
-  }
-  state.server = null;
-  if (state.statik) await state.statik.close();
-  state.statik = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+// generous watchdog: the whole run shares two cores with other builds
+const sc = createScenario(import.meta.url, { label: 'chat', watchdogMs: 110000, loopback: !MOCK });
+const { runner, shot } = sc;
 
 // ---- helpers over the app's data-testid attributes ----
 
@@ -42,21 +16,12 @@ const contact = (page, name) => page.locator(`[data-testid^="contact-"][data-nam
 const bubble = (page, text) => page.locator('[data-testid="bubble"][data-seq]', { hasText: text });
 
 async function newPage(name, baseUrl, world) {
-  const context = await state.browser.newContext({ viewport: { width: 420, height: 760 } });
-  context.setDefaultTimeout(5000);
+  const context = await sc.newContext({ timeout: 5000 });
   if (world) await installMock(context, world);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(`${baseUrl}/`);
-  return page;
+  return sc.openPage(context, name, `${baseUrl}/`);
 }
 
-async function login(page, username, password = PASSWORD) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-}
+const login = (page, username, password) => sc.signIn(page, username, password);
 
 async function loggedIn(page) {
   await page.getByTestId('me-name').waitFor({ state: 'visible' });
@@ -76,10 +41,6 @@ async function expectBigTargets(page, where) {
     .filter(({ r }) => r.height < 56 || r.width < 56)
     .map(({ n, r }) => `${n.id || n.dataset.testid || n.tagName} ${Math.round(r.width)}x${Math.round(r.height)}`));
   expect(small.length === 0, `touch targets under 56px on ${where}: ${small.join(', ')}`);
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
 }
 
 /** Send n messages from a page over its own extra socket (resuming the page's session). */
@@ -305,63 +266,18 @@ async function scenario(baseUrl, world, serverCtl) {
   });
 }
 
-async function main() {
-  let baseUrl;
+await sc.run(async () => {
   let world = null;
   let serverCtl = null;
   if (MOCK) {
     world = createWorld();
-    state.statik = await serveStatic(path.resolve(HERE, '../../web'), 0);
-    baseUrl = state.statik.url;
+    await sc.serveStatic(PATHS.web);
   } else {
-    const bin = process.env.SAMVAER_BIN;
-    const admin = process.env.SAMVAER_ADMIN;
-    const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-    if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-    const data = seedDemo(admin, tmp);
-    const port = await freePort();
-    let starts = 0;
-    const start = async () => {
-      starts += 1;
-      state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, `server-${starts}.log`) });
-    };
-    serverCtl = {
-      start,
-      admin: (args) => {
-        const r = spawnSync(admin, ['--data', data, ...args], { encoding: 'utf8', timeout: 10000 });
-        if (r.status !== 0) throw new Error(`samvaer-admin ${args.join(' ')}: ${r.status} ${r.stderr}`);
-        return r.stdout;
-      },
-      stop: async () => { const s = state.server; state.server = null; return s.stop(); },
-    };
-    await start();
-    baseUrl = state.server.url;
-    console.log(`server: ${baseUrl} (data ${data}, logs in ${tmp})`);
+    sc.seedDemo();
+    serverCtl = { start: () => sc.startServer({ quiet: true }), admin: sc.admin, stop: sc.stopServer };
+    await sc.startServer();
   }
-  state.browser = await launchBrowser();
-  await scenario(baseUrl, world, serverCtl);
-  if (state.server) {
-    const server = state.server;
-    await runner.check('server shuts down cleanly on SIGTERM', async () => {
-      const info = await server.stop();
-      state.server = null;
-      const log = server.log();
-      expect(info.code === 0, `exit ${JSON.stringify(info)}`);
-      expect(!/AddressSanitizer|runtime error/.test(log), 'sanitizer report in the server log');
-    });
-  }
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+  await sc.launchBrowser();
+  await scenario(sc.url, world, serverCtl);
+  if (sc.server) await sc.expectCleanShutdown();
+});

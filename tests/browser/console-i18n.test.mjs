@@ -3,37 +3,18 @@
 // the child's zone with the zone on the label, name people instead of ids, count calls in the report as its CSV
 // does, and pass axe-core with no serious or critical violation.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
 const PASSWORD = 'samvaer-demo';
 const CHILD_ZONE = 'Europe/Bucharest'; // mia's case in the demo family
 const BROWSER_ZONE = 'America/New_York';
-const WATCHDOG_MS = 150000;
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-console-da-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'console-i18n' });
-const state = { server: null, browser: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+const sc = createScenario(import.meta.url, { label: 'console-i18n', tmpPrefix: 'samvaer-console-da-', watchdogMs: 150000 });
+const { runner } = sc;
+const login = (page, username) => sc.signIn(page, username);
+const shot = (page, name) => sc.shot(page, name, { fullPage: true });
 
 /** "HH:MM" and "HH.MM" of the instant in a zone, 24-hour (Danish writes 10.39). */
 function clockIn(ms, zone) {
@@ -60,25 +41,10 @@ async function checkTimes(page, where, min = 1) {
   return times.length;
 }
 
-async function newPage(browser, name, url) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'da-DK', timezoneId: BROWSER_ZONE });
-  context.setDefaultTimeout(8000);
-  context.setDefaultNavigationTimeout(30000); // a loaded CI machine can be slow to serve the first page
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+/** A Danish browser in New York at the console (a loaded CI machine can be slow to serve the first page). */
+function newPage(name) {
+  return sc.newPage(name, '/admin/', { viewport: { width: 1100, height: 900 }, locale: 'da-DK', timezoneId: BROWSER_ZONE,
+    navigationTimeout: 30000 });
 }
 
 /** Andrei calls Mia over two raw sessions (no media needed): she answers, they talk ~2 s, he hangs up. */
@@ -120,7 +86,7 @@ async function scenario(base) {
     if (!(await runner.check(name, fn))) { stopped = true; console.log('  (stopping the scenario after the first failure)'); }
   };
   const consoleUrl = `${base}/admin/`;
-  const ana = await newPage(state.browser, 'ana', consoleUrl);
+  const ana = await newPage('ana');
   let caseId = 0;
   let dadAid = 0;
   let childId = 0;
@@ -217,7 +183,7 @@ async function scenario(base) {
   });
 
   await step('elena (carer) approves it in her Danish inbox; her agreement page with the pause form is accessible', async () => {
-    const elena = await newPage(state.browser, 'elena', consoleUrl);
+    const elena = await newPage('elena');
     await login(elena, 'elena');
     await elena.getByTestId('caseload').waitFor();
     await elena.getByTestId('nav-approvals').click();
@@ -305,14 +271,14 @@ async function scenario(base) {
   });
 
   await step('olav (operator) sees only the chain check; andrei (contact) is told the console is not for him', async () => {
-    const olav = await newPage(state.browser, 'olav', consoleUrl);
+    const olav = await newPage('olav');
     await login(olav, 'olav');
     await olav.getByTestId('verify-page').waitFor();
     expect((await olav.locator('h1').first().textContent()).trim() === 'Revisionskæden', 'verify page not in Danish');
     await olav.getByTestId('verify-result').waitFor();
     await expectAccessible(olav, 'audit chain (operator)');
     await olav.context().close();
-    const andrei = await newPage(state.browser, 'andrei', consoleUrl);
+    const andrei = await newPage('andrei');
     await login(andrei, 'andrei');
     await andrei.locator('h1', { hasText: 'Ikke for denne konto' }).waitFor();
     await expectAccessible(andrei, 'not for this account');
@@ -320,7 +286,7 @@ async function scenario(base) {
   });
 
   await step('sofie (supervisor) sees live calls in Danish; the page is accessible', async () => {
-    const sofie = await newPage(state.browser, 'sofie', consoleUrl);
+    const sofie = await newPage('sofie');
     await login(sofie, 'sofie');
     await sofie.getByTestId('caseload').waitFor();
     await sofie.getByTestId('nav-calls').click();
@@ -331,29 +297,9 @@ async function scenario(base) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const admin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(admin, tmp);
-  const port = await freePort();
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR] });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
-  state.browser = await launchBrowser();
-  await scenario(state.server.url);
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer({ console: true });
+  await sc.launchBrowser();
+  await scenario(sc.url);
+});

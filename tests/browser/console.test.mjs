@@ -2,40 +2,17 @@
 // creates an agreement with a window open now, the carer approves it, the contact can write; a change to a
 // closed window is approved and the contact is refused with outside_window. SAMVAER_MOCK=1: console only, mocked API.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { serveStatic } from './lib/mock-server.mjs';
+import { createScenario, PATHS } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { createConsoleWorld, installConsoleMock } from './lib/console-mock.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
 const MOCK = process.env.SAMVAER_MOCK === '1';
-const PASSWORD = 'samvaer-demo';
 const ZONE = 'Europe/Bucharest'; // mia's case in the demo family
-const WATCHDOG_MS = 85000;
 
-if (!MOCK) runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-console-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'console' });
-const state = { server: null, browser: null, statik: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-  if (state.statik) await state.statik.close();
-  state.statik = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+const sc = createScenario(import.meta.url, { label: 'console', watchdogMs: 85000, loopback: !MOCK });
+const { runner } = sc;
+const login = (page, username) => sc.signIn(page, username);
+const shot = (page, name) => sc.shot(page, name, { fullPage: true });
 
 // ---- wall-clock windows in the child's zone ----
 
@@ -67,24 +44,9 @@ export function hasClock(text, hhmm) {
 // ---- helpers over data-testid attributes ----
 
 async function newPage(name, url, world) {
-  const context = await state.browser.newContext({ viewport: { width: 1100, height: 900 } });
-  context.setDefaultTimeout(6000);
+  const context = await sc.newContext({ viewport: { width: 1100, height: 900 }, timeout: 6000 });
   if (world) await installConsoleMock(context, world);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+  return sc.openPage(context, name, url);
 }
 
 /** Fill weekly window row i of the editor. */
@@ -358,38 +320,15 @@ async function childOf(page, caseId) {
   return new URLSearchParams(href.split('?')[1]).get('child');
 }
 
-async function main() {
-  let base;
+await sc.run(async () => {
   let world = null;
   if (MOCK) {
     world = createConsoleWorld();
-    state.statik = await serveStatic(path.resolve(HERE, '../../web'), 0, { '/admin/': CONSOLE_DIR });
-    base = state.statik.url;
+    await sc.serveStatic(PATHS.web, { '/admin/': PATHS.console });
   } else {
-    const bin = process.env.SAMVAER_BIN;
-    const admin = process.env.SAMVAER_ADMIN;
-    const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-    if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-    const data = seedDemo(admin, tmp);
-    const port = await freePort();
-    state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR] });
-    base = state.server.url;
-    console.log(`server: ${base} (data ${data}, logs in ${tmp})`);
+    sc.seedDemo();
+    await sc.startServer({ console: true });
   }
-  state.browser = await launchBrowser();
-  await scenario(base, world);
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+  await sc.launchBrowser();
+  await scenario(sc.url, world);
+});

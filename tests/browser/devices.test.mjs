@@ -3,56 +3,16 @@
 // and restarting the server, keep it signed in (device credential in localStorage, never a password); the carer's
 // family app shows a code too; revoking the device in the console sends the tablet back to the pairing screen.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { seedDemo, startServer, makeTempDir, freePort } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
 const PASSWORD = 'samvaer-demo';
 const CODE_RE = /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/;
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-devices-');
-const runner = createRunner({ shotDir: path.join(tmp, 'shots'), label: 'devices' });
-const state = { server: null, browser: null };
-const bin = process.env.SAMVAER_BIN;
-const admin = process.env.SAMVAER_ADMIN;
-const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, 90000);
-
-async function start(data, port) {
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, `server-${Date.now()}.log`),
-    extraArgs: ['--console-dir', CONSOLE_DIR] });
-  return state.server.url;
-}
-
-async function newPage(context, name, url) {
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  page.on('dialog', (d) => d.accept());
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-/** With SAMVAER_SHOTS=DIR, keep a picture of each screen for a look by eye. */
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(process.env.SAMVAER_SHOTS, `${name}.png`), fullPage: true });
-}
+const sc = createScenario(import.meta.url, { label: 'devices', watchdogMs: 90000 });
+const { runner } = sc;
+const newPage = (context, name, url) => sc.openPage(context, name, url, { dialogs: 'accept' });
+const shot = (page, name) => sc.shot(page, name, { fullPage: true });
 
 async function signedInAsMia(page) {
   await page.waitForFunction(() => document.body.dataset.view === 'contacts', null, { timeout: 8000 });
@@ -61,19 +21,15 @@ async function signedInAsMia(page) {
   expect(await page.getByTestId('login-username').isHidden(), 'no login form');
 }
 
-async function scenario(base, data, port) {
-  const consoleCtx = await state.browser.newContext({ viewport: { width: 1100, height: 900 } });
-  consoleCtx.setDefaultTimeout(6000);
-  const tabletCtx = await state.browser.newContext({ viewport: { width: 800, height: 1000 } });
-  tabletCtx.setDefaultTimeout(6000);
+async function scenario(base) {
+  const consoleCtx = await sc.newContext({ viewport: { width: 1100, height: 900 }, timeout: 6000 });
+  const tabletCtx = await sc.newContext({ viewport: { width: 800, height: 1000 }, timeout: 6000 });
   let code = '';
   let carer;
 
   await runner.check('the carer makes a pairing code for mia in the console (code and QR shown large)', async () => {
     carer = await newPage(consoleCtx, 'console', `${base}/admin/`);
-    await carer.getByTestId('login-username').fill('elena');
-    await carer.getByTestId('login-password').fill(PASSWORD);
-    await carer.getByTestId('login-submit').click();
+    await sc.signIn(carer, 'elena');
     await carer.locator('[data-child="mia"]').getByTestId('devices-link').click();
     const mia = carer.getByTestId('person-mia');
     await mia.getByTestId('pair-new').click();
@@ -108,9 +64,8 @@ async function scenario(base, data, port) {
 
   await runner.check('after a server restart the tablet signs in again by itself', async () => {
     await tablet.close();
-    await state.server.stop();
-    state.server = null;
-    await start(data, port);
+    await sc.stopServer();
+    await sc.startServer({ console: true });
     // a new browser session: sessionStorage (the old token) is gone with the tab, the credential stays
     tablet = await newPage(tabletCtx, 'tablet-restart', `${base}/`);
     await signedInAsMia(tablet);
@@ -148,7 +103,7 @@ async function scenario(base, data, port) {
     const temp = (await andrei.getByTestId('temporary-password').textContent()).trim();
     expect(CODE_RE.test(temp), `a readable temporary password: ${temp}`);
     // andrei's own phone: a browser profile of its own (the app keeps one signed-in account per profile)
-    const andreiCtx = await state.browser.newContext({ viewport: { width: 420, height: 800 } });
+    const andreiCtx = await sc.browser.newContext({ viewport: { width: 420, height: 800 } });
     const app = await newPage(andreiCtx, 'andrei-app', `${base}/`);
     await app.getByTestId('login-username').fill('ANDREI');
     await app.getByTestId('login-password').fill(PASSWORD);
@@ -175,21 +130,9 @@ async function scenario(base, data, port) {
   });
 }
 
-let code = 1;
-try {
-  if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(admin, tmp);
-  const port = await freePort();
-  const base = await start(data, port);
-  state.browser = await launchBrowser();
-  await scenario(base, data, port);
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer({ console: true });
+  await sc.launchBrowser();
+  await scenario(sc.url);
+});

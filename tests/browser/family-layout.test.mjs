@@ -7,19 +7,16 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { adminRunner, addPeople, addCase, setTerms } from './lib/accounts.mjs';
+import { createScenario, PATHS } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
+import { rawSession } from './lib/calls.mjs';
 import { forEachViewport, expectLayout } from './lib/layout.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'samvaer-layout';
 const CALLS = {
   channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' },
   limits: { min_gap_minutes: 120 }, // a second call is refused: the refusal screen
+  supervision: { recording_allowed: true, listen_in_needs_consent: false }, // the recording question and label
 };
 // Long names, long relationships: what a real family has.
 const PEOPLE = [
@@ -28,6 +25,7 @@ const PEOPLE = [
   ['ecaterina', 'contact', 'Ecaterina Bălănescu-Rădulescu'],
   ['radu', 'contact', 'Radu Constantinescu'],
   ['ioana', 'contact', 'Ioana Mărgărit'],
+  ['signe', 'supervisor', 'Signe Dahl'],
 ];
 // Per language: the relationships as the family writes them and a word the screens must show.
 const LANGS = {
@@ -35,26 +33,8 @@ const LANGS = {
   da: { locale: 'da-DK', dad: 'Far', gran: 'Oldemor Ecaterina', uncle: 'Morbror Radu', aunt: 'Moster Ioana' },
 };
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-family-layout-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'family-layout' });
-const state = { server: null, browser: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, 560000);
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
-}
+const sc = createScenario(import.meta.url, { label: 'family-layout', watchdogMs: 560000, password: 'samvaer-layout' });
+const { runner, shot } = sc;
 
 /** The screen at all eight phone sizes, then axe at the smallest. */
 async function phoneScreen(page, label, opts = {}) {
@@ -68,44 +48,36 @@ async function phoneScreen(page, label, opts = {}) {
 }
 
 async function newPage(name, baseUrl, locale) {
-  const context = await state.browser.newContext({ viewport: { width: 390, height: 844 }, locale });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(`${baseUrl}/`);
+  const page = await sc.newPage(name, `${baseUrl}/`, { viewport: { width: 390, height: 844 }, locale });
   await page.locator('body[data-ready="yes"]').waitFor({ state: 'attached' });
   return page;
 }
 
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-}
+const login = (page, username) => sc.familyLogin(page, username);
 
 const visibleText = (page, testid) => page.getByTestId(testid).innerText();
 
+/** The family app's own words in a language (web/i18n/LANG.json). */
+const catalog = (lang) => JSON.parse(fs.readFileSync(path.join(PATHS.web, 'i18n', `${lang}.json`), 'utf8'));
+
 /** One language's family: the child, four contacts (calls with Dad; a suspension; a carer's pause). */
-function makeFamily(admin, lang, words) {
+function makeFamily(lang, words) {
   const people = PEOPLE.map(([u, role, name]) => [`${u}-${lang}`, role, name]);
-  const ids = addPeople(admin, people, PASSWORD);
+  const ids = sc.addPeople(people);
   const child = `ana-${lang}`;
-  addCase(admin, child, 'Europe/Bucharest');
-  const agree = (who, rel) => Number(admin(['agreement', 'add', child, `${who}-${lang}`, '--relationship', rel]).trim());
+  sc.addCase(child, 'Europe/Bucharest', [['--supervisor', `signe-${lang}`]]);
+  const agree = (who, rel) => Number(sc.admin(['agreement', 'add', child, `${who}-${lang}`, '--relationship', rel]).trim());
   const aids = { dad: agree('andrei', words.dad), gran: agree('ecaterina', words.gran),
     uncle: agree('radu', words.uncle), aunt: agree('ioana', words.aunt) };
-  setTerms(admin, tmp, aids.dad, CALLS);
-  admin(['agreement', 'suspend', String(aids.uncle), '--reason', 'layout test']);
-  admin(['pause', String(aids.aunt), '--as', 'elena', '--reason', 'layout test', '--hours', '4']);
-  return { ids, aids, child, dad: `andrei-${lang}` };
+  sc.setTerms(aids.dad, CALLS);
+  sc.admin(['agreement', 'suspend', String(aids.uncle), '--reason', 'layout test']);
+  sc.admin(['pause', String(aids.aunt), '--as', 'elena', '--reason', 'layout test', '--hours', '4']);
+  return { ids, aids, child, dad: `andrei-${lang}`, supervisor: `signe-${lang}` };
 }
 
-async function family(baseUrl, admin, lang) {
+async function family(baseUrl, lang) {
   const words = LANGS[lang];
-  const fam = makeFamily(admin, lang, words);
+  const fam = makeFamily(lang, words);
   let child;
   let dad;
 
@@ -251,6 +223,45 @@ async function family(baseUrl, admin, lang) {
     await phoneScreen(dad, `${lang} in call, sound only`);
   });
 
+  // Recording (PROTOCOL.md §9): a supervisor joins the call (listen-in) and asks to record; the contact is asked,
+  // the child never; once Dad says yes everyone sees the label. The supervisor has no screen here: a raw session.
+  const words2 = catalog(lang);
+  let supervisor = null;
+  await runner.check(`${lang}: a supervisor asks to record: Dad is asked with Yes and No, the child is not; both fit`, async () => {
+    supervisor = await sc.newPage(`supervisor-${lang}`, '/manifest.json');
+    const sup = await rawSession(supervisor, fam.supervisor, sc.password);
+    const live = await sup.request('calls.live');
+    expect(live.ok && live.result.calls.length === 1, `calls.live: ${JSON.stringify(live)}`);
+    const callId = live.result.calls[0].call_id;
+    const joined = await sup.request('call.join', { call_id: callId });
+    expect(joined.ok, `call.join: ${JSON.stringify(joined)}`);
+    const asked = await sup.request('call.record', { call_id: callId, on: true });
+    expect(asked.ok, `call.record: ${JSON.stringify(asked)}`);
+    const ask = dad.getByTestId('call-record-ask');
+    await ask.waitFor({ state: 'visible' });
+    expect(await dad.locator('#call-record-ask-text').innerText() === words2['call.recording.ask'], 'the question in the app\'s language');
+    expect(await visibleText(dad, 'call-record-yes') === words2['call.recording.yes'], 'Yes in the app\'s language');
+    expect(await visibleText(dad, 'call-record-no') === words2['call.recording.no'], 'No in the app\'s language');
+    const requested = child.locator('[data-testid="call-recording"][data-recording="requested"]');
+    await requested.waitFor({ state: 'visible' });
+    expect(await requested.innerText() === words2['call.recording.requested'], `the child's label: ${await requested.innerText()}`);
+    expect(await child.getByTestId('call-record-ask').isHidden(), 'the child is asked to consent');
+    await phoneScreen(dad, `${lang} recording question`);
+    await phoneScreen(child, `${lang} in call, recording asked`);
+  });
+
+  await runner.check(`${lang}: Dad says yes: the call is recorded and both see the recording label; it fits`, async () => {
+    await dad.getByTestId('call-record-yes').click();
+    await dad.getByTestId('call-record-ask').waitFor({ state: 'hidden' });
+    for (const p of [child, dad]) {
+      const on = p.locator('[data-testid="call-recording"][data-recording="on"]');
+      await on.waitFor({ state: 'visible' });
+      expect(await on.innerText() === words2['call.recording.on'], `the label: ${await on.innerText()}`);
+    }
+    await phoneScreen(child, `${lang} in call, recorded (child)`);
+    await phoneScreen(dad, `${lang} in call, recorded (contact)`);
+  });
+
   await runner.check(`${lang}: the call ends; the end screen and the refusal of a call too soon fit`, async () => {
     await child.getByTestId('call-hangup').click();
     for (const p of [child, dad]) await p.locator('#view-call[data-state="ended"]').waitFor({ state: 'visible' });
@@ -263,32 +274,12 @@ async function family(baseUrl, admin, lang) {
     await dad.getByTestId('call-done').click();
   });
 
-  for (const p of [child, dad]) if (p) await p.context().close();
+  for (const p of [child, dad, supervisor]) if (p) await p.context().close();
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp);
-  state.server = await startServer({ bin, data, web, port: await freePort(), logFile: path.join(tmp, 'server.log') });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
-  const admin = adminRunner(adminBin, data);
-  state.browser = await launchBrowser();
-  for (const lang of Object.keys(LANGS)) await family(state.server.url, admin, lang);
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer();
+  await sc.launchBrowser();
+  for (const lang of Object.keys(LANGS)) await family(sc.url, lang);
+});

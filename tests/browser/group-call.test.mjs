@@ -2,59 +2,28 @@
 // contacts who may be called: "Call everyone together" rings both, both answer, the child's screen has a
 // tile per person and hears them; one contact hangs up and the call goes on; the child hangs up and it ends.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { waitGrowing, waitEachGrowing, waitFramesChanging } from './lib/calls.mjs';
-import { adminRunner, addPeople, addCase, setTerms } from './lib/accounts.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'group-call-pass-1';
-const WATCHDOG_MS = 120000;
 const PEOPLE = [['tom', 'child', 'Tom'], ['anna', 'contact', 'Anna Lund'], ['erik', 'contact', 'Erik Lund']];
 const TERMS = { channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' } };
-
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-group-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'group-call' });
-const state = { server: null, browser: null, ids: {} };
 const TILES = '#call-videos video[data-account]';
 
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
-
-async function loggedIn(name, baseUrl) {
-  const context = await state.browser.newContext({ viewport: { width: 420, height: 760 } });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(`${baseUrl}/`);
-  await page.getByTestId('login-username').fill(name);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-  return page;
-}
+const sc = createScenario(import.meta.url, { label: 'group-call', tmpPrefix: 'samvaer-group-', watchdogMs: 120000,
+  password: 'group-call-pass-1' });
+const { runner } = sc;
+const state = { ids: {} };
 
 const inState = (page, s) => page.locator(`#view-call[data-call-state="${s}"]`).waitFor({ state: 'visible' });
 
-async function scenario(baseUrl) {
+async function scenario() {
   const p = {};
   await runner.check('tom sees "Call everyone together" (two people he may call); anna and erik only see him', async () => {
-    for (const [name] of PEOPLE) p[name] = await loggedIn(name, baseUrl);
+    for (const [name] of PEOPLE) {
+      p[name] = await sc.newPage(name);
+      await sc.familyLogin(p[name], name);
+    }
     await p.tom.getByTestId('call-group').waitFor({ state: 'visible' });
     expect(await p.anna.getByTestId('call-group').isHidden(), 'a contact was offered a group call');
   });
@@ -86,7 +55,7 @@ async function scenario(baseUrl) {
       console.log(`  ${who} per participant: ${JSON.stringify(g.grew)}`);
       const tiles = await waitFramesChanging(p[who], TILES, others, 10000);
       console.log(`  ${who} tiles: ${JSON.stringify(tiles)}`);
-      if (process.env.SAMVAER_SHOTS) await p[who].screenshot({ path: path.join(shotDir, `group-${who}.png`) });
+      await sc.shot(p[who], `group-${who}`);
     });
   }
 
@@ -127,43 +96,16 @@ async function scenario(baseUrl) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp);
-  const admin = adminRunner(adminBin, data);
-  state.ids = addPeople(admin, PEOPLE, PASSWORD);
-  addCase(admin, 'tom', 'Europe/Stockholm');
+await sc.run(async () => {
+  sc.seedDemo();
+  state.ids = sc.addPeople(PEOPLE);
+  sc.addCase('tom', 'Europe/Stockholm');
   for (const [who, rel] of [['anna', 'Mum'], ['erik', 'Grandad']]) {
-    const aid = Number(admin(['agreement', 'add', 'tom', who, '--relationship', rel]).trim());
-    setTerms(admin, tmp, aid, TERMS);
+    const aid = Number(sc.admin(['agreement', 'add', 'tom', who, '--relationship', rel]).trim());
+    sc.setTerms(aid, TERMS);
   }
-  const port = await freePort();
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log') });
-  console.log(`server: ${state.server.url} (logs in ${tmp})`);
-  state.browser = await launchBrowser();
-  await scenario(state.server.url);
-  const server = state.server;
-  await runner.check('server shuts down cleanly on SIGTERM', async () => {
-    const info = await server.stop();
-    state.server = null;
-    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
-    expect(!/AddressSanitizer|runtime error/.test(server.log()), 'sanitizer report in the server log');
-  });
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+  await sc.startServer();
+  await sc.launchBrowser();
+  await scenario();
+  await sc.expectCleanShutdown();
+});

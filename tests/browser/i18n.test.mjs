@@ -8,24 +8,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { makeTempDir } from './lib/server.mjs';
-import { serveStatic } from './lib/mock-server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB_JS = path.join(HERE, '../../web/js');
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
 
-const tmp = makeTempDir('samvaer-i18n-');
-const runner = createRunner({ shotDir: path.join(tmp, 'shots'), label: 'i18n' });
-const state = { browser: null, site: null };
-async function cleanup() {
-  if (state.browser) await state.browser.close().catch(() => {});
-  if (state.site) await state.site.close();
-  state.browser = state.site = null;
-}
-const watchdog = guardProcess(runner, cleanup, 60000);
+const sc = createScenario(import.meta.url, { label: 'i18n', watchdogMs: 60000 });
+const { runner, tmp } = sc;
 
 const CATALOGS = {
   en: { 'demo.title': 'Hello', 'demo.unread': '{count, plural, one {# new message} other {# new messages}}',
@@ -58,22 +48,19 @@ function writeSite(dir) {
 }
 
 async function open(context) {
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [page error] ${err.message}`));
-  runner.addPage(`page${Math.random().toString(36).slice(2, 6)}`, page);
-  await page.goto(`${state.site.url}/`);
+  const page = await sc.openPage(context, `page${Math.random().toString(36).slice(2, 6)}`, '/');
   await page.waitForFunction(() => window.ready === true);
   return page;
 }
 
 const MS = Date.UTC(2026, 10, 18, 17, 40);
 
-try {
+await sc.run(async () => {
   const site = path.join(tmp, 'site');
   writeSite(site);
-  state.site = await serveStatic(site, 0);
-  state.browser = await launchBrowser();
-  const ro = await state.browser.newContext({ locale: 'ro-RO' });
+  await sc.serveStatic(site);
+  await sc.launchBrowser();
+  const ro = await sc.browser.newContext({ locale: 'ro-RO' });
   ro.setDefaultTimeout(8000);
   const page = await open(ro);
 
@@ -114,15 +101,10 @@ try {
     const s = await page.evaluate((ms) => window.i18n.fmtDateTime(ms, 'Europe/Bucharest'), MS);
     expect(s === '18 nov. 2026, 19:40 EET', s);
   });
-  const de = await state.browser.newContext({ locale: 'de-DE' });
+  const de = await sc.browser.newContext({ locale: 'de-DE' });
   const page2 = await open(de);
   await runner.check('a language without a catalog falls back to English', async () => {
     expect(await page2.textContent('h1') === 'Hello', await page2.textContent('h1'));
     expect(await page2.getAttribute('html', 'lang') === 'en', 'lang="en"');
   });
-} catch (err) {
-  runner.fail('setup', err);
-}
-clearTimeout(watchdog);
-await cleanup();
-process.exit(runner.summary());
+});

@@ -4,59 +4,23 @@
 // relative and mia exchange a first message, each seeing the other's text. A grandmother then joins on her phone
 // without a password (a device credential), closes the app and opens it again: still signed in.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
-const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 120000;
 const AUTH_TIMEOUT_S = 2; // the server closes a socket that has not logged in after this: the join form outlives it
 const CODE_RE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$/;
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-invite-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'invite' });
-const state = { server: null, browser: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+const sc = createScenario(import.meta.url, { label: 'invite', watchdogMs: 120000 });
+const { runner } = sc;
+const login = (page, username) => sc.signIn(page, username);
+const shot = (page, name) => sc.shot(page, name, { fullPage: true });
 
 // ---- helpers over data-testid attributes ----
 
 const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36';
 
-async function newPage(name, url, viewport = { width: 1100, height: 900 }, userAgent = undefined) {
-  const context = await state.browser.newContext({ viewport, ...(userAgent ? { userAgent } : {}) });
-  context.setDefaultTimeout(6000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`), fullPage: true });
+function newPage(name, url, viewport = { width: 1100, height: 900 }, userAgent = undefined) {
+  return sc.newPage(name, url, { viewport, timeout: 6000, ...(userAgent ? { userAgent } : {}) });
 }
 
 const familyContact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
@@ -236,9 +200,7 @@ async function scenario(base) {
     await phone.evaluate(() => localStorage.removeItem('samvaer.token'));
     const context = phone.context();
     await phone.close();
-    const again = await context.newPage();
-    runner.addPage('ileana-again', again);
-    await again.goto(`${base}/`);
+    const again = await sc.openPage(context, 'ileana-again', `${base}/`);
     await again.getByTestId('me-name').waitFor({ state: 'visible' });
     expect((await again.getByTestId('me-name').textContent()).includes('Ileana'), 'signed in as Ileana');
     expect(await again.getByTestId('login-username').isHidden(), 'no login form');
@@ -248,29 +210,9 @@ async function scenario(base) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const admin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(admin, tmp);
-  const port = await freePort();
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR, '--auth-timeout-s', String(AUTH_TIMEOUT_S)] });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
-  state.browser = await launchBrowser();
-  await scenario(state.server.url);
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer({ console: true, args: ['--auth-timeout-s', String(AUTH_TIMEOUT_S)] });
+  await sc.launchBrowser();
+  await scenario(sc.url);
+});

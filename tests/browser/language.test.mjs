@@ -4,51 +4,27 @@
 // contact state message is Danish); "as on this device" returns each browser to its own language. The setting has
 // no serious accessibility fault and fits a 320 px phone.
 
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 import { layoutProblems } from './lib/layout.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-const tmp = makeTempDir('samvaer-language-');
-const runner = createRunner({ shotDir: process.env.SAMVAER_SHOTS || path.join(tmp, 'shots'), label: 'language' });
-const state = { server: null, browser: null };
-async function cleanup() {
-  if (state.browser) await state.browser.close().catch(() => {});
-  if (state.server) await state.server.stop();
-  state.browser = state.server = null;
-}
-const watchdog = guardProcess(runner, cleanup, 120000);
+const sc = createScenario(import.meta.url, { label: 'language', watchdogMs: 120000 });
+const { runner } = sc;
 
+/** andrei (demo family) logged in on a browser of this locale. */
 async function open(locale, name) {
-  const context = await state.browser.newContext({ locale, viewport: { width: 390, height: 844 } });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(state.server.url);
-  await page.getByTestId('login-username').fill('andrei');
-  await page.getByTestId('login-password').fill('samvaer-demo');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
+  const page = await sc.newPage(name, '', { locale, viewport: { width: 390, height: 844 } });
+  await sc.familyLogin(page, 'andrei');
   return page;
 }
 
 const label = (page) => page.locator('[data-testid=language-card] label').textContent();
 
-try {
-  const bin = process.env.SAMVAER_BIN;
-  const admin = process.env.SAMVAER_ADMIN;
-  if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  const data = seedDemo(admin, tmp);
-  state.server = await startServer({ bin, data, web, port: await freePort(), logFile: path.join(tmp, 'server.log') });
-  state.browser = await launchBrowser();
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer({ quiet: true });
+  await sc.launchBrowser();
   const ro = await open('ro-RO', 'ro-phone');
 
   await runner.check('a Romanian phone shows the setting in Romanian before anyone chose', async () => {
@@ -92,9 +68,4 @@ try {
     await ro.waitForFunction(() => document.documentElement.lang === 'ro');
     expect(await label(ro) === 'Limba', `after a reload the ro phone follows its own language: ${await label(ro)}`);
   });
-} catch (err) {
-  runner.fail('setup', err);
-}
-clearTimeout(watchdog);
-await cleanup();
-process.exit(runner.summary());
+});

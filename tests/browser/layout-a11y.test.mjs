@@ -5,24 +5,13 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { makeTempDir } from './lib/server.mjs';
-import { serveStatic } from './lib/mock-server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { PHONE_VIEWPORTS, forEachViewport, layoutProblems, expectLayout } from './lib/layout.mjs';
 import { axeViolations, expectAccessible } from './lib/a11y.mjs';
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-const tmp = makeTempDir('samvaer-layout-');
-const runner = createRunner({ shotDir: path.join(tmp, 'shots'), label: 'layout-a11y' });
-const state = { browser: null, site: null };
-async function cleanup() {
-  if (state.browser) await state.browser.close().catch(() => {});
-  if (state.site) await state.site.close();
-  state.browser = state.site = null;
-}
-const watchdog = guardProcess(runner, cleanup, 90000);
+const sc = createScenario(import.meta.url, { label: 'layout-a11y', tmpPrefix: 'samvaer-layout-', watchdogMs: 90000 });
+const { runner, tmp } = sc;
 
 const HEAD = '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>t</title>';
 const GOOD = `${HEAD}<style>
@@ -56,38 +45,37 @@ const BAD = `${HEAD}<style>
 <p class="pale">Grey text on white that few can read</p></main>
 </body></html>`;
 
-try {
+await sc.run(async () => {
   const site = path.join(tmp, 'site');
   fs.mkdirSync(site);
   fs.writeFileSync(path.join(site, 'good.html'), GOOD);
   fs.writeFileSync(path.join(site, 'bad.html'), BAD);
-  state.site = await serveStatic(site, 0);
-  state.browser = await launchBrowser();
-  const context = await state.browser.newContext();
+  await sc.serveStatic(site);
+  await sc.launchBrowser();
+  const context = await sc.browser.newContext();
   context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  runner.addPage('page', page);
+  const page = await sc.openPage(context, 'page', '/', { noGoto: true });
 
   await runner.check('eight phone sizes: 320/360/390/414 wide, portrait and landscape', async () => {
     expect(PHONE_VIEWPORTS.length === 8, 'eight');
     const seen = [];
-    await page.goto(`${state.site.url}/good.html`);
+    await page.goto(`${sc.url}/good.html`);
     await forEachViewport(page, async (vp) => { seen.push(await page.evaluate(() => `${innerWidth}x${innerHeight}`)); });
     expect(seen.join() === '320x568,568x320,360x740,740x360,390x844,844x390,414x896,896x414', seen.join());
   });
   await runner.check('a page in order passes at every size, and axe finds nothing serious', async () => {
-    await page.goto(`${state.site.url}/good.html`);
+    await page.goto(`${sc.url}/good.html`);
     await forEachViewport(page, (vp) => expectLayout(page, `good ${vp.name}`, { scrollers: '.log' }));
     await expectAccessible(page, 'good');
   });
   await runner.check('without naming the scroller, its links below the screen are reported', async () => {
-    await page.goto(`${state.site.url}/good.html`);
+    await page.goto(`${sc.url}/good.html`);
     await page.setViewportSize({ width: 320, height: 568 });
     const problems = await layoutProblems(page);
     expect(problems.some((p) => /<a> "Message 30" is off screen/.test(p)), problems.join('\n'));
   });
   await runner.check('the faults issue 16 saw are each found, at 390x844', async () => {
-    await page.goto(`${state.site.url}/bad.html`);
+    await page.goto(`${sc.url}/bad.html`);
     await page.setViewportSize({ width: 390, height: 844 });
     const problems = await layoutProblems(page);
     const want = [/the page is 430 px wide on a 390 px screen \(too wide: <div\.wide>/, /<button\.hangup> "Hang up" is off screen/,
@@ -101,7 +89,7 @@ try {
     expect(nameless.nodes.some((n) => /nameless/.test(n.target + n.html)), 'the nameless button is the one named');
   });
   await runner.check('a document that may scroll lets controls below the screen pass, but not sideways ones', async () => {
-    await page.goto(`${state.site.url}/bad.html`);
+    await page.goto(`${sc.url}/bad.html`);
     await page.setViewportSize({ width: 390, height: 844 });
     const problems = await layoutProblems(page, { documentScrolls: true });
     expect(!problems.some((p) => /Hang up/.test(p)), problems.join('\n'));
@@ -115,9 +103,4 @@ try {
     expect(layoutErr && /^bad 390: \d+ layout problem/.test(layoutErr.message), String(layoutErr));
     expect(axeErr && /^bad screen: \d+ accessibility violation\(s\)\n(critical|serious) /.test(axeErr.message), String(axeErr));
   });
-} catch (err) {
-  runner.fail('setup', err);
-}
-clearTimeout(watchdog);
-await cleanup();
-process.exit(runner.summary());
+});

@@ -5,58 +5,23 @@
 // upload, no byte sent twice from the start), and the message arrives; a recorded voice note plays. Last, a profile
 // photo set in the app shows on the other side's contact list.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { adminRunner, setTerms } from './lib/accounts.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 import { layoutProblems, forEachViewport } from './lib/layout.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
 const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 240000;
 const CHUNK = 1024 * 1024; // web/js/tus.js sends 1 MiB per PATCH
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-media-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'media' });
-const state = { server: null, browser: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+const sc = createScenario(import.meta.url, { label: 'media', watchdogMs: 240000 });
+const { runner, shot } = sc;
+const login = (page, username) => sc.familyLogin(page, username);
 
 // ---- helpers ----
 
-async function newPage(name, url, viewport = { width: 420, height: 800 }) {
-  // No service worker: requests of a page it controls do not reach page.route / page.on('request') (the tus checks).
-  const context = await state.browser.newContext({ viewport, serviceWorkers: 'block' });
-  context.setDefaultTimeout(10000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
+/** No service worker: requests of a page it controls do not reach page.route / page.on('request') (the tus checks). */
+function newPage(name, url, viewport = { width: 420, height: 800 }) {
+  return sc.newPage(name, url, { viewport, serviceWorkers: 'block', timeout: 10000 });
 }
 
 async function openChat(page, name) {
@@ -75,10 +40,6 @@ async function expectOwnLayout(page, what, opts) {
     expect(problems.length === 0, `${what} ${vp.name}: ${problems.join('; ')}`);
   });
   await page.setViewportSize({ width: 420, height: 800 });
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
 }
 
 /**
@@ -369,42 +330,19 @@ async function profilePhoto(andrei, mia) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp);
-  const admin = adminRunner(adminBin, data);
+await sc.run(async () => {
+  sc.seedDemo();
   // mia <-> andrei (agreement 1): text allowed, photos moderated (held until a supervisor approves).
-  setTerms(admin, tmp, 1, { channels: { text: 'allowed', photo: 'moderated' } });
-  const port = await freePort();
-  state.server = await startServer({
-    bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs: ['--console-dir', CONSOLE_DIR],
-  });
-  const base = state.server.url;
-  console.log(`server: ${base} (data ${data}, logs in ${tmp})`);
-  state.browser = await launchBrowser();
+  sc.setTerms(1, { channels: { text: 'allowed', photo: 'moderated' } });
+  await sc.startServer({ console: true });
+  const base = sc.url;
+  await sc.launchBrowser();
   const { andrei, mia } = await moderated(base);
   // From here photos need no approval, so the resume checks see the message arrive.
-  setTerms(admin, tmp, 1, { channels: { text: 'allowed', photo: 'allowed', voice_note: 'allowed' } });
+  sc.setTerms(1, { channels: { text: 'allowed', photo: 'allowed', voice_note: 'allowed' } });
   await new Promise((r) => setTimeout(r, 1500)); // the running server sees CLI changes within a second
   await andrei.reload();
   await andrei.getByTestId('me-name').waitFor({ state: 'visible' });
   await resumes(base, andrei, mia);
   await profilePhoto(andrei, mia);
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+});

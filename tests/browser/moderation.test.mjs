@@ -6,37 +6,18 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { adminRunner, setTerms } from './lib/accounts.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-const tmp = makeTempDir('samvaer-moderation-');
-const runner = createRunner({ shotDir: process.env.SAMVAER_SHOTS || path.join(tmp, 'shots'), label: 'moderation' });
-const state = { server: null, browser: null };
-async function cleanup() {
-  if (state.browser) await state.browser.close().catch(() => {});
-  if (state.server) await state.server.stop();
-  state.browser = state.server = null;
-}
-const watchdog = guardProcess(runner, cleanup, 150000);
+const sc = createScenario(import.meta.url, { label: 'moderation', watchdogMs: 150000 });
+const { runner, tmp } = sc;
 const AID = 1; // the demo's mia <-> andrei
 
+/** name's own browser at url (the family app or the console), logged in. */
 async function page(name, url) {
-  const context = await state.browser.newContext({ viewport: { width: 1100, height: 900 } });
-  context.setDefaultTimeout(8000);
-  const p = await context.newPage();
-  p.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  p.on('console', (m) => { if (m.type() === 'error') console.log(`  [${name} console] ${m.text()}`); });
-  runner.addPage(name, p);
-  await p.goto(url);
-  await p.getByTestId('login-username').fill(name);
-  await p.getByTestId('login-password').fill('samvaer-demo');
-  await p.getByTestId('login-submit').click();
+  const p = await sc.newPage(name, url, { viewport: { width: 1100, height: 900 } }, { consoleErrors: true });
+  await sc.signIn(p, name);
   return p;
 }
 
@@ -79,22 +60,17 @@ function sendPhoto(p, bytes, caption) {
 
 const events = (p, name) => p.evaluate((n) => window.testEvents.filter((e) => e.event === n).map((e) => e.data), name);
 
-try {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  const data = seedDemo(adminBin, tmp);
-  setTerms(adminRunner(adminBin, data), tmp, AID, { channels: { text: 'allowed', photo: 'moderated' } });
+await sc.run(async () => {
+  sc.seedDemo();
+  sc.setTerms(AID, { channels: { text: 'allowed', photo: 'moderated' } });
   const jpg = path.join(tmp, 'garden.jpg');
   const conv = spawnSync('convert', ['-size', '900x600', 'gradient:yellow-green', jpg], { timeout: 60000 });
   if (conv.status !== 0) throw new Error(`convert: ${conv.stderr}`);
   const photo = fs.readFileSync(jpg);
-  state.server = await startServer({ bin, data, web, port: await freePort(), logFile: path.join(tmp, 'server.log'),
-    extraArgs: ['--console-dir', path.resolve(HERE, '../../admin/console')] });
-  state.browser = await launchBrowser();
-  const andrei = await page('andrei', state.server.url);
-  const mia = await page('mia', state.server.url);
+  await sc.startServer({ console: true, quiet: true });
+  await sc.launchBrowser();
+  const andrei = await page('andrei', '/');
+  const mia = await page('mia', '/');
   await andrei.getByTestId('me-name').waitFor();
   await mia.getByTestId('me-name').waitFor();
   await openSocket(andrei);
@@ -110,7 +86,7 @@ try {
     expect((await events(mia, 'message')).length === 0, 'mia received a held photo');
   });
 
-  const sofie = await page('sofie', `${state.server.url}/admin/`);
+  const sofie = await page('sofie', '/admin/');
   await runner.check('the supervisor sees each held photo with its thumbnail', async () => {
     await sofie.getByTestId('caseload').waitFor();
     await sofie.getByTestId('nav-held').click();
@@ -154,9 +130,4 @@ try {
     const status = await mia.evaluate(async (url) => (await fetch(url, { headers: { Authorization: `Bearer ${localStorage.getItem('samvaer.token')}` } })).status, got[0].attachment.url);
     expect(status === 200, `the child downloads it: ${status}`);
   });
-} catch (err) {
-  runner.fail('setup', err);
-}
-clearTimeout(watchdog);
-await cleanup();
-process.exit(runner.summary());
+});

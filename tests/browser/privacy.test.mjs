@@ -7,56 +7,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
-const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 90000;
 const DAY_MS = 86400000;
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
+const sc = createScenario(import.meta.url, { label: 'privacy', watchdogMs: 90000 });
+const { runner, tmp } = sc;
+const newPage = (name, url) => sc.newPage(name, url, { viewport: { width: 1100, height: 900 }, timeout: 6000 });
+const login = (page, username) => sc.signIn(page, username);
 
-const tmp = makeTempDir('samvaer-privacy-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'privacy' });
-const state = { server: null, browser: null, data: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
-
-async function newPage(name, url) {
-  const context = await state.browser.newContext({ viewport: { width: 1100, height: 900 } });
-  context.setDefaultTimeout(6000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-}
-
-const logText = () => fs.readFileSync(path.join(state.data, 'messages.log')).toString('utf8');
+const logText = () => fs.readFileSync(path.join(sc.data, 'messages.log')).toString('utf8');
 
 /** The message log's records (server/store/msglog.h): 12-byte header, then agreement, seq, sender, sent_at (int64),
  * key length (uint16), text length (uint32), key, text; little-endian. */
 function records() {
-  const b = fs.readFileSync(path.join(state.data, 'messages.log'));
+  const b = fs.readFileSync(path.join(sc.data, 'messages.log'));
   const out = [];
   for (let off = 0; off + 12 <= b.length;) {
     const len = b.readUInt32LE(off + 4);
@@ -142,9 +108,9 @@ async function scenario(base, admin) {
     const done = await ana.getByTestId('erase-done').textContent();
     expect(/Erased: \d+ messages? in 1 conversation\b/.test(done), `the console says what went: ${done}`);
     expect(!his.some((t) => logText().includes(t)), 'his conversation is gone from the bytes of messages.log');
-    const v = spawnSync(admin, ['--data', state.data, 'audit', 'verify'], { encoding: 'utf8' });
+    const v = spawnSync(admin, ['--data', sc.data, 'audit', 'verify'], { encoding: 'utf8' });
     expect(v.status === 0 && v.stdout.includes('chain intact'), `audit verify: ${v.stdout}${v.stderr}`);
-    const list = spawnSync(admin, ['--data', state.data, 'audit', 'list', '--limit', '1000'], { encoding: 'utf8' }).stdout;
+    const list = spawnSync(admin, ['--data', sc.data, 'audit', 'list', '--limit', '1000'], { encoding: 'utf8' }).stdout;
     expect(list.includes('"reference":"SAR 2026/55"') && !list.includes('andrei'), 'the erasure is audited; no detail names him');
   });
 
@@ -160,30 +126,9 @@ async function scenario(base, admin) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const admin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !admin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  state.data = seedDemo(admin, tmp);
-  const port = await freePort();
-  state.server = await startServer({ bin, data: state.data, web, port, logFile: path.join(tmp, 'server.log'),
-    extraArgs: ['--console-dir', CONSOLE_DIR, '--retention-sweep-s', '1'] });
-  console.log(`server: ${state.server.url} (data ${state.data}, logs in ${tmp})`);
-  state.browser = await launchBrowser();
-  await scenario(state.server.url, admin);
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer({ console: true, args: ['--retention-sweep-s', '1'] });
+  await sc.launchBrowser();
+  await scenario(sc.url, sc.adminBin);
+});

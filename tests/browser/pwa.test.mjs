@@ -10,58 +10,21 @@
 // "page in the background" is made by overriding document.visibilityState in that page and firing
 // visibilitychange, which is what the browser does when the tab goes to the background.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { adminRunner, setTerms } from './lib/accounts.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 150000;
 const CALL_TERMS = { channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' } };
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-pwa-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'pwa' });
-const state = { server: null, browser: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
+const sc = createScenario(import.meta.url, { label: 'pwa', watchdogMs: 150000 });
+const { runner, openPage } = sc;
 
 async function newContext(origin, { notifications = true } = {}) {
-  const context = await state.browser.newContext({ viewport: { width: 420, height: 760 } });
-  context.setDefaultTimeout(8000);
+  const context = await sc.newContext();
   if (notifications) await context.grantPermissions(['notifications'], { origin });
   return context;
 }
 
-async function openPage(context, name, url) {
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-}
+const login = (page, username) => sc.familyLogin(page, username);
 
 /** Put the page in the background (or back), as the browser does when its tab is hidden. */
 function setHidden(page, hidden) {
@@ -111,7 +74,7 @@ function pngSize(buf) {
   return sig ? [buf.readUInt32BE(16), buf.readUInt32BE(20)] : null;
 }
 
-async function scenario(base, admin) {
+async function scenario(base) {
   const ctx = {};
   let mia;
   let andrei;
@@ -196,7 +159,7 @@ async function scenario(base, admin) {
 
   let callId = null;
   await runner.check('a call to mia\'s hidden page rings: tones playing, vibration, and "Dad is calling"', async () => {
-    setTerms(admin, tmp, 1, CALL_TERMS);
+    sc.setTerms(1, CALL_TERMS);
     await mia.evaluate(() => {
       window.__vibrations = [];
       navigator.vibrate = (p) => { window.__vibrations.push(p); return true; };
@@ -334,13 +297,7 @@ async function scenario(base, admin) {
     expect((await again.evaluate(() => localStorage.getItem('samvaer.token'))) === null, 'a refused token is kept');
   });
 
-  const server = state.server;
-  await runner.check('server shuts down cleanly on SIGTERM', async () => {
-    const info = await server.stop();
-    state.server = null;
-    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
-    expect(!/AddressSanitizer|runtime error/.test(server.log()), 'sanitizer report in the server log');
-  });
+  await sc.expectCleanShutdown();
 
   await runner.check('with the server gone the app opens from its cache and says it is reconnecting', async () => {
     await mia.reload();
@@ -360,30 +317,9 @@ async function scenario(base, admin) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp);
-  const port = await freePort();
-  const extraArgs = process.env.SAMVAER_VERBOSE ? ['--log-level', 'debug'] : [];
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
-  state.browser = await launchBrowser();
-  await scenario(state.server.url, adminRunner(adminBin, data));
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo();
+  await sc.startServer();
+  await sc.launchBrowser();
+  await scenario(sc.url);
+});

@@ -1,23 +1,15 @@
 // Browser test: a supervised video call (PROTOCOL.md §9) with three Chromium contexts on loopback only —
 // the child and the parent in the family app, the supervisor in the console's Live calls. No media passes
 // until the supervisor joins; a mute and a leave are enforced by the server; the 2-minute warning shows; the
-// server cuts the call at the end of the contact window; an "End call" ends a call for everyone.
+// server cuts the call at the end of the contact window; an "End call" ends a call for everyone; a recording asks the
+// contact (never the child) and labels the call for everyone, in screens with no serious accessibility fault.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { inbound, growth, waitGrowing, waitEachGrowing, waitFramesChanging, windowEndingSoon } from './lib/calls.mjs';
-import { adminRunner, addPeople, addCase, setTerms as setTermsIn } from './lib/accounts.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
+import { inbound, inboundByParticipant, growth, waitGrowing, waitEachGrowing, waitFramesChanging, windowEndingSoon } from './lib/calls.mjs';
 import { expectAccessible } from './lib/a11y.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CONSOLE_DIR = path.resolve(HERE, '../../admin/console');
-const PASSWORD = 'supervised-pass-1';
 const ZONE = 'Europe/Oslo';
-const WATCHDOG_MS = 240000;
 const WINDOW_LEAD_MS = 68000; // the window closes 68-128 s after it is set: 60-120 s after the call starts
 const END_SLACK_MS = 2000;    // "to within a second" (PROTOCOL.md §9), plus the event's trip to a busy page
 const SUP = '__samvaerSupervisor';
@@ -32,58 +24,24 @@ const supervisedTerms = (windows, calls = 'supervised') => ({
   ...(windows ? { windows: { weekly: windows } } : {}),
 });
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-supervision-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'supervision' });
-const state = { server: null, browser: null };
+const sc = createScenario(import.meta.url, { label: 'supervision', watchdogMs: 240000, password: 'supervised-pass-1' });
+const { runner, shot } = sc;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
-
-async function newPage(name, url) {
-  const context = await state.browser.newContext({ viewport: { width: name === 'signe' ? 1100 : 420, height: 800 } });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function familyLogin(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
-}
+/** The console (signe) on a desk, the family app on a phone. */
+const newPage = (name, url) => sc.newPage(name, url, { viewport: { width: name === 'signe' ? 1100 : 420, height: 800 } });
+const familyLogin = (page, username) => sc.familyLogin(page, username);
 
 const callState = (page, s) => page.locator(`#view-call[data-call-state="${s}"]`).waitFor({ state: 'visible' });
 const card = (signe, s) => signe.locator(`[data-testid^="live-call-"][data-state="${s}"]`);
 
 /** Accounts, the case with its supervisor, and an agreement; returns ids. */
-function setup(admin) {
-  const ids = addPeople(admin, PEOPLE, PASSWORD);
-  addCase(admin, 'lea', ZONE, [['--supervisor', 'signe']]);
-  ids.agreement = Number(admin(['agreement', 'add', 'lea', 'jonas', '--relationship', 'Dad']).trim());
+function setup() {
+  const ids = sc.addPeople(PEOPLE);
+  sc.addCase('lea', ZONE, [['--supervisor', 'signe']]);
+  ids.agreement = Number(sc.admin(['agreement', 'add', 'lea', 'jonas', '--relationship', 'Dad']).trim());
   return ids;
 }
-
-const setTerms = (admin, aid, terms) => setTermsIn(admin, tmp, aid, terms);
 
 /** jonas calls lea from the chat; lea answers; both wait for the supervisor (or talk at once). */
 async function callAndAnswer(p, expectState = 'waiting_for_supervisor') {
@@ -93,9 +51,9 @@ async function callAndAnswer(p, expectState = 'waiting_for_supervisor') {
   for (const page of [p.lea, p.jonas]) await callState(page, expectState);
 }
 
-async function listenInScenario(p, ids, admin) {
+async function listenInScenario(p, ids) {
   await runner.check('listen-in: in a call that is not supervised, signe joins only after lea says yes', async () => {
-    setTerms(admin, ids.agreement, supervisedTerms(null, 'none'));
+    sc.setTerms(ids.agreement, supervisedTerms(null, 'none'));
     await sleep(1500);
     await callAndAnswer(p, 'active');
     await waitGrowing({ lea: p.lea, jonas: p.jonas }, 10000);
@@ -111,6 +69,50 @@ async function listenInScenario(p, ids, admin) {
     await p.lea.getByTestId('call-consent').waitFor({ state: 'hidden' });
     const after = await waitGrowing({ signe: p.signe }, 8000, SUP);
     console.log(`  listen-in: before yes ${JSON.stringify(before.signe.grew)}, after ${JSON.stringify(after.signe.grew)}`);
+  });
+
+  await runner.check('listen-in: signe presses "Speak to them": the server lets her be heard, the console says so, lea hears her', async () => {
+    const live = card(p.signe, 'active');
+    const speak = live.getByTestId('call-speak');
+    const mine = live.getByTestId(`tile-${ids.signe}`).getByTestId('participant-state');
+    expect(await speak.getAttribute('aria-pressed') === 'false', 'Speak is pressed before she spoke');
+    expect(/listening, not heard/.test(await mine.textContent()), `her state: ${await mine.textContent()}`);
+    const a = await inboundByParticipant(p.lea);
+    await sleep(1200);
+    const b = await inboundByParticipant(p.lea);
+    const quiet = (b[ids.signe] || { audio: 0 }).audio - (a[ids.signe] || { audio: 0 }).audio;
+    expect(quiet === 0, `lea hears signe before she pressed Speak: ${quiet} packets`);
+    await speak.click();
+    await live.locator('[data-testid="call-speak"][aria-pressed="true"]').waitFor(); // drawn from the server's call.state
+    expect(/heard by everyone/.test(await mine.textContent()), `her state after Speak: ${await mine.textContent()}`);
+    const g = await waitEachGrowing(p.lea, [ids.jonas, ids.signe], 15000, { video: false });
+    console.log(`  lea per participant after Speak: ${JSON.stringify(g.grew)}`);
+    expect(await p.lea.locator(`audio[data-testid="call-sup-audio"][data-account="${ids.signe}"]`).count() === 1,
+      'lea plays signe\'s sound');
+    expect(await p.lea.locator(`#call-videos video[data-account="${ids.signe}"]`).count() === 0, 'signe got a picture tile');
+    const told = await p.lea.getByTestId('call-text').textContent();
+    expect(/Signe Dahl can talk to you/.test(told), `lea is told signe can talk to her: ${told}`);
+    await expectAccessible(p.signe, 'live call, speaking', { include: '[data-testid="live-calls"]' });
+  });
+
+  await runner.check('listen-in: signe presses "Speak to them" again: she only listens, lea no longer hears her', async () => {
+    const live = card(p.signe, 'active');
+    await live.getByTestId('call-speak').click();
+    await live.locator('[data-testid="call-speak"][aria-pressed="false"]').waitFor();
+    const mine = live.getByTestId(`tile-${ids.signe}`).getByTestId('participant-state');
+    expect(/listening, not heard/.test(await mine.textContent()), `her state: ${await mine.textContent()}`);
+    await sleep(1000);
+    const a = await inboundByParticipant(p.lea);
+    await sleep(1500);
+    const b = await inboundByParticipant(p.lea);
+    const heard = (b[ids.signe] || { audio: 0 }).audio - (a[ids.signe] || { audio: 0 }).audio;
+    expect(heard < 3, `lea still hears signe: ${heard} packets in 1.5 s`);
+    const told = await p.lea.getByTestId('call-text').textContent();
+    expect(/Signe Dahl is in the call too/.test(told) && !/can talk to you/.test(told), `lea's line: ${told}`);
+    expect((b[ids.jonas] || { audio: 0 }).audio > (a[ids.jonas] || { audio: 0 }).audio, 'lea lost jonas\'s sound');
+  });
+
+  await runner.check('listen-in: signe leaves and jonas hangs up; the call ends for both', async () => {
     await p.signe.getByTestId('call-leave').click();
     await p.jonas.getByTestId('call-hangup').click();
     for (const page of [p.lea, p.jonas]) await page.locator('#view-call[data-state="ended"][data-reason="hangup"]').waitFor({ state: 'visible' });
@@ -139,12 +141,57 @@ async function endCallScenario(p, ids) {
   });
 }
 
-async function windowScenario(p, ids, admin) {
+/** Recording (PROTOCOL.md §9): signe records from the console; jonas is asked, lea never; everyone sees the label. */
+async function recordingScenario(p, ids) {
+  await runner.check('recording: signe presses Record; jonas is asked (accessible), lea only sees that it was asked', async () => {
+    sc.setTerms(ids.agreement, { ...supervisedTerms(null),
+      supervision: { calls: 'supervised', listen_in_needs_consent: true, recording_allowed: true } });
+    await sleep(1500); // the contact event carries the new terms within a second
+    await callAndAnswer(p);
+    await card(p.signe, 'waiting_for_supervisor').getByTestId('call-join').click();
+    await card(p.signe, 'active').waitFor({ state: 'visible' });
+    for (const page of [p.lea, p.jonas]) await callState(page, 'active');
+    await card(p.signe, 'active').getByTestId('call-record').click();
+    await p.jonas.getByTestId('call-record-ask').waitFor({ state: 'visible' });
+    const asked = await p.jonas.locator('#call-record-ask-text').textContent();
+    expect(/would like to record this call/.test(asked), `jonas is asked: ${asked}`);
+    expect(await p.jonas.evaluate(() => document.activeElement && document.activeElement.dataset.testid) === 'call-record-yes',
+      'the question takes the focus');
+    await p.lea.locator('[data-testid="call-recording"][data-recording="requested"]').waitFor({ state: 'visible' });
+    expect(await p.lea.getByTestId('call-record-ask').isHidden(), 'the child is asked to consent');
+    await card(p.signe, 'active').locator('[data-testid="call-recording"][data-recording="requested"]').waitFor();
+    await shot(p.jonas, 'recording-ask');
+    await expectAccessible(p.jonas, 'recording question', { include: '#view-call' });
+    await expectAccessible(p.lea, 'recording asked (child)', { include: '#view-call' });
+  });
+
+  await runner.check('recording: jonas says yes; lea, jonas and signe see that the call is recorded (accessible)', async () => {
+    await p.jonas.getByTestId('call-record-yes').click();
+    for (const page of [p.lea, p.jonas]) {
+      const on = page.locator('[data-testid="call-recording"][data-recording="on"]');
+      await on.waitFor({ state: 'visible' });
+      expect(/This call is being recorded/.test(await on.textContent()), `the label: ${await on.textContent()}`);
+    }
+    await card(p.signe, 'active').locator('[data-testid="call-recording"][data-recording="on"]').waitFor();
+    await shot(p.lea, 'recording-on');
+    await expectAccessible(p.lea, 'recorded call (child)', { include: '#view-call' });
+    await expectAccessible(p.jonas, 'recorded call (contact)', { include: '#view-call' });
+    await p.signe.getByTestId('call-end').click();
+    for (const page of [p.lea, p.jonas]) {
+      await page.locator('#view-call[data-state="ended"][data-reason="supervisor_ended"]').waitFor({ state: 'visible' });
+      expect(await page.getByTestId('call-recording').isHidden(), 'the label stays after the call ended');
+    }
+    await p.lea.getByTestId('call-done').click();
+    await p.jonas.getByTestId('call-done').click();
+  });
+}
+
+async function windowScenario(p, ids) {
   let endsAt = 0;
   await runner.check('scenario 2: the window is set to close soon; jonas calls, lea answers: waiting for the supervisor', async () => {
     const w = windowEndingSoon(ZONE, WINDOW_LEAD_MS);
     endsAt = w.endsAt;
-    setTerms(admin, ids.agreement, supervisedTerms([w.window]));
+    sc.setTerms(ids.agreement, supervisedTerms([w.window]));
     console.log(`  window ${JSON.stringify(w.window)} (${ZONE}) closes in ${Math.round((endsAt - Date.now()) / 1000)} s`);
     await sleep(1500); // the contact event carries the new terms within a second
     await callAndAnswer(p);
@@ -257,61 +304,33 @@ async function windowScenario(p, ids, admin) {
   });
 }
 
-async function scenario(baseUrl, admin, ids) {
+async function scenario(baseUrl, ids) {
   const p = {};
   await runner.check('lea, jonas (family app) and signe (console, Live calls) log in', async () => {
-    setTerms(admin, ids.agreement, supervisedTerms(null));
+    sc.setTerms(ids.agreement, supervisedTerms(null));
     p.lea = await newPage('lea', `${baseUrl}/`);
     p.jonas = await newPage('jonas', `${baseUrl}/`);
     p.signe = await newPage('signe', `${baseUrl}/admin/`);
     await familyLogin(p.lea, 'lea');
     await familyLogin(p.jonas, 'jonas');
-    await p.signe.getByTestId('login-username').fill('signe');
-    await p.signe.getByTestId('login-password').fill(PASSWORD);
-    await p.signe.getByTestId('login-submit').click();
+    await sc.signIn(p.signe, 'signe');
     await p.signe.getByTestId('nav-calls').click();
     await p.signe.getByTestId('no-live-calls').waitFor({ state: 'visible' });
     await p.jonas.evaluate((aid) => { location.hash = `#/chat/${aid}`; }, ids.agreement);
     await p.jonas.getByTestId('chat-call').waitFor({ state: 'visible' });
   });
   await endCallScenario(p, ids);
-  await listenInScenario(p, ids, admin);
-  await windowScenario(p, ids, admin);
+  await recordingScenario(p, ids);
+  await listenInScenario(p, ids);
+  await windowScenario(p, ids);
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
-  const data = seedDemo(adminBin, tmp); // for the caseworker (ana) and the carer (elena) who approve terms
-  const admin = adminRunner(adminBin, data);
-  const ids = setup(admin);
-  const port = await freePort();
-  const extraArgs = ['--console-dir', CONSOLE_DIR, ...(process.env.SAMVAER_VERBOSE ? ['--log-level', 'debug'] : [])];
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp}); ids ${JSON.stringify(ids)}`);
-  state.browser = await launchBrowser();
-  await scenario(state.server.url, admin, ids);
-  const server = state.server;
-  await runner.check('server shuts down cleanly on SIGTERM', async () => {
-    const info = await server.stop();
-    state.server = null;
-    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
-    expect(!/AddressSanitizer|runtime error/.test(server.log()), 'sanitizer report in the server log');
-  });
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+await sc.run(async () => {
+  sc.seedDemo(); // for the caseworker (ana) and the carer (elena) who approve terms
+  const ids = setup();
+  await sc.startServer({ console: true, quiet: true });
+  console.log(`server: ${sc.url} (data ${sc.data}, logs in ${sc.tmp}); ids ${JSON.stringify(ids)}`);
+  await sc.launchBrowser();
+  await scenario(sc.url, ids);
+  await sc.expectCleanShutdown();
+});

@@ -4,59 +4,16 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser, runInLoopbackNamespace } from './lib/browser.mjs';
-import { freePort, seedDemo, startServer, makeTempDir } from './lib/server.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { freePort } from './lib/server.mjs';
 import { haveCoturn, startCoturn } from './lib/coturn.mjs';
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
+import { expect } from './lib/harness.mjs';
 import { callInfo, selectedPair, waitFlowing, growth } from './lib/media.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'samvaer-demo';
-const WATCHDOG_MS = 150000;
 const CALL_TERMS = { channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' } };
 
-runInLoopbackNamespace(fileURLToPath(import.meta.url));
-
-const tmp = makeTempDir('samvaer-turn-');
-const shotDir = process.env.SAMVAER_SHOTS || path.join(tmp, 'shots');
-const runner = createRunner({ shotDir, label: 'turn' });
-const state = { server: null, browser: null, turn: null };
-
-async function cleanup() {
-  const closing = state.browser ? state.browser.close().catch(() => {}) : null;
-  state.browser = null;
-  if (closing) await Promise.race([closing, new Promise((r) => setTimeout(r, 5000))]);
-  if (state.server) await state.server.stop();
-  state.server = null;
-  if (state.turn) await state.turn.stop();
-  state.turn = null;
-}
-
-const watchdog = guardProcess(runner, cleanup, WATCHDOG_MS);
-
-async function newPage(name, url) {
-  const context = await state.browser.newContext({ viewport: { width: 420, height: 760 } });
-  context.setDefaultTimeout(8000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`  [${name} page error] ${err.message}`));
-  runner.addPage(name, page);
-  await page.goto(url);
-  return page;
-}
-
-async function login(page, username) {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').waitFor({ state: 'visible' });
-  await page.locator('#contact-list[aria-busy="false"]').waitFor({ state: 'attached' });
-}
-
-async function shot(page, name) {
-  if (process.env.SAMVAER_SHOTS) await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
-}
+const sc = createScenario(import.meta.url, { label: 'turn', watchdogMs: 150000 });
+const { runner, shot, tmp } = sc;
 
 async function answeredCall(mia, andrei) {
   await mia.evaluate(() => { location.hash = '#/chat/1'; });
@@ -214,64 +171,29 @@ async function soundOnly(pages) {
   });
 }
 
-async function main() {
-  const bin = process.env.SAMVAER_BIN;
-  const adminBin = process.env.SAMVAER_ADMIN;
-  const web = process.env.SAMVAER_WEB || path.resolve(HERE, '../../web');
-  if (!bin || !adminBin) throw new Error('SAMVAER_BIN and SAMVAER_ADMIN must be set (ctest sets them)');
+await sc.run(async () => {
   if (!haveCoturn()) throw new Error('turnserver (coturn) is not installed: run scripts/deps.sh');
   const secret = crypto.randomBytes(18).toString('hex');
   const secretFile = path.join(tmp, 'turn-secret');
   fs.writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
   const relayBase = 40000 + 200 * crypto.randomInt(100);
-  state.turn = await startCoturn({ dir: path.join(tmp, 'coturn'), port: await freePort(), secret,
+  const turn = await startCoturn({ dir: path.join(tmp, 'coturn'), port: await freePort(), secret,
     minPort: relayBase, maxPort: relayBase + 199 });
-  console.log(`coturn: ${state.turn.uris.join(', ')} (log ${state.turn.logFile})`);
-  const data = seedDemo(adminBin, tmp);
-  const port = await freePort();
-  const extraArgs = ['--turn-uris', state.turn.uris.join(','), '--turn-secret-file', secretFile, '--turn-ttl-s', '600'];
-  if (process.env.SAMVAER_VERBOSE) extraArgs.push('--log-level', 'debug');
-  state.server = await startServer({ bin, data, web, port, logFile: path.join(tmp, 'server.log'), extraArgs });
-  console.log(`server: ${state.server.url} (data ${data}, logs in ${tmp})`);
-  const admin = (args) => {
-    const r = spawnSync(adminBin, ['--data', data, ...args], { encoding: 'utf8', timeout: 10000 });
-    if (r.status !== 0) throw new Error(`samvaer-admin ${args.join(' ')}: ${r.status} ${r.stderr}`);
-    return r.stdout;
-  };
-  const terms = path.join(tmp, 'terms.json');
-  fs.writeFileSync(terms, JSON.stringify(CALL_TERMS));
-  const id = admin(['proposal', 'add', '1', '--terms', terms, '--as', 'ana']).trim().split(/\s+/).pop();
-  expect(/in force/.test(admin(['proposal', 'approve', id, '--as', 'elena'])), 'calls were not enabled');
+  sc.onCleanup(() => turn.stop());
+  console.log(`coturn: ${turn.uris.join(', ')} (log ${turn.logFile})`);
+  sc.seedDemo();
+  await sc.startServer({ args: ['--turn-uris', turn.uris.join(','), '--turn-secret-file', secretFile, '--turn-ttl-s', '600'] });
+  sc.setTerms(1, CALL_TERMS); // throws unless calls were enabled ("in force")
   await new Promise((r) => setTimeout(r, 1100)); // the running server notices within a second
-  state.browser = await launchBrowser(['--use-fake-device-for-media-stream=device-count=3']);
+  await sc.launchBrowser(['--use-fake-device-for-media-stream=device-count=3']);
   const pages = {
-    mia: await newPage('mia', `${state.server.url}/?relay=1`),
-    andrei: await newPage('andrei', `${state.server.url}/?relay=1`),
+    mia: await sc.newPage('mia', '/?relay=1'),
+    andrei: await sc.newPage('andrei', '/?relay=1'),
   };
-  await login(pages.mia, 'mia');
-  await login(pages.andrei, 'andrei');
-  await relayedCall(pages, state.turn);
+  await sc.familyLogin(pages.mia, 'mia');
+  await sc.familyLogin(pages.andrei, 'andrei');
+  await relayedCall(pages, turn);
   await devices(pages);
   await soundOnly(pages);
-  const server = state.server;
-  await runner.check('server shuts down cleanly on SIGTERM', async () => {
-    const info = await server.stop();
-    state.server = null;
-    expect(info.code === 0, `exit ${JSON.stringify(info)}`);
-    expect(!server.log().includes(secret), 'the TURN secret appears in the server log');
-  });
-}
-
-let code = 1;
-try {
-  await main();
-} catch (err) {
-  runner.fail('setup', err);
-} finally {
-  clearTimeout(watchdog);
-  await cleanup();
-  code = runner.summary();
-  if (code !== 0) console.log(`artifacts: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(code);
+  await sc.expectCleanShutdown((log) => expect(!log.includes(secret), 'the TURN secret appears in the server log'));
+});

@@ -4,28 +4,14 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tus from 'tus-js-client';
 
-import { createRunner, expect, guardProcess } from './lib/harness.mjs';
-import { freePort, startServer } from './lib/server.mjs';
+import { createScenario } from './lib/scenario.mjs';
+import { expect } from './lib/harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const BIN = process.env.SAMVAER_BIN || path.join(root, 'build/samvaer');
-const ADMIN = process.env.SAMVAER_ADMIN || path.join(root, 'build/samvaer-admin');
-const WEB = process.env.SAMVAER_WEB || path.join(root, 'web');
-
-const runner = createRunner({ shotDir: path.join(os.tmpdir(), 'samvaer-uploads-tus'), label: 'uploads-tus' });
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samvaer-tus-'));
-let server = null;
-const cleanup = async () => {
-  if (server) await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-};
-const watchdog = guardProcess(runner, cleanup, 240000);
+const sc = createScenario(import.meta.url, { label: 'uploads-tus', tmpPrefix: 'samvaer-tus-', watchdogMs: 240000, loopback: false });
+const { runner, tmp: dir } = sc;
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000 });
@@ -59,18 +45,17 @@ function send(endpoint, token, agreement, buf, { uploadUrl = null, onChunk = nul
   });
 }
 
-try {
-  const data = path.join(dir, 'data');
-  run(ADMIN, ['--data', data, 'init']);
-  run(ADMIN, ['--data', data, 'bench-seed', '2', '--tokens', path.join(dir, 'tokens')]);
+await sc.run(async () => {
+  const data = sc.data;
+  sc.admin(['init']);
+  sc.admin(['bench-seed', '2', '--tokens', path.join(dir, 'tokens')]);
   const [, contactLine] = fs.readFileSync(path.join(dir, 'tokens'), 'utf8').trim().split('\n');
   const [token, agreement] = contactLine.split(' ');
   run('sqlite3', [path.join(data, 'samvaer.db'), `UPDATE agreements SET ch_photo='allowed' WHERE id=${agreement}`]);
   const jpg = path.join(dir, 'garden.jpg');
   run('convert', ['-size', '1200x900', 'xc:', '+noise', 'Random', '-quality', '95', jpg]);
   const photo = fs.readFileSync(jpg);
-  const port = await freePort();
-  server = await startServer({ bin: BIN, data, web: WEB, port, logFile: path.join(dir, 'server.log') });
+  const server = await sc.startServer({ quiet: true });
   const endpoint = `${server.url}/files/`;
 
   let firstUrl = null;
@@ -120,9 +105,4 @@ try {
     expect(err && err.originalResponse && err.originalResponse.getStatus() === 401, `401 for a wrong token: ${err}`);
     expect(/unauthenticated/.test(err.originalResponse.getBody()), 'the JSON error code');
   });
-} catch (err) {
-  runner.fail('setup', err);
-}
-clearTimeout(watchdog);
-await cleanup();
-process.exit(runner.summary());
+});

@@ -1,7 +1,8 @@
 // Calls with a supervisor, time limits and several people (PROTOCOL.md §9), for the family app's call view:
 // "waiting for the supervisor", who is muted, the 2-minute warning, the child's listen-in consent,
 // friendly end reasons, one tile per remote participant, and what each person sends (call.sending: a label in place
-// of a hidden or sound-only picture). call.js calls these hooks.
+// of a hidden or sound-only picture); a supervisor listening in who speaks (call.speak) is heard, not seen.
+// call.js calls these hooks.
 
 import { t, fmtList } from './i18n.js';
 
@@ -51,6 +52,7 @@ export function resetSupervision() {
   $('#call-sending').hidden = true;
   $('#call-remote-off').hidden = true;
   delete $('#view-call').dataset.remoteSending;
+  for (const audio of document.querySelectorAll('audio.call-sup-audio')) { audio.srcObject = null; audio.remove(); }
   for (const tile of sup.tiles.slice(1)) tile.video.remove();
   const first = $('#call-remote');
   first.srcObject = null;
@@ -80,7 +82,10 @@ function statusText(data) {
   const here = (data.participants || []).filter((p) => isSupervisor(p) && p.state === 'joined' && p.consent !== 'pending');
   if (!here.length) return '';
   const names = fmtList(here.map((p) => p.name || t('call.sup_someone')));
-  return t('call.sup_here', { count: here.length, names });
+  const talking = data.supervised ? [] : here.filter((p) => p.listening === false); // listening in, then call.speak
+  if (!talking.length) return t('call.sup_here', { count: here.length, names });
+  return `${t('call.sup_here', { count: here.length, names })} ${t('call.sup_speaking', {
+    count: talking.length, names: fmtList(talking.map((p) => p.name || t('call.sup_someone'))) })}`;
 }
 
 /** "Dad's sound is off · Your camera is off" from the participants' muted flags. */
@@ -266,17 +271,25 @@ function othersInCall() {
   return ((sup.last && sup.last.participants) || []).filter((p) => isParty(p) && p.state !== 'left' && p.account !== sup.me);
 }
 
+/** Supervisors listening in who chose to speak (call.speak, PROTOCOL.md "Listen-in on the mix"): heard by all. */
+function speakersInCall() {
+  const c = sup.last;
+  return ((c && !c.supervised && c.participants) || []).filter((p) => isSupervisor(p) && p.state === 'joined' && p.listening === false);
+}
+
 /**
  * Enough receiving transceivers for everyone else (PROTOCOL.md §9 call.offer): the server puts each other
  * participant on a section of its own and names them in the answer's a=msid. Called before every offer, so a
- * renegotiation (call.renegotiate) after someone joined has a section for them.
+ * renegotiation (call.renegotiate) after someone joined has a section for them. A speaking supervisor gets an
+ * audio section only.
  */
 export function addGroupReceivers(pc, video) {
   const want = Math.max(1, othersInCall().length);
   for (const kind of video ? ['audio', 'video'] : ['audio']) {
     const have = pc.getTransceivers().filter((t) => !t.stopped && t.receiver.track.kind === kind
       && (t.direction === 'recvonly' || t.direction === 'sendrecv')).length;
-    for (let i = have; i < want; i++) pc.addTransceiver(kind, { direction: 'recvonly' });
+    const n = kind === 'audio' ? want + speakersInCall().length : want;
+    for (let i = have; i < n; i++) pc.addTransceiver(kind, { direction: 'recvonly' });
   }
   limitVideoCodecs(pc);
 }
@@ -339,7 +352,7 @@ function dropTile(t) {
 export function onRemoteTrack(pc, ev) {
   if (playMix(ev)) return; // the one mixed audio stream (call.mix): no tile of its own
   const account = ownerOf(ev);
-  if (account === null) return;
+  if (account === null || hearSupervisor(ev, account)) return;
   const t = tile(account);
   for (const old of t.stream.getTracks().filter((x) => x.kind === ev.track.kind)) t.stream.removeTrack(old);
   t.stream.addTrack(ev.track);
@@ -350,6 +363,26 @@ export function onRemoteTrack(pc, ev) {
     now.stream.removeTrack(e.track);
     if (!now.stream.getTracks().length) dropTile(now);
   });
+}
+
+/** A supervisor's sound (they spoke up while listening in): a hidden <audio> of its own, no tile. True if handled. */
+function hearSupervisor(ev, account) {
+  const p = ((sup.last && sup.last.participants) || []).find((x) => x.account === account);
+  if (!p || !isSupervisor(p)) return false;
+  if (ev.track.kind !== 'audio') return true;
+  let audio = document.querySelector(`audio.call-sup-audio[data-account="${account}"]`);
+  if (!audio) {
+    audio = document.createElement('audio');
+    audio.className = 'call-sup-audio';
+    audio.autoplay = true;
+    audio.hidden = true;
+    audio.dataset.account = String(account);
+    audio.dataset.testid = 'call-sup-audio';
+    document.body.append(audio);
+  }
+  audio.srcObject = new MediaStream([ev.track]);
+  audio.play().catch(() => {});
+  return true;
 }
 
 /** Tiles of people who left the call go away (their tracks end with the next renegotiation too). */

@@ -1,5 +1,6 @@
 // The supervisor's side of a call's media: call.join, a receive-only RTCPeerConnection with one audio and one
-// video transceiver per other participant (PROTOCOL.md §9 call.offer), and a <video> tile per participant.
+// video transceiver per other participant (PROTOCOL.md §9 call.offer), and a <video> tile per participant; the
+// microphone only once a supervisor listening in chooses to speak (call.speak).
 // window.__samvaerSupervisor exposes the peer connection for tests.
 import { playMix } from '/js/call-levels.js';
 
@@ -28,13 +29,15 @@ const joined = {
   negotiating: true, // an offer is in flight: a renegotiation waits for it
   again: false,   // call.renegotiate came while negotiating
   renegotiated: 0,
+  mic: null,      // our microphone's track once we spoke (listen-in, call.speak), else null
 };
 
 export function joinedCallId() { return joined.callId; }
 
 function expose() {
   window.__samvaerSupervisor = joined.callId
-    ? { callId: joined.callId, pc: joined.pc, slots: joined.slots.slice(), renegotiated: joined.renegotiated } : null;
+    ? { callId: joined.callId, pc: joined.pc, slots: joined.slots.slice(), renegotiated: joined.renegotiated, mic: !!joined.mic }
+    : null;
 }
 
 function tile(account) {
@@ -106,7 +109,7 @@ function trackOwner(pc, ev) {
 function addReceivers(pc, call) {
   const want = Math.max(1, slotParticipants(call).length);
   for (const kind of call.video ? ['audio', 'video'] : ['audio']) {
-    const have = pc.getTransceivers().filter((t) => !t.stopped && t.receiver.track.kind === kind).length;
+    const have = pc.getTransceivers().filter((t) => !t.stopped && t.direction !== 'sendonly' && t.receiver.track.kind === kind).length;
     for (let i = have; i < want; i++) pc.addTransceiver(kind, { direction: 'recvonly' });
   }
   limitVideoCodecs(pc);
@@ -196,8 +199,37 @@ export async function joinCall(conn, call, onChange) {
   }
 }
 
+/**
+ * Speak to the others in a call we listen in on (PROTOCOL.md "Listen-in on the mix"), or go quiet again: call.speak,
+ * and the first time our microphone on a section of its own (offered again; the server lets it through only while we
+ * speak). Rejects with the server's refusal, or when there is no microphone.
+ */
+export async function speak(conn, on) {
+  const callId = joined.callId;
+  if (!callId || !joined.pc) throw new Error(t('console.calls.no_media'));
+  const result = await conn.request('call.speak', { call_id: callId, on });
+  if (joined.mic) joined.mic.enabled = on; // quiet again: silence from here too, not only the server's gate
+  if (on && !joined.mic) {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    } catch (err) {
+      await conn.request('call.speak', { call_id: callId, on: false }).catch(() => {});
+      throw new Error(t('console.calls.no_microphone'));
+    }
+    if (joined.callId !== callId) { stream.getTracks().forEach((x) => x.stop()); return result; }
+    joined.mic = stream.getAudioTracks()[0];
+    joined.pc.addTransceiver(joined.mic, { direction: 'sendonly', streams: [stream] });
+    expose();
+    await renegotiate(conn);
+  }
+  return result;
+}
+
 /** Stop our media and forget the call (after call.leave, call.end, or the call ended). */
 export function dropMedia() {
+  if (joined.mic) joined.mic.stop();
+  joined.mic = null;
   if (joined.pc) joined.pc.close();
   for (const t of joined.tiles.values()) { t.video.srcObject = null; t.video.remove(); }
   joined.callId = null;

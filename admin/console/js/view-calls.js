@@ -1,12 +1,13 @@
 // Live calls (supervisors): the calls of their caseload, kept current by calls.live + call.state events on the
-// console's WebSocket; Join (receive-only media), per-participant mute toggles, Leave and End call.
+// console's WebSocket; Join (receive-only media), per-participant mute toggles, Speak (listening in), Record, Leave
+// and End call.
 
 import { t, fmtList } from '/js/i18n.js';
 import { el, note, when, roleWord } from './dom.js';
 import { directory, zoneOf } from './directory.js';
 import { liveConn } from './live-conn.js';
 import { applyLevels } from '/js/call-levels.js';
-import { joinCall, leaveCall, dropMedia, joinedCallId, videoOf, isParty, mediaState, renegotiate } from './call-peer.js';
+import { joinCall, leaveCall, dropMedia, joinedCallId, videoOf, isParty, mediaState, renegotiate, speak } from './call-peer.js';
 
 // i18n-prefix: console.calls.ended.
 // i18n-prefix: console.calls.left.
@@ -67,11 +68,15 @@ function banner(c) {
   return null;
 }
 
-function participantState(p) {
+/** A supervisor listening in (a call that is not supervised): true while only listening, false while heard. */
+const listensIn = (c, p) => !c.supervised && p.role === 'supervisor' && typeof p.listening === 'boolean';
+
+function participantState(c, p) {
   if (p.state === 'left') return t('console.calls.left_because', { reason: p.left_reason ? words('left', p.left_reason) : '' });
   const bits = [p.state === 'ringing' ? t('console.calls.p_ringing') : t('console.calls.p_in_call')];
   if (p.state === 'joined' && (p.media === 'connected' || p.media === 'flowing')) bits.push(t(p.media === 'connected' ? 'console.calls.p_media_connected' : 'console.calls.p_media_flowing'));
   if (p.consent === 'pending') bits.push(t('console.calls.p_consent'));
+  else if (p.state === 'joined' && listensIn(c, p)) bits.push(t(p.listening ? 'console.calls.p_listening' : 'console.calls.p_speaking'));
   return bits.join(', ');
 }
 
@@ -110,7 +115,7 @@ function participantTile(c, p, inCall) {
   return el('div', { class: `tile${p.state === 'left' ? ' left' : ''}`, 'data-testid': `tile-${p.account}`, 'data-account': String(p.account), 'data-state': p.state, 'data-media': p.media || '' },
     video ? el('div', { class: 'tile-video' }, video) : null,
     el('p', { class: 'tile-name' }, el('strong', {}, p.name || roleWord(p.role)), ` (${roleWord(p.role)})`),
-    el('p', { class: 'muted' }, participantState(p)),
+    el('p', { class: 'muted', 'data-testid': 'participant-state' }, participantState(c, p)),
     muted ? el('p', { class: 'tile-muted', 'data-testid': 'muted-flags' }, t('console.calls.muted_by', { what: muted })) : null,
     inCall && isParty(p) && p.state === 'joined' ? muteButtons(c, p) : null);
 }
@@ -129,6 +134,7 @@ function callButtons(c) {
   }
   return el('p', { class: 'actions' },
     el('span', { class: 'media-state', 'data-testid': 'media-state' }, t('console.calls.your_media', { state: mediaState() })),
+    speakButton(c),
     recordButton(c),
     el('button', {
       type: 'button', class: 'big-button', 'data-testid': 'call-leave',
@@ -138,6 +144,18 @@ function callButtons(c) {
       type: 'button', class: 'big-button danger', 'data-testid': 'call-end',
       onclick: (ev) => act(ev.currentTarget, () => liveConn().request('call.end', { call_id: c.call_id })),
     }, t('console.calls.end')));
+}
+
+/** Speak (a supervisor listening in, once the child agreed): the others hear us while it is pressed (call.speak). */
+function speakButton(c) {
+  const me = (c.participants || []).filter((p) => p.account === live.me && p.state === 'joined').pop();
+  if (!me || !listensIn(c, me) || me.consent === 'pending') return null;
+  const speaking = !me.listening;
+  return el('button', {
+    type: 'button', class: speaking ? 'big-button primary' : 'big-button', 'data-testid': 'call-speak',
+    'aria-pressed': speaking ? 'true' : 'false',
+    onclick: (ev) => act(ev.currentTarget, () => speak(liveConn(), !speaking)),
+  }, t('console.calls.speak'));
 }
 
 // i18n-keys: console.calls.recording_requested console.calls.recording_on

@@ -164,3 +164,35 @@ export async function waitFramesChanging(page, selector, accounts, ms = 10000) {
   }
   throw new Error(`a remote tile is black, frozen or missing: ${JSON.stringify(last)}`);
 }
+
+/**
+ * A protocol session of its own, opened inside page (any page of the server's origin), logged in as username: for a
+ * party the test drives without a screen (a supervisor who joins and records). Events it gets are kept.
+ * Returns {request(type, params) -> the answer {ok, result | error}, events(name) -> [data], close()}.
+ */
+export async function rawSession(page, username, password) {
+  const slot = `__raw_${username.replace(/\W/g, '_')}`;
+  await page.evaluate(async ([name, user, pass]) => {
+    const ws = new WebSocket(`ws://${location.host}/ws`, 'samvaer.v1');
+    const s = { ws, events: [], waits: new Map(), next: 0 };
+    window[name] = s;
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(ev.data);
+      if (m.event) s.events.push(m);
+      else if (s.waits.has(m.id)) { s.waits.get(m.id)(m); s.waits.delete(m.id); }
+    };
+    s.request = (type, params) => new Promise((resolve) => {
+      s.next += 1;
+      s.waits.set(s.next, resolve);
+      ws.send(JSON.stringify({ id: s.next, type, ...params }));
+    });
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('no socket')); });
+    const r = await s.request('auth.login', { username: user, password: pass });
+    if (!r.ok) throw new Error(`auth.login ${user}: ${JSON.stringify(r)}`);
+  }, [slot, username, password]);
+  return {
+    request: (type, params = {}) => page.evaluate(([name, t, p]) => window[name].request(t, p), [slot, type, params]),
+    events: (event) => page.evaluate(([name, e]) => window[name].events.filter((m) => m.event === e).map((m) => m.data), [slot, event]),
+    close: () => page.evaluate((name) => window[name].ws.close(), slot),
+  };
+}

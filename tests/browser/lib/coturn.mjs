@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { stopChild } from './server.mjs';
 
 export const TURNSERVER = process.env.TURNSERVER_BIN || '/usr/bin/turnserver';
 
@@ -70,13 +71,4 @@ export async function startCoturn({ dir, port, secret, realm = 'samvaer.test', m
   }
   const uris = [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`];
   return { uris, port, logFile, log, stop };
-}
-
-function stopChild(child, exitInfo) {
-  if (exitInfo()) return Promise.resolve(exitInfo());
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', (code, signal) => { clearTimeout(kill); resolve({ code, signal }); });
-    child.kill('SIGTERM');
-  });
 }

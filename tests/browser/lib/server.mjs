@@ -77,7 +77,7 @@ async function waitFor(check, ms, what) {
 }
 
 /** SIGTERM, then SIGKILL after 3 s; resolves with the exit info. */
-function stopChild(child, exitInfo) {
+export function stopChild(child, exitInfo) {
   if (exitInfo()) return Promise.resolve(exitInfo());
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
