@@ -32,6 +32,7 @@ export function repoApps(root) {
     { name: 'server', catalogs: path.join(root, 'server/i18n'), sources: [path.join(root, 'server')], xmacros: [
         { file: path.join(root, 'proto/errors.h'), list: 'PROTO_ERRORS', prefix: 'error.', skip: ['ok'] },
         { file: path.join(root, 'server/policy/policy.h'), list: 'POLICY_REASONS', prefix: 'policy.' },
+        { file: path.join(root, 'server/mediaproc/mediaproc.h'), list: 'MEDIAPROC_ERRORS', prefix: 'error.', skip: ['ok'] },
       ] },
   ];
 }
@@ -56,7 +57,7 @@ export function xmacroCodes(text, list) {
     body.push(line);
     if (!line.trimEnd().endsWith('\\')) break;
   }
-  return [...body.join('\n').matchAll(/X\(\s*\w+\s*,\s*"([a-z0-9_]+)"/g)].map((m) => m[1]);
+  return [...body.join('\n').matchAll(/X\(\s*\w+\s*,\s*(?:-?\d+\s*,\s*)?"([a-z0-9_]+)"/g)].map((m) => m[1]);
 }
 
 /** Keys the source text uses for certain (`used`), declares by prefix, and mentions as literals. */
@@ -67,6 +68,9 @@ export function scanSource(text, isC) {
   const add = (set, k) => { if (k) set.add(k.trim()); };
   if (isC) {
     for (const m of text.matchAll(/\bi18n_\w+\s*\((?:[^,;()]|\([^();]*\))*,\s*"([^"]+)"/g)) add(used, m[1]);
+    // the HTTP refusals of /files/ and /media/ (server/uploads: refuse(res, status, "code", ...)), localized by code
+    for (const m of text.matchAll(/\b(?:refuse|up__error)\s*\(\s*&?\w+\s*,\s*\d+\s*,\s*"([a-z0-9_]+)"/g)) add(used, `error.${m[1]}`);
+    for (const m of text.matchAll(/->code\s*=\s*"([a-z0-9_]+)"/g)) add(used, `error.${m[1]}`);
   } else {
     for (const m of text.matchAll(/(?<![\w$])t\(\s*(['"`])([^'"`$]+?)\1/g)) add(used, m[2]);
     for (const m of text.matchAll(/data-i18n['"]?\s*[=:]\s*(\\?['"])([^'"\\]+)\1/g)) add(used, m[2]);
