@@ -18,9 +18,24 @@ sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
 from harness import Case, TestFailure, check, check_eq, expect_ok, main, now_ms
 from test_attachments import family, http_call, may_download, people, photo_jpeg, send, upload
-from test_retention import audit_text, metric, post_raw
 
 DAY_MS = 86400000
+
+
+def audit_text(server):
+    return server.admin("audit", "list", "--limit", "100000").stdout
+
+
+def metric(server, name):
+    status, text = server.http_get("/metrics")
+    m = re.search(r"^%s (\d+)$" % name, text, re.M)
+    check(status == 200 and m, "/metrics has %s" % name)
+    return int(m.group(1))
+
+
+def post_raw(server, path, tok, body):
+    st, h, data = http_call(server, "POST", path, tok, body=json.dumps(body), headers={"Content-Type": "application/json"})
+    return st, h.get("content-type"), data
 
 
 def blob_path(server, data):
