@@ -50,6 +50,11 @@ json_t *chat_attach_of_message(struct store *st, const struct message *m)
 int chat_attach_is(struct store *st, const struct message *m, const char *id)
 {
 	struct attachment a;
-	int has = attachment_at(st, m, &a);
-	return id ? has && !strcmp(a.id, id) : !has;
+	struct attachment_gone g;
+	if (attachment_at(st, m, &a))
+		return id && !strcmp(a.id, id);
+	if (m->sender_id > 0 && attachment_expired_at(st, m->agreement_id, m->seq, &g) == STORE_OK &&
+	    g.uploader_id == m->sender_id)
+		return id && !strcmp(g.id, id); /* it carried one, since expired */
+	return !id;
 }
