@@ -8,11 +8,13 @@
 //   t('area.key', …)                       JS: the first argument a plain string literal
 //   data-i18n="area.key"                   HTML or JS strings; also data-i18n-attr="aria-label:area.key title:…"
 //   i18n_text(lang, "area.key", …)         C (server): any i18n_… call whose second argument is a literal
+//   refuse(res, 404, "code", …)            C: an HTTP refusal of /files/ or /media/ (also up__error, p->code = "…"),
+//                                          localized by code: it uses error.<code>
 //   i18n-keys: area.a area.b               a comment listing keys code builds at run time
 //   i18n-prefix: refusal.                  a comment: every key with this prefix is used (codes from the server)
 // A string literal in the code equal to a key also counts as a use of it (for the unused check only), so a table
 // of keys in code needs no comment. The server's error.<code> and policy.<code> keys come from the X-macro lists in
-// proto/errors.h and server/policy/policy.h: every code needs its message.
+// proto/errors.h, server/policy/policy.h and server/mediaproc/mediaproc.h: every code needs its message.
 
 import fs from 'node:fs';
 import path from 'node:path';
