@@ -228,8 +228,9 @@ int retention_erase(struct app *app, int64_t actor, int64_t account_id, int64_t 
 	if (!commit_durably(app))
 		return STORE_ERR;
 	app->metrics.erasures++;
-	session_agreements_changed(app); /* their agreements ended */
-	session_check_accounts(app);     /* the erased account is disabled: its connections close */
+	session_agreements_changed(app);                /* their agreements ended */
+	session_check_accounts(app);                    /* the erased account is disabled: its connections close */
+	blobstore_sweep(app->blobs, app->store, 10000); /* the files of the erased media and recordings */
 	struct msglog_compaction st = {0};
 	compaction_abort(app);
 	compact(app, &st); /* on failure the messages stay hidden and the next sweep compacts */
