@@ -49,7 +49,7 @@ int admin_cmd_export(struct admin *a, int argc, char **argv)
 	size_t len;
 	size_t messages = json_array_size(json_object_get(doc, "messages")),
 	       entries = json_array_size(json_object_get(doc, "audit"));
-	int rc = export_zip(doc, &zip, &len, err, sizeof(err));
+	int rc = export_zip(doc, a->data_dir, &zip, &len, err, sizeof(err));
 	json_decref(doc);
 	if (rc != 0)
 		return admin_fail("%s", err);

@@ -171,7 +171,7 @@ static void route_export(struct api_call *c)
 	json_t *doc = store_export_account(c->app->store, c->ids[0], &missing);
 	size_t messages = json_array_size(json_object_get(doc, "messages")),
 	       entries = json_array_size(json_object_get(doc, "audit"));
-	int rc = doc ? export_zip(doc, &zip, &len, err, sizeof(err)) : -1;
+	int rc = doc ? export_zip(doc, c->app->cfg.data_dir, &zip, &len, err, sizeof(err)) : -1;
 	json_decref(doc);
 	if (rc == 0 && store_begin(c->app->store) == STORE_OK &&
 	    audit_append(c->app->store, c->me.id, AUDIT_EXPORT, 0, 0,

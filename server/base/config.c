@@ -34,6 +34,7 @@ void config_defaults(struct config *c)
 	c->upload_expiry_s = 86400;
 	c->media_quota_mb = 4096;
 	c->control_cpu = -1; /* CPU_PLACE_AUTO */
+	c->unsent_upload_grace_s = 86400;
 }
 
 static int set_str(char *dst, size_t cap, const char *v, char *err, int errlen, const char *key)
@@ -247,6 +248,12 @@ int config_set(struct config *c, const char *key, const char *v, char *err, int 
 		c->control_cpu = (int)x;
 		return 0;
 	}
+	if (!strcmp(key, "unsent_upload_grace_s")) {
+		if (set_int(&x, v, 60, 30 * 86400, err, errlen, key))
+			return -1;
+		c->unsent_upload_grace_s = (int)x;
+		return 0;
+	}
 	if (!strcmp(key, "sync_full")) {
 		if (set_int(&x, v, 0, 1, err, errlen, key))
 			return -1;
@@ -302,7 +309,8 @@ static void usage(void)
 		"               [--log-file PATH]   (SIGHUP reloads the TLS certificate and reopens the log file)\n"
 		"               [--turn-uris URI,URI --turn-secret-file FILE --turn-ttl-s N]\n"
 		"               [--send-rate N --send-burst N] [--out-budget-mb N --out-stall-s N]\n"
-		"               [--upload-expiry-s N --media-quota-mb N] [--control-cpu auto|off|N]\n"
+		"               [--upload-expiry-s N --media-quota-mb N --unsent-upload-grace-s N]\n"
+		"               [--control-cpu auto|off|N]\n"
 		"Every flag --some-name sets the config-file key some_name.\n");
 }
 

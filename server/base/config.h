@@ -38,6 +38,7 @@ struct config {
 	int upload_expiry_s;   /* an unfinished upload (tus) is removed this long after creation; default 86400 */
 	int media_quota_mb;    /* photos, clips and voice notes one child's case may hold; 0: no quota; default 4096 */
 	int control_cpu;       /* the control thread's CPU (cpu_place.h): -1 auto (default), -2 off, or a CPU number */
+	int unsent_upload_grace_s; /* a processed upload never sent is removed by the retention sweep after this; 86400 */
 };
 
 void config_defaults(struct config *c);

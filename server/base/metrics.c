@@ -105,6 +105,11 @@ char *metrics_render(const struct metrics *m, metrics_label_fn reason_name, int 
 	counter(&o, "samvaer_retention_sweeps_total", "Retention sweeps run.", "counter", m->retention_sweeps);
 	counter(&o, "samvaer_retention_messages_removed_total", "Messages removed by retention sweeps.", "counter",
 		m->retention_messages_removed);
+	counter(&o, "samvaer_retention_media_removed_total",
+		"Attachments (photos, clips, voice notes) removed by retention sweeps.", "counter",
+		m->retention_media_removed);
+	counter(&o, "samvaer_unsent_uploads_removed_total",
+		"Processed uploads never sent, removed after the grace period.", "counter", m->unsent_uploads_removed);
 	counter(&o, "samvaer_message_log_bytes_compacted_total", "Bytes taken out of messages.log by compaction.",
 		"counter", m->log_bytes_compacted);
 	counter(&o, "samvaer_erasures_total", "Accounts and cases erased on request.", "counter", m->erasures);

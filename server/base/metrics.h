@@ -23,7 +23,9 @@ struct metrics {
 	uint64_t wal_restarts; /* checkpoints the loop ran to let a long WAL start over */
 	uint64_t retention_sweeps, retention_messages_removed; /* retention sweeps run, messages they removed */
 	uint64_t log_bytes_compacted;                          /* bytes removed from messages.log by compactions */
-	uint64_t erasures;                                     /* accounts and cases erased */
+	uint64_t retention_media_removed; /* attachments removed by retention sweeps (media_days, removed messages) */
+	uint64_t unsent_uploads_removed;  /* processed uploads never sent, removed after the grace period */
+	uint64_t erasures;                /* accounts and cases erased */
 	uint64_t commit_latency_buckets[METRICS_LATENCY_BUCKETS + 1]; /* last one is +Inf */
 	double commit_latency_sum_s;
 	uint64_t decisions[32];              /* per policy reason */

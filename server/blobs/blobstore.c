@@ -47,12 +47,25 @@ int blob_hash_valid(const char *hash)
 	return hash && hash[i] == 0;
 }
 
-int blobstore_path(const struct blobstore *b, const char *hash, char *path, size_t cap)
+/* The one place that knows the layout: ROOT/<first two hex digits>/<hash>. */
+static int path_under(const char *root, const char *hash, char *path, size_t cap)
 {
 	if (!blob_hash_valid(hash))
 		return -1;
-	int n = snprintf(path, cap, "%s/%.2s/%s", b->root, hash, hash);
+	int n = snprintf(path, cap, "%s/%.2s/%s", root, hash, hash);
 	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+int blobstore_path(const struct blobstore *b, const char *hash, char *path, size_t cap)
+{
+	return path_under(b->root, hash, path, cap);
+}
+
+int blobstore_path_in(const char *data_dir, const char *hash, char *path, size_t cap)
+{
+	char root[600];
+	int n = snprintf(root, sizeof(root), "%s/blobs", data_dir);
+	return n > 0 && (size_t)n < sizeof(root) ? path_under(root, hash, path, cap) : -1;
 }
 
 struct blobstore *blobstore_open(const char *dir, char *err, size_t errlen)

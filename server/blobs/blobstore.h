@@ -39,6 +39,8 @@ void blobstore_release(struct blobstore *b, struct store *store, const char *has
 int blobstore_open_read(struct blobstore *b, const char *hash);
 /* Its path (tests, backups): 0, or -1 when the hash is not 64 hex digits or the path does not fit. */
 int blobstore_path(const struct blobstore *b, const char *hash, char *path, size_t cap);
+/* The same for data directory `data_dir` without opening the store (readers beside a running server: exports). */
+int blobstore_path_in(const char *data_dir, const char *hash, char *path, size_t cap);
 
 /* Delete the files and rows of blobs with no reference left (after attachment_delete, once committed), at most
  * `limit`; skips pinned ones. Returns how many were deleted, or -1. Control thread, outside a transaction. */

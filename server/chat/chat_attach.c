@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "server/blobs/attachments_expire.h"
+
 enum chat_attach_use chat_attach_check(struct store *st, const char *id, int64_t sender, const struct agreement *a,
 				       struct attachment *out)
 {
@@ -29,15 +31,30 @@ static int attachment_at(struct store *st, const struct message *m, struct attac
 	return a->uploader_id == m->sender_id && (a->state == ATT_SENT || a->state == ATT_APPROVED);
 }
 
+/* An attachment the retention sweep removed: {"id","kind","expired":true}, no URL (PROTOCOL.md §16). */
+static json_t *expired_at(struct store *st, const struct message *m)
+{
+	struct attachment_gone g;
+	if (m->sender_id <= 0 || attachment_expired_at(st, m->agreement_id, m->seq, &g) != STORE_OK ||
+	    g.uploader_id != m->sender_id)
+		return NULL;
+	return json_pack("{s:s,s:s,s:b}", "id", g.id, "kind", attachment_kind_name(g.kind), "expired", 1);
+}
+
 json_t *chat_attach_of_message(struct store *st, const struct message *m)
 {
 	struct attachment a;
-	return attachment_at(st, m, &a) ? attachment_json(&a) : NULL;
+	return attachment_at(st, m, &a) ? attachment_json(&a) : expired_at(st, m);
 }
 
 int chat_attach_is(struct store *st, const struct message *m, const char *id)
 {
 	struct attachment a;
-	int has = attachment_at(st, m, &a);
-	return id ? has && !strcmp(a.id, id) : !has;
+	struct attachment_gone g;
+	if (attachment_at(st, m, &a))
+		return id && !strcmp(a.id, id);
+	if (m->sender_id > 0 && attachment_expired_at(st, m->agreement_id, m->seq, &g) == STORE_OK &&
+	    g.uploader_id == m->sender_id)
+		return id && !strcmp(g.id, id); /* it carried one, since expired */
+	return !id;
 }

@@ -20,7 +20,8 @@ enum chat_attach_use {
  * attachment answers like one that does not exist, so ids cannot be probed. */
 enum chat_attach_use chat_attach_check(struct store *st, const char *id, int64_t sender, const struct agreement *a,
 				       struct attachment *out);
-/* The attachment sent (or approved) as message m, as its wire object (a new reference), or NULL if none. */
+/* The attachment sent (or approved) as message m, as its wire object (a new reference), or NULL if none. One the
+ * retention sweep removed is {"id","kind","expired":true}. */
 json_t *chat_attach_of_message(struct store *st, const struct message *m);
 /* Whether message m carries attachment `id` (NULL: carries none). */
 int chat_attach_is(struct store *st, const struct message *m, const char *id);

@@ -162,6 +162,46 @@ const char *i18n_match(const char *tag)
 	return NULL;
 }
 
+/* One item of an Accept-Language list: its tag (up to ';' or ','), and q (1 when not given, 0 when unreadable). */
+static const char *accept_item(const char *p, char *tag, size_t cap, double *q)
+{
+	size_t n = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (*p && *p != ';' && *p != ',' && *p != ' ') {
+		if (n + 1 < cap)
+			tag[n++] = *p;
+		p++;
+	}
+	tag[n] = 0;
+	*q = 1;
+	const char *end = p + strcspn(p, ",");
+	const char *qp = strstr(p, "q=");
+	if (qp && qp < end) {
+		char *e;
+		*q = strtod(qp + 2, &e);
+		if (e == qp + 2 || *q < 0 || *q > 1)
+			*q = 0;
+	}
+	return *end ? end + 1 : end;
+}
+
+const char *i18n_accept_language(const char *header)
+{
+	const char *best = NULL;
+	double best_q = 0, q;
+	char tag[32];
+	for (const char *p = header; p && *p;) {
+		p = accept_item(p, tag, sizeof(tag), &q);
+		const char *l = i18n_match(tag);
+		if (l && q > best_q) {
+			best = l;
+			best_q = q;
+		}
+	}
+	return best;
+}
+
 int i18n_valid_pref(const char *tag)
 {
 	return tag && (!tag[0] || lang_index(tag) >= 0);

@@ -29,6 +29,9 @@ int i18n_loaded(const char *lang);
 
 /* The supported language a tag names ("ro-RO" and "RO" give "ro"), or NULL. */
 const char *i18n_match(const char *tag);
+/* The supported language an HTTP Accept-Language header prefers (the highest q; the first of equals), or NULL:
+ * "da-DK,da;q=0.9,en;q=0.8" gives "da", "fr, ro;q=0.5" gives "ro", "ro;q=0" nothing. */
+const char *i18n_accept_language(const char *header);
 /* Whether tag may be stored as a preference: "" (follow the device) or a supported language. */
 int i18n_valid_pref(const char *tag);
 /* The language to answer in: the account's preference if supported, else the client's, else en. */

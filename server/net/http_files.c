@@ -142,6 +142,7 @@ int http_files_begin(struct uploads *u, struct lws *wsi, struct files_req **out,
 	req.upload_defer_length = custom(wsi, "upload-defer-length:", fr->hdr[4], sizeof(fr->hdr[4]));
 	req.content_type = known(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, fr->hdr[5], sizeof(fr->hdr[5]));
 	req.range = known(wsi, WSI_TOKEN_HTTP_RANGE, fr->hdr[6], sizeof(fr->hdr[6]));
+	req.accept_language = known(wsi, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE, fr->hdr[7], sizeof(fr->hdr[7]));
 	char *meta = NULL;
 	int mlen = lws_hdr_custom_length(wsi, "upload-metadata:", 16);
 	if (mlen > 0 && mlen < 8192 && (meta = malloc((size_t)mlen + 1)) &&

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zip.h>
+
+#include "server/blobs/blobstore.h"
 
 static const char readme[] =
     "Samvaer: your data (subject access, GDPR article 15)\n"
@@ -18,7 +21,10 @@ static const char readme[] =
     "- held_messages: messages held for review;\n"
     "- pauses: pauses of your agreements;\n"
     "- audit: the audit trail's entries about you (logins, changes, decisions);\n"
-    "- media: photos, clips and recordings (none are kept by this version).\n"
+    "- media: the photos, video clips and voice notes you sent and those sent to you, as the server keeps them\n"
+    "  (photos at display size with no location or camera data; clips and voice notes as shared). Each entry\n"
+    "  names its conversation (agreement_id, seq) and its copy in the folder media/ (\"file\"; null when it was\n"
+    "  removed while this export was being made). Media older than a case's media period are not here.\n"
     "Messages older than the retention period of a case have been removed and are not here.\n";
 
 static int add(zip_t *z, const char *name, const char *text, char *err, size_t errlen)
@@ -28,6 +34,36 @@ static int add(zip_t *z, const char *name, const char *text, char *err, size_t e
 		zip_source_free(f);
 		snprintf(err, errlen, "export: adding %s: %s", name, zip_strerror(z));
 		return -1;
+	}
+	return 0;
+}
+
+/* The main file of each media entry, stored as it is (photos and clips are compressed already). An entry whose blob
+ * has gone (a sweep meanwhile) gets "file": null before the document is written. */
+static int add_media(zip_t *z, json_t *doc, const char *data_dir, char *err, size_t errlen)
+{
+	json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(doc, "media"), i, m)
+	{
+		const char *name = json_string_value(json_object_get(m, "file"));
+		char path[700];
+		struct stat sb;
+		if (!name ||
+		    blobstore_path_in(data_dir, json_string_value(json_object_get(m, "sha256")), path, sizeof(path)) !=
+			0 ||
+		    stat(path, &sb) != 0) {
+			json_object_set_new(m, "file", json_null());
+			continue;
+		}
+		zip_source_t *f = zip_source_file(z, path, 0, -1);
+		zip_int64_t idx = f ? zip_file_add(z, name, f, ZIP_FL_ENC_UTF_8) : -1;
+		if (idx < 0) {
+			zip_source_free(f);
+			snprintf(err, errlen, "export: adding %s: %s", name, zip_strerror(z));
+			return -1;
+		}
+		zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
 	}
 	return 0;
 }
@@ -52,19 +88,25 @@ static int take(zip_source_t *src, char **out, size_t *len, char *err, size_t er
 	return 0;
 }
 
-int export_zip(json_t *doc, char **out, size_t *len, char *err, size_t errlen)
+int export_zip(json_t *doc, const char *data_dir, char **out, size_t *len, char *err, size_t errlen)
 {
 	zip_error_t ze;
 	zip_error_init(&ze);
 	*out = NULL;
-	char *json = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	zip_source_t *src = json ? zip_source_buffer_create(NULL, 0, 0, &ze) : NULL;
+	char *json = NULL;
+	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
 	zip_t *z = src ? zip_open_from_source(src, ZIP_TRUNCATE, &ze) : NULL;
 	int rc = z ? 0 : -1;
 	if (rc)
 		snprintf(err, errlen, "export: cannot start the archive: %s", zip_error_strerror(&ze));
 	if (z)
 		zip_source_keep(src); /* zip_close must not free it: the bytes are read from it afterwards */
+	if (rc == 0)
+		rc = add_media(z, doc, data_dir, err, errlen);
+	if (rc == 0 && !(json = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII))) {
+		snprintf(err, errlen, "export: out of memory");
+		rc = -1;
+	}
 	if (rc == 0)
 		rc = add(z, "export.json", json, err, errlen) || add(z, "README.txt", readme, err, errlen) ? -1 : 0;
 	if (z && rc == 0 && zip_close(z) < 0) {

@@ -5,6 +5,7 @@
 
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/blobs/attachments_expire.h"
 #include "server/blobs/blobstore.h"
 #include "server/recordings/recordings.h"
 #include "server/session/session.h"
@@ -144,6 +145,34 @@ static void compaction_start(struct app *app)
 	ev_unref(app->loop);
 }
 
+/* Attachments past media_days or below a floor (the floors this sweep set included), then unsent uploads. */
+static int expire_media(struct app *app, int64_t now, struct retention_report *out)
+{
+	struct attachment_expiry media, unsent;
+	int64_t grace_ms = (int64_t)app->cfg.unsent_upload_grace_s * 1000;
+	if (attachment_expire_media(app->store, now, 1000, &media) != STORE_OK ||
+	    attachment_expire_unsent(app->store, now - grace_ms, 1000, &unsent) != STORE_OK)
+		return STORE_ERR;
+	out->media = media.removed;
+	out->media_bytes = media.bytes;
+	out->unsent = unsent.removed;
+	out->unsent_bytes = unsent.bytes;
+	return STORE_OK;
+}
+
+static void report_media(struct app *app, const struct retention_report *out)
+{
+	app->metrics.retention_media_removed += (uint64_t)out->media;
+	app->metrics.unsent_uploads_removed += (uint64_t)out->unsent;
+	if (out->media)
+		log_info("retention: removed %d attachment(s) (%lld bytes) past their case's media period or with "
+			 "their message",
+			 out->media, (long long)out->media_bytes);
+	if (out->unsent)
+		log_info("retention: removed %d upload(s) never sent (%lld bytes)", out->unsent,
+			 (long long)out->unsent_bytes);
+}
+
 int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 {
 	struct sweep w = {app, out, 0, 0, 0, 0, 0};
@@ -158,6 +187,8 @@ int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 	case_done(&w);
 	if (!w.failed && recordings_expire(app->store, now, 1000, &out->recordings) != STORE_OK)
 		w.failed = 1;
+	if (!w.failed && expire_media(app, now, out) != STORE_OK)
+		w.failed = 1;
 	if (w.failed) {
 		log_error("retention: sweep failed: %s", store_errmsg(app->store));
 		store_rollback(app->store);
@@ -166,10 +197,11 @@ int retention_sweep(struct app *app, int64_t now, struct retention_report *out)
 	if (!commit_durably(app))
 		return -1;
 	app->metrics.retention_sweeps++;
-	if (out->recordings) {
+	if (out->recordings)
 		log_info("retention: removed %d recording file(s)", out->recordings);
+	report_media(app, out);
+	if (out->recordings || out->media || out->unsent)
 		blobstore_sweep(app->blobs, app->store, 10000);
-	}
 	if (!out->messages && app->compact_owed && !app->compactor)
 		compaction_start(app); /* an earlier compaction failed: the removed messages are still in the file */
 	if (!out->messages)
@@ -196,8 +228,9 @@ int retention_erase(struct app *app, int64_t actor, int64_t account_id, int64_t 
 	if (!commit_durably(app))
 		return STORE_ERR;
 	app->metrics.erasures++;
-	session_agreements_changed(app); /* their agreements ended */
-	session_check_accounts(app);     /* the erased account is disabled: its connections close */
+	session_agreements_changed(app);                /* their agreements ended */
+	session_check_accounts(app);                    /* the erased account is disabled: its connections close */
+	blobstore_sweep(app->blobs, app->store, 10000); /* the files of the erased media and recordings */
 	struct msglog_compaction st = {0};
 	compaction_abort(app);
 	compact(app, &st); /* on failure the messages stay hidden and the next sweep compacts */

@@ -5,6 +5,10 @@
  *
  * Both commit on the control thread between loop turns: the group commit is flushed first (every acknowledged
  * message durable), then the floors and the audit entries are committed durably, which hides the removed messages.
+ * The same sweep removes media (attachments older than their case's media_days, or whose message was removed, and
+ * processed uploads never sent within unsent_upload_grace_s) and expired call recordings; their blob files go right
+ * after the commit (blobstore_sweep).
+ *
  * The sweep (every retention_sweep_s seconds, default an hour) then compacts in the background: a thread copies the
  * kept records to messages.log.compact while sends go on, and the loop finishes (the records appended meanwhile, one
  * fdatasync, a rename) when it is done. An erasure compacts at once, on the loop, so its reply can say the messages
@@ -22,6 +26,10 @@ struct retention_report {
 	int64_t cases, conversations, messages; /* what the sweep removed */
 	uint64_t bytes_before, bytes_after;     /* messages.log around the compaction */
 	int recordings;                         /* call recording files removed (recordings_days) */
+	int media;            /* attachments removed: older than media_days, or their message removed */
+	int64_t media_bytes;  /* their bytes (a blob another kept attachment shares stays on disk) */
+	int unsent;           /* processed uploads never sent, removed after unsent_upload_grace_s */
+	int64_t unsent_bytes; /* their bytes */
 };
 
 /* Start / stop the periodic sweep (app.c). */

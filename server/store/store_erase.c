@@ -15,6 +15,12 @@
 #define MINE "(SELECT id FROM agreements WHERE child_id = ?1 OR contact_id = ?1 OR case_id = ?2)"
 /* Call recordings of the case, and every recording the person's video is in (its audio mix with them). */
 #define REC_MINE "(SELECT recording FROM recordings WHERE case_id = ?2 OR account_id = ?1)"
+/* Photos, clips and voice notes of those conversations, uploaded by the person, or their profile photos. */
+#define ATT_MINE "(agreement_id IN " MINE " OR uploader_id = ?1 OR account_id = ?1 OR case_id = ?2)"
+/* One reference less on each blob (main, thumbnail, poster) per attachment row that goes. */
+#define ATT_UNREF(col)                                                                                              \
+	"UPDATE blobs SET refs = refs - (SELECT count(*) FROM attachments WHERE " col " = blobs.hash AND " ATT_MINE \
+	") WHERE hash IN (SELECT " col " FROM attachments WHERE " ATT_MINE ")"
 
 static const char *const clear_sql[] = {
     "DELETE FROM held WHERE agreement_id IN " MINE " OR sender_id = ?1",
@@ -37,6 +43,11 @@ static const char *const clear_sql[] = {
     "UPDATE blobs SET refs = refs - (SELECT count(*) FROM recordings r WHERE r.blob = blobs.hash AND r.recording IN"
     " " REC_MINE ") WHERE hash IN (SELECT blob FROM recordings WHERE recording IN " REC_MINE ")",
     "DELETE FROM recordings WHERE recording IN " REC_MINE,
+    ATT_UNREF("blob"),
+    ATT_UNREF("thumb"),
+    ATT_UNREF("poster"),
+    "DELETE FROM attachments WHERE " ATT_MINE,
+    "DELETE FROM attachments_expired WHERE agreement_id IN " MINE,
     "UPDATE accounts SET username = 'erased-' || id, username_key = 'erased-' || id, display_name = '',"
     " password_hash = '!erased', disabled = 1, language = '', password_reset_at = 0 WHERE id = ?1",
 };

@@ -3,7 +3,8 @@
  * An account: its conversations' messages are floored away (store_retention.h; store_messages_compact then takes
  * them out of the log file), held messages and receipts deleted, agreements ended with their labels and terms
  * cleared, pause reasons, notices, proposals' notes and invitations' names cleared, sessions, devices, pairings and
- * push subscriptions deleted, case links removed, and the account row kept as a pseudonym ("erased-ID", no name, no
+ * push subscriptions deleted, the photos, clips and voice notes of those conversations (and any the person uploaded,
+ * and their profile photos) deleted with their blob references (the blob sweep deletes the files), case links removed, and the account row kept as a pseudonym ("erased-ID", no name, no
  * password, disabled) because the audit trail and agreements refer to its id. Audit entries about the person
  * (actor, their agreements, their username in a detail; for a child, the whole case) lose their detail
  * (audit_erase.h), and an `erasure` entry names them so the trail still verifies.

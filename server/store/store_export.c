@@ -11,6 +11,19 @@
 
 #define THEIRS "(SELECT id FROM agreements WHERE child_id = ?1 OR contact_id = ?1)"
 
+/* Photos, clips and voice notes the person may open (attachment_may_read for a child or contact): every one they
+ * uploaded, whatever became of it, and those sent or approved in their conversations. "file" names the main blob's
+ * copy in the zip (export_zip.h); thumbnails and posters are derived from it and left out. */
+#define MEDIA_SQL                                                                                                 \
+	"SELECT json_object('id', id, 'kind', kind, 'mime', mime, 'bytes', bytes, 'width', nullif(width, 0),"     \
+	" 'height', nullif(height, 0), 'duration_ms', nullif(duration_ms, 0), 'from', uploader_id,"               \
+	" 'agreement_id', agreement_id, 'seq', nullif(seq, 0), 'state', state, 'uploaded_at', created_at,"        \
+	" 'sent_at', nullif(used_at, 0), 'sha256', blob, 'file', 'media/' || id || CASE mime WHEN 'image/jpeg'"   \
+	" THEN '.jpg' WHEN 'video/mp4' THEN '.mp4' WHEN 'video/webm' THEN '.webm' WHEN 'audio/ogg' THEN '.ogg'"   \
+	" WHEN 'audio/webm' THEN '.weba' ELSE '' END) FROM attachments WHERE kind IN ('photo', 'video_clip',"     \
+	" 'voice_note') AND (uploader_id = ?1 OR (state IN ('sent', 'approved') AND agreement_id IN " THEIRS "))" \
+	" ORDER BY created_at, id"
+
 /* Run sql (?1 = account, ?2 = quoted username) whose one column is JSON text; the values in an array. */
 static json_t *rows(struct store *s, const char *sql, int64_t account, const char *quoted)
 {
@@ -149,6 +162,11 @@ json_t *store_export_account(struct store *s, int64_t account_id, int *missing)
 		return NULL;
 	}
 	json_object_set_new(doc, "messages", msgs);
-	json_object_set_new(doc, "media", json_array());
+	json_t *media = rows(s, MEDIA_SQL, account_id, quoted);
+	if (!media) {
+		json_decref(doc);
+		return NULL;
+	}
+	json_object_set_new(doc, "media", media);
 	return doc;
 }

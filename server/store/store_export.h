@@ -1,8 +1,9 @@
 /* store_export.h: one person's data for a subject-access request (GDPR art. 15), as one JSON document: the account,
  * the cases they are in, their agreements (terms included), every message of their conversations (sent and
  * received) still kept, their held messages, pauses of their agreements, and the audit entries about them (the same
- * entries an erasure would reach: as actor, on their agreements, or naming their username). Media and recordings are
- * listed under "media" once they exist (an empty list today). server/retention/export_zip.h packs it as a zip. */
+ * entries an erasure would reach: as actor, on their agreements, or naming their username), and under "media" the
+ * photos, clips and voice notes they may open (uploaded by them, or sent to them), each with its blob's hash and the
+ * name of its copy in the zip. server/retention/export_zip.h packs it as a zip. */
 #ifndef SAMVAER_STORE_EXPORT_H
 #define SAMVAER_STORE_EXPORT_H
 

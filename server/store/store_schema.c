@@ -307,6 +307,18 @@ const char *const store__migrations[] = {
     "  ended_at INTEGER NOT NULL,"
     "  interrupted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE INDEX recordings_case ON recordings(case_id, started_at);",
+
+    /* 9 (leftovers): where an attachment was before the retention sweep removed it (media_days, or its message
+     * below a floor): the message stays in history with the attachment shown as expired (PROTOCOL.md §16). The row
+     * holds no content, only which upload it was and its kind; the attachment row and its blobs are gone. */
+    "CREATE TABLE attachments_expired ("
+    "  agreement_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  uploader_id INTEGER NOT NULL,"
+    "  expired_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (agreement_id, seq)) WITHOUT ROWID;",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

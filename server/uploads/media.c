@@ -77,7 +77,8 @@ static int new_session(struct uploads *u, const struct up_request *req, struct u
 	if (!c || u->media_sessions.count >= MEDIA_COOKIES_MAX || auth_token_new(token, c->hash) != 0 ||
 	    intmap_put(&u->media_sessions, intmap_hash_bytes(c->hash, 32), c) != 0) {
 		free(c);
-		return refuse(res, 503, "busy", "The server is busy right now. Please try again in a moment.");
+		return refuse(res, 503, mediaproc_err_code(MEDIAPROC_ERR_BUSY),
+			      mediaproc_err_message(MEDIAPROC_ERR_BUSY));
 	}
 	memcpy(c->session_hash, hash, 32);
 	c->account_id = me.id;
@@ -89,8 +90,7 @@ static int new_session(struct uploads *u, const struct up_request *req, struct u
 	return UP_DONE;
 }
 
-/* Who is asking: the Bearer first, else the cookie. 0 with *account, or -1. */
-static int who(struct uploads *u, const struct up_request *req, int64_t *account)
+int up__who(struct uploads *u, const struct up_request *req, int64_t *account)
 {
 	struct account me;
 	if (req->bearer)
@@ -191,7 +191,7 @@ int up__media(struct uploads *u, const struct up_request *req, struct up_respons
 	char id[TUS_ID_LEN + 1];
 	int which;
 	int64_t account;
-	if (who(u, req, &account) != 0)
+	if (up__who(u, req, &account) != 0)
 		return refuse(res, 401, "unauthenticated", "Please log in.");
 	if (!strncmp(req->path, "/media/recordings/", 18))
 		return recording(u, req, res, account);

@@ -7,6 +7,7 @@
 
 #include "server/base/clock.h"
 #include "server/base/log.h"
+#include "server/i18n/i18n.h"
 #include "server/session/state.h"
 #include "server/uploads/uploads_internal.h"
 
@@ -38,6 +39,8 @@ int up__patch_begin(struct uploads *u, struct upload *up, const struct up_reques
 		    struct up_patch **patch)
 {
 	uint64_t off;
+	const char *lang = i18n_accept_language(req->accept_language);
+	snprintf(up->client_lang, sizeof(up->client_lang), "%s", lang ? lang : "");
 	if (!req->content_type || strcmp(req->content_type, "application/offset+octet-stream") != 0)
 		return refuse(res, 415, "bad_content_type",
 			      "The body must be sent as application/offset+octet-stream.");
@@ -115,6 +118,7 @@ static void fail(struct uploads *u, struct upload *up, int err)
 	spool_destroy(up->spool);
 	up->spool = NULL;
 	refuse(&res, up->err_status, up->err_code, up->err_message);
+	up__localize(&res, up__lang(u, up->account_id, up->client_lang));
 	answer(up, &res);
 }
 
@@ -283,7 +287,7 @@ static int submit(struct uploads *u, struct upload *up, struct up_response *res,
 	return UP_PENDING;
 }
 
-int uploads_body_end(struct up_patch *p, int complete, struct up_response *res, up_done_fn done, void *ctx)
+static int body_end(struct up_patch *p, int complete, struct up_response *res, up_done_fn done, void *ctx)
 {
 	struct upload *up = p->up;
 	struct uploads *u = p->u;
@@ -306,6 +310,16 @@ int uploads_body_end(struct up_patch *p, int complete, struct up_response *res, 
 	if (up->offset < up->length)
 		return offset_answer(up, res);
 	return submit(u, up, res, done, ctx);
+}
+
+int uploads_body_end(struct up_patch *p, int complete, struct up_response *res, up_done_fn done, void *ctx)
+{
+	struct upload *up = p->up;
+	struct uploads *u = p->u;
+	int rc = body_end(p, complete, res, done, ctx);
+	if (rc == UP_DONE && res->code[0])
+		up__localize(res, up__lang(u, up->account_id, up->client_lang));
+	return rc;
 }
 
 void uploads_forget(struct uploads *u, void *ctx)

@@ -51,6 +51,7 @@ void up__error(struct up_response *res, int status, const char *code, const char
 	json_quote(c, sizeof(c), code);
 	json_quote(m, sizeof(m), message);
 	res->status = status;
+	snprintf(res->code, sizeof(res->code), "%s", code);
 	snprintf(res->content_type, sizeof(res->content_type), "application/json");
 	int n = snprintf(res->body, sizeof(res->body), "{\"error\":\"%s\",\"message\":\"%s\"}", c, m);
 	res->body_len = n > 0 && (size_t)n < sizeof(res->body) ? (size_t)n : 0;
@@ -139,16 +140,25 @@ void uploads_destroy(struct uploads *u)
 	free(u);
 }
 
-int uploads_handle(struct uploads *u, const struct up_request *req, struct up_response *res, struct up_patch **patch)
+static int dispatch(struct uploads *u, const struct up_request *req, struct up_response *res, struct up_patch **patch)
 {
-	up__reset(res);
-	*patch = NULL;
 	if (!strncmp(req->path, "/files/", 7) || !strcmp(req->path, "/files"))
 		return up__tus(u, req, res, patch);
 	if (!strncmp(req->path, "/media/", 7))
 		return up__media(u, req, res);
 	up__error(res, 404, "not_found", "There is nothing here.");
+	res->code[0] = 0; /* a path outside the protocol: a developer's detail, left in English */
 	return UP_DONE;
+}
+
+int uploads_handle(struct uploads *u, const struct up_request *req, struct up_response *res, struct up_patch **patch)
+{
+	up__reset(res);
+	*patch = NULL;
+	int rc = dispatch(u, req, res, patch);
+	if (rc == UP_DONE)
+		up__localize_request(u, req, res);
+	return rc;
 }
 
 int uploads_sweep(struct uploads *u, int64_t now)

@@ -25,8 +25,9 @@ struct up_request {
 	const char *upload_defer_length;
 	const char *content_type;
 	const char *range;
-	const char *peer; /* client address (logs) */
-	int tls;          /* the connection is TLS: the cookie gets Secure */
+	const char *accept_language; /* the language of refusals when the account has chosen none */
+	const char *peer;            /* client address (logs) */
+	int tls;                     /* the connection is TLS: the cookie gets Secure */
 };
 
 #define UP_MAX_HEADERS 12
@@ -40,6 +41,7 @@ struct up_response {
 		char value[224];
 	} headers[UP_MAX_HEADERS];
 	char body[512]; /* a JSON error {"error":code,"message":text} or a small answer */
+	char code[40];  /* a refusal: its error code (the body's "error"); "" otherwise */
 	size_t body_len;
 	int fd; /* >= 0: send file_len bytes of this file from file_off after the headers (GET /media);
 				    * the transport closes it */

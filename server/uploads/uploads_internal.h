@@ -43,6 +43,7 @@ struct upload {
 	char err_code[40];
 	char err_message[200];
 	char filename[TUS_FILENAME_MAX + 1];
+	char client_lang[8]; /* Accept-Language of the last PATCH, for the final answer's language ("" = none) */
 };
 
 struct up_patch {
@@ -71,6 +72,14 @@ void up__error(struct up_response *res, int status, const char *code, const char
 void up__reset(struct up_response *res);
 /* The account behind a Bearer token (a live session, an enabled account): 0 and *out, or -1. */
 int up__account(struct uploads *u, const char *bearer, struct account *out);
+
+/* media.c: who is asking, by the Bearer first, else the media cookie: 0 with *account, or -1. */
+int up__who(struct uploads *u, const struct up_request *req, int64_t *account);
+/* uploads_i18n.c: the language to answer `account` in (0: nobody known) given the client's tag; a refusal's message
+ * put in `lang`; and both for a request (its account and Accept-Language). */
+const char *up__lang(struct uploads *u, int64_t account, const char *client_tag);
+void up__localize(struct up_response *res, const char *lang);
+void up__localize_request(struct uploads *u, const struct up_request *req, struct up_response *res);
 
 /* tus.c */
 int up__tus(struct uploads *u, const struct up_request *req, struct up_response *res, struct up_patch **patch);

@@ -8,11 +8,13 @@
 //   t('area.key', …)                       JS: the first argument a plain string literal
 //   data-i18n="area.key"                   HTML or JS strings; also data-i18n-attr="aria-label:area.key title:…"
 //   i18n_text(lang, "area.key", …)         C (server): any i18n_… call whose second argument is a literal
+//   refuse(res, 404, "code", …)            C: an HTTP refusal of /files/ or /media/ (also up__error, p->code = "…"),
+//                                          localized by code: it uses error.<code>
 //   i18n-keys: area.a area.b               a comment listing keys code builds at run time
 //   i18n-prefix: refusal.                  a comment: every key with this prefix is used (codes from the server)
 // A string literal in the code equal to a key also counts as a use of it (for the unused check only), so a table
 // of keys in code needs no comment. The server's error.<code> and policy.<code> keys come from the X-macro lists in
-// proto/errors.h and server/policy/policy.h: every code needs its message.
+// proto/errors.h, server/policy/policy.h and server/mediaproc/mediaproc.h: every code needs its message.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,6 +34,7 @@ export function repoApps(root) {
     { name: 'server', catalogs: path.join(root, 'server/i18n'), sources: [path.join(root, 'server')], xmacros: [
         { file: path.join(root, 'proto/errors.h'), list: 'PROTO_ERRORS', prefix: 'error.', skip: ['ok'] },
         { file: path.join(root, 'server/policy/policy.h'), list: 'POLICY_REASONS', prefix: 'policy.' },
+        { file: path.join(root, 'server/mediaproc/mediaproc.h'), list: 'MEDIAPROC_ERRORS', prefix: 'error.', skip: ['ok'] },
       ] },
   ];
 }
@@ -56,7 +59,7 @@ export function xmacroCodes(text, list) {
     body.push(line);
     if (!line.trimEnd().endsWith('\\')) break;
   }
-  return [...body.join('\n').matchAll(/X\(\s*\w+\s*,\s*"([a-z0-9_]+)"/g)].map((m) => m[1]);
+  return [...body.join('\n').matchAll(/X\(\s*\w+\s*,\s*(?:-?\d+\s*,\s*)?"([a-z0-9_]+)"/g)].map((m) => m[1]);
 }
 
 /** Keys the source text uses for certain (`used`), declares by prefix, and mentions as literals. */
@@ -67,6 +70,9 @@ export function scanSource(text, isC) {
   const add = (set, k) => { if (k) set.add(k.trim()); };
   if (isC) {
     for (const m of text.matchAll(/\bi18n_\w+\s*\((?:[^,;()]|\([^();]*\))*,\s*"([^"]+)"/g)) add(used, m[1]);
+    // the HTTP refusals of /files/ and /media/ (server/uploads: refuse(res, status, "code", ...)), localized by code
+    for (const m of text.matchAll(/\b(?:refuse|up__error)\s*\(\s*&?\w+\s*,\s*\d+\s*,\s*"([a-z0-9_]+)"/g)) add(used, `error.${m[1]}`);
+    for (const m of text.matchAll(/->code\s*=\s*"([a-z0-9_]+)"/g)) add(used, `error.${m[1]}`);
   } else {
     for (const m of text.matchAll(/(?<![\w$])t\(\s*(['"`])([^'"`$]+?)\1/g)) add(used, m[2]);
     for (const m of text.matchAll(/data-i18n['"]?\s*[=:]\s*(\\?['"])([^'"\\]+)\1/g)) add(used, m[2]);

@@ -78,6 +78,11 @@ const CASES = [
   ['a C call to i18n_ with a key no catalog has', { c: 'x = i18n_format(session_lang(s), "home.gone", &a, 1, b, n);\n' },
     /home\.gone: used in .*server\.c but in no catalog/],
   ['a C call to i18n_ with a key the catalogs have', { c: 'i18n_text(lang, "home.title", "Hello", b, n);\n' }, null],
+  ['an HTTP refusal in C whose code has no error message', { c: 'return refuse(res, 404, "gone_away", "Gone.");\n' },
+    /error\.gone_away: used in .*server\.c but in no catalog/],
+  ['a refusal code set on an answer in C', { c: 'p->code = "too_late";\n' }, /error\.too_late: used in .*server\.c/],
+  ['an error code list with numbers before the code', { xmacros: '#define ERRS(X) \\\n\tX(OK, 0, "ok", 200, "ok") \\\n\tX(LATE, -1, "late", 500, "Late")\n' },
+    /refusal\.late: used in .*errors\.h ERRS but in no catalog/],
   ['a key kept by a literal in a table', { edit: (l, c) => { c['home.kept'] = 'Kept'; }, code: `${CODE}\nconst K = { a: 'home.kept' };` }, null],
 ];
 

@@ -5,6 +5,7 @@
 # adults of the case; never another contact, another case, the operator; Bearer or cookie; Range.
 import base64
 import http.client
+import json
 import os
 import sqlite3
 import subprocess
@@ -14,7 +15,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import Case, TestFailure, check, check_eq, main
+from harness import Case, TestFailure, check, check_eq, expect_ok, main
 
 
 def photo_bytes(w=640, h=480, marker=None):
@@ -323,6 +324,47 @@ async def expiry(server):
     check_eq((st, error_code(body)), (404, "upload_not_found"), "a PATCH after expiry")
 
 
+def catalog(lang, code):
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "server", "i18n", lang + ".json")) as f:
+        return json.load(f)["error." + code]
+
+
+def refusal(answer):
+    st, _, body = answer
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise TestFailure("not a JSON refusal: %s %r" % (st, body[:200]))
+    return st, doc.get("error"), doc.get("message")
+
+
+async def refusals_in_language(server):
+    """HTTP refusals of /files/ and /media/ speak the account's language, else Accept-Language, else English; the
+    error code never changes."""
+    allow_photos(server)
+    await server.settle()
+    andrei = await server.login("andrei")
+    tok = andrei.token
+    expect_ok(await andrei.request("account.set_locale", locale="ro"), "andrei chooses Romanian")
+    check_eq(refusal(call(server, "POST", "/files/", tus(tok, Upload_Length=0, Upload_Metadata=metadata()))),
+             (422, "media_empty", "Acest fișier este gol."), "creation refused in Romanian")
+    check_eq(refusal(call(server, "GET", "/media/" + "A" * 22, {"Authorization": "Bearer " + tok,
+                                                                 "Accept-Language": "da"})),
+             (404, "media_not_found", catalog("ro", "media_not_found")), "the account's choice beats the header")
+    words = b"this is not a picture at all, only words, words and more words!"
+    loc = create(server, tok, len(words))
+    check_eq(refusal(patch(server, tok, loc, 0, words)),
+             (415, "media_unsupported", catalog("ro", "media_unsupported")), "processing's refusal in Romanian")
+    check_eq(refusal(call(server, "POST", "/files/", {"Tus-Resumable": "1.0.0", "Accept-Language": "da-DK,da;q=0.9"})),
+             (401, "unauthenticated", catalog("da", "unauthenticated")), "no account: the header's language (Danish)")
+    check_eq(refusal(call(server, "POST", "/files/", {"Tus-Resumable": "1.0.0"})),
+             (401, "unauthenticated", "Please log in."), "neither: English")
+    expect_ok(await andrei.request("account.set_locale", locale=""), "back to the device's language")
+    check_eq(refusal(call(server, "POST", "/files/", tus(tok, Upload_Length=0, Upload_Metadata=metadata(),
+                                                         Accept_Language="es-ES"))),
+             (422, "media_empty", "Este archivo está vacío."), "following the device: Spanish from the header")
+
+
 main([
     Case("protocol", protocol, timeout=60),
     Case("creation_checks", creation_checks, timeout=60),
@@ -331,4 +373,5 @@ main([
     Case("downloads", downloads, timeout=90),
     Case("spool_and_restart", spool_and_restart, fresh=True, timeout=60),
     Case("expiry", expiry, fresh=True, timeout=60, server_args=("--upload-expiry-s", "2")),
+    Case("refusals_in_language", refusals_in_language, fresh=True, timeout=60),
 ])

@@ -9,6 +9,7 @@
 #include "proto/errors.h"
 #include "server/i18n/i18n.h"
 #include "server/i18n/msgpattern.h"
+#include "server/mediaproc/mediaproc.h"
 #include "server/policy/policy.h"
 #include "tests/unit/check.h"
 
@@ -72,6 +73,8 @@ static void test_numbering(void)
 
 #define ERR_CODE(name, code, msg) code,
 static const char *const error_codes[] = {PROTO_ERRORS(ERR_CODE)};
+#define MEDIA_CODE(name, value, code, status, msg) code,
+static const char *const media_codes[] = {MEDIAPROC_ERRORS(MEDIA_CODE)};
 #define REASON_CODE(name, code, verdict, rule, msg) code,
 static const char *const reason_codes[] = {POLICY_REASONS(REASON_CODE)};
 
@@ -85,6 +88,12 @@ static void test_every_code(void)
 		int missing = 0;
 		for (size_t i = 1; i < sizeof(error_codes) / sizeof(error_codes[0]); i++) { /* 0 is "ok" */
 			snprintf(key, sizeof(key), "error.%s", error_codes[i]);
+			if (!i18n_format(langs[l], key, NULL, 0, text, sizeof(text)) ||
+			    (l && i18n_format("en", key, NULL, 0, en, sizeof(en)) && !strcmp(en, text)))
+				missing++, fprintf(stderr, "  %s: %s missing or English\n", langs[l], key);
+		}
+		for (size_t i = 1; i < sizeof(media_codes) / sizeof(media_codes[0]); i++) { /* 0 is "ok" */
+			snprintf(key, sizeof(key), "error.%s", media_codes[i]);
 			if (!i18n_format(langs[l], key, NULL, 0, text, sizeof(text)) ||
 			    (l && i18n_format("en", key, NULL, 0, en, sizeof(en)) && !strcmp(en, text)))
 				missing++, fprintf(stderr, "  %s: %s missing or English\n", langs[l], key);
@@ -155,6 +164,25 @@ static void test_choice(void)
 	CHECK(!strcmp(i18n_choose("", "de-DE"), "en"), "else English");
 	CHECK(!strcmp(i18n_choose("xx", "it_IT"), "it"), "an unsupported preference is skipped");
 	CHECK(i18n_match("nb") == NULL && i18n_match(NULL) == NULL, "no match");
+	const struct {
+		const char *header, *want;
+	} accept[] = {
+	    {"da-DK,da;q=0.9,en;q=0.8", "da"},
+	    {"fr-FR, ro;q=0.5", "ro"},
+	    {"en;q=0.4, it;q=0.7", "it"},
+	    {"ro;q=0", NULL},
+	    {"de, fr", NULL},
+	    {"", NULL},
+	    {"  es-419 ; q=1.0 , ro", "es"},
+	    {"ro;q=0.5, da;q=0.5", "ro"},
+	    {"da;q=abc, ro;q=0.1", "ro"},
+	    {"*", NULL},
+	};
+	for (size_t i = 0; i < sizeof(accept) / sizeof(accept[0]); i++) {
+		const char *got = i18n_accept_language(accept[i].header);
+		CHECK(accept[i].want ? got && !strcmp(got, accept[i].want) : got == NULL, accept[i].header);
+	}
+	CHECK(i18n_accept_language(NULL) == NULL, "no header");
 	CHECK(i18n_valid_pref("") && i18n_valid_pref("da") && !i18n_valid_pref("da-DK") && !i18n_valid_pref("de"),
 	      "preferences stored: '' or a supported tag");
 }

@@ -69,6 +69,8 @@ static const char *const fixtures[] = {
     "INSERT INTO blobs(hash,bytes,refs,created_at) VALUES ('cd',9,1,1);"
     "INSERT INTO recordings(id,recording,case_id,call_id,kind,blob,mime,bytes,duration_ms,started_at,ended_at)"
     " VALUES ('R1','REC',1,7,'audio','cd','audio/ogg',9,1000,1,2);",
+    /* v9 (leftovers) */
+    "INSERT INTO attachments_expired(agreement_id,seq,id,kind,uploader_id,expired_at) VALUES (1,1,'BBBB','photo',2,9);",
 };
 
 static void test_upgrades(void)

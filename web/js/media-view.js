@@ -25,10 +25,18 @@ export function formatDuration(ms) {
 
 /** The content of a bubble for message m with m.attachment; onOpen(att) shows a photo full screen. */
 export function attachmentView(att, onOpen) {
+  if (att.expired) return expiredView(att);
   if (att.kind === 'photo' || att.kind === 'profile_photo') return photoView(att, onOpen);
   if (att.kind === 'video_clip') return videoView(att);
   if (att.kind === 'voice_note') return voiceView(att);
   return el('span', { class: 'media-unknown' }, t('media.unknown'));
+}
+
+/** An attachment the case's media period removed (PROTOCOL.md §16): a note in its place, nothing to load. */
+function expiredView(att) {
+  return el('div', {
+    class: 'media media-expired', 'data-testid': 'media-expired', 'data-kind': att.kind, 'data-attachment': att.id,
+  }, t('media.expired', { kind: att.kind }));
 }
 
 function photoView(att, onOpen) {

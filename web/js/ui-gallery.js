@@ -61,7 +61,8 @@ function tile(store, m, onOpen) {
 function render(aid, status) {
   const store = ctx.getStore();
   const items = sortedMessages(store, aid)
-    .filter((m) => m.attachment && (m.attachment.kind === 'photo' || m.attachment.kind === 'video_clip'))
+    .filter((m) => m.attachment && !m.attachment.expired
+      && (m.attachment.kind === 'photo' || m.attachment.kind === 'video_clip'))
     .reverse();
   const grid = box.querySelector('.gallery-grid');
   grid.replaceChildren(...items.map((m) => tile(store, m, openViewer)));
