@@ -1,7 +1,7 @@
 /* cpu_place.h: keeps one CPU for the control thread. Every message, call signal and HTTP request goes through the
  * control thread; photo and clip processing is long, bulky work that would otherwise share its CPU and its caches.
  * When the server may run on two CPUs or more, the control thread is pinned to one of them and background threads
- * (the media processing pool, message-log compaction) keep to the others; every other thread may run anywhere
+ * (the media processing pool, the upload spool's writer, message-log compaction) keep to the others; every other thread may run anywhere
  * (docs/ARCHITECTURE.md, "Threads"). With one CPU nothing is pinned. Linux only.
  *
  * The placement is one per process: decided once by cpu_place_init at start, before any other thread exists, and

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "server/base/cpu_place.h"
 #include "server/store/fsdir.h"
 
 #include <openssl/crypto.h>
@@ -105,6 +106,7 @@ static int write_at(int fd, const unsigned char *buf, size_t len, uint64_t off)
 static void *writer_main(void *arg)
 {
 	struct spool_writer *w = arg;
+	cpu_place_background(); /* encrypting and writing uploads: bulk work, kept off the control thread's CPU */
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->todo && !w->stop)
