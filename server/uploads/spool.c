@@ -19,6 +19,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#define SPOOL_SPARE 16 /* buffers a writer keeps for reuse: 4 MB at most */
+
 struct job {
 	struct spool *sp;
 	unsigned char *buf; /* SPOOL_BUF bytes, plaintext until the writer encrypts it */
@@ -37,6 +39,11 @@ struct spool_writer {
 	struct job *todo, **todo_tail;
 	struct job *done; /* finished, for the loop */
 	int stop;
+	/* Buffers back from the writer, kept for the next hand-overs (control thread only): a fresh 256 KB buffer is
+	 * a fresh mapping, and filling it page-faults on the control thread while the unmapping of the old one costs
+	 * every CPU of the process a TLB flush. */
+	unsigned char *spare[SPOOL_SPARE];
+	int nspare;
 };
 
 struct spool {
@@ -139,12 +146,27 @@ static void spool_free(struct spool *sp)
 	free(sp);
 }
 
+static unsigned char *buf_get(struct spool_writer *w)
+{
+	return w && w->nspare ? w->spare[--w->nspare] : malloc(SPOOL_BUF);
+}
+
+/* A buffer back from the writer: it holds ciphertext (encrypted in place), unless the encryption failed. */
+static void buf_put(struct spool_writer *w, unsigned char *buf, int plaintext)
+{
+	if (plaintext)
+		OPENSSL_cleanse(buf, SPOOL_BUF);
+	if (w && w->nspare < SPOOL_SPARE)
+		w->spare[w->nspare++] = buf;
+	else
+		free(buf);
+}
+
 /* A job is back on the loop: account for it, then tell whoever waits. */
 static void job_done(struct job *j)
 {
 	struct spool *sp = j->sp;
-	OPENSSL_cleanse(j->buf, j->len);
-	free(j->buf);
+	buf_put(sp->w, j->buf, !j->ok);
 	sp->inflight--;
 	sp->broken |= !j->ok;
 	free(j);
@@ -215,6 +237,8 @@ void spool_writer_stop(struct spool_writer *w)
 	ev_async_stop(w->loop, &w->done_ev);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
+	while (w->nspare)
+		free(w->spare[--w->nspare]);
 	free(w);
 }
 
@@ -226,7 +250,7 @@ struct spool *spool_create(const char *data_dir, const char *id, struct spool_wr
 	sp->fd = -1;
 	sp->w = w;
 	snprintf(sp->path, sizeof(sp->path), "%s/spool/%s", data_dir, id);
-	sp->buf = malloc(SPOOL_BUF);
+	sp->buf = buf_get(w);
 	sp->fd = open(sp->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (!sp->buf || sp->fd < 0 || RAND_bytes(sp->key, 32) != 1 || RAND_bytes(sp->iv, 16) != 1) {
 		int e = errno;
@@ -252,7 +276,7 @@ static int hand_over(struct spool *sp)
 		return rc ? 0 : -1;
 	}
 	struct job *j = calloc(1, sizeof(*j));
-	unsigned char *fresh = malloc(SPOOL_BUF);
+	unsigned char *fresh = buf_get(sp->w);
 	if (!j || !fresh) {
 		free(j);
 		free(fresh);
