@@ -514,8 +514,9 @@ void calls_handle_start(struct session *s, struct proto_request *r)
 	calls__broadcast(c, NULL, "ringing", s->account_id);
 }
 
-/* The call named by call_id, if the session's account is a party still in it; replies no_call otherwise. */
-static struct call *call_param(struct session *s, struct proto_request *r, struct call_party **party)
+/* The session's own party in the call named by call_id, if it has not left (and is not a supervisor, unless
+ * supervisors are welcome); replies bad_request or no_call otherwise. */
+static struct call_party *party_param(struct session *s, struct proto_request *r, int supervisors, struct call **cp)
 {
 	char err[PROTO_ERRBUF];
 	int64_t id;
@@ -525,12 +526,20 @@ static struct call *call_param(struct session *s, struct proto_request *r, struc
 	}
 	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
 	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
-	if (!p || p->state == PARTY_LEFT || p->role == PARTY_SUPERVISOR) {
+	if (!p || p->state == PARTY_LEFT || (!supervisors && p->role == PARTY_SUPERVISOR)) {
 		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
 		return NULL;
 	}
-	*party = p;
-	return c;
+	*cp = c;
+	return p;
+}
+
+/* The call named by call_id, if the session's account is a party (not a supervisor) still in it. */
+static struct call *call_param(struct session *s, struct proto_request *r, struct call_party **party)
+{
+	struct call *c = NULL;
+	*party = party_param(s, r, 0, &c);
+	return *party ? c : NULL;
 }
 
 /* Create the media call at the first answer; supervised calls stay paused until a supervisor is in. */
@@ -717,18 +726,10 @@ void calls_handle_offer(struct session *s, struct proto_request *r)
 
 struct call_party *calls__own_party(struct session *s, struct proto_request *r, struct call **cp)
 {
-	char err[PROTO_ERRBUF];
-	int64_t id;
-	if (proto_param_int(r, "call_id", 0, 1, INT64_MAX, &id, err)) {
-		session_reply_error(s, r->id, PROTO_ERR_BAD_REQUEST, err);
+	struct call *c = NULL;
+	struct call_party *p = party_param(s, r, 1, &c);
+	if (!p)
 		return NULL;
-	}
-	struct call *c = intmap_get(&s->app->calls->by_id, (uint64_t)id);
-	struct call_party *p = c ? calls__party(c, s->account_id) : NULL;
-	if (!p || p->state == PARTY_LEFT) {
-		session_reply_error(s, r->id, PROTO_ERR_NO_CALL, NULL);
-		return NULL;
-	}
 	if (p->state != PARTY_JOINED || !c->media) {
 		session_reply_error(s, r->id, PROTO_ERR_CALL_STATE, "proto: join the call first");
 		return NULL;
