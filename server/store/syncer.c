@@ -116,6 +116,7 @@ static void checkpoint(struct syncer *s)
 static void *run(void *arg)
 {
 	struct syncer *s = arg;
+	pthread_setname_np(pthread_self(), "syncer"); /* in top -H, ps -T and /proc/PID/task/TID/comm */
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping || s->requested > s->synced) {
 		if (s->requested == s->synced) {
@@ -152,6 +153,7 @@ static void *run(void *arg)
 static void *run_checkpoints(void *arg)
 {
 	struct syncer *s = arg;
+	pthread_setname_np(pthread_self(), "checkpoint");
 	/* Linux nice values are per thread: lower this one only, so checkpoints never delay the loop's replies. */
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CHECKPOINT_NICE) != 0)
 		log_warn("syncer: cannot lower the checkpoint thread's priority: %s", strerror(errno));

@@ -45,6 +45,9 @@ struct lg_opts {
 	int flood;              /* connections [0, flood) send as fast as their window allows; the rest are paced */
 	int flood_window;       /* sends in flight per flooding connection (0: it sends nothing, the control) */
 	double flood_period;    /* > 0: the flooders flood for this many seconds, then are gone (closed) as long */
+	double alt_period;      /* > 0: samples sent in even periods of CLOCK_MONOTONIC (t / period) are "on", odd
+				 * ones "off" (another process loads the server in the even periods only) */
+	double alt_guard;       /* --alt-period: samples sent this soon after a period began are dropped */
 };
 
 struct lg_conn {
@@ -399,8 +402,13 @@ static int lg_record_delivery(const char *s, size_t len, uint64_t now)
 		return 1;
 	G.st.delivered++;
 	if (t >= G.t_from && now >= t) {
-		uint64_t period = (uint64_t)(G.o.flood_period * 1e9);
+		uint64_t period = (uint64_t)(G.o.flood_period * 1e9), alt = (uint64_t)(G.o.alt_period * 1e9);
 		int off = period && ((t - G.t_from) / period) % 2; /* sent while the flooders were gone */
+		if (alt) {
+			if (t % alt < (uint64_t)(G.o.alt_guard * 1e9))
+				return 1; /* the other load is starting or draining */
+			off = (t / alt) % 2;
+		}
 		uint32_t **lat = off ? &G.st.off : &G.st.lat;
 		size_t *n = off ? &G.st.off_n : &G.st.lat_n, *cap = off ? &G.st.off_cap : &G.st.lat_cap;
 
@@ -909,7 +917,11 @@ static void lg_usage(void)
 	    "  [--window W] [--rate R] [--duration S] [--warmup S] [--tokens FILE] [--idle --hold S]\n"
 	    "  [--text-len N] [--server-pid PID] [--max-pending N] [--connect-timeout S]\n"
 	    "  [--stall 1|2 | --flood N [--flood-window W] [--flood-period S]]   (both need --rate; --stall 2: the\n"
-	    "  same, all reading; --flood-period: flood S seconds, gone S seconds, ...: p99_us and off_p99_us)\n");
+	    "  same, all reading; --flood-period: flood S seconds, gone S seconds, ...: p99_us and off_p99_us)\n"
+	    "  [--alt-period S [--alt-guard G]]   (samples sent in even S-second periods of CLOCK_MONOTONIC give "
+	    "p99_us,\n"
+	    "  odd ones off_p99_us, each without its first G seconds: another process loads the server in even "
+	    "ones)\n");
 	exit(2);
 }
 
@@ -939,12 +951,14 @@ static const struct {
     {"flood", 'i', &G.o.flood},
     {"flood-window", 'i', &G.o.flood_window},
     {"flood-period", 'd', &G.o.flood_period},
+    {"alt-period", 'd', &G.o.alt_period},
+    {"alt-guard", 'd', &G.o.alt_guard},
 };
 
 static void lg_parse_args(int argc, char **argv)
 {
-	struct lg_opts o = {"127.0.0.1", 0, "/ws", "echo", LG_ECHO, 1000, 0, 0, 10,  2, NULL,
-			    0,           5, 64,    0,      256,     60,   0, 0, 256, 0};
+	struct lg_opts o = {"127.0.0.1", 0,  "/ws", "echo", LG_ECHO, 1000, 0, 0,   10, 2, NULL, 0,
+			    5,           64, 0,     256,    60,      0,    0, 256, 0,  0, 0};
 	size_t k;
 	int a;
 

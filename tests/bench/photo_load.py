@@ -4,7 +4,9 @@
 # 64 KB writes, evenly spread), waits for the final PATCH's answer (given once the photo is processed), deletes
 # nothing (a processed upload is an attachment waiting to be sent) and starts again. A full queue answers 503
 # upload_busy with Retry-After: the client waits that long, as the web app does.
-# Usage: photo_load.py PORT TOKEN AGREEMENT_ID PHOTO SECONDS [INFLIGHT]
+# With PERIOD, photos are started only in the even PERIOD-second periods of CLOCK_MONOTONIC (monotonic time / PERIOD),
+# and the odd ones are left quiet: bench-loadgen --alt-period PERIOD measures the messages of both in the same run.
+# Usage: photo_load.py PORT TOKEN AGREEMENT_ID PHOTO SECONDS [INFLIGHT [PERIOD]]
 #   -> "photos N busy B refused R" on stdout; exit 1 when a photo was refused or none was processed.
 import base64
 import http.client
@@ -14,6 +16,7 @@ import time
 
 PORT, TOKEN, AGREEMENT, PHOTO, SECONDS = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
 INFLIGHT = int(sys.argv[6]) if len(sys.argv) > 6 else 3
+PERIOD_NS = int(float(sys.argv[7]) * 1e9) if len(sys.argv) > 7 else 0
 PACE = 25e6  # bytes per second per upload
 STEP = 65536
 BODY = open(PHOTO, "rb").read()
@@ -65,6 +68,10 @@ def one(c):
 def client(end):
     c = http.client.HTTPConnection("127.0.0.1", int(PORT), timeout=60)
     while time.monotonic() < end:
+        now = time.monotonic_ns()
+        if PERIOD_NS and (now // PERIOD_NS) % 2:  # a quiet period: wait for the next loaded one
+            time.sleep(min(((now // PERIOD_NS) + 1) * PERIOD_NS - now, max(0, end - time.monotonic()) * 1e9) / 1e9)
+            continue
         wait = one(c)
         if wait:
             time.sleep(min(wait, max(0.0, end - time.monotonic())))
