@@ -10,7 +10,8 @@
 #   BENCH_FLOOD_CONNS=1000 BENCH_FLOOD_RATE=2000 BENCH_FLOOD_DURATION=16 BENCH_FLOOD_ROUNDS=3
 #   BENCH_ONLY= (backpressure: only the stalled-reader and flood phases; photos: only the photo phases)
 #   BENCH_PHOTO_ROUNDS=10 (photo CPU rounds, scripts/bench-photos.sh) BENCH_PHOTO_P99_ROUNDS=3 (runs of the
-#   photos-beside-messaging phase) BENCH_PHOTO_DURATION=40 (seconds measured in each)
+#   photos-beside-messaging phase) BENCH_PHOTO_DURATION=40 (seconds measured in each) BENCH_PHOTO_FLOOR_ROUNDS=3
+#   (runs with the photos sent to a second, idle server instead: the host's own floor)
 # Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
 set -u
 
@@ -54,8 +55,10 @@ fi
 
 TMP=$(mktemp -d /tmp/samvaer-bench.XXXXXX)
 SERVER_PID=""
+FLOOR_PID=""
 cleanup() {
 	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	[ -n "$FLOOR_PID" ] && kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "bench: kept $TMP" >&2
 	else
@@ -221,6 +224,7 @@ fi # BENCH_ONLY
 # (server/base/cpu_place.h), beside the load generator. ----
 PHOTO_P99_ROUNDS=${BENCH_PHOTO_P99_ROUNDS:-3}
 PHOTO_DURATION=${BENCH_PHOTO_DURATION:-40}
+PHOTO_FLOOR_ROUNDS=${BENCH_PHOTO_FLOOR_ROUNDS:-3}
 PHOTO_PERIOD=2
 PHOTO_GUARD=0.5
 PHOTO_PLACE=""
@@ -244,6 +248,27 @@ if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 			--alt-period "$PHOTO_PERIOD" --alt-guard "$PHOTO_GUARD"
 		wait "$LOAD_PID"
 		stop_server
+	done
+	# The floor: the same photo traffic, same periods, to a second server alone on CPU 1 with every thread at
+	# SCHED_IDLE (and its client too), while the measured server gets only the messages. What the photos cost the
+	# messages here is the host's (the shared disk, CPU 1 shared with the load generator, the caches), not samvaer's.
+	for round in $(seq "$PHOTO_FLOOR_ROUNDS"); do
+		SRV_PIN="taskset -c 1 chrt -i 0" start_samvaer "photo-floor-sink-$round" || continue
+		FLOOR_PID=$SERVER_PID FLOOR_PORT=$PORT SERVER_PID=""
+		SRV_PIN="taskset -c 0,1"
+		if start_samvaer "photos-floor-$round"; then
+			$LG_PIN chrt -i 0 /usr/bin/python3 "$ROOT/tests/bench/photo_load.py" "$FLOOR_PORT" "$PHOTO_TOKEN" \
+				"$PHOTO_AG" "$TMP/photo.jpg" "$((WARMUP + PHOTO_DURATION + 1))" 3 "$PHOTO_PERIOD" \
+				>"$TMP/floor-$round.load" 2>&1 &
+			LOAD_PID=$!
+			run_loadgen "samvaer-photos-floor-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
+				--conns "$CONNS" --rate "$RATE" --duration "$PHOTO_DURATION" --warmup "$WARMUP" \
+				--alt-period "$PHOTO_PERIOD" --alt-guard "$PHOTO_GUARD"
+			wait "$LOAD_PID"
+			stop_server
+		fi
+		kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
+		FLOOR_PID=""
 	done
 	SRV_PIN=$SRV_PIN_ALONE
 fi
@@ -413,6 +438,18 @@ PHOTOS_REFUSED=$(cat "$TMP"/photos-*.load 2>/dev/null | awk '/^photos /{ n += $6
 row "paced p99 quiet / with photos (median)" "$(ms "$P_OFF") / $(ms "$P_ON")" "-" "-"
 row "  ratio with / quiet, median of the runs" "${P_RATIO:-n/a}" "<= 1.10" "$(check "$P_RATIO" '<=' 1.10)"
 row "  each run's ratio" "$(echo $P_RATIOS)" "(info)" "-"
+F_RATIOS=$(for r in $(seq "$PHOTO_FLOOR_ROUNDS"); do
+	awk -v a="$(val samvaer-photos-floor-$r p99_us)" -v b="$(val samvaer-photos-floor-$r off_p99_us)" \
+		'BEGIN { if (a != "" && b > 0) printf "%.2f\n", a / b }'; done)
+F_RATIO=$(echo "$F_RATIOS" | median)
+FLOOR_DONE=$(cat "$TMP"/floor-*.load 2>/dev/null | awk '/^photos /{ n += $2 } END { print n + 0 }')
+if [ "$PHOTO_FLOOR_ROUNDS" -gt 0 ]; then
+	row "  floor: photos to a 2nd, idle server" "${F_RATIO:-n/a} ($(echo $F_RATIOS))" "(info)" "-"
+	row "  samvaer's own share: ratio / floor" \
+		"$(awk -v a="$P_RATIO" -v b="$F_RATIO" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }')" \
+		"(info)" "-"
+	row "  photos the floor's second server processed" "$FLOOR_DONE" "> 0" "$(check "$FLOOR_DONE" '>' 0)"
+fi
 row "  samples per run with photos / quiet (run 1)" \
 	"$(val samvaer-photos-1 samples) / $(val samvaer-photos-1 off_samples)" "(info)" "-"
 row "  photos processed" "$PHOTOS_DONE" "> 0" "$(check "$PHOTOS_DONE" '>' 0)"
