@@ -13,7 +13,12 @@ const { runner, shot } = sc;
 // ---- helpers over the app's data-testid attributes ----
 
 const contact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
-const bubble = (page, text) => page.locator('[data-testid="bubble"][data-seq]', { hasText: text });
+// A bubble whose text is exactly `text`: its time ("5:02 PM") follows the text in the bubble, so matching the whole
+// bubble would find "bulk 5" when looking for "bulk 55" between 17:00 and 17:59.
+const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+const bubble = (page, text) => page.locator('[data-testid="bubble"][data-seq]', {
+  has: page.locator('.bubble-text', { hasText: exactly(text) }),
+});
 
 async function newPage(name, baseUrl, world) {
   const context = await sc.newContext({ timeout: 5000 });
