@@ -228,6 +228,19 @@ PHOTO_FLOOR_ROUNDS=${BENCH_PHOTO_FLOOR_ROUNDS:-3}
 PHOTO_PERIOD=2
 PHOTO_GUARD=0.5
 PHOTO_PLACE=""
+# photo_run NAME PHOTO_PORT LOADFILE [CLIENT_PREFIX...]: paced messages to the server at $PORT, measured as
+# samvaer-NAME, while photo_load.py uploads to PHOTO_PORT in the even periods (its tally in $TMP/LOADFILE).
+photo_run() {
+	local name=$1 photo_port=$2 loadfile=$3 load_pid
+	shift 3
+	$LG_PIN "$@" /usr/bin/python3 "$ROOT/tests/bench/photo_load.py" "$photo_port" "$PHOTO_TOKEN" "$PHOTO_AG" \
+		"$TMP/photo.jpg" "$((WARMUP + PHOTO_DURATION + 1))" 3 "$PHOTO_PERIOD" >"$TMP/$loadfile" 2>&1 &
+	load_pid=$!
+	run_loadgen "samvaer-$name" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" --conns "$CONNS" \
+		--rate "$RATE" --duration "$PHOTO_DURATION" --warmup "$WARMUP" --alt-period "$PHOTO_PERIOD" \
+		--alt-guard "$PHOTO_GUARD"
+	wait "$load_pid"
+}
 if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 	ffmpeg -v error -y -f lavfi -i "testsrc2=size=4000x3000,noise=alls=10:allf=t,gblur=sigma=0.8" -frames:v 1 \
 		-q:v 2 "$TMP/photo.jpg" 2>/dev/null
@@ -237,34 +250,22 @@ if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 	[ -n "$SRV_PIN" ] && SRV_PIN="taskset -c 0,1"
 	for round in $(seq "$PHOTO_P99_ROUNDS"); do
 		start_samvaer "photos-$round" || continue
-		$LG_PIN /usr/bin/python3 "$ROOT/tests/bench/photo_load.py" "$PORT" "$PHOTO_TOKEN" "$PHOTO_AG" \
-			"$TMP/photo.jpg" "$((WARMUP + PHOTO_DURATION + 1))" 3 "$PHOTO_PERIOD" >"$TMP/photos-$round.load" 2>&1 &
-		LOAD_PID=$!
 		[ -z "$PHOTO_PLACE" ] && PHOTO_PLACE=$(for t in /proc/"$SERVER_PID"/task/*; do
 			printf '%s:%s ' "$(cat "$t/comm")" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status")"
 		done | tr ' ' '\n' | sort | uniq -c | awk '{ printf "%s%s x%d", sep, $2, $1; sep = ", " }')
-		run_loadgen "samvaer-photos-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
-			--conns "$CONNS" --rate "$RATE" --duration "$PHOTO_DURATION" --warmup "$WARMUP" \
-			--alt-period "$PHOTO_PERIOD" --alt-guard "$PHOTO_GUARD"
-		wait "$LOAD_PID"
+		photo_run "photos-$round" "$PORT" "photos-$round.load"
 		stop_server
 	done
 	# The floor: the same photo traffic, same periods, to a second server alone on CPU 1 with every thread at
 	# SCHED_IDLE (and its client too), while the measured server gets only the messages. What the photos cost the
 	# messages here is the host's (the shared disk, CPU 1 shared with the load generator, the caches), not samvaer's.
+	[ -z "$SRV_PIN_ALONE" ] && PHOTO_FLOOR_ROUNDS=0 # the floor needs a second CPU and taskset
 	for round in $(seq "$PHOTO_FLOOR_ROUNDS"); do
 		SRV_PIN="taskset -c 1 chrt -i 0" start_samvaer "photo-floor-sink-$round" || continue
 		FLOOR_PID=$SERVER_PID FLOOR_PORT=$PORT SERVER_PID=""
 		SRV_PIN="taskset -c 0,1"
 		if start_samvaer "photos-floor-$round"; then
-			$LG_PIN chrt -i 0 /usr/bin/python3 "$ROOT/tests/bench/photo_load.py" "$FLOOR_PORT" "$PHOTO_TOKEN" \
-				"$PHOTO_AG" "$TMP/photo.jpg" "$((WARMUP + PHOTO_DURATION + 1))" 3 "$PHOTO_PERIOD" \
-				>"$TMP/floor-$round.load" 2>&1 &
-			LOAD_PID=$!
-			run_loadgen "samvaer-photos-floor-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
-				--conns "$CONNS" --rate "$RATE" --duration "$PHOTO_DURATION" --warmup "$WARMUP" \
-				--alt-period "$PHOTO_PERIOD" --alt-guard "$PHOTO_GUARD"
-			wait "$LOAD_PID"
+			photo_run "photos-floor-$round" "$FLOOR_PORT" "floor-$round.load" chrt -i 0
 			stop_server
 		fi
 		kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
