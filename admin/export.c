@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin/admin.h"
@@ -12,24 +13,15 @@
 #include "server/store/audit.h"
 #include "server/store/store_export.h"
 
-static int write_file(const char *path, const char *p, size_t n)
+/* Make the finished file durable (libzip writes it through a temporary name and a rename). */
+static int sync_file(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); /* the person's data: not world-readable */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return fsync(fd) | close(fd);
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
 }
 
 /* export USERNAME --out FILE.zip --reference REF */
@@ -45,19 +37,20 @@ int admin_cmd_export(struct admin *a, int argc, char **argv)
 	json_t *doc = store_export_account(a->store, id, &missing);
 	if (!doc)
 		return admin_fail("export: %s", store_errmsg(a->store));
-	char *zip, err[256];
-	size_t len;
+	char err[256];
+	struct stat sb;
 	size_t messages = json_array_size(json_object_get(doc, "messages")),
 	       entries = json_array_size(json_object_get(doc, "audit"));
-	int rc = export_zip(doc, a->data_dir, &zip, &len, err, sizeof(err));
+	mode_t mask = umask(077); /* the person's data: not readable by others, not even while it is written */
+	int rc = export_zip(doc, a->data_dir, out, NULL, NULL, err, sizeof(err));
+	umask(mask);
 	json_decref(doc);
 	if (rc != 0)
 		return admin_fail("%s", err);
-	if (write_file(out, zip, len) != 0) {
-		free(zip);
+	if (sync_file(out) != 0 || stat(out, &sb) != 0) {
+		unlink(out);
 		return admin_fail("export: cannot write %s: %s", out, strerror(errno));
 	}
-	free(zip);
 	if (store_begin(a->store) != STORE_OK ||
 	    audit_append_commit(a->store, 0, AUDIT_EXPORT, 0, 0,
 				json_pack("{s:I,s:s,s:I,s:I,s:s}", "account_id", (json_int_t)id, "reference", ref,
@@ -66,6 +59,7 @@ int admin_cmd_export(struct admin *a, int argc, char **argv)
 		unlink(out);
 		return admin_fail("export: cannot audit the export (%s); nothing was written", store_errmsg(a->store));
 	}
-	printf("exported %s to %s: %zu messages, %zu audit entries, %zu bytes\n", argv[0], out, messages, entries, len);
+	printf("exported %s to %s: %zu messages, %zu audit entries, %zu bytes\n", argv[0], out, messages, entries,
+	       (size_t)sb.st_size);
 	return ADMIN_OK;
 }

@@ -18,6 +18,7 @@
 #include "server/base/log.h"
 #include "server/policy/policy.h"
 #include "server/push/push.h"
+#include "server/retention/exporter.h"
 #include "server/retention/retention.h"
 #include "server/session/session.h"
 #include "server/uploads/uploads.h"
@@ -198,6 +199,8 @@ int app_init(struct app *app, const struct config *cfg, struct ev_loop *loop, ch
 		return -1;
 	if (!(app->uploads = uploads_create(app, err, errlen)))
 		return -1;
+	if (!(app->exporter = exporter_start(loop, cfg->data_dir, err, errlen)))
+		return -1;
 	if (register_features(app) != 0) {
 		snprintf(err, errlen, "a request type is registered twice, or the method table is full");
 		return -1;
@@ -223,6 +226,8 @@ void app_free(struct app *app)
 	calls_free(app);
 	uploads_destroy(app->uploads); /* before the commit stops: processing answers record attachments */
 	app->uploads = NULL;
+	exporter_stop(app->exporter); /* after the server: no request waits for an export any more */
+	app->exporter = NULL;
 	push_free(app); /* after the calls: their end pushes nothing, but the sender must stop before the store */
 	hasher_stop(app->hasher);
 	commit_free(&app->commit); /* commits and fsyncs what is pending: every acknowledged write is durable */

@@ -169,6 +169,7 @@ void api_handle(struct app *app, const struct api_request *req, struct api_respo
 {
 	struct api_call c = {.app = app, .req = req, .res = res};
 	memset(res, 0, sizeof(*res));
+	res->fd = -1;
 	if (!authenticate(&c))
 		return;
 	if (!parse_body(&c))
@@ -184,6 +185,11 @@ void api_handle(struct app *app, const struct api_request *req, struct api_respo
 		api_error(&c, 404, "not_found", "No such API endpoint.", NULL);
 out:
 	json_decref(c.body);
-	if (!res->body)
+	if (!res->body && !res->later)
 		api_error(&c, 500, "internal", "The handler gave no answer.", NULL);
+}
+
+void api_later_cancel(struct api_later *later)
+{
+	later->cancel(later);
 }

@@ -21,6 +21,12 @@ struct api_call {
 
 typedef void (*api_route_fn)(struct api_call *c);
 
+/* An answer still being made: a route that sets c->res->later embeds this first in its own state, and answers
+ * through c->req->answer when the work is done (on the control thread). cancel drops the work and frees it. */
+struct api_later {
+	void (*cancel)(struct api_later *later);
+};
+
 /* Responses: steal `result`; the error message may name a field ("field" member) or be NULL. */
 void api_reply(struct api_call *c, int status, json_t *result);
 void api_reply_text(struct api_call *c, int status, const char *content_type, char *text, size_t len);

@@ -2,10 +2,12 @@
  * erasure"). Caseworkers of the case only: a period or an erasure is the local authority's decision. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/api/api_routes.h"
 #include "server/base/clock.h"
-#include "server/retention/export_zip.h"
+#include "server/base/log.h"
+#include "server/retention/exporter.h"
 #include "server/retention/retention.h"
 #include "server/session/state.h"
 #include "server/store/audit.h"
@@ -158,35 +160,90 @@ static void route_erase_account(struct api_call *c)
 	reply_erased(c, retention_erase(c->app, c->me.id, c->ids[0], 0, ref, &r), &r);
 }
 
-/* The person's data as a zip (application/zip); the export is audited before the bytes leave. */
+/* An export being made on the exporter's thread (server/retention/exporter.h) while the request waits. */
+struct export_wait {
+	struct api_later later; /* first: what the transport holds */
+	struct app *app;
+	struct export_job *job;
+	void (*answer)(void *ctx, struct api_response *res);
+	void *answer_ctx;
+	int64_t me, account_id;
+	size_t messages, entries;
+	char reference[201];
+};
+
+static void export_cancel(struct api_later *later)
+{
+	struct export_wait *w = (struct export_wait *)later;
+	exporter_cancel(w->app->exporter, w->job);
+	free(w);
+}
+
+/* The zip is made: the export is audited, and only once that is durable does the file go out. */
+static void export_made(void *ctx, int fd, uint64_t len, const char *err)
+{
+	struct export_wait *w = ctx;
+	struct api_response res = {.fd = -1};
+	struct api_call c = {.app = w->app, .res = &res};
+	int ok = 0;
+	if (fd >= 0 && store_begin(w->app->store) == STORE_OK &&
+	    audit_append(w->app->store, w->me, AUDIT_EXPORT, 0, 0,
+			 json_pack("{s:I,s:s,s:I,s:I}", "account_id", (json_int_t)w->account_id, "reference",
+				   w->reference, "messages", (json_int_t)w->messages, "entries",
+				   (json_int_t)w->entries)) == STORE_OK) {
+		commit_after(&w->app->commit, note_commit, &ok);
+		commit_flush(&w->app->commit);
+	} else if (store_in_txn(w->app->store)) {
+		store_rollback(w->app->store);
+	}
+	if (ok) {
+		res.status = 200;
+		res.content_type = "application/zip";
+		res.fd = fd;
+		res.file_len = len;
+	} else {
+		if (fd >= 0)
+			close(fd);
+		log_error("export of account %lld: %s", (long long)w->account_id, fd >= 0 ? "the audit failed" : err);
+		api_error(&c, 500, "internal", "The export could not be made.", NULL);
+	}
+	w->answer(w->answer_ctx, &res);
+	free(w);
+}
+
+/* The person's data as a zip (application/zip), made on the exporter's thread and sent from its file; the export is
+ * audited before the bytes leave. */
 static void route_export(struct api_call *c)
 {
 	const char *ref;
-	int missing, ok = 0;
-	char *zip = NULL, err[256];
-	size_t len = 0;
+	int missing;
 	if (!api_require_role(c, "caseworker") || !require_person(c, c->ids[0]) || !(ref = reference(c)))
 		return;
+	struct export_wait *w = c->req->answer ? calloc(1, sizeof(*w)) : NULL;
+	if (!w)
+		return api_error(c, 503, "busy", "The server cannot make an export right now. Try again in a minute.",
+				 NULL);
 	commit_flush(&c->app->commit);
 	json_t *doc = store_export_account(c->app->store, c->ids[0], &missing);
-	size_t messages = json_array_size(json_object_get(doc, "messages")),
-	       entries = json_array_size(json_object_get(doc, "audit"));
-	int rc = doc ? export_zip(doc, c->app->cfg.data_dir, &zip, &len, err, sizeof(err)) : -1;
-	json_decref(doc);
-	if (rc == 0 && store_begin(c->app->store) == STORE_OK &&
-	    audit_append(c->app->store, c->me.id, AUDIT_EXPORT, 0, 0,
-			 json_pack("{s:I,s:s,s:I,s:I}", "account_id", (json_int_t)c->ids[0], "reference", ref,
-				   "messages", (json_int_t)messages, "entries", (json_int_t)entries)) == STORE_OK) {
-		commit_after(&c->app->commit, note_commit, &ok);
-		commit_flush(&c->app->commit);
-	} else if (store_in_txn(c->app->store)) {
-		store_rollback(c->app->store);
-	}
-	if (!ok) {
-		free(zip);
+	if (!doc) {
+		free(w);
 		return api_error(c, 500, "internal", "The export could not be made.", NULL);
 	}
-	api_reply_text(c, 200, "application/zip", zip, len);
+	*w = (struct export_wait){.later = {export_cancel},
+				  .app = c->app,
+				  .answer = c->req->answer,
+				  .answer_ctx = c->req->answer_ctx,
+				  .me = c->me.id,
+				  .account_id = c->ids[0],
+				  .messages = json_array_size(json_object_get(doc, "messages")),
+				  .entries = json_array_size(json_object_get(doc, "audit"))};
+	snprintf(w->reference, sizeof(w->reference), "%s", ref);
+	if (!(w->job = exporter_submit(c->app->exporter, doc, export_made, w))) {
+		free(w);
+		return api_error(c, 503, "busy", "Other exports are being made right now. Try again in a minute.",
+				 NULL);
+	}
+	c->res->later = &w->later;
 }
 
 const struct api_route api_routes_retention[] = {

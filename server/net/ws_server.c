@@ -1,5 +1,6 @@
 /* ws_server.c: libwebsockets on libev — static files, /healthz, /metrics, and the samvaer.v1 WebSocket. */
 #include "server/net/ws_server.h"
+#include "server/net/http_api.h"
 #include "server/net/http_files.h"
 #include "server/net/tls.h"
 
@@ -62,21 +63,6 @@ struct ws_conn {
 	int close_started; /* the close frame is lws's now: later writable callbacks must not close again */
 	size_t discarded;  /* bytes swallowed so far */
 	char close_reason[64];
-};
-
-#define API_BODY_MAX 65536
-
-/* Per HTTP request of /healthz, /metrics and /api. */
-struct http_req {
-	unsigned char *body; /* response: LWS_PRE headroom + payload */
-	size_t len;
-	int is_post; /* /api POST: the request body is being collected */
-	char *in;    /* request body so far */
-	size_t in_len;
-	char path[256];          /* request path without the query */
-	char query[512];         /* URL arguments joined by '&' */
-	char bearer[160];        /* Authorization: Bearer token */
-	struct files_req *files; /* /files/ and /media/ (http_files.c), or NULL */
 };
 
 static int64_t mono_ms(void)
@@ -461,84 +447,6 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	}
 }
 
-static int http_reply(struct lws *wsi, struct http_req *req, int status, const char *type, char *body, size_t len)
-{
-	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof(hdr) - 1;
-	req->body = malloc(LWS_PRE + len + 1);
-	if (!req->body) {
-		free(body);
-		return -1;
-	}
-	memcpy(req->body + LWS_PRE, body, len);
-	req->len = len;
-	free(body);
-	if (lws_add_http_common_headers(wsi, (unsigned)status, type, len, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store",
-					8, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	lws_callback_on_writable(wsi);
-	return 0;
-}
-
-/* Answer one API request; -1 (close the connection) if the response could not be started. */
-static int api_run(struct ws_server *w, struct lws *wsi, struct http_req *req, const char *method)
-{
-	char peer[48] = "";
-	lws_get_peer_simple(wsi, peer, sizeof(peer));
-	struct api_request ar = {
-	    method, req->path, req->query, req->in, req->in_len, req->bearer[0] ? req->bearer : NULL, peer};
-	struct api_response res;
-	api_handle(w->app, &ar, &res);
-	return http_reply(wsi, req, res.status, res.content_type ? res.content_type : "application/json", res.body,
-			  res.len);
-}
-
-/* lws keeps each URL argument as a separate fragment: join them with '&'. */
-static void query_copy(struct lws *wsi, char *out, size_t cap)
-{
-	size_t len = 0;
-	char frag[256];
-	out[0] = 0;
-	for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
-		int n = snprintf(out + len, cap - len, "%s%s", len ? "&" : "", frag);
-		if (n < 0 || (size_t)n >= cap - len)
-			break;
-		len += (size_t)n;
-	}
-}
-
-static int api_begin(struct ws_server *w, struct lws *wsi, struct http_req *req)
-{
-	char auth[200] = "";
-	req->is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-	lws_hdr_copy(wsi, req->path, sizeof(req->path), req->is_post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
-	query_copy(wsi, req->query, sizeof(req->query));
-	if (lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && !strncasecmp(auth, "Bearer ", 7))
-		snprintf(req->bearer, sizeof(req->bearer), "%s", auth + 7);
-	if (!req->is_post)
-		return api_run(w, wsi, req, "GET");
-	return 0; /* the body arrives in LWS_CALLBACK_HTTP_BODY */
-}
-
-static int api_body(struct lws *wsi, struct http_req *req, const char *in, size_t len)
-{
-	if (len == 0 || !in)
-		return 0;
-	if (req->in_len + len > API_BODY_MAX) {
-		lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
-		return -1;
-	}
-	char *n = realloc(req->in, req->in_len + len + 1);
-	if (!n)
-		return -1;
-	req->in = n;
-	memcpy(req->in + req->in_len, in, len);
-	req->in_len += len;
-	req->in[req->in_len] = 0;
-	return 0;
-}
-
 static const char *reason_label(int r)
 {
 	return policy_reason_name((enum policy_reason)r);
@@ -554,7 +462,7 @@ static int on_http(struct ws_server *w, struct lws *wsi, struct http_req *req, c
 		if (lws_hdr_copy(wsi, uri, sizeof(uri), methods[i]) < 0)
 			uri[0] = 0;
 	if (!strncmp(uri, "/api/", 5))
-		return api_begin(w, wsi, req);
+		return http_api_begin(w->app, wsi, req);
 	if (http_files_path(uri) && w->app->uploads)
 		return http_files_begin(w->app->uploads, wsi, &req->files, lws_is_ssl(wsi));
 	if (!strcmp(uri, "/metrics")) {
@@ -612,41 +520,25 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	struct http_req *req = user;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		http_files_closed(req->files); /* the previous request on this connection */
+		http_req_release(req); /* the previous request on this connection */
 		memset(req, 0, sizeof(*req));
 		return on_http(w, wsi, req, in);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (req && req->files)
 			return http_files_writeable(req->files);
-		if (!req || !req->body)
-			return -1;
-		if (lws_write(wsi, req->body + LWS_PRE, req->len, LWS_WRITE_HTTP_FINAL) != (int)req->len)
-			return -1;
-		free(req->body);
-		req->body = NULL;
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return req ? http_req_writeable(req) : -1;
 	case LWS_CALLBACK_HTTP_BODY:
 		if (req && req->files)
 			return http_files_body(req->files, in, len);
-		return req && req->is_post ? api_body(wsi, req, in, len) : 0;
+		return req && req->is_post ? http_api_body(wsi, req, in, len) : 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (req && req->files)
 			return http_files_body_end(req->files);
-		if (req && req->is_post) {
-			req->is_post = 0;
-			return api_run(w, wsi, req, "POST");
-		}
-		return 0;
+		return req && req->is_post ? http_api_body_end(w->app, wsi, req) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (req) {
-			http_files_closed(req->files);
-			req->files = NULL;
-			free(req->body);
-			free(req->in);
-			req->body = NULL;
-			req->in = NULL;
-		}
+		if (req)
+			http_req_release(req);
 		return 0;
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS: tls_context_created(user); return 0;

@@ -1,10 +1,12 @@
-/* export_zip.c: packing a subject-access export into a zip in memory, with libzip. */
+/* export_zip.c: packing a subject-access export into a zip file, with libzip. */
 #include "server/retention/export_zip.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "server/blobs/blobstore.h"
@@ -68,39 +70,35 @@ static int add_media(zip_t *z, json_t *doc, const char *data_dir, char *err, siz
 	return 0;
 }
 
-/* Read the finished archive out of its buffer source. */
-static int take(zip_source_t *src, char **out, size_t *len, char *err, size_t errlen)
+struct stop_check {
+	int (*stop)(void *arg);
+	void *arg;
+};
+
+static int check_stop(zip_t *z, void *ud)
 {
-	zip_stat_t st;
-	if (zip_source_open(src) < 0 || zip_source_stat(src, &st) < 0 || !(*out = malloc(st.size ? st.size : 1))) {
-		snprintf(err, errlen, "export: reading the archive back failed");
-		return -1;
-	}
-	zip_int64_t n = zip_source_read(src, *out, st.size);
-	zip_source_close(src);
-	if (n < 0 || (zip_uint64_t)n != st.size) {
-		free(*out);
-		*out = NULL;
-		snprintf(err, errlen, "export: reading the archive back failed");
-		return -1;
-	}
-	*len = (size_t)n;
-	return 0;
+	(void)z;
+	const struct stop_check *sc = ud;
+	return sc->stop(sc->arg);
 }
 
-int export_zip(json_t *doc, const char *data_dir, char **out, size_t *len, char *err, size_t errlen)
+int export_zip(json_t *doc, const char *data_dir, const char *path, int (*stop)(void *arg), void *stop_arg, char *err,
+	       size_t errlen)
 {
-	zip_error_t ze;
-	zip_error_init(&ze);
-	*out = NULL;
+	int zerr = 0;
 	char *json = NULL;
-	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-	zip_t *z = src ? zip_open_from_source(src, ZIP_TRUNCATE, &ze) : NULL;
+	struct stop_check sc = {stop, stop_arg};
+	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_EXCL, &zerr);
 	int rc = z ? 0 : -1;
-	if (rc)
-		snprintf(err, errlen, "export: cannot start the archive: %s", zip_error_strerror(&ze));
-	if (z)
-		zip_source_keep(src); /* zip_close must not free it: the bytes are read from it afterwards */
+	if (!z) {
+		zip_error_t ze;
+		zip_error_init_with_code(&ze, zerr);
+		snprintf(err, errlen, "export: cannot create %s: %s", path, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return -1;
+	}
+	if (stop)
+		zip_register_cancel_callback_with_state(z, check_stop, NULL, &sc);
 	if (rc == 0)
 		rc = add_media(z, doc, data_dir, err, errlen);
 	if (rc == 0 && !(json = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII))) {
@@ -109,18 +107,18 @@ int export_zip(json_t *doc, const char *data_dir, char **out, size_t *len, char 
 	}
 	if (rc == 0)
 		rc = add(z, "export.json", json, err, errlen) || add(z, "README.txt", readme, err, errlen) ? -1 : 0;
-	if (z && rc == 0 && zip_close(z) < 0) {
-		snprintf(err, errlen, "export: writing the archive: %s", zip_strerror(z));
-		zip_discard(z);
+	if (rc == 0 && zip_close(z) < 0) {
+		snprintf(err, errlen, stop && stop(stop_arg) ? "export: cancelled" : "export: writing %s: %s", path,
+			 zip_strerror(z));
 		rc = -1;
-	} else if (z && rc != 0) {
-		zip_discard(z);
 	}
-	if (rc == 0)
-		rc = take(src, out, len, err, errlen);
-	if (src)
-		zip_source_free(src);
+	if (rc != 0)
+		zip_discard(z);
+	if (rc == 0 && chmod(path, 0600) != 0) { /* the person's data: libzip keeps the umask's mode */
+		snprintf(err, errlen, "export: chmod %s: %s", path, strerror(errno));
+		unlink(path);
+		rc = -1;
+	}
 	free(json);
-	zip_error_fini(&ze);
 	return rc;
 }

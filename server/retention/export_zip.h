@@ -7,8 +7,10 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* The zip's bytes in *out (malloc'd, *len bytes): 0, or -1 with err. A media entry whose file is missing gets
- * "file": null in doc. */
-int export_zip(json_t *doc, const char *data_dir, char **out, size_t *len, char *err, size_t errlen);
+/* Write the zip as the new file `path` (it must not exist; mode 0600): 0, or -1 with err and nothing left at path.
+ * A media entry whose file is missing gets "file": null in doc. With stop, the work ends early (-1, "export:
+ * cancelled") once stop(stop_arg) returns non-zero; libzip asks it while it writes. */
+int export_zip(json_t *doc, const char *data_dir, const char *path, int (*stop)(void *arg), void *stop_arg, char *err,
+	       size_t errlen);
 
 #endif

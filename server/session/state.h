@@ -22,6 +22,7 @@ struct push;
 struct msglog_compactor;
 struct blobstore;
 struct uploads;
+struct exporter;
 
 struct app {
 	struct config cfg;              /* settings in force */
@@ -34,6 +35,7 @@ struct app {
 	struct push *push;              /* Web Push: VAPID key, sender thread (push/push.c) */
 	struct blobstore *blobs;        /* content-addressed media files (blobs/blobstore.h) */
 	struct uploads *uploads;        /* tus uploads at /files/, downloads at /media/ (server/uploads) */
+	struct exporter *exporter;      /* subject-access exports, off the loop (retention/exporter.h) */
 	struct router router;           /* connected sessions */
 	struct session_table features;  /* what chat and calls added: their request types and listeners */
 	struct ratelimit login_by_pair; /* login attempts per (username, address), hard limit */

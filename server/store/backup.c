@@ -77,11 +77,12 @@ static json_t *file_entry(const char *rel, int64_t bytes, const char *sha)
 	return json_pack("{s:s,s:I,s:s}", "path", rel, "bytes", (json_int_t)bytes, "sha256", sha);
 }
 
-/* Files the backup takes its own way (the database, its WAL, the log) or never (locks, temporary files). */
+/* Files the backup takes its own way (the database, its WAL, the log) or never (locks, temporary files, and the
+ * working folders a start empties: uploads in progress, exports being made). */
 static int skipped(const char *rel)
 {
-	static const char *const live[] = {"samvaer.db", "samvaer.db-wal", "samvaer.db-shm", "samvaer.db-journal",
-					   "messages.log"};
+	static const char *const live[] = {"samvaer.db",   "samvaer.db-wal", "samvaer.db-shm", "samvaer.db-journal",
+					   "messages.log", "spool",          "exports"};
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
 		if (!strcmp(rel, live[i]))
 			return 1;

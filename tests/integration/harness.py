@@ -86,6 +86,18 @@ def short(obj, n=400):
     return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
 
 
+def made_file(*command, name="out"):
+    """The bytes of the file a command writes: command's "{out}" stands for a path in a temporary folder."""
+    d = tempfile.mkdtemp(prefix="samvaer-made-")
+    path = os.path.join(d, name)
+    try:
+        subprocess.run([a.replace("{out}", path) for a in command], check=True, timeout=120)
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def now_ms():
     return int(time.time() * 1000)
 

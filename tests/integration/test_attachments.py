@@ -8,7 +8,6 @@ import base64
 import http.client
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -16,7 +15,7 @@ import urllib.request
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import Case, check, check_eq, expect_error, expect_ok, main
+from harness import Case, check, check_eq, expect_error, expect_ok, main, made_file
 
 
 def family(server, terms=None):
@@ -42,14 +41,7 @@ def set_terms(server, p, terms):
 
 
 def photo_jpeg(w=320, h=240):
-    d = tempfile.mkdtemp(prefix="samvaer-att-")
-    path = os.path.join(d, "p.jpg")
-    subprocess.run(["convert", "-size", "%dx%d" % (w, h), "gradient:skyblue-green", path], check=True, timeout=60)
-    with open(path, "rb") as f:
-        data = f.read()
-    os.unlink(path)
-    os.rmdir(d)
-    return data
+    return made_file("convert", "-size", "%dx%d" % (w, h), "gradient:skyblue-green", "{out}", name="p.jpg")
 
 
 def http_call(server, method, path, token=None, body=None, headers=None):

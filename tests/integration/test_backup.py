@@ -50,6 +50,10 @@ async def flood_backup_restore(_):
         acked = [(aid, {k: v for k, v in log.items() if v[1] is not None}) for aid, log in logs]
         n_acked = sum(len(a) for _, a in acked)
         check(n_acked > 50, "only %d messages acknowledged before the backup" % n_acked)
+        # Working folders hold only what a start throws away (an upload in progress, an export being made).
+        for work in ("spool", "exports"):
+            with open(os.path.join(srv.data_dir, work, "in-progress"), "wb") as f:
+                f.write(b"x" * 1000)
         dest = os.path.join(root, "b1")
         t0 = time.monotonic()
         code, out, err = await srv.admin_async("backup", dest)
@@ -65,6 +69,8 @@ async def flood_backup_restore(_):
         check(during > 0, "the flood did not go on while the backup ran (the server was blocked?)")
         manifest = json.load(open(os.path.join(dest, "MANIFEST.json")))
         check_eq(manifest["format"], "samvaer-backup-1", "manifest format")
+        work = [f["path"] for f in manifest["files"] if f["path"].split("/")[0] in ("spool", "exports")]
+        check(not work and not os.path.exists(os.path.join(dest, "exports")), "working folders backed up: %s" % work)
         check(manifest["messages"] >= n_acked, "manifest counts %d messages, %d were acknowledged"
               % (manifest["messages"], n_acked))
         # verify, then restore into a new directory and serve it

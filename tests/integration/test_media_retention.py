@@ -2,13 +2,16 @@
 # PROTOCOL.md §16 "Expired attachments"): a case's media period removes the attachments of older messages (rows and
 # blob files, a blob shared with a newer message kept), history shows them as expired, each removal is audited and
 # counted; uploads never sent are swept after the grace period; a subject-access export carries the person's media,
-# byte for byte as /media serves them, and nothing they may not see.
+# byte for byte as /media serves them, and nothing they may not see; a large export is made off the control thread
+# and sent from a file.
 import asyncio
 import hashlib
 import io
 import json
 import os
 import re
+import select
+import socket
 import sqlite3
 import sys
 import time
@@ -16,7 +19,7 @@ import zipfile
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import Case, TestFailure, check, check_eq, expect_ok, main, now_ms
+from harness import Case, TestFailure, check, check_eq, expect_ok, main, made_file
 from test_attachments import family, http_call, may_download, people, photo_jpeg, send, upload
 
 DAY_MS = 86400000
@@ -163,6 +166,93 @@ async def export_carries_media(server):
     check_eq(ids["contact"].get(held, {}).get("state"), "held", "the sender's export lists their held photo")
 
 
+def clip_mp4(seed):
+    """A real MP4 (H.264 + AAC) of about 65 MB: four seconds of lossless noise, different for each seed."""
+    return made_file("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                     "testsrc2=size=640x480:rate=25,noise=alls=100:allf=t:all_seed=%d" % seed, "-f", "lavfi", "-i",
+                     "sine=f=440", "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt",
+                     "yuv420p", "-c:a", "aac", "-shortest", "{out}", name="c.mp4")
+
+
+def peak_rss_kb(server):
+    with open("/proc/%d/status" % server.proc.pid) as f:
+        return int(re.search(r"^VmHWM:\s+(\d+) kB", f.read(), re.M).group(1))
+
+
+def raw_export(server, account_id, token, reference):
+    """POST the export on a socket of our own: the request is on its way when this returns; nothing is read yet."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    body = json.dumps({"reference": reference}).encode()
+    s.sendall(("POST /api/accounts/%d/export HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+               "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+               % (account_id, token, len(body))).encode() + body)
+    return s
+
+
+def read_http(s):
+    """Status, headers and body of one answer on socket s (Content-Length framed)."""
+    f = s.makefile("rb")
+    status = int(f.readline().split()[1])
+    headers = {}
+    while True:
+        line = f.readline().strip()
+        if not line:
+            break
+        k, v = line.decode().split(":", 1)
+        headers[k.lower()] = v.strip()
+    return status, headers, f.read(int(headers["content-length"]))
+
+
+async def export_of_large_clips_streams(server):
+    """Two clips of 65 MB: the export is made off the control thread (a message sent after the request is delivered
+    before the export's first byte), sent from a file (the server's peak memory does not grow by the zip), and a
+    client that hangs up mid-way leaves nothing behind."""
+    p = family(server, {"channels": {"text": "allowed", "video_clip": "allowed"}})
+    aid = p["agreement_id"]
+    await server.settle()
+    child, contact, worker = await people(server, p, "child", "contact", "caseworker")
+    clips = [clip_mp4(seed) for seed in (1, 2)]
+    atts = []
+    for i, data in enumerate(clips):
+        att = upload(server, contact.token, aid, data, kind="video_clip")
+        expect_ok(await send(contact, aid, att, key="clip-%d" % i), "clip %d sent" % i)
+        await child.next_event("message", timeout=10)
+        atts.append(att)
+    served = {att: may_download(server, child.token, att)[2] for att in atts}
+    size = sum(len(v) for v in served.values())
+    check(size > 100 * 1024 * 1024, "the clips are large (%d bytes)" % size)
+    peak = peak_rss_kb(server)
+    s = raw_export(server, p["contact_id"], worker.token, "SAR clips")
+    await asyncio.sleep(0.05)  # the request is read and the export under way before the message goes
+    expect_ok(await child.send_text(aid, "still here"), "a message while the export is made")
+    m = await contact.next_event_where("message", lambda d: d.get("text") == "still here", timeout=5)
+    ready = select.select([s], [], [], 0)[0]
+    check(not ready, "the message was delivered before the export's first byte: the loop did not wait for it")
+    status, headers, data = await asyncio.to_thread(read_http, s)
+    s.close()
+    check_eq((status, headers.get("content-type")), (200, "application/zip"), "the export answers")
+    check_eq(m.get("text"), "still here", "the message delivered")
+    z = zipfile.ZipFile(io.BytesIO(data))
+    doc = json.loads(z.read("export.json"))
+    files = {e["id"]: z.read(e["file"]) for e in doc["media"]}
+    for att in atts:
+        check(files.get(att) == served[att], "the zip holds clip %s byte for byte" % att)
+    grew = peak_rss_kb(server) - peak
+    check(grew < size // 1024 // 2, "peak memory grew by %d kB for a %d kB export: sent from a file" % (grew, size // 1024))
+    exports = os.path.join(server.data_dir, "exports")
+    check_eq(os.listdir(exports), [], "the export's file is gone once sent")
+    # A caseworker who gives up: the connection closes while the export is made or sent.
+    for wait in (0, 0.05):
+        s = raw_export(server, p["contact_id"], worker.token, "SAR gave up")
+        await asyncio.sleep(wait)
+        s.close()
+    st, ctype, data = await asyncio.to_thread(post_raw, server, "/api/accounts/%d/export" % p["child_id"],
+                                              worker.token, {"reference": "SAR after"})
+    check_eq((st, ctype), (200, "application/zip"), "the next export is answered")
+    await wait_until("the abandoned exports' files to go", lambda: os.listdir(exports) == [])
+    check(server.alive(), "the server runs on")
+
+
 async def erasure_removes_media(server):
     terms = {"channels": {"text": "allowed", "photo": "allowed"}}
     p, q = family(server, terms), family(server, terms)
@@ -205,6 +295,7 @@ CASES = [
          server_args=("--retention-sweep-s", "1")),
     Case("export_carries_media", export_carries_media, fresh=True, timeout=60),
     Case("erasure_removes_media", erasure_removes_media, fresh=True, timeout=60),
+    Case("export_of_large_clips_streams", export_of_large_clips_streams, fresh=True, timeout=120),
 ]
 
 if __name__ == "__main__":

@@ -8,29 +8,20 @@ import http.client
 import json
 import os
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
-from harness import Case, TestFailure, check, check_eq, expect_ok, main
+from harness import Case, TestFailure, check, check_eq, expect_ok, main, made_file
 
 
 def photo_bytes(w=640, h=480, marker=None):
     """A JPEG made by ImageMagick; with marker, a JPEG comment carrying it (to look for in the spool)."""
-    d = tempfile.mkdtemp(prefix="samvaer-up-")
-    path = os.path.join(d, "p.jpg")
     args = ["convert", "-size", "%dx%d" % (w, h), "gradient:orange-purple"]
     if marker:
         args += ["-set", "comment", marker]
-    subprocess.run(args + [path], check=True, timeout=60)
-    with open(path, "rb") as f:
-        data = f.read()
-    os.unlink(path)
-    os.rmdir(d)
-    return data
+    return made_file(*args, "{out}", name="p.jpg")
 
 
 def b64(s):
