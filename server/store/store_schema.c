@@ -319,6 +319,11 @@ const char *const store__migrations[] = {
     "  uploader_id INTEGER NOT NULL,"
     "  expired_at INTEGER NOT NULL,"
     "  PRIMARY KEY (agreement_id, seq)) WITHOUT ROWID;",
+
+    /* 10: the retention sweep finds attachments past their case's media period through this index (per agreement,
+     * oldest first), not by reading every sent attachment (attachments_expire.c). */
+    "CREATE INDEX attachments_used ON attachments(agreement_id, used_at)"
+    " WHERE state IN ('sent', 'approved', 'rejected');",
 };
 
 const int store__migration_count = (int)(sizeof(store__migrations) / sizeof(store__migrations[0]));

@@ -71,6 +71,9 @@ static const char *const fixtures[] = {
     " VALUES ('R1','REC',1,7,'audio','cd','audio/ogg',9,1000,1,2);",
     /* v9 (leftovers) */
     "INSERT INTO attachments_expired(agreement_id,seq,id,kind,uploader_id,expired_at) VALUES (1,1,'BBBB','photo',2,9);",
+    /* v10 (an index only: a sent attachment it lists) */
+    "INSERT INTO attachments(id,kind,state,uploader_id,case_id,agreement_id,seq,mime,bytes,blob,total_bytes,"
+    "created_at,used_at) VALUES ('CCCC','photo','sent',2,1,1,2,'image/jpeg',3,'ab',3,1,2);",
 };
 
 static void test_upgrades(void)
