@@ -2,6 +2,7 @@
 
 import { createScenario, PATHS } from './lib/scenario.mjs';
 import { expect } from './lib/harness.mjs';
+import { bubble } from './lib/bubbles.mjs';
 import { installMock, createWorld } from './lib/mock-server.mjs';
 
 const MOCK = process.env.SAMVAER_MOCK === '1'; // development only: mocked protocol, no server
@@ -13,13 +14,6 @@ const { runner, shot } = sc;
 // ---- helpers over the app's data-testid attributes ----
 
 const contact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
-// A bubble whose text is exactly `text`: its time ("5:02 PM") follows the text in the bubble, so matching the whole
-// bubble would find "bulk 5" when looking for "bulk 55" between 17:00 and 17:59.
-const exactly = (text) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-const bubble = (page, text) => page.locator('[data-testid="bubble"][data-seq]', {
-  has: page.locator('.bubble-text', { hasText: exactly(text) }),
-});
-
 async function newPage(name, baseUrl, world) {
   const context = await sc.newContext({ timeout: 5000 });
   if (world) await installMock(context, world);

@@ -4,6 +4,7 @@
 
 import { createScenario, PATHS } from './lib/scenario.mjs';
 import { expect } from './lib/harness.mjs';
+import { bubble } from './lib/bubbles.mjs';
 import { createConsoleWorld, installConsoleMock } from './lib/console-mock.mjs';
 
 const MOCK = process.env.SAMVAER_MOCK === '1';
@@ -200,14 +201,14 @@ async function scenario(base, world) {
       const hello = `Hello Mia from Ioana ${stamp}`;
       await ioana.getByTestId('chat-input').fill(hello);
       await ioana.getByTestId('chat-send').click();
-      await ioana.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
+      await bubble(ioana, hello).waitFor();
       await familyContact(mia, 'ioana').click();
-      await mia.locator('[data-testid="bubble"][data-seq]', { hasText: hello }).waitFor();
+      await bubble(mia, hello).waitFor();
       // the child writes inside the window too
       const reply = `Hi Ioana from Mia ${stamp}`;
       await mia.getByTestId('chat-input').fill(reply);
       await mia.getByTestId('chat-send').click();
-      await ioana.locator('[data-testid="bubble"][data-seq]', { hasText: reply }).waitFor();
+      await bubble(ioana, reply).waitFor();
     });
 
     await step('a text with a phone number is held (screening on), not delivered', async () => {
@@ -233,7 +234,7 @@ async function scenario(base, world) {
       await shot(sofie, 'c05b-held');
       await item.getByTestId('held-release').click();
       await sofie.getByTestId('held-done').waitFor();
-      await mia.locator('[data-testid="bubble"][data-seq]', { hasText: heldText }).waitFor();
+      await bubble(mia, heldText).waitFor();
       await sofie.context().close();
     });
   }

@@ -6,6 +6,7 @@
 
 import { createScenario } from './lib/scenario.mjs';
 import { expect } from './lib/harness.mjs';
+import { bubble } from './lib/bubbles.mjs';
 
 const AUTH_TIMEOUT_S = 2; // the server closes a socket that has not logged in after this: the join form outlives it
 const CODE_RE = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$/;
@@ -24,7 +25,6 @@ function newPage(name, url, viewport = { width: 1100, height: 900 }, userAgent =
 }
 
 const familyContact = (page, name) => page.locator(`[data-testid^="contact-"][data-name*="${name}" i]`);
-const bubble = (page, text) => page.locator('[data-testid="bubble"][data-seq]', { hasText: text });
 
 async function send(page, text) {
   await page.getByTestId('chat-input').fill(text);

@@ -12,6 +12,7 @@
 
 import { createScenario } from './lib/scenario.mjs';
 import { expect } from './lib/harness.mjs';
+import { bubble } from './lib/bubbles.mjs';
 
 const CALL_TERMS = { channels: { text: 'allowed', voice_call: 'allowed', video_call: 'allowed' } };
 
@@ -215,7 +216,7 @@ async function scenario(base) {
     await andrei.getByTestId('chat-input').fill(quiet);
     await andrei.getByTestId('chat-send').click();
     await mia.evaluate(() => { location.hash = '#/chat/1'; });
-    await mia.locator('[data-testid="bubble"]', { hasText: quiet }).waitFor();
+    await bubble(mia, quiet, { any: true }).waitFor();
     expect((await notifications(mia)).length === 0, 'a visible page got a notification');
   });
 
