@@ -11,7 +11,6 @@
 #include "server/net/http_files.h"
 
 #define API_BODY_MAX 65536 /* bytes of a request body */
-#define FILE_CHUNK 65536   /* bytes of a file answer per write */
 
 /* The status line and headers of an answer of len bytes, never cached. 0 or -1. */
 static int write_headers(struct lws *wsi, int status, const char *type, uint64_t len)
@@ -43,14 +42,14 @@ int http_reply(struct lws *wsi, struct http_req *req, int status, const char *ty
 }
 
 /* The headers now; the file's bytes in pieces as the socket drains (http_req_writeable). */
-static int reply_file(struct lws *wsi, struct http_req *req, const struct api_response *res)
+static int reply_file(struct lws *wsi, struct http_req *req, const struct api_response *res, const char *type)
 {
 	req->has_file = 1;
 	req->fd = res->fd;
 	req->file_len = res->file_len;
 	req->sent = 0;
-	if (!(req->body = malloc(LWS_PRE + FILE_CHUNK)) ||
-	    write_headers(wsi, res->status, res->content_type, res->file_len) != 0)
+	if (!(req->body = malloc(LWS_PRE + HTTP_FILE_CHUNK)) ||
+	    write_headers(wsi, res->status, type, res->file_len) != 0)
 		return -1;
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -61,7 +60,7 @@ static int reply(struct lws *wsi, struct http_req *req, struct api_response *res
 	const char *type = res->content_type ? res->content_type : "application/json";
 	if (res->fd >= 0) {
 		free(res->body);
-		return reply_file(wsi, req, res);
+		return reply_file(wsi, req, res, type);
 	}
 	return http_reply(wsi, req, res->status, type, res->body, res->len);
 }
@@ -143,24 +142,6 @@ int http_api_body_end(struct app *app, struct lws *wsi, struct http_req *req)
 	return api_run(app, wsi, req, "POST");
 }
 
-/* The next piece of a file answer: 0 (more to come), 1 (that was the last), -1. */
-static int write_file_piece(struct http_req *req)
-{
-	uint64_t left = req->file_len - req->sent;
-	size_t want = left < FILE_CHUNK ? (size_t)left : FILE_CHUNK;
-	ssize_t n = want ? pread(req->fd, req->body + LWS_PRE, want, (off_t)req->sent) : 0;
-	if (n < 0 || (size_t)n != want)
-		return -1;
-	req->sent += (uint64_t)n;
-	int last = req->sent == req->file_len;
-	if (lws_write(req->wsi, req->body + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
-		return -1;
-	if (last)
-		return 1;
-	lws_callback_on_writable(req->wsi);
-	return 0;
-}
-
 int http_req_writeable(struct http_req *req)
 {
 	if (req->later)
@@ -168,7 +149,7 @@ int http_req_writeable(struct http_req *req)
 	if (!req->body)
 		return -1;
 	if (req->has_file) {
-		int rc = write_file_piece(req);
+		int rc = http_file_piece(req->wsi, req->body, req->fd, 0, req->file_len, &req->sent);
 		if (rc <= 0)
 			return rc;
 		close(req->fd);

@@ -12,8 +12,6 @@
 
 #include "server/uploads/uploads.h"
 
-#define FILE_CHUNK 65536 /* bytes of a file per write */
-
 struct files_req {
 	struct uploads *u;
 	struct lws *wsi;
@@ -24,7 +22,7 @@ struct files_req {
 	int wait_body;          /* answer after the (unwanted) body has been read */
 	int pending;            /* waiting for processing */
 	int is_head;            /* HEAD: headers only */
-	unsigned char *chunk;   /* file buffer (LWS_PRE + FILE_CHUNK) */
+	unsigned char *chunk;   /* file buffer (LWS_PRE + HTTP_FILE_CHUNK) */
 	uint64_t sent;          /* body bytes written */
 	char hdr[9][512];       /* copies of the request headers the handlers read */
 	char path[256];
@@ -210,25 +208,29 @@ int http_files_body_end(struct files_req *fr)
 	return answer(fr);
 }
 
+int http_file_piece(struct lws *wsi, unsigned char *buf, int fd, uint64_t off, uint64_t len, uint64_t *sent)
+{
+	uint64_t left = len - *sent;
+	size_t want = left < HTTP_FILE_CHUNK ? (size_t)left : HTTP_FILE_CHUNK;
+	ssize_t n = want ? pread(fd, buf + LWS_PRE, want, (off_t)(off + *sent)) : 0;
+	if (n < 0 || (size_t)n != want)
+		return -1;
+	*sent += (uint64_t)n;
+	int last = *sent == len;
+	if (lws_write(wsi, buf + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
+		return -1;
+	if (last)
+		return 1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
 static int write_file(struct files_req *fr)
 {
 	struct up_response *r = &fr->res;
-	if (!fr->chunk && !(fr->chunk = malloc(LWS_PRE + FILE_CHUNK)))
+	if (!fr->chunk && !(fr->chunk = malloc(LWS_PRE + HTTP_FILE_CHUNK)))
 		return -1;
-	uint64_t left = r->file_len - fr->sent;
-	size_t want = left < FILE_CHUNK ? (size_t)left : FILE_CHUNK;
-	ssize_t n = pread(r->fd, fr->chunk + LWS_PRE, want, (off_t)(r->file_off + fr->sent));
-	if (n <= 0)
-		return -1;
-	fr->sent += (uint64_t)n;
-	int last = fr->sent == r->file_len;
-	if (lws_write(fr->wsi, fr->chunk + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
-		return -1;
-	if (!last) {
-		lws_callback_on_writable(fr->wsi);
-		return 0;
-	}
-	return 1;
+	return http_file_piece(fr->wsi, fr->chunk, r->fd, r->file_off, r->file_len, &fr->sent);
 }
 
 int http_files_writeable(struct files_req *fr)

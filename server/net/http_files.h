@@ -5,6 +5,9 @@
 #define SAMVAER_HTTP_FILES_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_FILE_CHUNK 65536 /* bytes of a file answer per write; a piece buffer holds LWS_PRE more */
 
 struct lws;
 struct uploads;
@@ -17,6 +20,10 @@ int http_files_begin(struct uploads *u, struct lws *wsi, struct files_req **fr, 
 int http_files_body(struct files_req *fr, const void *in, size_t len);
 int http_files_body_end(struct files_req *fr);
 int http_files_writeable(struct files_req *fr);
+/* The next piece of a file answer, len bytes of fd from off, *sent of them out already, through buf (LWS_PRE +
+ * HTTP_FILE_CHUNK): 1 when that was the last, 0 when more follow (a writeable callback is asked for), -1 when the
+ * file cannot be read or the socket written. Also used for /api file answers (http_api.c). */
+int http_file_piece(struct lws *wsi, unsigned char *buf, int fd, uint64_t off, uint64_t len, uint64_t *sent);
 /* The connection closed or the transaction ended: forget and free fr. */
 void http_files_closed(struct files_req *fr);
 

@@ -89,7 +89,6 @@ int export_zip(json_t *doc, const char *data_dir, const char *path, int (*stop)(
 	char *json = NULL;
 	struct stop_check sc = {stop, stop_arg};
 	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_EXCL, &zerr);
-	int rc = z ? 0 : -1;
 	if (!z) {
 		zip_error_t ze;
 		zip_error_init_with_code(&ze, zerr);
@@ -99,8 +98,7 @@ int export_zip(json_t *doc, const char *data_dir, const char *path, int (*stop)(
 	}
 	if (stop)
 		zip_register_cancel_callback_with_state(z, check_stop, NULL, &sc);
-	if (rc == 0)
-		rc = add_media(z, doc, data_dir, err, errlen);
+	int rc = add_media(z, doc, data_dir, err, errlen);
 	if (rc == 0 && !(json = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII))) {
 		snprintf(err, errlen, "export: out of memory");
 		rc = -1;

@@ -35,8 +35,8 @@ struct exporter {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct export_job *todo, *todo_tail; /* waiting, oldest first */
-	struct export_job *finished;         /* made, for the loop */
+	struct export_job *waiting, *waiting_tail; /* oldest first */
+	struct export_job *finished;               /* made, for the loop */
 	struct export_job *running;
 	int queued; /* submitted and not yet handed back */
 	int stopping;
@@ -75,14 +75,14 @@ static void *run(void *arg)
 	cpu_place_background();
 	pthread_mutex_lock(&x->mu);
 	for (;;) {
-		while (!x->todo && !x->stopping)
+		while (!x->waiting && !x->stopping)
 			pthread_cond_wait(&x->cv, &x->mu);
 		if (x->stopping)
 			break;
-		struct export_job *j = x->todo;
-		x->todo = j->next;
-		if (!x->todo)
-			x->todo_tail = NULL;
+		struct export_job *j = x->waiting;
+		x->waiting = j->next;
+		if (!x->waiting)
+			x->waiting_tail = NULL;
 		x->running = j;
 		unsigned seq = x->seq++;
 		pthread_mutex_unlock(&x->mu);
@@ -178,11 +178,11 @@ struct export_job *exporter_submit(struct exporter *x, json_t *doc, export_done_
 	j->fd = -1;
 	x->queued++;
 	pthread_mutex_lock(&x->mu);
-	if (x->todo_tail)
-		x->todo_tail->next = j;
+	if (x->waiting_tail)
+		x->waiting_tail->next = j;
 	else
-		x->todo = j;
-	x->todo_tail = j;
+		x->waiting = j;
+	x->waiting_tail = j;
 	pthread_cond_signal(&x->cv);
 	pthread_mutex_unlock(&x->mu);
 	return j;
@@ -205,7 +205,7 @@ void exporter_stop(struct exporter *x)
 	pthread_cond_signal(&x->cv);
 	pthread_mutex_unlock(&x->mu);
 	pthread_join(x->thread, NULL);
-	struct export_job *lists[2] = {x->todo, x->finished};
+	struct export_job *lists[2] = {x->waiting, x->finished};
 	for (int i = 0; i < 2; i++)
 		while (lists[i]) {
 			struct export_job *next = lists[i]->next;
