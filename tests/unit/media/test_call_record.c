@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #endif
 #include <math.h>
-#include <ogg/ogg.h>
 #include <opus/opus.h>
 #include <poll.h>
 #include <stdatomic.h>
@@ -19,6 +18,7 @@
 #include "media/worker.h"
 #include "tests/peer/peer.h"
 #include "tests/unit/media/check_media.h"
+#include "tests/unit/media/ogg_walk.h"
 
 #define NP 3
 static const unsigned tones[NP] = {440, 660, 880};
@@ -97,44 +97,38 @@ static void wait_done(int n)
 		run(10);
 }
 
+struct decoded {
+	OpusDecoder *dec;
+	int16_t *pcm;
+	int samples, cap, eos;
+};
+
+static void decoded_page(void *ctx, ogg_page *pg)
+{
+	struct decoded *d = ctx;
+	d->eos |= ogg_page_eos(pg);
+}
+
+static void decoded_packet(void *ctx, ogg_packet *op, int index)
+{
+	struct decoded *d = ctx;
+	if (index >= 2 && d->samples + 960 <= d->cap) /* after OpusHead and OpusTags */
+		d->samples += opus_decode(d->dec, op->packet, (opus_int32)op->bytes, d->pcm + d->samples, 960, 0);
+}
+
 /* Decode audio.opus; for each 500 ms window, the strongest of the three tones and its share of their energy. */
 static int windows(const char *path, unsigned *tone, double *share, int max, int *eos)
 {
 	static int16_t pcm[48000 * 30];
-	int samples = 0, npk = 0, err;
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int err;
+	struct decoded d = {.dec = opus_decoder_create(48000, 1, &err), .pcm = pcm, .cap = 48000 * 30};
+	static const struct ogg_walk_cb cb = {decoded_page, decoded_packet};
+	int walked = ogg_walk(path, &cb, &d);
+	opus_decoder_destroy(d.dec);
+	*eos = d.eos;
+	if (walked < 0)
 		return -1;
-	OpusDecoder *dec = opus_decoder_create(48000, 1, &err);
-	ogg_sync_state oy;
-	ogg_stream_state os;
-	ogg_page pg;
-	ogg_packet op;
-	int stream = 0;
-	*eos = 0;
-	ogg_sync_init(&oy);
-	for (;;) {
-		char *buf = ogg_sync_buffer(&oy, 4096);
-		size_t got = fread(buf, 1, 4096, f);
-		ogg_sync_wrote(&oy, (long)got);
-		while (ogg_sync_pageout(&oy, &pg) == 1) {
-			if (!stream++)
-				ogg_stream_init(&os, ogg_page_serialno(&pg));
-			*eos |= ogg_page_eos(&pg);
-			ogg_stream_pagein(&os, &pg);
-			while (ogg_stream_packetout(&os, &op) == 1)
-				if (npk++ >= 2 && samples + 960 <= (int)(sizeof(pcm) / sizeof(pcm[0])))
-					samples +=
-					    opus_decode(dec, op.packet, (opus_int32)op.bytes, pcm + samples, 960, 0);
-		}
-		if (!got)
-			break;
-	}
-	fclose(f);
-	if (stream)
-		ogg_stream_clear(&os);
-	ogg_sync_clear(&oy);
-	opus_decoder_destroy(dec);
+	int samples = d.samples;
 	int n = 0;
 	for (int at = 0; at + 24000 <= samples && n < max; at += 24000, n++) {
 		double e[NP], sum = 0;

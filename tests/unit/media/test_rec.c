@@ -2,6 +2,7 @@
  * WebM read back and decoded by libavformat/libavcodec, Ogg Opus read back with libogg and decoded with libopus (the
  * tone is the one written), and files cut short by SIGKILL that still play up to their last flush. */
 #include "check_media.h"
+#include "ogg_walk.h"
 #include "media/rec_ogg.h"
 #include "media/rec_vp8.h"
 #include "media/rec_webm.h"
@@ -15,7 +16,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <ogg/ogg.h>
 #include <opus/opus.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -292,56 +292,47 @@ struct ogg_read {
 	int pages, eos, headers_ok, samples;
 	int64_t last_granule;
 	double at_tone, at_other;
+	OpusDecoder *dec;
+	float *pcm;
+	int cap;
 };
+
+static void ogg_read_page(void *ctx, ogg_page *pg)
+{
+	struct ogg_read *r = ctx;
+	r->pages++;
+	r->eos |= ogg_page_eos(pg);
+	r->last_granule = ogg_page_granulepos(pg);
+}
+
+static void ogg_read_packet(void *ctx, ogg_packet *op, int index)
+{
+	struct ogg_read *r = ctx;
+	if (index == 0)
+		r->headers_ok = op->bytes == 19 && !memcmp(op->packet, "OpusHead", 8) && op->b_o_s;
+	else if (index == 1)
+		r->headers_ok &= op->bytes == 8 + 4 + 7 + 4 && !memcmp(op->packet, "OpusTags", 8) &&
+		    !memcmp(op->packet + 12, "samvaer", 7) && op->packet[19] == 0;
+	else if (r->samples + 960 <= r->cap)
+		r->samples += opus_decode_float(r->dec, op->packet, (opus_int32)op->bytes, r->pcm + r->samples, 960, 0);
+}
 
 static void read_ogg(const char *path, double tone, struct ogg_read *r)
 {
-	memset(r, 0, sizeof(*r));
-	FILE *f = fopen(path, "rb");
-	ogg_sync_state oy;
-	ogg_stream_state os;
-	ogg_page pg;
-	ogg_packet op;
-	int err, npk = 0, stream = 0;
-	OpusDecoder *dec = opus_decoder_create(48000, 1, &err);
 	static float pcm[48000 * 10];
-	ogg_sync_init(&oy);
-	for (;;) {
-		char *buf = ogg_sync_buffer(&oy, 4096);
-		size_t got = fread(buf, 1, 4096, f);
-		ogg_sync_wrote(&oy, (long)got);
-		while (ogg_sync_pageout(&oy, &pg) == 1) {
-			if (!stream++)
-				ogg_stream_init(&os, ogg_page_serialno(&pg));
-			ogg_stream_pagein(&os, &pg);
-			r->pages++;
-			r->eos |= ogg_page_eos(&pg);
-			r->last_granule = ogg_page_granulepos(&pg);
-			while (ogg_stream_packetout(&os, &op) == 1) {
-				if (npk == 0)
-					r->headers_ok = op.bytes == 19 && !memcmp(op.packet, "OpusHead", 8) && op.b_o_s;
-				else if (npk == 1)
-					r->headers_ok &= op.bytes == 8 + 4 + 7 + 4 &&
-					    !memcmp(op.packet, "OpusTags", 8) &&
-					    !memcmp(op.packet + 12, "samvaer", 7) && op.packet[19] == 0;
-				else if (r->samples + 960 <= (int)(sizeof(pcm) / sizeof(pcm[0])))
-					r->samples += opus_decode_float(dec, op.packet, (opus_int32)op.bytes,
-									pcm + r->samples, 960, 0);
-				npk++;
-			}
-		}
-		if (!got)
-			break;
-	}
+	static const struct ogg_walk_cb cb = {ogg_read_page, ogg_read_packet};
+	int err;
+	memset(r, 0, sizeof(*r));
+	r->dec = opus_decoder_create(48000, 1, &err);
+	r->pcm = pcm;
+	r->cap = 48000 * 10;
+	ogg_walk(path, &cb, r);
 	if (r->samples > 9600) { /* skip the encoder's first 200 ms */
 		r->at_tone = goertzel(pcm + 9600, r->samples - 9600, tone);
 		r->at_other = goertzel(pcm + 9600, r->samples - 9600, tone * 1.5);
 	}
-	if (stream)
-		ogg_stream_clear(&os);
-	ogg_sync_clear(&oy);
-	opus_decoder_destroy(dec);
-	fclose(f);
+	opus_decoder_destroy(r->dec);
+	r->dec = NULL;
 }
 
 static void test_ogg(void)
