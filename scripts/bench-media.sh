@@ -95,7 +95,7 @@ start_samvaer() {
 	PORT=$(free_port)
 	cp -a "$TMP/seed" "$TMP/data-$1"
 	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$1" --web "$ROOT/web" \
-		--media-workers 1 --log-level warn 2>"$TMP/server-$1.log" &
+		--media-workers 1 --log-level warn >"$TMP/server-$1.log" 2>&1 &
 	SERVER_PID=$!
 	if ! wait_log "$TMP/server-$1.log" "$SERVER_PID" "listening on"; then
 		echo "bench-media: samvaer did not start for phase $1:" >&2

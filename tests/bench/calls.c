@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "media/dtls.h"
+#include "tests/bench/lib/procstat.h"
 #include "tests/peer/peer.h"
 
 /*
@@ -380,31 +381,6 @@ static bool all_settled(void)
 	return G.started == G.o.calls && G.n_up + G.n_failed >= G.o.calls;
 }
 
-static double proc_cpu_s(int pid)
-{
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	unsigned long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double self_cpu_s(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	    ru.ru_stime.tv_usec / 1e6;
-}
-
 struct totals {
 	uint64_t rx, lost, tx, bad;
 };
@@ -454,13 +430,13 @@ static void measure(void)
 {
 	for (int i = 0; i < G.n_legs; i++)
 		peer_stats_reset(G.legs[i]->p);
-	double srv0 = proc_cpu_s(G.o.server_pid), gen0 = self_cpu_s();
+	double srv0 = procstat_cpu_s(G.o.server_pid), gen0 = procstat_self_cpu_s();
 	int64_t t0 = now_ms();
 	G.measuring = true;
 	run_until(t0 + (int64_t)(G.o.duration * 1000), NULL);
 	G.measuring = false;
 	double secs = (double)(now_ms() - t0) / 1000.0;
-	double srv = proc_cpu_s(G.o.server_pid) - srv0, gen = self_cpu_s() - gen0;
+	double srv = procstat_cpu_s(G.o.server_pid) - srv0, gen = procstat_self_cpu_s() - gen0;
 	struct totals t;
 	totals_get(&t);
 	double s50, s99;

@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/lib/procstat.h"
+#include "tests/bench/lib/ws_frame.h"
+
 #define LG_MAX_FRAME (1u << 20) /* largest server frame we accept */
 #define LG_READ_BUF (256 * 1024)
 #define LG_MAX_ERRPRINT 5 /* error responses printed verbatim */
@@ -157,31 +160,11 @@ static void lg_reserve(unsigned char **buf, size_t *cap, size_t need)
 
 /* ---- server sampling (/proc) ---- */
 
-/* CPU seconds (utime+stime of all threads, from /proc/PID/stat) and VmRSS of a process; -1 when unknown. */
+/* CPU seconds (all threads) and VmRSS of a process; -1 when unknown. */
 static void lg_proc_sample(int pid, double *cpu_s, long *rss_kb)
 {
-	char path[64], buf[2048], *p;
-	unsigned long ut, st;
-	FILE *f;
-	size_t n;
-
-	*cpu_s = -1;
-	*rss_kb = -1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (pid <= 0 || !(f = fopen(path, "r")))
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* fields after the command name: state ppid ... utime(14) stime(15) */
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
-		*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (!(f = fopen(path, "r")))
-		return;
-	while (fgets(buf, sizeof(buf), f) && sscanf(buf, "VmRSS: %ld", rss_kb) != 1)
-		;
-	fclose(f);
+	*cpu_s = procstat_cpu_s(pid);
+	*rss_kb = *cpu_s < 0 ? -1 : procstat_rss_kb(pid);
 }
 
 /* ---- output: frames and flushing ---- */
@@ -204,33 +187,13 @@ static void lg_append(int i, const void *data, size_t len)
 	lg_mark_dirty(i);
 }
 
-/* Appends one masked client frame (RFC 6455 section 5.2) with FIN set. */
+/* Appends one masked client frame with FIN set. */
 static void lg_send_frame(int i, int opcode, const void *payload, size_t len)
 {
 	struct lg_conn *c = &G.c[i];
-	unsigned char *p, mask[4];
-	uint32_t m = lg_rand();
-	size_t hl = len < 126 ? 6 : len < 65536 ? 8 : 14, k;
 
-	memcpy(mask, &m, 4);
-	lg_reserve(&c->out, &c->out_cap, c->out_len + hl + len);
-	p = c->out + c->out_len;
-	p[0] = (unsigned char)(0x80 | opcode);
-	if (len < 126) {
-		p[1] = (unsigned char)(0x80 | len);
-	} else if (len < 65536) {
-		p[1] = 0x80 | 126;
-		p[2] = (unsigned char)(len >> 8);
-		p[3] = (unsigned char)len;
-	} else {
-		p[1] = 0x80 | 127;
-		for (k = 0; k < 8; k++)
-			p[2 + k] = (unsigned char)((uint64_t)len >> (56 - 8 * k));
-	}
-	memcpy(p + hl - 4, mask, 4);
-	for (k = 0; k < len; k++)
-		p[hl + k] = ((const unsigned char *)payload)[k] ^ mask[k & 3];
-	c->out_len += hl + len;
+	lg_reserve(&c->out, &c->out_cap, c->out_len + ws_frame_size(len));
+	c->out_len += ws_frame_write(c->out + c->out_len, opcode, payload, len, lg_rand());
 	lg_mark_dirty(i);
 }
 
@@ -529,32 +492,17 @@ static int lg_on_frame(int i, int fin, int op, const unsigned char *p, size_t le
 static long lg_parse_frames(int i, const unsigned char *buf, size_t len, uint64_t now)
 {
 	size_t off = 0;
+	struct ws_frame f;
+	long n;
 
-	while (len - off >= 2) {
-		const unsigned char *p = buf + off;
-		uint64_t plen = p[1] & 0x7f;
-		size_t hl = 2 + ((p[1] & 0x80) ? 4 : 0), k;
-
-		if (plen == 126)
-			hl += 2;
-		else if (plen == 127)
-			hl += 8;
-		if (len - off < hl)
-			break;
-		if (plen == 126)
-			plen = (uint64_t)p[2] << 8 | p[3];
-		else if (plen == 127)
-			for (plen = 0, k = 0; k < 8; k++)
-				plen = plen << 8 | p[2 + k];
-		if (plen > LG_MAX_FRAME || (p[1] & 0x80)) {
-			lg_close(i, "bad frame from server");
+	while ((n = ws_frame_read(buf + off, len - off, LG_MAX_FRAME, &f)) > 0) {
+		if (lg_on_frame(i, f.fin, f.opcode, f.payload, f.len, now))
 			return -1;
-		}
-		if (len - off - hl < plen)
-			break;
-		if (lg_on_frame(i, p[0] >> 7, p[0] & 0x0f, p + hl, (size_t)plen, now))
-			return -1;
-		off += hl + (size_t)plen;
+		off += (size_t)n;
+	}
+	if (n < 0) {
+		lg_close(i, "bad frame from server");
+		return -1;
 	}
 	return (long)off;
 }

@@ -1,5 +1,6 @@
 /* ws.c: the media bench's minimal WebSocket client (RFC 6455): blocking connect and upgrade, masked text frames out, frames parsed in. */
-/* Included by tests/bench/calls.c (bench tools are one translation unit each). */
+/* Included by tests/bench/calls.c and mix.c; the framing itself is tests/bench/lib/ws_frame.c. */
+#include "tests/bench/lib/ws_frame.h"
 
 #define WS_MAX_FRAME (1 << 20)
 
@@ -74,53 +75,25 @@ static int ws_send_text(struct ws *w, const char *s, size_t len)
 {
 	static unsigned char *buf;
 	static size_t cap;
-	if (len + 14 > cap && !(buf = realloc(buf, cap = len + 14 + 4096)))
+	if (ws_frame_size(len) > cap && !(buf = realloc(buf, cap = ws_frame_size(len) + 4096)))
 		return -1;
-	size_t hl = len < 126 ? 6 : len < 65536 ? 8 : 14;
-	buf[0] = 0x81;
-	if (len < 126)
-		buf[1] = (unsigned char)(0x80 | len);
-	else if (len < 65536)
-		buf[1] = 0x80 | 126, buf[2] = (unsigned char)(len >> 8), buf[3] = (unsigned char)len;
-	else {
-		buf[1] = 0x80 | 127;
-		for (int k = 0; k < 8; k++)
-			buf[2 + k] = (unsigned char)((uint64_t)len >> (56 - 8 * k));
-	}
-	static const unsigned char mask[4] = {0x5a, 0xa5, 0x3c, 0xc3};
-	memcpy(buf + hl - 4, mask, 4);
-	for (size_t k = 0; k < len; k++)
-		buf[hl + k] = (unsigned char)s[k] ^ mask[k & 3];
-	return ws_write_all(w->fd, buf, hl + len);
+	return ws_write_all(w->fd, buf, ws_frame_write(buf, WS_OP_TEXT, s, len, 0xc33ca55a));
 }
 
 /* Parse complete frames at the start of w->in; returns bytes consumed or -1. */
 static long ws_parse(struct ws *w)
 {
 	size_t off = 0;
-	while (w->in_len - off >= 2) {
-		unsigned char *p = w->in + off;
-		uint64_t plen = p[1] & 0x7f;
-		size_t hl = plen == 126 ? 4 : plen == 127 ? 10 : 2;
-		if (w->in_len - off < hl)
-			break;
-		if (plen == 126)
-			plen = (uint64_t)p[2] << 8 | p[3];
-		else if (plen == 127)
-			for (int k = plen = 0; k < 8; k++)
-				plen = plen << 8 | p[2 + k];
-		if (plen > WS_MAX_FRAME || (p[1] & 0x80) ||
-		    !(p[0] & 0x80)) /* no masks, no fragments from servers here */
+	struct ws_frame f;
+	long n;
+	while ((n = ws_frame_read(w->in + off, w->in_len - off, WS_MAX_FRAME, &f)) > 0) {
+		if (!f.fin || f.opcode == WS_OP_CLOSE) /* no fragments from servers here */
 			return -1;
-		if (w->in_len - off - hl < plen)
-			break;
-		if ((p[0] & 0x0f) == 8)
-			return -1;
-		if ((p[0] & 0x0f) == 1 && w->on_text)
-			w->on_text(w, (char *)p + hl, (size_t)plen);
-		off += hl + (size_t)plen;
+		if (f.opcode == WS_OP_TEXT && w->on_text)
+			w->on_text(w, (const char *)f.payload, f.len);
+		off += (size_t)n;
 	}
-	return (long)off;
+	return n < 0 ? -1 : (long)off;
 }
 
 /* Read what is pending and dispatch whole frames. -1 when the connection is gone. */
