@@ -11,7 +11,9 @@
 #   BENCH_ONLY= (backpressure: only the stalled-reader and flood phases; photos: only the photo phases)
 #   BENCH_PHOTO_ROUNDS=10 (photo CPU rounds, scripts/bench-photos.sh) BENCH_PHOTO_P99_ROUNDS=3 (runs of the
 #   photos-beside-messaging phase) BENCH_PHOTO_DURATION=40 (seconds measured in each) BENCH_PHOTO_FLOOR_ROUNDS=3
-#   (runs with the photos sent to a second, idle server instead: the host's own floor)
+#   (runs with the photos sent to a second, idle server instead: the host's own floor) BENCH_PHOTO_SPIN_ROUNDS=3
+#   (runs with only a do-nothing CPU loop at SCHED_IDLE beside the load generator in the loaded periods: the least
+#   any work there costs)
 # Exit status: 0 when every target passes, 1 when one fails or a phase could not run, 2 on a usage error.
 set -u
 
@@ -225,6 +227,7 @@ fi # BENCH_ONLY
 PHOTO_P99_ROUNDS=${BENCH_PHOTO_P99_ROUNDS:-3}
 PHOTO_DURATION=${BENCH_PHOTO_DURATION:-40}
 PHOTO_FLOOR_ROUNDS=${BENCH_PHOTO_FLOOR_ROUNDS:-3}
+PHOTO_SPIN_ROUNDS=${BENCH_PHOTO_SPIN_ROUNDS:-3}
 PHOTO_PERIOD=2
 PHOTO_GUARD=0.5
 PHOTO_PLACE=""
@@ -270,6 +273,20 @@ if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 		fi
 		kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
 		FLOOR_PID=""
+	done
+	# The spin floor: no photos anywhere, only a loop that touches no memory, disk or network, at SCHED_IDLE on the
+	# load generator's CPU in the loaded periods. Whatever this costs the messages, any photo work costs at least.
+	[ -z "$SRV_PIN_ALONE" ] && PHOTO_SPIN_ROUNDS=0
+	for round in $(seq "$PHOTO_SPIN_ROUNDS"); do
+		start_samvaer "photos-spin-$round" || continue
+		$LG_PIN chrt -i 0 /usr/bin/python3 "$ROOT/tests/bench/spin_load.py" "$((WARMUP + PHOTO_DURATION + 1))" \
+			"$PHOTO_PERIOD" >"$TMP/spin-$round.load" 2>&1 &
+		spin_pid=$!
+		run_loadgen "samvaer-photos-spin-$round" --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" \
+			--conns "$CONNS" --rate "$RATE" --duration "$PHOTO_DURATION" --warmup "$WARMUP" \
+			--alt-period "$PHOTO_PERIOD" --alt-guard "$PHOTO_GUARD"
+		wait "$spin_pid"
+		stop_server
 	done
 	SRV_PIN=$SRV_PIN_ALONE
 fi
@@ -450,6 +467,17 @@ if [ "$PHOTO_FLOOR_ROUNDS" -gt 0 ]; then
 		"$(awk -v a="$P_RATIO" -v b="$F_RATIO" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }')" \
 		"(info)" "-"
 	row "  photos the floor's second server processed" "$FLOOR_DONE" "> 0" "$(check "$FLOOR_DONE" '>' 0)"
+fi
+S_RATIOS=$(for r in $(seq "$PHOTO_SPIN_ROUNDS"); do
+	awk -v a="$(val samvaer-photos-spin-$r p99_us)" -v b="$(val samvaer-photos-spin-$r off_p99_us)" \
+		'BEGIN { if (a != "" && b > 0) printf "%.2f\n", a / b }'; done)
+if [ "$PHOTO_SPIN_ROUNDS" -gt 0 ]; then
+	S_RATIO=$(echo "$S_RATIOS" | median)
+	row "  spin floor: an idle CPU loop, no photos" "${S_RATIO:-n/a} ($(echo $S_RATIOS))" "(info)" "-"
+	row "  samvaer's photos over the spin floor" \
+		"$(awk -v a="$P_RATIO" -v b="$S_RATIO" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }')" \
+		"(info)" "-"
+	row "  CPU the idle loop got, run 1" "$(sed -n 's/^spun //p' "$TMP/spin-1.load" 2>/dev/null)" "(info)" "-"
 fi
 row "  samples per run with photos / quiet (run 1)" \
 	"$(val samvaer-photos-1 samples) / $(val samvaer-photos-1 off_samples)" "(info)" "-"
