@@ -30,80 +30,9 @@ PERF=${MBENCH_PERF:-0}
 for f in "$SAMVAER" "$ADMIN" "$CALLS_BIN"; do
 	[ -x "$f" ] || { echo "bench-media: missing $f (build it first: make bench)" >&2; exit 1; }
 done
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
-
-# Two cores: the server on CPU 0, the load generator on CPU 1.
-SRV_PIN="" LG_PIN=""
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	SRV_PIN="taskset -c 0" LG_PIN="taskset -c 1"
-fi
-
-TMP=$(mktemp -d /tmp/samvaer-mbench.XXXXXX)
-SERVER_PID=""
-cleanup() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-	if [ -n "${MBENCH_KEEP:-}" ]; then
-		echo "bench-media: kept $TMP" >&2
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_log LOG PID PATTERN: waits up to 30 s for PATTERN in LOG from a process that stays alive.
-wait_log() {
-	local _
-	for _ in $(seq 300); do
-		grep -q "$3" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_port PORT PID: waits up to 30 s for a TCP listener on 127.0.0.1:PORT from a process that stays alive.
-wait_port() {
-	local _
-	for _ in $(seq 300); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-stop_server() {
-	local _
-	[ -n "$SERVER_PID" ] || return 0
-	kill -TERM "$SERVER_PID" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=""
-}
-
-# start_samvaer NAME: fresh copy of the seeded data, fresh port, one media worker; sets SERVER_PID and PORT.
-start_samvaer() {
-	PORT=$(free_port)
-	cp -a "$TMP/seed" "$TMP/data-$1"
-	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$1" --web "$ROOT/web" \
-		--media-workers 1 --log-level warn >"$TMP/server-$1.log" 2>&1 &
-	SERVER_PID=$!
-	if ! wait_log "$TMP/server-$1.log" "$SERVER_PID" "listening on"; then
-		echo "bench-media: samvaer did not start for phase $1:" >&2
-		tail -5 "$TMP/server-$1.log" >&2
-		stop_server
-		return 1
-	fi
-}
+BENCH_TAG=bench-media BENCH_KEEP_DIR=${MBENCH_KEEP:-} SAMVAER_ARGS="--media-workers 1"
+# shellcheck source=scripts/bench-common.sh
+. "$ROOT/scripts/bench-common.sh"
 
 # Janus with the VideoRoom plugin and the WebSocket transport only, ICE-lite on loopback (see DESIGN.md).
 JANUS_CONF_OK=0

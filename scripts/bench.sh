@@ -47,74 +47,10 @@ ONLY=${BENCH_ONLY:-}
 for f in "$SAMVAER" "$ADMIN" "$LOADGEN" "$ECHO"; do
 	[ -x "$f" ] || { echo "bench: missing $f (build it first: make bench)" >&2; exit 1; }
 done
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
-
-# Two cores: the server on CPU 0, the load generator on CPU 1, so they do not steal from each other.
-SRV_PIN="" LG_PIN=""
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	SRV_PIN="taskset -c 0" LG_PIN="taskset -c 1"
-fi
-
-TMP=$(mktemp -d /tmp/samvaer-bench.XXXXXX)
-SERVER_PID=""
+BENCH_TAG=bench BENCH_KEEP_DIR=${BENCH_KEEP:-} SAMVAER_ARGS=${BENCH_SERVER_ARGS:-}
+# shellcheck source=scripts/bench-common.sh
+. "$ROOT/scripts/bench-common.sh"
 FLOOR_PID=""
-cleanup() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-	[ -n "$FLOOR_PID" ] && kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		echo "bench: kept $TMP" >&2
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_ready LOG PID: waits up to 30 s for a "listening on" line from a server that stays alive.
-wait_ready() {
-	local _
-	for _ in $(seq 300); do
-		grep -q "listening on" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# stop_server: SIGTERM, then SIGKILL after 10 s.
-stop_server() {
-	local _
-	[ -n "$SERVER_PID" ] || return 0
-	kill -TERM "$SERVER_PID" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=""
-}
-
-# start_samvaer NAME [FLAGS...]: a fresh copy of the seeded data dir, a fresh port; sets SERVER_PID and PORT.
-start_samvaer() {
-	local name=$1
-	shift
-	PORT=$(free_port)
-	cp -a "$TMP/seed" "$TMP/data-$name"
-	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$name" --web "$ROOT/web" \
-		--log-level warn "$@" ${BENCH_SERVER_ARGS:-} >"$TMP/server-$name.log" 2>&1 &
-	SERVER_PID=$!
-	if ! wait_ready "$TMP/server-$name.log" "$SERVER_PID"; then
-		echo "bench: samvaer did not start for phase $name:" >&2
-		tail -5 "$TMP/server-$name.log" >&2
-		stop_server
-		return 1
-	fi
-}
 
 # run_loadgen NAME ARGS...: runs the load generator, keeps its RESULT line in $TMP/NAME.result.
 run_loadgen() {
@@ -175,7 +111,7 @@ if [ "$ONLY" != backpressure ] && [ "$ONLY" != photos ]; then
 PORT=$(free_port)
 $SRV_PIN "$ECHO" "$PORT" 2>"$TMP/echo.log" &
 SERVER_PID=$!
-if wait_ready "$TMP/echo.log" "$SERVER_PID"; then
+if wait_log "$TMP/echo.log" "$SERVER_PID" "listening on"; then
 	run_loadgen echo --mode echo --port "$PORT" --conns "$CONNS" --window "$WINDOW" \
 		--duration "$DURATION" --warmup "$WARMUP"
 fi
@@ -185,7 +121,7 @@ stop_server
 PORT=$(free_port)
 $SRV_PIN "$ECHO" "$PORT" 2>"$TMP/echo-paced.log" &
 SERVER_PID=$!
-if wait_ready "$TMP/echo-paced.log" "$SERVER_PID"; then
+if wait_log "$TMP/echo-paced.log" "$SERVER_PID" "listening on"; then
 	ticks0=$(cpu_ticks)
 	run_loadgen echo-paced --mode echo --port "$PORT" --conns "$CONNS" --rate "$RATE" \
 		--duration "$DURATION" --warmup "$WARMUP"
@@ -266,13 +202,14 @@ if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 	for round in $(seq "$PHOTO_FLOOR_ROUNDS"); do
 		SRV_PIN="taskset -c 1 chrt -i 0" start_samvaer "photo-floor-sink-$round" || continue
 		FLOOR_PID=$SERVER_PID FLOOR_PORT=$PORT SERVER_PID=""
+		EXTRA_PIDS=("$FLOOR_PID")
 		SRV_PIN="taskset -c 0,1"
 		if start_samvaer "photos-floor-$round"; then
 			photo_run "photos-floor-$round" "$FLOOR_PORT" "floor-$round.load" chrt -i 0
 			stop_server
 		fi
 		kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
-		FLOOR_PID=""
+		FLOOR_PID="" EXTRA_PIDS=()
 	done
 	# The spin floor: no photos anywhere, only a loop that touches no memory, disk or network, at SCHED_IDLE on the
 	# load generator's CPU in the loaded periods. Whatever this costs the messages, any photo work costs at least.

@@ -1,0 +1,90 @@
+# bench-common.sh: what scripts/bench.sh and scripts/bench-media.sh share, sourced by both: CPU pinning, the
+# temporary directory and its cleanup, free ports, waiting for a server, and samvaer started on a fresh copy of the
+# seeded data. Before sourcing, the script sets BENCH_TAG (its name in messages), BENCH_KEEP_DIR (1: keep the
+# temporary directory), SAMVAER, ROOT, and optionally SAMVAER_ARGS (flags every samvaer it starts gets).
+# shellcheck shell=bash
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+# Two cores: the server on CPU 0, the load generator on CPU 1, so they do not steal from each other.
+SRV_PIN="" LG_PIN=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	# shellcheck disable=SC2034 # LG_PIN is for the sourcing scripts
+	SRV_PIN="taskset -c 0" LG_PIN="taskset -c 1"
+fi
+
+TMP=$(mktemp -d "/tmp/samvaer-$BENCH_TAG.XXXXXX")
+SERVER_PID=""
+EXTRA_PIDS=() # other servers a phase keeps running beside SERVER_PID; cleanup stops them too
+cleanup() {
+	local pid
+	for pid in "$SERVER_PID" "${EXTRA_PIDS[@]}"; do
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	if [ "${BENCH_KEEP_DIR:-}" = 1 ]; then
+		echo "$BENCH_TAG: kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_log LOG PID PATTERN: waits up to 30 s for PATTERN in LOG from a process that stays alive.
+wait_log() {
+	local _
+	for _ in $(seq 300); do
+		grep -q "$3" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_port PORT PID: waits up to 30 s for a TCP listener on 127.0.0.1:PORT from a process that stays alive.
+wait_port() {
+	local _
+	for _ in $(seq 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_server: SIGTERM to SERVER_PID, then SIGKILL after 10 s.
+stop_server() {
+	local _
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=""
+}
+
+# start_samvaer NAME [FLAGS...]: samvaer (under $SRV_PIN) on a fresh copy of $TMP/seed and a fresh port, both of its
+# output streams in $TMP/server-NAME.log; waits for "listening on"; sets SERVER_PID and PORT.
+start_samvaer() {
+	local name=$1
+	shift
+	PORT=$(free_port)
+	cp -a "$TMP/seed" "$TMP/data-$name"
+	# shellcheck disable=SC2086 # SAMVAER_ARGS is a list of flags
+	$SRV_PIN "$SAMVAER" --listen 127.0.0.1 --port "$PORT" --data "$TMP/data-$name" --web "$ROOT/web" \
+		--log-level warn "$@" ${SAMVAER_ARGS:-} >"$TMP/server-$name.log" 2>&1 &
+	SERVER_PID=$!
+	if ! wait_log "$TMP/server-$name.log" "$SERVER_PID" "listening on"; then
+		echo "$BENCH_TAG: samvaer did not start for phase $name:" >&2
+		tail -5 "$TMP/server-$name.log" >&2
+		stop_server
+		return 1
+	fi
+}
