@@ -34,27 +34,24 @@ free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# wait_log LOG PID PATTERN: waits up to 30 s for PATTERN in LOG from a process that stays alive.
-wait_log() {
-	local _
+# wait_for PID COMMAND...: runs COMMAND every 0.1 s until it succeeds (0), for up to 30 s while PID stays alive.
+wait_for() {
+	local pid=$1 _
+	shift
 	for _ in $(seq 300); do
-		grep -q "$3" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
+		"$@" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
 }
 
-# wait_port PORT PID: waits up to 30 s for a TCP listener on 127.0.0.1:PORT from a process that stays alive.
-wait_port() {
-	local _
-	for _ in $(seq 300); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+# wait_log LOG PID PATTERN: waits for PATTERN in LOG from a process that stays alive.
+wait_log() { wait_for "$2" grep -q "$3" "$1"; }
+
+# wait_port PORT PID: waits for a TCP listener on 127.0.0.1:PORT from a process that stays alive.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1"); }
+wait_port() { wait_for "$2" port_open "$1"; }
 
 # stop_server: SIGTERM to SERVER_PID, then SIGKILL after 10 s.
 stop_server() {
