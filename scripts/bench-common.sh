@@ -1,4 +1,4 @@
-# bench-common.sh: what scripts/bench.sh and scripts/bench-media.sh share, sourced by both: CPU pinning, the
+# bench-common.sh: what scripts/bench.sh, bench-media.sh and bench-mix.sh share, sourced by each: CPU pinning, the
 # temporary directory and its cleanup, free ports, waiting for a server, and samvaer started on a fresh copy of the
 # seeded data. Before sourcing, the script sets BENCH_TAG (its name in messages), BENCH_KEEP_DIR (1: keep the
 # temporary directory), SAMVAER, ROOT, and optionally SAMVAER_ARGS (flags every samvaer it starts gets).

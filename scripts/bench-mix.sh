@@ -17,13 +17,10 @@ if [ -z "$BUILD" ] || [ ! -x "$BUILD/bench-mix" ]; then
 fi
 BUILD=$(cd "$BUILD" && pwd)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TMP=$(mktemp -d /tmp/samvaer-bench-mix.XXXXXX)
+BENCH_TAG=bench-mix BENCH_KEEP_DIR=${XBENCH_KEEP:-} SAMVAER=$BUILD/samvaer
+# shellcheck source=scripts/bench-common.sh
+. "$ROOT/scripts/bench-common.sh"
 OUT=$TMP/samvaer.txt JOUT=$TMP/janus.txt JANUS_PID=""
-cleanup() {
-	[ -n "$JANUS_PID" ] && kill -KILL "$JANUS_PID" 2>/dev/null
-	if [ "${XBENCH_KEEP:-}" = 1 ]; then echo "bench-mix: kept $TMP" >&2; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
 SCENE="--size ${XBENCH_SIZE:-5} --speaking ${XBENCH_SPEAKING:-0.2} --seconds ${XBENCH_SECONDS:-10} --warmup ${XBENCH_WARMUP:-3}"
 ARGS="--calls ${XBENCH_CALLS:-40} $SCENE"
 CMP_ARGS="--calls ${XBENCH_CMP_CALLS:-4} $SCENE"
@@ -37,11 +34,11 @@ fi
 # Janus with the AudioBridge plugin and the WebSocket transport only, ICE-lite on loopback (see DESIGN.md).
 janus_run() {
 	local d=$TMP/janus plugins=/usr/lib/x86_64-linux-gnu/janus/plugins transports=/usr/lib/x86_64-linux-gnu/janus/transports
-	local port _ pin=""
+	local port
 	command -v janus >/dev/null && [ -d "$plugins" ] || { echo "bench-mix: janus is not installed" >&2; return 1; }
 	mkdir -p "$d" || return 1
 	cc -shared -fPIC -O2 -o "$d/loopback_shim.so" "$ROOT/tests/bench/janus/loopback_shim.c" -ldl || return 1
-	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	cat >"$d/janus.jcfg" <<EOF
 general: {
 	configs_folder = "$d"
@@ -85,20 +82,19 @@ admin: {
 	admin_wss = false
 }
 EOF
-	command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ] && pin="taskset -c 0"
-	LD_PRELOAD="$d/loopback_shim.so" $pin janus -C "$d/janus.jcfg" -F "$d" >"$TMP/janus.log" 2>&1 &
+	LD_PRELOAD="$d/loopback_shim.so" $SRV_PIN janus -C "$d/janus.jcfg" -F "$d" >"$TMP/janus.log" 2>&1 &
 	JANUS_PID=$!
-	for _ in $(seq 300); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-		if ! kill -0 "$JANUS_PID" 2>/dev/null; then tail -5 "$TMP/janus.log" >&2; return 1; fi
-		sleep 0.1
-	done
+	EXTRA_PIDS=("$JANUS_PID")
+	if ! wait_port "$port" "$JANUS_PID"; then
+		tail -5 "$TMP/janus.log" >&2
+		return 1
+	fi
 	echo "bench-mix: janus (AudioBridge): $BUILD/bench-mix $CMP_ARGS --janus $port" >&2
 	"$BUILD/bench-mix" $CMP_ARGS --janus "$port" --janus-pid "$JANUS_PID" >"$JOUT"
 	local rc=$?
 	kill -KILL "$JANUS_PID" 2>/dev/null # its rooms would go on using CPU 0 beside the runs that follow
 	wait "$JANUS_PID" 2>/dev/null
-	JANUS_PID=""
+	JANUS_PID="" EXTRA_PIDS=()
 	return $rc
 }
 if [ "${XBENCH_JANUS:-1}" = 1 ]; then
