@@ -212,7 +212,7 @@ if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 		FLOOR_PID="" EXTRA_PIDS=()
 	done
 	# The spin floor: no photos anywhere, only a loop that touches no memory, disk or network, at SCHED_IDLE on the
-	# load generator's CPU in the loaded periods. Whatever this costs the messages, any photo work costs at least.
+	# load generator's CPU in the loaded periods: what work that is not the server's costs the messages on this host.
 	[ -z "$SRV_PIN_ALONE" ] && PHOTO_SPIN_ROUNDS=0
 	for round in $(seq "$PHOTO_SPIN_ROUNDS"); do
 		start_samvaer "photos-spin-$round" || continue
