@@ -1,7 +1,7 @@
 /* test_mediaproc.c: server/mediaproc end to end on real files made here with ffmpeg, exiftool and libvips — photos,
  * clips and voice notes carrying GPS, location atoms, names and dates come out with no metadata at all (checked with
- * exiftool and by searching the bytes), and truncated, bomb, polyglot, oversized, wrong and unsupported files are
- * refused with their documented codes. */
+ * exiftool and by searching the bytes), photos come out upright under each of the eight orientation tags, and
+ * truncated, bomb, polyglot, oversized, wrong and unsupported files are refused with their documented codes. */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -326,6 +326,72 @@ static void test_photos(void)
 	blobs = NULL;
 }
 
+/* The EXIF orientations (1-8) and the ffmpeg filter that stores an upright picture so that a viewer applying the
+ * tag shows it upright again: the inverse of each tag's transform. */
+static const char *const stored_as[9] = {NULL,
+					 "null",
+					 "hflip",
+					 "hflip,vflip",
+					 "vflip",
+					 "transpose=cclock_flip",
+					 "transpose=cclock",
+					 "transpose=clock_flip",
+					 "transpose=clock"};
+
+/* The colour at (fx, fy) of the image (fractions of its size) is near r, g, b. */
+static int colour_at(VipsImage *im, double fx, double fy, int r, int g, int b)
+{
+	double *px = NULL;
+	int n = 0;
+	int x = (int)(fx * vips_image_get_width(im)), y = (int)(fy * vips_image_get_height(im));
+	if (vips_getpoint(im, &px, &n, x, y, NULL) || n < 3)
+		return 0;
+	int ok = abs((int)px[0] - r) < 48 && abs((int)px[1] - g) < 48 && abs((int)px[2] - b) < 48;
+	g_free(px);
+	return ok;
+}
+
+/* An output whose quadrants are red, green / blue, white (top left, top right / bottom left, bottom right). */
+static int upright(const struct mediaproc_blob *b)
+{
+	char path[512];
+	blobsink_path(root, b->hash, path, sizeof path);
+	VipsImage *im = vips_image_new_from_file(path, NULL);
+	if (!im)
+		return 0;
+	int ok = colour_at(im, 0.25, 0.25, 255, 0, 0) && colour_at(im, 0.75, 0.25, 0, 255, 0) &&
+	    colour_at(im, 0.25, 0.75, 0, 0, 255) && colour_at(im, 0.75, 0.75, 255, 255, 255);
+	g_object_unref(im);
+	return ok;
+}
+
+/* Every orientation tag, on a small photo (libvips's own thumbnail path) and on one decoded at half size and turned
+ * in memory: the display size and the thumbnail come out upright, the way a phone showed the photo. */
+static void test_orientations(void)
+{
+	static const char *const sizes[] = {"320x240", "3200x2400"}; /* the second decoded at half size */
+	for (size_t s = 0; s < 2; s++) {
+		const char *sz = sizes[s];
+		int qw = atoi(sz) / 2, qh = atoi(strchr(sz, 'x') + 1) / 2;
+		for (int o = 1; o <= 8; o++) {
+			struct mediaproc_result r;
+			char name[64];
+			snprintf(name, sizeof name, "orient-%s-%d.jpg", sz, o);
+			int made = sh(
+			    "cd %s && ffmpeg -v error -y -f lavfi -i color=red:s=%dx%d -f lavfi -i color=lime:s=%dx%d "
+			    "-f lavfi -i color=blue:s=%dx%d -f lavfi -i color=white:s=%dx%d -filter_complex "
+			    "'xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0,%s' -frames:v 1 -q:v 2 %s && exiftool -q "
+			    "-overwrite_original '-Orientation#=%d' %s",
+			    dir, qw, qh, qw, qh, qw, qh, qw, qh, stored_as[o], name, o, name);
+			char what[128];
+			snprintf(what, sizeof what, "a %s photo stored with orientation %d is shown upright", sz, o);
+			CHECK(made == 0 && run("photo", name, NULL, &r) == MEDIAPROC_OK && upright(&r.media) &&
+				  upright(&r.thumb) && r.width == (s ? 1600u : 320u) && r.height == (s ? 1200u : 240u),
+			      what);
+		}
+	}
+}
+
 static void test_clips(void)
 {
 	struct mediaproc_result r;
@@ -412,6 +478,7 @@ int main(void)
 	if (VIPS_INIT("test_mediaproc") != 0) /* after the fork in make_heic */
 		return 1;
 	test_photos();
+	test_orientations();
 	test_clips();
 	test_voice();
 	test_refusals();
