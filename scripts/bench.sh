@@ -50,8 +50,6 @@ done
 BENCH_TAG=bench BENCH_KEEP_DIR=${BENCH_KEEP:-} SAMVAER_ARGS=${BENCH_SERVER_ARGS:-}
 # shellcheck source=scripts/bench-common.sh
 . "$ROOT/scripts/bench-common.sh"
-FLOOR_PID=""
-
 # run_loadgen NAME ARGS...: runs the load generator, keeps its RESULT line in $TMP/NAME.result.
 run_loadgen() {
 	local name=$1 perf_pid=""
@@ -201,15 +199,14 @@ if [ "$SEED_OK" = 1 ] && { [ -z "$ONLY" ] || [ "$ONLY" = photos ]; }; then
 	[ -z "$SRV_PIN_ALONE" ] && PHOTO_FLOOR_ROUNDS=0 # the floor needs a second CPU and taskset
 	for round in $(seq "$PHOTO_FLOOR_ROUNDS"); do
 		SRV_PIN="taskset -c 1 chrt -i 0" start_samvaer "photo-floor-sink-$round" || continue
-		FLOOR_PID=$SERVER_PID FLOOR_PORT=$PORT SERVER_PID=""
-		EXTRA_PIDS=("$FLOOR_PID")
+		EXTRA_PIDS=("$SERVER_PID") FLOOR_PORT=$PORT SERVER_PID="" # cleanup stops it too
 		SRV_PIN="taskset -c 0,1"
 		if start_samvaer "photos-floor-$round"; then
 			photo_run "photos-floor-$round" "$FLOOR_PORT" "floor-$round.load" chrt -i 0
 			stop_server
 		fi
-		kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
-		FLOOR_PID="" EXTRA_PIDS=()
+		kill "${EXTRA_PIDS[0]}" 2>/dev/null && wait "${EXTRA_PIDS[0]}" 2>/dev/null
+		EXTRA_PIDS=()
 	done
 	# The spin floor: no photos anywhere, only a loop that touches no memory, disk or network, at SCHED_IDLE on the
 	# load generator's CPU in the loaded periods: what work that is not the server's costs the messages on this host.

@@ -34,11 +34,11 @@ static inline int ogg_walk(const char *path, const struct ogg_walk_cb *cb, void 
 				continue; /* another stream's page */
 			if (cb->page)
 				cb->page(ctx, &pg);
-			while (ogg_stream_packetout(&os, &op) == 1)
+			while (ogg_stream_packetout(&os, &op) == 1) {
 				if (cb->packet)
-					cb->packet(ctx, &op, packets++);
-				else
-					packets++;
+					cb->packet(ctx, &op, packets);
+				packets++;
+			}
 		}
 		if (!got)
 			break;
