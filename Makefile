@@ -3,6 +3,8 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
+# Tests mostly wait (media, timers, window ends), so ctest runs two per CPU; a browser test counts as two.
+TEST_JOBS  ?= $(shell echo $$(( $$(nproc) * 2 )))
 DATA       ?= data
 FUZZ_SECONDS ?= 30
 SOAK_MINUTES ?= 30
@@ -31,9 +33,9 @@ run: build
 # Every test: unit + integration + browser on the normal build, then unit + integration under ASan+UBSan,
 # then a short smoke run of every fuzz target over its corpus.
 test: build build-asan
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j $(JOBS)
+		ctest --output-on-failure -j $(TEST_JOBS)
 	@scripts/fuzz.sh $(FUZZ_BUILD) smoke
 
 bench: build

@@ -37,6 +37,7 @@ SAMVAER_WEB = os.environ.get("SAMVAER_WEB", os.path.join(ROOT, "web"))
 DEMO_PASSWORD = "samvaer-demo"
 SUBPROTOCOL = "samvaer.v1"
 TEST_PASSWORD = "integration-pw-1"
+READ_ONLY_COMMANDS = ("audit", "report", "backup", "verify", "export")
 SETTLE_S = 1.1                           # ADMIN-CLI: changes reach the running server within a second
 
 _addr_counter = itertools.count()
@@ -130,7 +131,9 @@ class Server:
 
     # -- admin CLI ---------------------------------------------------------------------------------
     def _note_change(self, args):
-        if args and args[0] in ("account", "case", "agreement") and (len(args) < 2 or args[1] != "list"):
+        """Every command but the read-only ones may change what the server holds (ADMIN-CLI)."""
+        args = [str(a) for a in args]
+        if args and args[0] not in READ_ONLY_COMMANDS and (len(args) < 2 or args[1] != "list"):
             self._last_change = time.monotonic()
 
     async def settle(self):
@@ -141,9 +144,9 @@ class Server:
             await asyncio.sleep(left)
 
     def admin(self, *args, stdin=None, ok=True):
-        self._note_change(args)
         cmd = [SAMVAER_ADMIN, "--data", self.data_dir] + [str(a) for a in args]
         r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=30)
+        self._note_change(args)  # the change is committed once the command has exited: the second counts from then
         if ok and r.returncode != 0:
             raise TestFailure("samvaer-admin %s exited %d: %s%s" % (" ".join(map(str, args)), r.returncode,
                                                                   r.stdout, r.stderr))
@@ -151,10 +154,10 @@ class Server:
 
     async def admin_async(self, *args, ok=True):
         """Runs samvaer-admin without blocking the event loop (clients keep reading meanwhile)."""
-        self._note_change(args)
         cmd = [SAMVAER_ADMIN, "--data", self.data_dir] + [str(a) for a in args]
         p = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = await asyncio.wait_for(p.communicate(), 30)
+        self._note_change(args)
         if ok and p.returncode != 0:
             raise TestFailure("samvaer-admin %s exited %d: %s%s" % (" ".join(map(str, args)), p.returncode,
                                                                   out.decode(), err.decode()))
