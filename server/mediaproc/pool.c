@@ -68,12 +68,13 @@ static void *worker_main(void *arg)
 	/* Below everything else: any thread that wakes up (the control thread, a media worker) takes the CPU at once
 	 * (SCHED_IDLE; nice 19 where that is refused); and on a CPU other than the control thread's when it has one. */
 	pthread_setname_np(pthread_self(), "mediaproc"); /* in top -H, ps -T and /proc/PID/task/TID/comm */
+	/* The CPU first: once idle, a busy machine may not run this thread again for a while. */
+	if (cpu_place_background() != 0)
+		perror("mediaproc: CPU affinity");
 	struct sched_param idle = {0};
 	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0 &&
 	    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0)
 		perror("mediaproc: setpriority");
-	if (cpu_place_background() != 0)
-		perror("mediaproc: CPU affinity");
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->stopping && !p->q_head)
