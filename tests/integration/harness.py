@@ -172,6 +172,17 @@ class Server:
         check(out.isdigit(), "account add %s should print the new id alone, printed %r" % (username, out))
         return username, int(out)
 
+    def approve_terms(self, p, terms):
+        """New terms for p's agreement the way a case changes them: p["caseworker"] proposes through the CLI and
+        p["carer"] approves. Returns the proposal's id."""
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(terms, f)
+            f.flush()
+            out = self.admin("proposal", "add", p["agreement_id"], "--terms", f.name, "--as", p["caseworker"]).stdout
+        pid = int(out.strip().split()[0])
+        self.admin("proposal", "approve", pid, "--as", p["carer"])
+        return pid
+
     def add_pair(self, text=None, status=None, date_from=None, date_until=None, tz=None):
         """A fresh child + contact with their own agreement. Returns a dict of names and ids."""
         child, child_id = self.add_account("child")

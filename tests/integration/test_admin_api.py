@@ -8,7 +8,6 @@ test_approvals.py imports (api, token, family)."""
 import asyncio
 import http.client
 import json
-import tempfile
 
 import sys
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
@@ -328,10 +327,7 @@ def held_family(server):
     f = family(server)
     out = server.admin("agreement", "add", f["child"], f["contact"], "--relationship", "Dad", "--text", "allowed")
     f["agreement_id"] = int(out.stdout.strip())
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as t:
-        json.dump({"channels": {"text": "allowed"}, "supervision": {"messages": "before"}}, t)
-    out = server.admin("proposal", "add", f["agreement_id"], "--terms", t.name, "--as", f["caseworker"]).stdout
-    server.admin("proposal", "approve", int(out.strip().split()[0]), "--as", f["carer"])
+    server.approve_terms(f, {"channels": {"text": "allowed"}, "supervision": {"messages": "before"}})
     return f
 
 

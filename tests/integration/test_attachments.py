@@ -7,9 +7,7 @@
 import base64
 import http.client
 import json
-import os
 import sys
-import tempfile
 import urllib.request
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
@@ -26,16 +24,8 @@ def family(server, terms=None):
         server.admin("case", "link", p["child"], "--" + role, name)
         p[role], p[role + "_id"] = name, ident
     if terms is not None:
-        set_terms(server, p, terms)
+        server.approve_terms(p, terms)
     return p
-
-
-def set_terms(server, p, terms):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(terms, f)
-    out = server.admin("proposal", "add", p["agreement_id"], "--terms", f.name, "--as", p["caseworker"]).stdout
-    server.admin("proposal", "approve", int(out.strip().split()[0]), "--as", p["carer"])
-    os.unlink(f.name)
 
 
 def photo_jpeg(w=320, h=240):
@@ -177,7 +167,7 @@ async def channel_off_refused(server):
     await server.settle()
     contact = await server.login(p["contact"])
     att = upload(server, contact.token, aid, photo_jpeg())
-    set_terms(server, p, {"channels": {"text": "allowed", "photo": "off"}})
+    server.approve_terms(p, {"channels": {"text": "allowed", "photo": "off"}})
     await server.settle()
     expect_error(await send(contact, aid, att), "channel_off", "photos turned off after the upload")
     child = await server.login(p["child"])
@@ -272,7 +262,7 @@ async def word_list_tricks_caught(server):
     check(not ok.get("held"), "an ordinary message is delivered")
     m = await child.next_event("message", timeout=2)
     check_eq(m["seq"], ok["seq"], "only the ordinary message arrives")
-    set_terms(server, p, {"privacy": {"screen_words": False}})
+    server.approve_terms(p, {"privacy": {"screen_words": False}})
     await server.settle()
     r = expect_ok(await contact.send_text(aid, "s e x y"), "word lists turned off")
     check(not r.get("held"), "with privacy.screen_words false the word lists do not hold")

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
@@ -25,11 +24,7 @@ def propose(server, p, terms):
             name, _ = server.add_account(role)
             server.admin("case", "link", p["child"], "--" + role, name)
             p[role] = name
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(terms, f)
-    out = server.admin("proposal", "add", p["agreement_id"], "--terms", f.name, "--as", p["caseworker"]).stdout
-    server.admin("proposal", "approve", int(out.strip().split()[0]), "--as", p["carer"])
-    os.unlink(f.name)
+    server.approve_terms(p, terms)
 
 
 async def pair(server, terms=CALLS_ON):

@@ -3,7 +3,6 @@
 import asyncio
 import json
 import sys
-import tempfile
 import urllib.request
 
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
@@ -20,11 +19,7 @@ def family(server, terms=None):
         server.admin("case", "link", p["child"], "--" + role, name)
         p[role], p[role + "_id"] = name, ident
     if terms is not None:
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(terms, f)
-        out = server.admin("proposal", "add", p["agreement_id"], "--terms", f.name, "--as", p["caseworker"]).stdout
-        pid = int(out.strip().split()[0])
-        server.admin("proposal", "approve", pid, "--as", p["carer"])
+        server.approve_terms(p, terms)
     return p
 
 

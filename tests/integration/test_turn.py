@@ -4,7 +4,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import os
 import sys
 import tempfile
@@ -36,11 +35,7 @@ def propose(server, p, terms):
         name, _ = server.add_account(role)
         server.admin("case", "link", p["child"], "--" + role, name)
         p[role] = name
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(terms, f)
-    out = server.admin("proposal", "add", p["agreement_id"], "--terms", f.name, "--as", p["caseworker"]).stdout
-    server.admin("proposal", "approve", int(out.strip().split()[0]), "--as", p["carer"])
-    os.unlink(f.name)
+    server.approve_terms(p, terms)
 
 
 async def pair(server, terms):

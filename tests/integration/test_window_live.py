@@ -2,9 +2,7 @@
 # entry within about a second of the window's end (PROTOCOL.md §6) and refuses sends with outside_window and next_at.
 import asyncio
 import datetime
-import json
 import sys
-import tempfile
 import time
 import zoneinfo
 
@@ -14,13 +12,6 @@ from harness import (Case, check, check_eq, expect_error, expect_ok, main, short
 
 ZONE = "Europe/Bucharest"
 LIMIT_S = 1.5   # §6 says within a second; allow scheduling slack on a loaded 2-core machine
-
-
-def propose(server, p, terms):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(terms, f)
-    out = server.admin("proposal", "add", p["agreement_id"], "--terms", f.name, "--as", p["caseworker"]).stdout
-    server.admin("proposal", "approve", int(out.strip().split()[0]), "--as", p["carer"])
 
 
 async def window_closes_live(server):
@@ -37,8 +28,8 @@ async def window_closes_live(server):
         name, _ = server.add_account(role)
         server.admin("case", "link", p["child"], "--" + role, name)
         p[role] = name
-    propose(server, p, {"windows": {"dated": [{"date": now.strftime("%Y-%m-%d"), "start": start.strftime("%H:%M"),
-                                               "end": end_text}]}})
+    window = {"date": now.strftime("%Y-%m-%d"), "start": start.strftime("%H:%M"), "end": end_text}
+    server.approve_terms(p, {"windows": {"dated": [window]}})
     await server.settle()
     aid = p["agreement_id"]
     child = await server.login(p["child"])
