@@ -21,7 +21,7 @@ from test_calls import CALLS_ON, PEER, PeerProc, pair, propose, state
 
 RECORDED = dict(CALLS_ON, supervision={"calls": "supervised", "recording_allowed": True,
                                        "listen_in_needs_consent": False})
-SECONDS = 9  # each peer sends this long
+SECONDS = 30  # each peer sends at most this long: the tests stop (or kill) their peers when done
 
 
 async def peer_join(client, cid, tone):
@@ -63,8 +63,21 @@ async def supervised_call(server, terms=RECORDED):
     await sup.ok("call.join", call_id=cid)
     peers.append(await peer_join(sup, cid, 660))
     await change(child, cid, "supervisor_joined", timeout=6)
+    await media_flowing(peers)
     p["sup_id"], p["supervisor"] = sup_id, sup_name
     return p, child, contact, sup, cid, peers
+
+
+async def media_flowing(peers, timeout=15):
+    """Each peer sends audio and hears the others' mix: under load a peer's handshake can lag its join, and a
+    recording started before would miss that voice."""
+    last = None
+    for _ in range(int(timeout * 4)):
+        last = [await x.counts() for x in peers]
+        if all(c["audio_tx"] > 0 and c["audio_rx"] > 0 for c in last):
+            return
+        await asyncio.sleep(0.25)
+    raise TestFailure("media does not flow to and from every peer: %s" % last)
 
 
 def rows(server, where="1"):
@@ -94,19 +107,27 @@ def probe(path):
     return json.loads(out.stdout)
 
 
-def tone_energy(path, freqs):
-    """Decode with ffmpeg to 48 kHz mono; the share of the energy at each frequency (Goertzel) over the file."""
+def tone_energy(path, freqs, block=4800):
+    """Decode with ffmpeg to 48 kHz mono; the share of the energy at each frequency (Goertzel per 100 ms block,
+    summed: a frame the jitter buffer inserts or skips shifts a tone's phase, and one sum over the whole file would
+    let the parts before and after cancel), the length in seconds, and in which blocks each tone is at least a tenth
+    of the block's energy at freqs (for a failure's message: where a voice went missing)."""
     pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ac", "1", "-ar", "48000", "-"],
                          capture_output=True, timeout=30).stdout
     x = struct.unpack("<%dh" % (len(pcm) // 2), pcm)
-    e = {}
-    for f in freqs:
-        k, s1, s2 = 2 * math.cos(2 * math.pi * f / 48000), 0.0, 0.0
-        for v in x:
-            s1, s2 = v / 32768.0 + k * s1 - s2, s1
-        e[f] = s1 * s1 + s2 * s2 - k * s1 * s2
+    e, heard = dict.fromkeys(freqs, 0.0), {f: "" for f in freqs}
+    for at in range(0, len(x) - block + 1, block):
+        here = {}
+        for f in freqs:
+            k, s1, s2 = 2 * math.cos(2 * math.pi * f / 48000), 0.0, 0.0
+            for v in x[at:at + block]:
+                s1, s2 = v / 32768.0 + k * s1 - s2, s1
+            here[f] = s1 * s1 + s2 * s2 - k * s1 * s2
+            e[f] += here[f]
+        for f in freqs:
+            heard[f] += "#" if here[f] >= 0.1 * (sum(here.values()) or 1) else "."
     total = sum(e.values()) or 1
-    return {f: e[f] / total for f in freqs}, len(x) / 48000.0
+    return {f: e[f] / total for f in freqs}, len(x) / 48000.0, heard
 
 
 async def wait_rows(server, n, where="1", timeout=10):
@@ -145,11 +166,12 @@ async def record_and_play(server):
     audio = next(r for r in got if r["kind"] == "audio")
     info = probe(blob_path(server, audio["blob"]))
     check_eq((info["streams"][0]["codec_name"], info["format"]["format_name"]), ("opus", "ogg"), "the mix is Ogg Opus")
-    share, secs = tone_energy(blob_path(server, audio["blob"]), (440, 660, 880))
+    share, secs, heard = tone_energy(blob_path(server, audio["blob"]), (440, 660, 880))
     check(3.0 <= secs <= 5.5 and abs(audio["duration_ms"] / 1000.0 - secs) < 0.5,
           "the mix lasts about 4 s (%.2f s, row %d ms)" % (secs, audio["duration_ms"]))
     check(min(share.values()) > 0.1,
-          "the mix holds the contact (440 Hz), the child (880 Hz) and the supervisor (660 Hz): %s" % share)
+          "the mix holds the contact (440 Hz), the child (880 Hz) and the supervisor (660 Hz): %s, heard in"
+          " 100 ms blocks: %s" % (share, heard))
     for r in got:
         if r["kind"] != "video":
             continue
@@ -162,7 +184,8 @@ async def record_and_play(server):
               "no metadata in the file: %s" % v["format"].get("tags"))
     check_eq(os.listdir(os.path.join(server.data_dir, "recordings")), [], "the folder went once stored")
     for x in peers:
-        await x.wait_report(SECONDS + 10)
+        x.finish()
+        await x.wait_report(10)
     await console_plays_and_deletes(server, p, got)
 
 
@@ -265,9 +288,9 @@ async def killed_mid_recording(_):
         root = os.path.join(srv.data_dir, "recordings")
         (folder,) = os.listdir(root)
         audio = os.path.join(root, folder, "audio.opus")
-        share, secs = tone_energy(audio, (440, 880))
+        share, secs, heard = tone_energy(audio, (440, 880))
         check(secs >= 2.0, "the cut mix still plays %.2f s of 3.5" % secs)
-        check(share[440] > 0.1 and share[880] > 0.1, "and holds both voices: %s" % share)
+        check(share[440] > 0.1 and share[880] > 0.1, "and holds both voices: %s, heard: %s" % (share, heard))
         srv2 = Server(data_dir=srv.data_dir, extra_args=["--retention-sweep-s", "1"])
         srv2.start(seed=False)
         got = rows(srv2)

@@ -249,6 +249,7 @@ class PeerProc:
     def __init__(self, proc, client, cid):
         self.proc, self.client, self.cid = proc, client, cid
         self.report = asyncio.get_running_loop().create_future()
+        self.interim = asyncio.Queue()
         self.renegotiated = 0
         self.tasks = [asyncio.ensure_future(self._pump()), asyncio.ensure_future(self._renegotiate())]
 
@@ -266,7 +267,9 @@ class PeerProc:
                 self._send({"answer": answer} if answer else {"stop": True})
             elif "answered" in obj:
                 self.renegotiated += 1
-            elif "state" in obj and "report" not in obj and not self.report.done():
+            elif "report" in obj:
+                self.interim.put_nowait(obj)
+            elif "state" in obj and not self.report.done():
                 self.report.set_result(obj)
 
     async def _renegotiate(self):
@@ -282,6 +285,15 @@ class PeerProc:
         if self.proc.stdin.is_closing():
             return
         self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+
+    async def counts(self, timeout=5):
+        """The peer's counts now, while its media runs ({"report": true})."""
+        self._send({"report": True})
+        return await asyncio.wait_for(self.interim.get(), timeout)
+
+    def finish(self):
+        """Stop sending now; the final report follows (wait_report)."""
+        self._send({"stop": True})
 
     async def wait_report(self, timeout):
         try:
