@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "server/push/b64url.h"
+#include "server/base/base64.h"
 #include "server/push/vapid.h"
 
 /* The host part of an origin "scheme://host[:port]", as bytes [host, host+len) without the port. */
@@ -50,7 +50,7 @@ static int key_member(json_t *keys, const char *name, uint8_t *out, size_t want)
 	uint8_t buf[ECE_POINT_LEN + 3];
 	if (!json_is_string(v))
 		return -1;
-	int n = b64url_decode(json_string_value(v), json_string_length(v), buf, sizeof(buf));
+	int n = b64_decode(B64_URL, json_string_value(v), json_string_length(v), buf, sizeof(buf));
 	if (n != (int)want)
 		return -1;
 	memcpy(out, buf, want);

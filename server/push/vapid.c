@@ -16,7 +16,7 @@
 #include <openssl/pem.h>
 
 #include "server/base/log.h"
-#include "server/push/b64url.h"
+#include "server/base/base64.h"
 #include "server/store/fsdir.h"
 
 struct vapid {
@@ -118,7 +118,7 @@ struct vapid *vapid_open(const char *data_dir, char *err, size_t errlen)
 		free(v);
 		return NULL;
 	}
-	b64url_encode(v->pub, sizeof(v->pub), v->pub_b64, sizeof(v->pub_b64));
+	b64_encode(B64_URL, v->pub, sizeof(v->pub), v->pub_b64, sizeof(v->pub_b64));
 	return v;
 }
 
@@ -206,17 +206,17 @@ int vapid_jwt(const struct vapid *v, const char *aud, int64_t exp_s, const char 
 			  sub);
 	if (cn < 0 || (size_t)cn >= sizeof(claims))
 		return -1;
-	size_t need = B64URL_LEN(sizeof(header) - 1) + 1 + B64URL_LEN((size_t)cn) + 1 + B64URL_LEN(64) + 1;
+	size_t need = B64_LEN(sizeof(header) - 1) + 1 + B64_LEN((size_t)cn) + 1 + B64_LEN(64) + 1;
 	if (cap < need)
 		return -1;
-	int n = b64url_encode((const uint8_t *)header, sizeof(header) - 1, out, cap);
+	int n = b64_encode(B64_URL, (const uint8_t *)header, sizeof(header) - 1, out, cap);
 	out[n++] = '.';
-	n += b64url_encode((const uint8_t *)claims, (size_t)cn, out + n, cap - (size_t)n);
+	n += b64_encode(B64_URL, (const uint8_t *)claims, (size_t)cn, out + n, cap - (size_t)n);
 	uint8_t rs[64];
 	if (sign_es256(v->key, out, (size_t)n, rs) != 0)
 		return -1;
 	out[n++] = '.';
-	n += b64url_encode(rs, sizeof(rs), out + n, cap - (size_t)n);
+	n += b64_encode(B64_URL, rs, sizeof(rs), out + n, cap - (size_t)n);
 	return n;
 }
 

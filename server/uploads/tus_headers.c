@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/base/base64.h"
+
 int tus_parse_u64(const char *s, uint64_t *out)
 {
 	if (!s || !*s)
@@ -25,44 +27,14 @@ int tus_version_ok(const char *s)
 	return s && strcmp(s, TUS_VERSION) == 0;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 int tus_base64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
 {
-	if (len % 4)
-		return -1;
-	size_t n = 0;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4], pad = 0;
-		for (int k = 0; k < 4; k++) {
-			unsigned char c = (unsigned char)s[i + k];
-			if (c == '=' && i + 4 == len && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad || (v[k] = b64_value(c)) < 0)
-				return -1; /* '=' only at the end, then nothing but '=' */
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-			return -1; /* non-zero bits under the padding: not canonical */
-		for (int k = 0; k < 3 - pad; k++) {
-			if (n >= cap)
-				return -1;
-			out[n++] = (unsigned char)(w >> (16 - 8 * k));
-		}
-	}
-	return (int)n;
+	size_t pad = 0;
+	while (pad < len && s[len - 1 - pad] == '=')
+		pad++;
+	if (len % 4 || pad > 2)
+		return -1;                                  /* padded to whole quads, with at most two '=' */
+	return b64_decode(B64_STD, s, len - pad, out, cap); /* which refuses non-zero bits under the padding */
 }
 
 static int parse_id_value(const unsigned char *v, int n, int64_t *out)

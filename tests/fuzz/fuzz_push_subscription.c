@@ -8,14 +8,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/push/b64url.h"
+#include "server/base/base64.h"
 #include "server/push/subscription.h"
 
 static void same_key(json_t *keys, const char *name, const uint8_t *raw, size_t n)
 {
 	char enc[128];
 	const char *given = json_string_value(json_object_get(keys, name));
-	if (b64url_encode(raw, n, enc, sizeof(enc)) < 0 || !given)
+	if (b64_encode(B64_URL, raw, n, enc, sizeof(enc)) < 0 || !given)
 		abort();
 	size_t glen = strlen(given);
 	while (glen > 0 && given[glen - 1] == '=')

@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "server/push/b64url.h"
+#include "server/base/base64.h"
 #include "server/push/ece.h"
 #include "server/push/vapid.h"
 #include "tests/unit/check.h"
@@ -32,7 +32,7 @@
 
 static int dec(const char *s, uint8_t *out, size_t cap)
 {
-	return b64url_decode(s, strlen(s), out, cap);
+	return b64_decode(B64_URL, s, strlen(s), out, cap);
 }
 
 /* RFC 4648 §10 vectors (base64url, unpadded), and inputs a strict decoder refuses. */
@@ -45,7 +45,7 @@ static void test_b64url(void)
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		char out[32];
 		uint8_t back[32];
-		int n = b64url_encode((const uint8_t *)ok[i].raw, strlen(ok[i].raw), out, sizeof(out));
+		int n = b64_encode(B64_URL, (const uint8_t *)ok[i].raw, strlen(ok[i].raw), out, sizeof(out));
 		CHECK(n == (int)strlen(ok[i].enc) && strcmp(out, ok[i].enc) == 0, ok[i].enc);
 		int m = dec(ok[i].enc, back, sizeof(back));
 		CHECK(m == (int)strlen(ok[i].raw) && memcmp(back, ok[i].raw, (size_t)m) == 0, ok[i].enc);
@@ -58,7 +58,8 @@ static void test_b64url(void)
 	CHECK(dec("Zm+v", b, sizeof(b)) == -1, "'+' is base64, not base64url");
 	CHECK(dec("Zm9vYmFy", b, 5) == -1, "output longer than cap refused");
 	char small[4];
-	CHECK(b64url_encode((const uint8_t *)"foo", 3, small, sizeof(small)) == -1, "encode needs room for the NUL");
+	CHECK(b64_encode(B64_URL, (const uint8_t *)"foo", 3, small, sizeof(small)) == -1,
+	      "encode needs room for the NUL");
 }
 
 static uint8_t ua_public[ECE_POINT_LEN], ua_private[ECE_SCALAR_LEN], as_private[ECE_SCALAR_LEN], salt[ECE_SALT_LEN],
@@ -180,7 +181,7 @@ static int jwt_verifies(const char *jwt, const uint8_t *pub)
 {
 	const char *dot2 = strrchr(jwt, '.');
 	uint8_t rs[80];
-	if (!dot2 || b64url_decode(dot2 + 1, strlen(dot2 + 1), rs, sizeof(rs)) != 64)
+	if (!dot2 || b64_decode(B64_URL, dot2 + 1, strlen(dot2 + 1), rs, sizeof(rs)) != 64)
 		return 0;
 	ECDSA_SIG *sig = ECDSA_SIG_new();
 	ECDSA_SIG_set0(sig, BN_bin2bn(rs, 32, NULL), BN_bin2bn(rs + 32, 32, NULL));
@@ -204,7 +205,7 @@ static json_t *jwt_part(const char *jwt, int index)
 		p = strchr(p, '.') + 1;
 	size_t len = strcspn(p, ".");
 	uint8_t raw[1024];
-	int n = b64url_decode(p, len, raw, sizeof(raw));
+	int n = b64_decode(B64_URL, p, len, raw, sizeof(raw));
 	return n < 0 ? NULL : json_loadb((const char *)raw, (size_t)n, 0, NULL);
 }
 

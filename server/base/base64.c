@@ -1,11 +1,15 @@
-/* b64url.c: unpadded base64url (RFC 4648 §5) encoding and strict decoding. */
-#include "server/push/b64url.h"
+/* base64.c: unpadded base64 (RFC 4648) in the url or the standard alphabet: encoding and strict decoding. */
+#include "server/base/base64.h"
 
-static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char alphabets[2][65] = {
+    [B64_URL] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+    [B64_STD] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+};
 
-int b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap)
+int b64_encode(enum b64_alphabet a, const uint8_t *in, size_t n, char *out, size_t cap)
 {
-	size_t need = B64URL_LEN(n), o = 0;
+	const char *alphabet = alphabets[a];
+	size_t need = B64_LEN(n), o = 0;
 	if (cap < need + 1)
 		return -1;
 	for (size_t i = 0; i < n; i += 3) {
@@ -25,7 +29,7 @@ int b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap)
 	return (int)o;
 }
 
-static int value_of(char c)
+static int value_of(enum b64_alphabet a, char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -33,10 +37,12 @@ static int value_of(char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	return c == '-' ? 62 : c == '_' ? 63 : -1;
+	if (c == alphabets[a][62])
+		return 62;
+	return c == alphabets[a][63] ? 63 : -1;
 }
 
-int b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+int b64_decode(enum b64_alphabet a, const char *in, size_t len, uint8_t *out, size_t cap)
 {
 	while (len > 0 && in[len - 1] == '=')
 		len--;
@@ -46,7 +52,7 @@ int b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 	uint32_t acc = 0;
 	int bits = 0;
 	for (size_t i = 0; i < len; i++) {
-		int v = value_of(in[i]);
+		int v = value_of(a, in[i]);
 		if (v < 0)
 			return -1;
 		acc = (acc << 6) | (uint32_t)v;
