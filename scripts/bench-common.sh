@@ -85,3 +85,88 @@ start_samvaer() {
 		return 1
 	fi
 }
+
+# Janus, as the peer a bench compares with: its packaged plugins and transports (Debian's janus, scripts/deps.sh).
+JANUS_PLUGINS=/usr/lib/x86_64-linux-gnu/janus/plugins
+JANUS_TRANSPORTS=/usr/lib/x86_64-linux-gnu/janus/transports
+
+# libs_except DIR KEEP: the lib*.so in DIR whose names do not contain KEEP, comma-separated (what Janus disables).
+libs_except() {
+	local f out=""
+	for f in "$1"/lib*.so; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		case $f in *"$2"*) continue ;; esac
+		out=${out:+$out,}$f
+	done
+	printf '%s\n' "$out"
+}
+
+# janus_config PLUGIN PORT: $TMP/janus with Janus's configuration for only PLUGIN (videoroom, audiobridge) and the
+# plain WebSocket transport on 127.0.0.1:PORT, ICE-lite on loopback (DESIGN.md), and the loopback shim it preloads.
+janus_config() {
+	local d=$TMP/janus
+	command -v janus >/dev/null && [ -d "$JANUS_PLUGINS" ] || {
+		echo "$BENCH_TAG: janus is not installed (scripts/deps.sh)" >&2
+		return 1
+	}
+	mkdir -p "$d" || return 1
+	cc -shared -fPIC -O2 -o "$d/loopback_shim.so" "$ROOT/tests/bench/janus/loopback_shim.c" -ldl || return 1
+	cat >"$d/janus.jcfg" <<EOF
+general: {
+	configs_folder = "$d"
+	plugins_folder = "$JANUS_PLUGINS"
+	transports_folder = "$JANUS_TRANSPORTS"
+	events_folder = "/usr/lib/x86_64-linux-gnu/janus/events"
+	loggers_folder = "/usr/lib/x86_64-linux-gnu/janus/loggers"
+	debug_level = 3
+	interface = "127.0.0.1"
+	session_timeout = 0
+}
+certificates: {
+}
+media: {
+	rtp_port_range = "20000-60000"
+}
+nat: {
+	ice_lite = true
+	ice_enforce_list = "lo"
+	nice_debug = false
+}
+plugins: {
+	disable = "$(libs_except "$JANUS_PLUGINS" "$1")"
+}
+transports: {
+	disable = "$(libs_except "$JANUS_TRANSPORTS" websockets)"
+}
+events: {
+	broadcast = false
+}
+loggers: {
+	disable = "libjanus_jsonlog.so"
+}
+EOF
+	printf 'general: {\n}\n' >"$d/janus.plugin.$1.jcfg"
+	cat >"$d/janus.transport.websockets.jcfg" <<EOF
+general: {
+	json = "plain"
+	ws = true
+	ws_port = $2
+	ws_ip = "127.0.0.1"
+	wss = false
+}
+admin: {
+	admin_ws = false
+	admin_wss = false
+}
+EOF
+}
+
+# run_janus LOG: Janus from $TMP/janus (janus_config) under $SRV_PIN with the loopback shim, output in LOG; sets
+# JANUS_PID. The caller waits for its port.
+JANUS_PID=""
+run_janus() {
+	LD_PRELOAD="$TMP/janus/loopback_shim.so" $SRV_PIN janus -C "$TMP/janus/janus.jcfg" -F "$TMP/janus" >"$1" 2>&1 &
+	# shellcheck disable=SC2034 # JANUS_PID is for the sourcing scripts
+	JANUS_PID=$!
+}

@@ -34,75 +34,12 @@ BENCH_TAG=bench-media BENCH_KEEP_DIR=${MBENCH_KEEP:-} SAMVAER_ARGS="--media-work
 # shellcheck source=scripts/bench-common.sh
 . "$ROOT/scripts/bench-common.sh"
 
-# Janus with the VideoRoom plugin and the WebSocket transport only, ICE-lite on loopback (see DESIGN.md).
-JANUS_CONF_OK=0
-janus_config() {
-	local d=$TMP/janus plugins=/usr/lib/x86_64-linux-gnu/janus/plugins transports=/usr/lib/x86_64-linux-gnu/janus/transports
-	command -v janus >/dev/null && [ -d "$plugins" ] || { echo "bench-media: janus is not installed (scripts/deps.sh)" >&2; return 1; }
-	mkdir -p "$d"
-	cc -shared -fPIC -O2 -o "$d/loopback_shim.so" "$ROOT/tests/bench/janus/loopback_shim.c" -ldl || return 1
-	local noplug notr
-	noplug=$(cd "$plugins" && ls lib*.so | grep -v videoroom | paste -sd, -)
-	notr=$(cd "$transports" && ls lib*.so | grep -v websockets | paste -sd, -)
-	cat >"$d/janus.jcfg" <<EOF
-general: {
-	configs_folder = "$d"
-	plugins_folder = "$plugins"
-	transports_folder = "$transports"
-	events_folder = "/usr/lib/x86_64-linux-gnu/janus/events"
-	loggers_folder = "/usr/lib/x86_64-linux-gnu/janus/loggers"
-	debug_level = 3
-	interface = "127.0.0.1"
-	session_timeout = 0
-}
-certificates: {
-}
-media: {
-	rtp_port_range = "20000-60000"
-}
-nat: {
-	ice_lite = true
-	ice_enforce_list = "lo"
-	nice_debug = false
-}
-plugins: {
-	disable = "$noplug"
-}
-transports: {
-	disable = "$notr"
-}
-events: {
-	broadcast = false
-}
-loggers: {
-	disable = "libjanus_jsonlog.so"
-}
-EOF
-	cat >"$d/janus.plugin.videoroom.jcfg" <<EOF
-general: {
-}
-EOF
-	JANUS_CONF_OK=1
-}
-
+# Janus with the VideoRoom plugin only (bench-common.sh), as the server of the comparison run.
 start_janus() {
 	PORT=$(free_port)
-	cat >"$TMP/janus/janus.transport.websockets.jcfg" <<EOF
-general: {
-	json = "plain"
-	ws = true
-	ws_port = $PORT
-	ws_ip = "127.0.0.1"
-	wss = false
-}
-admin: {
-	admin_ws = false
-	admin_wss = false
-}
-EOF
-	LD_PRELOAD="$TMP/janus/loopback_shim.so" $SRV_PIN janus -C "$TMP/janus/janus.jcfg" -F "$TMP/janus" \
-		>"$TMP/janus.log" 2>&1 &
-	SERVER_PID=$!
+	janus_config videoroom "$PORT" || return 1
+	run_janus "$TMP/janus.log"
+	SERVER_PID=$JANUS_PID
 	if ! wait_port "$PORT" "$SERVER_PID"; then
 		echo "bench-media: janus did not start:" >&2
 		tail -5 "$TMP/janus.log" >&2
@@ -152,7 +89,7 @@ if [ "$SEED_OK" = 1 ] && start_samvaer cmp; then
 	run_calls samvaer-cmp --mode samvaer --port "$PORT" --tokens "$TMP/tokens.txt" --calls "$CMP_CALLS"
 	stop_server
 fi
-if [ "$WITH_JANUS" = 1 ] && janus_config && start_janus; then
+if [ "$WITH_JANUS" = 1 ] && start_janus; then
 	run_calls janus-cmp --mode janus --port "$PORT" --calls "$CMP_CALLS"
 	stop_server
 fi

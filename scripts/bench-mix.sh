@@ -31,59 +31,12 @@ if ! "$BUILD/bench-mix" $ARGS >"$OUT"; then
 	exit 1
 fi
 
-# Janus with the AudioBridge plugin and the WebSocket transport only, ICE-lite on loopback (see DESIGN.md).
+# Janus with the AudioBridge plugin only (bench-common.sh).
 janus_run() {
-	local d=$TMP/janus plugins=/usr/lib/x86_64-linux-gnu/janus/plugins transports=/usr/lib/x86_64-linux-gnu/janus/transports
 	local port
-	command -v janus >/dev/null && [ -d "$plugins" ] || { echo "bench-mix: janus is not installed" >&2; return 1; }
-	mkdir -p "$d" || return 1
-	cc -shared -fPIC -O2 -o "$d/loopback_shim.so" "$ROOT/tests/bench/janus/loopback_shim.c" -ldl || return 1
 	port=$(free_port)
-	cat >"$d/janus.jcfg" <<EOF
-general: {
-	configs_folder = "$d"
-	plugins_folder = "$plugins"
-	transports_folder = "$transports"
-	debug_level = 3
-	interface = "127.0.0.1"
-	session_timeout = 0
-}
-media: {
-	rtp_port_range = "20000-60000"
-}
-nat: {
-	ice_lite = true
-	ice_enforce_list = "lo"
-}
-plugins: {
-	disable = "$(cd "$plugins" && ls lib*.so | grep -v audiobridge | paste -sd, -)"
-}
-transports: {
-	disable = "$(cd "$transports" && ls lib*.so | grep -v websockets | paste -sd, -)"
-}
-events: {
-	broadcast = false
-}
-loggers: {
-	disable = "libjanus_jsonlog.so"
-}
-EOF
-	printf 'general: {\n}\n' >"$d/janus.plugin.audiobridge.jcfg"
-	cat >"$d/janus.transport.websockets.jcfg" <<EOF
-general: {
-	json = "plain"
-	ws = true
-	ws_port = $port
-	ws_ip = "127.0.0.1"
-	wss = false
-}
-admin: {
-	admin_ws = false
-	admin_wss = false
-}
-EOF
-	LD_PRELOAD="$d/loopback_shim.so" $SRV_PIN janus -C "$d/janus.jcfg" -F "$d" >"$TMP/janus.log" 2>&1 &
-	JANUS_PID=$!
+	janus_config audiobridge "$port" || return 1
+	run_janus "$TMP/janus.log"
 	EXTRA_PIDS=("$JANUS_PID")
 	if ! wait_port "$port" "$JANUS_PID"; then
 		tail -5 "$TMP/janus.log" >&2

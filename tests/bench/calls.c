@@ -494,7 +494,7 @@ static void usage(void)
 static void parse_args(int argc, char **argv)
 {
 	G.o.host = "127.0.0.1", G.o.rate = 50, G.o.warmup = 3, G.o.duration = 10, G.o.setup_timeout = 30;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* every option takes a value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			usage();
@@ -522,7 +522,6 @@ static void parse_args(int argc, char **argv)
 			G.o.server_pid = atoi(v);
 		else
 			usage();
-		i++;
 	}
 	if (G.o.calls < 1 || !G.o.port || !G.o.server_pid || (G.o.mode == MODE_SAMVAER && !G.o.tokens))
 		usage();
