@@ -30,10 +30,13 @@ build-asan: deps
 run: build
 	@scripts/run.sh $(BUILD) $(DATA)
 
-# Every test: unit + integration + browser on the normal build (the ASan and fuzz builds compile beside them at idle
-# priority), then unit + integration under ASan+UBSan, then a short smoke run of every fuzz target over its corpus.
-test: build
-	@scripts/test.sh $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TEST_JOBS)
+# Every test: unit + integration + browser on the normal build, then unit + integration under ASan+UBSan,
+# then a short smoke run of every fuzz target over its corpus.
+test: build build-asan
+	@cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(TEST_JOBS)
+	@scripts/fuzz.sh $(FUZZ_BUILD) smoke
 
 bench: build
 	@scripts/bench.sh $(BUILD); msg=$$?; scripts/bench-media.sh $(BUILD); media=$$?; scripts/bench-uploads.sh $(BUILD); up=$$?; \
