@@ -38,6 +38,10 @@ static void test_verify(void)
 	CHECK(auth_password_verify(ref, "pässwörd 124", strlen("pässwörd 124")) == 0, "a wrong password does not");
 	CHECK(auth_password_verify(ref, "pässwörd 1234", strlen("pässwörd 12")) == 0, "only len bytes count");
 	CHECK(auth_password_verify(ref, "", 0) == 0, "nor an empty one");
+	static char huge[AUTH_PASSWORD_MAX + 2];
+	memset(huge, 'a', AUTH_PASSWORD_MAX + 1);
+	CHECK(auth_password_verify(ref, huge, AUTH_PASSWORD_MAX + 1) == 0, "one over the limit does not match");
+	CHECK(auth_password_hash(huge, ours) == -1, "and is not hashed");
 	CHECK(auth_password_hash("another secret", ours) == 0, "hashed");
 	CHECK(auth_password_verify(ours, "another secret", 14) == 1, "our own string verifies");
 	CHECK(argon2id_verify(ours, "another secret", 14) == ARGON2_OK, "and libargon2 verifies it too");
