@@ -11,11 +11,11 @@ import tempfile
 sys.dont_write_bytecode = True  # keep tests/integration free of __pycache__
 
 from harness import Case, Client, Server, check, check_eq, expect_error, main, now_ms, short
+from test_calls import CALLS_ON, propose
 
 SECRET = "integration-turn-secret"
 URIS = ["turn:127.0.0.1:3478?transport=udp", "turn:127.0.0.1:3478?transport=tcp"]
 TTL_S = 600
-CALLS_ON = {"channels": {"text": "allowed", "voice_call": "allowed", "video_call": "allowed"}}
 
 
 def secret_file():
@@ -27,15 +27,6 @@ def secret_file():
 
 # The secret comes from a file (never on argv); the URI list has spaces around the comma on purpose.
 TURN_ARGS = ("--turn-uris", " , ".join(URIS), "--turn-secret-file", secret_file(), "--turn-ttl-s", str(TTL_S))
-
-
-def propose(server, p, terms):
-    """Change the agreement's terms through a caseworker's proposal and a carer's approval."""
-    for role in ("caseworker", "carer"):
-        name, _ = server.add_account(role)
-        server.admin("case", "link", p["child"], "--" + role, name)
-        p[role] = name
-    server.approve_terms(p, terms)
 
 
 async def pair(server, terms):
